@@ -1,0 +1,333 @@
+// YAML file + flags/environment → a validated ServerConfig, listing every problem at once.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { didYouMeanSuffix } from '../util/did-you-mean';
+import { parseDurationMs } from './parse-values';
+import type { LogLevel, ServerConfig, SourceConfig } from './schema';
+import { CLI_SOURCE_NAME, DEFAULTS, LOG_LEVELS } from './schema';
+
+/** Thrown when the configuration is invalid; `problems` has one line per problem. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Settings given on the command line or in SCALER_* variables; they win over the file. */
+export interface ConfigOverrides {
+  configFile?: string | undefined;
+  grpcAddress?: string | undefined;
+  httpAddress?: string | undefined;
+  prometheusUrl?: string | undefined;
+  logLevel?: string | undefined;
+}
+
+const TOP_KEYS = [
+  'grpcAddress',
+  'httpAddress',
+  'logLevel',
+  'sources',
+  'allowedServerAddresses',
+  'maxResponseBytes',
+  'maxTimeout',
+];
+const SOURCE_KEYS = [
+  'name',
+  'url',
+  'headers',
+  'bearerTokenFile',
+  'basicAuth',
+  'tls',
+  'timeout',
+  'maxConnections',
+];
+const BASIC_AUTH_KEYS = ['username', 'passwordFile'];
+const TLS_KEYS = ['caFile', 'certFile', 'keyFile', 'insecureSkipVerify'];
+/** Source names appear in metrics, logs and metadata: keep them simple. */
+const SOURCE_NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
+
+/** Reads the optional YAML file and applies overrides. @throws {@link ConfigError} */
+export function loadConfig(overrides: ConfigOverrides): ServerConfig {
+  let raw: unknown = {};
+  if (overrides.configFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(overrides.configFile, 'utf8');
+    } catch (e) {
+      throw new ConfigError([`config file ${overrides.configFile}: ${(e as Error).message}`]);
+    }
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (e) {
+      throw new ConfigError([`config file ${overrides.configFile}: ${(e as Error).message}`]);
+    }
+  }
+  return validateConfig(raw, overrides);
+}
+
+/** Validates a parsed config document (from YAML or a test) plus overrides. */
+export function validateConfig(raw: unknown, overrides: ConfigOverrides = {}): ServerConfig {
+  const problems: string[] = [];
+  const doc = asObject(raw, 'config', problems) ?? {};
+  unknownKeys(doc, TOP_KEYS, '', problems);
+
+  const grpcAddress =
+    overrides.grpcAddress ?? str(doc, 'grpcAddress', '', problems) ?? DEFAULTS.grpcAddress;
+  const httpAddress =
+    overrides.httpAddress ?? str(doc, 'httpAddress', '', problems) ?? DEFAULTS.httpAddress;
+  checkAddress('grpcAddress', grpcAddress, problems);
+  checkAddress('httpAddress', httpAddress, problems);
+
+  const logLevelText =
+    overrides.logLevel ?? str(doc, 'logLevel', '', problems) ?? DEFAULTS.logLevel;
+  const logLevel = LOG_LEVELS.find(l => l === logLevelText);
+  if (logLevel === undefined) {
+    problems.push(`logLevel: must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelText}"`);
+  }
+
+  const maxResponseBytes =
+    positiveInt(doc, 'maxResponseBytes', '', problems) ?? DEFAULTS.maxResponseBytes;
+  const maxTimeoutMs = duration(doc, 'maxTimeout', '', problems) ?? DEFAULTS.maxTimeoutMs;
+
+  const sources: SourceConfig[] = [];
+  const rawSources = doc['sources'];
+  if (rawSources !== undefined && !Array.isArray(rawSources)) {
+    problems.push('sources: must be a list');
+  } else if (Array.isArray(rawSources)) {
+    rawSources.forEach((item: unknown, i) => {
+      const source = validateSource(item, `sources[${i}].`, problems);
+      if (source !== undefined) sources.push(source);
+    });
+  }
+  if (overrides.prometheusUrl !== undefined) {
+    const url = checkUrl('--prometheus-url', overrides.prometheusUrl, problems);
+    if (url !== undefined) sources.push(defaultSource(CLI_SOURCE_NAME, url));
+  }
+  const seen = new Set<string>();
+  for (const s of sources) {
+    if (seen.has(s.name)) {
+      problems.push(
+        `sources: name "${s.name}" is defined more than once` +
+          (s.name === CLI_SOURCE_NAME ? ' (--prometheus-url defines "default")' : ''),
+      );
+    }
+    seen.add(s.name);
+  }
+
+  const allowed: string[] = [];
+  const rawAllowed = doc['allowedServerAddresses'];
+  if (rawAllowed !== undefined) {
+    if (!Array.isArray(rawAllowed)) {
+      problems.push('allowedServerAddresses: must be a list of URL patterns');
+    } else {
+      rawAllowed.forEach((p: unknown, i) => {
+        if (typeof p !== 'string' || !/^https?:\/\/./.test(p)) {
+          problems.push(`allowedServerAddresses[${i}]: must be an http(s) URL pattern`);
+        } else allowed.push(p.replace(/\/+$/, ''));
+      });
+    }
+  }
+  if (sources.length === 0 && allowed.length === 0) {
+    problems.push(
+      'sources: at least one source is required (a "sources" list in the config file, or ' +
+        '--prometheus-url / SCALER_PROMETHEUS_URL)',
+    );
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    grpcAddress,
+    httpAddress,
+    logLevel: logLevel as LogLevel,
+    sources,
+    allowedServerAddresses: allowed,
+    maxResponseBytes,
+    maxTimeoutMs,
+  };
+}
+
+/** A source with only a URL: what --prometheus-url and allowed serverAddresses produce. */
+export function defaultSource(name: string, url: string): SourceConfig {
+  return {
+    name,
+    url,
+    headers: {},
+    bearerTokenFile: undefined,
+    basicAuth: undefined,
+    tls: { caFile: undefined, certFile: undefined, keyFile: undefined, insecureSkipVerify: false },
+    timeoutMs: DEFAULTS.timeoutMs,
+    maxConnections: DEFAULTS.maxConnections,
+  };
+}
+
+function validateSource(raw: unknown, at: string, problems: string[]): SourceConfig | undefined {
+  const doc = asObject(raw, at.slice(0, -1), problems);
+  if (doc === undefined) return undefined;
+  unknownKeys(doc, SOURCE_KEYS, at, problems);
+  const name = str(doc, 'name', at, problems);
+  if (name === undefined) problems.push(`${at}name: is required`);
+  else if (!SOURCE_NAME.test(name)) {
+    problems.push(`${at}name: must be lower-case letters, digits, "-" or "_", got "${name}"`);
+  }
+  const urlText = str(doc, 'url', at, problems);
+  if (urlText === undefined) problems.push(`${at}url: is required`);
+  const url = urlText === undefined ? undefined : checkUrl(`${at}url`, urlText, problems);
+
+  const headers: Record<string, string> = {};
+  const rawHeaders = doc['headers'];
+  if (rawHeaders !== undefined) {
+    const h = asObject(rawHeaders, `${at}headers`, problems) ?? {};
+    for (const [k, v] of Object.entries(h)) {
+      if (typeof v !== 'string') problems.push(`${at}headers.${k}: must be a string`);
+      else headers[k] = v;
+    }
+  }
+
+  let basicAuth: SourceConfig['basicAuth'];
+  if (doc['basicAuth'] !== undefined) {
+    const b = asObject(doc['basicAuth'], `${at}basicAuth`, problems) ?? {};
+    unknownKeys(b, BASIC_AUTH_KEYS, `${at}basicAuth.`, problems);
+    const username = str(b, 'username', `${at}basicAuth.`, problems);
+    const passwordFile = str(b, 'passwordFile', `${at}basicAuth.`, problems);
+    if (username === undefined || passwordFile === undefined) {
+      problems.push(`${at}basicAuth: needs both username and passwordFile`);
+    } else basicAuth = { username, passwordFile };
+  }
+
+  const tlsDoc = doc['tls'] === undefined ? {} : (asObject(doc['tls'], `${at}tls`, problems) ?? {});
+  unknownKeys(tlsDoc, TLS_KEYS, `${at}tls.`, problems);
+  const tls = {
+    caFile: str(tlsDoc, 'caFile', `${at}tls.`, problems),
+    certFile: str(tlsDoc, 'certFile', `${at}tls.`, problems),
+    keyFile: str(tlsDoc, 'keyFile', `${at}tls.`, problems),
+    insecureSkipVerify: bool(tlsDoc, 'insecureSkipVerify', `${at}tls.`, problems) ?? false,
+  };
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    problems.push(`${at}tls: certFile and keyFile must be set together`);
+  }
+
+  const timeoutMs = duration(doc, 'timeout', at, problems) ?? DEFAULTS.timeoutMs;
+  const maxConnections =
+    positiveInt(doc, 'maxConnections', at, problems) ?? DEFAULTS.maxConnections;
+  const bearerTokenFile = str(doc, 'bearerTokenFile', at, problems);
+  if (name === undefined || url === undefined) return undefined;
+  return { name, url, headers, bearerTokenFile, basicAuth, tls, timeoutMs, maxConnections };
+}
+
+function asObject(
+  raw: unknown,
+  at: string,
+  problems: string[],
+): Record<string, unknown> | undefined {
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    return raw as Record<string, unknown>;
+  }
+  problems.push(`${at}: must be a mapping`);
+  return undefined;
+}
+
+function unknownKeys(
+  doc: Record<string, unknown>,
+  known: string[],
+  at: string,
+  problems: string[],
+): void {
+  for (const key of Object.keys(doc)) {
+    if (!known.includes(key))
+      problems.push(`${at}${key}: unknown key${didYouMeanSuffix(key, known)}`);
+  }
+}
+
+function str(
+  doc: Record<string, unknown>,
+  key: string,
+  at: string,
+  problems: string[],
+): string | undefined {
+  const v = doc[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.trim() === '') {
+    problems.push(`${at}${key}: must be a non-empty string`);
+    return undefined;
+  }
+  return v.trim();
+}
+
+function bool(
+  doc: Record<string, unknown>,
+  key: string,
+  at: string,
+  problems: string[],
+): boolean | undefined {
+  const v = doc[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') {
+    problems.push(`${at}${key}: must be true or false, got ${JSON.stringify(v)}`);
+    return undefined;
+  }
+  return v;
+}
+
+function positiveInt(
+  doc: Record<string, unknown>,
+  key: string,
+  at: string,
+  problems: string[],
+): number | undefined {
+  const v = doc[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    problems.push(`${at}${key}: must be a whole number > 0, got ${JSON.stringify(v)}`);
+    return undefined;
+  }
+  return v;
+}
+
+function duration(
+  doc: Record<string, unknown>,
+  key: string,
+  at: string,
+  problems: string[],
+): number | undefined {
+  const v = doc[key];
+  if (v === undefined) return undefined;
+  const parsed =
+    typeof v === 'string' || typeof v === 'number'
+      ? parseDurationMs(String(v))
+      : ({ ok: false, rule: 'must be a duration such as "3s"' } as const);
+  if (!parsed.ok || parsed.value <= 0) {
+    problems.push(
+      `${at}${key}: ${parsed.ok ? 'must be greater than 0' : parsed.rule}, got ${JSON.stringify(v)}`,
+    );
+    return undefined;
+  }
+  return parsed.value;
+}
+
+function checkUrl(at: string, text: string, problems: string[]): string | undefined {
+  try {
+    const url = new URL(text);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    if (url.username !== '' || url.password !== '') {
+      problems.push(`${at}: must not carry credentials; use basicAuth with a passwordFile`);
+      return undefined;
+    }
+    if (url.search !== '' || url.hash !== '') {
+      problems.push(`${at}: must not have a query string or fragment`);
+      return undefined;
+    }
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    problems.push(`${at}: must be an http:// or https:// URL, got ${JSON.stringify(text)}`);
+    return undefined;
+  }
+}
+
+function checkAddress(key: string, address: string, problems: string[]): void {
+  const m = /^(.*):(\d+)$/.exec(address);
+  const port = m === null ? NaN : Number(m[2]);
+  if (m === null || (m[1] ?? '') === '' || port > 65535) {
+    problems.push(`${key}: must be host:port (e.g. 0.0.0.0:6000), got "${address}"`);
+  }
+}

@@ -1,0 +1,88 @@
+// The scaler's error taxonomy and the one mapping from an error to a gRPC status.
+import { status } from '@grpc/grpc-js';
+
+/**
+ * Every failure the scaler knows how to explain. The kind decides the gRPC status in
+ * {@link toGrpcStatus}; nothing else in the code base picks a status.
+ */
+export type ScalerErrorKind =
+  /** Trigger metadata is missing, malformed, out of range or unknown. */
+  | 'invalid_metadata'
+  /** Metadata asks for something the server's configuration does not allow (a raw URL). */
+  | 'permission_denied'
+  /** Prometheus rejected the query (400/422) or its result cannot be used as a metric. */
+  | 'bad_query'
+  /** The query ran but returned nothing usable and the trigger said not to treat that as 0. */
+  | 'no_data'
+  /** The source could not answer: unreachable, 5xx, timeout, malformed response. */
+  | 'unavailable'
+  /** The caller's deadline left no time to ask the source. */
+  | 'deadline_exceeded'
+  /** The caller went away. */
+  | 'cancelled'
+  /** The RPC is part of the contract but not offered by this server. */
+  | 'unimplemented';
+
+const BRAND = Symbol.for('keda-prometheus-scaler.ScalerError');
+
+/**
+ * An expected failure with a message that is safe to send to KEDA: it names the key, the value
+ * (never a secret) and the rule. `cause` is for the log only and is never sent.
+ */
+export class ScalerError extends Error {
+  readonly [BRAND] = true;
+  override readonly name = 'ScalerError';
+
+  constructor(
+    readonly kind: ScalerErrorKind,
+    message: string,
+    options?: { cause?: unknown; source?: string },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.source = options?.source;
+  }
+
+  /** The source name involved, for logs and metrics (never a URL). */
+  readonly source: string | undefined;
+}
+
+/** Brand check that survives duplicated module copies (cockatiel / connect-es style). */
+export function isScalerError(e: unknown): e is ScalerError {
+  return typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true;
+}
+
+/** The status KEDA sees for each kind (README "Errors" table documents the same rows). */
+const STATUS_BY_KIND: Record<ScalerErrorKind, status> = {
+  invalid_metadata: status.INVALID_ARGUMENT,
+  permission_denied: status.PERMISSION_DENIED,
+  bad_query: status.INVALID_ARGUMENT,
+  no_data: status.FAILED_PRECONDITION,
+  unavailable: status.UNAVAILABLE,
+  deadline_exceeded: status.DEADLINE_EXCEEDED,
+  cancelled: status.CANCELLED,
+  unimplemented: status.UNIMPLEMENTED,
+};
+
+/** What goes on the wire for a failed call. */
+export interface GrpcStatusError {
+  code: status;
+  details: string;
+  /** True when the error is a bug: the log gets the stack, the wire a generic message. */
+  internal: boolean;
+}
+
+/**
+ * The single mapping from anything thrown to a gRPC status. A `ScalerError` keeps its message;
+ * anything else is a bug and becomes INTERNAL with a generic message, so internal addresses or
+ * stack traces never reach KEDA.
+ */
+export function toGrpcStatus(e: unknown): GrpcStatusError {
+  if (isScalerError(e)) {
+    return { code: STATUS_BY_KIND[e.kind], details: e.message, internal: false };
+  }
+  return {
+    code: status.INTERNAL,
+    details: 'internal error in keda-prometheus-scaler; see the scaler log',
+    internal: true,
+  };
+}

@@ -1,0 +1,36 @@
+// TypeScript shapes of the externalscaler messages as proto-loader decodes them (int64 as string).
+
+export interface ScaledObjectRef {
+  name: string;
+  namespace: string;
+  scalerMetadata: Record<string, string>;
+}
+
+export interface IsActiveResponse {
+  result: boolean;
+}
+
+export interface MetricSpec {
+  metricName: string;
+  targetSize: string;
+  targetSizeFloat: number;
+}
+
+export interface GetMetricSpecResponse {
+  metricSpecs: MetricSpec[];
+}
+
+export interface GetMetricsRequest {
+  scaledObjectRef: ScaledObjectRef | null;
+  metricName: string;
+}
+
+export interface MetricValue {
+  metricName: string;
+  metricValue: string;
+  metricValueFloat: number;
+}
+
+export interface GetMetricsResponse {
+  metricValues: MetricValue[];
+}

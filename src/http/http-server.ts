@@ -1,0 +1,34 @@
+// The HTTP side: /metrics (prom-client), /healthz (process serves), /readyz (ready to answer).
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface HttpServerDeps {
+  registry: Registry;
+  /** Why the scaler is not ready, or undefined when it is. */
+  notReadyReason: () => string | undefined;
+}
+
+export function createHttpServer(deps: HttpServerDeps): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/metrics') {
+      deps.registry.metrics().then(
+        text => res.writeHead(200, { 'content-type': deps.registry.contentType }).end(text),
+        () => res.writeHead(500).end('metrics collection failed\n'),
+      );
+    } else if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (path === '/readyz') {
+      const reason = deps.notReadyReason();
+      if (reason === undefined) res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n');
+      else res.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready: ${reason}\n`);
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  });
+}

@@ -1,0 +1,114 @@
+// Decodes Prometheus's /api/v1/query envelope into a QueryResult; only instant vectors and
+// scalars can become a metric, everything else is rejected with the reason.
+import { ScalerError } from '../errors';
+
+/** An instant query result. Sample values may be NaN or ±Inf; the reducer decides. */
+export type QueryResult =
+  { kind: 'vector'; samples: readonly number[] } | { kind: 'scalar'; value: number };
+
+/**
+ * Prometheus writes sample values as strings: decimals, `NaN`, `+Inf`, `-Inf`. JavaScript's
+ * Number() does not read `+Inf`, so the special spellings are mapped explicitly.
+ */
+export function parseSampleValue(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  switch (text) {
+    case 'NaN':
+      return NaN;
+    case '+Inf':
+    case 'Inf':
+      return Infinity;
+    case '-Inf':
+      return -Infinity;
+  }
+  if (text.trim() === '') return undefined;
+  const n = Number(text);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+/** Prometheus errorType values that mean "the query is wrong", not "the server is sick". */
+const QUERY_ERROR_TYPES = new Set(['bad_data', 'execution']);
+
+/**
+ * Decodes a response body. `httpStatus` decides how errors are classed: 400/422 are the query's
+ * fault (INVALID_ARGUMENT with Prometheus's own text), everything else is UNAVAILABLE.
+ *
+ * @throws {@link ScalerError} `bad_query` or `unavailable`.
+ */
+export function decodeQueryResponse(source: string, httpStatus: number, body: string): QueryResult {
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(body);
+  } catch {
+    throw malformed(source, httpStatus, 'the body is not JSON');
+  }
+  if (typeof envelope !== 'object' || envelope === null) {
+    throw malformed(source, httpStatus, 'the body is not a JSON object');
+  }
+  const e = envelope as { status?: unknown; errorType?: unknown; error?: unknown; data?: unknown };
+
+  if (httpStatus === 400 || httpStatus === 422 || e.status === 'error') {
+    const text = typeof e.error === 'string' ? e.error : 'no error text';
+    const errorType = typeof e.errorType === 'string' ? e.errorType : '';
+    if (httpStatus === 400 || httpStatus === 422 || QUERY_ERROR_TYPES.has(errorType)) {
+      throw new ScalerError('bad_query', `prometheus rejected the query: ${text}`, { source });
+    }
+    throw new ScalerError(
+      'unavailable',
+      `source "${source}" failed the query (HTTP ${httpStatus}, ${errorType || 'error'}): ${text}`,
+      { source },
+    );
+  }
+  if (httpStatus < 200 || httpStatus > 299) {
+    throw new ScalerError('unavailable', `source "${source}" answered HTTP ${httpStatus}`, {
+      source,
+    });
+  }
+  if (e.status !== 'success' || typeof e.data !== 'object' || e.data === null) {
+    throw malformed(source, httpStatus, 'missing "status": "success" or "data"');
+  }
+  const data = e.data as { resultType?: unknown; result?: unknown };
+  switch (data.resultType) {
+    case 'vector':
+      return { kind: 'vector', samples: decodeVector(source, data.result) };
+    case 'scalar': {
+      const value = Array.isArray(data.result) ? parseSampleValue(data.result[1]) : undefined;
+      if (value === undefined) throw malformed(source, httpStatus, 'scalar without a value');
+      return { kind: 'scalar', value };
+    }
+    case 'matrix':
+      throw new ScalerError(
+        'bad_query',
+        'the query returned a range vector (matrix); the scaler needs an instant vector or a ' +
+          'scalar: remove the [range] selector or wrap it in a function such as rate() or ' +
+          'max_over_time()',
+        { source },
+      );
+    case 'string':
+      throw new ScalerError(
+        'bad_query',
+        'the query returned a string; the scaler needs an instant vector or a scalar',
+        { source },
+      );
+    default:
+      throw malformed(source, httpStatus, `unknown resultType ${JSON.stringify(data.resultType)}`);
+  }
+}
+
+function decodeVector(source: string, result: unknown): number[] {
+  if (!Array.isArray(result)) throw malformed(source, 200, 'vector result is not a list');
+  return result.map((series: unknown) => {
+    const pair = (series as { value?: unknown } | null)?.value;
+    const value = Array.isArray(pair) ? parseSampleValue(pair[1]) : undefined;
+    if (value === undefined) throw malformed(source, 200, 'vector sample without a value');
+    return value;
+  });
+}
+
+function malformed(source: string, httpStatus: number, why: string): ScalerError {
+  return new ScalerError(
+    'unavailable',
+    `source "${source}" sent a malformed response (HTTP ${httpStatus}): ${why}`,
+    { source },
+  );
+}

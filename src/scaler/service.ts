@@ -1,0 +1,127 @@
+// The ExternalScaler handlers: decode the request, resolve the trigger, evaluate, encode.
+import type * as grpc from '@grpc/grpc-js';
+import { ScalerError } from '../errors';
+import type {
+  GetMetricSpecResponse,
+  GetMetricsRequest,
+  GetMetricsResponse,
+  IsActiveResponse,
+  ScaledObjectRef,
+} from '../grpc/messages';
+import type { Evaluator } from './evaluate';
+import { buildMetricSpec, toMetricValueFields } from './metric-spec';
+import type { TriggerResolver } from './resolve-trigger';
+import type { RpcDeps } from './rpc';
+import { serverStream, unary } from './rpc';
+import type { OpenStreams } from './stream-is-active';
+import { serveStreamIsActive } from './stream-is-active';
+
+export interface ServiceDeps extends RpcDeps {
+  resolver: TriggerResolver;
+  evaluator: Evaluator;
+  streams: OpenStreams;
+}
+
+/** KEDA before 2.7 sent `s<index>-<name>` (keda.md 2.7, #2640); accept both forms. */
+const KEDA_INDEX_PREFIX = /^s\d+-/;
+
+/**
+ * Whether KEDA's requested name is this trigger's metric. The HPA path may lower-case it
+ * (keda.md 2.7, #4954), so the comparison ignores case. An empty name means "the trigger's".
+ */
+export function metricNameMatches(requested: string, metricName: string): boolean {
+  if (requested === '') return true;
+  const wanted = metricName.toLowerCase();
+  const asked = requested.toLowerCase();
+  return asked === wanted || asked.replace(KEDA_INDEX_PREFIX, '') === wanted;
+}
+
+function metadataOf(ref: ScaledObjectRef | null | undefined): Record<string, string> {
+  return ref?.scalerMetadata ?? {};
+}
+
+export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServiceImplementation {
+  const { resolver, evaluator } = deps;
+
+  const getMetricSpec = unary<ScaledObjectRef, GetMetricSpecResponse>(
+    'GetMetricSpec',
+    deps,
+    req => req,
+    // Metadata only: never touches Prometheus, so it answers while Prometheus is down and KEDA's
+    // own fallback can engage (keda.md 2.8, KEDA #8056).
+    (req, ctx) => {
+      const trigger = resolver.resolve(metadataOf(req));
+      ctx.fields.metric = trigger.metricName;
+      ctx.fields.source = trigger.source.name;
+      return { metricSpecs: [buildMetricSpec(trigger.spec, trigger.metricName)] };
+    },
+  );
+
+  const getMetrics = unary<GetMetricsRequest, GetMetricsResponse>(
+    'GetMetrics',
+    deps,
+    req => req.scaledObjectRef ?? undefined,
+    async (req, ctx) => {
+      const trigger = resolver.resolve(metadataOf(req.scaledObjectRef));
+      ctx.fields.metric = trigger.metricName;
+      ctx.fields.source = trigger.source.name;
+      if (!metricNameMatches(req.metricName, trigger.metricName)) {
+        throw new ScalerError(
+          'invalid_metadata',
+          `metricName: ${JSON.stringify(req.metricName)} is not this trigger's metric; ` +
+            `GetMetricSpec returns ${JSON.stringify(trigger.metricName)}`,
+        );
+      }
+      const evaluation = await evaluator.evaluate(trigger, ctx);
+      const name = req.metricName === '' ? trigger.metricName : req.metricName;
+      return { metricValues: [{ metricName: name, ...toMetricValueFields(evaluation.value) }] };
+    },
+  );
+
+  const isActive = unary<ScaledObjectRef, IsActiveResponse>(
+    'IsActive',
+    deps,
+    req => req,
+    async (req, ctx) => {
+      const trigger = resolver.resolve(metadataOf(req));
+      ctx.fields.metric = trigger.metricName;
+      ctx.fields.source = trigger.source.name;
+      const evaluation = await evaluator.evaluate(trigger, ctx);
+      return { result: evaluation.active };
+    },
+  );
+
+  const streamIsActive = serverStream<ScaledObjectRef, IsActiveResponse>(
+    'StreamIsActive',
+    deps,
+    req => req,
+    async (call, ctx) => {
+      const trigger = resolver.resolve(metadataOf(call.request));
+      ctx.fields.metric = trigger.metricName;
+      await serveStreamIsActive(call, ctx, trigger, deps);
+    },
+  );
+
+  const streamMetricSpec = serverStream<ScaledObjectRef, GetMetricSpecResponse>(
+    'StreamMetricSpec',
+    deps,
+    req => req,
+    () => {
+      // KEDA treats UNIMPLEMENTED as "use GetMetricSpec" for the life of the scaler (keda.md 2.9).
+      return Promise.reject(
+        new ScalerError(
+          'unimplemented',
+          'StreamMetricSpec is not offered by this scaler; KEDA uses GetMetricSpec',
+        ),
+      );
+    },
+  );
+
+  return {
+    IsActive: isActive,
+    StreamIsActive: streamIsActive,
+    GetMetricSpec: getMetricSpec,
+    GetMetrics: getMetrics,
+    StreamMetricSpec: streamMetricSpec,
+  };
+}
