@@ -1,19 +1,27 @@
 // Closest known name for an unknown key, so a typo gets "did you mean" instead of silence.
 
-/** Levenshtein distance, case-insensitive (a wrong case is the most common typo in YAML keys). */
+/**
+ * Optimal-string-alignment distance, case-insensitive: insertions, deletions, substitutions and
+ * swaps of two neighbours each cost 1, since `qurey` for `query` is one slip of the fingers.
+ */
 function editDistance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
-  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) =>
+    Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => d[i]?.[j] ?? 0;
   for (let i = 1; i <= x.length; i++) {
-    const current = [i];
     for (let j = 1; j <= y.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) {
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      }
+      d[i]![j] = best;
     }
-    previous = current;
   }
-  return previous[y.length] ?? 0;
+  return at(x.length, y.length);
 }
 
 /**

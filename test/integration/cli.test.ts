@@ -1,0 +1,111 @@
+// The built `keda-prometheus-scaler` binary as an operator runs it: help, bad configuration,
+// serve until SIGTERM.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../helpers/prometheus';
+import { ScalerClient, ref } from '../helpers/scaler-client';
+
+const BIN = resolve(__dirname, '../../dist/src/main.js');
+const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kps-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Only the variables the test sets: no SCALER_* leaks in from the developer's shell. */
+const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  PATH: process.env['PATH'],
+  ...extra,
+});
+
+test('--help documents every flag and its environment variable', () => {
+  const run = spawnSync('node', [BIN, 'serve', '--help'], { encoding: 'utf8', env: cleanEnv() });
+  expect(run.status).toBe(0);
+  for (const text of [
+    '--config',
+    '--grpc-address',
+    '--http-address',
+    '--prometheus-url',
+    'SCALER_CONFIG',
+    'SCALER_PROMETHEUS_URL',
+    'SCALER_LOG_LEVEL',
+  ]) {
+    expect(run.stdout).toContain(text);
+  }
+});
+
+test('an invalid configuration exits 2 and lists every problem', () => {
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(
+    file,
+    [
+      'grpcAdress: 0.0.0.0:6000',
+      'sources:',
+      '  - name: Prod',
+      '    url: ftp://prometheus',
+      '    timeout: soon',
+      '  - url: http://x:9090',
+    ].join('\n'),
+  );
+  const run = spawnSync('node', [BIN, 'serve', '--config', file], {
+    encoding: 'utf8',
+    env: cleanEnv(),
+  });
+  expect(run.status).toBe(2);
+  expect(run.stderr).toMatch(/grpcAdress: unknown key \(did you mean "grpcAddress"\?\)/);
+  expect(run.stderr).toMatch(/sources\[0\]\.name: must be lower-case/);
+  expect(run.stderr).toMatch(/sources\[0\]\.url: must be an http/);
+  expect(run.stderr).toMatch(/sources\[0\]\.timeout: must be a duration/);
+  expect(run.stderr).toMatch(/sources\[1\]\.name: is required/);
+});
+
+test('an unknown flag exits 2 with usage', () => {
+  const run = spawnSync('node', [BIN, 'serve', '--grpc-adress', 'x'], {
+    encoding: 'utf8',
+    env: cleanEnv(),
+  });
+  expect(run.status).toBe(2);
+  expect(run.stderr).toContain('Usage:');
+});
+
+test('serve from SCALER_* variables answers KEDA and exits 0 on SIGTERM', async () => {
+  const grpcPort = await freePort();
+  const httpPort = await freePort();
+  const child = spawn('node', [BIN, 'serve'], {
+    env: cleanEnv({
+      SCALER_PROMETHEUS_URL: PROM_URL,
+      SCALER_GRPC_ADDRESS: `127.0.0.1:${grpcPort}`,
+      SCALER_HTTP_ADDRESS: `127.0.0.1:${httpPort}`,
+    }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>(r => child.once('exit', code => r(code)));
+  try {
+    const deadline = Date.now() + 10_000;
+    while (!out.includes('serving') && Date.now() < deadline)
+      await new Promise(r => setTimeout(r, 50));
+    expect(out).toContain('serving');
+    const client = new ScalerClient(`127.0.0.1:${grpcPort}`);
+    const res = await client.getMetrics(
+      ref({ query: 'sum(kps_test_queue_depth)', threshold: '10' }),
+      '',
+    );
+    expect(res.metricValues[0]!.metricValueFloat).toBe(50);
+    client.close();
+    expect((await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status).toBe(200);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect(await exited).toBe(0);
+  const lines = out
+    .trim()
+    .split('\n')
+    .map(l => JSON.parse(l) as { msg: string });
+  expect(lines.map(l => l.msg)).toContain('keda-prometheus-scaler stopped');
+});
