@@ -92,11 +92,3 @@ export function parseDurationMs(text: string): Parsed<number> {
   if (sign < 0 && total > 0) return fail('must not be negative');
   return ok(total);
 }
-
-/** Formats milliseconds the way Go prints short durations, for messages and docs: 1500 → "1.5s". */
-export function formatDurationMs(ms: number): string {
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
-  if (ms >= 1000) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}

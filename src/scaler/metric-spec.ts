@@ -60,9 +60,10 @@ export function toMetricValueFields(value: number): {
   metricValueFloat: number;
 } {
   const clamped = Number.isFinite(value) && value > 0 ? value : 0;
-  const rounded = BigInt(Math.round(Math.min(clamped, 9.2e18)));
+  // 2^63 as a double; anything at or above it does not fit an int64.
+  const rounded = clamped >= 9.223372036854776e18 ? INT64_MAX : BigInt(Math.round(clamped));
   return {
-    metricValue: (rounded > INT64_MAX ? INT64_MAX : rounded).toString(),
+    metricValue: rounded.toString(),
     metricValueFloat: clamped,
   };
 }

@@ -253,7 +253,7 @@ describe('errors reach KEDA with the documented status and a message naming the 
       /source "nowhere" is unreachable/,
     ],
   ])('%s', async (_name, extra, code, message) => {
-    const metadata = trigger(extra as Record<string, string>);
+    const metadata = trigger(extra);
     const err = await expectStatus(client.getMetrics(ref(metadata), ''), code);
     expect(err.details).toMatch(message);
     expect(err.details).not.toContain('127.0.0.1:9');

@@ -1,0 +1,163 @@
+// Server configuration: defaults, every validation rule, all problems at once.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, validateConfig } from '../../../src/config/load-config';
+import { DEFAULTS } from '../../../src/config/schema';
+
+function problems(raw: unknown, overrides = {}): string[] {
+  try {
+    validateConfig(raw, overrides);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('defaults, and --prometheus-url defines the source "default"', () => {
+  const config = validateConfig({}, { prometheusUrl: 'http://prom:9090/' });
+  expect(config).toMatchObject({
+    grpcAddress: DEFAULTS.grpcAddress,
+    httpAddress: DEFAULTS.httpAddress,
+    logLevel: 'info',
+    allowedServerAddresses: [],
+    maxResponseBytes: DEFAULTS.maxResponseBytes,
+    maxTimeoutMs: DEFAULTS.maxTimeoutMs,
+  });
+  expect(config.sources).toEqual([
+    expect.objectContaining({
+      name: 'default',
+      url: 'http://prom:9090',
+      timeoutMs: 3000,
+      maxConnections: 8,
+    }),
+  ]);
+});
+
+test('a full source is read into typed fields', () => {
+  const config = validateConfig({
+    grpcAddress: '127.0.0.1:7000',
+    sources: [
+      {
+        name: 'mimir',
+        url: 'https://mimir.example/prometheus',
+        headers: { 'X-Scope-OrgID': 'team-a' },
+        bearerTokenFile: '/var/run/token',
+        tls: {
+          caFile: '/ca.pem',
+          certFile: '/c.pem',
+          keyFile: '/k.pem',
+          insecureSkipVerify: false,
+        },
+        timeout: '2s',
+        maxConnections: 4,
+      },
+    ],
+    allowedServerAddresses: ['http://*.svc:9090/'],
+    maxTimeout: '10s',
+  });
+  expect(config.sources[0]).toEqual({
+    name: 'mimir',
+    url: 'https://mimir.example/prometheus',
+    headers: { 'X-Scope-OrgID': 'team-a' },
+    bearerTokenFile: '/var/run/token',
+    basicAuth: undefined,
+    tls: { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem', insecureSkipVerify: false },
+    timeoutMs: 2000,
+    maxConnections: 4,
+  });
+  expect(config.allowedServerAddresses).toEqual(['http://*.svc:9090']);
+  expect(config.maxTimeoutMs).toBe(10_000);
+});
+
+test.each([
+  ['no source at all', {}, 'sources: at least one source is required'],
+  ['unknown top-level key', { sourcs: [] }, 'sourcs: unknown key (did you mean "sources"?)'],
+  [
+    'unknown source key',
+    { sources: [{ name: 'a', url: 'http://a', tiemout: '1s' }] },
+    'sources[0].tiemout: unknown key (did you mean "timeout"?)',
+  ],
+  [
+    'credentials in a URL',
+    { sources: [{ name: 'a', url: 'http://u:p@a' }] },
+    'sources[0].url: must not carry credentials',
+  ],
+  [
+    'duplicate names',
+    {
+      sources: [
+        { name: 'a', url: 'http://a' },
+        { name: 'a', url: 'http://b' },
+      ],
+    },
+    'sources: name "a" is defined more than once',
+  ],
+  [
+    'basic auth needs a password file',
+    { sources: [{ name: 'a', url: 'http://a', basicAuth: { username: 'u' } }] },
+    'sources[0].basicAuth: needs both username and passwordFile',
+  ],
+  [
+    'cert without key',
+    { sources: [{ name: 'a', url: 'http://a', tls: { certFile: '/c' } }] },
+    'sources[0].tls: certFile and keyFile must be set together',
+  ],
+  [
+    'insecureSkipVerify must be a boolean',
+    { sources: [{ name: 'a', url: 'http://a', tls: { insecureSkipVerify: 'yes' } }] },
+    'sources[0].tls.insecureSkipVerify: must be true or false',
+  ],
+  [
+    'bad maxConnections',
+    { sources: [{ name: 'a', url: 'http://a', maxConnections: 0 }] },
+    'sources[0].maxConnections: must be a whole number > 0, got 0',
+  ],
+  [
+    'bad grpcAddress',
+    { grpcAddress: '6000', sources: [{ name: 'a', url: 'http://a' }] },
+    'grpcAddress: must be host:port',
+  ],
+  [
+    'bad logLevel',
+    { logLevel: 'loud', sources: [{ name: 'a', url: 'http://a' }] },
+    'logLevel: must be one of',
+  ],
+  [
+    'allowlist of non-URLs',
+    { allowedServerAddresses: ['*'] },
+    'allowedServerAddresses[0]: must be an http(s) URL pattern',
+  ],
+])('%s', (_name, raw, expected) => {
+  expect(problems(raw).join('\n')).toContain(expected);
+});
+
+test('--prometheus-url clashing with a "default" source in the file is reported', () => {
+  const found = problems(
+    { sources: [{ name: 'default', url: 'http://a' }] },
+    { prometheusUrl: 'http://b' },
+  );
+  expect(found.join('\n')).toContain('(--prometheus-url defines "default")');
+});
+
+test('every problem is listed, not only the first', () => {
+  expect(
+    problems({ grpcAddress: 'x', logLevel: 'y', sources: [{ url: 'ftp://z' }] }).length,
+  ).toBeGreaterThanOrEqual(4);
+});
+
+test('loadConfig reads YAML and names the file on a syntax error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kps-config-'));
+  try {
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, 'sources:\n  - name: p\n    url: http://p:9090\n');
+    expect(loadConfig({ configFile: good }).sources[0]?.name).toBe('p');
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'sources: [\n');
+    expect(() => loadConfig({ configFile: bad })).toThrow(/bad\.yaml/);
+    expect(() => loadConfig({ configFile: join(dir, 'none.yaml') })).toThrow(/none\.yaml/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

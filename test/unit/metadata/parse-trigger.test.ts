@@ -1,0 +1,224 @@
+// Every metadata rule of the drop-in superset (issue 2, section 3) as a named table case.
+import { isScalerError } from '../../../src/errors';
+import { parseTrigger } from '../../../src/metadata/parse-trigger';
+
+const base = { query: 'sum(up)', threshold: '10' };
+
+function problemsOf(metadata: Record<string, string>): string {
+  try {
+    parseTrigger(metadata);
+  } catch (e) {
+    if (isScalerError(e) && e.kind === 'invalid_metadata') return e.message;
+    throw e;
+  }
+  throw new Error('expected invalid_metadata');
+}
+
+describe('valid metadata', () => {
+  test('defaults match the built-in trigger', () => {
+    expect(parseTrigger(base)).toEqual({
+      query: 'sum(up)',
+      threshold: 10,
+      activationThreshold: 0,
+      source: { kind: 'implicit' },
+      namespace: undefined,
+      customHeaders: {},
+      queryParameters: {},
+      ignoreNullValues: true,
+      timeoutMs: undefined,
+      metricName: undefined,
+      multipleSeries: 'error',
+      httpMethod: 'GET',
+    });
+  });
+
+  test.each([
+    [
+      'values are trimmed',
+      { query: '  sum(up) ', threshold: ' 10 ' },
+      { query: 'sum(up)', threshold: 10 },
+    ],
+    [
+      'empty values count as absent',
+      { ...base, activationThreshold: '  ', namespace: '' },
+      { activationThreshold: 0, namespace: undefined },
+    ],
+    [
+      'activationThreshold may be negative',
+      { ...base, activationThreshold: '-2.5' },
+      { activationThreshold: -2.5 },
+    ],
+    ['timeout in milliseconds', { ...base, timeout: '1500' }, { timeoutMs: 1500 }],
+    ['timeout as a Go duration', { ...base, timeout: '1m30s' }, { timeoutMs: 90_000 }],
+    ['timeout 0 means the default', { ...base, timeout: '0' }, { timeoutMs: undefined }],
+    [
+      'ignoreNullValues takes Go booleans',
+      { ...base, ignoreNullValues: 'F' },
+      { ignoreNullValues: false },
+    ],
+    [
+      'customHeaders map',
+      { ...base, customHeaders: 'X-Scope-OrgID=team-a, X-B=c' },
+      { customHeaders: { 'X-Scope-OrgID': 'team-a', 'X-B': 'c' } },
+    ],
+    [
+      'queryParameters map',
+      { ...base, queryParameters: 'dedup=true' },
+      { queryParameters: { dedup: 'true' } },
+    ],
+    ['namespace', { ...base, namespace: 'team a&b' }, { namespace: 'team a&b' }],
+    ['httpMethod is case-insensitive', { ...base, httpMethod: 'post' }, { httpMethod: 'POST' }],
+    ['multipleSeries', { ...base, multipleSeries: 'avg' }, { multipleSeries: 'avg' }],
+    [
+      'metricName is lower-cased',
+      { ...base, metricName: 'Queue.Depth_1' },
+      { metricName: 'queue.depth_1' },
+    ],
+    [
+      'source by name',
+      { ...base, source: 'prod' },
+      { source: { kind: 'named', name: 'prod', serverAddress: undefined } },
+    ],
+    [
+      'serverAddress',
+      { ...base, serverAddress: 'http://prom:9090' },
+      { source: { kind: 'address', serverAddress: 'http://prom:9090' } },
+    ],
+    [
+      "KEDA's own keys are accepted and ignored",
+      {
+        ...base,
+        scalerAddress: 's:6000',
+        enableTLS: 'true',
+        unsafeSsl: 'true',
+        caCert: 'x',
+        tlsClientCert: 'y',
+        tlsClientKey: 'z',
+      },
+      { threshold: 10 },
+    ],
+    [
+      'smallest threshold KEDA can represent',
+      { ...base, threshold: '0.001' },
+      { threshold: 0.001 },
+    ],
+  ])('%s', (_name, metadata, expected) => {
+    expect(parseTrigger(metadata as Record<string, string>)).toMatchObject(expected);
+  });
+});
+
+describe('invalid metadata names the key, the value and the rule', () => {
+  test.each([
+    ['query is required', { threshold: '1' }, 'query: is required'],
+    ['threshold is required', { query: 'up' }, 'threshold: is required'],
+    [
+      'threshold must be a number',
+      { ...base, threshold: 'abc' },
+      'threshold: must be a number > 0, got "abc"',
+    ],
+    [
+      'threshold must be > 0',
+      { ...base, threshold: '0' },
+      'threshold: must be a number > 0, got "0"',
+    ],
+    [
+      'threshold negative',
+      { ...base, threshold: '-1' },
+      'threshold: must be a number > 0, got "-1"',
+    ],
+    [
+      'threshold below milli precision',
+      { ...base, threshold: '0.0001' },
+      'threshold: must be at least 0.001',
+    ],
+    [
+      'threshold in JSON grammar only',
+      { ...base, threshold: '.5' },
+      'threshold: must be a number > 0, got ".5"',
+    ],
+    [
+      'activationThreshold NaN',
+      { ...base, activationThreshold: 'NaN' },
+      'activationThreshold: must be a number',
+    ],
+    ['bad boolean', { ...base, ignoreNullValues: 'yes' }, 'ignoreNullValues: must be a boolean'],
+    ['bad unsafeSsl', { ...base, unsafeSsl: 'nope' }, 'unsafeSsl: must be a boolean'],
+    ['bad map', { ...base, queryParameters: 'a=1,b' }, 'queryParameters: must be key=value pairs'],
+    [
+      'reserved query parameter',
+      { ...base, queryParameters: 'time=5' },
+      'queryParameters: parameter "time" is set by the scaler',
+    ],
+    [
+      'bad header name',
+      { ...base, customHeaders: 'X Bad=1' },
+      'customHeaders: header name "X Bad" is not a valid HTTP token',
+    ],
+    [
+      'managed header',
+      { ...base, customHeaders: 'Host=evil' },
+      'customHeaders: header "Host" is managed',
+    ],
+    ['bad timeout', { ...base, timeout: '-1s' }, 'timeout: must not be negative, got "-1s"'],
+    [
+      'bad multipleSeries',
+      { ...base, multipleSeries: 'first' },
+      'multipleSeries: must be one of error, sum, max, min, avg, got "first"',
+    ],
+    [
+      'bad httpMethod',
+      { ...base, httpMethod: 'PUT' },
+      'httpMethod: must be one of GET, POST, got "PUT"',
+    ],
+    ['bad metricName', { ...base, metricName: 'a/b' }, 'metricName: must be letters, digits'],
+    [
+      'serverAddress must be http(s)',
+      { ...base, serverAddress: 'file:///etc/passwd' },
+      'serverAddress: must be an http:// or https:// URL',
+    ],
+    [
+      'serverAddress without credentials',
+      { ...base, serverAddress: 'http://u:p@prom:9090' },
+      'got "http://REDACTED@prom:9090/"',
+    ],
+    [
+      'unknown key with a suggestion',
+      { ...base, thresold: '5' },
+      'thresold: unknown key (did you mean "threshold"?)',
+    ],
+    [
+      'wrong case with a suggestion',
+      { ...base, ServerAddress: 'x' },
+      'ServerAddress: unknown key (did you mean "serverAddress"?)',
+    ],
+    ['unknown key without a near name', { ...base, zzzzzz: '1' }, 'zzzzzz: unknown key'],
+    [
+      'metricType in metadata',
+      { ...base, metricType: 'Value' },
+      'metricType: is a field of the trigger itself',
+    ],
+    ['cortexOrgID was removed', { ...base, cortexOrgID: 't' }, 'cortexOrgID: removed from KEDA'],
+    [
+      'auth keys belong on a source',
+      { ...base, authModes: 'bearer' },
+      'authModes: credentials are not read from trigger metadata',
+    ],
+  ])('%s', (_name, metadata, expected) => {
+    expect(problemsOf(metadata as Record<string, string>)).toContain(expected);
+  });
+
+  test('all problems are reported together', () => {
+    const message = problemsOf({ threshold: 'x', timeout: 'y', bogus: '1' });
+    expect(message).toMatch(/^invalid trigger metadata: /);
+    for (const key of ['query:', 'threshold:', 'timeout:', 'bogus:'])
+      expect(message).toContain(key);
+  });
+
+  test.each([
+    ['bearerToken', { bearerToken: 's3cr3t-token' }],
+    ['passwordFromEnv (resolved by KEDA)', { passwordFromEnv: 's3cr3t-token' }],
+    ['customHeaders', { customHeaders: 'Authorization=Bearer s3cr3t-token,bad' }],
+  ])('secret-bearing %s never appears in the message', (_name, extra) => {
+    expect(problemsOf({ ...base, ...extra })).not.toContain('s3cr3t-token');
+  });
+});

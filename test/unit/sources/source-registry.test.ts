@@ -1,0 +1,112 @@
+// Which source a trigger may use: names, configured URLs, the allowlist, and nothing else.
+import { validateConfig } from '../../../src/config/load-config';
+import { isScalerError } from '../../../src/errors';
+import type { SourceSelector } from '../../../src/metadata/parse-trigger';
+import { SourceRegistry, compileAddressPattern } from '../../../src/sources/source-registry';
+
+const registry = (sources: { name: string; url: string }[], allowed: string[] = []) =>
+  new SourceRegistry(validateConfig({ sources, allowedServerAddresses: allowed }));
+
+const two = registry(
+  [
+    { name: 'prod', url: 'http://prom.monitoring:9090/' },
+    { name: 'thanos', url: 'https://thanos.monitoring:10902/prefix' },
+  ],
+  ['http://*.team-a.svc:9090', 'https://vm.example/select/*/prometheus'],
+);
+
+afterAll(() => two.close());
+
+function failure(r: SourceRegistry, selector: SourceSelector): [string, string] {
+  try {
+    r.resolve(selector);
+  } catch (e) {
+    if (isScalerError(e)) return [e.kind, e.message];
+    throw e;
+  }
+  throw new Error('expected a failure');
+}
+
+test.each<[string, SourceSelector, string]>([
+  ['by name', { kind: 'named', name: 'thanos' }, 'thanos'],
+  [
+    'by the configured URL, trailing slash ignored',
+    { kind: 'address', serverAddress: 'http://prom.monitoring:9090' },
+    'prod',
+  ],
+  [
+    'by name and its own URL',
+    { kind: 'named', name: 'prod', serverAddress: 'http://prom.monitoring:9090/' },
+    'prod',
+  ],
+  [
+    'an allowed address gets a source named after its pattern',
+    { kind: 'address', serverAddress: 'http://prom.team-a.svc:9090' },
+    'http://*.team-a.svc:9090',
+  ],
+  [
+    'an allowed address with a path',
+    { kind: 'address', serverAddress: 'https://vm.example/select/0/prometheus' },
+    'https://vm.example/select/*/prometheus',
+  ],
+])('resolves %s', (_name, selector, expected) => {
+  expect(two.resolve(selector).name).toBe(expected);
+});
+
+test('with exactly one source, a trigger that names none uses it', () => {
+  const one = registry([{ name: 'only', url: 'http://p:9090' }]);
+  expect(one.resolve({ kind: 'implicit' }).name).toBe('only');
+});
+
+test.each<[string, SourceSelector, string, RegExp]>([
+  [
+    'an unknown name',
+    { kind: 'named', name: 'prdo' },
+    'invalid_metadata',
+    /unknown source "prdo" \(did you mean "prod"\?\); configured sources: prod, thanos/,
+  ],
+  [
+    'a name with another URL',
+    { kind: 'named', name: 'prod', serverAddress: 'http://other:9090' },
+    'invalid_metadata',
+    /does not match the URL of source "prod"/,
+  ],
+  [
+    'no name with two sources',
+    { kind: 'implicit' },
+    'invalid_metadata',
+    /source: is required because the scaler has 2 sources \(prod, thanos\)/,
+  ],
+  [
+    'an address outside the allowlist',
+    { kind: 'address', serverAddress: 'http://169.254.169.254/latest/meta-data' },
+    'permission_denied',
+    /allowedServerAddresses/,
+  ],
+  [
+    'a wildcard does not cross a slash',
+    { kind: 'address', serverAddress: 'http://evil.example/x.team-a.svc:9090' },
+    'permission_denied',
+    /not the URL of a configured source/,
+  ],
+  [
+    'a wildcard pattern does not match another port',
+    { kind: 'address', serverAddress: 'http://prom.team-a.svc:9091' },
+    'permission_denied',
+    /allowedServerAddresses/,
+  ],
+])('refuses %s', (_name, selector, kind, message) => {
+  const [k, m] = failure(two, selector);
+  expect(k).toBe(kind);
+  expect(m).toMatch(message);
+});
+
+test.each([
+  ['http://*.svc:9090', 'http://a.svc:9090', true],
+  ['http://*.svc:9090', 'http://a/b.svc:9090', false],
+  ['http://prom:9090', 'http://prom:9090', true],
+  ['http://prom:9090', 'http://prom:90900', false],
+  ['http://a.b:1', 'http://aXb:1', false],
+])('pattern %s matches %s: %s', (pattern, url, expected) => {
+  expect(compileAddressPattern(pattern).test(url)).toBe(expected);
+});
