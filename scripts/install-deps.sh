@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian 12 machine with Node 20: Prometheus and
+# promtool from Debian's packages (only when missing), and the npm packages from package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node_ok=$(node -e 'const [a,b,c]=process.versions.node.split(".").map(Number);process.stdout.write(String(a>20||(a===20&&(b>18||(b===18&&c>=1)))))')
+if [ "$node_ok" != "true" ]; then
+  echo "Node.js >= 20.18.1 is required (undici 7); found $(node --version)" >&2
+  exit 1
+fi
+
+packages=()
+command -v prometheus >/dev/null 2>&1 || packages+=(prometheus)
+command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
+if [ ${#packages[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "installing Debian packages: prometheus" >&2
+  $sudo apt-get update -qq
+  # No recommends: node-exporter, smartmontools and friends are not needed (toolchain.md 1).
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
