@@ -23,5 +23,8 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # `npm install`, not `npm ci`: npm 11 records only this platform's optional binding of
+  # unrs-resolver (a jest 30 dependency) in the lock, and `npm ci` then refuses the lock as out of
+  # sync ("Missing: @unrs/resolver-binding-darwin-arm64"). `npm install` keeps the locked versions.
+  npm install --no-audit --no-fund
 fi
