@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     const ports = await scaler.start();
     cleanups.push(() => scaler.stop());
     const client = new ScalerClientForDemo(`127.0.0.1:${ports.grpcPort}`);
-    cleanups.push(async () => client.close());
+    cleanups.push(() => Promise.resolve(client.close()));
 
     console.log(
       `prometheus ${prometheus.url}, sample app :${appProcess.port}, scaler gRPC :${ports.grpcPort}, metrics http://127.0.0.1:${ports.httpPort}/metrics`,
