@@ -44,6 +44,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     maxResponseBytes: config.maxResponseBytes,
     maxTimeoutMs: config.maxTimeoutMs,
     metrics,
+    logger,
   });
   const streams = new OpenStreams();
   const { service } = loadExternalScalerPackage();

@@ -239,71 +239,54 @@ function unknownKeys(
   }
 }
 
-function str(
+/** A field check: the typed value, or the rule the raw value broke. */
+type FieldCheck<T> = (v: unknown) => { value: T } | { rule: string };
+
+/** Reads one optional field; a broken rule is recorded as `<at><key>: <rule>, got <value>`. */
+function field<T>(
   doc: Record<string, unknown>,
   key: string,
   at: string,
   problems: string[],
-): string | undefined {
+  check: FieldCheck<T>,
+): T | undefined {
   const v = doc[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.trim() === '') {
-    problems.push(`${at}${key}: must be a non-empty string`);
-    return undefined;
-  }
-  return v.trim();
+  const result = check(v);
+  if ('value' in result) return result.value;
+  problems.push(`${at}${key}: ${result.rule}, got ${JSON.stringify(v)}`);
+  return undefined;
 }
 
-function bool(
-  doc: Record<string, unknown>,
-  key: string,
-  at: string,
-  problems: string[],
-): boolean | undefined {
-  const v = doc[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') {
-    problems.push(`${at}${key}: must be true or false, got ${JSON.stringify(v)}`);
-    return undefined;
-  }
-  return v;
-}
+const nonEmptyString: FieldCheck<string> = v =>
+  typeof v === 'string' && v.trim() !== ''
+    ? { value: v.trim() }
+    : { rule: 'must be a non-empty string' };
 
-function positiveInt(
-  doc: Record<string, unknown>,
-  key: string,
-  at: string,
-  problems: string[],
-): number | undefined {
-  const v = doc[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    problems.push(`${at}${key}: must be a whole number > 0, got ${JSON.stringify(v)}`);
-    return undefined;
-  }
-  return v;
-}
+const boolean: FieldCheck<boolean> = v =>
+  typeof v === 'boolean' ? { value: v } : { rule: 'must be true or false' };
 
-function duration(
-  doc: Record<string, unknown>,
-  key: string,
-  at: string,
-  problems: string[],
-): number | undefined {
-  const v = doc[key];
-  if (v === undefined) return undefined;
-  const parsed =
-    typeof v === 'string' || typeof v === 'number'
-      ? parseDurationMs(String(v))
-      : ({ ok: false, rule: 'must be a duration such as "3s"' } as const);
-  if (!parsed.ok || parsed.value <= 0) {
-    problems.push(
-      `${at}${key}: ${parsed.ok ? 'must be greater than 0' : parsed.rule}, got ${JSON.stringify(v)}`,
-    );
-    return undefined;
-  }
-  return parsed.value;
-}
+const positiveInteger: FieldCheck<number> = v =>
+  typeof v === 'number' && Number.isInteger(v) && v > 0
+    ? { value: v }
+    : { rule: 'must be a whole number > 0' };
+
+/** "3s", "1m30s" or a number of milliseconds, > 0. */
+const positiveDuration: FieldCheck<number> = v => {
+  if (typeof v !== 'string' && typeof v !== 'number') return { rule: 'must be a duration' };
+  const parsed = parseDurationMs(String(v));
+  if (!parsed.ok) return { rule: parsed.rule };
+  return parsed.value > 0 ? { value: parsed.value } : { rule: 'must be greater than 0' };
+};
+
+const str = (d: Record<string, unknown>, k: string, at: string, p: string[]): string | undefined =>
+  field(d, k, at, p, nonEmptyString);
+const bool = (d: Record<string, unknown>, k: string, at: string, p: string[]) =>
+  field(d, k, at, p, boolean);
+const positiveInt = (d: Record<string, unknown>, k: string, at: string, p: string[]) =>
+  field(d, k, at, p, positiveInteger);
+const duration = (d: Record<string, unknown>, k: string, at: string, p: string[]) =>
+  field(d, k, at, p, positiveDuration);
 
 function checkUrl(at: string, text: string, problems: string[]): string | undefined {
   try {

@@ -4,6 +4,7 @@ import { ScalerError, isScalerError } from '../errors';
 import { queryInstant } from '../prometheus/query-client';
 import { reduceResult } from '../prometheus/reduce-result';
 import { queryBudget } from '../resilience/deadline';
+import type { Logger } from '../telemetry/logger';
 import type { ScalerMetrics } from '../telemetry/scaler-metrics';
 import type { ResolvedTrigger } from './resolve-trigger';
 
@@ -27,6 +28,7 @@ export interface EvaluatorOptions {
   maxResponseBytes: number;
   maxTimeoutMs: number;
   metrics: ScalerMetrics;
+  logger: Logger;
   now?: () => number;
 }
 
@@ -74,12 +76,14 @@ export class Evaluator {
       );
       const value = reduceResult(result, spec);
       this.options.metrics.queries.inc({ source: source.name, outcome: 'ok' });
-      return {
+      const evaluation = {
         value,
         active: value > spec.activationThreshold,
         source: source.name,
         queryMs: this.now() - started,
       };
+      this.options.logger.debug({ metric: trigger.metricName, ...evaluation }, 'evaluated');
+      return evaluation;
     } catch (e) {
       const outcome = isScalerError(e) ? e.kind : 'internal';
       this.options.metrics.queries.inc({ source: source.name, outcome });
