@@ -1,6 +1,8 @@
 // Two projects: unit (no network, fakes at interfaces) and integration (real Prometheus, real gRPC).
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
+  // Integration tests start Prometheus and play out outages in seconds (a global-only option).
+  testTimeout: 30000,
   projects: [
     {
       displayName: 'unit',
@@ -15,7 +17,6 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
-      testTimeout: 30000,
     },
   ],
 };

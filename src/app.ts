@@ -6,12 +6,15 @@ import * as grpc from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
 import type { ServerConfig } from './config/schema';
 import { loadExternalScalerPackage } from './grpc/load-proto';
+import { Readiness } from './health/readiness';
 import { createHttpServer } from './http/http-server';
 import { Evaluator } from './scaler/evaluate';
 import { TriggerResolver } from './scaler/resolve-trigger';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/stream-is-active';
+import { QueryGateway } from './sources/query-gateway';
 import { SourceRegistry } from './sources/source-registry';
+import { ResultCache } from './cache/result-cache';
 import type { Logger } from './telemetry/logger';
 import { createLogger } from './telemetry/logger';
 import { ScalerMetrics } from './telemetry/scaler-metrics';
@@ -39,13 +42,19 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   const registry = new Registry();
   const metrics = new ScalerMetrics(registry);
   const sources = new SourceRegistry(config);
-  const resolver = new TriggerResolver(sources);
-  const evaluator = new Evaluator({
-    maxResponseBytes: config.maxResponseBytes,
+  const resolver = new TriggerResolver(sources, {
     maxTimeoutMs: config.maxTimeoutMs,
-    metrics,
-    logger,
+    maxCacheTtlMs: config.cache.ttlLimitMs,
+    maxStalenessLimitMs: config.cache.maxStalenessLimitMs,
   });
+  const gateway = new QueryGateway({
+    breaker: config.breaker,
+    maxResponseBytes: config.maxResponseBytes,
+    metrics,
+  });
+  const cache = new ResultCache(config.cache);
+  metrics.onCollect('cache', () => metrics.cacheEntries.set(cache.size));
+  const evaluator = new Evaluator({ cache, cacheConfig: config.cache, gateway, metrics, logger });
   const streams = new OpenStreams();
   const { service } = loadExternalScalerPackage();
 
@@ -54,10 +63,15 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     service,
     createExternalScalerService({ logger, metrics, resolver, evaluator, streams }),
   );
-  let serving = false;
+  const readiness = new Readiness({
+    gateway,
+    cache,
+    sources: () => sources.configured,
+    windowMs: config.cache.maxStalenessMs,
+  });
   const httpServer: HttpServer = createHttpServer({
     registry,
-    notReadyReason: () => (serving ? undefined : 'the gRPC server is not serving'),
+    notReadyReason: () => readiness.notReadyReason(),
   });
   let stopping: Promise<void> | undefined;
 
@@ -73,7 +87,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       );
     });
     const httpPort = await listenHttp(httpServer, config.httpAddress);
-    serving = true;
+    readiness.serving = true;
     logger.info(
       { grpcPort, httpPort, sources: config.sources.map(s => s.name) },
       'keda-prometheus-scaler serving',
@@ -83,7 +97,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      serving = false;
+      readiness.serving = false;
+      readiness.stop();
       streams.endAll();
       await new Promise<void>(resolve => {
         const force = setTimeout(() => {
@@ -99,6 +114,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
       });
+      cache.close();
       await sources.close();
       logger.info('keda-prometheus-scaler stopped');
     })();

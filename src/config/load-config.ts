@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import { parseDurationMs } from './parse-values';
-import type { LogLevel, ServerConfig, SourceConfig } from './schema';
+import { MIN_CACHE_TTL_MS } from '../metadata/parse-trigger';
+import type { BreakerConfig, CacheConfig, LogLevel, ServerConfig, SourceConfig } from './schema';
 import { CLI_SOURCE_NAME, DEFAULTS, LOG_LEVELS } from './schema';
 
 /** Thrown when the configuration is invalid; `problems` has one line per problem. */
@@ -24,6 +25,8 @@ export interface ConfigOverrides {
 }
 
 const TOP_KEYS = [
+  'cache',
+  'breaker',
   'grpcAddress',
   'httpAddress',
   'logLevel',
@@ -40,8 +43,20 @@ const SOURCE_KEYS = [
   'basicAuth',
   'tls',
   'timeout',
-  'maxConnections',
+  'maxConcurrentQueries',
 ];
+const CACHE_KEYS = [
+  'ttl',
+  'ttlLimit',
+  'maxStaleness',
+  'maxStalenessLimit',
+  'maxEntries',
+  'idleRefresh',
+  'idleDrop',
+  'negativeTtl',
+  'badQueryTtl',
+];
+const BREAKER_KEYS = ['failureThreshold', 'openDuration', 'closeAfterSuccesses'];
 const BASIC_AUTH_KEYS = ['username', 'passwordFile'];
 const TLS_KEYS = ['caFile', 'certFile', 'keyFile', 'insecureSkipVerify'];
 /** Source names appear in metrics, logs and metadata: keep them simple. */
@@ -89,6 +104,9 @@ export function validateConfig(raw: unknown, overrides: ConfigOverrides = {}): S
   const maxResponseBytes =
     positiveInt(doc, 'maxResponseBytes', '', problems) ?? DEFAULTS.maxResponseBytes;
   const maxTimeoutMs = duration(doc, 'maxTimeout', '', problems) ?? DEFAULTS.maxTimeoutMs;
+
+  const cache = validateCache(doc['cache'], problems);
+  const breaker = validateBreaker(doc['breaker'], problems);
 
   const sources: SourceConfig[] = [];
   const rawSources = doc['sources'];
@@ -144,6 +162,48 @@ export function validateConfig(raw: unknown, overrides: ConfigOverrides = {}): S
     allowedServerAddresses: allowed,
     maxResponseBytes,
     maxTimeoutMs,
+    cache,
+    breaker,
+  };
+}
+
+function validateCache(raw: unknown, problems: string[]): CacheConfig {
+  const d = DEFAULTS.cache;
+  if (raw === undefined) return { ...d };
+  const doc = asObject(raw, 'cache', problems) ?? {};
+  unknownKeys(doc, CACHE_KEYS, 'cache.', problems);
+  const ms = (key: string, fallback: number): number =>
+    duration(doc, key, 'cache.', problems) ?? fallback;
+  const cache: CacheConfig = {
+    ttlMs: ms('ttl', d.ttlMs),
+    ttlLimitMs: ms('ttlLimit', d.ttlLimitMs),
+    maxStalenessMs: ms('maxStaleness', d.maxStalenessMs),
+    maxStalenessLimitMs: ms('maxStalenessLimit', d.maxStalenessLimitMs),
+    maxEntries: positiveInt(doc, 'maxEntries', 'cache.', problems) ?? d.maxEntries,
+    idleRefreshMs: ms('idleRefresh', d.idleRefreshMs),
+    idleDropMs: ms('idleDrop', d.idleDropMs),
+    negativeTtlMs: ms('negativeTtl', d.negativeTtlMs),
+    badQueryTtlMs: ms('badQueryTtl', d.badQueryTtlMs),
+  };
+  if (cache.ttlMs > cache.ttlLimitMs) problems.push('cache.ttl: must not exceed cache.ttlLimit');
+  if (cache.ttlMs < MIN_CACHE_TTL_MS) problems.push('cache.ttl: must be at least 1s');
+  if (cache.maxStalenessMs > cache.maxStalenessLimitMs) {
+    problems.push('cache.maxStaleness: must not exceed cache.maxStalenessLimit');
+  }
+  return cache;
+}
+
+function validateBreaker(raw: unknown, problems: string[]): BreakerConfig {
+  const d = DEFAULTS.breaker;
+  if (raw === undefined) return { ...d };
+  const doc = asObject(raw, 'breaker', problems) ?? {};
+  unknownKeys(doc, BREAKER_KEYS, 'breaker.', problems);
+  return {
+    failureThreshold:
+      positiveInt(doc, 'failureThreshold', 'breaker.', problems) ?? d.failureThreshold,
+    openMs: duration(doc, 'openDuration', 'breaker.', problems) ?? d.openMs,
+    closeAfterSuccesses:
+      positiveInt(doc, 'closeAfterSuccesses', 'breaker.', problems) ?? d.closeAfterSuccesses,
   };
 }
 
@@ -157,7 +217,7 @@ export function defaultSource(name: string, url: string): SourceConfig {
     basicAuth: undefined,
     tls: { caFile: undefined, certFile: undefined, keyFile: undefined, insecureSkipVerify: false },
     timeoutMs: DEFAULTS.timeoutMs,
-    maxConnections: DEFAULTS.maxConnections,
+    maxConcurrentQueries: DEFAULTS.maxConcurrentQueries,
   };
 }
 
@@ -208,11 +268,11 @@ function validateSource(raw: unknown, at: string, problems: string[]): SourceCon
   }
 
   const timeoutMs = duration(doc, 'timeout', at, problems) ?? DEFAULTS.timeoutMs;
-  const maxConnections =
-    positiveInt(doc, 'maxConnections', at, problems) ?? DEFAULTS.maxConnections;
+  const maxConcurrentQueries =
+    positiveInt(doc, 'maxConcurrentQueries', at, problems) ?? DEFAULTS.maxConcurrentQueries;
   const bearerTokenFile = str(doc, 'bearerTokenFile', at, problems);
   if (name === undefined || url === undefined) return undefined;
-  return { name, url, headers, bearerTokenFile, basicAuth, tls, timeoutMs, maxConnections };
+  return { name, url, headers, bearerTokenFile, basicAuth, tls, timeoutMs, maxConcurrentQueries };
 }
 
 function asObject(

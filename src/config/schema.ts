@@ -24,8 +24,27 @@ export interface SourceConfig {
   tls: SourceTlsConfig;
   /** Default query timeout for triggers that set none (ms). */
   timeoutMs: number;
-  /** Keep-alive connections to this source. */
-  maxConnections: number;
+  /** Queries in flight to this source at once (also its keep-alive connections). */
+  maxConcurrentQueries: number;
+}
+
+/** Cache defaults and the caps a trigger may not exceed. Durations in ms. */
+export interface CacheConfig {
+  ttlMs: number;
+  ttlLimitMs: number;
+  maxStalenessMs: number;
+  maxStalenessLimitMs: number;
+  maxEntries: number;
+  idleRefreshMs: number;
+  idleDropMs: number;
+  negativeTtlMs: number;
+  badQueryTtlMs: number;
+}
+
+export interface BreakerConfig {
+  failureThreshold: number;
+  openMs: number;
+  closeAfterSuccesses: number;
 }
 
 export interface ServerConfig {
@@ -43,6 +62,8 @@ export interface ServerConfig {
   maxResponseBytes: number;
   /** Upper bound for a trigger's `timeout` (ms). */
   maxTimeoutMs: number;
+  cache: CacheConfig;
+  breaker: BreakerConfig;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -57,11 +78,31 @@ export const DEFAULTS = {
   /** KEDA_HTTP_DEFAULT_TIMEOUT, the built-in trigger's default (keda.md 3.2). */
   timeoutMs: 3000,
   /** Well under Prometheus's --query.max-concurrency of 20 (anchors.md 2). */
-  maxConnections: 8,
+  maxConcurrentQueries: 8,
   /** An instant query for one number is tiny; 8 MiB leaves room for large multi-series results. */
   maxResponseBytes: 8 * 1024 * 1024,
   /** Prometheus's own --query.timeout default is 2m; a scaler query slower than 30s is useless. */
   maxTimeoutMs: 30_000,
+  cache: {
+    /** The HPA sync period (keda.md 2.4) and Trickster's instant-query rounding (anchors.md 2). */
+    ttlMs: 15_000,
+    ttlLimitMs: 300_000,
+    /** Rides out a Prometheus restart; kaito uses 45 s, anchors.md suggests 45 s-2 min. */
+    maxStalenessMs: 60_000,
+    maxStalenessLimitMs: 600_000,
+    /** About 100 MB at the measured cost per key (README, "Memory"). */
+    maxEntries: 100_000,
+    /** Three of KEDA's default 30 s polling intervals: a key in use is asked far more often. */
+    idleRefreshMs: 90_000,
+    /** kaito evicts idle targets after 20 min; 10 min keeps memory for keys still in use. */
+    idleDropMs: 600_000,
+    /** Trickster's example negative cache for 5xx (anchors.md 2): absorbs KEDA's retry. */
+    negativeTtlMs: 3000,
+    /** Bad PromQL stays bad; Mimir caches such errors for minutes (anchors.md 2). */
+    badQueryTtlMs: 60_000,
+  },
+  /** anchors.md "suggested defaults": open after 3 failures, close after 3 good probes. */
+  breaker: { failureThreshold: 3, openMs: 10_000, closeAfterSuccesses: 3 },
 } as const;
 
 /** The source defined by `--prometheus-url` / SCALER_PROMETHEUS_URL. */

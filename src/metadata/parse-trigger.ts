@@ -39,7 +39,30 @@ export interface TriggerSpec {
   metricName: string | undefined;
   multipleSeries: MultipleSeriesPolicy;
   httpMethod: HttpMethod;
+  /** Cache TTL and time-bucket size (ms); undefined means the server's default. */
+  cacheTtlMs: number | undefined;
+  /** How old a last good value may be when the source fails (ms); undefined: server default. */
+  maxStalenessMs: number | undefined;
+  /** Served when the source fails and no value within maxStaleness exists. */
+  fallbackValue: number | undefined;
 }
+
+/** Caps from the server configuration that a trigger may not exceed (ms). */
+export interface TriggerLimits {
+  maxTimeoutMs: number;
+  maxCacheTtlMs: number;
+  maxStalenessLimitMs: number;
+}
+
+/** The shortest cache TTL / time bucket a trigger may ask for (ms). */
+export const MIN_CACHE_TTL_MS = 1000;
+
+/** Caps used when no server configuration is given (e.g. parsing examples in tests). */
+export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = {
+  maxTimeoutMs: 30_000,
+  maxCacheTtlMs: 300_000,
+  maxStalenessLimitMs: 600_000,
+};
 
 /** Keys with the built-in prometheus trigger's meaning, plus the keys this scaler adds. */
 export const TRIGGER_KEYS = [
@@ -57,6 +80,9 @@ export const TRIGGER_KEYS = [
   'metricName',
   'multipleSeries',
   'httpMethod',
+  'cacheTTL',
+  'maxStaleness',
+  'fallbackValue',
 ] as const;
 
 /**
@@ -134,7 +160,10 @@ function quoted(key: string, value: string): string {
  *
  * @throws {@link ScalerError} `invalid_metadata` listing every problem.
  */
-export function parseTrigger(metadata: Readonly<Record<string, string>>): TriggerSpec {
+export function parseTrigger(
+  metadata: Readonly<Record<string, string>>,
+  limits: TriggerLimits = DEFAULT_TRIGGER_LIMITS,
+): TriggerSpec {
   const problems: string[] = [];
   const values = new Map<string, string>();
   for (const [key, raw] of Object.entries(metadata)) {
@@ -194,7 +223,23 @@ export function parseTrigger(metadata: Readonly<Record<string, string>>): Trigge
   const ignoreNullValues = take('ignoreNullValues', parseGoBool) ?? true;
   // Validated for parity; TLS towards Prometheus is the source's setting (README, unsafeSsl).
   take('unsafeSsl', parseGoBool);
-  const timeoutMs = take('timeout', parseDurationMs);
+  const timeoutMs = take('timeout', text =>
+    durationAtMost(text, limits.maxTimeoutMs, "the server's maxTimeout"),
+  );
+  const cacheTtlMs = take('cacheTTL', text => {
+    const d = durationAtMost(text, limits.maxCacheTtlMs, "the server's cache.ttlLimit");
+    if (d.ok && d.value < MIN_CACHE_TTL_MS) {
+      return { ok: false, rule: `must be at least ${MIN_CACHE_TTL_MS / 1000}s` };
+    }
+    return d;
+  });
+  const maxStalenessMs = take('maxStaleness', text =>
+    durationAtMost(text, limits.maxStalenessLimitMs, "the server's cache.maxStalenessLimit"),
+  );
+  const fallbackValue = take('fallbackValue', text => {
+    const n = parseJsonNumber(text);
+    return n.ok && n.value < 0 ? { ok: false, rule: 'must be a number >= 0' } : n;
+  });
   const multipleSeries = take('multipleSeries', text => parseEnum(text, MULTIPLE_SERIES));
   const httpMethod = take('httpMethod', text =>
     parseEnum<HttpMethod>(text.toUpperCase(), ['GET', 'POST']),
@@ -219,7 +264,19 @@ export function parseTrigger(metadata: Readonly<Record<string, string>>): Trigge
     metricName,
     multipleSeries: multipleSeries ?? 'error',
     httpMethod: httpMethod ?? 'GET',
+    cacheTtlMs,
+    maxStalenessMs,
+    fallbackValue,
   };
+}
+
+/** A duration (KEDA rules) that may not exceed a server cap; the rule names the cap. */
+function durationAtMost(text: string, capMs: number, capName: string): Parsed<number> {
+  const d = parseDurationMs(text);
+  if (d.ok && d.value > capMs) {
+    return { ok: false, rule: `must be at most ${capMs / 1000}s (${capName})` };
+  }
+  return d;
 }
 
 function parseEnum<T extends string>(text: string, allowed: readonly T[]): Parsed<T> {

@@ -10,10 +10,8 @@ export interface InstantQuery {
   query: string;
   /** Evaluation time, unix milliseconds. */
   timeMs: number;
-  /** Total budget for this request (ms), already bounded by the caller's deadline. */
+  /** Total budget for this request (ms). Callers' own deadlines are handled by the cache. */
   timeoutMs: number;
-  /** True when timeoutMs was cut short by the caller's deadline, so running out is theirs. */
-  deadlineBound: boolean;
   namespace: string | undefined;
   queryParameters: Readonly<Record<string, string>>;
   customHeaders: Readonly<Record<string, string>>;
@@ -56,8 +54,7 @@ function mergeHeaders(
 /**
  * Runs an instant query. `signal` is the caller's cancellation (client went away).
  *
- * @throws {@link ScalerError} classified: `bad_query`, `unavailable`, `deadline_exceeded`,
- * `cancelled`. Never anything else.
+ * @throws {@link ScalerError} classified: `bad_query`, `unavailable` or `cancelled`. Never anything else.
  */
 export async function queryInstant(
   source: SourceEndpoint,
@@ -95,13 +92,6 @@ export async function queryInstant(
       throw new ScalerError('cancelled', 'the caller cancelled the call', { cause: e });
     }
     if (timedOut) {
-      if (q.deadlineBound) {
-        throw new ScalerError(
-          'deadline_exceeded',
-          `the call's deadline ran out after ${q.timeoutMs}ms while waiting for source "${source.name}"`,
-          { cause: e, source: source.name },
-        );
-      }
       throw new ScalerError(
         'unavailable',
         `source "${source.name}" did not answer within ${q.timeoutMs}ms`,

@@ -1,9 +1,11 @@
-// A trigger's value and activity from one Prometheus query: the single function behind
+// A trigger's value and activity, through the shared result cache: the single function behind
 // GetMetrics, IsActive and StreamIsActive.
-import { ScalerError, isScalerError } from '../errors';
-import { queryInstant } from '../prometheus/query-client';
+import { cacheKey } from '../cache/cache-key';
+import type { CacheOutcome, ResultCache } from '../cache/result-cache';
+import type { CacheConfig } from '../config/schema';
+import { isScalerError } from '../errors';
 import { reduceResult } from '../prometheus/reduce-result';
-import { queryBudget } from '../resilience/deadline';
+import type { QueryGateway } from '../sources/query-gateway';
 import type { Logger } from '../telemetry/logger';
 import type { ScalerMetrics } from '../telemetry/scaler-metrics';
 import type { ResolvedTrigger } from './resolve-trigger';
@@ -15,81 +17,98 @@ export interface CallContext {
 }
 
 export interface Evaluation {
-  /** The reduced query value, unclamped (may be negative). */
+  /** The reduced query value (or the trigger's fallbackValue), unclamped. */
   value: number;
   /** value > activationThreshold, strictly (keda.md 3.7). */
   active: boolean;
   source: string;
-  /** Wall time of the Prometheus request (ms). */
-  queryMs: number;
+  /** Now minus the evaluation time of the value (ms); 0 for a fallback value. */
+  ageMs: number;
+  outcome: CacheOutcome;
 }
 
-export interface EvaluatorOptions {
-  maxResponseBytes: number;
-  maxTimeoutMs: number;
+export interface EvaluatorDeps {
+  cache: ResultCache;
+  cacheConfig: CacheConfig;
+  gateway: QueryGateway;
   metrics: ScalerMetrics;
   logger: Logger;
-  now?: () => number;
 }
 
 export class Evaluator {
-  private readonly now: () => number;
+  constructor(private readonly deps: EvaluatorDeps) {}
 
-  constructor(private readonly options: EvaluatorOptions) {
-    this.now = options.now ?? Date.now;
-  }
-
-  /** @throws {@link ScalerError}, classified; never an unclassified error for input problems. */
-  async evaluate(trigger: ResolvedTrigger, ctx: CallContext): Promise<Evaluation> {
+  /**
+   * @param tenant the namespace asking, for per-namespace fairness at the source.
+   * @throws {@link ScalerError}, classified.
+   */
+  async evaluate(trigger: ResolvedTrigger, ctx: CallContext, tenant: string): Promise<Evaluation> {
     const { spec, source } = trigger;
-    const started = this.now();
-    const configured = Math.min(
-      spec.timeoutMs ?? source.defaultTimeoutMs,
-      this.options.maxTimeoutMs,
-    );
-    const budget = queryBudget(configured, ctx.deadlineMs, started);
-    if (budget === undefined) {
-      this.options.metrics.queries.inc({ source: source.name, outcome: 'deadline_exceeded' });
-      throw new ScalerError(
-        'deadline_exceeded',
-        `the call's deadline left no time to query source "${source.name}"`,
-        { source: source.name },
-      );
-    }
-    const endTimer = this.options.metrics.queryDuration.startTimer({ source: source.name });
+    const { cache, cacheConfig, gateway, metrics, logger } = this.deps;
+    const ttlMs = spec.cacheTtlMs ?? cacheConfig.ttlMs;
+    const timeoutMs = spec.timeoutMs ?? source.defaultTimeoutMs;
+    let answer;
     try {
-      const result = await queryInstant(
-        source,
-        {
-          query: spec.query,
-          // Built-in parity: evaluate at "now", second precision (keda.md 3.5).
-          timeMs: Math.floor(started / 1000) * 1000,
-          timeoutMs: budget.timeoutMs,
-          deadlineBound: budget.deadlineBound,
-          namespace: spec.namespace,
-          queryParameters: spec.queryParameters,
-          customHeaders: spec.customHeaders,
-          method: spec.httpMethod,
-          maxResponseBytes: this.options.maxResponseBytes,
-        },
-        ctx.signal,
-      );
-      const value = reduceResult(result, spec);
-      this.options.metrics.queries.inc({ source: source.name, outcome: 'ok' });
-      const evaluation = {
-        value,
-        active: value > spec.activationThreshold,
-        source: source.name,
-        queryMs: this.now() - started,
-      };
-      this.options.logger.debug({ metric: trigger.metricName, ...evaluation }, 'evaluated');
-      return evaluation;
+      answer = await cache.get({
+        key: cacheKey(trigger, ttlMs),
+        ttlMs,
+        maxStalenessMs: spec.maxStalenessMs ?? cacheConfig.maxStalenessMs,
+        fallbackValue: spec.fallbackValue,
+        signal: ctx.signal,
+        deadlineMs: ctx.deadlineMs,
+        run: (timeMs, signal) =>
+          gateway.query(
+            source,
+            {
+              query: spec.query,
+              timeMs,
+              timeoutMs,
+              namespace: spec.namespace,
+              queryParameters: spec.queryParameters,
+              customHeaders: spec.customHeaders,
+              method: spec.httpMethod,
+            },
+            tenant,
+            signal,
+          ),
+      });
     } catch (e) {
-      const outcome = isScalerError(e) ? e.kind : 'internal';
-      this.options.metrics.queries.inc({ source: source.name, outcome });
+      if (!isScalerError(e) || e.kind !== 'cancelled')
+        metrics.cacheOutcomes.inc({ outcome: 'error' });
       throw e;
-    } finally {
-      endTimer();
     }
+    const log = { metric: trigger.metricName, source: source.name };
+    if (answer.kind === 'fallback') {
+      metrics.cacheOutcomes.inc({ outcome: 'fallback' });
+      logger.warn(
+        { ...log, fallbackValue: answer.value, cause: answer.cause.message },
+        'serving fallbackValue',
+      );
+      return {
+        value: answer.value,
+        active: answer.value > spec.activationThreshold,
+        source: source.name,
+        ageMs: 0,
+        outcome: 'fallback',
+      };
+    }
+    const value = reduceResult(answer.result, spec);
+    metrics.cacheOutcomes.inc({ outcome: answer.outcome });
+    metrics.valueAge.observe(answer.ageMs / 1000);
+    if (answer.outcome === 'stale') {
+      logger.warn(
+        { ...log, ageMs: answer.ageMs, cause: answer.cause?.message },
+        'source failing; serving the last good value',
+      );
+    }
+    const evaluation: Evaluation = {
+      value,
+      active: value > spec.activationThreshold,
+      source: source.name,
+      ageMs: answer.ageMs,
+      outcome: answer.outcome,
+    };
+    logger.debug({ ...log, ...evaluation }, 'evaluated');
+    return evaluation;
   }
 }

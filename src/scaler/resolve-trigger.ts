@@ -2,7 +2,7 @@
 // GetMetricSpec, GetMetrics and IsActive each arrive with the same map on every poll.
 import { isScalerError } from '../errors';
 import type { ScalerError } from '../errors';
-import type { TriggerSpec } from '../metadata/parse-trigger';
+import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
 import type { Source } from '../sources/source';
 import type { SourceRegistry } from '../sources/source-registry';
@@ -27,6 +27,7 @@ export class TriggerResolver {
 
   constructor(
     private readonly registry: SourceRegistry,
+    private readonly limits: TriggerLimits,
     private readonly maxEntries = DEFAULT_MAX_ENTRIES,
   ) {}
 
@@ -55,7 +56,7 @@ export class TriggerResolver {
 
   private compute(metadata: Readonly<Record<string, string>>): Entry {
     try {
-      const spec = parseTrigger(metadata);
+      const spec = parseTrigger(metadata, this.limits);
       const source = this.registry.resolve(spec.source);
       return {
         ok: true,

@@ -72,7 +72,8 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
             `GetMetricSpec returns ${JSON.stringify(trigger.metricName)}`,
         );
       }
-      const evaluation = await evaluator.evaluate(trigger, ctx);
+      const tenant = req.scaledObjectRef?.namespace ?? '';
+      const evaluation = await evaluator.evaluate(trigger, ctx, tenant);
       const name = req.metricName === '' ? trigger.metricName : req.metricName;
       return { metricValues: [{ metricName: name, ...toMetricValueFields(evaluation.value) }] };
     },
@@ -86,7 +87,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
       const trigger = resolver.resolve(metadataOf(req));
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
-      const evaluation = await evaluator.evaluate(trigger, ctx);
+      const evaluation = await evaluator.evaluate(trigger, ctx, req.namespace);
       return { result: evaluation.active };
     },
   );

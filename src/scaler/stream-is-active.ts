@@ -65,7 +65,7 @@ export async function serveStreamIsActive(
   const tick = async (): Promise<void> => {
     const evalCtx: CallContext = { signal: evalController.signal, deadlineMs: Infinity };
     try {
-      const { active } = await deps.evaluator.evaluate(trigger, evalCtx);
+      const { active } = await deps.evaluator.evaluate(trigger, evalCtx, call.request.namespace);
       if (closed) return;
       if (lastActive === undefined || (active && !lastActive)) {
         call.write({ result: active });

@@ -44,6 +44,11 @@ export class SourceRegistry {
     }));
   }
 
+  /** The sources named in the configuration (not serverAddress ones). */
+  get configured(): Source[] {
+    return [...this.byName.values()];
+  }
+
   get names(): string[] {
     return [...this.byName.keys()];
   }

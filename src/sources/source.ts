@@ -28,6 +28,7 @@ export class Source implements SourceEndpoint {
   readonly origin: string;
   readonly basePath: string;
   readonly defaultTimeoutMs: number;
+  readonly maxConcurrentQueries: number;
   private pool: Pool | undefined;
   private readonly token: SecretFile | undefined;
   private readonly password: SecretFile | undefined;
@@ -39,6 +40,7 @@ export class Source implements SourceEndpoint {
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.defaultTimeoutMs = config.timeoutMs;
+    this.maxConcurrentQueries = config.maxConcurrentQueries;
     this.token = config.bearerTokenFile ? new SecretFile(config.bearerTokenFile) : undefined;
     this.password = config.basicAuth ? new SecretFile(config.basicAuth.passwordFile) : undefined;
     const tls = config.tls;
@@ -60,7 +62,7 @@ export class Source implements SourceEndpoint {
     if (this.pool === undefined || tls.changed) {
       const old = this.pool;
       this.pool = new Pool(this.origin, {
-        connections: this.config.maxConnections,
+        connections: this.config.maxConcurrentQueries,
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
         connect: {
           ...(tls.ca !== undefined ? { ca: tls.ca } : {}),

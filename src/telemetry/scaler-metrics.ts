@@ -1,6 +1,6 @@
 // The scaler's own Prometheus metrics, on an injected prom-client registry. Labels are
 // low-cardinality only (rpc, code, source, outcome): never the query or a ScaledObject name.
-import { Counter, Histogram, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { Registry } from 'prom-client';
 
 const PREFIX = 'keda_prometheus_scaler_';
@@ -13,6 +13,12 @@ export class ScalerMetrics {
   readonly grpcDuration: Histogram<'rpc'>;
   readonly queries: Counter<'source' | 'outcome'>;
   readonly queryDuration: Histogram<'source'>;
+  readonly inFlight: Gauge<'source'>;
+  readonly breakerState: Gauge<'source'>;
+  readonly cacheOutcomes: Counter<'outcome'>;
+  readonly valueAge: Histogram;
+  readonly cacheEntries: Gauge;
+  private readonly collectHooks = new Map<'breaker' | 'cache', () => void>();
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -42,6 +48,42 @@ export class ScalerMetrics {
       buckets: DURATION_BUCKETS,
       registers,
     });
+    this.inFlight = new Gauge({
+      name: `${PREFIX}prometheus_queries_in_flight`,
+      help: 'PromQL queries currently running against each source.',
+      labelNames: ['source'],
+      registers,
+    });
+    this.breakerState = new Gauge({
+      name: `${PREFIX}source_breaker_state`,
+      help: 'Circuit breaker state per source: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['source'],
+      registers,
+      collect: () => this.collectHooks.get('breaker')?.(),
+    });
+    this.cacheOutcomes = new Counter({
+      name: `${PREFIX}cache_requests_total`,
+      help: 'Evaluations answered, by outcome: hit, miss, coalesced, stale, fallback, error.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.valueAge = new Histogram({
+      name: `${PREFIX}served_value_age_seconds`,
+      help: 'Age of the values served to KEDA (now minus the evaluation time sent to Prometheus).',
+      buckets: [1, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300],
+      registers,
+    });
+    this.cacheEntries = new Gauge({
+      name: `${PREFIX}cache_entries`,
+      help: 'Distinct query results held in the cache.',
+      registers,
+      collect: () => this.collectHooks.get('cache')?.(),
+    });
     collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  }
+
+  /** Lets the owner of live state set a gauge right before it is scraped. */
+  onCollect(gauge: 'breaker' | 'cache', hook: () => void): void {
+    this.collectHooks.set(gauge, hook);
   }
 }

@@ -30,7 +30,7 @@ test('defaults, and --prometheus-url defines the source "default"', () => {
       name: 'default',
       url: 'http://prom:9090',
       timeoutMs: 3000,
-      maxConnections: 8,
+      maxConcurrentQueries: 8,
     }),
   ]);
 });
@@ -51,7 +51,7 @@ test('a full source is read into typed fields', () => {
           insecureSkipVerify: false,
         },
         timeout: '2s',
-        maxConnections: 4,
+        maxConcurrentQueries: 4,
       },
     ],
     allowedServerAddresses: ['http://*.svc:9090/'],
@@ -65,7 +65,7 @@ test('a full source is read into typed fields', () => {
     basicAuth: undefined,
     tls: { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem', insecureSkipVerify: false },
     timeoutMs: 2000,
-    maxConnections: 4,
+    maxConcurrentQueries: 4,
   });
   expect(config.allowedServerAddresses).toEqual(['http://*.svc:9090']);
   expect(config.maxTimeoutMs).toBe(10_000);
@@ -110,9 +110,9 @@ test.each([
     'sources[0].tls.insecureSkipVerify: must be true or false',
   ],
   [
-    'bad maxConnections',
-    { sources: [{ name: 'a', url: 'http://a', maxConnections: 0 }] },
-    'sources[0].maxConnections: must be a whole number > 0, got 0',
+    'bad maxConcurrentQueries',
+    { sources: [{ name: 'a', url: 'http://a', maxConcurrentQueries: 0 }] },
+    'sources[0].maxConcurrentQueries: must be a whole number > 0, got 0',
   ],
   [
     'bad grpcAddress',

@@ -49,7 +49,7 @@ describe('valid metadata', () => {
       { activationThreshold: -2.5 },
     ],
     ['timeout in milliseconds', { ...base, timeout: '1500' }, { timeoutMs: 1500 }],
-    ['timeout as a Go duration', { ...base, timeout: '1m30s' }, { timeoutMs: 90_000 }],
+    ['timeout as a Go duration', { ...base, timeout: '1s500ms' }, { timeoutMs: 1500 }],
     ['timeout 0 means the default', { ...base, timeout: '0' }, { timeoutMs: undefined }],
     [
       'ignoreNullValues takes Go booleans',

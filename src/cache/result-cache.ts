@@ -1,0 +1,300 @@
+// Query results shared by every caller of the same query: time-bucketed TTL, single flight,
+// refresh ahead, bounded last-known-good, negative caching, LRU bound and idle expiry.
+import { ScalerError, isScalerError } from '../errors';
+import type { QueryResult } from '../prometheus/decode-response';
+import { DEADLINE_MARGIN_MS } from '../resilience/deadline';
+
+export interface CacheSettings {
+  /** Most entries kept; the least recently used is dropped beyond it. */
+  maxEntries: number;
+  /** Refresh ahead only for keys asked for within this window (ms). */
+  idleRefreshMs: number;
+  /** Drop keys nobody asked for within this window (ms). */
+  idleDropMs: number;
+  /** How long a transient failure is remembered, so KEDA's immediate retry costs nothing (ms). */
+  negativeTtlMs: number;
+  /** How long a bad query (400/422) is remembered (ms). */
+  badQueryTtlMs: number;
+}
+
+/** How an answer was produced; the label values of the cache outcome metric. */
+export type CacheOutcome = 'hit' | 'miss' | 'coalesced' | 'stale' | 'fallback' | 'error';
+
+export type CachedAnswer =
+  | {
+      kind: 'result';
+      result: QueryResult;
+      ageMs: number;
+      outcome: 'hit' | 'miss' | 'coalesced' | 'stale';
+      cause?: ScalerError;
+    }
+  | { kind: 'fallback'; value: number; cause: ScalerError };
+
+export interface CacheRequest {
+  /** Identity of the answer: source, query and every parameter that changes it, and the TTL. */
+  key: string;
+  ttlMs: number;
+  maxStalenessMs: number;
+  fallbackValue: number | undefined;
+  /** Runs the query for evaluation time `timeMs`; shared by every waiter of this key. */
+  run: (timeMs: number, signal: AbortSignal) => Promise<QueryResult>;
+  /** The caller's cancellation and absolute deadline (ms, Infinity for none). */
+  signal: AbortSignal;
+  deadlineMs: number;
+}
+
+interface Good {
+  result: QueryResult;
+  /** The evaluation time sent to Prometheus: the start of a TTL bucket. */
+  timeMs: number;
+}
+
+type FetchOutcome = { ok: true } | { ok: false; error: ScalerError };
+
+interface Entry {
+  key: string;
+  ttlMs: number;
+  run: CacheRequest['run'];
+  good: Good | undefined;
+  failure: { error: ScalerError; untilMs: number } | undefined;
+  inflight: Promise<FetchOutcome> | undefined;
+  lastAskedMs: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Refreshes are spread over the first tenth of a bucket (at most 1 s) so that K keys with the
+ * same TTL do not hit Prometheus in the same millisecond. */
+function jitterMs(key: string, ttlMs: number): number {
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
+  return h % Math.max(1, Math.min(1000, Math.floor(ttlMs / 10)));
+}
+
+export class ResultCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly closed = new AbortController();
+  private readonly sweeper: NodeJS.Timeout;
+  /** Evaluation time of the newest good result of any key (ms). */
+  newestGoodMs = -Infinity;
+
+  constructor(
+    private readonly settings: CacheSettings,
+    private readonly now: () => number = Date.now,
+  ) {
+    // A sweep every half idle window bounds how long an idle key outlives it.
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, settings.idleDropMs / 2));
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * The result for a key: fresh from this bucket, from a query already in flight, from a new
+   * query, or (when the source fails) the last good result younger than maxStaleness, then the
+   * fallback value. A failure is never turned into a value of its own.
+   *
+   * @throws {@link ScalerError} the query's error (bad queries always; transient failures when
+   * nothing within maxStaleness and no fallback), `deadline_exceeded`, or `cancelled`.
+   */
+  async get(req: CacheRequest): Promise<CachedAnswer> {
+    const now = this.now();
+    const entry = this.touch(req, now);
+    const bucket = Math.floor(now / req.ttlMs) * req.ttlMs;
+    const good = entry.good;
+    if (good !== undefined && good.timeMs === bucket) {
+      return { kind: 'result', result: good.result, ageMs: now - good.timeMs, outcome: 'hit' };
+    }
+    const failing = entry.failure !== undefined && now < entry.failure.untilMs;
+    if (!failing && good !== undefined && good.timeMs === bucket - req.ttlMs) {
+      // The previous bucket's value is still within one TTL of fresh: serve it and refresh in
+      // the background (refresh ahead normally got there first; this covers its jitter).
+      if (entry.inflight === undefined) void this.fetch(entry, bucket);
+      return { kind: 'result', result: good.result, ageMs: now - good.timeMs, outcome: 'hit' };
+    }
+    if (failing && entry.failure !== undefined)
+      return this.onFailure(entry, req, entry.failure.error);
+
+    const joined = entry.inflight !== undefined;
+    const pending = entry.inflight ?? this.fetch(entry, bucket);
+    const waited = await this.waitFor(pending, req);
+    if (waited === 'deadline') {
+      const deadline = new ScalerError(
+        'deadline_exceeded',
+        "the call's deadline ran out while the source was being queried",
+      );
+      return this.onFailure(entry, req, deadline);
+    }
+    if (waited === 'cancelled') throw new ScalerError('cancelled', 'the caller cancelled the call');
+    if (!waited.ok) return this.onFailure(entry, req, waited.error);
+    const fresh = entry.good as Good;
+    return {
+      kind: 'result',
+      result: fresh.result,
+      ageMs: Math.max(0, this.now() - fresh.timeMs),
+      outcome: joined ? 'coalesced' : 'miss',
+    };
+  }
+
+  /** Stops refresh timers and abandons queries in flight. */
+  close(): void {
+    clearInterval(this.sweeper);
+    this.closed.abort();
+    for (const entry of this.entries.values()) clearTimeout(entry.timer);
+    this.entries.clear();
+  }
+
+  private touch(req: CacheRequest, now: number): Entry {
+    let entry = this.entries.get(req.key);
+    if (entry === undefined) {
+      entry = {
+        key: req.key,
+        ttlMs: req.ttlMs,
+        run: req.run,
+        good: undefined,
+        failure: undefined,
+        inflight: undefined,
+        lastAskedMs: now,
+        timer: undefined,
+      };
+      this.entries.set(req.key, entry);
+      if (this.entries.size > this.settings.maxEntries) this.evictOldest();
+    } else {
+      // Map order is recency order: re-insert to mark the key as used.
+      this.entries.delete(req.key);
+      this.entries.set(req.key, entry);
+    }
+    entry.lastAskedMs = now;
+    entry.run = req.run;
+    this.scheduleRefresh(entry, now);
+    return entry;
+  }
+
+  private onFailure(entry: Entry, req: CacheRequest, error: ScalerError): CachedAnswer {
+    if (error.kind === 'bad_query' || error.kind === 'cancelled') throw error;
+    const now = this.now();
+    const good = entry.good;
+    if (good !== undefined && now - good.timeMs <= req.maxStalenessMs) {
+      return {
+        kind: 'result',
+        result: good.result,
+        ageMs: now - good.timeMs,
+        outcome: 'stale',
+        cause: error,
+      };
+    }
+    if (req.fallbackValue !== undefined) {
+      return { kind: 'fallback', value: req.fallbackValue, cause: error };
+    }
+    const why =
+      good === undefined
+        ? 'and there is no earlier value to serve'
+        : `and the last good value is ${Math.round((now - good.timeMs) / 1000)}s old, older ` +
+          `than maxStaleness (${Math.round(req.maxStalenessMs / 1000)}s)`;
+    throw new ScalerError(error.kind, `${error.message}; ${why}`, {
+      cause: error,
+      ...(error.source === undefined ? {} : { source: error.source }),
+    });
+  }
+
+  /** Starts the shared query for `bucket`; the promise never rejects. */
+  private fetch(entry: Entry, bucket: number): Promise<FetchOutcome> {
+    const pending = entry
+      .run(bucket, this.closed.signal)
+      .then(
+        (result): FetchOutcome => {
+          if (entry.good === undefined || bucket >= entry.good.timeMs) {
+            entry.good = { result, timeMs: bucket };
+          }
+          entry.failure = undefined;
+          this.newestGoodMs = Math.max(this.newestGoodMs, bucket);
+          return { ok: true };
+        },
+        (e: unknown): FetchOutcome => {
+          const error = isScalerError(e)
+            ? e
+            : new ScalerError('unavailable', 'the query failed unexpectedly', { cause: e });
+          if (error.kind !== 'cancelled') {
+            const ttl =
+              error.kind === 'bad_query'
+                ? this.settings.badQueryTtlMs
+                : this.settings.negativeTtlMs;
+            entry.failure = { error, untilMs: this.now() + ttl };
+          }
+          return { ok: false, error };
+        },
+      )
+      .finally(() => {
+        if (entry.inflight === pending) entry.inflight = undefined;
+      });
+    entry.inflight = pending;
+    return pending;
+  }
+
+  /** Waits for the shared query within the caller's own deadline and cancellation. */
+  private waitFor(
+    pending: Promise<FetchOutcome>,
+    req: CacheRequest,
+  ): Promise<FetchOutcome | 'deadline' | 'cancelled'> {
+    const leftMs = req.deadlineMs - this.now() - DEADLINE_MARGIN_MS;
+    if (leftMs <= 0) return Promise.resolve('deadline');
+    if (req.signal.aborted) return Promise.resolve('cancelled');
+    return new Promise(resolve => {
+      const timer = Number.isFinite(leftMs)
+        ? setTimeout(() => done('deadline'), leftMs)
+        : undefined;
+      const onAbort = (): void => done('cancelled');
+      const done = (value: FetchOutcome | 'deadline' | 'cancelled'): void => {
+        clearTimeout(timer);
+        req.signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+      req.signal.addEventListener('abort', onAbort, { once: true });
+      void pending.then(done);
+    });
+  }
+
+  /** Refresh ahead: at each bucket boundary, refresh keys that were asked for recently. */
+  private scheduleRefresh(entry: Entry, now: number): void {
+    if (entry.timer !== undefined) return;
+    const nextBucket = (Math.floor(now / entry.ttlMs) + 1) * entry.ttlMs;
+    entry.timer = setTimeout(
+      () => this.refresh(entry),
+      nextBucket - now + jitterMs(entry.key, entry.ttlMs),
+    );
+    entry.timer.unref();
+  }
+
+  private refresh(entry: Entry): void {
+    entry.timer = undefined;
+    if (this.entries.get(entry.key) !== entry) return;
+    const now = this.now();
+    // Nobody asked lately: stop refreshing; the next request starts it again.
+    if (now - entry.lastAskedMs > this.settings.idleRefreshMs) return;
+    const failing = entry.failure !== undefined && now < entry.failure.untilMs;
+    const bucket = Math.floor(now / entry.ttlMs) * entry.ttlMs;
+    if (!failing && entry.inflight === undefined && entry.good?.timeMs !== bucket) {
+      void this.fetch(entry, bucket);
+    }
+    this.scheduleRefresh(entry, now);
+  }
+
+  private evictOldest(): void {
+    const oldest = this.entries.values().next();
+    if (oldest.done === true) return;
+    clearTimeout(oldest.value.timer);
+    this.entries.delete(oldest.value.key);
+  }
+
+  private sweep(): void {
+    const cutoff = this.now() - this.settings.idleDropMs;
+    for (const entry of this.entries.values()) {
+      // Map order is recency order: the first recent key ends the sweep.
+      if (entry.lastAskedMs >= cutoff) break;
+      if (entry.inflight !== undefined) continue;
+      clearTimeout(entry.timer);
+      this.entries.delete(entry.key);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// A per-source circuit breaker: opens after consecutive failures, lets one probe through at a
+// time when half-open, and closes after consecutive successful probes.
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+export interface BreakerOptions {
+  /** Consecutive failures that open the breaker (anchors.md: ~3, Trickster's health threshold). */
+  failureThreshold: number;
+  /** How long the breaker stays open before letting a probe through (ms). */
+  openMs: number;
+  /** Consecutive successful probes that close it again (anchors.md: ~3). */
+  closeAfterSuccesses: number;
+  now: () => number;
+}
+
+/** Permission to send one request; report how it went exactly once. */
+export interface BreakerTicket {
+  /** The source answered (any HTTP answer that is not a server failure). */
+  success(): void;
+  /** The source failed: unreachable, 5xx, timeout, malformed answer. */
+  failure(): void;
+  /** Neither: the request was abandoned before an answer (e.g. cancelled). */
+  release(): void;
+}
+
+export type BreakerDecision =
+  { ok: true; ticket: BreakerTicket } | { ok: false; retryInMs: number };
+
+export class CircuitBreaker {
+  private current: BreakerState = 'closed';
+  private failures = 0;
+  private successes = 0;
+  private openedAt = 0;
+  private probeInFlight = false;
+
+  constructor(private readonly options: BreakerOptions) {}
+
+  /** The state now (an open breaker whose time is up reads as half-open). */
+  get state(): BreakerState {
+    if (this.current === 'open' && this.options.now() - this.openedAt >= this.options.openMs) {
+      this.current = 'half_open';
+      this.successes = 0;
+    }
+    return this.current;
+  }
+
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
+  tryAcquire(): BreakerDecision {
+    const state = this.state;
+    if (state === 'open') {
+      return { ok: false, retryInMs: this.openedAt + this.options.openMs - this.options.now() };
+    }
+    if (state === 'half_open') {
+      // One probe at a time: a sick source gets one request, not a burst.
+      if (this.probeInFlight) return { ok: false, retryInMs: 0 };
+      this.probeInFlight = true;
+      return { ok: true, ticket: this.ticket(true) };
+    }
+    return { ok: true, ticket: this.ticket(false) };
+  }
+
+  private ticket(probe: boolean): BreakerTicket {
+    let done = false;
+    const once =
+      (fn: () => void): (() => void) =>
+      () => {
+        if (done) return;
+        done = true;
+        if (probe) this.probeInFlight = false;
+        fn();
+      };
+    return {
+      success: once(() => this.onSuccess(probe)),
+      failure: once(() => this.onFailure()),
+      release: once(() => undefined),
+    };
+  }
+
+  private onSuccess(probe: boolean): void {
+    this.failures = 0;
+    if (probe && this.current === 'half_open') {
+      this.successes++;
+      if (this.successes >= this.options.closeAfterSuccesses) this.current = 'closed';
+    }
+  }
+
+  private onFailure(): void {
+    this.failures++;
+    if (this.current === 'half_open' || this.failures >= this.options.failureThreshold) {
+      this.current = 'open';
+      this.openedAt = this.options.now();
+      this.successes = 0;
+    }
+  }
+}

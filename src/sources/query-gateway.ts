@@ -1,0 +1,161 @@
+// Every PromQL query passes here: the source's circuit breaker, its fair concurrency limit, the
+// query metrics and the record of when each source last answered.
+import { ScalerError, isScalerError } from '../errors';
+import type { QueryResult } from '../prometheus/decode-response';
+import type { InstantQuery } from '../prometheus/query-client';
+import { queryInstant } from '../prometheus/query-client';
+import type { BreakerState } from '../resilience/circuit-breaker';
+import { CircuitBreaker } from '../resilience/circuit-breaker';
+import { FairLimiter } from '../resilience/fair-limiter';
+import type { ScalerMetrics } from '../telemetry/scaler-metrics';
+import type { Source } from './source';
+
+export interface BreakerSettings {
+  failureThreshold: number;
+  openMs: number;
+  closeAfterSuccesses: number;
+}
+
+export interface GatewayOptions {
+  breaker: BreakerSettings;
+  maxResponseBytes: number;
+  metrics: ScalerMetrics;
+  now?: () => number;
+}
+
+interface Gate {
+  source: Source;
+  breaker: CircuitBreaker;
+  limiter: FairLimiter;
+  lastSuccessMs: number;
+}
+
+/** Gauge values for breaker states (documented with the metric). */
+const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
+export class QueryGateway {
+  private readonly gates = new Map<string, Gate>();
+  private readonly now: () => number;
+  /** Set once any query was sent; readiness has nothing to judge before that. */
+  attempted = false;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.now = options.now ?? Date.now;
+    options.metrics.onCollect('breaker', () => {
+      for (const gate of this.gates.values()) {
+        const value = BREAKER_STATE_VALUE[gate.breaker.state];
+        options.metrics.breakerState.set({ source: gate.source.name }, value);
+      }
+    });
+  }
+
+  /** One gate per source URL: address sources that share an allowlist pattern stay apart. */
+  private gate(source: Source): Gate {
+    let gate = this.gates.get(source.url);
+    if (gate === undefined) {
+      gate = {
+        source,
+        breaker: new CircuitBreaker({ ...this.options.breaker, now: this.now }),
+        limiter: new FairLimiter(source.maxConcurrentQueries),
+        lastSuccessMs: -Infinity,
+      };
+      this.gates.set(source.url, gate);
+    }
+    return gate;
+  }
+
+  /** The newest time any source answered (ms), -Infinity if none has. */
+  get lastSuccessMs(): number {
+    let newest = -Infinity;
+    for (const gate of this.gates.values()) newest = Math.max(newest, gate.lastSuccessMs);
+    return newest;
+  }
+
+  breakerState(source: Source): BreakerState {
+    return this.gate(source).breaker.state;
+  }
+
+  /**
+   * Runs one query under the source's breaker and fair limit. Time spent queued counts against
+   * `q.timeoutMs`. `tenant` is the namespace whose request this is.
+   *
+   * @throws {@link ScalerError} classified, as queryInstant; `unavailable` when the breaker is
+   * open or no slot frees in time.
+   */
+  async query(
+    source: Source,
+    q: Omit<InstantQuery, 'maxResponseBytes'>,
+    tenant: string,
+    signal: AbortSignal,
+    options: { bypassBreaker?: boolean } = {},
+  ): Promise<QueryResult> {
+    const { metrics } = this.options;
+    const gate = this.gate(source);
+    this.attempted = true;
+    const decision = options.bypassBreaker
+      ? { ok: true as const, ticket: { success() {}, failure() {}, release() {} } }
+      : gate.breaker.tryAcquire();
+    if (!decision.ok) {
+      metrics.queries.inc({ source: source.name, outcome: 'breaker_open' });
+      throw new ScalerError(
+        'unavailable',
+        `source "${source.name}" is failing (circuit breaker open after ` +
+          `${gate.breaker.consecutiveFailures} consecutive failures); next attempt in ` +
+          `${Math.max(0, Math.ceil(decision.retryInMs / 1000))}s`,
+        { source: source.name },
+      );
+    }
+    const { ticket } = decision;
+    const queuedAt = this.now();
+    let release: () => void;
+    try {
+      release = await gate.limiter.acquire(
+        tenant,
+        q.timeoutMs,
+        signal,
+        () =>
+          new ScalerError(
+            'unavailable',
+            `source "${source.name}" is busy: all ${gate.limiter.limit} query slots stayed taken ` +
+              `for ${q.timeoutMs}ms`,
+            { source: source.name },
+          ),
+      );
+    } catch (e) {
+      ticket.release();
+      metrics.queries.inc({ source: source.name, outcome: 'queue_timeout' });
+      throw isScalerError(e) ? e : new ScalerError('cancelled', 'the caller cancelled the call');
+    }
+    const leftMs = Math.max(1, q.timeoutMs - (this.now() - queuedAt));
+    const endTimer = metrics.queryDuration.startTimer({ source: source.name });
+    metrics.inFlight.inc({ source: source.name });
+    try {
+      const result = await queryInstant(
+        source,
+        { ...q, timeoutMs: leftMs, maxResponseBytes: this.options.maxResponseBytes },
+        signal,
+      );
+      ticket.success();
+      gate.lastSuccessMs = this.now();
+      metrics.queries.inc({ source: source.name, outcome: 'ok' });
+      return result;
+    } catch (e) {
+      const kind = isScalerError(e) ? e.kind : 'internal';
+      if (kind === 'bad_query') {
+        // The source answered; the query is the user's fault and must not trip the breaker.
+        ticket.success();
+        gate.lastSuccessMs = this.now();
+      } else if (kind === 'cancelled') {
+        ticket.release();
+      } else {
+        ticket.failure();
+      }
+      metrics.queries.inc({ source: source.name, outcome: kind });
+      throw e;
+    } finally {
+      endTimer();
+      metrics.inFlight.dec({ source: source.name });
+      release();
+    }
+  }
+}
