@@ -133,6 +133,43 @@ test.each([
   expect(problems(raw).join('\n')).toContain(expected);
 });
 
+test('cache and breaker sections override the defaults', () => {
+  const config = validateConfig({
+    sources: [{ name: 'a', url: 'http://a' }],
+    cache: { ttl: '30s', maxStaleness: '2m', maxEntries: 5000, negativeTtl: '1s' },
+    breaker: { failureThreshold: 5, openDuration: '30s', closeAfterSuccesses: 1 },
+  });
+  expect(config.cache).toMatchObject({
+    ttlMs: 30_000,
+    maxStalenessMs: 120_000,
+    maxEntries: 5000,
+    negativeTtlMs: 1000,
+    badQueryTtlMs: DEFAULTS.cache.badQueryTtlMs,
+  });
+  expect(config.breaker).toEqual({ failureThreshold: 5, openMs: 30_000, closeAfterSuccesses: 1 });
+});
+
+test.each([
+  ['unknown cache key', { cache: { tll: '1s' } }, 'cache.tll: unknown key (did you mean "ttl"?)'],
+  ['ttl above its limit', { cache: { ttl: '10m' } }, 'cache.ttl: must not exceed cache.ttlLimit'],
+  ['ttl below 1s', { cache: { ttl: '100ms' } }, 'cache.ttl: must be at least 1s'],
+  [
+    'maxStaleness above its limit',
+    { cache: { maxStaleness: '1h' } },
+    'cache.maxStaleness: must not exceed cache.maxStalenessLimit',
+  ],
+  ['unknown breaker key', { breaker: { openFor: '1s' } }, 'breaker.openFor: unknown key'],
+  [
+    'breaker threshold 0',
+    { breaker: { failureThreshold: 0 } },
+    'breaker.failureThreshold: must be a whole number > 0',
+  ],
+])('%s', (_name, raw, expected) => {
+  expect(problems({ sources: [{ name: 'a', url: 'http://a' }], ...raw }).join('\n')).toContain(
+    expected,
+  );
+});
+
 test('--prometheus-url clashing with a "default" source in the file is reported', () => {
   const found = problems(
     { sources: [{ name: 'default', url: 'http://a' }] },

@@ -29,6 +29,9 @@ describe('valid metadata', () => {
       metricName: undefined,
       multipleSeries: 'error',
       httpMethod: 'GET',
+      cacheTtlMs: undefined,
+      maxStalenessMs: undefined,
+      fallbackValue: undefined,
     });
   });
 

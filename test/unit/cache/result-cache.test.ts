@@ -1,0 +1,240 @@
+// Cache rules with fake timers (Date.now and setTimeout): buckets, single flight, refresh ahead,
+// last good value within maxStaleness, fallback, negative caching, LRU and idle expiry.
+import { ResultCache } from '../../../src/cache/result-cache';
+import type { CacheRequest, CacheSettings } from '../../../src/cache/result-cache';
+import { ScalerError } from '../../../src/errors';
+import type { QueryResult } from '../../../src/prometheus/decode-response';
+
+const SETTINGS: CacheSettings = {
+  maxEntries: 100,
+  idleRefreshMs: 60_000,
+  idleDropMs: 600_000,
+  negativeTtlMs: 3000,
+  badQueryTtlMs: 60_000,
+};
+const TTL = 15_000;
+const vector = (v: number): QueryResult => ({ kind: 'vector', samples: [v] });
+
+/** A fake source: records each query's evaluation time; answers from a script. */
+class FakeSource {
+  calls: number[] = [];
+  answer: (timeMs: number) => Promise<QueryResult> = t => Promise.resolve(vector(t / 1000));
+  run = (timeMs: number): Promise<QueryResult> => {
+    this.calls.push(timeMs);
+    return this.answer(timeMs);
+  };
+}
+
+let cache: ResultCache;
+let source: FakeSource;
+
+beforeEach(() => {
+  // 999,999,990,000 is a multiple of 15,000: start 1 s into a 15 s bucket.
+  jest.useFakeTimers({ now: 999_999_991_000 });
+  source = new FakeSource();
+  cache = new ResultCache(SETTINGS);
+});
+afterEach(() => {
+  cache.close();
+  jest.useRealTimers();
+});
+
+const request = (extra: Partial<CacheRequest> = {}): CacheRequest => ({
+  key: 'k',
+  ttlMs: TTL,
+  maxStalenessMs: 60_000,
+  fallbackValue: undefined,
+  run: source.run,
+  signal: new AbortController().signal,
+  deadlineMs: Infinity,
+  ...extra,
+});
+const bucketOf = (t: number): number => Math.floor(t / TTL) * TTL;
+
+test('the time sent to Prometheus is the start of the TTL bucket', async () => {
+  const answer = await cache.get(request());
+  expect(source.calls).toEqual([bucketOf(Date.now())]);
+  expect(answer).toMatchObject({ kind: 'result', outcome: 'miss', ageMs: 1000 });
+});
+
+test('within a bucket every call is a hit: one query', async () => {
+  await cache.get(request());
+  jest.advanceTimersByTime(10_000);
+  const answer = await cache.get(request());
+  expect(answer).toMatchObject({ outcome: 'hit', ageMs: 11_000 });
+  expect(source.calls).toHaveLength(1);
+});
+
+test('concurrent identical requests share one in-flight query', async () => {
+  let resolve!: (r: QueryResult) => void;
+  source.answer = () => new Promise(r => (resolve = r));
+  const answers = Promise.all([cache.get(request()), cache.get(request()), cache.get(request())]);
+  resolve(vector(5));
+  const outcomes = (await answers).map(a => (a.kind === 'result' ? a.outcome : a.kind));
+  expect(outcomes).toEqual(['miss', 'coalesced', 'coalesced']);
+  expect(source.calls).toHaveLength(1);
+});
+
+test('refresh ahead: a key in use is re-queried at the next bucket without a caller waiting', async () => {
+  await cache.get(request());
+  const firstBucket = source.calls[0]!;
+  await jest.advanceTimersByTimeAsync(TTL); // past the boundary, jitter included
+  expect(source.calls).toEqual([firstBucket, firstBucket + TTL]);
+  const answer = await cache.get(request());
+  expect(answer).toMatchObject({ outcome: 'hit' });
+  expect(source.calls).toHaveLength(2);
+});
+
+test('refresh ahead stops for keys nobody asked for within idleRefreshMs', async () => {
+  await cache.get(request());
+  await jest.advanceTimersByTimeAsync(5 * TTL);
+  const refreshes = source.calls.length;
+  expect(refreshes).toBeGreaterThan(1);
+  await jest.advanceTimersByTimeAsync(SETTINGS.idleRefreshMs + 5 * TTL);
+  const after = source.calls.length;
+  await jest.advanceTimersByTimeAsync(10 * TTL);
+  expect(source.calls.length).toBe(after);
+});
+
+describe('when the source fails', () => {
+  const down = (): void => {
+    source.answer = () =>
+      Promise.reject(new ScalerError('unavailable', 'source "s" is unreachable'));
+  };
+
+  test('the last good value is served while younger than maxStaleness, marked stale', async () => {
+    await cache.get(request());
+    down();
+    jest.advanceTimersByTime(2 * TTL);
+    const answer = await cache.get(request());
+    expect(answer).toMatchObject({ kind: 'result', outcome: 'stale', ageMs: 2 * TTL + 1000 });
+    expect(answer.kind === 'result' && answer.cause?.message).toMatch(/unreachable/);
+  });
+
+  test('past maxStaleness: UNAVAILABLE saying how old the value is, never a 0', async () => {
+    await cache.get(request());
+    down();
+    jest.advanceTimersByTime(61_000);
+    await expect(cache.get(request())).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: expect.stringMatching(
+        /unreachable; and the last good value is 62s old, older than maxStaleness \(60s\)/,
+      ) as string,
+    });
+  });
+
+  test('past maxStaleness with fallbackValue: the fallback value', async () => {
+    await cache.get(request());
+    down();
+    jest.advanceTimersByTime(61_000);
+    expect(await cache.get(request({ fallbackValue: 4 }))).toMatchObject({
+      kind: 'fallback',
+      value: 4,
+    });
+  });
+
+  test('nothing cached yet: UNAVAILABLE, or the fallback value', async () => {
+    down();
+    await expect(cache.get(request())).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(await cache.get(request({ fallbackValue: 0 }))).toMatchObject({
+      kind: 'fallback',
+      value: 0,
+    });
+  });
+
+  test("a failure is remembered for negativeTtlMs: KEDA's immediate retry costs no query", async () => {
+    down();
+    await expect(cache.get(request())).rejects.toThrow();
+    await expect(cache.get(request())).rejects.toThrow();
+    expect(source.calls).toHaveLength(1);
+    jest.advanceTimersByTime(SETTINGS.negativeTtlMs);
+    await expect(cache.get(request())).rejects.toThrow();
+    expect(source.calls).toHaveLength(2);
+  });
+
+  test('a bad query is an error at once, remembered longer, and never served stale', async () => {
+    await cache.get(request());
+    source.answer = () => Promise.reject(new ScalerError('bad_query', 'parse error'));
+    jest.advanceTimersByTime(2 * TTL);
+    await expect(cache.get(request())).rejects.toMatchObject({ kind: 'bad_query' });
+    jest.advanceTimersByTime(SETTINGS.negativeTtlMs);
+    await expect(cache.get(request())).rejects.toMatchObject({ kind: 'bad_query' });
+    expect(source.calls).toHaveLength(2);
+  });
+
+  test('recovery: the first good answer is served fresh again', async () => {
+    await cache.get(request());
+    down();
+    jest.advanceTimersByTime(2 * TTL);
+    await cache.get(request());
+    source.answer = () => Promise.resolve(vector(99));
+    jest.advanceTimersByTime(SETTINGS.negativeTtlMs);
+    const answer = await cache.get(request());
+    expect(answer).toMatchObject({ kind: 'result', outcome: 'miss', result: vector(99) });
+  });
+});
+
+describe("the caller's deadline", () => {
+  test('a slow query past the deadline serves the last good value', async () => {
+    await cache.get(request());
+    source.answer = () => new Promise(() => undefined);
+    // The refresh ahead started at the bucket boundary hangs; the caller joins it.
+    jest.advanceTimersByTime(2 * TTL);
+    const pending = cache.get(request({ deadlineMs: Date.now() + 500 }));
+    await jest.advanceTimersByTimeAsync(500);
+    expect(await pending).toMatchObject({ outcome: 'stale' });
+  });
+
+  test('without a value: DEADLINE_EXCEEDED', async () => {
+    source.answer = () => new Promise(() => undefined);
+    const pending = cache.get(request({ deadlineMs: Date.now() + 500 }));
+    const check = expect(pending).rejects.toMatchObject({ kind: 'deadline_exceeded' });
+    await jest.advanceTimersByTimeAsync(500);
+    await check;
+  });
+
+  test('a cancelled caller gets CANCELLED; the shared query goes on for the others', async () => {
+    let resolve!: (r: QueryResult) => void;
+    source.answer = () => new Promise(r => (resolve = r));
+    const controller = new AbortController();
+    const leaving = cache.get(request({ signal: controller.signal }));
+    const staying = cache.get(request());
+    controller.abort();
+    await expect(leaving).rejects.toMatchObject({ kind: 'cancelled' });
+    resolve(vector(3));
+    expect(await staying).toMatchObject({ outcome: 'coalesced', result: vector(3) });
+  });
+});
+
+describe('bounded memory', () => {
+  test('beyond maxEntries the least recently used key is dropped', async () => {
+    const small = new ResultCache({ ...SETTINGS, maxEntries: 2 });
+    try {
+      await small.get(request({ key: 'a' }));
+      await small.get(request({ key: 'b' }));
+      await small.get(request({ key: 'a' }));
+      await small.get(request({ key: 'c' }));
+      expect(small.size).toBe(2);
+      const calls = source.calls.length;
+      await small.get(request({ key: 'a' }));
+      expect(source.calls.length).toBe(calls);
+      await small.get(request({ key: 'b' }));
+      expect(source.calls.length).toBe(calls + 1);
+    } finally {
+      small.close();
+    }
+  });
+
+  test('keys idle for idleDropMs are dropped by the sweep', async () => {
+    await cache.get(request({ key: 'idle' }));
+    expect(cache.size).toBe(1);
+    await jest.advanceTimersByTimeAsync(SETTINGS.idleDropMs * 1.5 + 1000);
+    expect(cache.size).toBe(0);
+  });
+
+  test('close() leaves no timer behind', async () => {
+    await cache.get(request());
+    cache.close();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
