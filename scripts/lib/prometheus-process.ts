@@ -122,3 +122,19 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   await handle.stop();
   throw new Error(`prometheus did not become ready within 15 s:\n${log}`);
 }
+
+/** Prometheus's own count of requests to a handler, e.g. /api/v1/query. */
+export async function handlerRequestCount(url: string, handler: string): Promise<number> {
+  const res = await fetch(`${url}/metrics`);
+  const text = await res.text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (
+      line.startsWith('prometheus_http_requests_total{') &&
+      line.includes(`handler="${handler}"`)
+    ) {
+      total += Number(line.split(' ').pop());
+    }
+  }
+  return total;
+}

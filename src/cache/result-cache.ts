@@ -1,5 +1,6 @@
 // Query results shared by every caller of the same query: time-bucketed TTL, single flight,
 // refresh ahead, bounded last-known-good, negative caching, LRU bound and idle expiry.
+import { setMaxListeners } from 'node:events';
 import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
 import { DEADLINE_MARGIN_MS } from '../resilience/deadline';
@@ -38,9 +39,9 @@ export interface CacheRequest {
   fallbackValue: number | undefined;
   /** Runs the query for evaluation time `timeMs`; shared by every waiter of this key. */
   run: (timeMs: number, signal: AbortSignal) => Promise<QueryResult>;
-  /** The caller's cancellation and absolute deadline (ms, Infinity for none). */
-  signal: AbortSignal;
-  deadlineMs: number;
+  /** The caller's cancellation and absolute deadline (ms, Infinity for none). Its signal is
+   * read only when the caller has to wait. */
+  caller: { readonly signal: AbortSignal; readonly deadlineMs: number };
 }
 
 interface Good {
@@ -72,6 +73,7 @@ function jitterMs(key: string, ttlMs: number): number {
 
 export class ResultCache {
   private readonly entries = new Map<string, Entry>();
+  /** Aborts shared queries on close; every query in flight listens to it. */
   private readonly closed = new AbortController();
   private readonly sweeper: NodeJS.Timeout;
   /** Evaluation time of the newest good result of any key (ms). */
@@ -81,6 +83,8 @@ export class ResultCache {
     private readonly settings: CacheSettings,
     private readonly now: () => number = Date.now,
   ) {
+    // One listener per query in flight: more than Node's default warning limit of 10 is normal.
+    setMaxListeners(0, this.closed.signal);
     // A sweep every half idle window bounds how long an idle key outlives it.
     this.sweeper = setInterval(() => this.sweep(), Math.max(1000, settings.idleDropMs / 2));
     this.sweeper.unref();
@@ -237,9 +241,10 @@ export class ResultCache {
     pending: Promise<FetchOutcome>,
     req: CacheRequest,
   ): Promise<FetchOutcome | 'deadline' | 'cancelled'> {
-    const leftMs = req.deadlineMs - this.now() - DEADLINE_MARGIN_MS;
+    const leftMs = req.caller.deadlineMs - this.now() - DEADLINE_MARGIN_MS;
     if (leftMs <= 0) return Promise.resolve('deadline');
-    if (req.signal.aborted) return Promise.resolve('cancelled');
+    const signal = req.caller.signal;
+    if (signal.aborted) return Promise.resolve('cancelled');
     return new Promise(resolve => {
       const timer = Number.isFinite(leftMs)
         ? setTimeout(() => done('deadline'), leftMs)
@@ -247,10 +252,10 @@ export class ResultCache {
       const onAbort = (): void => done('cancelled');
       const done = (value: FetchOutcome | 'deadline' | 'cancelled'): void => {
         clearTimeout(timer);
-        req.signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
         resolve(value);
       };
-      req.signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
       void pending.then(done);
     });
   }

@@ -17,6 +17,12 @@ export interface ReducePolicy {
  * `bad_query` (several series with multipleSeries=error).
  */
 export function reduceResult(result: QueryResult, policy: ReducePolicy): number {
+  // The common case, one finite sample, without allocating (runs on every cached answer).
+  if (result.kind === 'scalar' && Number.isFinite(result.value)) return result.value;
+  if (result.kind === 'vector' && result.samples.length === 1) {
+    const only = result.samples[0] as number;
+    if (Number.isFinite(only)) return only;
+  }
   const samples = result.kind === 'scalar' ? [result.value] : result.samples;
   if (samples.length === 0) {
     if (policy.ignoreNullValues) return 0;

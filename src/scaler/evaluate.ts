@@ -12,8 +12,9 @@ import type { ResolvedTrigger } from './resolve-trigger';
 
 /** What one call may spend: a cancellation signal and an absolute deadline (ms, or Infinity). */
 export interface CallContext {
-  signal: AbortSignal;
-  deadlineMs: number;
+  /** May be created on first read (rpc.ts): read it only when about to wait. */
+  readonly signal: AbortSignal;
+  readonly deadlineMs: number;
 }
 
 export interface Evaluation {
@@ -54,8 +55,7 @@ export class Evaluator {
         ttlMs,
         maxStalenessMs: spec.maxStalenessMs ?? cacheConfig.maxStalenessMs,
         fallbackValue: spec.fallbackValue,
-        signal: ctx.signal,
-        deadlineMs: ctx.deadlineMs,
+        caller: ctx,
         run: (timeMs, signal) =>
           gateway.query(
             source,
@@ -79,7 +79,7 @@ export class Evaluator {
     }
     const log = { metric: trigger.metricName, source: source.name };
     if (answer.kind === 'fallback') {
-      metrics.cacheOutcomes.inc({ outcome: 'fallback' });
+      metrics.cacheOutcome('fallback').inc();
       logger.warn(
         { ...log, fallbackValue: answer.value, cause: answer.cause.message },
         'serving fallbackValue',
@@ -93,7 +93,7 @@ export class Evaluator {
       };
     }
     const value = reduceResult(answer.result, spec);
-    metrics.cacheOutcomes.inc({ outcome: answer.outcome });
+    metrics.cacheOutcome(answer.outcome).inc();
     metrics.valueAge.observe(answer.ageMs / 1000);
     if (answer.outcome === 'stale') {
       logger.warn(
@@ -108,7 +108,7 @@ export class Evaluator {
       ageMs: answer.ageMs,
       outcome: answer.outcome,
     };
-    logger.debug({ ...log, ...evaluation }, 'evaluated');
+    if (logger.isLevelEnabled('debug')) logger.debug({ ...log, ...evaluation }, 'evaluated');
     return evaluation;
   }
 }

@@ -82,6 +82,18 @@ export class ScalerMetrics {
     collectDefaultMetrics({ register: registry, prefix: PREFIX });
   }
 
+  private readonly outcomeChildren = new Map<string, { inc(): void }>();
+
+  /** The cache outcome counter bound to one label value (bound once: hot path). */
+  cacheOutcome(outcome: string): { inc(): void } {
+    let child = this.outcomeChildren.get(outcome);
+    if (child === undefined) {
+      child = this.cacheOutcomes.labels(outcome);
+      this.outcomeChildren.set(outcome, child);
+    }
+    return child;
+  }
+
   /** Lets the owner of live state set a gauge right before it is scraped. */
   onCollect(gauge: 'breaker' | 'cache', hook: () => void): void {
     this.collectHooks.set(gauge, hook);

@@ -45,9 +45,11 @@ const request = (extra: Partial<CacheRequest> = {}): CacheRequest => ({
   maxStalenessMs: 60_000,
   fallbackValue: undefined,
   run: source.run,
-  signal: new AbortController().signal,
-  deadlineMs: Infinity,
+  caller: { signal: new AbortController().signal, deadlineMs: Infinity },
   ...extra,
+});
+const until = (deadlineMs: number): Partial<CacheRequest> => ({
+  caller: { signal: new AbortController().signal, deadlineMs },
 });
 const bucketOf = (t: number): number => Math.floor(t / TTL) * TTL;
 
@@ -180,14 +182,14 @@ describe("the caller's deadline", () => {
     source.answer = () => new Promise(() => undefined);
     // The refresh ahead started at the bucket boundary hangs; the caller joins it.
     jest.advanceTimersByTime(2 * TTL);
-    const pending = cache.get(request({ deadlineMs: Date.now() + 500 }));
+    const pending = cache.get(request(until(Date.now() + 500)));
     await jest.advanceTimersByTimeAsync(500);
     expect(await pending).toMatchObject({ outcome: 'stale' });
   });
 
   test('without a value: DEADLINE_EXCEEDED', async () => {
     source.answer = () => new Promise(() => undefined);
-    const pending = cache.get(request({ deadlineMs: Date.now() + 500 }));
+    const pending = cache.get(request(until(Date.now() + 500)));
     const check = expect(pending).rejects.toMatchObject({ kind: 'deadline_exceeded' });
     await jest.advanceTimersByTimeAsync(500);
     await check;
@@ -197,7 +199,9 @@ describe("the caller's deadline", () => {
     let resolve!: (r: QueryResult) => void;
     source.answer = () => new Promise(r => (resolve = r));
     const controller = new AbortController();
-    const leaving = cache.get(request({ signal: controller.signal }));
+    const leaving = cache.get(
+      request({ caller: { signal: controller.signal, deadlineMs: Infinity } }),
+    );
     const staying = cache.get(request());
     controller.abort();
     await expect(leaving).rejects.toMatchObject({ kind: 'cancelled' });

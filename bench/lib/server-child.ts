@@ -1,0 +1,56 @@
+// A server in its own process, so its CPU time can be read apart from the load generator's:
+// `scaler` (this project, one source) or `bare` (grpc-js answering a constant GetMetrics).
+import * as grpc from '@grpc/grpc-js';
+import { createApp } from '../../src/app';
+import { validateConfig } from '../../src/config/load-config';
+import { loadExternalScalerPackage } from '../../src/grpc/load-proto';
+import { createLogger } from '../../src/telemetry/logger';
+
+type Message = { type: 'cpu' } | { type: 'stop' };
+
+async function startBare(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const { service } = loadExternalScalerPackage();
+  const server = new grpc.Server();
+  const constant = { metricValues: [{ metricName: 'm', metricValue: '50', metricValueFloat: 50 }] };
+  server.addService(service, {
+    GetMetrics: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, constant),
+    GetMetricSpec: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
+      cb(null, { metricSpecs: [] }),
+    IsActive: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { result: true }),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  return { port, stop: () => new Promise(r => server.tryShutdown(() => r())) };
+}
+
+async function startScaler(
+  prometheusUrl: string,
+): Promise<{ port: number; stop: () => Promise<void> }> {
+  const config = validateConfig({
+    grpcAddress: '127.0.0.1:0',
+    httpAddress: '127.0.0.1:0',
+    sources: [{ name: 'bench', url: prometheusUrl }],
+  });
+  const app = createApp(config, { logger: createLogger('silent') });
+  const { grpcPort } = await app.start();
+  return { port: grpcPort, stop: () => app.stop() };
+}
+
+async function main(): Promise<void> {
+  const [kind, prometheusUrl] = process.argv.slice(2);
+  const server = kind === 'bare' ? await startBare() : await startScaler(prometheusUrl ?? '');
+  process.on('message', (m: Message) => {
+    if (m.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type: 'cpu', micros: user + system, rss: process.memoryUsage().rss });
+    } else {
+      void server.stop().then(() => process.exit(0));
+    }
+  });
+  process.send?.({ type: 'ready', port: server.port });
+}
+
+void main();

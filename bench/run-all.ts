@@ -1,0 +1,46 @@
+// `npm run bench`: every benchmark in one run against one real Prometheus, printed as JSON.
+// Figures are ratios measured side by side in this run (README "Performance").
+import { cpus } from 'node:os';
+import { backfillOpenMetrics } from '../test/helpers/fixtures';
+import { startPrometheus } from '../scripts/lib/prometheus-process';
+import { amplification } from './amplification';
+import { hotPath } from './hot-path';
+import { memory } from './memory';
+import { missPath } from './miss-path';
+
+const quick = process.argv.includes('--quick');
+
+async function main(): Promise<void> {
+  const prometheus = await startPrometheus({ openMetrics: backfillOpenMetrics() });
+  const report: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    quick,
+  };
+  try {
+    process.stderr.write('bench: memory\n');
+    report['memory'] = await memory(100_000);
+    process.stderr.write('bench: miss path\n');
+    report['missPath'] = await missPath(prometheus, quick ? 200 : 1000);
+    process.stderr.write('bench: hot path\n');
+    report['hotPath'] = await hotPath(prometheus, quick ? 3000 : 10_000, quick ? 1 : 3);
+    process.stderr.write('bench: amplification (one minute)\n');
+    report['amplification'] = await amplification(prometheus, {
+      scaledObjects: 1000,
+      distinctQueries: 20,
+      durationMs: quick ? 20_000 : 60_000,
+      pollMs: 30_000,
+      hpaMs: 15_000,
+      ttlMs: 15_000,
+    });
+  } finally {
+    await prometheus.stop();
+  }
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
