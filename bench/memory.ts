@@ -1,5 +1,6 @@
 // Memory: heap and RSS with 100,000 distinct cached results, keys shaped like real ones; then
 // 20% more keys to show the maxEntries bound holds.
+import { setMaxListeners } from 'node:events';
 import { ResultCache } from '../src/cache/result-cache';
 import { DEFAULTS } from '../src/config/schema';
 import type { QueryResult } from '../src/prometheus/decode-response';
@@ -13,6 +14,8 @@ export async function memory(keys: number) {
   const cache = new ResultCache({ ...DEFAULTS.cache, maxEntries: keys });
   const result: QueryResult = { kind: 'vector', samples: [42] };
   const caller = { signal: new AbortController().signal, deadlineMs: Infinity };
+  // One caller for a thousand concurrent gets (a gRPC call has its own): no listener warning.
+  setMaxListeners(0, caller.signal);
   const fill = async (from: number, to: number): Promise<void> => {
     for (let i = from; i < to; i += 1000) {
       const batch = [];
