@@ -5,7 +5,10 @@ import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
 import type { ServerConfig } from './config/schema';
+import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
+import { addReflection } from './grpc/reflection';
+import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
 import { createHttpServer } from './http/http-server';
 import { Evaluator } from './scaler/evaluate';
@@ -30,12 +33,10 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
-  /** Grace period for in-flight unary calls on stop (ms). */
-  shutdownGraceMs?: number;
 }
 
-/** Long enough for a query at KEDA's 3 s timeout to finish (keda.md 2.5). */
-const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
+/** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
+const HEALTH_SYNC_MS = 1000;
 
 export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -63,6 +64,10 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     service,
     createExternalScalerService({ logger, metrics, resolver, evaluator, streams }),
   );
+  const health = new GrpcHealth();
+  health.addToServer(grpcServer);
+  if (config.reflection) addReflection(grpcServer);
+  let healthTimer: NodeJS.Timeout | undefined;
   const readiness = new Readiness({
     gateway,
     cache,
@@ -79,7 +84,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     const grpcPort = await new Promise<number>((resolve, reject) => {
       grpcServer.bindAsync(
         config.grpcAddress,
-        grpc.ServerCredentials.createInsecure(),
+        createServerCredentials(config.tls),
         (err, port) =>
           err
             ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
@@ -88,6 +93,10 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     });
     const httpPort = await listenHttp(httpServer, config.httpAddress);
     readiness.serving = true;
+    const syncHealth = (): void => health.set(true, readiness.notReadyReason() === undefined);
+    syncHealth();
+    healthTimer = setInterval(syncHealth, HEALTH_SYNC_MS);
+    healthTimer.unref();
     logger.info(
       { grpcPort, httpPort, sources: config.sources.map(s => s.name) },
       'keda-prometheus-scaler serving',
@@ -95,20 +104,29 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     return { grpcPort, httpPort };
   };
 
+  /**
+   * Graceful stop (issue 5 order): health NOT_SERVING, a delay while calls are still served so
+   * endpoints can update, new calls refused, streams ended with OK (KEDA reconnects after 2 s
+   * instead of backing off, keda.md 2.9), unary calls in flight given the grace period.
+   */
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      clearInterval(healthTimer);
       readiness.serving = false;
+      health.set(false, false);
+      await new Promise(resolve => setTimeout(resolve, config.shutdown.delayMs));
       readiness.stop();
-      streams.endAll();
       await new Promise<void>(resolve => {
         const force = setTimeout(() => {
+          logger.warn({ graceMs: config.shutdown.graceMs }, 'grace period over; closing calls');
           grpcServer.forceShutdown();
           resolve();
-        }, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+        }, config.shutdown.graceMs);
         grpcServer.tryShutdown(() => {
           clearTimeout(force);
           resolve();
         });
+        streams.endAll();
       });
       await new Promise<void>(resolve => {
         httpServer.close(() => resolve());

@@ -1,10 +1,18 @@
 // YAML file + flags/environment → a validated ServerConfig, listing every problem at once.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import { parseDurationMs } from './parse-values';
 import { MIN_CACHE_TTL_MS } from '../metadata/parse-trigger';
-import type { BreakerConfig, CacheConfig, LogLevel, ServerConfig, SourceConfig } from './schema';
+import type {
+  BreakerConfig,
+  CacheConfig,
+  GrpcTlsConfig,
+  LogLevel,
+  ServerConfig,
+  ShutdownConfig,
+  SourceConfig,
+} from './schema';
 import { CLI_SOURCE_NAME, DEFAULTS, LOG_LEVELS } from './schema';
 
 /** Thrown when the configuration is invalid; `problems` has one line per problem. */
@@ -25,6 +33,9 @@ export interface ConfigOverrides {
 }
 
 const TOP_KEYS = [
+  'tls',
+  'reflection',
+  'shutdown',
   'cache',
   'breaker',
   'grpcAddress',
@@ -56,6 +67,8 @@ const CACHE_KEYS = [
   'negativeTtl',
   'badQueryTtl',
 ];
+const GRPC_TLS_KEYS = ['certFile', 'keyFile', 'clientCaFile', 'refreshInterval'];
+const SHUTDOWN_KEYS = ['delay', 'grace'];
 const BREAKER_KEYS = ['failureThreshold', 'openDuration', 'closeAfterSuccesses'];
 const BASIC_AUTH_KEYS = ['username', 'passwordFile'];
 const TLS_KEYS = ['caFile', 'certFile', 'keyFile', 'insecureSkipVerify'];
@@ -105,6 +118,9 @@ export function validateConfig(raw: unknown, overrides: ConfigOverrides = {}): S
     positiveInt(doc, 'maxResponseBytes', '', problems) ?? DEFAULTS.maxResponseBytes;
   const maxTimeoutMs = duration(doc, 'maxTimeout', '', problems) ?? DEFAULTS.maxTimeoutMs;
 
+  const tls = validateGrpcTls(doc['tls'], problems);
+  const reflection = bool(doc, 'reflection', '', problems) ?? DEFAULTS.reflection;
+  const shutdown = validateShutdown(doc['shutdown'], problems);
   const cache = validateCache(doc['cache'], problems);
   const breaker = validateBreaker(doc['breaker'], problems);
 
@@ -164,7 +180,54 @@ export function validateConfig(raw: unknown, overrides: ConfigOverrides = {}): S
     maxTimeoutMs,
     cache,
     breaker,
+    tls,
+    reflection,
+    shutdown,
   };
+}
+
+function validateGrpcTls(raw: unknown, problems: string[]): GrpcTlsConfig | undefined {
+  if (raw === undefined) return undefined;
+  const doc = asObject(raw, 'tls', problems) ?? {};
+  unknownKeys(doc, GRPC_TLS_KEYS, 'tls.', problems);
+  const certFile = str(doc, 'certFile', 'tls.', problems);
+  const keyFile = str(doc, 'keyFile', 'tls.', problems);
+  const clientCaFile = str(doc, 'clientCaFile', 'tls.', problems);
+  const refreshMs = duration(doc, 'refreshInterval', 'tls.', problems) ?? DEFAULTS.tlsRefreshMs;
+  if (certFile === undefined || keyFile === undefined) {
+    problems.push('tls: certFile and keyFile are both required');
+    return undefined;
+  }
+  for (const [key, file] of [
+    ['certFile', certFile],
+    ['keyFile', keyFile],
+    ['clientCaFile', clientCaFile],
+  ] as const) {
+    if (file !== undefined && !readable(file))
+      problems.push(`tls.${key}: cannot read ${JSON.stringify(file)}`);
+  }
+  return { certFile, keyFile, clientCaFile, refreshMs };
+}
+
+function validateShutdown(raw: unknown, problems: string[]): ShutdownConfig {
+  const d = DEFAULTS.shutdown;
+  if (raw === undefined) return { ...d };
+  const doc = asObject(raw, 'shutdown', problems) ?? {};
+  unknownKeys(doc, SHUTDOWN_KEYS, 'shutdown.', problems);
+  const delay = field(doc, 'delay', 'shutdown.', problems, nonNegativeDuration);
+  return {
+    delayMs: delay ?? d.delayMs,
+    graceMs: duration(doc, 'grace', 'shutdown.', problems) ?? d.graceMs,
+  };
+}
+
+function readable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function validateCache(raw: unknown, problems: string[]): CacheConfig {
@@ -330,6 +393,13 @@ const positiveInteger: FieldCheck<number> = v =>
   typeof v === 'number' && Number.isInteger(v) && v > 0
     ? { value: v }
     : { rule: 'must be a whole number > 0' };
+
+/** "3s", "1m30s" or a number of milliseconds, >= 0. */
+const nonNegativeDuration: FieldCheck<number> = v => {
+  if (typeof v !== 'string' && typeof v !== 'number') return { rule: 'must be a duration' };
+  const parsed = parseDurationMs(String(v));
+  return parsed.ok ? { value: parsed.value } : { rule: parsed.rule };
+};
 
 /** "3s", "1m30s" or a number of milliseconds, > 0. */
 const positiveDuration: FieldCheck<number> = v => {

@@ -47,6 +47,22 @@ export interface BreakerConfig {
   closeAfterSuccesses: number;
 }
 
+/** TLS on the gRPC port. With a client CA, clients must present a certificate it signed (mTLS). */
+export interface GrpcTlsConfig {
+  certFile: string;
+  keyFile: string;
+  clientCaFile: string | undefined;
+  /** How often the files are checked for a new certificate (ms). */
+  refreshMs: number;
+}
+
+export interface ShutdownConfig {
+  /** After SIGTERM: time health reports NOT_SERVING while calls are still served (ms). */
+  delayMs: number;
+  /** Then: time unary calls in flight get to finish before the server closes them (ms). */
+  graceMs: number;
+}
+
 export interface ServerConfig {
   grpcAddress: string;
   httpAddress: string;
@@ -64,6 +80,10 @@ export interface ServerConfig {
   maxTimeoutMs: number;
   cache: CacheConfig;
   breaker: BreakerConfig;
+  tls: GrpcTlsConfig | undefined;
+  /** Serve gRPC server reflection (grpcurl, buf curl). */
+  reflection: boolean;
+  shutdown: ShutdownConfig;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -100,6 +120,15 @@ export const DEFAULTS = {
     negativeTtlMs: 3000,
     /** Bad PromQL stays bad; Mimir caches such errors for minutes (anchors.md 2). */
     badQueryTtlMs: 60_000,
+  },
+  /** cert-manager renews long before expiry; a minute is plenty and costs three stats. */
+  tlsRefreshMs: 60_000,
+  reflection: true,
+  shutdown: {
+    /** Endpoints are updated asynchronously; 0 keeps tests and single replicas fast. */
+    delayMs: 0,
+    /** Long enough for a query at KEDA's 3 s timeout to finish (keda.md 2.5). */
+    graceMs: 5000,
   },
   /** anchors.md "suggested defaults": open after 3 failures, close after 3 good probes. */
   breaker: { failureThreshold: 3, openMs: 10_000, closeAfterSuccesses: 3 },

@@ -45,10 +45,10 @@ beforeEach(async () => {
     sources: [{ name: 'outage', url: prometheus.url }],
     cache: { maxStaleness: '2s', negativeTtl: '300ms' },
     breaker: { openDuration: '1s', closeAfterSuccesses: 1 },
+    shutdown: { grace: '2s' },
   });
   app = createApp(config, {
     logger: createLogger((process.env['KPS_TEST_LOG'] as 'warn' | undefined) ?? 'silent'),
-    shutdownGraceMs: 2000,
   });
   const ports = await app.start();
   client = new ScalerClient(`127.0.0.1:${ports.grpcPort}`);

@@ -1,0 +1,179 @@
+// Server reflection proved with a real third-party client (buf curl, Go protobuf, no schema file),
+// and grpc.health.v1 liveness/readiness as kubelet's gRPC probes see them.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import type { App } from '../../src/app';
+import { createApp } from '../../src/app';
+import { validateConfig } from '../../src/config/load-config';
+import { createLogger } from '../../src/telemetry/logger';
+
+const run = promisify(execFile);
+const BUF = join(__dirname, '../../node_modules/.bin/buf');
+const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
+
+async function startApp(
+  extra: Record<string, unknown> = {},
+): Promise<{ app: App; target: string }> {
+  const app = createApp(
+    validateConfig({
+      grpcAddress: '127.0.0.1:0',
+      httpAddress: '127.0.0.1:0',
+      sources: [{ name: 'main', url: PROM_URL }],
+      ...extra,
+    }),
+    { logger: createLogger('silent') },
+  );
+  const { grpcPort } = await app.start();
+  return { app, target: `127.0.0.1:${grpcPort}` };
+}
+
+async function buf(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  if (!existsSync(BUF))
+    throw new Error('buf is missing: run "npm install" (@bufbuild/buf is a dev dependency)');
+  try {
+    const { stdout, stderr } = await run(BUF, [
+      'curl',
+      '--protocol',
+      'grpc',
+      '--http2-prior-knowledge',
+      ...args,
+    ]);
+    return { stdout, stderr, code: 0 };
+  } catch (e) {
+    const err = e as { stdout: string; stderr: string; code: number };
+    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
+  }
+}
+
+describe('reflection', () => {
+  let app: App;
+  let target: string;
+  beforeAll(async () => ({ app, target } = await startApp()));
+  afterAll(() => app.stop());
+
+  test('buf curl lists every ExternalScaler method and the health service without a schema file', async () => {
+    const { stdout, code, stderr } = await buf(['--list-methods', `http://${target}`]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const methods = stdout.trim().split('\n');
+    for (const m of [
+      'GetMetricSpec',
+      'GetMetrics',
+      'IsActive',
+      'StreamIsActive',
+      'StreamMetricSpec',
+    ]) {
+      expect(methods).toContain(`externalscaler.ExternalScaler/${m}`);
+    }
+    expect(methods).toContain('grpc.health.v1.Health/Check');
+    expect(methods).toContain('grpc.health.v1.Health/Watch');
+  });
+
+  test('a reflected GetMetrics call returns the value', async () => {
+    const request = {
+      scaledObjectRef: {
+        name: 'so',
+        namespace: 'team-a',
+        scalerMetadata: { query: 'sum(kps_test_queue_depth)', threshold: '10' },
+      },
+      metricName: '',
+    };
+    const { stdout, code, stderr } = await buf([
+      '-d',
+      JSON.stringify(request),
+      `http://${target}/externalscaler.ExternalScaler/GetMetrics`,
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const response = JSON.parse(stdout) as {
+      metricValues: { metricValue: string; metricValueFloat: number }[];
+    };
+    expect(response.metricValues[0]).toMatchObject({ metricValue: '50', metricValueFloat: 50 });
+  });
+
+  test('a reflected health Check answers SERVING', async () => {
+    const { stdout, code } = await buf([
+      '-d',
+      '{}',
+      `http://${target}/grpc.health.v1.Health/Check`,
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ status: 'SERVING' });
+  });
+
+  test('reflection can be switched off', async () => {
+    const off = await startApp({ reflection: false });
+    try {
+      const { code, stderr } = await buf(['--list-methods', `http://${off.target}`]);
+      expect(code).not.toBe(0);
+      expect(stderr).toMatch(/reflection|unimplemented/i);
+    } finally {
+      await off.app.stop();
+    }
+  });
+});
+
+describe('health', () => {
+  type HealthClient = grpc.Client & {
+    Check(
+      req: { service: string },
+      cb: (e: grpc.ServiceError | null, r: { status: string }) => void,
+    ): void;
+  };
+  const definition = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String });
+  const Health = (
+    grpc.loadPackageDefinition(definition) as unknown as {
+      grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+    }
+  ).grpc.health.v1.Health;
+  const check = (client: HealthClient, service: string): Promise<string> =>
+    new Promise((resolve, reject) =>
+      client.Check({ service }, (e, r) => (e ? reject(e) : resolve(r.status))),
+    );
+
+  test('liveness ("") and readiness (externalscaler.ExternalScaler) SERVING, then NOT_SERVING on stop', async () => {
+    const { app, target } = await startApp({ shutdown: { delay: '300ms' } });
+    const client = new Health(target, grpc.credentials.createInsecure()) as unknown as HealthClient;
+    try {
+      expect(await check(client, '')).toBe('SERVING');
+      expect(await check(client, 'externalscaler.ExternalScaler')).toBe('SERVING');
+      const stopping = app.stop();
+      // During the shutdown delay the server still answers, and says it is going away.
+      await new Promise(r => setTimeout(r, 100));
+      expect(await check(client, '')).toBe('NOT_SERVING');
+      expect(await check(client, 'externalscaler.ExternalScaler')).toBe('NOT_SERVING');
+      await stopping;
+    } finally {
+      client.close();
+    }
+  });
+
+  test('readiness follows the data: NOT_SERVING when the only source is down past maxStaleness', async () => {
+    const { app, target } = await startApp({
+      sources: [{ name: 'down', url: 'http://127.0.0.1:9' }],
+      cache: { maxStaleness: '1s' },
+    });
+    const client = new Health(target, grpc.credentials.createInsecure()) as unknown as HealthClient;
+    const scaler = new (await import('../helpers/scaler-client')).ScalerClient(target);
+    try {
+      await scaler
+        .getMetrics(
+          { name: 'a', namespace: 'b', scalerMetadata: { query: 'up', threshold: '1' } },
+          '',
+        )
+        .catch(() => undefined);
+      await new Promise(r => setTimeout(r, 2500));
+      expect(await check(client, '')).toBe('SERVING');
+      expect(await check(client, 'externalscaler.ExternalScaler')).toBe('NOT_SERVING');
+    } finally {
+      scaler.close();
+      client.close();
+      await app.stop();
+    }
+  });
+});
