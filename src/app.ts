@@ -81,14 +81,13 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   let stopping: Promise<void> | undefined;
 
   const start = async (): Promise<{ grpcPort: number; httpPort: number }> => {
+    const { credentials, ready } = createServerCredentials(config.tls);
+    await ready;
     const grpcPort = await new Promise<number>((resolve, reject) => {
-      grpcServer.bindAsync(
-        config.grpcAddress,
-        createServerCredentials(config.tls),
-        (err, port) =>
-          err
-            ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
-            : resolve(port),
+      grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
+        err
+          ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
+          : resolve(port),
       );
     });
     const httpPort = await listenHttp(httpServer, config.httpAddress);

@@ -3,8 +3,21 @@
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcTlsConfig } from '../config/schema';
 
-export function createServerCredentials(tls: GrpcTlsConfig | undefined): grpc.ServerCredentials {
-  if (tls === undefined) return grpc.ServerCredentials.createInsecure();
+/** How long start() waits for the certificate files to be read (ms). */
+const FIRST_LOAD_TIMEOUT_MS = 10_000;
+
+export interface ServerCredentialsWithReady {
+  credentials: grpc.ServerCredentials;
+  /** Resolves once the certificate (and client CA) were read: before that, handshakes fail. */
+  ready: Promise<void>;
+}
+
+export function createServerCredentials(
+  tls: GrpcTlsConfig | undefined,
+): ServerCredentialsWithReady {
+  if (tls === undefined) {
+    return { credentials: grpc.ServerCredentials.createInsecure(), ready: Promise.resolve() };
+  }
   const identity = new grpc.experimental.FileWatcherCertificateProvider({
     certificateFile: tls.certFile,
     privateKeyFile: tls.keyFile,
@@ -21,9 +34,40 @@ export function createServerCredentials(tls: GrpcTlsConfig | undefined): grpc.Se
   // as the identity (server certificate) provider; the second one is the CA. The TLS tests pin
   // this order. A client CA means KEDA must present its TriggerAuthentication's tlsClientCert.
   // Node's http2 server negotiates ALPN h2 (required by KEDA's grpc-go) with TLS 1.2 as minimum.
-  return grpc.experimental.createCertificateProviderServerCredentials(
+  const credentials = grpc.experimental.createCertificateProviderServerCredentials(
     identity,
     clientCa,
     clientCa !== null,
   );
+  const loaded = (subscribe: (done: () => void) => void): Promise<void> =>
+    new Promise<void>(resolve => subscribe(resolve));
+  const firstLoad = Promise.all([
+    loaded(done => {
+      const listener = (update: unknown): void => {
+        if (update === null) return;
+        identity.removeIdentityCertificateListener(listener);
+        done();
+      };
+      identity.addIdentityCertificateListener(listener);
+    }),
+    clientCa === null
+      ? Promise.resolve()
+      : loaded(done => {
+          const listener = (update: unknown): void => {
+            if (update === null) return;
+            clientCa.removeCaCertificateListener(listener);
+            done();
+          };
+          clientCa.addCaCertificateListener(listener);
+        }),
+  ]).then(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`TLS files not loaded within ${FIRST_LOAD_TIMEOUT_MS}ms`)),
+      FIRST_LOAD_TIMEOUT_MS,
+    );
+  });
+  const ready = Promise.race([firstLoad, timeout]).finally(() => clearTimeout(timer));
+  return { credentials, ready };
 }
