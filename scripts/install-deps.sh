@@ -10,16 +10,22 @@ if [ "$node_ok" != "true" ]; then
   exit 1
 fi
 
+# Debian packages, each only when its command is missing: Prometheus and promtool (integration
+# tests, demo, bench), openssl (TLS test certificates), kubectl (renders deploy/ with kustomize).
 packages=()
-command -v prometheus >/dev/null 2>&1 || packages+=(prometheus)
-command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
+need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
+need prometheus prometheus
+need promtool prometheus
+need openssl openssl
+need kubectl kubernetes-client
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  echo "installing Debian packages: prometheus" >&2
+  mapfile -t unique < <(printf '%s\n' "${packages[@]}" | sort -u)
+  echo "installing Debian packages: ${unique[*]}" >&2
   $sudo apt-get update -qq
   # No recommends: node-exporter, smartmontools and friends are not needed (toolchain.md 1).
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${unique[@]}" >/dev/null
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -91,7 +91,17 @@ export function loadConfig(overrides: ConfigOverrides): ServerConfig {
       throw new ConfigError([`config file ${overrides.configFile}: ${(e as Error).message}`]);
     }
   }
-  return validateConfig(raw, overrides);
+  const config = validateConfig(raw, overrides);
+  // Files are checked here, not in validateConfig, so a config can be validated anywhere.
+  const unreadable = [
+    ['tls.certFile', config.tls?.certFile],
+    ['tls.keyFile', config.tls?.keyFile],
+    ['tls.clientCaFile', config.tls?.clientCaFile],
+  ]
+    .filter((pair): pair is [string, string] => pair[1] !== undefined && !readable(pair[1]))
+    .map(([key, file]) => `${key}: cannot read ${JSON.stringify(file)}`);
+  if (unreadable.length > 0) throw new ConfigError(unreadable);
+  return config;
 }
 
 /** Validates a parsed config document (from YAML or a test) plus overrides. */
@@ -197,14 +207,6 @@ function validateGrpcTls(raw: unknown, problems: string[]): GrpcTlsConfig | unde
   if (certFile === undefined || keyFile === undefined) {
     problems.push('tls: certFile and keyFile are both required');
     return undefined;
-  }
-  for (const [key, file] of [
-    ['certFile', certFile],
-    ['keyFile', keyFile],
-    ['clientCaFile', clientCaFile],
-  ] as const) {
-    if (file !== undefined && !readable(file))
-      problems.push(`tls.${key}: cannot read ${JSON.stringify(file)}`);
   }
   return { certFile, keyFile, clientCaFile, refreshMs };
 }

@@ -2,7 +2,7 @@
 // map's entry type after the field ("ScalerMetadata") where Go's protobuf requires
 // "<Field>Entry", and rejects the whole file (grpcurl #519, toolchain.md 4). We rename the entry
 // types in the descriptors before serving them.
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
@@ -25,9 +25,10 @@ export function renameMapEntries(message: IDescriptorProto): void {
     const field = (message.field ?? []).find(
       f => f.typeName === oldName || (f.typeName ?? '').endsWith(`.${oldName}`),
     );
-    if (field?.name === undefined || field.name === null || field.typeName == null) continue;
+    const typeName = field?.typeName;
+    if (field?.name === undefined || field.name === null || typeof typeName !== 'string') continue;
     const newName = mapEntryName(field.name);
-    field.typeName = `${field.typeName.slice(0, field.typeName.length - oldName.length)}${newName}`;
+    field.typeName = `${typeName.slice(0, typeName.length - oldName.length)}${newName}`;
     nested.name = newName;
   }
 }

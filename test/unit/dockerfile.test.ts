@@ -1,0 +1,42 @@
+// The Dockerfile is reviewed, not built, on these machines (no Docker engine): check what can be
+// checked statically, so it cannot drift from the project's layout.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+const lines = text.split('\n').filter(l => l.trim() !== '' && !l.trim().startsWith('#'));
+const stages = text.split(/^FROM /m).slice(1);
+const final = stages[stages.length - 1] ?? '';
+
+test('multi-stage: npm ci and the build first, production dependencies only in the final stage', () => {
+  expect(stages.length).toBeGreaterThanOrEqual(2);
+  expect(text).toMatch(/RUN npm ci --no-audit/);
+  expect(text).toMatch(/RUN npm run build/);
+  expect(text).toMatch(/npm ci --omit=dev/);
+  expect(final).not.toMatch(/RUN /);
+});
+
+test('the final stage runs as a non-root user on a base with no shell', () => {
+  expect(final).toMatch(/^gcr\.io\/distroless\/nodejs20-debian12:nonroot/);
+  expect(final).toMatch(/^USER 65532:65532$/m);
+});
+
+test('the entry point is the built CLI and the command is serve, as in the README', () => {
+  expect(final).toMatch(/ENTRYPOINT \["\/nodejs\/bin\/node", "dist\/src\/main\.js"\]/);
+  expect(final).toMatch(/CMD \["serve"\]/);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    bin: Record<string, string>;
+  };
+  expect(pkg.bin['keda-prometheus-scaler']).toBe('dist/src/main.js');
+});
+
+test('every path copied from the build context exists', () => {
+  const copies = lines.filter(l => l.startsWith('COPY ') && !l.includes('--from='));
+  expect(copies.length).toBeGreaterThan(0);
+  for (const line of copies) {
+    const parts = line.replace(/^COPY\s+/, '').split(/\s+/);
+    for (const source of parts.slice(0, -1))
+      expect([source, existsSync(join(ROOT, source))]).toEqual([source, true]);
+  }
+});
