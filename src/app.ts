@@ -14,7 +14,10 @@ import { createHttpServer } from './http/http-server';
 import { Evaluator } from './scaler/evaluate';
 import { TriggerResolver } from './scaler/resolve-trigger';
 import { createExternalScalerService } from './scaler/service';
-import { OpenStreams } from './scaler/stream-is-active';
+import { OpenStreams } from './scaler/streams';
+import { createAlertmanagerHandler } from './push/alertmanager-webhook';
+import { WatcherHub } from './push/watcher-hub';
+import { SecretFile } from './sources/secret-file';
 import { QueryGateway } from './sources/query-gateway';
 import { SourceRegistry } from './sources/source-registry';
 import { ResultCache } from './cache/result-cache';
@@ -47,6 +50,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     maxTimeoutMs: config.maxTimeoutMs,
     maxCacheTtlMs: config.cache.ttlLimitMs,
     maxStalenessLimitMs: config.cache.maxStalenessLimitMs,
+    minActivationIntervalMs: config.push.minActivationIntervalMs,
   });
   const gateway = new QueryGateway({
     breaker: config.breaker,
@@ -57,12 +61,18 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   metrics.onCollect('cache', () => metrics.cacheEntries.set(cache.size));
   const evaluator = new Evaluator({ cache, cacheConfig: config.cache, gateway, metrics, logger });
   const streams = new OpenStreams();
+  const hub = new WatcherHub({
+    evaluator,
+    logger,
+    metrics,
+    defaultIntervalMs: config.push.activationIntervalMs,
+  });
   const { service } = loadExternalScalerPackage();
 
   const grpcServer = new grpc.Server();
   grpcServer.addService(
     service,
-    createExternalScalerService({ logger, metrics, resolver, evaluator, streams }),
+    createExternalScalerService({ logger, metrics, resolver, evaluator, streams, hub }),
   );
   const health = new GrpcHealth();
   health.addToServer(grpcServer);
@@ -76,6 +86,16 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   });
   const httpServer: HttpServer = createHttpServer({
     registry,
+    alertmanager: createAlertmanagerHandler({
+      hub,
+      token:
+        config.push.alertmanagerTokenFile === undefined
+          ? undefined
+          : new SecretFile(config.push.alertmanagerTokenFile),
+      maxBodyBytes: config.push.alertmanagerMaxBodyBytes,
+      metrics,
+      logger,
+    }),
     notReadyReason: () => readiness.notReadyReason(),
   });
   let stopping: Promise<void> | undefined;
@@ -131,6 +151,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
       });
+      hub.close();
       cache.close();
       await sources.close();
       logger.info('keda-prometheus-scaler stopped');

@@ -9,6 +9,7 @@ import type {
   CacheConfig,
   GrpcTlsConfig,
   LogLevel,
+  PushConfig,
   ServerConfig,
   ShutdownConfig,
   SourceConfig,
@@ -33,6 +34,7 @@ export interface ConfigOverrides {
 }
 
 const TOP_KEYS = [
+  'push',
   'tls',
   'reflection',
   'shutdown',
@@ -69,6 +71,12 @@ const CACHE_KEYS = [
 ];
 const GRPC_TLS_KEYS = ['certFile', 'keyFile', 'clientCaFile', 'refreshInterval'];
 const SHUTDOWN_KEYS = ['delay', 'grace'];
+const PUSH_KEYS = [
+  'activationInterval',
+  'minActivationInterval',
+  'alertmanagerTokenFile',
+  'alertmanagerMaxBodyBytes',
+];
 const BREAKER_KEYS = ['failureThreshold', 'openDuration', 'closeAfterSuccesses'];
 const BASIC_AUTH_KEYS = ['username', 'passwordFile'];
 const TLS_KEYS = ['caFile', 'certFile', 'keyFile', 'insecureSkipVerify'];
@@ -97,6 +105,7 @@ export function loadConfig(overrides: ConfigOverrides): ServerConfig {
     ['tls.certFile', config.tls?.certFile],
     ['tls.keyFile', config.tls?.keyFile],
     ['tls.clientCaFile', config.tls?.clientCaFile],
+    ['push.alertmanagerTokenFile', config.push.alertmanagerTokenFile],
   ]
     .filter((pair): pair is [string, string] => pair[1] !== undefined && !readable(pair[1]))
     .map(([key, file]) => `${key}: cannot read ${JSON.stringify(file)}`);
@@ -131,6 +140,7 @@ export function validateConfig(raw: unknown, overrides: ConfigOverrides = {}): S
   const tls = validateGrpcTls(doc['tls'], problems);
   const reflection = bool(doc, 'reflection', '', problems) ?? DEFAULTS.reflection;
   const shutdown = validateShutdown(doc['shutdown'], problems);
+  const push = validatePush(doc['push'], problems);
   const cache = validateCache(doc['cache'], problems);
   const breaker = validateBreaker(doc['breaker'], problems);
 
@@ -193,7 +203,27 @@ export function validateConfig(raw: unknown, overrides: ConfigOverrides = {}): S
     tls,
     reflection,
     shutdown,
+    push,
   };
+}
+
+function validatePush(raw: unknown, problems: string[]): PushConfig {
+  const d = DEFAULTS.push;
+  const doc = raw === undefined ? {} : (asObject(raw, 'push', problems) ?? {});
+  unknownKeys(doc, PUSH_KEYS, 'push.', problems);
+  const push: PushConfig = {
+    activationIntervalMs:
+      duration(doc, 'activationInterval', 'push.', problems) ?? d.activationIntervalMs,
+    minActivationIntervalMs:
+      duration(doc, 'minActivationInterval', 'push.', problems) ?? d.minActivationIntervalMs,
+    alertmanagerTokenFile: str(doc, 'alertmanagerTokenFile', 'push.', problems),
+    alertmanagerMaxBodyBytes:
+      positiveInt(doc, 'alertmanagerMaxBodyBytes', 'push.', problems) ?? d.alertmanagerMaxBodyBytes,
+  };
+  if (push.activationIntervalMs < push.minActivationIntervalMs) {
+    problems.push('push.activationInterval: must not be below push.minActivationInterval');
+  }
+  return push;
 }
 
 function validateGrpcTls(raw: unknown, problems: string[]): GrpcTlsConfig | undefined {

@@ -63,6 +63,18 @@ export interface ShutdownConfig {
   graceMs: number;
 }
 
+/** StreamIsActive and Alertmanager push. Durations in ms. */
+export interface PushConfig {
+  /** Default activationInterval for streams. */
+  activationIntervalMs: number;
+  /** The shortest activationInterval a trigger may ask for. */
+  minActivationIntervalMs: number;
+  /** File with the bearer token Alertmanager must send; unset disables POST /alertmanager. */
+  alertmanagerTokenFile: string | undefined;
+  /** Largest webhook body accepted (bytes). */
+  alertmanagerMaxBodyBytes: number;
+}
+
 export interface ServerConfig {
   grpcAddress: string;
   httpAddress: string;
@@ -84,6 +96,7 @@ export interface ServerConfig {
   /** Serve gRPC server reflection (grpcurl, buf curl). */
   reflection: boolean;
   shutdown: ShutdownConfig;
+  push: PushConfig;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -129,6 +142,14 @@ export const DEFAULTS = {
     delayMs: 0,
     /** Long enough for a query at KEDA's 3 s timeout to finish (keda.md 2.5). */
     graceMs: 5000,
+  },
+  push: {
+    /** Wakes a sleeping workload 6x sooner than KEDA's default 30 s pollingInterval. */
+    activationIntervalMs: 5000,
+    /** One query per second per distinct activation query is the most a trigger may ask. */
+    minActivationIntervalMs: 1000,
+    /** Alertmanager groups alerts; 1 MiB holds thousands of alerts. */
+    alertmanagerMaxBodyBytes: 1024 * 1024,
   },
   /** anchors.md "suggested defaults": open after 3 failures, close after 3 good probes. */
   breaker: { failureThreshold: 3, openMs: 10_000, closeAfterSuccesses: 3 },

@@ -1,10 +1,13 @@
-// The HTTP side: /metrics (prom-client), /healthz (process serves), /readyz (ready to answer).
+// The HTTP side: /metrics (prom-client), /healthz (process serves), /readyz (ready to answer),
+// and POST /alertmanager (push activation).
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 
 export interface HttpServerDeps {
   registry: Registry;
+  /** POST /alertmanager (push activation). */
+  alertmanager: (req: IncomingMessage, res: ServerResponse) => void;
   /** Why the scaler is not ready, or undefined when it is. */
   notReadyReason: () => string | undefined;
 }
@@ -12,6 +15,10 @@ export interface HttpServerDeps {
 export function createHttpServer(deps: HttpServerDeps): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/alertmanager') {
+      deps.alertmanager(req, res);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

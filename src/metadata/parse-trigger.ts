@@ -45,6 +45,14 @@ export interface TriggerSpec {
   maxStalenessMs: number | undefined;
   /** Served when the source fails and no value within maxStaleness exists. */
   fallbackValue: number | undefined;
+  /** PromQL whose value decides activity instead of `query` (with activationThreshold). */
+  activationQuery: string | undefined;
+  /** How often an open StreamIsActive re-evaluates (ms); undefined: server default. */
+  activationIntervalMs: number | undefined;
+  /** Alertmanager alert name whose firing wakes this trigger's streams at once. */
+  activationAlert: string | undefined;
+  /** Labels the firing alert must carry as well (all of them, exact values). */
+  activationAlertLabels: Readonly<Record<string, string>>;
 }
 
 /** Caps from the server configuration that a trigger may not exceed (ms). */
@@ -52,6 +60,8 @@ export interface TriggerLimits {
   maxTimeoutMs: number;
   maxCacheTtlMs: number;
   maxStalenessLimitMs: number;
+  /** The floor for activationInterval: streams may not poll Prometheus faster. */
+  minActivationIntervalMs: number;
 }
 
 /** The shortest cache TTL / time bucket a trigger may ask for (ms). */
@@ -62,6 +72,7 @@ export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = {
   maxTimeoutMs: 30_000,
   maxCacheTtlMs: 300_000,
   maxStalenessLimitMs: 600_000,
+  minActivationIntervalMs: 1000,
 };
 
 /** Keys with the built-in prometheus trigger's meaning, plus the keys this scaler adds. */
@@ -83,6 +94,10 @@ export const TRIGGER_KEYS = [
   'cacheTTL',
   'maxStaleness',
   'fallbackValue',
+  'activationQuery',
+  'activationInterval',
+  'activationAlert',
+  'activationAlertLabels',
 ] as const;
 
 /**
@@ -126,6 +141,9 @@ const AUTH_KEYS = new Set([
   'credentialsFromEnv',
   'credentialsFromEnvFile',
 ]);
+
+/** Prometheus alert names are metric-name-like (alerting rules use the same grammar). */
+const ALERT_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /** Query parameters the scaler sets itself; letting metadata override them would be ambiguous. */
 const RESERVED_QUERY_PARAMETERS = new Set(['query', 'time', 'timeout']);
@@ -236,6 +254,25 @@ export function parseTrigger(
   const maxStalenessMs = take('maxStaleness', text =>
     durationAtMost(text, limits.maxStalenessLimitMs, "the server's cache.maxStalenessLimit"),
   );
+  const activationIntervalMs = take('activationInterval', text => {
+    const d = parseDurationMs(text);
+    if (d.ok && d.value < limits.minActivationIntervalMs) {
+      return {
+        ok: false,
+        rule: `must be at least ${limits.minActivationIntervalMs / 1000}s (the server's push.minActivationInterval)`,
+      };
+    }
+    return d;
+  });
+  const activationAlert = take('activationAlert', text =>
+    ALERT_NAME.test(text)
+      ? { ok: true, value: text }
+      : { ok: false, rule: 'must be an alert name (letters, digits, "_", ":")' },
+  );
+  const activationAlertLabels = take('activationAlertLabels', parseKeyValueMap) ?? {};
+  if (values.has('activationAlertLabels') && !values.has('activationAlert')) {
+    problems.push('activationAlertLabels: needs activationAlert');
+  }
   const fallbackValue = take('fallbackValue', text => {
     const n = parseJsonNumber(text);
     return n.ok && n.value < 0 ? { ok: false, rule: 'must be a number >= 0' } : n;
@@ -267,6 +304,10 @@ export function parseTrigger(
     cacheTtlMs,
     maxStalenessMs,
     fallbackValue,
+    activationQuery: values.get('activationQuery'),
+    activationIntervalMs,
+    activationAlert,
+    activationAlertLabels,
   };
 }
 

@@ -28,6 +28,14 @@ export interface Evaluation {
   outcome: CacheOutcome;
 }
 
+/** Which evaluation of a trigger is wanted. */
+export interface EvaluationMode {
+  /** Decide activity: use activationQuery when the trigger has one (IsActive, streams). */
+  activation?: boolean;
+  /** Cache TTL / time bucket override: streams re-evaluate once per activationInterval. */
+  ttlMs?: number;
+}
+
 export interface EvaluatorDeps {
   cache: ResultCache;
   cacheConfig: CacheConfig;
@@ -43,15 +51,24 @@ export class Evaluator {
    * @param tenant the namespace asking, for per-namespace fairness at the source.
    * @throws {@link ScalerError}, classified.
    */
-  async evaluate(trigger: ResolvedTrigger, ctx: CallContext, tenant: string): Promise<Evaluation> {
+  async evaluate(
+    trigger: ResolvedTrigger,
+    ctx: CallContext,
+    tenant: string,
+    mode: EvaluationMode = {},
+  ): Promise<Evaluation> {
     const { spec, source } = trigger;
     const { cache, cacheConfig, gateway, metrics, logger } = this.deps;
-    const ttlMs = spec.cacheTtlMs ?? cacheConfig.ttlMs;
+    const ttlMs = mode.ttlMs ?? spec.cacheTtlMs ?? cacheConfig.ttlMs;
+    const query =
+      mode.activation === true && spec.activationQuery !== undefined
+        ? spec.activationQuery
+        : spec.query;
     const timeoutMs = spec.timeoutMs ?? source.defaultTimeoutMs;
     let answer;
     try {
       answer = await cache.get({
-        key: cacheKey(trigger, ttlMs),
+        key: cacheKey(trigger, ttlMs, query),
         ttlMs,
         maxStalenessMs: spec.maxStalenessMs ?? cacheConfig.maxStalenessMs,
         fallbackValue: spec.fallbackValue,
@@ -60,7 +77,7 @@ export class Evaluator {
           gateway.query(
             source,
             {
-              query: spec.query,
+              query,
               timeMs,
               timeoutMs,
               namespace: spec.namespace,

@@ -13,13 +13,15 @@ import { buildMetricSpec, toMetricValueFields } from './metric-spec';
 import type { TriggerResolver } from './resolve-trigger';
 import type { RpcDeps } from './rpc';
 import { serverStream, unary } from './rpc';
-import type { OpenStreams } from './stream-is-active';
-import { serveStreamIsActive } from './stream-is-active';
+import type { WatcherHub } from '../push/watcher-hub';
+import type { OpenStreams } from './streams';
+import { serveStreamIsActive, serveStreamMetricSpec } from './streams';
 
 export interface ServiceDeps extends RpcDeps {
   resolver: TriggerResolver;
   evaluator: Evaluator;
   streams: OpenStreams;
+  hub: WatcherHub;
 }
 
 /** KEDA before 2.7 sent `s<index>-<name>` (keda.md 2.7, #2640); accept both forms. */
@@ -87,7 +89,9 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
       const trigger = resolver.resolve(metadataOf(req));
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
-      const evaluation = await evaluator.evaluate(trigger, ctx, req.namespace);
+      const evaluation = await evaluator.evaluate(trigger, ctx, req.namespace, {
+        activation: true,
+      });
       return { result: evaluation.active };
     },
   );
@@ -96,10 +100,11 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     'StreamIsActive',
     deps,
     req => req,
-    async (call, ctx) => {
+    (call, ctx) => {
       const trigger = resolver.resolve(metadataOf(call.request));
       ctx.fields.metric = trigger.metricName;
-      await serveStreamIsActive(call, ctx, trigger, deps);
+      serveStreamIsActive(call, ctx, trigger, deps);
+      return Promise.resolve();
     },
   );
 
@@ -107,14 +112,11 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     'StreamMetricSpec',
     deps,
     req => req,
-    () => {
-      // KEDA treats UNIMPLEMENTED as "use GetMetricSpec" for the life of the scaler (keda.md 2.9).
-      return Promise.reject(
-        new ScalerError(
-          'unimplemented',
-          'StreamMetricSpec is not offered by this scaler; KEDA uses GetMetricSpec',
-        ),
-      );
+    (call, ctx) => {
+      const trigger = resolver.resolve(metadataOf(call.request));
+      ctx.fields.metric = trigger.metricName;
+      serveStreamMetricSpec(call, ctx, trigger, deps);
+      return Promise.resolve();
     },
   );
 

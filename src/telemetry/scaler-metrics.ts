@@ -5,6 +5,8 @@ import type { Registry } from 'prom-client';
 
 const PREFIX = 'keda_prometheus_scaler_';
 
+type CollectHook = 'breaker' | 'cache' | 'watchers';
+
 /** Seconds; from 1 ms (cache hits, later) to 10 s (past KEDA's 3 s HPA deadline). */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -18,7 +20,12 @@ export class ScalerMetrics {
   readonly cacheOutcomes: Counter<'outcome'>;
   readonly valueAge: Histogram;
   readonly cacheEntries: Gauge;
-  private readonly collectHooks = new Map<'breaker' | 'cache', () => void>();
+  readonly openStreams: Gauge<'rpc'>;
+  readonly watchers: Gauge;
+  readonly transitions: Counter<'cause'>;
+  readonly streamEvaluationErrors: Counter;
+  readonly webhookRequests: Counter<'outcome'>;
+  private readonly collectHooks = new Map<CollectHook, () => void>();
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -79,7 +86,48 @@ export class ScalerMetrics {
       registers,
       collect: () => this.collectHooks.get('cache')?.(),
     });
+    this.openStreams = new Gauge({
+      name: `${PREFIX}open_streams`,
+      help: 'Open server streams, by method (StreamIsActive, StreamMetricSpec).',
+      labelNames: ['rpc'],
+      registers,
+    });
+    this.watchers = new Gauge({
+      name: `${PREFIX}activation_watchers`,
+      help: 'Shared activation watchers (one per distinct evaluation with open streams).',
+      registers,
+      collect: () => this.collectHooks.get('watchers')?.(),
+    });
+    this.transitions = new Counter({
+      name: `${PREFIX}activation_transitions_total`,
+      help: 'Inactive to active transitions pushed to streams, by cause (poll, alert).',
+      labelNames: ['cause'],
+      registers,
+    });
+    this.streamEvaluationErrors = new Counter({
+      name: `${PREFIX}stream_evaluation_errors_total`,
+      help: 'Failed watcher evaluations (the streams stay open).',
+      registers,
+    });
+    this.webhookRequests = new Counter({
+      name: `${PREFIX}alertmanager_webhook_requests_total`,
+      help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, bad_request, too_large, disabled, method_not_allowed).',
+      labelNames: ['outcome'],
+      registers,
+    });
     collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  }
+
+  private readonly transitionChildren = new Map<string, { inc(): void }>();
+
+  /** The transitions counter bound to one cause. */
+  transition(cause: 'poll' | 'alert'): { inc(): void } {
+    let child = this.transitionChildren.get(cause);
+    if (child === undefined) {
+      child = this.transitions.labels(cause);
+      this.transitionChildren.set(cause, child);
+    }
+    return child;
   }
 
   private readonly outcomeChildren = new Map<string, { inc(): void }>();
@@ -95,7 +143,7 @@ export class ScalerMetrics {
   }
 
   /** Lets the owner of live state set a gauge right before it is scraped. */
-  onCollect(gauge: 'breaker' | 'cache', hook: () => void): void {
+  onCollect(gauge: CollectHook, hook: () => void): void {
     this.collectHooks.set(gauge, hook);
   }
 }

@@ -272,12 +272,6 @@ describe('errors reach KEDA with the documented status and a message naming the 
     expect(err.details).toMatch(/timeout: must be a duration/);
     expect(err.details).toMatch(/foo: unknown key/);
   });
-
-  test('StreamMetricSpec answers UNIMPLEMENTED so KEDA keeps using GetMetricSpec', async () => {
-    const stream = client.stream('StreamMetricSpec', ref(trigger()));
-    const err = await new Promise<ServiceError>(resolve => stream.on('error', resolve));
-    expect(err.code).toBe(status.UNIMPLEMENTED);
-  });
 });
 
 describe('KEDA call pattern', () => {

@@ -32,6 +32,10 @@ describe('valid metadata', () => {
       cacheTtlMs: undefined,
       maxStalenessMs: undefined,
       fallbackValue: undefined,
+      activationQuery: undefined,
+      activationIntervalMs: undefined,
+      activationAlert: undefined,
+      activationAlertLabels: {},
     });
   });
 
