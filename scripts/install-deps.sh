@@ -11,11 +11,12 @@ if [ "$node_ok" != "true" ]; then
 fi
 
 # Debian packages, each only when its command is missing: Prometheus and promtool (integration
-# tests, demo, bench), openssl (TLS test certificates), kubectl (renders deploy/ with kustomize).
+# tests, demo, bench), Alertmanager (push tests and bench), openssl (TLS test certificates), kubectl (renders deploy/ with kustomize).
 packages=()
 need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
 need prometheus prometheus
 need promtool prometheus
+need prometheus-alertmanager prometheus-alertmanager
 need openssl openssl
 need kubectl kubernetes-client
 if [ ${#packages[@]} -gt 0 ]; then

@@ -1,0 +1,238 @@
+// Push activation end to end: a real Prometheus scrapes an app whose gauge the test moves, a real
+// Alertmanager posts to the scaler when a Prometheus alert rule fires, and grpc-js streams see
+// `true` only on transitions. Plus the webhook's 4xx answers and StreamMetricSpec.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import type { ClientReadableStream, StatusObject } from '@grpc/grpc-js';
+import type { App } from '../../src/app';
+import { createApp } from '../../src/app';
+import { validateConfig } from '../../src/config/load-config';
+import { createLogger } from '../../src/telemetry/logger';
+import type { AlertmanagerProcess } from '../../scripts/lib/alertmanager-process';
+import { startAlertmanager } from '../../scripts/lib/alertmanager-process';
+import type { GaugeApp } from '../../scripts/lib/gauge-app';
+import { startGaugeApp } from '../../scripts/lib/gauge-app';
+import type { PrometheusProcess } from '../helpers/prometheus';
+import { freePort, startPrometheus } from '../helpers/prometheus';
+import { ScalerClient, ref } from '../helpers/scaler-client';
+
+const TOKEN = 'webhook-token-7c1e';
+let dir: string;
+let gauge: GaugeApp;
+let prometheus: PrometheusProcess;
+let alertmanager: AlertmanagerProcess;
+let app: App;
+let client: ScalerClient;
+let httpBase: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kps-push-'));
+  writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
+  gauge = await startGaugeApp('kps_push_queue_depth');
+  const httpPort = await freePort();
+  httpBase = `http://127.0.0.1:${httpPort}`;
+  alertmanager = await startAlertmanager(`${httpBase}/alertmanager`, TOKEN);
+  writeFileSync(
+    join(dir, 'rules.yml'),
+    [
+      'groups:',
+      '  - name: kps',
+      '    interval: 1s',
+      '    rules:',
+      '      - alert: KpsQueueDeep',
+      '        expr: kps_push_queue_depth > 10',
+      '        labels: { team: shop }',
+    ].join('\n'),
+  );
+  prometheus = await startPrometheus({
+    configYaml: [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      `rule_files: [${join(dir, 'rules.yml')}]`,
+      'alerting:',
+      `  alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:${alertmanager.port}'] }] }]`,
+      'scrape_configs:',
+      `  - { job_name: app, static_configs: [{ targets: ['127.0.0.1:${gauge.port}'] }] }`,
+    ].join('\n'),
+  });
+  app = createApp(
+    validateConfig({
+      grpcAddress: '127.0.0.1:0',
+      httpAddress: `127.0.0.1:${httpPort}`,
+      sources: [{ name: 'main', url: prometheus.url }],
+      push: { alertmanagerTokenFile: join(dir, 'token'), alertmanagerMaxBodyBytes: 4096 },
+    }),
+    { logger: createLogger('silent') },
+  );
+  const { grpcPort } = await app.start();
+  client = new ScalerClient(`127.0.0.1:${grpcPort}`);
+  // Prometheus applies static targets in ~5 s batches (toolchain.md 1): wait for the first scrape.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await fetch(`${prometheus.url}/api/v1/query?query=kps_push_queue_depth`);
+    const body = (await res.json()) as { data: { result: unknown[] } };
+    if (body.data.result.length > 0) break;
+    if (Date.now() > deadline) throw new Error('prometheus never scraped the gauge app');
+    await new Promise(r => setTimeout(r, 200));
+  }
+}, 60_000);
+
+afterAll(async () => {
+  client.close();
+  await app.stop();
+  await prometheus.stop();
+  await alertmanager.stop();
+  await gauge.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Records every message of a stream with the time it arrived. */
+function record(stream: ClientReadableStream<unknown>): {
+  messages: { result: boolean; at: number }[];
+  ended: Promise<StatusObject>;
+} {
+  const messages: { result: boolean; at: number }[] = [];
+  stream.on('data', (m: { result: boolean }) =>
+    messages.push({ result: m.result, at: Date.now() }),
+  );
+  stream.on('error', () => undefined);
+  return { messages, ended: new Promise(r => stream.on('status', r)) };
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs}ms`);
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
+
+async function transitions(cause: string): Promise<number> {
+  const text = await app.registry.getSingleMetricAsString(
+    'keda_prometheus_scaler_activation_transitions_total',
+  );
+  const line = text.split('\n').find(l => l.includes(`cause="${cause}"`));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
+test('polling: a stream wakes within one activationInterval of the crossing and never repeats true', async () => {
+  gauge.set(0);
+  await new Promise(r => setTimeout(r, 1500));
+  const metadata = {
+    query: 'max(kps_push_queue_depth)',
+    threshold: '10',
+    activationThreshold: '10',
+    activationInterval: '1s',
+  };
+  const stream = client.stream('StreamIsActive', ref(metadata));
+  const seen = record(stream);
+  await until(() => seen.messages.length === 1, 5000);
+  expect(seen.messages[0]?.result).toBe(false);
+
+  const crossed = Date.now();
+  gauge.set(50);
+  await until(() => seen.messages.length === 2, 10_000);
+  expect(seen.messages[1]?.result).toBe(true);
+  // Scrape interval (1 s) + activationInterval (1 s) + slack for a loaded machine.
+  expect(seen.messages[1]!.at - crossed).toBeLessThan(4000);
+
+  await new Promise(r => setTimeout(r, 3000));
+  gauge.set(0);
+  await new Promise(r => setTimeout(r, 2500));
+  expect(seen.messages.map(m => m.result)).toEqual([false, true]);
+  stream.cancel();
+  expect(status[(await seen.ended).code]).toBe('CANCELLED');
+});
+
+test('Alertmanager: a firing alert wakes the stream long before its 60 s polling would', async () => {
+  gauge.set(0);
+  await new Promise(r => setTimeout(r, 2500)); // any earlier alert resolves
+  const metadata = {
+    query: 'max(kps_push_queue_depth)',
+    threshold: '10',
+    activationThreshold: '10',
+    activationInterval: '60s',
+    activationAlert: 'KpsQueueDeep',
+    activationAlertLabels: 'team=shop',
+  };
+  const stream = client.stream('StreamIsActive', ref(metadata, 'orders', 'shop'));
+  const seen = record(stream);
+  await until(() => seen.messages.length === 1, 5000);
+  expect(seen.messages[0]?.result).toBe(false);
+  const before = await transitions('alert');
+
+  const crossed = Date.now();
+  gauge.set(50);
+  await until(() => seen.messages.length === 2, 20_000);
+  expect(seen.messages[1]?.result).toBe(true);
+  expect(seen.messages[1]!.at - crossed).toBeLessThan(15_000);
+  expect(await transitions('alert')).toBe(before + 1);
+  stream.cancel();
+  await seen.ended;
+  gauge.set(0);
+});
+
+describe('POST /alertmanager rejects what it should, changing nothing', () => {
+  const post = (body: string, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${httpBase}/alertmanager`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+  const firing = JSON.stringify({
+    version: '4',
+    alerts: [{ status: 'firing', labels: { alertname: 'KpsQueueDeep', team: 'shop' } }],
+  });
+
+  test.each([
+    ['no token', {}, firing, 401],
+    ['a wrong token', { authorization: 'Bearer nope' }, firing, 401],
+    [
+      'a malformed body',
+      { authorization: `Bearer ${TOKEN}` },
+      '{"version":"4","alerts":[{}]}',
+      400,
+    ],
+    [
+      'another payload version',
+      { authorization: `Bearer ${TOKEN}` },
+      '{"version":"3","alerts":[]}',
+      400,
+    ],
+    [
+      'an oversized body',
+      { authorization: `Bearer ${TOKEN}` },
+      JSON.stringify({ version: '4', alerts: [], pad: 'x'.repeat(5000) }),
+      413,
+    ],
+  ])('%s → %d', async (_name, headers, body, code) => {
+    const before = await transitions('alert');
+    const res = await post(body, headers);
+    expect(res.status).toBe(code);
+    expect(((await res.json()) as { error: string }).error.length).toBeGreaterThan(0);
+    expect(await transitions('alert')).toBe(before);
+  });
+
+  test('GET is not allowed', async () => {
+    expect((await fetch(`${httpBase}/alertmanager`)).status).toBe(405);
+  });
+
+  test('a valid firing payload is accepted and reports what it woke', async () => {
+    const res = await post(firing, { authorization: `Bearer ${TOKEN}` });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ firing: 1, resolved: 0 });
+  });
+});
+
+test('StreamMetricSpec sends the current specs at once, equal to GetMetricSpec, and stays open', async () => {
+  const metadata = { query: 'max(kps_push_queue_depth)', threshold: '2.5' };
+  const stream = client.stream('StreamMetricSpec', ref(metadata));
+  const first = await new Promise<unknown>(r => stream.once('data', r));
+  expect(first).toEqual(await client.getMetricSpec(ref(metadata)));
+  const ended = new Promise<StatusObject>(r => stream.on('status', r));
+  stream.on('error', () => undefined);
+  await new Promise(r => setTimeout(r, 300));
+  stream.cancel();
+  expect(status[(await ended).code]).toBe('CANCELLED');
+});

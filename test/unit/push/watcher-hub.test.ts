@@ -1,0 +1,181 @@
+// Watcher logic with fake timers and a fake evaluator: initial state, transitions only, errors
+// keep streams, sharing, alert wake-ups, and no watcher or timer left after the last stream.
+import { Registry } from 'prom-client';
+import type { Evaluation, EvaluationMode } from '../../../src/scaler/evaluate';
+import type { ResolvedTrigger } from '../../../src/scaler/resolve-trigger';
+import { WatcherHub } from '../../../src/push/watcher-hub';
+import { parseTrigger } from '../../../src/metadata/parse-trigger';
+import type { Source } from '../../../src/sources/source';
+import { createLogger } from '../../../src/telemetry/logger';
+import { ScalerMetrics } from '../../../src/telemetry/scaler-metrics';
+
+/** Scripted activity per query; counts evaluations. */
+class FakeEvaluator {
+  active = new Map<string, boolean | Error>();
+  calls: { query: string; mode: EvaluationMode }[] = [];
+  evaluate = (
+    trigger: ResolvedTrigger,
+    _ctx: unknown,
+    _tenant: string,
+    mode: EvaluationMode = {},
+  ): Promise<Evaluation> => {
+    const query = trigger.spec.activationQuery ?? trigger.spec.query;
+    this.calls.push({ query, mode });
+    const state = this.active.get(query) ?? false;
+    if (state instanceof Error) return Promise.reject(state);
+    return Promise.resolve({
+      value: state ? 1 : 0,
+      active: state,
+      source: 's',
+      ageMs: 0,
+      outcome: 'hit',
+    });
+  };
+}
+
+const source = { name: 's', url: 'http://p:9090' } as Source;
+const trigger = (metadata: Record<string, string>): ResolvedTrigger => ({
+  spec: parseTrigger({ threshold: '1', ...metadata }),
+  source,
+  metricName: 'm',
+});
+
+let evaluator: FakeEvaluator;
+let hub: WatcherHub;
+let metrics: ScalerMetrics;
+
+beforeEach(() => {
+  jest.useFakeTimers();
+  evaluator = new FakeEvaluator();
+  metrics = new ScalerMetrics(new Registry());
+  hub = new WatcherHub({
+    evaluator,
+    logger: createLogger('silent'),
+    metrics,
+    defaultIntervalMs: 5000,
+  });
+});
+afterEach(() => {
+  hub.close();
+  jest.useRealTimers();
+});
+
+const sink = () => {
+  const sent: boolean[] = [];
+  return { sent, write: (active: boolean) => void sent.push(active) };
+};
+
+test('sends the current state once on open, then nothing while it does not change', async () => {
+  const s = sink();
+  hub.subscribe(trigger({ query: 'q' }), 'ns', s);
+  await jest.advanceTimersByTimeAsync(0);
+  expect(s.sent).toEqual([false]);
+  await jest.advanceTimersByTimeAsync(30_000);
+  expect(s.sent).toEqual([false]);
+});
+
+test('sends true only on inactive → active, never repeats it, and never sends false again', async () => {
+  const s = sink();
+  hub.subscribe(trigger({ query: 'q' }), 'ns', s);
+  await jest.advanceTimersByTimeAsync(0);
+  evaluator.active.set('q', true);
+  await jest.advanceTimersByTimeAsync(5000);
+  await jest.advanceTimersByTimeAsync(20_000);
+  evaluator.active.set('q', false);
+  await jest.advanceTimersByTimeAsync(10_000);
+  evaluator.active.set('q', true);
+  await jest.advanceTimersByTimeAsync(5000);
+  expect(s.sent).toEqual([false, true, true]);
+});
+
+test('an evaluation error keeps the stream and the next good evaluation continues', async () => {
+  const s = sink();
+  evaluator.active.set('q', new Error('prometheus down'));
+  hub.subscribe(trigger({ query: 'q' }), 'ns', s);
+  await jest.advanceTimersByTimeAsync(10_000);
+  expect(s.sent).toEqual([]);
+  evaluator.active.set('q', true);
+  await jest.advanceTimersByTimeAsync(5000);
+  expect(s.sent).toEqual([true]);
+});
+
+test('streams with the same evaluation share one watcher: one evaluation per interval', async () => {
+  const streams = Array.from({ length: 50 }, () => sink());
+  for (const s of streams)
+    hub.subscribe(trigger({ query: 'q', activationInterval: '2s' }), 'ns', s);
+  await jest.advanceTimersByTimeAsync(10_000);
+  expect(hub.watcherCount).toBe(1);
+  expect(evaluator.calls).toHaveLength(6); // at 0, 2, 4, 6, 8 and 10 s
+  expect(evaluator.calls[0]?.mode).toEqual({ activation: true, ttlMs: 2000 });
+  expect(streams.every(s => s.sent.length === 1)).toBe(true);
+});
+
+test('activationQuery decides activity', async () => {
+  const s = sink();
+  evaluator.active.set('queue_depth', true);
+  hub.subscribe(trigger({ query: 'rate', activationQuery: 'queue_depth' }), 'ns', s);
+  await jest.advanceTimersByTimeAsync(0);
+  expect(s.sent).toEqual([true]);
+});
+
+test('10,000 streams opened then cancelled leave zero watchers and zero timers', async () => {
+  const unsubscribes = Array.from({ length: 10_000 }, (_, i) =>
+    hub.subscribe(trigger({ query: `q${i % 100}` }), `ns${i % 7}`, sink()),
+  );
+  expect(hub.watcherCount).toBe(100);
+  await jest.advanceTimersByTimeAsync(0);
+  for (const unsubscribe of unsubscribes) unsubscribe();
+  unsubscribes[0]!(); // a second cancel is harmless
+  expect(hub.watcherCount).toBe(0);
+  expect(jest.getTimerCount()).toBe(0);
+});
+
+describe('Alertmanager wake-ups', () => {
+  const alerting = (labels = '') =>
+    trigger({
+      query: 'q',
+      activationAlert: 'QueueBacklog',
+      ...(labels ? { activationAlertLabels: labels } : {}),
+    });
+
+  test('a matching firing alert sends true at once to inactive streams, only once', async () => {
+    const a = sink();
+    const b = sink();
+    hub.subscribe(alerting(), 'ns', a);
+    hub.subscribe(alerting(), 'ns', b);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(hub.alert({ name: 'QueueBacklog', labels: { alertname: 'QueueBacklog' } })).toEqual({
+      watchers: 1,
+      streams: 2,
+    });
+    expect(a.sent).toEqual([false, true]);
+    expect(hub.alert({ name: 'QueueBacklog', labels: {} })).toEqual({ watchers: 1, streams: 0 });
+    expect(a.sent).toEqual([false, true]);
+  });
+
+  test('activationAlertLabels narrow the match; other alerts wake nothing', async () => {
+    const shop = sink();
+    hub.subscribe(alerting('namespace=shop'), 'shop', shop);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(hub.alert({ name: 'QueueBacklog', labels: { namespace: 'other' } }).streams).toBe(0);
+    expect(hub.alert({ name: 'OtherAlert', labels: { namespace: 'shop' } }).streams).toBe(0);
+    expect(
+      hub.alert({ name: 'QueueBacklog', labels: { namespace: 'shop', pod: 'x' } }).streams,
+    ).toBe(1);
+    expect(shop.sent).toEqual([false, true]);
+  });
+
+  test('the watcher re-evaluates soon after an alert, and follows the data', async () => {
+    const s = sink();
+    hub.subscribe(alerting(), 'ns', s);
+    await jest.advanceTimersByTimeAsync(0);
+    const before = evaluator.calls.length;
+    hub.alert({ name: 'QueueBacklog', labels: {} });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(evaluator.calls.length).toBe(before + 1);
+    // Still inactive per the data: no false is sent (KEDA ignores it); a later rise sends true.
+    evaluator.active.set('q', true);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(s.sent).toEqual([false, true, true]);
+  });
+});
