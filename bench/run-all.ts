@@ -7,6 +7,7 @@ import { amplification } from './amplification';
 import { hotPath } from './hot-path';
 import { memory } from './memory';
 import { missPath } from './miss-path';
+import { crossingLatency, manyStreams } from './push';
 
 const quick = process.argv.includes('--quick');
 
@@ -34,6 +35,10 @@ async function main(): Promise<void> {
       hpaMs: 15_000,
       ttlMs: 15_000,
     });
+    process.stderr.write('bench: 10,000 streams\n');
+    report['pushStreams'] = await manyStreams(prometheus, 10_000, 100, quick ? 1000 : 2000);
+    process.stderr.write('bench: gauge crossing to true (polling and Alertmanager)\n');
+    report['pushCrossing'] = await crossingLatency(quick ? 2 : 5);
   } finally {
     await prometheus.stop();
   }

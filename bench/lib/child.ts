@@ -1,10 +1,10 @@
-// Parent side of server-child.ts: fork it, read its CPU time, stop it.
+// Parent side of server-child.ts: fork it, read its CPU time and RSS, stop it.
 import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 export interface ServerChild {
   port: number;
+  httpPort: number;
   /** CPU time (user + system) the child has used so far, in microseconds, and its RSS. */
   usage(): Promise<{ micros: number; rss: number }>;
   stop(): Promise<void>;
@@ -13,16 +13,19 @@ export interface ServerChild {
 export async function forkServer(
   kind: 'scaler' | 'bare',
   prometheusUrl = '',
+  extraConfig: Record<string, unknown> = {},
 ): Promise<ServerChild> {
-  const child: ChildProcess = fork(join(__dirname, 'server-child.js'), [kind, prometheusUrl], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { type: string; port: number }) => resolve(m.port));
+  const child = fork(
+    join(__dirname, 'server-child.js'),
+    [kind, prometheusUrl, JSON.stringify(extraConfig)],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const ready = await new Promise<{ port: number; httpPort: number }>((resolve, reject) => {
+    child.once('message', (m: { port: number; httpPort: number }) => resolve(m));
     child.once('exit', code => reject(new Error(`${kind} server exited with ${String(code)}`)));
   });
   return {
-    port,
+    ...ready,
     usage: () =>
       new Promise(resolve => {
         child.once('message', (m: { micros: number; rss: number }) => resolve(m));

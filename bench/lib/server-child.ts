@@ -1,5 +1,6 @@
-// A server in its own process, so its CPU time can be read apart from the load generator's:
-// `scaler` (this project, one source) or `bare` (grpc-js answering a constant GetMetrics).
+// A server in its own process, so its CPU time and RSS can be read apart from the load
+// generator's: `scaler` (this project, one source, optional extra config as JSON) or `bare`
+// (grpc-js answering a constant GetMetrics).
 import * as grpc from '@grpc/grpc-js';
 import { createApp } from '../../src/app';
 import { validateConfig } from '../../src/config/load-config';
@@ -7,8 +8,13 @@ import { loadExternalScalerPackage } from '../../src/grpc/load-proto';
 import { createLogger } from '../../src/telemetry/logger';
 
 type Message = { type: 'cpu' } | { type: 'stop' };
+interface Running {
+  port: number;
+  httpPort: number;
+  stop: () => Promise<void>;
+}
 
-async function startBare(): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startBare(): Promise<Running> {
   const { service } = loadExternalScalerPackage();
   const server = new grpc.Server();
   const constant = { metricValues: [{ metricName: 'm', metricValue: '50', metricValueFloat: 50 }] };
@@ -23,25 +29,29 @@ async function startBare(): Promise<{ port: number; stop: () => Promise<void> }>
       e ? reject(e) : resolve(p),
     ),
   );
-  return { port, stop: () => new Promise(r => server.tryShutdown(() => r())) };
+  return { port, httpPort: 0, stop: () => new Promise(r => server.tryShutdown(() => r())) };
 }
 
 async function startScaler(
   prometheusUrl: string,
-): Promise<{ port: number; stop: () => Promise<void> }> {
+  extra: Record<string, unknown>,
+): Promise<Running> {
   const config = validateConfig({
     grpcAddress: '127.0.0.1:0',
     httpAddress: '127.0.0.1:0',
     sources: [{ name: 'bench', url: prometheusUrl }],
+    ...extra,
   });
   const app = createApp(config, { logger: createLogger('silent') });
-  const { grpcPort } = await app.start();
-  return { port: grpcPort, stop: () => app.stop() };
+  const { grpcPort, httpPort } = await app.start();
+  return { port: grpcPort, httpPort, stop: () => app.stop() };
 }
 
 async function main(): Promise<void> {
-  const [kind, prometheusUrl] = process.argv.slice(2);
-  const server = kind === 'bare' ? await startBare() : await startScaler(prometheusUrl ?? '');
+  const [kind, prometheusUrl, extraJson] = process.argv.slice(2);
+  const extra = JSON.parse(extraJson ?? '{}') as Record<string, unknown>;
+  const server: Running =
+    kind === 'bare' ? await startBare() : await startScaler(prometheusUrl ?? '', extra);
   process.on('message', (m: Message) => {
     if (m.type === 'cpu') {
       const { user, system } = process.cpuUsage();
@@ -50,7 +60,7 @@ async function main(): Promise<void> {
       void server.stop().then(() => process.exit(0));
     }
   });
-  process.send?.({ type: 'ready', port: server.port });
+  process.send?.({ type: 'ready', port: server.port, httpPort: server.httpPort });
 }
 
 void main();

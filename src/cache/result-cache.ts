@@ -65,7 +65,7 @@ interface Entry {
 
 /** Refreshes are spread over the first tenth of a bucket (at most 1 s) so that K keys with the
  * same TTL do not hit Prometheus in the same millisecond. */
-function jitterMs(key: string, ttlMs: number): number {
+export function jitterMs(key: string, ttlMs: number): number {
   let h = 0;
   for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
   return h % Math.max(1, Math.min(1000, Math.floor(ttlMs / 10)));

@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { Evaluator } from '../scaler/evaluate';
 import type { ResolvedTrigger } from '../scaler/resolve-trigger';
 import { cacheKey } from '../cache/cache-key';
+import { jitterMs } from '../cache/result-cache';
 import type { Logger } from '../telemetry/logger';
 import type { ScalerMetrics } from '../telemetry/scaler-metrics';
 
@@ -32,6 +33,7 @@ interface Watcher {
   evaluating: boolean;
   /** Whether the previous evaluation failed: log a failure once, not every interval. */
   failing: boolean;
+  jitterMs: number;
 }
 
 /** A firing alert from Alertmanager's webhook. */
@@ -98,6 +100,7 @@ export class WatcherHub {
         alertTimer: undefined,
         evaluating: false,
         failing: false,
+        jitterMs: jitterMs(key, intervalMs),
       };
       this.start(watcher);
     } else {
@@ -149,12 +152,30 @@ export class WatcherHub {
       this.byAlert.set(alertName, set);
     }
     void this.evaluate(watcher);
-    watcher.timer = setInterval(() => void this.evaluate(watcher), watcher.intervalMs);
+    this.scheduleTick(watcher);
+  }
+
+  /**
+   * Ticks just after each activationInterval boundary, the start of the time bucket the cache
+   * queries for (result-cache.ts). An unaligned tick could read a bucket computed just before a
+   * crossing and see it one interval late; aligned, a crossing is seen within one interval (plus
+   * Prometheus's scrape interval). Spread over the first tenth of the interval, at most 1 s.
+   */
+  private scheduleTick(watcher: Watcher): void {
+    const now = Date.now();
+    const next = (Math.floor(now / watcher.intervalMs) + 1) * watcher.intervalMs;
+    watcher.timer = setTimeout(
+      () => {
+        void this.evaluate(watcher);
+        if (this.watchers.get(watcher.key) === watcher) this.scheduleTick(watcher);
+      },
+      next - now + watcher.jitterMs,
+    );
     watcher.timer.unref();
   }
 
   private stop(watcher: Watcher): void {
-    clearInterval(watcher.timer);
+    clearTimeout(watcher.timer);
     clearTimeout(watcher.alertTimer);
     watcher.subscribers.clear();
     this.watchers.delete(watcher.key);
