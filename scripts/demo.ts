@@ -4,7 +4,7 @@ import { createApp } from '../src/app';
 import type { App } from '../src/app';
 import { validateConfig } from '../src/config/load-config';
 import { createLogger } from '../src/telemetry/logger';
-import { ScalerClientForDemo } from './lib/demo-client';
+import { ScalerClient, ref } from './lib/scaler-client';
 import { startPrometheus } from './lib/prometheus-process';
 import type { PrometheusProcess } from './lib/prometheus-process';
 import { startSampleApp } from './lib/sample-app';
@@ -58,14 +58,14 @@ async function main(): Promise<void> {
     );
     const ports = await scaler.start();
     cleanups.push(() => scaler.stop());
-    const client = new ScalerClientForDemo(`127.0.0.1:${ports.grpcPort}`);
+    const client = new ScalerClient(`127.0.0.1:${ports.grpcPort}`);
     cleanups.push(() => Promise.resolve(client.close()));
 
     console.log(
       `prometheus ${prometheus.url}, sample app :${appProcess.port}, scaler gRPC :${ports.grpcPort}, metrics http://127.0.0.1:${ports.httpPort}/metrics`,
     );
     console.log('trigger metadata:', JSON.stringify(TRIGGER));
-    const spec = await client.getMetricSpec(TRIGGER);
+    const spec = await client.getMetricSpec(ref(TRIGGER, 'demo', 'default'));
     console.log(`GetMetricSpec -> ${JSON.stringify(spec)}`);
     console.log('waiting for the first scrape (Prometheus applies targets in ~5 s batches)...\n');
     console.log(
@@ -78,9 +78,11 @@ async function main(): Promise<void> {
       const t = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
       try {
         // KEDA's order (keda.md 2.4): spec, metrics with the lower-cased name, then activity.
-        const name = (await client.getMetricSpec(TRIGGER)).metricSpecs[0]?.metricName ?? '';
-        const value = await client.getMetrics(TRIGGER, name.toLowerCase());
-        const active = await client.isActive(TRIGGER);
+        const so = ref(TRIGGER, 'demo', 'default');
+        const name = (await client.getMetricSpec(so)).metricSpecs[0]?.metricName ?? '';
+        const value =
+          (await client.getMetrics(so, name.toLowerCase())).metricValues[0]?.metricValueFloat ?? 0;
+        const active = (await client.isActive(so)).result;
         // The HPA compares milli-quantities (keda.md 2.6), so round to milli before dividing.
         const ratio = Math.round(value * 1000) / Math.round(Number(TRIGGER.threshold) * 1000);
         const replicas = active ? Math.min(MAX_REPLICAS, Math.max(1, Math.ceil(ratio))) : 0;

@@ -1,0 +1,77 @@
+// A real grpc-js client for the ExternalScaler service, built only from proto/externalscaler.proto,
+// calling it as KEDA does. Used by the demo and the tests.
+import * as grpc from '@grpc/grpc-js';
+import { loadExternalScalerPackage } from '../../src/grpc/load-proto';
+import type {
+  GetMetricSpecResponse,
+  GetMetricsResponse,
+  IsActiveResponse,
+  ScaledObjectRef,
+} from '../../src/grpc/messages';
+
+export interface CallOptions {
+  deadlineMs?: number;
+}
+
+/** Promise wrappers over the generated client; errors are grpc ServiceErrors with `.code`. */
+export class ScalerClient {
+  readonly raw: grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+
+  constructor(target: string) {
+    const { clientConstructor } = loadExternalScalerPackage();
+    this.raw = new clientConstructor(target, grpc.credentials.createInsecure()) as never;
+  }
+
+  private unary<Res>(method: string, request: unknown, options: CallOptions): Promise<Res> {
+    const callOptions: grpc.CallOptions =
+      options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
+    return new Promise((resolve, reject) => {
+      const fn = this.raw[method] as (
+        req: unknown,
+        md: grpc.Metadata,
+        opts: grpc.CallOptions,
+        cb: (err: grpc.ServiceError | null, res: Res) => void,
+      ) => void;
+      fn.call(this.raw, request, new grpc.Metadata(), callOptions, (err, res) =>
+        err ? reject(err) : resolve(res),
+      );
+    });
+  }
+
+  getMetricSpec(ref: ScaledObjectRef, o: CallOptions = {}): Promise<GetMetricSpecResponse> {
+    return this.unary('GetMetricSpec', ref, o);
+  }
+
+  getMetrics(
+    ref: ScaledObjectRef,
+    metricName: string,
+    o: CallOptions = {},
+  ): Promise<GetMetricsResponse> {
+    return this.unary('GetMetrics', { scaledObjectRef: ref, metricName }, o);
+  }
+
+  isActive(ref: ScaledObjectRef, o: CallOptions = {}): Promise<IsActiveResponse> {
+    return this.unary('IsActive', ref, o);
+  }
+
+  /** Opens a server stream; the caller cancels it. */
+  stream(
+    method: 'StreamIsActive' | 'StreamMetricSpec',
+    ref: ScaledObjectRef,
+  ): grpc.ClientReadableStream<unknown> {
+    const fn = this.raw[method] as (req: unknown) => grpc.ClientReadableStream<unknown>;
+    return fn.call(this.raw, ref);
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
+export function ref(
+  scalerMetadata: Record<string, string>,
+  name = 'so',
+  namespace = 'team-a',
+): ScaledObjectRef {
+  return { name, namespace, scalerMetadata };
+}
