@@ -80,7 +80,14 @@ function handshake(options: {
 }): Promise<{ alpn: string | false | null; peer: PeerCertificate; protocol: string | null }> {
   return new Promise((resolve, reject) => {
     const socket = connect(
-      { host: '127.0.0.1', port, ca: read('ca.crt'), ALPNProtocols: ['h2'], ...options },
+      {
+        host: '127.0.0.1',
+        servername: 'localhost',
+        port,
+        ca: read('ca.crt'),
+        ALPNProtocols: ['h2'],
+        ...options,
+      },
       () => {
         const result = {
           alpn: socket.alpnProtocol,
