@@ -57,6 +57,9 @@ function getMetricSpec(credentials: grpc.ChannelCredentials): Promise<unknown> {
   const { clientConstructor } = loadExternalScalerPackage();
   const client = new clientConstructor(`127.0.0.1:${port}`, credentials, {
     'grpc.use_local_subchannel_pool': 1,
+    // The certificate names localhost; an IP is not a valid TLS ServerName (RFC 6066).
+    'grpc.ssl_target_name_override': 'localhost',
+    'grpc.default_authority': 'localhost',
   }) as unknown as grpc.Client & {
     GetMetricSpec: (
       r: unknown,
