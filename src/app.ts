@@ -41,10 +41,16 @@ export interface AppOptions {
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
 const HEALTH_SYNC_MS = 1000;
 
-export function createApp(config: ServerConfig, options: AppOptions = {}): App {
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const registry = new Registry();
-  const metrics = new ScalerMetrics(registry);
+/** The scaler without its servers: what `check` runs, so it answers exactly as `serve` does. */
+export interface Core {
+  sources: SourceRegistry;
+  resolver: TriggerResolver;
+  gateway: QueryGateway;
+  cache: ResultCache;
+  evaluator: Evaluator;
+}
+
+export function createCore(config: ServerConfig, logger: Logger, metrics: ScalerMetrics): Core {
   const sources = new SourceRegistry(config);
   const resolver = new TriggerResolver(sources, {
     maxTimeoutMs: config.maxTimeoutMs,
@@ -60,6 +66,14 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   const cache = new ResultCache(config.cache);
   metrics.onCollect('cache', () => metrics.cacheEntries.set(cache.size));
   const evaluator = new Evaluator({ cache, cacheConfig: config.cache, gateway, metrics, logger });
+  return { sources, resolver, gateway, cache, evaluator };
+}
+
+export function createApp(config: ServerConfig, options: AppOptions = {}): App {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const registry = new Registry();
+  const metrics = new ScalerMetrics(registry);
+  const { sources, resolver, gateway, cache, evaluator } = createCore(config, logger, metrics);
   const streams = new OpenStreams();
   const hub = new WatcherHub({
     evaluator,

@@ -2,7 +2,14 @@
 // Process entry: parse the command line, load the configuration, run until a signal.
 import { createApp } from './app';
 import { usage, parseServeOptions } from './cli/serve-options';
+import { runCheck } from './cli/check-command';
+import { runSimulate } from './cli/simulate-command';
 import { ConfigError, loadConfig } from './config/load-config';
+
+const io = {
+  out: (text: string): void => void process.stdout.write(text),
+  err: (text: string): void => void process.stderr.write(text),
+};
 
 /** Exit codes documented in `--help`. */
 const EXIT_OK = 0;
@@ -50,6 +57,10 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'check':
+      return runCheck(rest, process.env, io);
+    case 'simulate':
+      return runSimulate(rest, process.env, io);
     case undefined:
     case '-h':
     case '--help':

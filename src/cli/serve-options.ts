@@ -67,6 +67,8 @@ export function usage(): string {
 
 Usage:
   keda-prometheus-scaler serve [flags]    run the gRPC scaler
+  keda-prometheus-scaler check ...        dry-run a trigger against Prometheus (check --help)
+  keda-prometheus-scaler simulate ...     replay history through KEDA and the HPA (simulate --help)
   keda-prometheus-scaler --help           this text
 
 Flags for serve (a flag wins over its environment variable, which wins over the file):

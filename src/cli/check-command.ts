@@ -1,0 +1,177 @@
+// `keda-prometheus-scaler check`: a dry run of one trigger through the server's own path
+// (parser, source, cache, Prometheus), with the spec KEDA would get, the value, the activity, and
+// the HPA's arithmetic at the current replica count.
+import { parseArgs } from 'node:util';
+import { Registry } from 'prom-client';
+import { createCore } from '../app';
+import { ConfigError } from '../config/load-config';
+import { isScalerError, toGrpcStatus } from '../errors';
+import { status } from '@grpc/grpc-js';
+import { buildMetricSpec, toMetricValueFields } from '../scaler/metric-spec';
+import { explainHpa } from '../simulate/explain-hpa';
+import { ScaledObjectFileError, loadScaledObject } from '../simulate/scaledobject-file';
+import { createLogger } from '../telemetry/logger';
+import { ScalerMetrics } from '../telemetry/scaler-metrics';
+import { commandConfig } from './cli-config';
+
+export const CHECK_USAGE = `Usage: keda-prometheus-scaler check (--scaledobject FILE [--trigger N] | --metadata k=v ...)
+                                    [--replicas N] [--config FILE | --prometheus-url URL] [--output text|json]
+  Runs the trigger as the server would and prints the metric spec, the value, whether it is active,
+  which source answered and how long it took, and what the HPA would do at --replicas (default 1).
+  Exit code 0 when the trigger works, 1 when it fails (with the message the server would return),
+  2 for bad flags or configuration.
+`;
+
+export interface CommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export async function runCheck(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  io: CommandIo,
+): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        scaledobject: { type: 'string' },
+        trigger: { type: 'string' },
+        metadata: { type: 'string', multiple: true },
+        replicas: { type: 'string' },
+        config: { type: 'string' },
+        'prometheus-url': { type: 'string' },
+        output: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    io.err(`${(e as Error).message}\n\n${CHECK_USAGE}`);
+    return 2;
+  }
+  if (values.help === true) {
+    io.out(CHECK_USAGE);
+    return 0;
+  }
+  const output = values.output ?? 'text';
+  const replicas = Number(values.replicas ?? '1');
+  if ((output !== 'text' && output !== 'json') || !Number.isInteger(replicas) || replicas < 0) {
+    io.err(`--output must be text or json and --replicas a whole number >= 0\n\n${CHECK_USAGE}`);
+    return 2;
+  }
+  let metadata: Record<string, string>;
+  let metricType: 'AverageValue' | 'Value' = 'AverageValue';
+  let minReplicas = 1;
+  let maxReplicas = 100;
+  try {
+    if (values.scaledobject !== undefined) {
+      const so = loadScaledObject(
+        values.scaledobject,
+        values.trigger === undefined ? undefined : Number(values.trigger),
+      );
+      metadata = so.metadata;
+      metricType = so.model.metricType;
+      minReplicas = Math.max(1, so.model.minReplicaCount);
+      maxReplicas = so.model.maxReplicaCount;
+    } else if (values.metadata !== undefined) {
+      metadata = Object.fromEntries(
+        values.metadata.map(pair => {
+          const i = pair.indexOf('=');
+          if (i <= 0)
+            throw new ScaledObjectFileError(`--metadata: expected key=value, got "${pair}"`);
+          return [pair.slice(0, i), pair.slice(i + 1)];
+        }),
+      );
+    } else {
+      io.err(`give --scaledobject FILE or --metadata k=v\n\n${CHECK_USAGE}`);
+      return 2;
+    }
+  } catch (e) {
+    io.err(`${(e as Error).message}\n`);
+    return 2;
+  }
+  let config;
+  try {
+    config = commandConfig(values, env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.err(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const core = createCore(config, createLogger('silent'), new ScalerMetrics(new Registry()));
+  try {
+    const trigger = core.resolver.resolve(metadata);
+    const spec = buildMetricSpec(trigger.spec, trigger.metricName);
+    const ctx = { signal: new AbortController().signal, deadlineMs: Date.now() + 30_000 };
+    const started = performance.now();
+    const evaluation = await core.evaluator.evaluate(trigger, ctx, 'check');
+    const activity = await core.evaluator.evaluate(trigger, ctx, 'check', { activation: true });
+    const tookMs = performance.now() - started;
+    const fields = toMetricValueFields(evaluation.value);
+    const hpa = {
+      AverageValue: explainHpa(
+        'AverageValue',
+        evaluation.value,
+        trigger.spec.threshold,
+        replicas,
+        minReplicas,
+        maxReplicas,
+      ),
+      Value: explainHpa(
+        'Value',
+        evaluation.value,
+        trigger.spec.threshold,
+        replicas,
+        minReplicas,
+        maxReplicas,
+      ),
+    };
+    const report = {
+      ok: true,
+      metricSpec: spec,
+      metricValue: fields,
+      value: evaluation.value,
+      active: activity.active,
+      activationThreshold: trigger.spec.activationThreshold,
+      source: trigger.source.name,
+      tookMs: Math.round(tookMs * 10) / 10,
+      replicas,
+      metricType,
+      hpa,
+    };
+    if (output === 'json') {
+      io.out(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      const lines = [
+        `GetMetricSpec   ${JSON.stringify(spec)}`,
+        `GetMetrics      ${JSON.stringify(fields)}  (value ${evaluation.value})`,
+        `IsActive        ${activity.active}  (${trigger.spec.activationQuery === undefined ? 'value' : 'activationQuery'} > activationThreshold ${trigger.spec.activationThreshold})`,
+        `source          ${trigger.source.name}, answered in ${report.tookMs} ms`,
+        '',
+        `HPA at ${replicas} replica(s), this trigger's metricType is ${metricType}:`,
+        ...(['AverageValue', 'Value'] as const).flatMap(type => [
+          `  ${type}${type === metricType ? ' (this trigger)' : ''}: kubectl get hpa shows ${hpa[type].shown}; desired ${hpa[type].desired}`,
+          ...hpa[type].steps.map(s => `    - ${s}`),
+        ]),
+      ];
+      io.out(`${lines.join('\n')}\n`);
+    }
+    return 0;
+  } catch (e) {
+    if (!isScalerError(e)) throw e;
+    const st = toGrpcStatus(e);
+    if (output === 'json')
+      io.out(
+        `${JSON.stringify({ ok: false, code: status[st.code], message: st.details }, null, 2)}\n`,
+      );
+    else io.err(`${status[st.code]}: ${st.details}\n`);
+    return 1;
+  } finally {
+    core.cache.close();
+    await core.sources.close();
+  }
+}

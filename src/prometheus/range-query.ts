@@ -1,0 +1,109 @@
+// query_range for the simulator: the trigger's query over [start, end] at a step, each instant
+// reduced with the trigger's own result policy, so a replay sees what GetMetrics would have seen.
+import { ScalerError } from '../errors';
+import type { SourceEndpoint } from '../sources/source';
+import { parseSampleValue } from './decode-response';
+import type { ReducePolicy } from './reduce-result';
+import { reduceResult } from './reduce-result';
+
+export interface RangeRequest {
+  query: string;
+  startS: number;
+  endS: number;
+  stepS: number;
+  timeoutMs: number;
+  namespace: string | undefined;
+  queryParameters: Readonly<Record<string, string>>;
+  customHeaders: Readonly<Record<string, string>>;
+}
+
+/** Prometheus refuses more than 11,000 points per series. */
+const MAX_POINTS = 11_000;
+
+/** @throws {@link ScalerError} for a refused query, an unreachable source or too many points. */
+export async function queryRange(
+  source: SourceEndpoint,
+  r: RangeRequest,
+  policy: ReducePolicy,
+): Promise<{ timestamp: number; value: number }[]> {
+  if ((r.endS - r.startS) / r.stepS > MAX_POINTS) {
+    throw new ScalerError(
+      'invalid_metadata',
+      `--step: ${r.stepS}s gives more than ${MAX_POINTS} points; use a larger step`,
+    );
+  }
+  const params = new URLSearchParams({
+    query: r.query,
+    start: String(r.startS),
+    end: String(r.endS),
+    step: String(r.stepS),
+  });
+  if (r.namespace !== undefined) params.set('namespace', r.namespace);
+  for (const [k, v] of Object.entries(r.queryParameters)) params.append(k, v);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  for (const [k, v] of Object.entries(r.customHeaders)) headers[k.toLowerCase()] = v;
+  Object.assign(headers, source.headers());
+  let status: number;
+  let body: string;
+  try {
+    const res = await source.dispatcher().request({
+      origin: source.origin,
+      path: `${source.basePath}/api/v1/query_range?${params.toString()}`,
+      method: 'GET',
+      headers,
+      signal: AbortSignal.timeout(r.timeoutMs),
+    });
+    status = res.statusCode;
+    body = await res.body.text();
+  } catch (e) {
+    throw new ScalerError(
+      'unavailable',
+      `source "${source.name}" is unreachable or too slow for query_range`,
+      { cause: e },
+    );
+  }
+  let doc: {
+    status?: string;
+    error?: string;
+    data?: { resultType?: string; result?: { values?: [number, string][] }[] };
+  };
+  try {
+    doc = JSON.parse(body) as typeof doc;
+  } catch {
+    throw new ScalerError(
+      'unavailable',
+      `source "${source.name}" sent a malformed query_range response (HTTP ${status})`,
+    );
+  }
+  if (status === 400 || status === 422 || doc.status === 'error') {
+    throw new ScalerError(
+      'bad_query',
+      `prometheus rejected the query: ${doc.error ?? `HTTP ${status}`}`,
+    );
+  }
+  if (doc.data?.resultType !== 'matrix' || !Array.isArray(doc.data.result)) {
+    throw new ScalerError(
+      'unavailable',
+      `source "${source.name}" sent an unexpected query_range result`,
+    );
+  }
+  // One vector per timestamp, from every series that has a point there.
+  const byTime = new Map<number, number[]>();
+  for (const series of doc.data.result) {
+    for (const [t, v] of series.values ?? []) {
+      const value = parseSampleValue(v);
+      if (value === undefined) continue;
+      const list = byTime.get(t) ?? [];
+      list.push(value);
+      byTime.set(t, list);
+    }
+  }
+  const out: { timestamp: number; value: number }[] = [];
+  for (let t = r.startS; t <= r.endS; t += r.stepS) {
+    out.push({
+      timestamp: t,
+      value: reduceResult({ kind: 'vector', samples: byTime.get(t) ?? [] }, policy),
+    });
+  }
+  return out;
+}

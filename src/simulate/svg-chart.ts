@@ -1,0 +1,92 @@
+// A self-contained SVG chart of a simulation: the metric against its threshold (left axis) and
+// the replica count (right axis, steps) over time, with axes, grid, legend and title.
+import type { SimulationRow } from './simulate';
+
+const W = 960;
+const H = 420;
+const M = { top: 48, right: 64, bottom: 48, left: 72 };
+const COLORS = {
+  metric: '#2563eb',
+  threshold: '#dc2626',
+  replicas: '#16a34a',
+  grid: '#e5e7eb',
+  text: '#111827',
+};
+
+const esc = (s: string): string =>
+  s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+const fmt = (n: number): string =>
+  Math.abs(n) >= 100 ? n.toFixed(0) : Number(n.toPrecision(3)).toString();
+
+/** Round-number ticks covering [0, max]. */
+function ticks(max: number, count = 5): number[] {
+  if (max <= 0) return [0, 1];
+  const raw = max / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = 0; v <= max + step / 2; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+function clock(ts: number, spanS: number): string {
+  const d = new Date(ts * 1000).toISOString();
+  return spanS > 86_400 ? d.slice(5, 16).replace('T', ' ') : d.slice(11, 19);
+}
+
+export function renderSvg(
+  rows: SimulationRow[],
+  opts: { title: string; threshold: number; metricType: string },
+): string {
+  const first = rows[0]?.timestamp ?? 0;
+  const last = rows[rows.length - 1]?.timestamp ?? first + 1;
+  const span = Math.max(1, last - first);
+  const plotW = W - M.left - M.right;
+  const plotH = H - M.top - M.bottom;
+  const yMetricTicks = ticks(Math.max(opts.threshold * 1.2, ...rows.map(r => r.value)));
+  const yRepTicks = ticks(
+    Math.max(1, ...rows.map(r => r.replicas)),
+    Math.min(5, Math.max(1, ...rows.map(r => r.replicas))),
+  );
+  const yMax = yMetricTicks[yMetricTicks.length - 1] ?? 1;
+  const rMax = yRepTicks[yRepTicks.length - 1] ?? 1;
+  const x = (t: number): number => M.left + ((t - first) / span) * plotW;
+  const y = (v: number): number => M.top + plotH - (v / yMax) * plotH;
+  const yr = (v: number): number => M.top + plotH - (v / rMax) * plotH;
+  const metric = rows.map(r => `${x(r.timestamp).toFixed(1)},${y(r.value).toFixed(1)}`).join(' ');
+  let steps = '';
+  rows.forEach((r, i) => {
+    const px = x(r.timestamp).toFixed(1);
+    const prev = rows[i - 1];
+    if (prev !== undefined) steps += ` ${px},${yr(prev.replicas).toFixed(1)}`;
+    steps += ` ${px},${yr(r.replicas).toFixed(1)}`;
+  });
+  const timeTicks = Array.from({ length: 7 }, (_, i) => first + (span * i) / 6);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<title>${esc(opts.title)}</title>`,
+    `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
+    `<text x="${M.left}" y="24" font-size="16" font-weight="600" fill="${COLORS.text}">${esc(opts.title)}</text>`,
+    ...yMetricTicks.map(
+      v =>
+        `<line x1="${M.left}" x2="${W - M.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="${COLORS.grid}"/><text x="${M.left - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" fill="${COLORS.metric}">${fmt(v)}</text>`,
+    ),
+    ...yRepTicks.map(
+      v =>
+        `<text x="${W - M.right + 8}" y="${(yr(v) + 4).toFixed(1)}" fill="${COLORS.replicas}">${fmt(v)}</text>`,
+    ),
+    ...timeTicks.map(
+      t =>
+        `<text x="${x(t).toFixed(1)}" y="${H - M.bottom + 18}" text-anchor="middle" fill="${COLORS.text}">${clock(t, span)}</text>`,
+    ),
+    `<line x1="${M.left}" x2="${W - M.right}" y1="${M.top + plotH}" y2="${M.top + plotH}" stroke="${COLORS.text}"/>`,
+    `<text transform="translate(18 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="${COLORS.metric}">metric (${esc(opts.metricType)})</text>`,
+    `<text transform="translate(${W - 14} ${M.top + plotH / 2}) rotate(90)" text-anchor="middle" fill="${COLORS.replicas}">replicas</text>`,
+    `<line x1="${M.left}" x2="${W - M.right}" y1="${y(opts.threshold).toFixed(1)}" y2="${y(opts.threshold).toFixed(1)}" stroke="${COLORS.threshold}" stroke-dasharray="6 4"/>`,
+    `<polyline points="${metric}" fill="none" stroke="${COLORS.metric}" stroke-width="1.5"/>`,
+    `<polyline points="${steps.trim()}" fill="none" stroke="${COLORS.replicas}" stroke-width="2"/>`,
+    `<g transform="translate(${W - M.right - 330} 16)"><line x1="0" x2="20" y1="4" y2="4" stroke="${COLORS.metric}" stroke-width="2"/><text x="26" y="8">metric</text><line x1="86" x2="106" y1="4" y2="4" stroke="${COLORS.threshold}" stroke-dasharray="6 4"/><text x="112" y="8">threshold ${fmt(opts.threshold)}</text><line x1="216" x2="236" y1="4" y2="4" stroke="${COLORS.replicas}" stroke-width="2"/><text x="242" y="8">replicas</text></g>`,
+    '</svg>',
+  ];
+  return `${parts.join('\n')}\n`;
+}

@@ -1,0 +1,253 @@
+// `check` and `simulate` against the real backfilled Prometheus, run in-process through the
+// same functions the binary calls.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
+import type { App } from '../../src/app';
+import { createApp } from '../../src/app';
+import { runCheck } from '../../src/cli/check-command';
+import { runSimulate } from '../../src/cli/simulate-command';
+import { validateConfig } from '../../src/config/load-config';
+import { createLogger } from '../../src/telemetry/logger';
+import { ScalerClient, ref } from '../helpers/scaler-client';
+
+const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
+let dir: string;
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) },
+  };
+}
+
+function scaledObject(metadata: Record<string, string>, extraSpec = ''): string {
+  const file = join(dir, `so-${Math.random().toString(36).slice(2)}.yaml`);
+  const meta = Object.entries(metadata)
+    .map(([k, v]) => `        ${k}: ${JSON.stringify(v)}`)
+    .join('\n');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: keda.sh/v1alpha1',
+      'kind: ScaledObject',
+      'metadata: { name: checkout }',
+      'spec:',
+      '  scaleTargetRef: { name: checkout }',
+      extraSpec,
+      '  triggers:',
+      '    - type: external',
+      '      metadata:',
+      meta,
+    ].join('\n'),
+  );
+  return file;
+}
+
+beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'kps-cli-sim-'))));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('check', () => {
+  test('prints the same value GetMetrics returns, and explains AverageValue versus Value', async () => {
+    const metadata = {
+      query: 'sum(rate(kps_test_requests_total[1m]))',
+      threshold: '4',
+      scalerAddress: 's:6000',
+    };
+    const app: App = createApp(
+      validateConfig({
+        grpcAddress: '127.0.0.1:0',
+        httpAddress: '127.0.0.1:0',
+        sources: [{ name: 'default', url: PROM_URL }],
+      }),
+      { logger: createLogger('silent') },
+    );
+    const { grpcPort } = await app.start();
+    const client = new ScalerClient(`127.0.0.1:${grpcPort}`);
+    try {
+      const viaGrpc = (await client.getMetrics(ref(metadata), '')).metricValues[0]!;
+      const run = io();
+      const code = await runCheck(
+        [
+          '--scaledobject',
+          scaledObject(metadata),
+          '--replicas',
+          '3',
+          '--prometheus-url',
+          PROM_URL,
+          '--output',
+          'json',
+        ],
+        {},
+        run.io,
+      );
+      expect(code).toBe(0);
+      const report = JSON.parse(run.out.join('')) as {
+        metricValue: { metricValueFloat: number };
+        active: boolean;
+        hpa: { AverageValue: { desired: number; shown: string }; Value: { desired: number } };
+      };
+      expect(report.metricValue.metricValueFloat).toBeCloseTo(viaGrpc.metricValueFloat, 9);
+      expect(report.active).toBe(true);
+      // 15 req/s, target 4, 3 replicas: AverageValue ceil(15 / 4) = 4, shown as 5 per pod;
+      // Value ceil(15 / 4 x 3) = ceil(11.25) = 12.
+      expect(report.hpa.AverageValue).toMatchObject({ desired: 4, shown: '5/4 (avg)' });
+      expect(report.hpa.Value.desired).toBe(12);
+
+      const text = io();
+      expect(
+        await runCheck(
+          [
+            '--scaledobject',
+            scaledObject(metadata),
+            '--replicas',
+            '3',
+            '--prometheus-url',
+            PROM_URL,
+          ],
+          {},
+          text.io,
+        ),
+      ).toBe(0);
+      expect(text.out.join('')).toMatch(/kubectl get hpa shows 5\/4 \(avg\); desired 4/);
+      expect(text.out.join('')).toMatch(/ceil\(15 \/ 4\) = 4/);
+    } finally {
+      client.close();
+      await app.stop();
+    }
+  });
+
+  test('a bad trigger gets the message the server would return, and exit code 1', async () => {
+    const run = io();
+    const code = await runCheck(
+      ['--metadata', 'query=up', '--metadata', 'threshold=abc', '--prometheus-url', PROM_URL],
+      {},
+      run.io,
+    );
+    expect(code).toBe(1);
+    expect(run.err.join('')).toContain(
+      'INVALID_ARGUMENT: invalid trigger metadata: threshold: must be a number > 0, got "abc"',
+    );
+  });
+
+  test('an unreachable source exits 1 with UNAVAILABLE', async () => {
+    const run = io();
+    const code = await runCheck(
+      [
+        '--metadata',
+        'query=up',
+        '--metadata',
+        'threshold=1',
+        '--prometheus-url',
+        'http://127.0.0.1:9',
+      ],
+      {},
+      run.io,
+    );
+    expect(code).toBe(1);
+    expect(run.err.join('')).toMatch(/^UNAVAILABLE: source "default" is unreachable/);
+  });
+});
+
+describe('simulate', () => {
+  test('a CSV series gives the hand-computed KEDA + HPA sequence, as CSV, and a valid SVG', async () => {
+    // 50 for two samples at t=30 and t=45, 0 otherwise (the sequence pinned in simulate.test.ts).
+    const csv = [
+      'timestamp,value',
+      ...Array.from(
+        { length: 31 },
+        (_, i) => `${1_700_000_000 + i * 15},${i === 2 || i === 3 ? 50 : 0}`,
+      ),
+    ].join('\n');
+    const series = join(dir, 'series.csv');
+    writeFileSync(series, csv);
+    const svg = join(dir, 'chart.svg');
+    const run = io();
+    const code = await runSimulate(
+      [
+        '--scaledobject',
+        scaledObject({ query: 'q', threshold: '10' }, '  maxReplicaCount: 20'),
+        '--series',
+        series,
+        '--output',
+        'csv',
+        '--svg',
+        svg,
+      ],
+      {},
+      run.io,
+    );
+    expect(code).toBe(0);
+    const lines = run.out.join('').trim().split('\n');
+    expect(lines[0]).toBe('timestamp,value,active,by,desiredReplicas,replicas');
+    const replicasAt = (offset: number, by: string) =>
+      lines
+        .find(l => l.startsWith(`${1_700_000_000 + offset},`) && l.includes(`,${by},`))
+        ?.split(',')[5];
+    expect(replicasAt(30, 'keda')).toBe('1');
+    expect(replicasAt(30, 'hpa')).toBe('4');
+    expect(replicasAt(45, 'hpa')).toBe('5');
+    expect(replicasAt(330, 'keda')).toBe('0');
+    const chart = readFileSync(svg, 'utf8');
+    expect(XMLValidator.validate(chart)).toBe(true);
+    expect(chart).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  });
+
+  test('a range over the real source replays what GetMetrics would have seen', async () => {
+    const run = io();
+    const end = Math.floor(Date.now() / 1000 / 15) * 15;
+    const code = await runSimulate(
+      [
+        '--scaledobject',
+        scaledObject(
+          { query: 'sum(kps_test_queue_depth)', threshold: '10' },
+          '  maxReplicaCount: 3',
+        ),
+        '--from',
+        String(end - 600),
+        '--to',
+        String(end),
+        '--step',
+        '15s',
+        '--prometheus-url',
+        PROM_URL,
+        '--output',
+        'json',
+      ],
+      {},
+      run.io,
+    );
+    expect(code).toBe(0);
+    const result = JSON.parse(run.out.join('')) as { rows: { value: number; replicas: number }[] };
+    expect(result.rows.every(r => r.value === 50)).toBe(true);
+    // Active from the first poll; AverageValue ceil(50 / 10) = 5, capped by maxReplicaCount 3.
+    expect(result.rows[result.rows.length - 1]?.replicas).toBe(3);
+  });
+
+  test('bad input is named: a bad CSV line, a missing file', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, '1700000000,1\nnot,a,number\n');
+    const run = io();
+    expect(
+      await runSimulate(
+        ['--scaledobject', scaledObject({ query: 'q', threshold: '1' }), '--series', bad],
+        {},
+        run.io,
+      ),
+    ).toBe(2);
+    expect(run.err.join('')).toContain('--series line 2: expected "timestamp,value"');
+    const missing = io();
+    expect(
+      await runSimulate(
+        ['--scaledobject', join(dir, 'nope.yaml'), '--series', bad],
+        {},
+        missing.io,
+      ),
+    ).toBe(2);
+    expect(missing.err.join('')).toContain('nope.yaml');
+  });
+});
