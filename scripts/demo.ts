@@ -1,32 +1,57 @@
-// The README's main job: Prometheus scraping a sample app on loopback, the scaler in front of it,
-// and KEDA's calls made every few seconds, printing what KEDA and the HPA would see.
+// The README's main job, the classic KEDA tutorial without a cluster: a real Prometheus scrapes a
+// small app, autocannon ramps its traffic up and stops, and a live KEDA/HPA model (the simulator's
+// engine) calls the scaler over gRPC exactly as KEDA does, printing the replica count as it
+// climbs and falls. Writes an SVG chart at the end and stops everything it started.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import autocannon from 'autocannon';
 import { createApp } from '../src/app';
 import type { App } from '../src/app';
 import { validateConfig } from '../src/config/load-config';
+import type { ScaledObjectModel, SimulationRow } from '../src/simulate/simulate';
+import { ScalingModel } from '../src/simulate/simulate';
+import { renderSvg } from '../src/simulate/svg-chart';
 import { createLogger } from '../src/telemetry/logger';
-import { ScalerClient, ref } from './lib/scaler-client';
 import { startPrometheus } from './lib/prometheus-process';
-import type { PrometheusProcess } from './lib/prometheus-process';
 import { startSampleApp } from './lib/sample-app';
-import type { SampleApp } from './lib/sample-app';
+import { ScalerClient, ref } from './lib/scaler-client';
 
-/** Traffic: idle, ramp to 60 req/s, hold, then stop, over about 50 s. */
-const profile = (t: number): number => {
-  if (t < 8) return 0;
-  if (t < 23) return ((t - 8) / 15) * 60;
-  if (t < 38) return 60;
-  return 0;
-};
-const RUN_SECONDS = 60;
-const POLL_EVERY_MS = 3000;
-/** The sample trigger, exactly as a user would write it in a ScaledObject. */
+/** The trigger, as a user writes it in a ScaledObject. */
 const TRIGGER = {
   scalerAddress: 'keda-prometheus-scaler.keda:6000',
   query: 'sum(rate(demo_http_requests_total[10s]))',
   threshold: '10',
   activationThreshold: '1',
+  // One evaluation per KEDA poll: with a 5 s pollingInterval, 5 s cache buckets (default 15 s).
+  cacheTTL: '5s',
 };
-const MAX_REPLICAS = 10;
+/** The ScaledObject around it, with short timings so the demo fits in two minutes. */
+const SCALED_OBJECT: ScaledObjectModel = {
+  pollingIntervalSeconds: 5,
+  cooldownPeriodSeconds: 20,
+  initialCooldownPeriodSeconds: 0,
+  minReplicaCount: 0,
+  maxReplicaCount: 10,
+  idleReplicaCount: undefined,
+  threshold: 10,
+  activationThreshold: 1,
+  metricType: 'AverageValue',
+  behavior: {
+    scaleDown: {
+      stabilizationWindowSeconds: 15,
+      policies: [{ type: 'Percent', value: 50, periodSeconds: 15 }],
+    },
+  },
+};
+/** Load stages: requests per second for so many seconds, then nothing. */
+const STAGES = [
+  { rate: 15, seconds: 10 },
+  { rate: 35, seconds: 10 },
+  { rate: 70, seconds: 15 },
+];
+const HPA_SYNC_SECONDS = 15;
+const SETTLE_TIMEOUT_SECONDS = 120;
+const SVG_FILE = resolve('demo-scaling.svg');
 
 async function main(): Promise<void> {
   const cleanups: (() => Promise<void>)[] = [];
@@ -37,14 +62,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
   process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
   try {
-    const appProcess: SampleApp = await startSampleApp(profile);
-    cleanups.push(() => appProcess.stop());
-    const prometheus: PrometheusProcess = await startPrometheus({
+    const app = await startSampleApp();
+    cleanups.push(() => app.stop());
+    const prometheus = await startPrometheus({
       configYaml: [
         'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-        'scrape_configs:',
-        '  - job_name: demo',
-        `    static_configs: [{ targets: ['127.0.0.1:${appProcess.port}'] }]`,
+        `scrape_configs: [{ job_name: demo, static_configs: [{ targets: ['127.0.0.1:${app.port}'] }] }]`,
       ].join('\n'),
     });
     cleanups.push(() => prometheus.stop());
@@ -60,40 +83,90 @@ async function main(): Promise<void> {
     cleanups.push(() => scaler.stop());
     const client = new ScalerClient(`127.0.0.1:${ports.grpcPort}`);
     cleanups.push(() => Promise.resolve(client.close()));
+    const so = ref(TRIGGER, 'demo', 'default');
 
     console.log(
-      `prometheus ${prometheus.url}, sample app :${appProcess.port}, scaler gRPC :${ports.grpcPort}, metrics http://127.0.0.1:${ports.httpPort}/metrics`,
+      `app :${app.port} (counts requests), prometheus ${prometheus.url}, scaler gRPC :${ports.grpcPort}`,
     );
-    console.log('trigger metadata:', JSON.stringify(TRIGGER));
-    const spec = await client.getMetricSpec(ref(TRIGGER, 'demo', 'default'));
-    console.log(`GetMetricSpec -> ${JSON.stringify(spec)}`);
-    console.log('waiting for the first scrape (Prometheus applies targets in ~5 s batches)...\n');
-    console.log(
-      ' time  req/s (GetMetrics)  IsActive  replicas (AverageValue: ceil(value / threshold))',
-    );
-
-    const started = Date.now();
-    while (Date.now() - started < RUN_SECONDS * 1000) {
-      await new Promise(r => setTimeout(r, POLL_EVERY_MS));
-      const t = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
-      try {
-        // KEDA's order (keda.md 2.4): spec, metrics with the lower-cased name, then activity.
-        const so = ref(TRIGGER, 'demo', 'default');
-        const name = (await client.getMetricSpec(so)).metricSpecs[0]?.metricName ?? '';
-        const value =
-          (await client.getMetrics(so, name.toLowerCase())).metricValues[0]?.metricValueFloat ?? 0;
-        const active = (await client.isActive(so)).result;
-        // The HPA compares milli-quantities (keda.md 2.6), so round to milli before dividing.
-        const ratio = Math.round(value * 1000) / Math.round(Number(TRIGGER.threshold) * 1000);
-        const replicas = active ? Math.min(MAX_REPLICAS, Math.max(1, Math.ceil(ratio))) : 0;
-        console.log(
-          `${t}s  ${value.toFixed(2).padStart(18)}  ${String(active).padEnd(8)}  ${'#'.repeat(replicas).padEnd(MAX_REPLICAS)} ${replicas}`,
-        );
-      } catch (e) {
-        console.log(`${t}s  error: ${(e as Error).message}`);
-      }
+    console.log(`trigger: ${JSON.stringify(TRIGGER)}`);
+    console.log(`GetMetricSpec -> ${JSON.stringify(await client.getMetricSpec(so))}`);
+    console.log('waiting for the first scrape (Prometheus applies targets in ~5 s batches)...');
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await fetch(`${prometheus.url}/api/v1/query?query=up{job="demo"}`);
+      if (((await r.json()) as { data: { result: unknown[] } }).data.result.length > 0) break;
+      if (Date.now() > deadline) throw new Error('prometheus never scraped the demo app');
+      await new Promise(r2 => setTimeout(r2, 250));
     }
-    console.log('\ndone: the workload scaled up with traffic and back to 0 after it stopped.');
+
+    // KEDA's calls (keda.md 2.4): spec, metrics with the lower-cased name, then activity.
+    const kedaCall = async (): Promise<{ value: number; active: boolean }> => {
+      const name = (await client.getMetricSpec(so)).metricSpecs[0]?.metricName.toLowerCase() ?? '';
+      const value = (await client.getMetrics(so, name)).metricValues[0]?.metricValueFloat ?? 0;
+      return { value, active: (await client.isActive(so)).result };
+    };
+    const start = Date.now() / 1000;
+    const model = new ScalingModel(SCALED_OBJECT, start);
+    const rows: SimulationRow[] = [];
+    const show = (row: SimulationRow, label: string): void => {
+      rows.push(row);
+      const t = `${Math.round(row.timestamp - start)}s`.padStart(5);
+      const bar = '#'.repeat(row.replicas).padEnd(SCALED_OBJECT.maxReplicaCount);
+      console.log(
+        `${t}  ${label}  req/s ${row.value.toFixed(1).padStart(6)}  ${row.active ? 'active  ' : 'inactive'}  ${bar} ${row.replicas}`,
+      );
+    };
+    let stopping = false;
+    const loop = (
+      periodS: number,
+      label: string,
+      step: (t: number, v: { value: number; active: boolean }) => SimulationRow,
+    ): Promise<void> =>
+      (async () => {
+        while (!stopping) {
+          const t = Date.now() / 1000;
+          try {
+            show(step(t, await kedaCall()), label);
+          } catch (e) {
+            console.log(`${label}: ${(e as Error).message}`);
+          }
+          await new Promise(r => setTimeout(r, periodS * 1000));
+        }
+      })();
+    console.log('\n time  who       metric (req/s)  KEDA      replicas');
+    const poller = loop(SCALED_OBJECT.pollingIntervalSeconds, 'KEDA poll', (t, v) =>
+      model.poll(t, v.value, v.active),
+    );
+    await new Promise(r => setTimeout(r, 500)); // KEDA first, then the HPA, as at reconcile
+    const syncer = loop(HPA_SYNC_SECONDS, 'HPA sync ', (t, v) => model.sync(t, v.value));
+
+    for (const stage of STAGES) {
+      console.log(`-- load: ${stage.rate} req/s for ${stage.seconds}s (autocannon)`);
+      await autocannon({
+        url: `http://127.0.0.1:${app.port}/`,
+        connections: 4,
+        overallRate: stage.rate,
+        duration: stage.seconds,
+      });
+    }
+    console.log('-- load stopped');
+    const settleBy = Date.now() + SETTLE_TIMEOUT_SECONDS * 1000;
+    while (model.replicas > 0 && Date.now() < settleBy) await new Promise(r => setTimeout(r, 1000));
+    stopping = true;
+    await Promise.all([poller, syncer]);
+
+    writeFileSync(
+      SVG_FILE,
+      renderSvg(rows, {
+        title: `demo: ${TRIGGER.query}`,
+        threshold: SCALED_OBJECT.threshold,
+        metricType: 'AverageValue',
+      }),
+    );
+    const peak = Math.max(...rows.map(r => r.replicas));
+    console.log(
+      `\ndone: scaled from 0 up to ${peak} replicas under load and back to ${model.replicas}; chart: ${SVG_FILE}`,
+    );
   } finally {
     await cleanup();
   }

@@ -59,6 +59,71 @@ function valueAt(samples: Sample[], t: number): number | undefined {
 }
 
 /**
+ * KEDA and the HPA for one ScaledObject, stepped by the caller: `simulate` steps it over a
+ * recorded series, the demo steps it in real time with values read over gRPC.
+ */
+export class ScalingModel {
+  private readonly hpa: HpaModel;
+  private readonly idleTarget: number;
+  private lastActive: number;
+  replicas: number;
+
+  constructor(
+    private readonly so: ScaledObjectModel,
+    startSeconds: number,
+    options: SimulationOptions = {},
+  ) {
+    this.hpa = new HpaModel({
+      // The HPA KEDA creates has minReplicas = max(minReplicaCount, 1) (keda.md 4.1).
+      minReplicas: Math.max(so.minReplicaCount, 1),
+      maxReplicas: so.maxReplicaCount,
+      metricType: so.metricType,
+      target: so.threshold,
+      behavior: so.behavior,
+      tolerance: options.tolerance ?? 0.1,
+    });
+    this.idleTarget = so.idleReplicaCount ?? so.minReplicaCount;
+    this.replicas = options.initialReplicas ?? so.minReplicaCount;
+    // Never active yet: the cooldown runs from creation, after initialCooldownPeriod (keda.md 4.2).
+    this.lastActive = startSeconds + so.initialCooldownPeriodSeconds - so.cooldownPeriodSeconds;
+  }
+
+  /** KEDA's poll: activation from zero at once, and the cooldown back to idle. */
+  poll(t: number, value: number, active = value > this.so.activationThreshold): SimulationRow {
+    const so = this.so;
+    let desired = this.replicas;
+    if (active) {
+      this.lastActive = t;
+      const fromIdle = so.idleReplicaCount !== undefined && this.replicas < so.minReplicaCount;
+      if (this.replicas === 0 || fromIdle) desired = Math.max(so.minReplicaCount, 1);
+    } else if (
+      this.replicas > this.idleTarget &&
+      (so.minReplicaCount === 0 || so.idleReplicaCount !== undefined) &&
+      t - this.lastActive >= so.cooldownPeriodSeconds
+    ) {
+      desired = this.idleTarget;
+    }
+    this.replicas = desired;
+    return { timestamp: t, value, active, desiredReplicas: desired, replicas: desired, by: 'keda' };
+  }
+
+  /** The HPA's sync; it leaves an idle (0) target alone: KEDA owns 0 <-> 1. */
+  sync(t: number, value: number): SimulationRow {
+    const { desired } = this.hpa.sync(t, this.replicas, value);
+    if (this.replicas > 0) this.replicas = desired;
+    const active = value > this.so.activationThreshold;
+    return {
+      timestamp: t,
+      value,
+      active,
+      desiredReplicas: desired,
+      replicas: this.replicas,
+      by: 'hpa',
+    };
+  }
+}
+
+/**
  * Runs the models from the first sample to the last. At a time where both act, KEDA's poll comes
  * first (it may activate from 0), then the HPA's sync.
  */
@@ -72,54 +137,19 @@ export function simulate(
   const last = samples[samples.length - 1];
   if (first === undefined || last === undefined) return [];
   const hpaSync = options.hpaSyncSeconds ?? 15;
-  const hpa = new HpaModel({
-    // The HPA KEDA creates has minReplicas = max(minReplicaCount, 1) (keda.md 4.1).
-    minReplicas: Math.max(so.minReplicaCount, 1),
-    maxReplicas: so.maxReplicaCount,
-    metricType: so.metricType,
-    target: so.threshold,
-    behavior: so.behavior,
-    tolerance: options.tolerance ?? 0.1,
-  });
-  const idleTarget = so.idleReplicaCount ?? so.minReplicaCount;
-  let replicas = options.initialReplicas ?? so.minReplicaCount;
-  // Never active yet: the cooldown runs from creation, after initialCooldownPeriod (keda.md 4.2).
-  let lastActive = first.timestamp + so.initialCooldownPeriodSeconds - so.cooldownPeriodSeconds;
+  const model = new ScalingModel(so, first.timestamp, options);
   const rows: SimulationRow[] = [];
   let nextPoll = first.timestamp;
   let nextSync = first.timestamp;
   while (Math.min(nextPoll, nextSync) <= last.timestamp) {
     const t = Math.min(nextPoll, nextSync);
     const value = valueAt(samples, t) ?? 0;
-    const active = value > so.activationThreshold;
     if (t === nextPoll) {
-      let desired = replicas;
-      if (active) {
-        lastActive = t;
-        const floor = Math.max(so.minReplicaCount, 1);
-        // Scale from zero (or from idle) at once; above that the HPA is in charge.
-        if (
-          replicas === 0 ||
-          (so.idleReplicaCount !== undefined && replicas < so.minReplicaCount)
-        ) {
-          desired = floor;
-        }
-      } else if (
-        replicas > idleTarget &&
-        (so.minReplicaCount === 0 || so.idleReplicaCount !== undefined) &&
-        t - lastActive >= so.cooldownPeriodSeconds
-      ) {
-        desired = idleTarget;
-      }
-      replicas = desired;
-      rows.push({ timestamp: t, value, active, desiredReplicas: desired, replicas, by: 'keda' });
+      rows.push(model.poll(t, value));
       nextPoll += so.pollingIntervalSeconds;
     }
     if (t === nextSync) {
-      const { desired } = hpa.sync(t, replicas, value);
-      // The HPA leaves an idle (0) target alone: KEDA owns 0 <-> 1.
-      if (replicas > 0) replicas = desired;
-      rows.push({ timestamp: t, value, active, desiredReplicas: desired, replicas, by: 'hpa' });
+      rows.push(model.sync(t, value));
       nextSync += hpaSync;
     }
   }
