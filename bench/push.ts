@@ -14,7 +14,12 @@ import { createLogger } from '../src/telemetry/logger';
 import { startAlertmanager } from '../scripts/lib/alertmanager-process';
 import { startGaugeApp } from '../scripts/lib/gauge-app';
 import type { PrometheusProcess } from '../scripts/lib/prometheus-process';
-import { freePort, handlerRequestCount, startPrometheus } from '../scripts/lib/prometheus-process';
+import {
+  freePort,
+  handlerRequestCount,
+  startPrometheus,
+  waitForSeries,
+} from '../scripts/lib/prometheus-process';
 import { forkServer } from './lib/child';
 import { percentile, round } from './lib/load';
 
@@ -209,12 +214,7 @@ export async function crossingLatency(cycles: number) {
     a => a && (alerted.t = performance.now()),
   );
   try {
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const r = await fetch(`${prometheus.url}/api/v1/query?query=kps_bench_queue_depth`);
-      if (((await r.json()) as { data: { result: unknown[] } }).data.result.length > 0) break;
-      await sleep(200);
-    }
+    await waitForSeries(prometheus.url, 'kps_bench_queue_depth');
     const polling: number[] = [];
     const alerting: number[] = [];
     for (let c = 0; c < cycles; c++) {

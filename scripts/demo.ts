@@ -12,7 +12,7 @@ import type { ScaledObjectModel, SimulationRow } from '../src/simulate/simulate'
 import { ScalingModel } from '../src/simulate/simulate';
 import { renderSvg } from '../src/simulate/svg-chart';
 import { createLogger } from '../src/telemetry/logger';
-import { startPrometheus } from './lib/prometheus-process';
+import { startPrometheus, waitForSeries } from './lib/prometheus-process';
 import { startSampleApp } from './lib/sample-app';
 import { ScalerClient, ref } from './lib/scaler-client';
 
@@ -91,13 +91,7 @@ async function main(): Promise<void> {
     console.log(`trigger: ${JSON.stringify(TRIGGER)}`);
     console.log(`GetMetricSpec -> ${JSON.stringify(await client.getMetricSpec(so))}`);
     console.log('waiting for the first scrape (Prometheus applies targets in ~5 s batches)...');
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const r = await fetch(`${prometheus.url}/api/v1/query?query=up{job="demo"}`);
-      if (((await r.json()) as { data: { result: unknown[] } }).data.result.length > 0) break;
-      if (Date.now() > deadline) throw new Error('prometheus never scraped the demo app');
-      await new Promise(r2 => setTimeout(r2, 250));
-    }
+    await waitForSeries(prometheus.url, 'up{job="demo"}');
 
     // KEDA's calls (keda.md 2.4): spec, metrics with the lower-cased name, then activity.
     const kedaCall = async (): Promise<{ value: number; active: boolean }> => {

@@ -138,3 +138,19 @@ export async function handlerRequestCount(url: string, handler: string): Promise
   }
   return total;
 }
+
+/**
+ * Waits until `query` returns at least one series: Prometheus applies static scrape targets in
+ * ~5 s batches (toolchain.md 1), so poll rather than sleep. @throws after `timeoutMs`.
+ */
+export async function waitForSeries(url: string, query: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`);
+    const body = (await res.json()) as { data?: { result?: unknown[] } };
+    if ((body.data?.result?.length ?? 0) > 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`prometheus returned no series for ${query} within ${timeoutMs}ms`);
+    await new Promise(r => setTimeout(r, 200));
+  }
+}

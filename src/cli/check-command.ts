@@ -1,7 +1,6 @@
 // `keda-prometheus-scaler check`: a dry run of one trigger through the server's own path
 // (parser, source, cache, Prometheus), with the spec KEDA would get, the value, the activity, and
 // the HPA's arithmetic at the current replica count.
-import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { createCore } from '../app';
 import { ConfigError } from '../config/load-config';
@@ -13,6 +12,8 @@ import { ScaledObjectFileError, loadScaledObject } from '../simulate/scaledobjec
 import { createLogger } from '../telemetry/logger';
 import { ScalerMetrics } from '../telemetry/scaler-metrics';
 import { commandConfig } from './cli-config';
+import type { CommandIo } from './command-args';
+import { parseCommandArgs } from './command-args';
 
 export const CHECK_USAGE = `Usage: keda-prometheus-scaler check (--scaledobject FILE [--trigger N] | --metadata k=v ...)
                                     [--replicas N] [--config FILE | --prometheus-url URL] [--output text|json]
@@ -22,39 +23,27 @@ export const CHECK_USAGE = `Usage: keda-prometheus-scaler check (--scaledobject 
   2 for bad flags or configuration.
 `;
 
-export interface CommandIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
 export async function runCheck(
   argv: string[],
   env: NodeJS.ProcessEnv,
   io: CommandIo,
 ): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        scaledobject: { type: 'string' },
-        trigger: { type: 'string' },
-        metadata: { type: 'string', multiple: true },
-        replicas: { type: 'string' },
-        config: { type: 'string' },
-        'prometheus-url': { type: 'string' },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    io.err(`${(e as Error).message}\n\n${CHECK_USAGE}`);
-    return 2;
-  }
-  if (values.help === true) {
-    io.out(CHECK_USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      scaledobject: { type: 'string' },
+      trigger: { type: 'string' },
+      metadata: { type: 'string', multiple: true },
+      replicas: { type: 'string' },
+      config: { type: 'string' },
+      'prometheus-url': { type: 'string' },
+      output: { type: 'string' },
+    },
+    CHECK_USAGE,
+    io,
+  );
+  if ('exit' in parsed) return parsed.exit;
+  const { values } = parsed;
   const output = values.output ?? 'text';
   const replicas = Number(values.replicas ?? '1');
   if ((output !== 'text' && output !== 'json') || !Number.isInteger(replicas) || replicas < 0) {

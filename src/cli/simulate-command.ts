@@ -1,7 +1,6 @@
 // `keda-prometheus-scaler simulate`: replays a series (a CSV file, or the trigger's query over a
 // time range of the real source) through the KEDA and HPA models, as a table, CSV, JSON and SVG.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/load-config';
 import { parseDurationMs } from '../config/parse-values';
 import { isScalerError, toGrpcStatus } from '../errors';
@@ -13,8 +12,9 @@ import { ScaledObjectFileError, loadScaledObject } from '../simulate/scaledobjec
 import type { Sample, SimulationRow } from '../simulate/simulate';
 import { simulate } from '../simulate/simulate';
 import { renderSvg } from '../simulate/svg-chart';
-import type { CommandIo } from './check-command';
+import type { CommandIo } from './command-args';
 import { commandConfig } from './cli-config';
+import { parseCommandArgs } from './command-args';
 
 export const SIMULATE_USAGE = `Usage: keda-prometheus-scaler simulate --scaledobject FILE [--trigger N]
          (--series FILE.csv | --from TIME --to TIME [--step 15s] [--config FILE | --prometheus-url URL])
@@ -90,33 +90,26 @@ export async function runSimulate(
   env: NodeJS.ProcessEnv,
   io: CommandIo,
 ): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        scaledobject: { type: 'string' },
-        trigger: { type: 'string' },
-        series: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        step: { type: 'string' },
-        config: { type: 'string' },
-        'prometheus-url': { type: 'string' },
-        output: { type: 'string' },
-        svg: { type: 'string' },
-        replicas: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    io.err(`${(e as Error).message}\n\n${SIMULATE_USAGE}`);
-    return 2;
-  }
-  if (values.help === true) {
-    io.out(SIMULATE_USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      scaledobject: { type: 'string' },
+      trigger: { type: 'string' },
+      series: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      step: { type: 'string' },
+      config: { type: 'string' },
+      'prometheus-url': { type: 'string' },
+      output: { type: 'string' },
+      svg: { type: 'string' },
+      replicas: { type: 'string' },
+    },
+    SIMULATE_USAGE,
+    io,
+  );
+  if ('exit' in parsed) return parsed.exit;
+  const { values } = parsed;
   const output = values.output ?? 'table';
   if (values.scaledobject === undefined || !['table', 'csv', 'json'].includes(output)) {
     io.err(

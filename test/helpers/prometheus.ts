@@ -5,6 +5,7 @@ export {
   handlerRequestCount,
   requireBinary,
   startPrometheus,
+  waitForSeries,
 } from '../../scripts/lib/prometheus-process';
 
 /** Asks Prometheus directly (no scaler) for an instant query: the reference value in tests. */

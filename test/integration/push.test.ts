@@ -15,7 +15,7 @@ import { startAlertmanager } from '../../scripts/lib/alertmanager-process';
 import type { GaugeApp } from '../../scripts/lib/gauge-app';
 import { startGaugeApp } from '../../scripts/lib/gauge-app';
 import type { PrometheusProcess } from '../helpers/prometheus';
-import { freePort, startPrometheus } from '../helpers/prometheus';
+import { freePort, startPrometheus, waitForSeries } from '../helpers/prometheus';
 import { ScalerClient, ref } from '../helpers/scaler-client';
 
 const TOKEN = 'webhook-token-7c1e';
@@ -67,15 +67,7 @@ beforeAll(async () => {
   );
   const { grpcPort } = await app.start();
   client = new ScalerClient(`127.0.0.1:${grpcPort}`);
-  // Prometheus applies static targets in ~5 s batches (toolchain.md 1): wait for the first scrape.
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const res = await fetch(`${prometheus.url}/api/v1/query?query=kps_push_queue_depth`);
-    const body = (await res.json()) as { data: { result: unknown[] } };
-    if (body.data.result.length > 0) break;
-    if (Date.now() > deadline) throw new Error('prometheus never scraped the gauge app');
-    await new Promise(r => setTimeout(r, 200));
-  }
+  await waitForSeries(prometheus.url, 'kps_push_queue_depth');
 }, 60_000);
 
 afterAll(async () => {
