@@ -11,15 +11,9 @@ import { createApp } from '../src/app';
 import { validateConfig } from '../src/config/load-config';
 import { loadExternalScalerPackage } from '../src/grpc/load-proto';
 import { createLogger } from '../src/telemetry/logger';
-import { startAlertmanager } from '../scripts/lib/alertmanager-process';
-import { startGaugeApp } from '../scripts/lib/gauge-app';
+import { startAlertingStack } from '../scripts/lib/alerting-stack';
 import type { PrometheusProcess } from '../scripts/lib/prometheus-process';
-import {
-  freePort,
-  handlerRequestCount,
-  startPrometheus,
-  waitForSeries,
-} from '../scripts/lib/prometheus-process';
+import { handlerRequestCount } from '../scripts/lib/prometheus-process';
 import { forkServer } from './lib/child';
 import { percentile, round } from './lib/load';
 
@@ -167,36 +161,19 @@ export async function manyStreams(
 }
 
 export async function crossingLatency(cycles: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'kps-bench-cross-'));
-  writeFileSync(join(dir, 'token'), TOKEN);
-  const gauge = await startGaugeApp('kps_bench_queue_depth');
-  const httpPort = await freePort();
-  const alertmanager = await startAlertmanager(`http://127.0.0.1:${httpPort}/alertmanager`, TOKEN);
-  writeFileSync(
-    join(dir, 'rules.yml'),
-    [
-      'groups:',
-      '  - name: b',
-      '    interval: 1s',
-      '    rules:',
-      '      - alert: KpsBenchDeep',
-      '        expr: kps_bench_queue_depth > 10',
-    ].join('\n'),
-  );
-  const prometheus = await startPrometheus({
-    configYaml: [
-      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-      `rule_files: [${join(dir, 'rules.yml')}]`,
-      `alerting: { alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:${alertmanager.port}'] }] }] }`,
-      `scrape_configs: [{ job_name: app, static_configs: [{ targets: ['127.0.0.1:${gauge.port}'] }] }]`,
-    ].join('\n'),
+  const stack = await startAlertingStack({
+    gaugeName: 'kps_bench_queue_depth',
+    alertName: 'KpsBenchDeep',
+    threshold: 10,
+    token: TOKEN,
   });
+  const { gauge, prometheus } = stack;
   const app = createApp(
     validateConfig({
       grpcAddress: '127.0.0.1:0',
-      httpAddress: `127.0.0.1:${httpPort}`,
+      httpAddress: `127.0.0.1:${stack.scalerHttpPort}`,
       sources: [{ name: 'bench', url: prometheus.url }],
-      push: { alertmanagerTokenFile: join(dir, 'token') },
+      push: { alertmanagerTokenFile: stack.tokenFile },
     }),
     { logger: createLogger('silent') },
   );
@@ -214,7 +191,6 @@ export async function crossingLatency(cycles: number) {
     a => a && (alerted.t = performance.now()),
   );
   try {
-    await waitForSeries(prometheus.url, 'kps_bench_queue_depth');
     const polling: number[] = [];
     const alerting: number[] = [];
     for (let c = 0; c < cycles; c++) {
@@ -249,9 +225,6 @@ export async function crossingLatency(cycles: number) {
     s2.cancel();
     client.close();
     await app.stop();
-    await prometheus.stop();
-    await alertmanager.stop();
-    await gauge.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }

@@ -37,6 +37,12 @@ export interface CacheRequest {
   ttlMs: number;
   maxStalenessMs: number;
   fallbackValue: number | undefined;
+  /**
+   * Serve the previous bucket's value while this bucket's query runs (default true): right for
+   * RPCs, which must answer fast; activation watchers turn it off, because they must see this
+   * bucket's data to wake a stream within one interval.
+   */
+  allowPreviousBucket?: boolean;
   /** Runs the query for evaluation time `timeMs`; shared by every waiter of this key. */
   run: (timeMs: number, signal: AbortSignal) => Promise<QueryResult>;
   /** The caller's cancellation and absolute deadline (ms, Infinity for none). Its signal is
@@ -111,7 +117,8 @@ export class ResultCache {
       return { kind: 'result', result: good.result, ageMs: now - good.timeMs, outcome: 'hit' };
     }
     const failing = entry.failure !== undefined && now < entry.failure.untilMs;
-    if (!failing && good !== undefined && good.timeMs === bucket - req.ttlMs) {
+    const previousOk = req.allowPreviousBucket !== false;
+    if (previousOk && !failing && good !== undefined && good.timeMs === bucket - req.ttlMs) {
       // The previous bucket's value is still within one TTL of fresh: serve it and refresh in
       // the background (refresh ahead normally got there first; this covers its jitter).
       if (entry.inflight === undefined) void this.fetch(entry, bucket);

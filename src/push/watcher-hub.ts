@@ -216,7 +216,7 @@ export class WatcherHub {
         watcher.trigger,
         { signal: this.closed.signal, deadlineMs: Infinity },
         first?.namespace ?? '',
-        { activation: true, ttlMs: watcher.intervalMs },
+        { activation: true, ttlMs: watcher.intervalMs, currentBucketOnly: true },
       );
       if (watcher.failing)
         this.deps.logger.info(

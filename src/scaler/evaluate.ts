@@ -34,6 +34,8 @@ export interface EvaluationMode {
   activation?: boolean;
   /** Cache TTL / time bucket override: streams re-evaluate once per activationInterval. */
   ttlMs?: number;
+  /** Wait for this bucket's value rather than serve the previous one (watchers). */
+  currentBucketOnly?: boolean;
 }
 
 export interface EvaluatorDeps {
@@ -69,6 +71,7 @@ export class Evaluator {
     try {
       answer = await cache.get({
         key: cacheKey(trigger, ttlMs, query),
+        allowPreviousBucket: mode.currentBucketOnly !== true,
         ttlMs,
         maxStalenessMs: spec.maxStalenessMs ?? cacheConfig.maxStalenessMs,
         fallbackValue: spec.fallbackValue,

@@ -1,82 +1,51 @@
 // Push activation end to end: a real Prometheus scrapes an app whose gauge the test moves, a real
 // Alertmanager posts to the scaler when a Prometheus alert rule fires, and grpc-js streams see
 // `true` only on transitions. Plus the webhook's 4xx answers and StreamMetricSpec.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { ClientReadableStream, StatusObject } from '@grpc/grpc-js';
 import type { App } from '../../src/app';
 import { createApp } from '../../src/app';
 import { validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
-import type { AlertmanagerProcess } from '../../scripts/lib/alertmanager-process';
-import { startAlertmanager } from '../../scripts/lib/alertmanager-process';
+import type { AlertingStack } from '../../scripts/lib/alerting-stack';
+import { startAlertingStack } from '../../scripts/lib/alerting-stack';
 import type { GaugeApp } from '../../scripts/lib/gauge-app';
-import { startGaugeApp } from '../../scripts/lib/gauge-app';
-import type { PrometheusProcess } from '../helpers/prometheus';
-import { freePort, startPrometheus, waitForSeries } from '../helpers/prometheus';
 import { ScalerClient, ref } from '../helpers/scaler-client';
 
 const TOKEN = 'webhook-token-7c1e';
-let dir: string;
+let stack: AlertingStack;
 let gauge: GaugeApp;
-let prometheus: PrometheusProcess;
-let alertmanager: AlertmanagerProcess;
 let app: App;
 let client: ScalerClient;
 let httpBase: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kps-push-'));
-  writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
-  gauge = await startGaugeApp('kps_push_queue_depth');
-  const httpPort = await freePort();
-  httpBase = `http://127.0.0.1:${httpPort}`;
-  alertmanager = await startAlertmanager(`${httpBase}/alertmanager`, TOKEN);
-  writeFileSync(
-    join(dir, 'rules.yml'),
-    [
-      'groups:',
-      '  - name: kps',
-      '    interval: 1s',
-      '    rules:',
-      '      - alert: KpsQueueDeep',
-      '        expr: kps_push_queue_depth > 10',
-      '        labels: { team: shop }',
-    ].join('\n'),
-  );
-  prometheus = await startPrometheus({
-    configYaml: [
-      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-      `rule_files: [${join(dir, 'rules.yml')}]`,
-      'alerting:',
-      `  alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:${alertmanager.port}'] }] }]`,
-      'scrape_configs:',
-      `  - { job_name: app, static_configs: [{ targets: ['127.0.0.1:${gauge.port}'] }] }`,
-    ].join('\n'),
+  stack = await startAlertingStack({
+    gaugeName: 'kps_push_queue_depth',
+    alertName: 'KpsQueueDeep',
+    threshold: 10,
+    labels: { team: 'shop' },
+    token: TOKEN,
   });
+  gauge = stack.gauge;
+  httpBase = `http://127.0.0.1:${stack.scalerHttpPort}`;
   app = createApp(
     validateConfig({
       grpcAddress: '127.0.0.1:0',
-      httpAddress: `127.0.0.1:${httpPort}`,
-      sources: [{ name: 'main', url: prometheus.url }],
-      push: { alertmanagerTokenFile: join(dir, 'token'), alertmanagerMaxBodyBytes: 4096 },
+      httpAddress: `127.0.0.1:${stack.scalerHttpPort}`,
+      sources: [{ name: 'main', url: stack.prometheus.url }],
+      push: { alertmanagerTokenFile: stack.tokenFile, alertmanagerMaxBodyBytes: 4096 },
     }),
     { logger: createLogger('silent') },
   );
   const { grpcPort } = await app.start();
   client = new ScalerClient(`127.0.0.1:${grpcPort}`);
-  await waitForSeries(prometheus.url, 'kps_push_queue_depth');
 }, 60_000);
 
 afterAll(async () => {
   client.close();
   await app.stop();
-  await prometheus.stop();
-  await alertmanager.stop();
-  await gauge.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await stack.stop();
 });
 
 /** Records every message of a stream with the time it arrived. */

@@ -67,6 +67,19 @@ test('within a bucket every call is a hit: one query', async () => {
   expect(source.calls).toHaveLength(1);
 });
 
+test('the previous bucket is served while this one loads, unless the caller wants this bucket', async () => {
+  await cache.get(request());
+  let resolve!: (r: QueryResult) => void;
+  source.answer = () => new Promise(r => (resolve = r));
+  // A call just after the boundary, before refresh ahead ran: the previous value at once...
+  jest.setSystemTime(bucketOf(Date.now()) + TTL);
+  expect(await cache.get(request())).toMatchObject({ outcome: 'hit', result: vector(999_999_990) });
+  // ...but an activation watcher waits for this bucket's own value.
+  const fresh = cache.get(request({ allowPreviousBucket: false }));
+  resolve(vector(7));
+  expect(await fresh).toMatchObject({ outcome: 'coalesced', result: vector(7) });
+});
+
 test('concurrent identical requests share one in-flight query', async () => {
   let resolve!: (r: QueryResult) => void;
   source.answer = () => new Promise(r => (resolve = r));

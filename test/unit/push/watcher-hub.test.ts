@@ -108,7 +108,11 @@ test('streams with the same evaluation share one watcher: one evaluation per int
   expect(hub.watcherCount).toBe(1);
   // At open, then just after each boundary: 2, 4, 6, 8 and 10 s (jitter < 200 ms).
   expect(evaluator.calls).toHaveLength(6);
-  expect(evaluator.calls[0]?.mode).toEqual({ activation: true, ttlMs: 2000 });
+  expect(evaluator.calls[0]?.mode).toEqual({
+    activation: true,
+    ttlMs: 2000,
+    currentBucketOnly: true,
+  });
   expect(streams.every(s => s.sent.length === 1)).toBe(true);
 });
 
