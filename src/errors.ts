@@ -19,9 +19,7 @@ export type ScalerErrorKind =
   /** The caller's deadline left no time to ask the source. */
   | 'deadline_exceeded'
   /** The caller went away. */
-  | 'cancelled'
-  /** The RPC is part of the contract but not offered by this server. */
-  | 'unimplemented';
+  | 'cancelled';
 
 const BRAND = Symbol.for('keda-prometheus-scaler.ScalerError');
 
@@ -60,7 +58,6 @@ const STATUS_BY_KIND: Record<ScalerErrorKind, status> = {
   unavailable: status.UNAVAILABLE,
   deadline_exceeded: status.DEADLINE_EXCEEDED,
   cancelled: status.CANCELLED,
-  unimplemented: status.UNIMPLEMENTED,
 };
 
 /** What goes on the wire for a failed call. */

@@ -11,7 +11,6 @@ test.each<[ScalerErrorKind, status]>([
   ['unavailable', status.UNAVAILABLE],
   ['deadline_exceeded', status.DEADLINE_EXCEEDED],
   ['cancelled', status.CANCELLED],
-  ['unimplemented', status.UNIMPLEMENTED],
 ])('%s → %s', (kind, code) => {
   expect(toGrpcStatus(new ScalerError(kind, 'why'))).toEqual({
     code,
