@@ -13,7 +13,7 @@ import { createLogger } from '../telemetry/logger';
 import { ScalerMetrics } from '../telemetry/scaler-metrics';
 import { commandConfig } from './cli-config';
 import type { CommandIo } from './command-args';
-import { parseCommandArgs } from './command-args';
+import { UsageError, parseCommandArgs, wholeNumberFlag } from './command-args';
 
 export const CHECK_USAGE = `Usage: keda-prometheus-scaler check (--scaledobject FILE [--trigger N] | --metadata k=v ...)
                                     [--replicas N] [--config FILE | --prometheus-url URL] [--output text|json]
@@ -45,9 +45,16 @@ export async function runCheck(
   if ('exit' in parsed) return parsed.exit;
   const { values } = parsed;
   const output = values.output ?? 'text';
-  const replicas = Number(values.replicas ?? '1');
-  if ((output !== 'text' && output !== 'json') || !Number.isInteger(replicas) || replicas < 0) {
-    io.err(`--output must be text or json and --replicas a whole number >= 0\n\n${CHECK_USAGE}`);
+  let replicas: number;
+  let triggerIndex: number | undefined;
+  try {
+    replicas = wholeNumberFlag('replicas', values.replicas) ?? 1;
+    triggerIndex = wholeNumberFlag('trigger', values.trigger);
+    if (output !== 'text' && output !== 'json') {
+      throw new UsageError(`--output: must be text or json, got "${output}"`);
+    }
+  } catch (e) {
+    io.err(`${(e as Error).message}\n\n${CHECK_USAGE}`);
     return 2;
   }
   let metadata: Record<string, string>;
@@ -56,10 +63,7 @@ export async function runCheck(
   let maxReplicas = 100;
   try {
     if (values.scaledobject !== undefined) {
-      const so = loadScaledObject(
-        values.scaledobject,
-        values.trigger === undefined ? undefined : Number(values.trigger),
-      );
+      const so = loadScaledObject(values.scaledobject, triggerIndex);
       metadata = so.metadata;
       metricType = so.model.metricType;
       minReplicas = Math.max(1, so.model.minReplicaCount);

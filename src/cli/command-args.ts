@@ -35,3 +35,22 @@ export function parseCommandArgs<O extends Options>(
   }
   return { values: values as never };
 }
+
+/** A flag value that breaks its rule; the commands answer it with exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A whole number >= `min` from a flag, or undefined when the flag is absent. */
+export function wholeNumberFlag(
+  flag: string,
+  text: string | undefined,
+  min = 0,
+): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min) {
+    throw new UsageError(`--${flag}: must be a whole number >= ${min}, got "${text}"`);
+  }
+  return n;
+}

@@ -14,7 +14,7 @@ import { simulate } from '../simulate/simulate';
 import { renderSvg } from '../simulate/svg-chart';
 import type { CommandIo } from './command-args';
 import { commandConfig } from './cli-config';
-import { parseCommandArgs } from './command-args';
+import { UsageError, parseCommandArgs, wholeNumberFlag } from './command-args';
 
 export const SIMULATE_USAGE = `Usage: keda-prometheus-scaler simulate --scaledobject FILE [--trigger N]
          (--series FILE.csv | --from TIME --to TIME [--step 15s] [--config FILE | --prometheus-url URL])
@@ -55,7 +55,7 @@ function parseTime(text: string, flag: string): number {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
   const ms = Date.parse(text);
   if (Number.isNaN(ms))
-    throw new ScaledObjectFileError(`${flag}: expected RFC 3339 or unix seconds, got "${text}"`);
+    throw new UsageError(`${flag}: expected RFC 3339 or unix seconds, got "${text}"`);
   return ms / 1000;
 }
 
@@ -118,10 +118,9 @@ export async function runSimulate(
     return 2;
   }
   try {
-    const so = loadScaledObject(
-      values.scaledobject,
-      values.trigger === undefined ? undefined : Number(values.trigger),
-    );
+    const triggerIndex = wholeNumberFlag('trigger', values.trigger);
+    const initialReplicas = wholeNumberFlag('replicas', values.replicas);
+    const so = loadScaledObject(values.scaledobject, triggerIndex);
     const spec = parseTrigger(so.metadata);
     const model = {
       ...so.model,
@@ -133,16 +132,22 @@ export async function runSimulate(
       series = parseSeriesCsv(readFileSync(values.series, 'utf8'));
     } else if (values.from !== undefined && values.to !== undefined) {
       const step = parseDurationMs(values.step ?? '15s');
-      if (!step.ok || step.value < 1000)
-        throw new ScaledObjectFileError('--step: must be a duration of at least 1s, e.g. 15s');
+      if (!step.ok || step.value < 1000) {
+        throw new UsageError(
+          `--step: must be a duration of at least 1s, e.g. 15s, got "${values.step}"`,
+        );
+      }
+      const startS = parseTime(values.from, '--from');
+      const endS = parseTime(values.to, '--to');
+      if (endS <= startS) throw new UsageError('--to: must be later than --from');
       const sources = new SourceRegistry(commandConfig(values, env));
       try {
         series = await queryRange(
           sources.resolve(spec.source),
           {
             query: spec.query,
-            startS: parseTime(values.from, '--from'),
-            endS: parseTime(values.to, '--to'),
+            startS,
+            endS,
             stepS: step.value / 1000,
             timeoutMs: 30_000,
             namespace: spec.namespace,
@@ -158,11 +163,7 @@ export async function runSimulate(
       io.err(`give --series FILE.csv, or --from and --to\n\n${SIMULATE_USAGE}`);
       return 2;
     }
-    const rows = simulate(
-      series,
-      model,
-      values.replicas === undefined ? {} : { initialReplicas: Number(values.replicas) },
-    );
+    const rows = simulate(series, model, initialReplicas === undefined ? {} : { initialReplicas });
     if (values.svg !== undefined) {
       writeFileSync(
         values.svg,
@@ -179,7 +180,7 @@ export async function runSimulate(
     else io.out(toTable(rows));
     return 0;
   } catch (e) {
-    if (e instanceof ScaledObjectFileError || e instanceof ConfigError) {
+    if (e instanceof ScaledObjectFileError || e instanceof ConfigError || e instanceof UsageError) {
       io.err(`${e.message}\n`);
       return 2;
     }

@@ -228,6 +228,53 @@ describe('simulate', () => {
     expect(result.rows[result.rows.length - 1]?.replicas).toBe(3);
   });
 
+  test.each([
+    [
+      '--replicas not a number',
+      ['--replicas', 'abc'],
+      '--replicas: must be a whole number >= 0, got "abc"',
+    ],
+    [
+      '--trigger not a number',
+      ['--trigger', 'x'],
+      '--trigger: must be a whole number >= 0, got "x"',
+    ],
+    [
+      '--to before --from',
+      ['--from', '2000', '--to', '1000', '--prometheus-url', PROM_URL],
+      '--to: must be later than --from',
+    ],
+    [
+      '--step below a second',
+      ['--from', '1000', '--to', '2000', '--step', '100ms'],
+      '--step: must be a duration of at least 1s',
+    ],
+  ])('simulate refuses %s with exit 2, before any query', async (_name, flags, message) => {
+    const run = io();
+    const args = ['--scaledobject', scaledObject({ query: 'q', threshold: '1' }), ...flags];
+    if (!flags.includes('--from')) args.push('--series', join(dir, 'unused.csv'));
+    expect(await runSimulate(args, {}, run.io)).toBe(2);
+    expect(run.err.join('')).toContain(message);
+  });
+
+  test('check refuses a bad --trigger, --replicas or --output with exit 2', async () => {
+    for (const [flags, message] of [
+      [['--trigger', 'x'], '--trigger: must be a whole number >= 0, got "x"'],
+      [['--replicas=-1'], '--replicas: must be a whole number >= 0, got "-1"'],
+      [['--output', 'xml'], '--output: must be text or json, got "xml"'],
+    ] as const) {
+      const run = io();
+      expect(
+        await runCheck(
+          ['--metadata', 'query=up', '--metadata', 'threshold=1', ...flags],
+          {},
+          run.io,
+        ),
+      ).toBe(2);
+      expect(run.err.join('')).toContain(message);
+    }
+  });
+
   test('bad input is named: a bad CSV line, a missing file', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, '1700000000,1\nnot,a,number\n');

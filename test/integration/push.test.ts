@@ -109,10 +109,13 @@ test('polling: a stream wakes within one activationInterval of the crossing and 
 test('Alertmanager: a firing alert wakes the stream long before its 60 s polling would', async () => {
   gauge.set(0);
   await new Promise(r => setTimeout(r, 2500)); // any earlier alert resolves
+  // With a 60 s interval the watcher evaluates at the start of the current minute, which may
+  // fall while the previous test still held the gauge at 50. A threshold the gauge never reaches
+  // keeps polling inactive, so only the alert (gauge > 10 in the rule) can wake the stream.
   const metadata = {
     query: 'max(kps_push_queue_depth)',
     threshold: '10',
-    activationThreshold: '10',
+    activationThreshold: '100',
     activationInterval: '60s',
     activationAlert: 'KpsQueueDeep',
     activationAlertLabels: 'team=shop',
