@@ -93,12 +93,7 @@ async function main(): Promise<void> {
     console.log('waiting for the first scrape (Prometheus applies targets in ~5 s batches)...');
     await waitForSeries(prometheus.url, 'up{job="demo"}');
 
-    // KEDA's calls (keda.md 2.4): spec, metrics with the lower-cased name, then activity.
-    const kedaCall = async (): Promise<{ value: number; active: boolean }> => {
-      const name = (await client.getMetricSpec(so)).metricSpecs[0]?.metricName.toLowerCase() ?? '';
-      const value = (await client.getMetrics(so, name)).metricValues[0]?.metricValueFloat ?? 0;
-      return { value, active: (await client.isActive(so)).result };
-    };
+    const kedaCall = (): Promise<{ value: number; active: boolean }> => client.kedaPoll(so);
     const start = Date.now() / 1000;
     const model = new ScalingModel(SCALED_OBJECT, start);
     const rows: SimulationRow[] = [];

@@ -63,6 +63,21 @@ export class ScalerClient {
     return fn.call(this.raw, ref);
   }
 
+  /**
+   * One KEDA poll or HPA sync (keda.md 2.4): GetMetricSpec, then GetMetrics with the spec's name
+   * lower-cased (as the HPA path may send it), then IsActive.
+   */
+  async kedaPoll(
+    ref: ScaledObjectRef,
+    o: CallOptions = {},
+  ): Promise<{ metricName: string; value: number; active: boolean }> {
+    const spec = await this.getMetricSpec(ref, o);
+    const metricName = spec.metricSpecs[0]?.metricName ?? '';
+    const metrics = await this.getMetrics(ref, metricName.toLowerCase(), o);
+    const active = (await this.isActive(ref, o)).result;
+    return { metricName, value: metrics.metricValues[0]?.metricValueFloat ?? 0, active };
+  }
+
   close(): void {
     this.raw.close();
   }

@@ -29,7 +29,7 @@ export function prometheusTimeoutSeconds(timeoutMs: number): string {
 }
 
 /** The query string / form body. Parameters are sorted so equal requests are equal bytes. */
-export function buildQueryParams(q: InstantQuery): URLSearchParams {
+function buildQueryParams(q: InstantQuery): URLSearchParams {
   const params = new URLSearchParams();
   params.set('query', q.query);
   params.set('time', (q.timeMs / 1000).toFixed(3));
@@ -42,7 +42,7 @@ export function buildQueryParams(q: InstantQuery): URLSearchParams {
 }
 
 /** Header names are case-insensitive; later layers win: custom < source < auth. */
-function mergeHeaders(
+export function mergeHeaders(
   custom: Readonly<Record<string, string>>,
   source: Record<string, string>,
 ): Record<string, string> {

@@ -3,6 +3,7 @@
 import { ScalerError } from '../errors';
 import type { SourceEndpoint } from '../sources/source';
 import { parseSampleValue } from './decode-response';
+import { mergeHeaders } from './query-client';
 import type { ReducePolicy } from './reduce-result';
 import { reduceResult } from './reduce-result';
 
@@ -40,9 +41,7 @@ export async function queryRange(
   });
   if (r.namespace !== undefined) params.set('namespace', r.namespace);
   for (const [k, v] of Object.entries(r.queryParameters)) params.append(k, v);
-  const headers: Record<string, string> = { accept: 'application/json' };
-  for (const [k, v] of Object.entries(r.customHeaders)) headers[k.toLowerCase()] = v;
-  Object.assign(headers, source.headers());
+  const headers = mergeHeaders(r.customHeaders, source.headers());
   let status: number;
   let body: string;
   try {

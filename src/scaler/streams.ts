@@ -17,10 +17,6 @@ export class OpenStreams {
     return () => this.ends.delete(end);
   }
 
-  get size(): number {
-    return this.ends.size;
-  }
-
   endAll(): void {
     for (const end of [...this.ends]) end();
   }

@@ -106,6 +106,21 @@ function changedInPeriod(events: ScaleEvent[], periodSeconds: number, now: numbe
   return events.filter(e => e.at > cutoff).reduce((sum, e) => sum + e.change, 0);
 }
 
+/** The replica count at the start of a policy's period: added ones out, removed ones back. */
+function periodStart(
+  current: number,
+  ups: ScaleEvent[],
+  downs: ScaleEvent[],
+  p: ScalingPolicy,
+  now: number,
+): number {
+  return (
+    current -
+    changedInPeriod(ups, p.periodSeconds, now) +
+    changedInPeriod(downs, p.periodSeconds, now)
+  );
+}
+
 /** The most replicas the scale-up rules allow now. Percent rounds up (horizontal.go). */
 export function scaleUpLimit(
   current: number,
@@ -118,10 +133,7 @@ export function scaleUpLimit(
   const pick = rules.selectPolicy === 'Min' ? Math.min : Math.max;
   let result = rules.selectPolicy === 'Min' ? Infinity : -Infinity;
   for (const p of rules.policies) {
-    const start =
-      current -
-      changedInPeriod(ups, p.periodSeconds, now) +
-      changedInPeriod(downs, p.periodSeconds, now);
+    const start = periodStart(current, ups, downs, p, now);
     const proposed = p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
     result = pick(result, proposed);
   }
@@ -140,10 +152,7 @@ export function scaleDownLimit(
   const pick = rules.selectPolicy === 'Min' ? Math.max : Math.min;
   let result = rules.selectPolicy === 'Min' ? -Infinity : Infinity;
   for (const p of rules.policies) {
-    const start =
-      current -
-      changedInPeriod(ups, p.periodSeconds, now) +
-      changedInPeriod(downs, p.periodSeconds, now);
+    const start = periodStart(current, ups, downs, p, now);
     const proposed = p.type === 'Pods' ? start - p.value : Math.trunc(start * (1 - p.value / 100));
     result = pick(result, proposed);
   }

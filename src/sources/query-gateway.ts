@@ -71,10 +71,6 @@ export class QueryGateway {
     return newest;
   }
 
-  breakerState(source: Source): BreakerState {
-    return this.gate(source).breaker.state;
-  }
-
   /**
    * Runs one query under the source's breaker and fair limit. Time spent queued counts against
    * `q.timeoutMs`. `tenant` is the namespace whose request this is.

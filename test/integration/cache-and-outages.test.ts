@@ -80,16 +80,10 @@ async function metric(name: string, labels: string): Promise<number> {
   return line === undefined ? 0 : Number(line.split(' ').pop());
 }
 
-/** KEDA's poll: spec, metrics (lower-cased name), activity; one retry after an error. */
+/** KEDA's poll (ScalerClient.kedaPoll), with its one immediate retry after an error. */
 async function kedaPoll(metadata: Record<string, string>, deadlineMs?: number): Promise<number> {
-  const spec = await client.getMetricSpec(ref(metadata));
-  const name = spec.metricSpecs[0]!.metricName.toLowerCase();
   const opts = deadlineMs === undefined ? {} : { deadlineMs };
-  const attempt = async (): Promise<number> => {
-    const res = await client.getMetrics(ref(metadata), name, opts);
-    await client.isActive(ref(metadata), opts);
-    return res.metricValues[0]!.metricValueFloat;
-  };
+  const attempt = async (): Promise<number> => (await client.kedaPoll(ref(metadata), opts)).value;
   return attempt().catch(() => attempt());
 }
 
