@@ -57,17 +57,17 @@ export class NoopMetrics implements Metrics {
   rpc(): RpcMetrics {
     return noopRpc;
   }
-  streamOpened = noop;
-  streamClosed = noop;
-  queryStarted = noop;
-  queryFinished = noop;
-  queryRefused = noop;
-  observeBreakers = noop;
-  cacheOutcome = noop;
-  servedValueAge = noop;
-  observeCacheEntries = noop;
-  observeWatchers = noop;
-  activationTransition = noop;
-  streamEvaluationFailed = noop;
-  webhookRequest = noop;
+  streamOpened: Metrics['streamOpened'] = noop;
+  streamClosed: Metrics['streamClosed'] = noop;
+  queryStarted: Metrics['queryStarted'] = noop;
+  queryFinished: Metrics['queryFinished'] = noop;
+  queryRefused: Metrics['queryRefused'] = noop;
+  observeBreakers: Metrics['observeBreakers'] = noop;
+  cacheOutcome: Metrics['cacheOutcome'] = noop;
+  servedValueAge: Metrics['servedValueAge'] = noop;
+  observeCacheEntries: Metrics['observeCacheEntries'] = noop;
+  observeWatchers: Metrics['observeWatchers'] = noop;
+  activationTransition: Metrics['activationTransition'] = noop;
+  streamEvaluationFailed: Metrics['streamEvaluationFailed'] = noop;
+  webhookRequest: Metrics['webhookRequest'] = noop;
 }
