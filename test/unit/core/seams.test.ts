@@ -61,7 +61,7 @@ describe('Evaluator', () => {
 
   test('a failing source with fallbackValue gives the fallback, marked as such', async () => {
     const { ev } = evaluator(() => Promise.reject(new Error('down')));
-    const t = trigger({ query: 'q', fallbackValue: '7' } as Record<string, string>);
+    const t = trigger({ query: 'q', fallbackValue: '7' });
     await expect(ev.evaluate(t, ctx, 'ns')).resolves.toMatchObject({
       value: 7,
       outcome: 'fallback',
