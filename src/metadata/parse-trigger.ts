@@ -9,6 +9,7 @@ import {
   parseKeyValueMap,
 } from '../config/parse-values';
 import { didYouMeanSuffix } from '../util/did-you-mean';
+import { DEFAULTS, MIN_CACHE_TTL_MS } from '../config/schema';
 
 export type MultipleSeriesPolicy = 'error' | 'sum' | 'max' | 'min' | 'avg';
 export type HttpMethod = 'GET' | 'POST';
@@ -64,15 +65,12 @@ export interface TriggerLimits {
   minActivationIntervalMs: number;
 }
 
-/** The shortest cache TTL / time bucket a trigger may ask for (ms). */
-export const MIN_CACHE_TTL_MS = 1000;
-
-/** Caps used when no server configuration is given (e.g. parsing examples in tests). */
+/** Caps used when no server configuration is given: the configuration schema's defaults. */
 export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = {
-  maxTimeoutMs: 30_000,
-  maxCacheTtlMs: 300_000,
-  maxStalenessLimitMs: 600_000,
-  minActivationIntervalMs: 1000,
+  maxTimeoutMs: DEFAULTS.maxTimeoutMs,
+  maxCacheTtlMs: DEFAULTS.cache.ttlLimitMs,
+  maxStalenessLimitMs: DEFAULTS.cache.maxStalenessLimitMs,
+  minActivationIntervalMs: DEFAULTS.push.minActivationIntervalMs,
 };
 
 /** Keys with the built-in prometheus trigger's meaning, plus the keys this scaler adds. */
