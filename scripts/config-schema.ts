@@ -74,7 +74,9 @@ export function renderReferenceTable(): string {
   const lines = [
     '| key | type | default | meaning |',
     '| --- | --- | --- | --- |',
-    ...rows.map(r => `| \`${r.key}\` | ${r.type} | ${r.default} | ${r.meaning.replace(/\|/g, '\\|')} |`),
+    ...rows.map(
+      r => `| \`${r.key}\` | ${r.type} | ${r.default} | ${r.meaning.replace(/\|/g, '\\|')} |`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -83,7 +85,8 @@ export function renderReferenceTable(): string {
 export function rewriteReadme(readme: string): string {
   const start = readme.indexOf(TABLE_START);
   const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md: markers ${TABLE_START} … ${TABLE_END} not found`);
+  if (start < 0 || end < start)
+    throw new Error(`README.md: markers ${TABLE_START} … ${TABLE_END} not found`);
   return `${readme.slice(0, start + TABLE_START.length)}\n\n${renderReferenceTable()}\n${readme.slice(end)}`;
 }
 

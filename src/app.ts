@@ -5,6 +5,7 @@ import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
 import type { ServerConfig } from './config/schema';
+import { triggerLimits } from './config/schema';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
 import { addReflection } from './grpc/reflection';
@@ -52,12 +53,7 @@ export interface Core {
 
 export function createCore(config: ServerConfig, logger: Logger, metrics: ScalerMetrics): Core {
   const sources = new SourceRegistry(config);
-  const resolver = new TriggerResolver(sources, {
-    maxTimeoutMs: config.maxTimeoutMs,
-    maxCacheTtlMs: config.cache.ttlLimitMs,
-    maxStalenessLimitMs: config.cache.maxStalenessLimitMs,
-    minActivationIntervalMs: config.push.minActivationIntervalMs,
-  });
+  const resolver = new TriggerResolver(sources, triggerLimits(config));
   const gateway = new QueryGateway({
     breaker: config.breaker,
     maxResponseBytes: config.maxResponseBytes,

@@ -192,7 +192,7 @@ const Source = section(
             if (typeof h !== 'string') problems.push(`${path}.${k}: must be a string`);
             else headers[k] = h;
           }
-          return headers as Readonly<Record<string, string>>;
+          return headers;
         },
       ),
     ),
@@ -449,7 +449,7 @@ export const ConfigSchema = section(
               problems.push(`${path}[${i}]: must be an http(s) URL pattern`);
             } else allowed.push(p.replace(/\/+$/, ''));
           });
-          return allowed as readonly string[];
+          return allowed;
         },
       ),
     ),
@@ -487,6 +487,16 @@ export type PushConfig = ServerConfig['push'];
 
 /** Every setting at its default (no sources, no gRPC TLS). */
 export const DEFAULTS: ServerConfig = defaultsOf(ConfigSchema);
+
+/** The caps a trigger's metadata may not exceed, from a configuration (ms). */
+export function triggerLimits(config: Pick<ServerConfig, 'maxTimeoutMs' | 'cache' | 'push'>) {
+  return {
+    maxTimeoutMs: config.maxTimeoutMs,
+    maxCacheTtlMs: config.cache.ttlLimitMs,
+    maxStalenessLimitMs: config.cache.maxStalenessLimitMs,
+    minActivationIntervalMs: config.push.minActivationIntervalMs,
+  };
+}
 
 /** The source schema, for a source made from a URL alone (`--prometheus-url`, the allowlist). */
 export const SOURCE_SCHEMA = Source;

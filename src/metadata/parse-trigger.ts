@@ -9,7 +9,7 @@ import {
   parseKeyValueMap,
 } from '../config/parse-values';
 import { didYouMeanSuffix } from '../util/did-you-mean';
-import { DEFAULTS, MIN_CACHE_TTL_MS } from '../config/schema';
+import { DEFAULTS, MIN_CACHE_TTL_MS, triggerLimits } from '../config/schema';
 
 export type MultipleSeriesPolicy = 'error' | 'sum' | 'max' | 'min' | 'avg';
 export type HttpMethod = 'GET' | 'POST';
@@ -66,12 +66,7 @@ export interface TriggerLimits {
 }
 
 /** Caps used when no server configuration is given: the configuration schema's defaults. */
-export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = {
-  maxTimeoutMs: DEFAULTS.maxTimeoutMs,
-  maxCacheTtlMs: DEFAULTS.cache.ttlLimitMs,
-  maxStalenessLimitMs: DEFAULTS.cache.maxStalenessLimitMs,
-  minActivationIntervalMs: DEFAULTS.push.minActivationIntervalMs,
-};
+export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = triggerLimits(DEFAULTS);
 
 /** Keys with the built-in prometheus trigger's meaning, plus the keys this scaler adds. */
 export const TRIGGER_KEYS = [

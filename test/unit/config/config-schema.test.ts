@@ -16,7 +16,9 @@ import {
 } from '../../../scripts/config-schema';
 
 const root = join(__dirname, '../../..');
-const committedSchema = JSON.parse(readFileSync(join(root, 'config.schema.json'), 'utf8')) as object;
+const committedSchema = JSON.parse(
+  readFileSync(join(root, 'config.schema.json'), 'utf8'),
+) as object;
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const SCHEMA_LINE = '# yaml-language-server: $schema=./config.schema.json';
 
