@@ -116,8 +116,7 @@ const isMapping = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Reads `value` (present: not undefined) against `schema`. Leaves treat null as absent, as YAML
- * writes an empty value; a section or list that is null is reported.
+ * Reads `value` (present: not undefined) against `schema`.
  */
 export function readNode<S extends TSchema>(
   schema: S,
@@ -165,8 +164,9 @@ function readObject(
   for (const [key, node] of Object.entries(schema.properties)) {
     const field = (node as { [FieldName]?: string })[FieldName] ?? key;
     const raw = value[key];
-    const absent =
-      raw === undefined || (raw === null && (node as Leaf<unknown>)[Read] !== undefined);
+    // YAML's empty value (null) leaves a scalar at its default; a null list or mapping is wrong.
+    const container = node['type'] === 'object' || node['type'] === 'array';
+    const absent = raw === undefined || (raw === null && !container);
     const read = absent ? undefined : readNode(node, raw, `${at}${key}`, problems);
     out[field] = read ?? defaultOf(node);
     if (schema.required?.includes(key) === true && out[field] === undefined) {
