@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { ServerConfig } from './config/schema';
 import { Evaluator } from './core/evaluate';
 import { TriggerResolver } from './core/resolve-trigger';
+import { triggerLimits } from './config/schema';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
 import { addReflection } from './grpc/reflection';
@@ -54,12 +55,7 @@ export interface Core {
 
 export function createCore(config: ServerConfig, logger: Logger, metrics: Metrics): Core {
   const sources = new SourceRegistry(config);
-  const resolver = new TriggerResolver(sources, {
-    maxTimeoutMs: config.maxTimeoutMs,
-    maxCacheTtlMs: config.cache.ttlLimitMs,
-    maxStalenessLimitMs: config.cache.maxStalenessLimitMs,
-    minActivationIntervalMs: config.push.minActivationIntervalMs,
-  });
+  const resolver = new TriggerResolver(sources, triggerLimits(config));
   const gateway = new QueryGateway({
     breaker: config.breaker,
     maxResponseBytes: config.maxResponseBytes,

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../config/load-config';
 import { parseDurationMs } from '../util/parse-values';
+import { DEFAULTS, triggerLimits } from '../config/schema';
 import { grpcStatusName, isScalerError, toGrpcStatus } from '../errors';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
@@ -120,7 +121,12 @@ export async function runSimulate(
     const triggerIndex = wholeNumberFlag('trigger', values.trigger);
     const initialReplicas = wholeNumberFlag('replicas', values.replicas);
     const so = loadScaledObject(values.scaledobject, triggerIndex);
-    const spec = parseTrigger(so.metadata);
+    // A configuration file's caps (maxTimeout, cache.ttlLimit, ...) apply as they do in `serve`.
+    const config =
+      (values.config ?? env['SCALER_CONFIG']) === undefined
+        ? undefined
+        : commandConfig(values, env);
+    const spec = parseTrigger(so.metadata, triggerLimits(config ?? DEFAULTS));
     const model = {
       ...so.model,
       threshold: spec.threshold,
@@ -139,7 +145,7 @@ export async function runSimulate(
       const startS = parseTime(values.from, '--from');
       const endS = parseTime(values.to, '--to');
       if (endS <= startS) throw new UsageError('--to: must be later than --from');
-      const sources = new SourceRegistry(commandConfig(values, env));
+      const sources = new SourceRegistry(config ?? commandConfig(values, env));
       try {
         series = await queryRange(
           sources.resolve(spec.source),
