@@ -7,12 +7,12 @@
  */
 const LAYERS = {
   util: [],
-  errors: [],
+  errors: ['util'],
   telemetry: [],
   resilience: ['errors'],
   config: ['util'],
   metadata: ['config', 'errors', 'util'],
-  prometheus: ['errors', 'metadata'],
+  prometheus: ['errors', 'metadata', 'util'],
   cache: ['errors', 'prometheus', 'resilience'],
   sources: ['config', 'errors', 'metadata', 'prometheus', 'resilience', 'telemetry', 'util'],
   core: ['cache', 'config', 'errors', 'metadata', 'prometheus', 'sources', 'telemetry'],
@@ -20,7 +20,7 @@ const LAYERS = {
   health: ['cache', 'sources'],
   http: ['telemetry'],
   grpc: ['config'],
-  scaler: ['core', 'errors', 'grpc', 'metadata', 'push', 'telemetry'],
+  scaler: ['core', 'errors', 'grpc', 'metadata', 'push', 'telemetry', 'util'],
   simulate: [],
   cli: [
     'app',

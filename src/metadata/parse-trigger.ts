@@ -2,6 +2,7 @@
 // prometheus trigger's rules (keda.md 3.1, 3.2) and every problem reported at once.
 import { ScalerError } from '../errors';
 import { didYouMeanSuffix } from '../util/did-you-mean';
+import { clip, quote } from '../util/echo';
 import { MIN_CACHE_TTL_MS } from '../util/limits';
 import { DEFAULTS, triggerLimits } from '../config/schema';
 import type { Parsed } from '../util/parse-values';
@@ -160,11 +161,9 @@ function isSecretBearing(key: string): boolean {
   return AUTH_KEYS.has(key) || key.endsWith('FromEnv') || key === 'customHeaders';
 }
 
-/** `"value"` for messages, or nothing for secrets. Long values are shortened. */
+/** `, got "value"` for messages (cut short), or nothing for secrets. */
 function quoted(key: string, value: string): string {
-  if (isSecretBearing(key)) return '';
-  const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
-  return `, got ${JSON.stringify(shown)}`;
+  return isSecretBearing(key) ? '' : `, got ${quote(value)}`;
 }
 
 /**
@@ -204,7 +203,7 @@ export function parseTrigger(
       );
     } else {
       const hint = didYouMeanSuffix(key, [...known, ...KEDA_OWN_KEYS]);
-      problems.push(`${key}: unknown key${hint}`);
+      problems.push(`${clip(key)}: unknown key${hint}`);
     }
   }
 
@@ -342,10 +341,10 @@ function parseHeaders(text: string): Parsed<Record<string, string>> {
   if (!map.ok) return map;
   for (const name of Object.keys(map.value)) {
     if (!HEADER_NAME.test(name)) {
-      return { ok: false, rule: `header name ${JSON.stringify(name)} is not a valid HTTP token` };
+      return { ok: false, rule: `header name ${quote(name)} is not a valid HTTP token` };
     }
     if (FORBIDDEN_HEADERS.has(name.toLowerCase())) {
-      return { ok: false, rule: `header ${JSON.stringify(name)} is managed by the HTTP client` };
+      return { ok: false, rule: `header ${quote(name)} is managed by the HTTP client` };
     }
   }
   return map;
@@ -358,7 +357,7 @@ function parseQueryParameters(text: string): Parsed<Record<string, string>> {
     if (RESERVED_QUERY_PARAMETERS.has(name)) {
       return {
         ok: false,
-        rule: `parameter ${JSON.stringify(name)} is set by the scaler and cannot be overridden`,
+        rule: `parameter ${quote(name)} is set by the scaler and cannot be overridden`,
       };
     }
   }

@@ -3,8 +3,15 @@ import { errors as undiciErrors } from 'undici';
 import { ScalerError } from '../errors';
 import type { HttpMethod } from '../metadata/parse-trigger';
 import type { SourceEndpoint } from './source-endpoint';
-import type { QueryResult } from './decode-response';
+import type { BodyRead, QueryResult } from './decode-response';
 import { decodeQueryResponse } from './decode-response';
+import { Redactor } from './redact';
+
+/**
+ * How much of a non-2xx body is read (bytes); the rest is discarded unread. Prometheus's error
+ * envelope is a few hundred bytes; 4 KiB keeps the whole of it and never a multi-megabyte page.
+ */
+export const MAX_ERROR_BODY_BYTES = 4096;
 
 export interface InstantQuery {
   query: string;
@@ -85,8 +92,13 @@ export async function queryInstant(
       body: isPost ? params.toString() : null,
       signal: controller.signal,
     });
-    const body = await readCapped(response.body, q.maxResponseBytes, source.name);
-    return decodeQueryResponse(source.name, response.statusCode, body);
+    const ok = response.statusCode >= 200 && response.statusCode <= 299;
+    const body = ok
+      ? await readCapped(response.body, q.maxResponseBytes, source.name)
+      : await readPrefix(response.body, MAX_ERROR_BODY_BYTES);
+    // Built only here, per response: a source's secrets may have rotated since the last one.
+    const redactor = new Redactor([...source.secretValues(), ...Object.values(q.customHeaders)]);
+    return decodeQueryResponse(source.name, response.statusCode, body, redactor.redact);
   } catch (e) {
     if (signal.aborted) {
       throw new ScalerError('cancelled', 'the caller cancelled the call', { cause: e });
@@ -110,11 +122,14 @@ export async function queryInstant(
   }
 }
 
+type ResponseBody = AsyncIterable<Buffer> & { destroy(): unknown };
+
+/** A successful body, whole; more than `maxBytes` is an error. */
 async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  body: ResponseBody,
   maxBytes: number,
   sourceName: string,
-): Promise<string> {
+): Promise<BodyRead> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -129,7 +144,25 @@ async function readCapped(
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+
+/** The first `maxBytes` of an error body; the connection is dropped rather than read further. */
+async function readPrefix(body: ResponseBody, maxBytes: number): Promise<BodyRead> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > maxBytes) {
+      body.destroy();
+      return {
+        text: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'),
+        truncated: true,
+      };
+    }
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 
 /** A short, address-free reason: the error code (ECONNREFUSED, UND_ERR_SOCKET, ...). */

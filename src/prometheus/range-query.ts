@@ -4,6 +4,8 @@ import { ScalerError } from '../errors';
 import type { SourceEndpoint } from './source-endpoint';
 import { parseSampleValue } from './decode-response';
 import { mergeHeaders } from './query-client';
+import { Redactor } from './redact';
+import { clip } from '../util/echo';
 import type { ReducePolicy } from './reduce-result';
 import { reduceResult } from './reduce-result';
 
@@ -75,9 +77,11 @@ export async function queryRange(
     );
   }
   if (status === 400 || status === 422 || doc.status === 'error') {
+    const redactor = new Redactor([...source.secretValues(), ...Object.values(r.customHeaders)]);
+    const text = typeof doc.error === 'string' ? clip(redactor.redact(doc.error), 512) : undefined;
     throw new ScalerError(
       'bad_query',
-      `prometheus rejected the query: ${doc.error ?? `HTTP ${status}`}`,
+      `prometheus rejected the query: ${text ?? `HTTP ${status}`}`,
     );
   }
   if (doc.data?.resultType !== 'matrix' || !Array.isArray(doc.data.result)) {

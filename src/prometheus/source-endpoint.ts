@@ -15,4 +15,10 @@ export interface SourceEndpoint {
   dispatcher(): HttpDispatcher;
   /** Static headers and credentials, lower-case names. Wins over trigger customHeaders. */
   headers(): Record<string, string>;
+  /**
+   * Every secret this endpoint sends, in its current value (re-read when a secret file changes):
+   * tokens, passwords and their encoded forms, static header values. Text the source sends back
+   * is redacted of them (redact.ts). Each auth mode adds its own values here. Never throws.
+   */
+  secretValues(): readonly string[];
 }

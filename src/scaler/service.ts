@@ -1,6 +1,7 @@
 // The ExternalScaler handlers: decode the request, resolve the trigger, evaluate, encode.
 import type * as grpc from '@grpc/grpc-js';
 import { ScalerError } from '../errors';
+import { quote } from '../util/echo';
 import type {
   GetMetricSpecResponse,
   GetMetricsRequest,
@@ -70,8 +71,8 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
       if (!metricNameMatches(req.metricName, trigger.metricName)) {
         throw new ScalerError(
           'invalid_metadata',
-          `metricName: ${JSON.stringify(req.metricName)} is not this trigger's metric; ` +
-            `GetMetricSpec returns ${JSON.stringify(trigger.metricName)}`,
+          `metricName: ${quote(req.metricName)} is not this trigger's metric; ` +
+            `GetMetricSpec returns ${quote(trigger.metricName)}`,
         );
       }
       const tenant = req.scaledObjectRef?.namespace ?? '';

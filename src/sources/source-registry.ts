@@ -5,6 +5,7 @@ import type { ServerConfig } from '../config/schema';
 import { ScalerError } from '../errors';
 import type { SourceSelector } from '../metadata/parse-trigger';
 import { didYouMeanSuffix } from '../util/did-you-mean';
+import { quote } from '../util/echo';
 import { compileAddressPattern, normalizeUrl, redactUrl } from '../util/url-rules';
 import { Source } from './source';
 
@@ -46,7 +47,7 @@ export class SourceRegistry {
         if (source === undefined) {
           throw new ScalerError(
             'invalid_metadata',
-            `invalid trigger metadata: source: unknown source "${selector.name}"` +
+            `invalid trigger metadata: source: unknown source ${quote(selector.name)}` +
               `${didYouMeanSuffix(selector.name, this.names)}; configured sources: ` +
               `${this.names.join(', ') || '(none)'}`,
           );
@@ -86,7 +87,7 @@ export class SourceRegistry {
     if (match === undefined) {
       throw new ScalerError(
         'permission_denied',
-        `serverAddress: ${JSON.stringify(redactUrl(serverAddress))} is not the URL of a ` +
+        `serverAddress: ${quote(redactUrl(serverAddress))} is not the URL of a ` +
           'configured source and does not match allowedServerAddresses; add it to ' +
           'allowedServerAddresses in the scaler configuration, or select a configured source ' +
           `with "source" (configured sources: ${this.names.join(', ') || 'none'})`,

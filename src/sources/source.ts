@@ -65,6 +65,25 @@ export class Source implements SourceEndpoint {
     return out;
   }
 
+  secretValues(): readonly string[] {
+    const values = Object.values(this.config.headers);
+    const read = (file: SecretFile): string | undefined => {
+      try {
+        return file.read();
+      } catch {
+        return undefined; // headers() reports the unreadable file; nothing of it was sent
+      }
+    };
+    const token = this.token === undefined ? undefined : read(this.token);
+    if (token !== undefined) values.push(token, `Bearer ${token}`);
+    const password = this.password === undefined ? undefined : read(this.password);
+    if (password !== undefined && this.config.basicAuth !== undefined) {
+      const pair = `${this.config.basicAuth.username}:${password}`;
+      values.push(password, pair, Buffer.from(pair).toString('base64'));
+    }
+    return values;
+  }
+
   async close(): Promise<void> {
     await this.pool.close();
   }

@@ -41,15 +41,25 @@ export function compileAddressPattern(pattern: string): RegExp {
   return new RegExp(`^${escaped}$`, 'i');
 }
 
-/** Removes user:password from a URL so it can be shown in a message. */
+/**
+ * A URL as it may be shown in a message: without user:password and without its query and
+ * fragment (`?token=…` is a common way to pass a credential), each replaced by a marker.
+ */
 export function redactUrl(text: string): string {
   try {
     const url = new URL(text);
-    if (url.username === '' && url.password === '') return text;
-    url.username = 'REDACTED';
-    url.password = '';
-    return url.toString();
+    if (url.username === '' && url.password === '' && url.search === '' && url.hash === '') {
+      return text;
+    }
+    if (url.username !== '' || url.password !== '') {
+      url.username = 'REDACTED';
+      url.password = '';
+    }
+    const query = url.search === '' && url.hash === '' ? '' : '?REDACTED';
+    url.search = '';
+    url.hash = '';
+    return `${url.toString()}${query}`;
   } catch {
-    return text.replace(/\/\/[^/@]*@/, '//REDACTED@');
+    return text.replace(/\/\/[^/@]*@/, '//REDACTED@').replace(/[?#].*$/s, '?REDACTED');
   }
 }

@@ -1,5 +1,7 @@
 // The HTTP request the scaler sends, and how failures are classified, against undici's MockAgent.
-import { MockAgent } from 'undici';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MockAgent, Pool } from 'undici';
 import { isScalerError } from '../../../src/errors';
 import type { InstantQuery } from '../../../src/prometheus/query-client';
 import { prometheusTimeoutSeconds, queryInstant } from '../../../src/prometheus/query-client';
@@ -21,6 +23,7 @@ const endpoint = (headers: Record<string, string> = {}, basePath = ''): SourceEn
   defaultTimeoutMs: 3000,
   dispatcher: () => agent,
   headers: () => headers,
+  secretValues: () => Object.values(headers),
 });
 
 const query = (extra: Partial<InstantQuery> = {}): InstantQuery => ({
@@ -185,5 +188,81 @@ describe('failures', () => {
     const pending = kindOf(queryInstant(endpoint(), query(), controller.signal));
     controller.abort();
     expect((await pending)[0]).toBe('cancelled');
+  });
+});
+
+describe('error bodies', () => {
+  async function messageOf(promise: Promise<unknown>): Promise<string> {
+    try {
+      await promise;
+    } catch (e) {
+      if (!isScalerError(e)) throw e;
+      return e.message;
+    }
+    throw new Error('expected a failure');
+  }
+
+  test('a 7 MB 400 body is not read to its end; the message is short', async () => {
+    // A real server on loopback: it sees whether the client stopped reading.
+    const chunk = 'x'.repeat(64 * 1024);
+    let sent = 0;
+    let finished = false;
+    const server = createServer((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.write('{"status":"error","errorType":"bad_data","error":"');
+      const more = (): void => {
+        while (sent < 7 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end('"}', () => (finished = true));
+      };
+      more();
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const pool = new Pool(origin);
+    try {
+      const message = await messageOf(
+        queryInstant(
+          { ...endpoint(), origin, dispatcher: () => pool },
+          query({ maxResponseBytes: 8 << 20 }),
+          signal(),
+        ),
+      );
+      expect(message).toMatch(/^prometheus rejected the query: x+… \(\d+ bytes\)$/);
+      expect(Buffer.byteLength(message)).toBeLessThanOrEqual(1024);
+      await new Promise(resolve => setTimeout(resolve, 100));
+      expect(finished).toBe(false);
+    } finally {
+      await pool.destroy();
+      server.closeAllConnections();
+      await new Promise(resolve => server.close(resolve));
+    }
+  });
+
+  test('source credentials and trigger customHeaders echoed by the source are redacted', async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: () => true })
+      .reply(opts => ({
+        statusCode: 400,
+        data: JSON.stringify({
+          status: 'error',
+          errorType: 'bad_data',
+          error: JSON.stringify(opts.headers),
+        }),
+      }));
+    const message = await messageOf(
+      queryInstant(
+        endpoint({ authorization: 'Bearer server-token-123', 'x-scope-orgid': 'tenant-a' }),
+        query({ customHeaders: { 'X-Api-Key': 'trigger-key-456' } }),
+        signal(),
+      ),
+    );
+    expect(message).toMatch(/REDACTED/);
+    for (const secret of ['server-token-123', 'tenant-a', 'trigger-key-456']) {
+      expect(message).not.toContain(secret);
+    }
   });
 });
