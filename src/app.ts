@@ -5,7 +5,7 @@ import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { ServerConfig } from './config/schema';
 import { Evaluator } from './core/evaluate';
-import { TriggerResolver } from './core/resolve-trigger';
+import { TRIGGER_MEMO_MAX_ENTRIES, TriggerResolver } from './core/resolve-trigger';
 import { triggerLimits } from './config/schema';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
@@ -55,7 +55,10 @@ export interface Core {
 
 export function createCore(config: ServerConfig, logger: Logger, metrics: Metrics): Core {
   const sources = new SourceRegistry(config);
-  const resolver = new TriggerResolver(sources, triggerLimits(config));
+  const resolver = new TriggerResolver(sources, triggerLimits(config), {
+    maxEntries: TRIGGER_MEMO_MAX_ENTRIES,
+    maxBytes: config.cache.triggerMemoMaxBytes,
+  });
   const gateway = new QueryGateway({
     breaker: config.breaker,
     maxResponseBytes: config.maxResponseBytes,

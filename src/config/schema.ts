@@ -249,6 +249,21 @@ const Cache = always(
           default: 100_000,
           description: 'Distinct query results kept; the least recently used are dropped.',
         }),
+        /**
+         * The Deployment's 512 MiB limit (deploy/base/deployment.yaml) less about 80 MB for the
+         * idle process, 32 MiB for the trigger memo and room for the garbage collector.
+         */
+        maxBytes: count({
+          default: 128 * 1024 * 1024,
+          description:
+            'Estimated memory of the query results kept (bytes: key, query text, result, error text); the least recently used are dropped beyond it.',
+        }),
+        /** Thousands of ordinary triggers take a few MB; long queries are what this bounds. */
+        triggerMemoMaxBytes: count({
+          default: 32 * 1024 * 1024,
+          description:
+            'Estimated memory of parsed trigger metadata remembered between calls (bytes); the least recently used are parsed again.',
+        }),
         /** Three of KEDA's default 30 s polling intervals: a key in use is asked far more often. */
         idleRefresh: named(
           'idleRefreshMs',

@@ -76,6 +76,7 @@ export class Evaluator {
     try {
       answer = await cache.get({
         key: this.keys.of(trigger, ttlMs, query),
+        retainedBytes: trigger.approxBytes ?? 0,
         allowPreviousBucket: mode.allowPreviousBucket !== false,
         ttlMs,
         maxStalenessMs: spec.maxStalenessMs ?? cacheConfig.maxStalenessMs,

@@ -14,6 +14,7 @@ import { NoopMetrics } from '../../../src/telemetry/metrics';
 
 const cacheSettings = {
   maxEntries: 100,
+  maxBytes: 1 << 30,
   idleRefreshMs: 60_000,
   idleDropMs: 600_000,
   negativeTtlMs: 1000,
