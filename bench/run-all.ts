@@ -7,6 +7,7 @@ import { amplification } from './amplification';
 import { hotPath } from './hot-path';
 import { memory } from './memory';
 import { missPath } from './miss-path';
+import { resources } from './resources';
 import { crossingLatency, manyStreams } from './push';
 
 const quick = process.argv.includes('--quick');
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   try {
     process.stderr.write('bench: memory\n');
     report['memory'] = await memory(100_000);
+    process.stderr.write('bench: resources under long queries and large invalid maps\n');
+    report['resources'] = await resources();
     process.stderr.write('bench: miss path\n');
     report['missPath'] = await missPath(prometheus, quick ? 200 : 1000);
     process.stderr.write('bench: hot path\n');

@@ -35,17 +35,17 @@ export const TRIGGER_MEMO_MAX_ENTRIES = 10_000;
 
 /**
  * Fixed cost of one memo entry besides its text (bytes): the map slot, the spec object with its
- * twenty fields, the source reference, the metric name. Rounded up from a heap snapshot of 10,000
- * resolved one-line triggers (bench/resources.ts).
+ * twenty fields, the source reference, the metric name. An estimate, of the order of the 700
+ * bytes a cache entry was measured at (README "Performance").
  */
 const ENTRY_OVERHEAD_BYTES = 1000;
 
 /**
- * Copies of the metadata text a valid trigger keeps: the parsed values, and the cache key built
- * from them (trigger-cache-keys.ts) — one byte per character for the usual one-byte strings, two
- * for text with characters beyond Latin-1, so 4 per character bounds both.
+ * Heap per character of metadata text that a valid trigger and its cache entry keep (bytes):
+ * bench/resources.ts measured about 31 kB per distinct 20 kB query (1.5 per character: the parsed
+ * values, one-byte strings); 2 also covers text stored as two-byte strings.
  */
-const BYTES_PER_METADATA_CHAR = 4;
+const BYTES_PER_METADATA_CHAR = 2;
 
 /** The metadata map as one string, keys sorted: KEDA's Go client sends map entries in random
  * order. Cheaper than JSON.stringify of sorted entries on this per-call path. */

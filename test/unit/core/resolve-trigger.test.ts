@@ -30,8 +30,8 @@ test('1,000 distinct 20 kB queries: the memo stays within its byte budget', () =
     r.resolve({ query: longQuery(i), threshold: '1' });
     expect(r.bytes).toBeLessThanOrEqual(maxBytes);
   }
-  // Each is estimated at about 80 kB (its text, its parsed copy and its cache key): twelve fit.
-  expect(r.size).toBeLessThan(20);
+  // Each is estimated at about 41 kB (2 bytes per character of its text): 24 fit.
+  expect(r.size).toBe(24);
   expect(r.size).toBeGreaterThan(0);
 });
 
