@@ -111,22 +111,31 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       logger,
     }),
     notReadyReason: () => readiness.notReadyReason(),
+    staleReason: () => readiness.staleReason(),
   });
   let stopping: Promise<void> | undefined;
 
   const start = async (): Promise<{ grpcPort: number; httpPort: number }> => {
-    const { credentials, ready } = createServerCredentials(config.tls);
-    await ready;
-    const grpcPort = await new Promise<number>((resolve, reject) => {
-      grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
-        err
-          ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
-          : resolve(port),
-      );
-    });
+    // HTTP first: /healthz answers (and /readyz says why not yet) while TLS files are awaited.
     const httpPort = await listenHttp(httpServer, config.httpAddress);
+    let grpcPort: number;
+    try {
+      const { credentials, ready } = createServerCredentials(config.tls);
+      await ready;
+      grpcPort = await new Promise<number>((resolve, reject) => {
+        grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
+          err
+            ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
+            : resolve(port),
+        );
+      });
+    } catch (e) {
+      httpServer.close();
+      throw e;
+    }
     readiness.serving = true;
-    const syncHealth = (): void => health.set(true, readiness.notReadyReason() === undefined);
+    const syncHealth = (): void =>
+      health.set({ alive: true, serving: true, fresh: readiness.staleReason() === undefined });
     syncHealth();
     healthTimer = setInterval(syncHealth, HEALTH_SYNC_MS);
     healthTimer.unref();
@@ -146,7 +155,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     stopping ??= (async () => {
       clearInterval(healthTimer);
       readiness.serving = false;
-      health.set(false, false);
+      health.set({ alive: false, serving: false, fresh: false });
       await new Promise(resolve => setTimeout(resolve, config.shutdown.delayMs));
       readiness.stop();
       await new Promise<void>(resolve => {

@@ -1,6 +1,6 @@
-// Readiness that reflects the data: ready while some source answered recently or a cached value is
-// still within maxStaleness. When not ready, sources are probed so readiness can come back
-// without KEDA's traffic (which stops reaching an unready pod).
+// Readiness and data freshness, kept apart: ready means the servers answer calls (what the pod's
+// probe and KEDA need, kedacore/keda #8056); fresh means some source answered recently or a cached
+// value is within maxStaleness. While stale, the sources are probed so freshness comes back alone.
 import type { ResultCache } from '../cache/result-cache';
 import type { QueryGateway } from '../sources/query-gateway';
 import type { Source } from '../sources/source';
@@ -29,8 +29,13 @@ export class Readiness {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Why the scaler is not ready, or undefined when it is. */
+  /** Why the scaler cannot answer calls (not started yet, or shutting down), or undefined. */
   notReadyReason(): string | undefined {
+    return this.serving ? undefined : 'the gRPC server is not serving';
+  }
+
+  /** Why the data is not fresh, or undefined when it is; probes the sources while it is not. */
+  staleReason(): string | undefined {
     if (!this.serving) return 'the gRPC server is not serving';
     const { gateway, cache, windowMs } = this.deps;
     // Nothing asked yet: nothing to judge, and refusing traffic would keep it that way.

@@ -1,5 +1,5 @@
-// The HTTP side: /metrics (prom-client), /healthz (process serves), /readyz (ready to answer),
-// and POST /alertmanager (push activation).
+// The HTTP side: /metrics (prom-client), /healthz (process serves), /readyz (answers calls),
+// /healthz/data (data fresh), and POST /alertmanager (push activation).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -8,8 +8,15 @@ export interface HttpServerDeps {
   registry: Registry;
   /** POST /alertmanager (push activation). */
   alertmanager: (req: IncomingMessage, res: ServerResponse) => void;
-  /** Why the scaler is not ready, or undefined when it is. */
+  /** Why the scaler cannot answer calls, or undefined when it can. */
   notReadyReason: () => string | undefined;
+  /** Why the data is not fresh, or undefined when it is. */
+  staleReason: () => string | undefined;
+}
+
+function answer(res: ServerResponse, reason: string | undefined, ok: string, bad: string): void {
+  if (reason === undefined) res.writeHead(200, { 'content-type': 'text/plain' }).end(`${ok}\n`);
+  else res.writeHead(503, { 'content-type': 'text/plain' }).end(`${bad}: ${reason}\n`);
 }
 
 export function createHttpServer(deps: HttpServerDeps): Server {
@@ -31,9 +38,9 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
-      const reason = deps.notReadyReason();
-      if (reason === undefined) res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n');
-      else res.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready: ${reason}\n`);
+      answer(res, deps.notReadyReason(), 'ready', 'not ready');
+    } else if (path === '/healthz/data') {
+      answer(res, deps.staleReason(), 'fresh', 'stale');
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }

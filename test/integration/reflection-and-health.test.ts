@@ -147,13 +147,14 @@ describe('health', () => {
       await new Promise(r => setTimeout(r, 100));
       expect(await check(client, '')).toBe('NOT_SERVING');
       expect(await check(client, 'externalscaler.ExternalScaler')).toBe('NOT_SERVING');
+      expect(await check(client, 'keda-prometheus-scaler.data')).toBe('NOT_SERVING');
       await stopping;
     } finally {
       client.close();
     }
   });
 
-  test('readiness follows the data: NOT_SERVING when the only source is down past maxStaleness', async () => {
+  test('readiness means "answers calls": with the only source down past maxStaleness, only the data service is NOT_SERVING', async () => {
     const { app, target } = await startApp({
       sources: [{ name: 'down', url: 'http://127.0.0.1:9' }],
       cache: { maxStaleness: '1s' },
@@ -161,6 +162,7 @@ describe('health', () => {
     const client = new Health(target, grpc.credentials.createInsecure()) as unknown as HealthClient;
     const scaler = new (await import('../helpers/scaler-client')).ScalerClient(target);
     try {
+      expect(await check(client, 'keda-prometheus-scaler.data')).toBe('SERVING');
       await scaler
         .getMetrics(
           { name: 'a', namespace: 'b', scalerMetadata: { query: 'up', threshold: '1' } },
@@ -169,7 +171,8 @@ describe('health', () => {
         .catch(() => undefined);
       await new Promise(r => setTimeout(r, 2500));
       expect(await check(client, '')).toBe('SERVING');
-      expect(await check(client, 'externalscaler.ExternalScaler')).toBe('NOT_SERVING');
+      expect(await check(client, 'externalscaler.ExternalScaler')).toBe('SERVING');
+      expect(await check(client, 'keda-prometheus-scaler.data')).toBe('NOT_SERVING');
     } finally {
       scaler.close();
       client.close();
