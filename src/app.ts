@@ -10,7 +10,7 @@ import { loadExternalScalerPackage } from './grpc/load-proto';
 import { addReflection } from './grpc/reflection';
 import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
-import { createHttpServer } from './http/http-server';
+import { createHttpServer, listenHttp } from './http/http-server';
 import { Evaluator } from './scaler/evaluate';
 import { TriggerResolver } from './scaler/resolve-trigger';
 import { createExternalScalerService } from './scaler/service';
@@ -36,6 +36,8 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** An HTTP server already listening on config.httpAddress (`serve` binds it first thing). */
+  httpServer?: HttpServer;
 }
 
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
@@ -98,26 +100,31 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     sources: () => sources.configured,
     windowMs: config.cache.maxStalenessMs,
   });
-  const httpServer: HttpServer = createHttpServer({
-    registry,
-    alertmanager: createAlertmanagerHandler({
-      hub,
-      token:
-        config.push.alertmanagerTokenFile === undefined
-          ? undefined
-          : new SecretFile(config.push.alertmanagerTokenFile),
-      maxBodyBytes: config.push.alertmanagerMaxBodyBytes,
-      metrics,
-      logger,
-    }),
-    notReadyReason: () => readiness.notReadyReason(),
-    staleReason: () => readiness.staleReason(),
-  });
+  const httpServer: HttpServer = createHttpServer(
+    {
+      registry,
+      alertmanager: createAlertmanagerHandler({
+        hub,
+        token:
+          config.push.alertmanagerTokenFile === undefined
+            ? undefined
+            : new SecretFile(config.push.alertmanagerTokenFile),
+        maxBodyBytes: config.push.alertmanagerMaxBodyBytes,
+        metrics,
+        logger,
+      }),
+      notReadyReason: () => readiness.notReadyReason(),
+      staleReason: () => readiness.staleReason(),
+    },
+    options.httpServer,
+  );
   let stopping: Promise<void> | undefined;
 
   const start = async (): Promise<{ grpcPort: number; httpPort: number }> => {
     // HTTP first: /healthz answers (and /readyz says why not yet) while TLS files are awaited.
-    const httpPort = await listenHttp(httpServer, config.httpAddress);
+    const httpPort = httpServer.listening
+      ? (httpServer.address() as AddressInfo).port
+      : await listenHttp(httpServer, config.httpAddress);
     let grpcPort: number;
     try {
       const { credentials, ready } = createServerCredentials(config.tls);
@@ -183,19 +190,4 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   };
 
   return { start, stop, logger, registry };
-}
-
-function listenHttp(server: HttpServer, address: string): Promise<number> {
-  const i = address.lastIndexOf(':');
-  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(i + 1));
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void =>
-      reject(new Error(`cannot listen on ${address}: ${err.message}`));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }

@@ -1,7 +1,9 @@
 // The HTTP side: /metrics (prom-client), /healthz (process serves), /readyz (answers calls),
-// /healthz/data (data fresh), and POST /alertmanager (push activation).
+// /healthz/data (data fresh), and POST /alertmanager (push activation); listening from the
+// first moment of `serve`, before the rest of the scaler has loaded.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 export interface HttpServerDeps {
@@ -19,8 +21,39 @@ function answer(res: ServerResponse, reason: string | undefined, ok: string, bad
   else res.writeHead(503, { 'content-type': 'text/plain' }).end(`${bad}: ${reason}\n`);
 }
 
-export function createHttpServer(deps: HttpServerDeps): Server {
-  return createServer((req, res) => {
+/** While the scaler loads: alive, not ready yet, nothing else. */
+function whileStarting(req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0];
+  answer(res, path === '/healthz' ? undefined : 'starting', 'ok', 'not ready');
+}
+
+/** Binds `address` (host:port, [v6]:port) and resolves with the bound port. */
+export function listenHttp(server: Server, address: string): Promise<number> {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(i + 1));
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void =>
+      reject(new Error(`cannot listen on ${address}: ${err.message}`));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** A server that answers /healthz (and /readyz 503) before the scaler has loaded. */
+export async function listenEarly(address: string): Promise<Server> {
+  const server = createServer(whileStarting);
+  await listenHttp(server, address);
+  return server;
+}
+
+/** The scaler's handler on `server` (an early one that is already listening, or a new one). */
+export function createHttpServer(deps: HttpServerDeps, server: Server = createServer()): Server {
+  server.removeAllListeners('request');
+  return server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/alertmanager') {
       deps.alertmanager(req, res);
