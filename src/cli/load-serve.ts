@@ -8,7 +8,6 @@ const yieldToRequests = (): Promise<void> => new Promise(resolve => setImmediate
 const STEPS: (() => Promise<unknown>)[] = [
   () => import('@grpc/grpc-js'),
   () => import('@grpc/proto-loader'),
-  () => import('grpc-health-check'),
   () => import('pino'),
   () => import('prom-client'),
   () => import('undici'),

@@ -1,7 +1,8 @@
 // A grpc.health.v1 client as kubelet's gRPC probe and KEDA-facing checks use it: Check(service).
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { HEALTH_PROTO } from '../../src/grpc/health';
+import { protoPath } from '../../src/grpc/load-proto';
 
 type HealthStub = grpc.Client & {
   Check(
@@ -10,7 +11,7 @@ type HealthStub = grpc.Client & {
   ): void;
 };
 
-const definition = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String });
+const definition = protoLoader.loadSync(protoPath(HEALTH_PROTO), { keepCase: true, enums: String });
 const Health = (
   grpc.loadPackageDefinition(definition) as unknown as {
     grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
