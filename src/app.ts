@@ -7,7 +7,6 @@ import { Registry } from 'prom-client';
 import type { ServerConfig } from './config/schema';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
-import { addReflection } from './grpc/reflection';
 import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
 import { createHttpServer, listenHttp } from './http/http-server';
@@ -92,7 +91,6 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   );
   const health = new GrpcHealth();
   health.addToServer(grpcServer);
-  if (config.reflection) addReflection(grpcServer);
   let healthTimer: NodeJS.Timeout | undefined;
   const readiness = new Readiness({
     gateway,
@@ -141,6 +139,16 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       throw e;
     }
     readiness.serving = true;
+    // Reflection (about 30 ms of descriptor building here) after the port is bound, on a later
+    // turn of the event loop: KEDA's first calls need only ExternalScaler (grpc-js accepts
+    // services added after bind).
+    if (config.reflection) {
+      setImmediate(() => {
+        import('./grpc/reflection')
+          .then(({ addReflection }) => addReflection(grpcServer))
+          .catch((err: unknown) => logger.error({ err }, 'gRPC reflection could not be added'));
+      });
+    }
     const syncHealth = (): void =>
       health.set({ alive: true, serving: true, fresh: readiness.staleReason() === undefined });
     syncHealth();
