@@ -9,6 +9,7 @@ type HealthStub = grpc.Client & {
     req: { service: string },
     cb: (e: grpc.ServiceError | null, r: { status: string }) => void,
   ): void;
+  Watch(req: { service: string }): grpc.ClientReadableStream<{ status: string }>;
 };
 
 const definition = protoLoader.loadSync(protoPath(HEALTH_PROTO), { keepCase: true, enums: String });
@@ -30,6 +31,14 @@ export class HealthClient {
     return new Promise((resolve, reject) =>
       this.stub.Check({ service }, (e, r) => (e ? reject(e) : resolve(r.status))),
     );
+  }
+
+  /** Opens Watch(service); every status received is pushed onto `seen`. Cancel it when done. */
+  watch(service: string, seen: string[]): grpc.ClientReadableStream<{ status: string }> {
+    const stream = this.stub.Watch({ service });
+    stream.on('data', (r: { status: string }) => void seen.push(r.status));
+    stream.on('error', () => undefined); // CANCELLED when the caller ends it
+    return stream;
   }
 
   close(): void {

@@ -137,6 +137,25 @@ describe('health', () => {
     }
   });
 
+  test('Watch sends the current status, then only changes (not every periodic sync)', async () => {
+    const { app, target } = await startApp({ shutdown: { delay: '300ms' } });
+    const client = new HealthClient(target);
+    const seen: string[] = [];
+    const stream = client.watch('externalscaler.ExternalScaler', seen);
+    try {
+      // Health is re-synced every second; 2.5 s of unchanged status must send nothing more.
+      await new Promise(r => setTimeout(r, 2500));
+      expect(seen).toEqual(['SERVING']);
+      const stopping = app.stop();
+      await new Promise(r => setTimeout(r, 150));
+      expect(seen).toEqual(['SERVING', 'NOT_SERVING']);
+      stream.cancel();
+      await stopping;
+    } finally {
+      client.close();
+    }
+  });
+
   test('readiness means "answers calls": with the only source down past maxStaleness, only the data service is NOT_SERVING', async () => {
     const { app, target } = await startApp({
       sources: [{ name: 'down', url: 'http://127.0.0.1:9' }],
