@@ -3,15 +3,14 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
-import { Registry } from 'prom-client';
 import type { ServerConfig } from './config/schema';
+import { Evaluator } from './core/evaluate';
+import { TriggerResolver } from './core/resolve-trigger';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
 import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
 import { createHttpServer, listenHttp } from './http/http-server';
-import { Evaluator } from './scaler/evaluate';
-import { TriggerResolver } from './scaler/resolve-trigger';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -22,6 +21,8 @@ import { SourceRegistry } from './sources/source-registry';
 import { ResultCache } from './cache/result-cache';
 import type { Logger } from './telemetry/logger';
 import { createLogger } from './telemetry/logger';
+import type { Metrics } from './telemetry/metrics';
+import type { MetricsRegistry } from './telemetry/scaler-metrics';
 import { ScalerMetrics } from './telemetry/scaler-metrics';
 
 export interface App {
@@ -30,7 +31,8 @@ export interface App {
   /** Ends streams with OK, lets unary calls finish, closes ports and pools. Idempotent. */
   stop(): Promise<void>;
   readonly logger: Logger;
-  readonly registry: Registry;
+  /** The scaler's metrics registry (tests read single metrics from it). */
+  readonly registry: MetricsRegistry;
 }
 
 export interface AppOptions {
@@ -51,7 +53,7 @@ export interface Core {
   evaluator: Evaluator;
 }
 
-export function createCore(config: ServerConfig, logger: Logger, metrics: ScalerMetrics): Core {
+export function createCore(config: ServerConfig, logger: Logger, metrics: Metrics): Core {
   const sources = new SourceRegistry(config);
   const resolver = new TriggerResolver(sources, {
     maxTimeoutMs: config.maxTimeoutMs,
@@ -65,15 +67,15 @@ export function createCore(config: ServerConfig, logger: Logger, metrics: Scaler
     metrics,
   });
   const cache = new ResultCache(config.cache);
-  metrics.onCollect('cache', () => metrics.cacheEntries.set(cache.size));
+  metrics.observeCacheEntries(() => cache.size);
   const evaluator = new Evaluator({ cache, cacheConfig: config.cache, gateway, metrics, logger });
   return { sources, resolver, gateway, cache, evaluator };
 }
 
 export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const registry = new Registry();
-  const metrics = new ScalerMetrics(registry);
+  const metrics = new ScalerMetrics();
+  const { registry } = metrics;
   const { sources, resolver, gateway, cache, evaluator } = createCore(config, logger, metrics);
   const streams = new OpenStreams();
   const hub = new WatcherHub({
@@ -100,7 +102,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   });
   const httpServer: HttpServer = createHttpServer(
     {
-      registry,
+      metrics,
       alertmanager: createAlertmanagerHandler({
         hub,
         token:
@@ -112,7 +114,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
         logger,
       }),
       notReadyReason: () => readiness.notReadyReason(),
-      staleReason: () => readiness.staleReason(),
+      staleReason: () => readiness.checkAndProbe(),
     },
     options.httpServer,
   );
@@ -150,7 +152,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       });
     }
     const syncHealth = (): void =>
-      health.set({ alive: true, serving: true, fresh: readiness.staleReason() === undefined });
+      health.set({ alive: true, serving: true, fresh: readiness.checkAndProbe() === undefined });
     syncHealth();
     healthTimer = setInterval(syncHealth, HEALTH_SYNC_MS);
     healthTimer.unref();

@@ -1,16 +1,14 @@
 // `keda-prometheus-scaler check`: a dry run of one trigger through the server's own path
 // (parser, source, cache, Prometheus), with the spec KEDA would get, the value, the activity, and
 // the HPA's arithmetic at the current replica count.
-import { Registry } from 'prom-client';
 import { createCore } from '../app';
 import { ConfigError } from '../config/load-config';
-import { isScalerError, toGrpcStatus } from '../errors';
-import { status } from '@grpc/grpc-js';
+import { grpcStatusName, isScalerError, toGrpcStatus } from '../errors';
 import { buildMetricSpec, toMetricValueFields } from '../scaler/metric-spec';
 import { explainHpa } from '../simulate/explain-hpa';
-import { ScaledObjectFileError, loadScaledObject } from '../simulate/scaledobject-file';
+import { loadScaledObject } from '../simulate/scaledobject-file';
 import { createLogger } from '../telemetry/logger';
-import { ScalerMetrics } from '../telemetry/scaler-metrics';
+import { NoopMetrics } from '../telemetry/metrics';
 import { commandConfig } from './cli-config';
 import type { CommandIo } from './command-args';
 import { UsageError, parseCommandArgs, wholeNumberFlag } from './command-args';
@@ -72,8 +70,7 @@ export async function runCheck(
       metadata = Object.fromEntries(
         values.metadata.map(pair => {
           const i = pair.indexOf('=');
-          if (i <= 0)
-            throw new ScaledObjectFileError(`--metadata: expected key=value, got "${pair}"`);
+          if (i <= 0) throw new UsageError(`--metadata: expected key=value, got "${pair}"`);
           return [pair.slice(0, i), pair.slice(i + 1)];
         }),
       );
@@ -95,7 +92,7 @@ export async function runCheck(
     }
     throw e;
   }
-  const core = createCore(config, createLogger('silent'), new ScalerMetrics(new Registry()));
+  const core = createCore(config, createLogger('silent'), new NoopMetrics());
   try {
     const trigger = core.resolver.resolve(metadata);
     const spec = buildMetricSpec(trigger.spec, trigger.metricName);
@@ -159,9 +156,9 @@ export async function runCheck(
     const st = toGrpcStatus(e);
     if (output === 'json')
       io.out(
-        `${JSON.stringify({ ok: false, code: status[st.code], message: st.details }, null, 2)}\n`,
+        `${JSON.stringify({ ok: false, code: grpcStatusName(st.code), message: st.details }, null, 2)}\n`,
       );
-    else io.err(`${status[st.code]}: ${st.details}\n`);
+    else io.err(`${grpcStatusName(st.code)}: ${st.details}\n`);
     return 1;
   } finally {
     core.cache.close();

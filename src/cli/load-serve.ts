@@ -4,13 +4,15 @@ import type { createApp as CreateApp } from '../app';
 
 const yieldToRequests = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
 
-/** The heaviest dependencies of the serve path, each tens of ms here (bench/startup.ts). */
+/**
+ * The serve path's parts in steps, each pulling in one heavy package (tens of ms here,
+ * bench/startup.ts): grpc-js and the proto loader, undici, pino, prom-client.
+ */
 const STEPS: (() => Promise<unknown>)[] = [
-  () => import('@grpc/grpc-js'),
-  () => import('@grpc/proto-loader'),
-  () => import('pino'),
-  () => import('prom-client'),
-  () => import('undici'),
+  () => import('../scaler/service'),
+  () => import('../prometheus/connection-pool'),
+  () => import('../telemetry/logger'),
+  () => import('../telemetry/scaler-metrics'),
 ];
 
 export async function loadServe(): Promise<typeof CreateApp> {

@@ -2,13 +2,12 @@
 // time range of the real source) through the KEDA and HPA models, as a table, CSV, JSON and SVG.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../config/load-config';
-import { parseDurationMs } from '../config/parse-values';
-import { isScalerError, toGrpcStatus } from '../errors';
-import { status } from '@grpc/grpc-js';
+import { parseDurationMs } from '../util/parse-values';
+import { grpcStatusName, isScalerError, toGrpcStatus } from '../errors';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
 import { SourceRegistry } from '../sources/source-registry';
-import { ScaledObjectFileError, loadScaledObject } from '../simulate/scaledobject-file';
+import { InputFileError, loadScaledObject } from '../simulate/scaledobject-file';
 import type { Sample, SimulationRow } from '../simulate/simulate';
 import { simulate } from '../simulate/simulate';
 import { renderSvg } from '../simulate/svg-chart';
@@ -41,13 +40,13 @@ export function parseSeriesCsv(text: string): Sample[] {
       t === '' ||
       v === ''
     ) {
-      throw new ScaledObjectFileError(
+      throw new InputFileError(
         `--series line ${i + 1}: expected "timestamp,value" (unix seconds, number), got "${trimmed}"`,
       );
     }
     samples.push({ timestamp, value });
   });
-  if (samples.length === 0) throw new ScaledObjectFileError('--series: no samples');
+  if (samples.length === 0) throw new InputFileError('--series: no samples');
   return samples;
 }
 
@@ -180,13 +179,13 @@ export async function runSimulate(
     else io.out(toTable(rows));
     return 0;
   } catch (e) {
-    if (e instanceof ScaledObjectFileError || e instanceof ConfigError || e instanceof UsageError) {
+    if (e instanceof InputFileError || e instanceof ConfigError || e instanceof UsageError) {
       io.err(`${e.message}\n`);
       return 2;
     }
     if (isScalerError(e)) {
       const st = toGrpcStatus(e);
-      io.err(`${status[st.code]}: ${st.details}\n`);
+      io.err(`${grpcStatusName(st.code)}: ${st.details}\n`);
       return 1;
     }
     throw e;

@@ -4,10 +4,10 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+import type { MetricsExposition } from '../telemetry/metrics';
 
 export interface HttpServerDeps {
-  registry: Registry;
+  metrics: MetricsExposition;
   /** POST /alertmanager (push activation). */
   alertmanager: (req: IncomingMessage, res: ServerResponse) => void;
   /** Why the scaler cannot answer calls, or undefined when it can. */
@@ -64,8 +64,8 @@ export function createHttpServer(deps: HttpServerDeps, server: Server = createSe
       return;
     }
     if (path === '/metrics') {
-      deps.registry.metrics().then(
-        text => res.writeHead(200, { 'content-type': deps.registry.contentType }).end(text),
+      deps.metrics.exposition().then(
+        ({ contentType, text }) => res.writeHead(200, { 'content-type': contentType }).end(text),
         () => res.writeHead(500).end('metrics collection failed\n'),
       );
     } else if (path === '/healthz') {

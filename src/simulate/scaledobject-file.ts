@@ -15,8 +15,9 @@ export interface LoadedScaledObject {
 /** Trigger types whose metadata this scaler understands (the built-in's is a subset). */
 const TRIGGER_TYPES = ['prometheus', 'external', 'external-push'];
 
-export class ScaledObjectFileError extends Error {
-  override readonly name = 'ScaledObjectFileError';
+/** A file a command reads (a ScaledObject, a series CSV) is unreadable or malformed. */
+export class InputFileError extends Error {
+  override readonly name = 'InputFileError';
 }
 
 type Json = Record<string, unknown>;
@@ -25,26 +26,25 @@ const obj = (v: unknown): Json =>
 const num = (v: unknown, fallback: number, key: string): number => {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new ScaledObjectFileError(`spec.${key}: must be a number >= 0, got ${JSON.stringify(v)}`);
+    throw new InputFileError(`spec.${key}: must be a number >= 0, got ${JSON.stringify(v)}`);
   }
   return v;
 };
 
 /**
  * @param triggerIndex which trigger (0-based); without it, the only prometheus/external trigger.
- * @throws {@link ScaledObjectFileError} naming the field.
+ * @throws {@link InputFileError} naming the field.
  */
 export function loadScaledObject(file: string, triggerIndex?: number): LoadedScaledObject {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ScaledObjectFileError(`${file}: ${(e as Error).message}`);
+    throw new InputFileError(`${file}: ${(e as Error).message}`);
   }
   const docs = parseAllDocuments(text).map(d => obj(d.toJSON()));
   const so = docs.find(d => d['kind'] === 'ScaledObject');
-  if (so === undefined)
-    throw new ScaledObjectFileError(`${file}: no document of kind ScaledObject`);
+  if (so === undefined) throw new InputFileError(`${file}: no document of kind ScaledObject`);
   const spec = obj(so['spec']);
   const triggers = Array.isArray(spec['triggers']) ? (spec['triggers'] as unknown[]).map(obj) : [];
   const usable = triggers
@@ -54,19 +54,19 @@ export function loadScaledObject(file: string, triggerIndex?: number): LoadedSca
   if (triggerIndex !== undefined) {
     const t = triggers[triggerIndex];
     if (t === undefined)
-      throw new ScaledObjectFileError(
+      throw new InputFileError(
         `--trigger ${triggerIndex}: the ScaledObject has ${triggers.length} triggers`,
       );
     chosen = { t, i: triggerIndex };
   } else if (usable.length === 1) {
     chosen = usable[0];
   } else {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `spec.triggers: ${usable.length} triggers of type ${TRIGGER_TYPES.join(', ')}; pick one with --trigger N`,
     );
   }
   if (chosen === undefined || !TRIGGER_TYPES.includes(String(chosen.t['type']))) {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `spec.triggers[${chosen?.i}].type: must be one of ${TRIGGER_TYPES.join(', ')}`,
     );
   }
@@ -75,7 +75,7 @@ export function loadScaledObject(file: string, triggerIndex?: number): LoadedSca
   );
   const metricTypeText = chosen.t['metricType'] ?? 'AverageValue';
   if (metricTypeText !== 'AverageValue' && metricTypeText !== 'Value') {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `spec.triggers[${chosen.i}].metricType: must be AverageValue or Value for external metrics, got ${JSON.stringify(metricTypeText)}`,
     );
   }
@@ -90,12 +90,12 @@ export function loadScaledObject(file: string, triggerIndex?: number): LoadedSca
       ? undefined
       : num(spec['idleReplicaCount'], 0, 'idleReplicaCount');
   if (idle !== undefined && idle >= minReplicaCount) {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `spec.idleReplicaCount: must be less than minReplicaCount (${minReplicaCount}), got ${idle}`,
     );
   }
   if (minReplicaCount > maxReplicaCount) {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `spec.minReplicaCount: must not exceed maxReplicaCount (${maxReplicaCount})`,
     );
   }
