@@ -136,21 +136,16 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
             : resolve(port),
         );
       });
+      // Reflection (about 30 ms of descriptor building here) is loaded only now that the port is
+      // bound (grpc-js accepts services added after bind), so connections queue meanwhile instead of
+      // being refused; the log line below still means "everything is served".
+      if (config.reflection) (await import('./grpc/reflection')).addReflection(grpcServer);
     } catch (e) {
+      grpcServer.forceShutdown();
       httpServer.close();
       throw e;
     }
     readiness.serving = true;
-    // Reflection (about 30 ms of descriptor building here) after the port is bound, on a later
-    // turn of the event loop: KEDA's first calls need only ExternalScaler (grpc-js accepts
-    // services added after bind).
-    if (config.reflection) {
-      setImmediate(() => {
-        import('./grpc/reflection')
-          .then(({ addReflection }) => addReflection(grpcServer))
-          .catch((err: unknown) => logger.error({ err }, 'gRPC reflection could not be added'));
-      });
-    }
     const syncHealth = (): void =>
       health.set({ alive: true, serving: true, fresh: readiness.checkAndProbe() === undefined });
     syncHealth();
