@@ -8,6 +8,7 @@ import { hotPath } from './hot-path';
 import { memory } from './memory';
 import { missPath } from './miss-path';
 import { crossingLatency, manyStreams } from './push';
+import { startup } from './startup';
 
 const quick = process.argv.includes('--quick');
 
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
     quick,
   };
   try {
+    process.stderr.write('bench: start-up to the first GetMetricSpec\n');
+    report['startup'] = await startup(quick ? 5 : 10);
     process.stderr.write('bench: memory\n');
     report['memory'] = await memory(100_000);
     process.stderr.write('bench: miss path\n');

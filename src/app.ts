@@ -9,10 +9,9 @@ import { TriggerResolver } from './core/resolve-trigger';
 import { triggerLimits } from './config/schema';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
-import { addReflection } from './grpc/reflection';
 import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
-import { createHttpServer } from './http/http-server';
+import { createHttpServer, listenHttp } from './http/http-server';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -39,6 +38,8 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** An HTTP server already listening on config.httpAddress (`serve` binds it first thing). */
+  httpServer?: HttpServer;
 }
 
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
@@ -88,7 +89,6 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   );
   const health = new GrpcHealth();
   health.addToServer(grpcServer);
-  if (config.reflection) addReflection(grpcServer);
   let healthTimer: NodeJS.Timeout | undefined;
   const readiness = new Readiness({
     gateway,
@@ -96,35 +96,54 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     sources: () => sources.configured,
     windowMs: config.cache.maxStalenessMs,
   });
-  const httpServer: HttpServer = createHttpServer({
-    metrics,
-    alertmanager: createAlertmanagerHandler({
-      hub,
-      token:
-        config.push.alertmanagerTokenFile === undefined
-          ? undefined
-          : new SecretFile(config.push.alertmanagerTokenFile),
-      maxBodyBytes: config.push.alertmanagerMaxBodyBytes,
+  const httpServer: HttpServer = createHttpServer(
+    {
       metrics,
-      logger,
-    }),
-    readiness: () => readiness.checkAndProbe(),
-  });
+      alertmanager: createAlertmanagerHandler({
+        hub,
+        token:
+          config.push.alertmanagerTokenFile === undefined
+            ? undefined
+            : new SecretFile(config.push.alertmanagerTokenFile),
+        maxBodyBytes: config.push.alertmanagerMaxBodyBytes,
+        metrics,
+        logger,
+      }),
+      notReadyReason: () => readiness.notReadyReason(),
+      staleReason: () => readiness.checkAndProbe(),
+    },
+    options.httpServer,
+  );
   let stopping: Promise<void> | undefined;
 
   const start = async (): Promise<{ grpcPort: number; httpPort: number }> => {
-    const { credentials, ready } = createServerCredentials(config.tls);
-    await ready;
-    const grpcPort = await new Promise<number>((resolve, reject) => {
-      grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
-        err
-          ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
-          : resolve(port),
-      );
-    });
-    const httpPort = await listenHttp(httpServer, config.httpAddress);
+    // HTTP first: /healthz answers (and /readyz says why not yet) while TLS files are awaited.
+    const httpPort = httpServer.listening
+      ? (httpServer.address() as AddressInfo).port
+      : await listenHttp(httpServer, config.httpAddress);
+    let grpcPort: number;
+    try {
+      const { credentials, ready } = createServerCredentials(config.tls);
+      await ready;
+      grpcPort = await new Promise<number>((resolve, reject) => {
+        grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
+          err
+            ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
+            : resolve(port),
+        );
+      });
+      // Reflection (about 30 ms of descriptor building here) is loaded only now that the port is
+      // bound (grpc-js accepts services added after bind), so connections queue meanwhile instead of
+      // being refused; the log line below still means "everything is served".
+      if (config.reflection) (await import('./grpc/reflection')).addReflection(grpcServer);
+    } catch (e) {
+      grpcServer.forceShutdown();
+      httpServer.close();
+      throw e;
+    }
     readiness.serving = true;
-    const syncHealth = (): void => health.set(true, readiness.checkAndProbe() === undefined);
+    const syncHealth = (): void =>
+      health.set({ alive: true, serving: true, fresh: readiness.checkAndProbe() === undefined });
     syncHealth();
     healthTimer = setInterval(syncHealth, HEALTH_SYNC_MS);
     healthTimer.unref();
@@ -144,7 +163,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     stopping ??= (async () => {
       clearInterval(healthTimer);
       readiness.serving = false;
-      health.set(false, false);
+      health.set({ alive: false, serving: false, fresh: false });
       await new Promise(resolve => setTimeout(resolve, config.shutdown.delayMs));
       readiness.stop();
       await new Promise<void>(resolve => {
@@ -172,19 +191,4 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   };
 
   return { start, stop, logger, registry };
-}
-
-function listenHttp(server: HttpServer, address: string): Promise<number> {
-  const i = address.lastIndexOf(':');
-  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(i + 1));
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void =>
-      reject(new Error(`cannot listen on ${address}: ${err.message}`));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
