@@ -111,7 +111,7 @@ export class ScalerMetrics {
     });
     this.webhookRequests = new Counter({
       name: `${PREFIX}alertmanager_webhook_requests_total`,
-      help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, bad_request, too_large, disabled, method_not_allowed).',
+      help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, unsupported_media_type, bad_request, too_large, disabled, method_not_allowed, token_unreadable).',
       labelNames: ['outcome'],
       registers,
     });
