@@ -41,6 +41,22 @@ export interface AppOptions {
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
 const HEALTH_SYNC_MS = 1000;
 
+/**
+ * Connection bounds on the gRPC port (grpc-js channel arguments), so idle or half-open
+ * connections cannot hold descriptors forever. KEDA keeps one connection per scaler address and
+ * calls it at least every polling interval (30 s by default), so 5 minutes idle is never hit
+ * by a live KEDA; a closed idle connection is simply redialled.
+ */
+export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = {
+  /** A connection with no open call for this long gets GOAWAY and is closed (ms). Without TLS
+   * this also ends a TCP connection that never sends (all of) the HTTP/2 preface. */
+  'grpc.max_connection_idle_ms': 300_000,
+  /** The server pings an idle-looking connection this often (ms)… */
+  'grpc.keepalive_time_ms': 60_000,
+  /** …and closes it when the ping is not answered within this (ms): dead peers go. */
+  'grpc.keepalive_timeout_ms': 20_000,
+};
+
 /** The scaler without its servers: what `check` runs, so it answers exactly as `serve` does. */
 export interface Core {
   sources: SourceRegistry;
@@ -83,7 +99,16 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   });
   const { service } = loadExternalScalerPackage();
 
-  const grpcServer = new grpc.Server();
+  const grpcServer = new grpc.Server(GRPC_SERVER_OPTIONS);
+  const tlsCredentials = createServerCredentials(config.tls, {
+    onReloadFailed: (files, error) => {
+      metrics.tlsReloadFailures.inc();
+      logger.error(
+        { files, error },
+        'TLS files reload refused; the previous certificate keeps serving',
+      );
+    },
+  });
   grpcServer.addService(
     service,
     createExternalScalerService({ logger, metrics, resolver, evaluator, streams, hub }),
@@ -111,11 +136,17 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       logger,
     }),
     notReadyReason: () => readiness.notReadyReason(),
+    warnings: () => {
+      const problem = tlsCredentials.reloadProblem();
+      return problem === undefined
+        ? []
+        : [`TLS reload refused, previous files serving: ${problem}`];
+    },
   });
   let stopping: Promise<void> | undefined;
 
   const start = async (): Promise<{ grpcPort: number; httpPort: number }> => {
-    const { credentials, ready } = createServerCredentials(config.tls);
+    const { credentials, ready } = tlsCredentials;
     await ready;
     const grpcPort = await new Promise<number>((resolve, reject) => {
       grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
@@ -167,6 +198,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       });
       hub.close();
       cache.close();
+      tlsCredentials.close();
       await sources.close();
       logger.info('keda-prometheus-scaler stopped');
     })();

@@ -10,32 +10,67 @@ export interface HttpServerDeps {
   alertmanager: (req: IncomingMessage, res: ServerResponse) => void;
   /** Why the scaler is not ready, or undefined when it is. */
   notReadyReason: () => string | undefined;
+  /** Conditions that do not stop the scaler from serving but need attention (shown on /readyz). */
+  warnings?: () => string[];
 }
 
+/**
+ * Bounds on the HTTP port, so slow or idle clients cannot hold descriptors: kubelet probes,
+ * Prometheus scrapes and Alertmanager all send a small request at once. Milliseconds.
+ */
+export const HTTP_LIMITS = {
+  /** Time for a client to send all request headers (Node's default is 60 s). */
+  headersTimeoutMs: 10_000,
+  /** Time for a whole request, body included (Node's default is 300 s). */
+  requestTimeoutMs: 30_000,
+  /** Idle time allowed on a kept-alive connection between requests. */
+  keepAliveTimeoutMs: 5_000,
+  /** Idle time on a socket while a request is in progress (no bytes either way). */
+  socketIdleTimeoutMs: 30_000,
+  /** Open connections; more are closed at once. Probes, scrapes and webhooks need a handful. */
+  maxConnections: 256,
+} as const;
+
 export function createHttpServer(deps: HttpServerDeps): Server {
-  return createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/alertmanager') {
-      deps.alertmanager(req, res);
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (path === '/metrics') {
-      deps.registry.metrics().then(
-        text => res.writeHead(200, { 'content-type': deps.registry.contentType }).end(text),
-        () => res.writeHead(500).end('metrics collection failed\n'),
-      );
-    } else if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    } else if (path === '/readyz') {
-      const reason = deps.notReadyReason();
-      if (reason === undefined) res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n');
-      else res.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready: ${reason}\n`);
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    }
-  });
+  const server = createServer(
+    {
+      headersTimeout: HTTP_LIMITS.headersTimeoutMs,
+      requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+      keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+      // Checked once a second by default; the timeouts above are seconds long anyway.
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => handle(deps, req, res),
+  );
+  server.maxConnections = HTTP_LIMITS.maxConnections;
+  server.setTimeout(HTTP_LIMITS.socketIdleTimeoutMs, socket => socket.destroy());
+  return server;
+}
+
+function handle(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/alertmanager') {
+    deps.alertmanager(req, res);
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    return;
+  }
+  if (path === '/metrics') {
+    deps.registry.metrics().then(
+      text => res.writeHead(200, { 'content-type': deps.registry.contentType }).end(text),
+      () => res.writeHead(500).end('metrics collection failed\n'),
+    );
+  } else if (path === '/healthz') {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+  } else if (path === '/readyz') {
+    const reason = deps.notReadyReason();
+    const warnings = (deps.warnings?.() ?? []).map(w => `warning: ${w}\n`).join('');
+    if (reason === undefined) {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`ready\n${warnings}`);
+    } else res.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready: ${reason}\n${warnings}`);
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  }
 }

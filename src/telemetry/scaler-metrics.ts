@@ -25,6 +25,7 @@ export class ScalerMetrics {
   readonly transitions: Counter<'cause'>;
   readonly streamEvaluationErrors: Counter;
   readonly webhookRequests: Counter<'outcome'>;
+  readonly tlsReloadFailures: Counter;
   private readonly collectHooks = new Map<CollectHook, () => void>();
 
   constructor(readonly registry: Registry) {
@@ -113,6 +114,11 @@ export class ScalerMetrics {
       name: `${PREFIX}alertmanager_webhook_requests_total`,
       help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, unsupported_media_type, bad_request, too_large, disabled, method_not_allowed, token_unreadable).',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.tlsReloadFailures = new Counter({
+      name: `${PREFIX}tls_reload_failures_total`,
+      help: 'Refused re-reads of the gRPC TLS files (unreadable, garbage, or key not matching the certificate); the previous files keep serving.',
       registers,
     });
     collectDefaultMetrics({ register: registry, prefix: PREFIX });
