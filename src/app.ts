@@ -10,6 +10,7 @@ import { loadExternalScalerPackage } from './grpc/load-proto';
 import { addReflection } from './grpc/reflection';
 import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
+import type { HttpLimits } from './http/http-server';
 import { createHttpServer } from './http/http-server';
 import { Evaluator } from './scaler/evaluate';
 import { TriggerResolver } from './scaler/resolve-trigger';
@@ -36,6 +37,10 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** Replaces some of GRPC_SERVER_OPTIONS (tests shorten the idle timeout). */
+  grpcServerOptions?: grpc.ServerOptions;
+  /** Replaces some of HTTP_LIMITS (tests shorten the timeouts). */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
@@ -99,7 +104,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   });
   const { service } = loadExternalScalerPackage();
 
-  const grpcServer = new grpc.Server(GRPC_SERVER_OPTIONS);
+  const grpcServer = new grpc.Server({ ...GRPC_SERVER_OPTIONS, ...options.grpcServerOptions });
   const tlsCredentials = createServerCredentials(config.tls, {
     onReloadFailed: (files, error) => {
       metrics.tlsReloadFailures.inc();
@@ -135,6 +140,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       metrics,
       logger,
     }),
+    limits: options.httpLimits,
     notReadyReason: () => readiness.notReadyReason(),
     warnings: () => {
       const problem = tlsCredentials.reloadProblem();

@@ -12,13 +12,23 @@ export interface HttpServerDeps {
   notReadyReason: () => string | undefined;
   /** Conditions that do not stop the scaler from serving but need attention (shown on /readyz). */
   warnings?: () => string[];
+  /** Replaces some of HTTP_LIMITS. */
+  limits?: Partial<HttpLimits> | undefined;
 }
 
 /**
  * Bounds on the HTTP port, so slow or idle clients cannot hold descriptors: kubelet probes,
  * Prometheus scrapes and Alertmanager all send a small request at once. Milliseconds.
  */
-export const HTTP_LIMITS = {
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  socketIdleTimeoutMs: number;
+  maxConnections: number;
+}
+
+export const HTTP_LIMITS: Readonly<HttpLimits> = {
   /** Time for a client to send all request headers (Node's default is 60 s). */
   headersTimeoutMs: 10_000,
   /** Time for a whole request, body included (Node's default is 300 s). */
@@ -29,21 +39,22 @@ export const HTTP_LIMITS = {
   socketIdleTimeoutMs: 30_000,
   /** Open connections; more are closed at once. Probes, scrapes and webhooks need a handful. */
   maxConnections: 256,
-} as const;
+};
 
 export function createHttpServer(deps: HttpServerDeps): Server {
+  const limits = { ...HTTP_LIMITS, ...deps.limits };
   const server = createServer(
     {
-      headersTimeout: HTTP_LIMITS.headersTimeoutMs,
-      requestTimeout: HTTP_LIMITS.requestTimeoutMs,
-      keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
       // Checked once a second by default; the timeouts above are seconds long anyway.
       connectionsCheckingInterval: 1000,
     },
     (req, res) => handle(deps, req, res),
   );
-  server.maxConnections = HTTP_LIMITS.maxConnections;
-  server.setTimeout(HTTP_LIMITS.socketIdleTimeoutMs, socket => socket.destroy());
+  server.maxConnections = limits.maxConnections;
+  server.setTimeout(limits.socketIdleTimeoutMs, socket => socket.destroy());
   return server;
 }
 
@@ -69,7 +80,8 @@ function handle(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse)
     const warnings = (deps.warnings?.() ?? []).map(w => `warning: ${w}\n`).join('');
     if (reason === undefined) {
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`ready\n${warnings}`);
-    } else res.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready: ${reason}\n${warnings}`);
+    } else
+      res.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready: ${reason}\n${warnings}`);
   } else {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   }
