@@ -80,16 +80,13 @@ function isJson(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
+/** A webhook answer: HTTP status, metric outcome, JSON body, extra headers. */
+type Answer = [code: number, outcome: string, body: object, headers?: Record<string, string>];
+
 export function createAlertmanagerHandler(
   deps: WebhookDeps,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const reply = (
-    res: ServerResponse,
-    code: number,
-    outcome: string,
-    body: object,
-    headers: Record<string, string> = {},
-  ): void => {
+  const reply = (res: ServerResponse, ...[code, outcome, body, headers = {}]: Answer): void => {
     deps.metrics.webhookRequests.inc({ outcome });
     res
       .writeHead(code, { 'content-type': 'application/json', ...headers })
@@ -102,10 +99,7 @@ export function createAlertmanagerHandler(
   const refuse = (
     req: IncomingMessage,
     res: ServerResponse,
-    code: number,
-    outcome: string,
-    body: object,
-    headers: Record<string, string> = {},
+    ...[code, outcome, body, headers = {}]: Answer
   ): void => {
     req.pause();
     res.once('finish', () => req.socket.destroy());

@@ -26,7 +26,7 @@ test.each([
     /characters in all; at most 262144/,
   ],
 ])('%s: INVALID_ARGUMENT before the deadline, others stay fast', async (_, extra, message) => {
-  const bad = scaler.client.getMetricSpec(ref(goodMetadata(extra as Record<string, string>)), {
+  const bad = scaler.client.getMetricSpec(ref(goodMetadata(extra)), {
     deadlineMs: DEADLINE_MS,
   });
   const others = Promise.all([

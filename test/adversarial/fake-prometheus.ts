@@ -41,11 +41,11 @@ export class FakePrometheus {
   ) {}
 
   static async start(): Promise<FakePrometheus> {
-    let fake: FakePrometheus | undefined;
-    const server = createServer((req, res) => fake?.handle(req, res));
+    const server = createServer();
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    fake = new FakePrometheus(server, `http://127.0.0.1:${port}`);
+    const fake = new FakePrometheus(server, `http://127.0.0.1:${port}`);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => fake.handle(req, res));
     const sockets = fake.sockets;
     server.on('connection', socket => {
       sockets.add(socket);
