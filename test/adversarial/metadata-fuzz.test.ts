@@ -6,7 +6,7 @@ import type { Scaler, Timed } from './harness';
 import { goodMetadata, ref, startScaler, timed } from './harness';
 
 const SEED = 20261123;
-const MAPS = 3000;
+const MAPS = 2000;
 const IN_FLIGHT = 16;
 const DEADLINE_MS = 3000;
 const EXPECTED = new Set([
@@ -56,7 +56,8 @@ test(`${MAPS} seeded maps (seed ${SEED}): expected statuses only, each well befo
   // The fuzzer reached every outcome it should, so it is not stuck on one path.
   const seen = new Set(results.map(r => r.result.code));
   expect(seen).toEqual(new Set([status.OK, status.INVALID_ARGUMENT, status.PERMISSION_DENIED]));
-});
+  // About 10 s alone; in `npm run check` the other suites run beside it.
+}, 120_000);
 
 test('a good call is answered afterwards', async () => {
   const result = await timed(() => scaler.client.getMetrics(ref(goodMetadata()), ''));
