@@ -41,6 +41,8 @@ export interface AppOptions {
   grpcServerOptions?: grpc.ServerOptions;
   /** Replaces some of HTTP_LIMITS (tests shorten the timeouts). */
   httpLimits?: Partial<HttpLimits>;
+  /** Replaces TLS_HANDSHAKE_TIMEOUT_MS (tests shorten it). */
+  tlsHandshakeTimeoutMs?: number;
 }
 
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
@@ -105,15 +107,19 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   const { service } = loadExternalScalerPackage();
 
   const grpcServer = new grpc.Server({ ...GRPC_SERVER_OPTIONS, ...options.grpcServerOptions });
-  const tlsCredentials = createServerCredentials(config.tls, {
-    onReloadFailed: (files, error) => {
-      metrics.tlsReloadFailures.inc();
-      logger.error(
-        { files, error },
-        'TLS files reload refused; the previous certificate keeps serving',
-      );
+  const tlsCredentials = createServerCredentials(
+    config.tls,
+    {
+      onReloadFailed: (files, error) => {
+        metrics.tlsReloadFailures.inc();
+        logger.error(
+          { files, error },
+          'TLS files reload refused; the previous certificate keeps serving',
+        );
+      },
     },
-  });
+    options.tlsHandshakeTimeoutMs,
+  );
   grpcServer.addService(
     service,
     createExternalScalerService({ logger, metrics, resolver, evaluator, streams, hub }),

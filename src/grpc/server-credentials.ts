@@ -9,6 +9,11 @@ import type { GrpcTlsConfig } from '../config/schema';
 
 /** How long start() waits for the certificate files to be readable and valid (ms). */
 const FIRST_LOAD_TIMEOUT_MS = 10_000;
+/**
+ * Time a client has to finish the TLS handshake (ms); Node's tls.Server default is 120 s, long
+ * enough for idle half-open connections to pile up. KEDA's handshake takes milliseconds.
+ */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How often start() retries while the files are not there yet (ms): cert-manager may lag. */
 const FIRST_LOAD_RETRY_MS = 250;
 
@@ -136,6 +141,7 @@ async function firstLoad(provider: ValidatedFileCertificates): Promise<void> {
 export function createServerCredentials(
   tls: GrpcTlsConfig | undefined,
   report: TlsReloadReport = { onReloadFailed: () => undefined },
+  handshakeTimeoutMs = TLS_HANDSHAKE_TIMEOUT_MS,
 ): ServerCredentialsWithReady {
   if (tls === undefined) {
     return {
@@ -159,6 +165,13 @@ export function createServerCredentials(
     clientCa,
     clientCa !== null,
   );
+  // grpc-js has no channel argument for this; it passes these options to Node's
+  // http2.createSecureServer (grpc-js 1.14 server.js createHttp2Server). The TLS handshake test
+  // fails if a grpc-js update stops doing so.
+  const serverOptions = (credentials as unknown as { serverConstructorOptions?: object })
+    .serverConstructorOptions;
+  if (serverOptions !== undefined)
+    Object.assign(serverOptions, { handshakeTimeout: handshakeTimeoutMs });
   const providers = clientCa === null ? [identity] : [identity, clientCa];
   const ready = Promise.all(providers.map(firstLoad)).then(() => {
     for (const p of providers) p.watch(tls.refreshMs);
