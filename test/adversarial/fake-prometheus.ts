@@ -19,7 +19,9 @@ export type FakeMode =
   /** This status with a plain body and optional Retry-After (401, 403, 429, 503, …). */
   | { kind: 'status'; status: number; retryAfter?: string; body?: string }
   /** The connection is reset as soon as the request arrives. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Anything else a later case needs; the request is already recorded. */
+  | { kind: 'custom'; respond: (req: IncomingMessage, res: ServerResponse) => void };
 
 export interface RecordedRequest {
   method: string;
@@ -140,6 +142,9 @@ export class FakePrometheus {
         return;
       case 'reset':
         req.socket.resetAndDestroy();
+        return;
+      case 'custom':
+        mode.respond(req, res);
         return;
     }
   }
