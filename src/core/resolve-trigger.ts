@@ -3,7 +3,7 @@
 import { isScalerError } from '../errors';
 import type { ScalerError } from '../errors';
 import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
-import { parseTrigger } from '../metadata/parse-trigger';
+import { checkMetadataBounds, parseTrigger } from '../metadata/parse-trigger';
 import type { Source } from '../sources/source';
 import type { SourceRegistry } from '../sources/source-registry';
 import { compactKey } from '../cache/compact-key';
@@ -96,6 +96,8 @@ export class TriggerResolver {
    * @throws {@link ScalerError} `invalid_metadata` or `permission_denied`.
    */
   resolve(metadata: Readonly<Record<string, string>>): ResolvedTrigger {
+    // Oversized maps are refused before their text is even joined into a memo key.
+    checkMetadataBounds(metadata);
     const text = memoText(metadata);
     const key = compactKey(text);
     let entry = this.memo.get(key);

@@ -2,6 +2,7 @@
 // scalars can become a metric, everything else is rejected with the reason.
 import { ScalerError } from '../errors';
 import { clip, quote } from '../util/echo';
+import { nestingDepth } from '../util/json-depth';
 import type { Redact } from './redact';
 
 /** An instant query result. Sample values may be NaN or ±Inf; the reducer decides. */
@@ -32,6 +33,14 @@ export function parseSampleValue(text: unknown): number | undefined {
 const QUERY_ERROR_TYPES = new Set(['bad_data', 'execution']);
 
 /**
+ * Deepest nesting accepted in a response. An instant-query answer is 5 levels deep (envelope,
+ * data, result, series, value); 32 leaves room for warnings and extensions. Deeply nested
+ * input is what makes JSON.parse slow and large (about 1 s and 350 MB for 7 MB of `[[[[…`),
+ * so it is refused before parsing.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
  * Most of Prometheus's error text shown (characters): its parse errors quote the query around
  * the fault, which a shorter cut would lose; still well inside one capped message.
  */
@@ -57,6 +66,10 @@ export function decodeQueryResponse(
   body: BodyRead,
   redact: Redact,
 ): QueryResult {
+  const depth = nestingDepth(body.text, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) {
+    throw malformed(source, httpStatus, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   let envelope: unknown;
   try {
     envelope = JSON.parse(body.text);

@@ -70,7 +70,7 @@ describe('echo sites', () => {
     expect(message.length).toBeLessThan(1000);
   };
 
-  test('metadata: an unknown key', () => {
+  test('metadata: an over-long key (refused by the bounds, named by the same helper)', () => {
     bounded(messageOf(() => parseTrigger({ query: 'up', threshold: '1', [long]: 'v' })));
   });
 
