@@ -21,8 +21,12 @@ export interface Scaler {
   stop(): Promise<void>;
 }
 
+/** Config laid over the defaults; a function when it needs the fake's URL (its own sources). */
+export type ScalerConfig =
+  Record<string, unknown> | ((prometheusUrl: string) => Record<string, unknown>);
+
 export async function startScaler(
-  config: Record<string, unknown> = {},
+  config: ScalerConfig = {},
   options: Omit<AppOptions, 'logger'> = {},
 ): Promise<Scaler> {
   const prometheus = await FakePrometheus.start();
@@ -33,7 +37,7 @@ export async function startScaler(
       grpcAddress: '127.0.0.1:0',
       httpAddress: '127.0.0.1:0',
       sources: [{ name: 'fake', url: prometheus.url, timeout: '1s' }],
-      ...config,
+      ...(typeof config === 'function' ? config(prometheus.url) : config),
     }),
     { ...options, logger: createLogger('trace', sink) },
   );
