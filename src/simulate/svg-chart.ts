@@ -1,6 +1,11 @@
-// A self-contained SVG chart of a simulation: the metric against its threshold (left axis) and
-// the replica count (right axis, steps) over time, with axes, grid, legend and title.
+// Self-contained SVG charts of a simulation: the metric against its threshold (left axis) and
+// the replica count (right axis, steps) over time; and the replicas of several what-if variants
+// overlaid on one chart.
 import type { SimulationRow } from './simulate';
+
+/** The value a chart draws: the composite with scalingModifiers, else the first trigger's. */
+export const chartValue = (r: SimulationRow): number =>
+  (r.composite !== undefined ? r.composite : r.values[0]) ?? 0;
 
 const W = 960;
 const H = 420;
@@ -43,7 +48,7 @@ export function renderSvg(
   const span = Math.max(1, last - first);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
-  const yMetricTicks = ticks(Math.max(opts.threshold * 1.2, ...rows.map(r => r.value)));
+  const yMetricTicks = ticks(Math.max(opts.threshold * 1.2, ...rows.map(chartValue)));
   const yRepTicks = ticks(
     Math.max(1, ...rows.map(r => r.replicas)),
     Math.min(5, Math.max(1, ...rows.map(r => r.replicas))),
@@ -53,7 +58,9 @@ export function renderSvg(
   const x = (t: number): number => M.left + ((t - first) / span) * plotW;
   const y = (v: number): number => M.top + plotH - (v / yMax) * plotH;
   const yr = (v: number): number => M.top + plotH - (v / rMax) * plotH;
-  const metric = rows.map(r => `${x(r.timestamp).toFixed(1)},${y(r.value).toFixed(1)}`).join(' ');
+  const metric = rows
+    .map(r => `${x(r.timestamp).toFixed(1)},${y(chartValue(r)).toFixed(1)}`)
+    .join(' ');
   let steps = '';
   rows.forEach((r, i) => {
     const px = x(r.timestamp).toFixed(1);
@@ -86,6 +93,81 @@ export function renderSvg(
     `<polyline points="${metric}" fill="none" stroke="${COLORS.metric}" stroke-width="1.5"/>`,
     `<polyline points="${steps.trim()}" fill="none" stroke="${COLORS.replicas}" stroke-width="2"/>`,
     `<g transform="translate(${W - M.right - 330} 16)"><line x1="0" x2="20" y1="4" y2="4" stroke="${COLORS.metric}" stroke-width="2"/><text x="26" y="8">metric</text><line x1="86" x2="106" y1="4" y2="4" stroke="${COLORS.threshold}" stroke-dasharray="6 4"/><text x="112" y="8">threshold ${fmt(opts.threshold)}</text><line x1="216" x2="236" y1="4" y2="4" stroke="${COLORS.replicas}" stroke-width="2"/><text x="242" y="8">replicas</text></g>`,
+    '</svg>',
+  ];
+  return `${parts.join('\n')}\n`;
+}
+
+const VARIANT_COLORS = [
+  '#16a34a',
+  '#9333ea',
+  '#ea580c',
+  '#0891b2',
+  '#be123c',
+  '#4d7c0f',
+  '#1d4ed8',
+];
+
+/** The metric once (left axis) and each variant's replicas as its own step line (right axis). */
+export function renderComparisonSvg(
+  variants: { label: string; rows: SimulationRow[] }[],
+  opts: { title: string },
+): string {
+  const all = variants.flatMap(v => v.rows);
+  const base = variants[0]?.rows ?? [];
+  const first = Math.min(...all.map(r => r.timestamp));
+  const last = Math.max(...all.map(r => r.timestamp));
+  const span = Math.max(1, last - first);
+  const plotW = W - M.left - M.right;
+  const plotH = H - M.top - M.bottom;
+  const peak = Math.max(1, ...all.map(r => r.replicas));
+  const yMetricTicks = ticks(Math.max(1, ...base.map(chartValue)));
+  const yRepTicks = ticks(peak, Math.min(5, peak));
+  const yMax = yMetricTicks[yMetricTicks.length - 1] ?? 1;
+  const rMax = yRepTicks[yRepTicks.length - 1] ?? 1;
+  const x = (t: number): number => M.left + ((t - first) / span) * plotW;
+  const y = (v: number): number => M.top + plotH - (v / yMax) * plotH;
+  const yr = (v: number): number => M.top + plotH - (v / rMax) * plotH;
+  const steps = (rows: SimulationRow[]): string =>
+    rows
+      .map((r, i) => {
+        const px = x(r.timestamp).toFixed(1);
+        const prev = rows[i - 1];
+        const flat = prev === undefined ? '' : `${px},${yr(prev.replicas).toFixed(1)} `;
+        return `${flat}${px},${yr(r.replicas).toFixed(1)}`;
+      })
+      .join(' ');
+  const timeTicks = Array.from({ length: 7 }, (_, i) => first + (span * i) / 6);
+  const legend = variants.map(
+    (v, i) =>
+      `<g transform="translate(${M.left + 8} ${M.top + 8 + i * 16})"><line x1="0" x2="20" y1="4" y2="4" stroke="${VARIANT_COLORS[i % VARIANT_COLORS.length]}" stroke-width="2"/><text x="26" y="8">${esc(v.label)}</text></g>`,
+  );
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<title>${esc(opts.title)}</title>`,
+    `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
+    `<text x="${M.left}" y="24" font-size="16" font-weight="600" fill="${COLORS.text}">${esc(opts.title)}</text>`,
+    ...yMetricTicks.map(
+      v =>
+        `<line x1="${M.left}" x2="${W - M.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="${COLORS.grid}"/><text x="${M.left - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" fill="${COLORS.metric}">${fmt(v)}</text>`,
+    ),
+    ...yRepTicks.map(
+      v =>
+        `<text x="${W - M.right + 8}" y="${(yr(v) + 4).toFixed(1)}" fill="${COLORS.text}">${fmt(v)}</text>`,
+    ),
+    ...timeTicks.map(
+      t =>
+        `<text x="${x(t).toFixed(1)}" y="${H - M.bottom + 18}" text-anchor="middle" fill="${COLORS.text}">${clock(t, span)}</text>`,
+    ),
+    `<line x1="${M.left}" x2="${W - M.right}" y1="${M.top + plotH}" y2="${M.top + plotH}" stroke="${COLORS.text}"/>`,
+    `<text transform="translate(18 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="${COLORS.metric}">metric</text>`,
+    `<text transform="translate(${W - 14} ${M.top + plotH / 2}) rotate(90)" text-anchor="middle" fill="${COLORS.text}">replicas per variant</text>`,
+    `<polyline points="${base.map(r => `${x(r.timestamp).toFixed(1)},${y(chartValue(r)).toFixed(1)}`).join(' ')}" fill="none" stroke="${COLORS.metric}" stroke-width="1" stroke-opacity="0.5"/>`,
+    ...variants.map(
+      (v, i) =>
+        `<polyline points="${steps(v.rows)}" fill="none" stroke="${VARIANT_COLORS[i % VARIANT_COLORS.length]}" stroke-width="2"/>`,
+    ),
+    ...legend,
     '</svg>',
   ];
   return `${parts.join('\n')}\n`;
