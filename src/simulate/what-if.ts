@@ -122,7 +122,7 @@ export interface VariantSummary {
   /** Changes of the replica count. */
   scaleEvents: number;
   peakReplicas: number;
-  /** Start of each overload: seconds until the replicas first grew (undefined: never did). */
+  /** Each overload: seconds from its start to the first scale-up within it (undefined: none). */
   reactionSeconds: (number | undefined)[];
 }
 
@@ -151,7 +151,7 @@ export function summarize(
   let scaleEvents = 0;
   let peak = 0;
   const reactions: (number | undefined)[] = [];
-  let overloadStart: number | undefined;
+  let inOverload = false;
   let waiting: number | undefined;
   rows.forEach((r, i) => {
     const next = rows[i + 1];
@@ -167,14 +167,16 @@ export function summarize(
     const isOver = overloaded(r, so);
     if (isOver) {
       overloadedSeconds += dt;
-      if (overloadStart === undefined) {
-        overloadStart = r.timestamp;
-        if (waiting === undefined) {
-          waiting = r.timestamp;
-          reactions.push(undefined);
-        }
+      if (!inOverload) {
+        inOverload = true;
+        waiting = r.timestamp;
+        reactions.push(undefined);
       }
-    } else overloadStart = undefined;
+    } else {
+      // An overload that ends (or a replay that ends) without a scale-up stays unanswered.
+      inOverload = false;
+      waiting = undefined;
+    }
   });
   return {
     label,
@@ -194,7 +196,7 @@ export function comparisonTable(key: string, variants: VariantSummary[]): string
     'overloaded min',
     'scale events',
     'peak',
-    'first scale-up after overload (mean / max s, never)',
+    'overloads: first scale-up after (mean / max s), unanswered',
   ];
   const lines = variants.map(v => {
     const seen = v.reactionSeconds.filter((s): s is number => s !== undefined);
@@ -203,8 +205,8 @@ export function comparisonTable(key: string, variants: VariantSummary[]): string
       v.reactionSeconds.length === 0
         ? 'no overload'
         : seen.length === 0
-          ? `never (${never})`
-          : `${(seen.reduce((a, b) => a + b, 0) / seen.length).toFixed(0)} / ${Math.max(...seen)}${never > 0 ? `, never ${never}` : ''}`;
+          ? `${never}: unanswered ${never}`
+          : `${v.reactionSeconds.length}: ${(seen.reduce((a, b) => a + b, 0) / seen.length).toFixed(0)} / ${Math.max(...seen)}, unanswered ${never}`;
     return [
       v.label,
       v.replicaHours.toFixed(2),
