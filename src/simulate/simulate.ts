@@ -193,7 +193,7 @@ export class ScalingModel {
       case 'currentReplicasIfLower':
         replicas = Math.min(current, f.replicas);
         break;
-      default:
+      case 'static':
         replicas = f.replicas;
     }
     const sm = this.so.scalingModifiers;

@@ -183,7 +183,7 @@ describe('simulate', () => {
     );
     expect(code).toBe(0);
     const lines = run.out.join('').trim().split('\n');
-    expect(lines[0]).toBe('timestamp,value,active,by,desiredReplicas,replicas');
+    expect(lines[0]).toBe('timestamp,trigger0,active,by,desiredReplicas,replicas,marks');
     const replicasAt = (offset: number, by: string) =>
       lines
         .find(l => l.startsWith(`${1_700_000_000 + offset},`) && l.includes(`,${by},`))
@@ -222,8 +222,10 @@ describe('simulate', () => {
       run.io,
     );
     expect(code).toBe(0);
-    const result = JSON.parse(run.out.join('')) as { rows: { value: number; replicas: number }[] };
-    expect(result.rows.every(r => r.value === 50)).toBe(true);
+    const result = JSON.parse(run.out.join('')) as {
+      rows: { values: (number | null)[]; replicas: number }[];
+    };
+    expect(result.rows.every(r => r.values[0] === 50)).toBe(true);
     // Active from the first poll; AverageValue ceil(50 / 10) = 5, capped by maxReplicaCount 3.
     expect(result.rows[result.rows.length - 1]?.replicas).toBe(3);
   });
@@ -286,7 +288,9 @@ describe('simulate', () => {
         run.io,
       ),
     ).toBe(2);
-    expect(run.err.join('')).toContain('--series line 2: expected "timestamp,value"');
+    expect(run.err.join('')).toContain(
+      '--series line 2: the timestamp must be unix seconds, got "not"',
+    );
     const missing = io();
     expect(
       await runSimulate(

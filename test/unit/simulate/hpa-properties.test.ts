@@ -68,7 +68,7 @@ function randomCase(r: Rng): Case {
     if (up !== undefined) behavior.scaleUp = up;
     if (down !== undefined) behavior.scaleDown = down;
   }
-  const version = pick(r, KUBERNETES_VERSIONS) as KubernetesVersion;
+  const version: KubernetesVersion = pick(r, KUBERNETES_VERSIONS);
   const d = behavior === undefined ? undefined : withBehaviorDefaults(behavior);
   const rules = (x: ScalingRules): RefRules => ({
     window: x.stabilizationWindowSeconds,

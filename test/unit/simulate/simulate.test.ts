@@ -168,3 +168,30 @@ describe('fallback (pkg/fallback/fallback.go)', () => {
     expect(rows.every(r => r.fallback.length === 0)).toBe(true);
   });
 });
+
+test('fallback behavior scalingModifiers: an exhausted trigger is nil in the formula (a ?? b)', () => {
+  const model: ScaledObjectModel = {
+    ...so,
+    minReplicaCount: 1,
+    triggers: [
+      { name: 'a', metricType: 'AverageValue', threshold: 10, activationThreshold: 0 },
+      { name: 'b', metricType: 'AverageValue', threshold: 10, activationThreshold: 0 },
+    ],
+    scalingModifiers: {
+      formula: new Formula('a ?? b', ['a', 'b']),
+      target: 10,
+      targetText: '10',
+      activationTarget: 0,
+      metricType: 'AverageValue',
+    },
+    fallback: { failureThreshold: 0, replicas: 2, behavior: 'scalingModifiers' },
+    behavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
+  };
+  // a fails from t=15; with failureThreshold 0 its first failure is already past it, so the
+  // formula sees a = nil and takes b = 40: ceil(40 / 10) = 4 replicas.
+  const rows = simulate([series(i => (i === 0 ? 80 : null), 3), series(() => 40, 3)], model, {
+    initialReplicas: 8,
+  });
+  expect(at(rows, 0, 'hpa')?.replicas).toBe(8);
+  expect(at(rows, 15, 'hpa')).toMatchObject({ composite: 40, replicas: 4, fallback: ['a'] });
+});
