@@ -230,6 +230,56 @@ describe('simulate', () => {
     expect(result.rows[result.rows.length - 1]?.replicas).toBe(3);
   });
 
+  test('two triggers over the real source, each from its own query; an empty one engages fallback', async () => {
+    const file = join(dir, 'two.yaml');
+    writeFileSync(
+      file,
+      [
+        'kind: ScaledObject',
+        'metadata: { name: two }',
+        'spec:',
+        '  maxReplicaCount: 20',
+        '  fallback: { failureThreshold: 1, replicas: 7 }',
+        '  triggers:',
+        '    - type: external',
+        '      name: queue',
+        '      metadata: { query: "sum(kps_test_queue_depth)", threshold: "10" }',
+        '    - type: external',
+        '      name: missing',
+        '      metadata: { query: "sum(kps_test_no_such_metric)", threshold: "5", ignoreNullValues: "false" }',
+      ].join('\n'),
+    );
+    const end = Math.floor(Date.now() / 1000 / 15) * 15;
+    const run = io();
+    const code = await runSimulate(
+      [
+        '--scaledobject',
+        file,
+        '--from',
+        String(end - 300),
+        '--to',
+        String(end),
+        '--prometheus-url',
+        PROM_URL,
+        '--output',
+        'json',
+      ],
+      {},
+      run.io,
+    );
+    expect(code).toBe(0);
+    const { rows } = JSON.parse(run.out.join('')) as {
+      rows: { values: (number | null)[]; failed: string[]; fallback: string[]; replicas: number }[];
+    };
+    // queue is 50 at every step; the empty result of the other query is a failed query.
+    expect(rows.every(r => r.values[0] === 50 && r.values[1] === null)).toBe(true);
+    expect(rows.every(r => r.failed.includes('missing'))).toBe(true);
+    // From the second failure (> failureThreshold 1) KEDA serves 5 × 7 = 35 for it: ceil(35 / 5)
+    // = 7 beats queue's ceil(50 / 10) = 5.
+    expect(rows.some(r => r.fallback.includes('missing'))).toBe(true);
+    expect(rows[rows.length - 1]?.replicas).toBe(7);
+  });
+
   test.each([
     [
       '--replicas not a number',
