@@ -292,7 +292,12 @@ export async function runSimulate(
       return 2;
     }
     const runs = variants.map(v => ({ ...v, rows: simulate(series, v.model, options) }));
-    const title = `${loaded.name}: ${base.specs.map(s => s.query).join(' | ')}`;
+    const sm = base.model.scalingModifiers;
+    // A short title: the composite's formula, or the queries.
+    const title =
+      sm === undefined
+        ? `${loaded.name}: ${base.specs.map(s => s.query).join(' | ')}`
+        : `${loaded.name}: composite ${sm.formula.text}`;
     if (whatIf !== undefined) {
       const summaries = runs.map(r => summarize(r.label, r.rows, r.model));
       if (values.svg !== undefined)
@@ -314,7 +319,6 @@ export async function runSimulate(
     }
     const { model, rows } = runs[0] as (typeof runs)[number];
     if (values.svg !== undefined) {
-      const sm = model.scalingModifiers;
       writeFileSync(
         values.svg,
         renderSvg(rows, {

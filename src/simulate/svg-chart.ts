@@ -3,9 +3,35 @@
 // overlaid on one chart.
 import type { SimulationRow } from './simulate';
 
-/** The value a chart draws: the composite with scalingModifiers, else the first trigger's. */
-export const chartValue = (r: SimulationRow): number =>
-  (r.composite !== undefined ? r.composite : r.values[0]) ?? 0;
+/**
+ * The value a chart draws: the composite with scalingModifiers, else the first trigger's; null
+ * where the query failed.
+ */
+export const chartValue = (r: SimulationRow): number | null =>
+  (r.composite !== undefined ? r.composite : r.values[0]) ?? null;
+
+const finite = (rows: SimulationRow[]): number[] =>
+  rows.map(chartValue).filter((v): v is number => v !== null);
+
+/** A path through the metric's points, broken where the query failed. */
+function metricPath(
+  rows: SimulationRow[],
+  x: (t: number) => number,
+  y: (v: number) => number,
+): string {
+  let d = '';
+  let pen = false;
+  for (const r of rows) {
+    const v = chartValue(r);
+    if (v === null) {
+      pen = false;
+      continue;
+    }
+    d += `${pen ? 'L' : 'M'}${x(r.timestamp).toFixed(1)},${y(v).toFixed(1)} `;
+    pen = true;
+  }
+  return d.trim();
+}
 
 const W = 960;
 const H = 420;
@@ -48,7 +74,7 @@ export function renderSvg(
   const span = Math.max(1, last - first);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
-  const yMetricTicks = ticks(Math.max(opts.threshold * 1.2, ...rows.map(chartValue)));
+  const yMetricTicks = ticks(Math.max(opts.threshold * 1.2, ...finite(rows)));
   const yRepTicks = ticks(
     Math.max(1, ...rows.map(r => r.replicas)),
     Math.min(5, Math.max(1, ...rows.map(r => r.replicas))),
@@ -58,9 +84,7 @@ export function renderSvg(
   const x = (t: number): number => M.left + ((t - first) / span) * plotW;
   const y = (v: number): number => M.top + plotH - (v / yMax) * plotH;
   const yr = (v: number): number => M.top + plotH - (v / rMax) * plotH;
-  const metric = rows
-    .map(r => `${x(r.timestamp).toFixed(1)},${y(chartValue(r)).toFixed(1)}`)
-    .join(' ');
+  const metric = metricPath(rows, x, y);
   let steps = '';
   rows.forEach((r, i) => {
     const px = x(r.timestamp).toFixed(1);
@@ -90,9 +114,9 @@ export function renderSvg(
     `<text transform="translate(18 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="${COLORS.metric}">metric (${esc(opts.metricType)})</text>`,
     `<text transform="translate(${W - 14} ${M.top + plotH / 2}) rotate(90)" text-anchor="middle" fill="${COLORS.replicas}">replicas</text>`,
     `<line x1="${M.left}" x2="${W - M.right}" y1="${y(opts.threshold).toFixed(1)}" y2="${y(opts.threshold).toFixed(1)}" stroke="${COLORS.threshold}" stroke-dasharray="6 4"/>`,
-    `<polyline points="${metric}" fill="none" stroke="${COLORS.metric}" stroke-width="1.5"/>`,
+    `<path d="${metric}" fill="none" stroke="${COLORS.metric}" stroke-width="1.5"/>`,
     `<polyline points="${steps.trim()}" fill="none" stroke="${COLORS.replicas}" stroke-width="2"/>`,
-    `<g transform="translate(${W - M.right - 330} 16)"><line x1="0" x2="20" y1="4" y2="4" stroke="${COLORS.metric}" stroke-width="2"/><text x="26" y="8">metric</text><line x1="86" x2="106" y1="4" y2="4" stroke="${COLORS.threshold}" stroke-dasharray="6 4"/><text x="112" y="8">threshold ${fmt(opts.threshold)}</text><line x1="216" x2="236" y1="4" y2="4" stroke="${COLORS.replicas}" stroke-width="2"/><text x="242" y="8">replicas</text></g>`,
+    `<g transform="translate(${M.left} 32)"><line x1="0" x2="20" y1="4" y2="4" stroke="${COLORS.metric}" stroke-width="2"/><text x="26" y="8">metric</text><line x1="86" x2="106" y1="4" y2="4" stroke="${COLORS.threshold}" stroke-dasharray="6 4"/><text x="112" y="8">threshold ${fmt(opts.threshold)}</text><line x1="216" x2="236" y1="4" y2="4" stroke="${COLORS.replicas}" stroke-width="2"/><text x="242" y="8">replicas</text></g>`,
     '</svg>',
   ];
   return `${parts.join('\n')}\n`;
@@ -121,7 +145,7 @@ export function renderComparisonSvg(
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const peak = Math.max(1, ...all.map(r => r.replicas));
-  const yMetricTicks = ticks(Math.max(1, ...base.map(chartValue)));
+  const yMetricTicks = ticks(Math.max(1, ...finite(base)));
   const yRepTicks = ticks(peak, Math.min(5, peak));
   const yMax = yMetricTicks[yMetricTicks.length - 1] ?? 1;
   const rMax = yRepTicks[yRepTicks.length - 1] ?? 1;
@@ -162,7 +186,7 @@ export function renderComparisonSvg(
     `<line x1="${M.left}" x2="${W - M.right}" y1="${M.top + plotH}" y2="${M.top + plotH}" stroke="${COLORS.text}"/>`,
     `<text transform="translate(18 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="${COLORS.metric}">metric</text>`,
     `<text transform="translate(${W - 14} ${M.top + plotH / 2}) rotate(90)" text-anchor="middle" fill="${COLORS.text}">replicas per variant</text>`,
-    `<polyline points="${base.map(r => `${x(r.timestamp).toFixed(1)},${y(chartValue(r)).toFixed(1)}`).join(' ')}" fill="none" stroke="${COLORS.metric}" stroke-width="1" stroke-opacity="0.5"/>`,
+    `<path d="${metricPath(base, x, y)}" fill="none" stroke="${COLORS.metric}" stroke-width="1" stroke-opacity="0.5"/>`,
     ...variants.map(
       (v, i) =>
         `<polyline points="${steps(v.rows)}" fill="none" stroke="${VARIANT_COLORS[i % VARIANT_COLORS.length]}" stroke-width="2"/>`,
