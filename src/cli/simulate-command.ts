@@ -150,7 +150,13 @@ function toModel(loaded: LoadedScaledObject): { model: ScaledObjectModel; specs:
         `spec.triggers[${t.index}].type: ${t.type} cannot be replayed (prometheus, external, external-push); pick one with --trigger N`,
       );
     }
-    return parseTrigger(t.metadata);
+    // Bad metadata is a bad file here (exit 2), named by the trigger's place in it.
+    try {
+      return parseTrigger(t.metadata);
+    } catch (e) {
+      if (!isScalerError(e)) throw e;
+      throw new ScaledObjectFileError(`spec.triggers[${t.index}].metadata: ${e.message}`);
+    }
   });
   return {
     specs,

@@ -11,7 +11,12 @@ import type {
   ScalingRules,
   SelectPolicy,
 } from './hpa-model';
-import type { FallbackBehavior, FallbackModel } from './simulate';
+import type {
+  FallbackBehavior,
+  FallbackModel,
+  ScaledObjectFields,
+  ScalingModifiersModel,
+} from './simulate';
 
 export class ScaledObjectFileError extends Error {
   override readonly name = 'ScaledObjectFileError';
@@ -31,29 +36,15 @@ export interface LoadedTrigger {
   metricType: MetricType;
 }
 
-export interface LoadedScalingModifiers {
-  formula: Formula;
-  target: number;
-  targetText: string;
-  activationTarget: number;
-  metricType: MetricType;
-}
+export type LoadedScalingModifiers = ScalingModifiersModel;
 
-export interface LoadedScaledObject {
+export interface LoadedScaledObject extends ScaledObjectFields {
   name: string;
   /** The triggers to replay: all of them, or the one `--trigger N` picked. */
   triggers: LoadedTrigger[];
   /** The single trigger `check` explains (the only usable one, or `--trigger N`). */
   selected: LoadedTrigger | undefined;
-  pollingIntervalSeconds: number;
-  cooldownPeriodSeconds: number;
-  initialCooldownPeriodSeconds: number;
-  minReplicaCount: number;
-  maxReplicaCount: number;
-  idleReplicaCount: number | undefined;
-  behavior: BehaviorInput | undefined;
   scalingModifiers: LoadedScalingModifiers | undefined;
-  fallback: FallbackModel | undefined;
 }
 
 type Json = Record<string, unknown>;

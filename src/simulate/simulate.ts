@@ -44,17 +44,21 @@ export interface FallbackModel {
   behavior: FallbackBehavior;
 }
 
-export interface ScaledObjectModel {
+/** The ScaledObject's own fields the model reads, with KEDA's defaults applied. */
+export interface ScaledObjectFields {
   pollingIntervalSeconds: number;
   cooldownPeriodSeconds: number;
   initialCooldownPeriodSeconds: number;
   minReplicaCount: number;
   maxReplicaCount: number;
   idleReplicaCount: number | undefined;
-  triggers: TriggerModel[];
-  scalingModifiers: ScalingModifiersModel | undefined;
   fallback: FallbackModel | undefined;
   behavior: BehaviorInput | undefined;
+}
+
+export interface ScaledObjectModel extends ScaledObjectFields {
+  triggers: TriggerModel[];
+  scalingModifiers: ScalingModifiersModel | undefined;
 }
 
 export interface SimulationOptions {
@@ -243,16 +247,27 @@ export class ScalingModel {
     return Math.trunc(out * 1000);
   }
 
-  private marks(
+  /** One output row, with the failed and fallback triggers marked. */
+  private row(
+    t: number,
     raws: (number | null)[],
     results: TriggerResult[],
-  ): Pick<SimulationRow, 'failed' | 'fallback'> {
-    const names = this.so.triggers.map(t => t.name);
+    composite: number | null | undefined,
+    step: Pick<SimulationRow, 'active' | 'desiredReplicas' | 'by'>,
+  ): SimulationRow {
+    const names = this.so.triggers.map(x => x.name);
     return {
+      timestamp: t,
+      values: raws,
+      ...(composite === undefined ? {} : { composite }),
+      active: step.active,
       failed: names.filter((_, i) => raws[i] === null),
       fallback: names.filter(
         (_, i) => results[i]?.fallbackActive === true || results[i]?.nil === true,
       ),
+      desiredReplicas: step.desiredReplicas,
+      replicas: this.replicas,
+      by: step.by,
     };
   }
 
@@ -277,16 +292,7 @@ export class ScalingModel {
     if (activeOverride !== undefined) active = activeOverride;
     const desired = this.requestScale(t, active, isError);
     this.replicas = desired;
-    return {
-      timestamp: t,
-      values: raws,
-      ...(composite === undefined ? {} : { composite }),
-      active,
-      ...this.marks(raws, results),
-      desiredReplicas: desired,
-      replicas: desired,
-      by: 'keda',
-    };
+    return this.row(t, raws, results, composite, { active, desiredReplicas: desired, by: 'keda' });
   }
 
   /** executor.RequestScale: the replica count KEDA sets (or the current one). */
@@ -341,16 +347,7 @@ export class ScalingModel {
     const { desired } = this.hpa.sync(t, this.replicas, usages);
     if (this.replicas > 0) this.replicas = desired;
     const active = results.some(r => r.active);
-    return {
-      timestamp: t,
-      values: raws,
-      ...(composite === undefined ? {} : { composite }),
-      active,
-      ...this.marks(raws, results),
-      desiredReplicas: desired,
-      replicas: this.replicas,
-      by: 'hpa',
-    };
+    return this.row(t, raws, results, composite, { active, desiredReplicas: desired, by: 'hpa' });
   }
 }
 

@@ -148,3 +148,15 @@ test('--set threshold=... replays once per value: comparison table and an SVG wi
   expect(bad.code).toBe(2);
   expect(bad.err).toContain('--set: unknown key "replicas"');
 });
+
+test('bad trigger metadata is a bad file: exit 2 naming the trigger', async () => {
+  const p = file(
+    'tiny.yaml',
+    'kind: ScaledObject\nspec:\n  triggers:\n    - type: external\n      metadata: { query: q, threshold: "0.0004" }\n',
+  );
+  const r = await run(['--scaledobject', p, '--series', file('tiny.csv', '0,1\n')]);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain(
+    'spec.triggers[0].metadata: invalid trigger metadata: threshold: must be at least 0.001',
+  );
+});
