@@ -331,7 +331,21 @@ export class ScalingModel {
    */
   sync(t: number, raws: (number | null)[]): SimulationRow {
     const so = this.so;
-    const results = raws.map((raw, i) => this.fetch(i, raw));
+    // The controller asks for metrics only between its min and max (reconcileAutoscaler: at 0
+    // it is disabled, outside the bounds it clamps first); unasked, no failure is counted.
+    const asked =
+      this.replicas >= Math.max(so.minReplicaCount, 1) && this.replicas <= so.maxReplicaCount;
+    const results = raws.map((raw, i) =>
+      asked
+        ? this.fetch(i, raw)
+        : {
+            milli: undefined,
+            active: false,
+            error: raw === null,
+            fallbackActive: false,
+            nil: false,
+          },
+    );
     let usages: (number | undefined)[];
     let composite: number | null | undefined;
     if (so.scalingModifiers === undefined) {

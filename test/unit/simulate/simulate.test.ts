@@ -195,3 +195,14 @@ test('fallback behavior scalingModifiers: an exhausted trigger is nil in the for
   expect(at(rows, 0, 'hpa')?.replicas).toBe(8);
   expect(at(rows, 15, 'hpa')).toMatchObject({ composite: 40, replicas: 4, fallback: ['a'] });
 });
+
+test('at 0 replicas the HPA asks for no metrics, so failures there are counted by the poll only', () => {
+  // minReplicaCount 0, fallback after 2 failures. The poll at t=0 counts 1; the syncs at t=0 and
+  // t=15 leave 0 replicas alone without asking; the poll at t=30 counts 2 (not > 2): no fallback.
+  const model: ScaledObjectModel = {
+    ...so,
+    fallback: { failureThreshold: 2, replicas: 5, behavior: 'static' },
+  };
+  const rows = simulate([series(() => null, 3)], model);
+  expect(rows.every(r => r.fallback.length === 0 && r.replicas === 0)).toBe(true);
+});
