@@ -206,3 +206,24 @@ test('at 0 replicas the HPA asks for no metrics, so failures there are counted b
   const rows = simulate([series(() => null, 3)], model);
   expect(rows.every(r => r.fallback.length === 0 && r.replicas === 0)).toBe(true);
 });
+
+test('an active poll with a failing trigger does not refresh lastActiveTime (PartialTriggerError)', () => {
+  // a is active until t=90, b fails from t=30 to t=105. Active polls at t=30 and t=60 carry an
+  // error, so the last active time stays t=0; at t=120 nothing fails or is active and 120 - 0
+  // >= cooldown 90: KEDA scales to zero (with the refresh it would wait until t=150).
+  const model: ScaledObjectModel = {
+    ...so,
+    cooldownPeriodSeconds: 90,
+    triggers: [
+      { name: 'a', metricType: 'AverageValue', threshold: 10, activationThreshold: 5 },
+      { name: 'b', metricType: 'AverageValue', threshold: 10, activationThreshold: 5 },
+    ],
+  };
+  const rows = simulate(
+    [series(i => (i < 6 ? 10 : 0), 10), series(i => (i >= 2 && i < 8 ? null : 0), 10)],
+    model,
+  );
+  expect(at(rows, 60, 'keda')).toMatchObject({ active: true, replicas: 1, failed: ['b'] });
+  expect(at(rows, 90, 'keda')).toMatchObject({ active: false, replicas: 1 });
+  expect(at(rows, 120, 'keda')).toMatchObject({ active: false, replicas: 0 });
+});
