@@ -44,9 +44,10 @@ export interface ReleaseRules {
   toleranceForm: 'abs' | 'isWithin';
   /**
    * Whether behavior-level tolerances reach the controller: the HPAConfigurableTolerance feature
-   * gate (KEP-4951) is alpha and off by default in 1.33 and 1.34 (the API server drops the
-   * fields, dropDisabledFields in pkg/registry/autoscaling/horizontalpodautoscaler), beta and on
-   * from 1.35; the field does not exist before 1.33.
+   * gate (KEP-4951; pkg/features/kube_features.go) is alpha and off by default in 1.33 and 1.34,
+   * where the API server drops the fields (dropDisabledFields in
+   * pkg/registry/autoscaling/horizontalpodautoscaler), and beta and on from 1.35; the field does
+   * not exist before 1.33.
    */
   configurableTolerance: boolean;
 }
