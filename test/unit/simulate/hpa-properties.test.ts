@@ -10,6 +10,7 @@ import type {
 import {
   HpaModel,
   KUBERNETES_VERSIONS,
+  quantityMilli,
   withBehaviorDefaults,
 } from '../../../src/simulate/hpa-model';
 import type { Sample, ScaledObjectModel } from '../../../src/simulate/simulate';
@@ -212,5 +213,37 @@ test('the same replay for any order of samples with equal timestamps', () => {
       .sort((x, y) => x.k - y.k)
       .map(x => x.s);
     expect(simulate([shuffled], so)).toEqual(simulate([samples], so));
+  }
+});
+
+/** Go's %.3f then milli-units, from the exact binary value with BigInt: round half to even. */
+function exactMilli(x: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const exp = Number((bits >> 52n) & 0x7ffn);
+  const mantissa = (bits & ((1n << 52n) - 1n)) | (exp === 0 ? 0n : 1n << 52n);
+  const shift = (exp === 0 ? 1 : exp) - 1075;
+  // x × 1000 = num / den exactly.
+  const num = 1000n * mantissa * (shift > 0 ? 1n << BigInt(shift) : 1n);
+  const den = shift < 0 ? 1n << BigInt(-shift) : 1n;
+  const q = num / den;
+  const twiceRest = 2n * (num % den);
+  const up = twiceRest > den || (twiceRest === den && q % 2n === 1n);
+  return Number(up ? q + 1n : q);
+}
+
+test('quantityMilli equals exact round-half-even milli-units on 20,000 seeded doubles and ties', () => {
+  const r = prng(42);
+  for (let i = 0; i < 20_000; i++) {
+    const x =
+      i % 4 === 0
+        ? int(r, 0, 2_000_000) / 2000 // exact halves of a milli and their neighbours
+        : i % 4 === 1
+          ? r() * 10 ** int(r, -4, 9)
+          : i % 4 === 2
+            ? Number((r() * 1000).toFixed(4))
+            : int(r, 0, 100_000) / 16; // binary fractions: many exact ties
+    expect([x, quantityMilli(x)]).toEqual([x, exactMilli(x)]);
   }
 });
