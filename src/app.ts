@@ -3,16 +3,15 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
-import { Registry } from 'prom-client';
 import type { ServerConfig } from './config/schema';
+import { Evaluator } from './core/evaluate';
+import { TriggerResolver } from './core/resolve-trigger';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
 import { addReflection } from './grpc/reflection';
 import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
 import { createHttpServer } from './http/http-server';
-import { Evaluator } from './scaler/evaluate';
-import { TriggerResolver } from './scaler/resolve-trigger';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -23,6 +22,8 @@ import { SourceRegistry } from './sources/source-registry';
 import { ResultCache } from './cache/result-cache';
 import type { Logger } from './telemetry/logger';
 import { createLogger } from './telemetry/logger';
+import type { Metrics } from './telemetry/metrics';
+import type { MetricsRegistry } from './telemetry/scaler-metrics';
 import { ScalerMetrics } from './telemetry/scaler-metrics';
 
 export interface App {
@@ -31,7 +32,8 @@ export interface App {
   /** Ends streams with OK, lets unary calls finish, closes ports and pools. Idempotent. */
   stop(): Promise<void>;
   readonly logger: Logger;
-  readonly registry: Registry;
+  /** The scaler's metrics registry (tests read single metrics from it). */
+  readonly registry: MetricsRegistry;
 }
 
 export interface AppOptions {
@@ -50,7 +52,7 @@ export interface Core {
   evaluator: Evaluator;
 }
 
-export function createCore(config: ServerConfig, logger: Logger, metrics: ScalerMetrics): Core {
+export function createCore(config: ServerConfig, logger: Logger, metrics: Metrics): Core {
   const sources = new SourceRegistry(config);
   const resolver = new TriggerResolver(sources, {
     maxTimeoutMs: config.maxTimeoutMs,
@@ -64,15 +66,15 @@ export function createCore(config: ServerConfig, logger: Logger, metrics: Scaler
     metrics,
   });
   const cache = new ResultCache(config.cache);
-  metrics.onCollect('cache', () => metrics.cacheEntries.set(cache.size));
+  metrics.observeCacheEntries(() => cache.size);
   const evaluator = new Evaluator({ cache, cacheConfig: config.cache, gateway, metrics, logger });
   return { sources, resolver, gateway, cache, evaluator };
 }
 
 export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const registry = new Registry();
-  const metrics = new ScalerMetrics(registry);
+  const metrics = new ScalerMetrics();
+  const { registry } = metrics;
   const { sources, resolver, gateway, cache, evaluator } = createCore(config, logger, metrics);
   const streams = new OpenStreams();
   const hub = new WatcherHub({
@@ -99,7 +101,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     windowMs: config.cache.maxStalenessMs,
   });
   const httpServer: HttpServer = createHttpServer({
-    registry,
+    metrics,
     alertmanager: createAlertmanagerHandler({
       hub,
       token:
@@ -110,7 +112,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       metrics,
       logger,
     }),
-    notReadyReason: () => readiness.notReadyReason(),
+    readiness: () => readiness.checkAndProbe(),
   });
   let stopping: Promise<void> | undefined;
 
@@ -126,7 +128,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     });
     const httpPort = await listenHttp(httpServer, config.httpAddress);
     readiness.serving = true;
-    const syncHealth = (): void => health.set(true, readiness.notReadyReason() === undefined);
+    const syncHealth = (): void => health.set(true, readiness.checkAndProbe() === undefined);
     syncHealth();
     healthTimer = setInterval(syncHealth, HEALTH_SYNC_MS);
     healthTimer.unref();

@@ -1,11 +1,9 @@
 // `keda-prometheus-scaler check`: a dry run of one trigger through the server's own path
 // (parser, source, cache, Prometheus), with the spec KEDA would get, the value, the activity, and
 // the HPA's arithmetic at the current replica count.
-import { Registry } from 'prom-client';
 import { createCore } from '../app';
 import { ConfigError } from '../config/load-config';
-import { isScalerError, toGrpcStatus } from '../errors';
-import { status } from '@grpc/grpc-js';
+import { grpcStatusName, isScalerError, toGrpcStatus } from '../errors';
 import { buildMetricSpec, toMetricValueFields } from '../scaler/metric-spec';
 import { explainHpa } from '../simulate/explain-hpa';
 import type { BehaviorInput, KubernetesVersion, MetricType } from '../simulate/hpa-model';
@@ -16,9 +14,9 @@ import {
   tolerancesFor,
   withBehaviorDefaults,
 } from '../simulate/hpa-model';
-import { ScaledObjectFileError, loadScaledObject } from '../simulate/scaledobject-file';
+import { InputFileError, loadScaledObject } from '../simulate/scaledobject-file';
 import { createLogger } from '../telemetry/logger';
-import { ScalerMetrics } from '../telemetry/scaler-metrics';
+import { NoopMetrics } from '../telemetry/metrics';
 import { commandConfig } from './cli-config';
 import type { CommandIo } from './command-args';
 import { UsageError, parseCommandArgs, wholeNumberFlag } from './command-args';
@@ -83,7 +81,7 @@ export async function runCheck(
     if (values.scaledobject !== undefined) {
       const so = loadScaledObject(values.scaledobject, triggerIndex);
       if (so.selected === undefined) {
-        throw new ScaledObjectFileError(
+        throw new InputFileError(
           'spec.triggers: several prometheus/external triggers; pick one with --trigger N',
         );
       }
@@ -96,8 +94,7 @@ export async function runCheck(
       metadata = Object.fromEntries(
         values.metadata.map(pair => {
           const i = pair.indexOf('=');
-          if (i <= 0)
-            throw new ScaledObjectFileError(`--metadata: expected key=value, got "${pair}"`);
+          if (i <= 0) throw new UsageError(`--metadata: expected key=value, got "${pair}"`);
           return [pair.slice(0, i), pair.slice(i + 1)];
         }),
       );
@@ -119,7 +116,7 @@ export async function runCheck(
     }
     throw e;
   }
-  const core = createCore(config, createLogger('silent'), new ScalerMetrics(new Registry()));
+  const core = createCore(config, createLogger('silent'), new NoopMetrics());
   try {
     const trigger = core.resolver.resolve(metadata);
     const spec = buildMetricSpec(trigger.spec, trigger.metricName);
@@ -185,9 +182,9 @@ export async function runCheck(
     const st = toGrpcStatus(e);
     if (output === 'json')
       io.out(
-        `${JSON.stringify({ ok: false, code: status[st.code], message: st.details }, null, 2)}\n`,
+        `${JSON.stringify({ ok: false, code: grpcStatusName(st.code), message: st.details }, null, 2)}\n`,
       );
-    else io.err(`${status[st.code]}: ${st.details}\n`);
+    else io.err(`${grpcStatusName(st.code)}: ${st.details}\n`);
     return 1;
   } finally {
     core.cache.close();

@@ -2,10 +2,9 @@
 // query over a time range of the real source) through the KEDA and HPA models, as a table, CSV,
 // JSON and SVG; with --set, once per value, as a comparison.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { status } from '@grpc/grpc-js';
 import { ConfigError } from '../config/load-config';
-import { parseDurationMs } from '../config/parse-values';
-import { isScalerError, toGrpcStatus } from '../errors';
+import { parseDurationMs } from '../util/parse-values';
+import { grpcStatusName, isScalerError, toGrpcStatus } from '../errors';
 import type { TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
@@ -13,7 +12,7 @@ import { SourceRegistry } from '../sources/source-registry';
 import type { KubernetesVersion } from '../simulate/hpa-model';
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from '../simulate/hpa-model';
 import type { LoadedScaledObject } from '../simulate/scaledobject-file';
-import { ScaledObjectFileError, loadScaledObject } from '../simulate/scaledobject-file';
+import { InputFileError, loadScaledObject } from '../simulate/scaledobject-file';
 import { parseSeriesCsv } from '../simulate/series-csv';
 import type {
   Sample,
@@ -146,7 +145,7 @@ function toTable(rows: SimulationRow[], so: ScaledObjectModel): string {
 function toModel(loaded: LoadedScaledObject): { model: ScaledObjectModel; specs: TriggerSpec[] } {
   const specs = loaded.triggers.map(t => {
     if (!['prometheus', 'external', 'external-push'].includes(t.type)) {
-      throw new ScaledObjectFileError(
+      throw new InputFileError(
         `spec.triggers[${t.index}].type: ${t.type} cannot be replayed (prometheus, external, external-push); pick one with --trigger N`,
       );
     }
@@ -155,7 +154,7 @@ function toModel(loaded: LoadedScaledObject): { model: ScaledObjectModel; specs:
       return parseTrigger(t.metadata);
     } catch (e) {
       if (!isScalerError(e)) throw e;
-      throw new ScaledObjectFileError(`spec.triggers[${t.index}].metadata: ${e.message}`);
+      throw new InputFileError(`spec.triggers[${t.index}].metadata: ${e.message}`);
     }
   });
   return {
@@ -285,7 +284,7 @@ export async function runSimulate(
       try {
         text = readFileSync(values.series, 'utf8');
       } catch (e) {
-        throw new ScaledObjectFileError(`--series: ${(e as Error).message}`);
+        throw new InputFileError(`--series: ${(e as Error).message}`);
       }
       series = parseSeriesCsv(
         text,
@@ -361,7 +360,7 @@ export async function runSimulate(
     return 0;
   } catch (e) {
     if (
-      e instanceof ScaledObjectFileError ||
+      e instanceof InputFileError ||
       e instanceof ConfigError ||
       e instanceof UsageError ||
       e instanceof WhatIfError
@@ -371,7 +370,7 @@ export async function runSimulate(
     }
     if (isScalerError(e)) {
       const st = toGrpcStatus(e);
-      io.err(`${status[st.code]}: ${st.details}\n`);
+      io.err(`${grpcStatusName(st.code)}: ${st.details}\n`);
       return 1;
     }
     throw e;

@@ -18,8 +18,9 @@ import type {
   ScalingModifiersModel,
 } from './simulate';
 
-export class ScaledObjectFileError extends Error {
-  override readonly name = 'ScaledObjectFileError';
+/** A file a command reads (a ScaledObject, a series CSV) is unreadable or malformed. */
+export class InputFileError extends Error {
+  override readonly name = 'InputFileError';
 }
 
 /** Trigger types whose metadata this scaler understands (the built-in's is a subset). */
@@ -54,7 +55,7 @@ const show = (v: unknown): string => {
   return text.length > 60 ? `${text.slice(0, 60)}… (${text.length} chars)` : text;
 };
 const fail = (field: string, rule: string, v: unknown): never => {
-  throw new ScaledObjectFileError(`${field}: ${rule}, got ${show(v)}`);
+  throw new InputFileError(`${field}: ${rule}, got ${show(v)}`);
 };
 
 /** A map, or undefined when absent or null. */
@@ -300,7 +301,7 @@ function fallback(
 /**
  * Validates a ScaledObject document (already parsed) into the model's inputs.
  * @param triggerIndex `--trigger N`: replay only that trigger (scalingModifiers then do not apply).
- * @throws {@link ScaledObjectFileError} naming the field and the rule.
+ * @throws {@link InputFileError} naming the field and the rule.
  */
 export function parseScaledObject(so: Json, triggerIndex?: number): LoadedScaledObject {
   const spec = map(so['spec'], 'spec') ?? fail('spec', 'is required', undefined);
@@ -310,7 +311,7 @@ export function parseScaledObject(so: Json, triggerIndex?: number): LoadedScaled
   if (triggerIndex !== undefined) {
     selected = all[triggerIndex];
     if (selected === undefined)
-      throw new ScaledObjectFileError(
+      throw new InputFileError(
         `--trigger ${triggerIndex}: the ScaledObject has ${all.length} triggers`,
       );
     if (!TRIGGER_TYPES.includes(selected.type))
@@ -362,25 +363,24 @@ export function parseScaledObject(so: Json, triggerIndex?: number): LoadedScaled
   };
 }
 
-/** The ScaledObject document of a YAML file. @throws {@link ScaledObjectFileError} */
+/** The ScaledObject document of a YAML file. @throws {@link InputFileError} */
 export function readScaledObjectDocument(file: string): Json {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ScaledObjectFileError(`${file}: ${(e as Error).message}`);
+    throw new InputFileError(`${file}: ${(e as Error).message}`);
   }
   const docs = parseAllDocuments(text).map(d => d.toJSON() as unknown);
   const so = docs.find(d => isMap(d) && d['kind'] === 'ScaledObject');
-  if (so === undefined)
-    throw new ScaledObjectFileError(`${file}: no document of kind ScaledObject`);
+  if (so === undefined) throw new InputFileError(`${file}: no document of kind ScaledObject`);
   return so as Json;
 }
 
 /**
  * Reads and validates a ScaledObject file.
  * @param edit changes the document before validation (`simulate --set`).
- * @throws {@link ScaledObjectFileError} naming the field.
+ * @throws {@link InputFileError} naming the field.
  */
 export function loadScaledObject(
   file: string,

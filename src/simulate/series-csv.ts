@@ -2,14 +2,14 @@
 // trigger, matched by the header's trigger names or by order; an empty cell or `error` is a
 // failed query at that time.
 import type { Sample } from './simulate';
-import { ScaledObjectFileError } from './scaledobject-file';
+import { InputFileError } from './scaledobject-file';
 
 const FAILED = new Set(['', 'error', 'err', '-']);
 
 /**
  * @param triggerNames the triggers to feed, in order.
  * @returns one series per trigger.
- * @throws {@link ScaledObjectFileError} naming the line or the column.
+ * @throws {@link InputFileError} naming the line or the column.
  */
 export function parseSeriesCsv(text: string, triggerNames: string[]): Sample[][] {
   const lines = text.split(/\r?\n/).map(l => l.trim());
@@ -29,26 +29,26 @@ export function parseSeriesCsv(text: string, triggerNames: string[]): Sample[][]
     const t = cells[0] ?? '';
     const timestamp = Number(t);
     if (t === '' || !Number.isFinite(timestamp)) {
-      throw new ScaledObjectFileError(
+      throw new InputFileError(
         `--series line ${i + 1}: the timestamp must be unix seconds, got "${t}"`,
       );
     }
     columns.forEach((c, k) => {
       const cell = cells[c];
       if (cell === undefined)
-        throw new ScaledObjectFileError(
+        throw new InputFileError(
           `--series line ${i + 1}: expected ${columns.length + 1} columns, got "${line}"`,
         );
       const failed = FAILED.has(cell.toLowerCase());
       const value = Number(cell);
       if (!failed && !Number.isFinite(value))
-        throw new ScaledObjectFileError(
+        throw new InputFileError(
           `--series line ${i + 1}: "${cell}" is not a number (an empty cell or "error" marks a failed query)`,
         );
       (out[k] as Sample[]).push({ timestamp, value: failed ? null : value });
     });
   });
-  if (out.every(s => s.length === 0)) throw new ScaledObjectFileError('--series: no samples');
+  if (out.every(s => s.length === 0)) throw new InputFileError('--series: no samples');
   return out;
 }
 
@@ -57,7 +57,7 @@ function columnsFor(header: string[], names: string[], width: number): number[] 
   if (header.length > 0 && names.every(n => header.includes(n)))
     return names.map(n => header.indexOf(n));
   if (width - 1 === names.length) return names.map((_, i) => i + 1);
-  throw new ScaledObjectFileError(
+  throw new InputFileError(
     `--series: ${width - 1} value column(s) for ${names.length} trigger(s) (${names.join(', ')}); ` +
       'give one column per trigger, in order or named after the triggers in the header',
   );

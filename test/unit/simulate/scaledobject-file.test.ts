@@ -1,6 +1,6 @@
 // Every ScaledObject field the simulator reads is checked: the message names the field and its
 // rule; null and {} behaviors stay distinct; all triggers, scalingModifiers and fallback are read.
-import { ScaledObjectFileError, parseScaledObject } from '../../../src/simulate/scaledobject-file';
+import { InputFileError, parseScaledObject } from '../../../src/simulate/scaledobject-file';
 
 const trigger = { type: 'external', metadata: { query: 'q', threshold: '5' } };
 const doc = (spec: Record<string, unknown>) => ({
@@ -92,7 +92,7 @@ test.each([
     'spec.advanced.scalingModifiers.target: must be > 0, got "0"',
   ],
 ])('refuses %j', (spec, message) => {
-  expect(() => parseScaledObject(doc(spec))).toThrow(ScaledObjectFileError);
+  expect(() => parseScaledObject(doc(spec))).toThrow(InputFileError);
   expect(() => parseScaledObject(doc(spec))).toThrow(message);
 });
 
