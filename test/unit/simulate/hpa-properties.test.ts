@@ -147,42 +147,28 @@ test('invariants: within [min, max] once inside; never faster than the policies;
           ? (steps[0]?.before ?? 0)
           : (earlier[earlier.length - 1] as Step).after;
       };
-      if (s.after > s.before) {
-        expect(b.scaleUp.selectPolicy).not.toBe('Disabled');
-        const limits = b.scaleUp.policies.map(p => {
-          const start = countBefore(s.now - p.periodSeconds);
-          return p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
-        });
-        const limit = b.scaleUp.selectPolicy === 'Min' ? Math.min(...limits) : Math.max(...limits);
-        expect(s.after).toBeLessThanOrEqual(Math.max(limit, s.before));
-        // Stabilization: a rise never goes above the lowest recommendation in the up window.
-        const recent = steps
-          .slice(0, i + 1)
-          .filter(
-            x => x.now > s.now - b.scaleUp.stabilizationWindowSeconds && x.proposal !== undefined,
-          )
-          .map(x => x.proposal as number);
-        if (recent.length > 0 && i > 0)
-          expect(s.after).toBeLessThanOrEqual(Math.max(s.before, Math.min(...recent)));
-      }
-      if (s.after < s.before) {
-        expect(b.scaleDown.selectPolicy).not.toBe('Disabled');
-        const limits = b.scaleDown.policies.map(p => {
-          const start = countBefore(s.now - p.periodSeconds);
-          return p.type === 'Pods' ? start - p.value : Math.trunc(start * (1 - p.value / 100));
-        });
-        const limit =
-          b.scaleDown.selectPolicy === 'Min' ? Math.max(...limits) : Math.min(...limits);
-        expect(s.after).toBeGreaterThanOrEqual(Math.min(limit, s.before));
-        const recent = steps
-          .slice(0, i + 1)
-          .filter(
-            x => x.now > s.now - b.scaleDown.stabilizationWindowSeconds && x.proposal !== undefined,
-          )
-          .map(x => x.proposal as number);
-        if (recent.length > 0)
-          expect(s.after).toBeGreaterThanOrEqual(Math.min(s.before, Math.max(...recent)));
-      }
+      // Up is +1, down -1: each check below reads "no further than allowed" in that direction.
+      const dir = Math.sign(s.after - s.before);
+      if (dir === 0) return;
+      const rules = dir === 1 ? b.scaleUp : b.scaleDown;
+      expect(rules.selectPolicy).not.toBe('Disabled');
+      const limits = rules.policies.map(p => {
+        const start = countBefore(s.now - p.periodSeconds);
+        if (p.type === 'Pods') return start + dir * p.value;
+        const scaled = start * (1 + (dir * p.value) / 100);
+        return dir === 1 ? Math.ceil(scaled) : Math.trunc(scaled); // up rounds up, down truncates
+      });
+      const furthest = (xs: number[]): number => dir * Math.max(...xs.map(x => dir * x));
+      const nearest = (xs: number[]): number => dir * Math.min(...xs.map(x => dir * x));
+      const limit = rules.selectPolicy === 'Min' ? nearest(limits) : furthest(limits);
+      expect(dir * s.after).toBeLessThanOrEqual(Math.max(dir * limit, dir * s.before));
+      // Stabilization: never past the recommendation nearest the current count in the window.
+      const recent = steps
+        .slice(0, i + 1)
+        .filter(x => x.now > s.now - rules.stabilizationWindowSeconds && x.proposal !== undefined)
+        .map(x => x.proposal as number);
+      if (recent.length > 0)
+        expect(dir * s.after).toBeLessThanOrEqual(Math.max(dir * s.before, dir * nearest(recent)));
     });
   }
 });
