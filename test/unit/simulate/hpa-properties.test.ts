@@ -133,25 +133,30 @@ test('differential: the model and the reference agree on 3,000 random HPAs × 40
 });
 
 test('invariants: within [min, max] once inside; never faster than the policies; stabilization direction', () => {
+  // Plain checks collected and asserted once: a few hundred thousand expect() calls are slow.
+  const broken: string[] = [];
+  const holds = (ok: boolean, seed: number, what: string): void => {
+    if (!ok && broken.length < 10) broken.push(`seed ${seed}: ${what}`);
+  };
   for (const seed of SEEDS) {
     const { c, steps } = runCase(seed, false);
     const { minReplicas: min, maxReplicas: max } = c.spec;
     const b = c.spec.behavior === undefined ? undefined : withBehaviorDefaults(c.spec.behavior);
     steps.forEach((s, i) => {
-      if (s.before >= min && s.before <= max) expect(s.after >= min && s.after <= max).toBe(true);
+      if (s.before >= min && s.before <= max)
+        holds(s.after >= min && s.after <= max, seed, `t=${s.now}: ${s.after} outside bounds`);
       if (b === undefined || s.before < min || s.before > max || s.before === 0) return;
       // The count at the start of each policy's period (after the last sync at or before it).
+      // Syncs are every 15 s from 0, so the last one at or before t is step floor(t / 15).
       const countBefore = (t: number): number => {
-        const earlier = steps.filter(x => x.now <= t && x.now < s.now);
-        return earlier.length === 0
-          ? (steps[0]?.before ?? 0)
-          : (earlier[earlier.length - 1] as Step).after;
+        const last = Math.min(Math.floor(t / 15), i - 1);
+        return last < 0 ? (steps[0]?.before ?? 0) : (steps[last] as Step).after;
       };
       // Up is +1, down -1: each check below reads "no further than allowed" in that direction.
       const dir = Math.sign(s.after - s.before);
       if (dir === 0) return;
       const rules = dir === 1 ? b.scaleUp : b.scaleDown;
-      expect(rules.selectPolicy).not.toBe('Disabled');
+      holds(rules.selectPolicy !== 'Disabled', seed, `t=${s.now}: moved while Disabled`);
       const limits = rules.policies.map(p => {
         const start = countBefore(s.now - p.periodSeconds);
         if (p.type === 'Pods') return start + dir * p.value;
@@ -161,16 +166,25 @@ test('invariants: within [min, max] once inside; never faster than the policies;
       const furthest = (xs: number[]): number => dir * Math.max(...xs.map(x => dir * x));
       const nearest = (xs: number[]): number => dir * Math.min(...xs.map(x => dir * x));
       const limit = rules.selectPolicy === 'Min' ? nearest(limits) : furthest(limits);
-      expect(dir * s.after).toBeLessThanOrEqual(Math.max(dir * limit, dir * s.before));
+      holds(
+        dir * s.after <= Math.max(dir * limit, dir * s.before),
+        seed,
+        `t=${s.now}: ${s.before} -> ${s.after} beyond the policy limit ${limit}`,
+      );
       // Stabilization: never past the recommendation nearest the current count in the window.
       const recent = steps
         .slice(0, i + 1)
         .filter(x => x.now > s.now - rules.stabilizationWindowSeconds && x.proposal !== undefined)
         .map(x => x.proposal as number);
       if (recent.length > 0)
-        expect(dir * s.after).toBeLessThanOrEqual(Math.max(dir * s.before, dir * nearest(recent)));
+        holds(
+          dir * s.after <= Math.max(dir * s.before, dir * nearest(recent)),
+          seed,
+          `t=${s.now}: ${s.before} -> ${s.after} past the window's recommendations ${recent.join(',')}`,
+        );
     });
   }
+  expect(broken).toEqual([]);
 });
 
 test('the same replay for any order of samples with equal timestamps', () => {
