@@ -1,5 +1,6 @@
 // Resources under hostile input: heap and RSS after 10,000 distinct 20 kB queries answered through
-// the resolver, cache and query client, and after 400 distinct 1 MB invalid metadata maps; each
+// the resolver, cache and query client, after 400 distinct 1 MB invalid metadata maps, and after
+// 4,000 distinct 60 kB invalid maps (under the metadata size bounds, so they reach the memo); each
 // scenario in a fresh process, at the default byte budgets and with the byte bounds lifted.
 import { fork } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -12,7 +13,7 @@ import { NoopMetrics } from '../src/telemetry/metrics';
 import { round } from './lib/load';
 
 type Budget = 'default' | 'unbounded';
-type Scenario = 'queries' | 'invalidMaps';
+type Scenario = 'queries' | 'invalidMaps' | 'invalidMaps60k';
 
 const MB = 1024 * 1024;
 const MAX_OLD_SPACE_MB = 384;
@@ -70,10 +71,11 @@ async function run(scenario: Scenario, budget: Budget): Promise<Record<string, u
       );
     }
   } else {
-    const value = 'x'.repeat(MB);
-    for (let i = 0; i < 400; i++) {
+    const [count, value] =
+      scenario === 'invalidMaps' ? [400, 'x'.repeat(MB)] : [4000, 'x'.repeat(60_000)];
+    for (let i = 0; i < count; i++) {
       try {
-        // No threshold: invalid. A distinct 1 MB query each time.
+        // No threshold: invalid. A distinct query each time.
         core.resolver.resolve({ query: `${i}${value}` });
       } catch {
         refused++;
@@ -109,7 +111,7 @@ async function run(scenario: Scenario, budget: Budget): Promise<Record<string, u
 /** Every scenario at both budgets, each in a fresh process (RSS does not shrink after a run). */
 export async function resources(): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
-  for (const scenario of ['queries', 'invalidMaps'] as const) {
+  for (const scenario of ['queries', 'invalidMaps', 'invalidMaps60k'] as const) {
     for (const budget of ['default', 'unbounded'] as const) {
       out.push(
         await new Promise((resolve, reject) => {
