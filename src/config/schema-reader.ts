@@ -4,6 +4,7 @@ import type { ObjectOptions, TArray, TObject, TProperties, TSchema } from '@sinc
 import { Kind, Type } from '@sinclair/typebox';
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import { clip, quote } from '../util/echo';
+import { redactUrl } from '../util/url-rules';
 import { parseDurationMs } from '../util/parse-values';
 
 /** Reads one present value at `path`; records what is wrong in `problems`, returns undefined then. */
@@ -32,9 +33,13 @@ export type Leaf<T> = TSchema & { [Read]: Reader<T> };
 /** A check on one value: the typed value, or the rule it broke (`quiet`: never echo the value). */
 export type Check<T> = (v: unknown) => { value: T } | { rule: string; quiet?: boolean };
 
-/** A value from the file for a message: strings quoted, anything else as JSON, both cut short. */
+/**
+ * A value from the file for a message: strings quoted (a URL without its credentials or query),
+ * anything else as JSON, both cut short.
+ */
 function shown(v: unknown): string {
-  return typeof v === 'string' ? quote(v) : clip(JSON.stringify(v) ?? String(v));
+  if (typeof v !== 'string') return clip(JSON.stringify(v) ?? String(v));
+  return quote(v.includes('://') ? redactUrl(v) : v);
 }
 
 /** A Reader that words a broken rule as `<path>: <rule>, got <value>`. */

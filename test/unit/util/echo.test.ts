@@ -97,6 +97,14 @@ describe('echo sites', () => {
     void registry.close();
   });
 
+  test('config loader: a URL that is refused is shown without its query', () => {
+    const message = messageOf(() =>
+      validateConfig({ sources: [{ name: 's', url: 'ftp://prom/?token=s3cr3t' }] }),
+    );
+    expect(message).toContain('"ftp://prom/?REDACTED"');
+    expect(message).not.toContain('s3cr3t');
+  });
+
   test('config loader: an unknown key and a bad value', () => {
     bounded(messageOf(() => validateConfig({ sources: [], [long]: 1 })));
     bounded(messageOf(() => validateConfig({ logLevel: long, sources: [] })));
