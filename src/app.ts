@@ -1,5 +1,6 @@
 // Composition root: builds every part from the configuration, binds the ports, and stops them in
 // order. No scaling logic lives here.
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
@@ -16,6 +17,9 @@ import { createHttpServer } from './http/http-server';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
+import { PeerAddresses } from './push/peer-addresses';
+import { PeerForwarder } from './push/peer-forwarder';
+import { SeenBatches } from './push/seen-batches';
 import { WatcherHub } from './push/watcher-hub';
 import { SecretFile } from './sources/secret-file';
 import { QueryGateway } from './sources/query-gateway';
@@ -39,10 +43,18 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** This pod's IP (POD_IP from the downward API): skipped among the DNS peers. */
+  podIp?: string | undefined;
 }
 
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
 const HEALTH_SYNC_MS = 1000;
+
+/**
+ * Alert batch ids remembered (count, ms). A forward arrives within push.peerTimeout of its batch,
+ * so a minute covers any late duplicate; 10,000 ids (about 1 MB) outlast any alert storm's minute.
+ */
+const SEEN_BATCHES = { maxIds: 10_000, ttlMs: 60_000 };
 
 /** The scaler without its servers: what `check` runs, so it answers exactly as `serve` does. */
 export interface Core {
@@ -96,17 +108,34 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     sources: () => sources.configured,
     windowMs: config.cache.maxStalenessMs,
   });
+  const webhookToken =
+    config.push.alertmanagerTokenFile === undefined
+      ? undefined
+      : new SecretFile(config.push.alertmanagerTokenFile);
+  const instanceId = randomUUID();
+  const forwarder =
+    config.push.peers === undefined || webhookToken === undefined
+      ? undefined
+      : new PeerForwarder({
+          addresses: new PeerAddresses(config.push.peers),
+          instanceId,
+          token: () => webhookToken.read(),
+          timeoutMs: config.push.peerTimeoutMs,
+          podIp: options.podIp,
+          metrics,
+          logger,
+        });
   const httpServer: HttpServer = createHttpServer({
     metrics,
     alertmanager: createAlertmanagerHandler({
       hub,
-      token:
-        config.push.alertmanagerTokenFile === undefined
-          ? undefined
-          : new SecretFile(config.push.alertmanagerTokenFile),
+      token: webhookToken,
       maxBodyBytes: config.push.alertmanagerMaxBodyBytes,
       metrics,
       logger,
+      instanceId,
+      seen: new SeenBatches(SEEN_BATCHES),
+      forwarder,
     }),
     readiness: () => readiness.checkAndProbe(),
   });
@@ -123,6 +152,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       );
     });
     const httpPort = await listenHttp(httpServer, config.httpAddress);
+    forwarder?.addSelf({ host: httpHost(config.httpAddress), port: httpPort });
     readiness.serving = true;
     const syncHealth = (): void => health.set(true, readiness.checkAndProbe() === undefined);
     syncHealth();
@@ -163,6 +193,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
       });
+      forwarder?.close();
       hub.close();
       cache.close();
       await sources.close();
@@ -174,10 +205,14 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   return { start, stop, logger, registry };
 }
 
+/** The host of a `host:port` listen address, IPv6 brackets removed. */
+function httpHost(address: string): string {
+  return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+}
+
 function listenHttp(server: HttpServer, address: string): Promise<number> {
-  const i = address.lastIndexOf(':');
-  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(i + 1));
+  const host = httpHost(address);
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void =>
       reject(new Error(`cannot listen on ${address}: ${err.message}`));

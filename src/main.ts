@@ -38,7 +38,8 @@ async function serve(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const app = createApp(config);
+  // POD_IP: set from the downward API (status.podIP) in deploy/; lets push.peers skip this pod.
+  const app = createApp(config, { podIp: process.env.POD_IP });
   await app.start();
   await new Promise<void>(resolve => {
     const onSignal = (signal: NodeJS.Signals): void => {
