@@ -418,7 +418,7 @@ const Push = always(
           Type.String({
             pattern: '^(dns|static):///.+$',
             description:
-              'Where the other replicas are, to forward accepted Alertmanager alerts to them: `dns:///<headless service>:<http port>` (every address of the name, looked up again after 1 s) or `static:///host:port,host:port`. Unset: alerts wake only the streams of the replica that receives them.',
+              'Replicas to forward accepted alerts to: `dns:///<headless service>:<http port>` or `static:///host:port,...`. Unset: not forwarded.',
           }),
           reader(checkPeers),
         ),
