@@ -7,6 +7,7 @@ import { amplification } from './amplification';
 import { hotPath } from './hot-path';
 import { memory } from './memory';
 import { missPath } from './miss-path';
+import { peerWake } from './peers';
 import { crossingLatency, manyStreams } from './push';
 
 const quick = process.argv.includes('--quick');
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
     report['pushStreams'] = await manyStreams(prometheus, 10_000, 100, quick ? 1000 : 2000);
     process.stderr.write('bench: gauge crossing to true (polling and Alertmanager)\n');
     report['pushCrossing'] = await crossingLatency(quick ? 2 : 5);
+    process.stderr.write('bench: an alert to one replica wakes streams on all three\n');
+    report['peerWake'] = await peerWake(prometheus, 3, 100, quick ? 5 : 20);
   } finally {
     await prometheus.stop();
   }

@@ -418,7 +418,7 @@ const Push = always(
           Type.String({
             pattern: '^(dns|static):///.+$',
             description:
-              'Replicas to forward accepted alerts to: `dns:///<headless service>:<http port>` or `static:///host:port,...`. Unset: not forwarded.',
+              'Replicas to forward accepted alerts to: `dns:///<service>:<port>` or `static:///<host>:<port>,...`; unset: none.',
           }),
           reader(checkPeers),
         ),
