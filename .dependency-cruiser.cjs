@@ -46,7 +46,7 @@ const LAYERS = {
     'sources',
     'telemetry',
   ],
-  main: ['app', 'cli', 'config'],
+  main: ['app', 'cli', 'config', 'http'],
 };
 
 /** Root files of src/ that are parts of their own; every other name is a folder. */
@@ -63,7 +63,7 @@ const ONLY = [
   { name: 'only-telemetry-imports-prom-client', packages: 'prom-client', parts: ['telemetry'] },
   {
     name: 'only-the-edge-imports-grpc',
-    packages: '@grpc/[^/]+|grpc-health-check',
+    packages: '@grpc/[^/]+',
     parts: ['scaler', 'grpc', 'errors', 'app'],
   },
 ];

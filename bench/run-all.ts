@@ -9,6 +9,7 @@ import { memory } from './memory';
 import { missPath } from './miss-path';
 import { peerWake } from './peers';
 import { crossingLatency, manyStreams } from './push';
+import { startup } from './startup';
 
 const quick = process.argv.includes('--quick');
 
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     quick,
   };
   try {
+    process.stderr.write('bench: start-up to the first GetMetricSpec\n');
+    report['startup'] = await startup(quick ? 5 : 10);
     process.stderr.write('bench: memory\n');
     report['memory'] = await memory(100_000);
     process.stderr.write('bench: miss path\n');

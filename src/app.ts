@@ -10,10 +10,9 @@ import { TriggerResolver } from './core/resolve-trigger';
 import { triggerLimits } from './config/schema';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
-import { addReflection } from './grpc/reflection';
 import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
-import { createHttpServer } from './http/http-server';
+import { createHttpServer, listenHttp } from './http/http-server';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -43,6 +42,8 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** An HTTP server already listening on config.httpAddress (`serve` binds it first thing). */
+  httpServer?: HttpServer;
   /** This pod's IP (POD_IP from the downward API): skipped among the DNS peers. */
   podIp?: string | undefined;
 }
@@ -100,7 +101,6 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   );
   const health = new GrpcHealth();
   health.addToServer(grpcServer);
-  if (config.reflection) addReflection(grpcServer);
   let healthTimer: NodeJS.Timeout | undefined;
   const readiness = new Readiness({
     gateway,
@@ -125,36 +125,61 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
           metrics,
           logger,
         });
-  const httpServer: HttpServer = createHttpServer({
-    metrics,
-    alertmanager: createAlertmanagerHandler({
-      hub,
-      token: webhookToken,
-      maxBodyBytes: config.push.alertmanagerMaxBodyBytes,
+  const httpServer: HttpServer = createHttpServer(
+    {
       metrics,
-      logger,
-      instanceId,
-      seen: new SeenBatches(SEEN_BATCHES),
-      forwarder,
-    }),
-    readiness: () => readiness.checkAndProbe(),
-  });
+      alertmanager: createAlertmanagerHandler({
+        hub,
+        token: webhookToken,
+        maxBodyBytes: config.push.alertmanagerMaxBodyBytes,
+        metrics,
+        logger,
+        instanceId,
+        seen: new SeenBatches(SEEN_BATCHES),
+        forwarder,
+      }),
+      notReadyReason: () => readiness.notReadyReason(),
+      staleReason: () => readiness.checkAndProbe(),
+    },
+    options.httpServer,
+  );
   let stopping: Promise<void> | undefined;
 
   const start = async (): Promise<{ grpcPort: number; httpPort: number }> => {
-    const { credentials, ready } = createServerCredentials(config.tls);
-    await ready;
-    const grpcPort = await new Promise<number>((resolve, reject) => {
-      grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
-        err
-          ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
-          : resolve(port),
-      );
+    // HTTP first: /healthz answers (and /readyz says why not yet) while TLS files are awaited.
+    const httpPort = httpServer.listening
+      ? (httpServer.address() as AddressInfo).port
+      : await listenHttp(httpServer, config.httpAddress);
+    // Its own address, skipped among the peers (the host as configured: 0.0.0.0 matches none).
+    forwarder?.addSelf({
+      host: config.httpAddress
+        .slice(0, config.httpAddress.lastIndexOf(':'))
+        .replace(/^\[|\]$/g, ''),
+      port: httpPort,
     });
-    const httpPort = await listenHttp(httpServer, config.httpAddress);
-    forwarder?.addSelf({ host: httpHost(config.httpAddress), port: httpPort });
+    let grpcPort: number;
+    try {
+      const { credentials, ready } = createServerCredentials(config.tls);
+      await ready;
+      grpcPort = await new Promise<number>((resolve, reject) => {
+        grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
+          err
+            ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
+            : resolve(port),
+        );
+      });
+      // Reflection (about 30 ms of descriptor building here) is loaded only now that the port is
+      // bound (grpc-js accepts services added after bind), so connections queue meanwhile instead of
+      // being refused; the log line below still means "everything is served".
+      if (config.reflection) (await import('./grpc/reflection')).addReflection(grpcServer);
+    } catch (e) {
+      grpcServer.forceShutdown();
+      httpServer.close();
+      throw e;
+    }
     readiness.serving = true;
-    const syncHealth = (): void => health.set(true, readiness.checkAndProbe() === undefined);
+    const syncHealth = (): void =>
+      health.set({ alive: true, serving: true, fresh: readiness.checkAndProbe() === undefined });
     syncHealth();
     healthTimer = setInterval(syncHealth, HEALTH_SYNC_MS);
     healthTimer.unref();
@@ -174,7 +199,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     stopping ??= (async () => {
       clearInterval(healthTimer);
       readiness.serving = false;
-      health.set(false, false);
+      health.set({ alive: false, serving: false, fresh: false });
       await new Promise(resolve => setTimeout(resolve, config.shutdown.delayMs));
       readiness.stop();
       await new Promise<void>(resolve => {
@@ -203,23 +228,4 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   };
 
   return { start, stop, logger, registry };
-}
-
-/** The host of a `host:port` listen address, IPv6 brackets removed. */
-function httpHost(address: string): string {
-  return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-}
-
-function listenHttp(server: HttpServer, address: string): Promise<number> {
-  const host = httpHost(address);
-  const port = Number(address.slice(address.lastIndexOf(':') + 1));
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void =>
-      reject(new Error(`cannot listen on ${address}: ${err.message}`));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }

@@ -5,9 +5,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { IDescriptorProto, IFileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
+import { HEALTH_PROTO } from './health';
 import { PROTO_LOADER_OPTIONS, protoPath } from './load-proto';
 
 /** protoc's name for a map field's entry type: the field name in CamelCase, plus "Entry". */
@@ -55,7 +55,10 @@ export function fixMapEntryDescriptors(definition: protoLoader.PackageDefinition
 
 /** Adds reflection for the ExternalScaler and health services to `server`. */
 export function addReflection(server: grpc.Server): void {
-  const definition = protoLoader.loadSync([protoPath(), healthProtoPath], PROTO_LOADER_OPTIONS);
+  const definition = protoLoader.loadSync(
+    [protoPath(), protoPath(HEALTH_PROTO)],
+    PROTO_LOADER_OPTIONS,
+  );
   fixMapEntryDescriptors(definition);
   new ReflectionService(definition).addToServer(server);
 }

@@ -4,13 +4,11 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { App } from '../../src/app';
 import { createApp } from '../../src/app';
 import { validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
+import { HealthClient } from '../helpers/health-client';
 
 const run = promisify(execFile);
 const BUF = join(__dirname, '../../node_modules/.bin/buf');
@@ -119,26 +117,11 @@ describe('reflection', () => {
 });
 
 describe('health', () => {
-  type HealthClient = grpc.Client & {
-    Check(
-      req: { service: string },
-      cb: (e: grpc.ServiceError | null, r: { status: string }) => void,
-    ): void;
-  };
-  const definition = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String });
-  const Health = (
-    grpc.loadPackageDefinition(definition) as unknown as {
-      grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
-    }
-  ).grpc.health.v1.Health;
-  const check = (client: HealthClient, service: string): Promise<string> =>
-    new Promise((resolve, reject) =>
-      client.Check({ service }, (e, r) => (e ? reject(e) : resolve(r.status))),
-    );
+  const check = (client: HealthClient, service: string): Promise<string> => client.check(service);
 
   test('liveness ("") and readiness (externalscaler.ExternalScaler) SERVING, then NOT_SERVING on stop', async () => {
     const { app, target } = await startApp({ shutdown: { delay: '300ms' } });
-    const client = new Health(target, grpc.credentials.createInsecure()) as unknown as HealthClient;
+    const client = new HealthClient(target);
     try {
       expect(await check(client, '')).toBe('SERVING');
       expect(await check(client, 'externalscaler.ExternalScaler')).toBe('SERVING');
@@ -147,20 +130,41 @@ describe('health', () => {
       await new Promise(r => setTimeout(r, 100));
       expect(await check(client, '')).toBe('NOT_SERVING');
       expect(await check(client, 'externalscaler.ExternalScaler')).toBe('NOT_SERVING');
+      expect(await check(client, 'keda-prometheus-scaler.data')).toBe('NOT_SERVING');
       await stopping;
     } finally {
       client.close();
     }
   });
 
-  test('readiness follows the data: NOT_SERVING when the only source is down past maxStaleness', async () => {
+  test('Watch sends the current status, then only changes (not every periodic sync)', async () => {
+    const { app, target } = await startApp({ shutdown: { delay: '300ms' } });
+    const client = new HealthClient(target);
+    const seen: string[] = [];
+    const stream = client.watch('externalscaler.ExternalScaler', seen);
+    try {
+      // Health is re-synced every second; 2.5 s of unchanged status must send nothing more.
+      await new Promise(r => setTimeout(r, 2500));
+      expect(seen).toEqual(['SERVING']);
+      const stopping = app.stop();
+      await new Promise(r => setTimeout(r, 150));
+      expect(seen).toEqual(['SERVING', 'NOT_SERVING']);
+      stream.cancel();
+      await stopping;
+    } finally {
+      client.close();
+    }
+  });
+
+  test('readiness means "answers calls": with the only source down past maxStaleness, only the data service is NOT_SERVING', async () => {
     const { app, target } = await startApp({
       sources: [{ name: 'down', url: 'http://127.0.0.1:9' }],
       cache: { maxStaleness: '1s' },
     });
-    const client = new Health(target, grpc.credentials.createInsecure()) as unknown as HealthClient;
+    const client = new HealthClient(target);
     const scaler = new (await import('../helpers/scaler-client')).ScalerClient(target);
     try {
+      expect(await check(client, 'keda-prometheus-scaler.data')).toBe('SERVING');
       await scaler
         .getMetrics(
           { name: 'a', namespace: 'b', scalerMetadata: { query: 'up', threshold: '1' } },
@@ -169,7 +173,8 @@ describe('health', () => {
         .catch(() => undefined);
       await new Promise(r => setTimeout(r, 2500));
       expect(await check(client, '')).toBe('SERVING');
-      expect(await check(client, 'externalscaler.ExternalScaler')).toBe('NOT_SERVING');
+      expect(await check(client, 'externalscaler.ExternalScaler')).toBe('SERVING');
+      expect(await check(client, 'keda-prometheus-scaler.data')).toBe('NOT_SERVING');
     } finally {
       scaler.close();
       client.close();
