@@ -10,6 +10,7 @@ import { missPath } from './miss-path';
 import { peerWake } from './peers';
 import { crossingLatency, manyStreams } from './push';
 import { startup } from './startup';
+import { fuzzEventLoop } from './fuzz-event-loop';
 
 const quick = process.argv.includes('--quick');
 
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     });
     process.stderr.write('bench: 10,000 streams\n');
     report['pushStreams'] = await manyStreams(prometheus, 10_000, 100, quick ? 1000 : 2000);
+    process.stderr.write('bench: metadata fuzzer, event-loop blocks\n');
+    report['fuzzEventLoop'] = await fuzzEventLoop(prometheus.url, quick ? 1000 : 3000);
     process.stderr.write('bench: gauge crossing to true (polling and Alertmanager)\n');
     report['pushCrossing'] = await crossingLatency(quick ? 2 : 5);
     process.stderr.write('bench: an alert to one replica wakes streams on all three\n');

@@ -12,6 +12,7 @@ import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
 import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
+import type { HttpLimits } from './http/http-server';
 import { createHttpServer, listenHttp } from './http/http-server';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
@@ -44,6 +45,12 @@ export interface AppOptions {
   logger?: Logger;
   /** An HTTP server already listening on config.httpAddress (`serve` binds it first thing). */
   httpServer?: HttpServer;
+  /** Replaces some of GRPC_SERVER_OPTIONS (tests shorten the idle timeout). */
+  grpcServerOptions?: grpc.ServerOptions;
+  /** Replaces some of HTTP_LIMITS (tests shorten the timeouts). */
+  httpLimits?: Partial<HttpLimits>;
+  /** Replaces TLS_HANDSHAKE_TIMEOUT_MS (tests shorten it). */
+  tlsHandshakeTimeoutMs?: number;
   /** This pod's IP (POD_IP from the downward API): skipped among the DNS peers. */
   podIp?: string | undefined;
 }
@@ -56,6 +63,22 @@ const HEALTH_SYNC_MS = 1000;
  * so a minute covers any late duplicate; 10,000 ids (about 1 MB) outlast any alert storm's minute.
  */
 const SEEN_BATCHES = { maxIds: 10_000, ttlMs: 60_000 };
+
+/**
+ * Connection bounds on the gRPC port (grpc-js channel arguments), so idle or half-open
+ * connections cannot hold descriptors forever. KEDA keeps one connection per scaler address and
+ * calls it at least every polling interval (30 s by default), so 5 minutes idle is never hit
+ * by a live KEDA; a closed idle connection is simply redialled.
+ */
+export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = {
+  /** A connection with no open call for this long gets GOAWAY and is closed (ms). Without TLS
+   * this also ends a TCP connection that never sends (all of) the HTTP/2 preface. */
+  'grpc.max_connection_idle_ms': 300_000,
+  /** The server pings an idle-looking connection this often (ms)… */
+  'grpc.keepalive_time_ms': 60_000,
+  /** …and closes it when the ping is not answered within this (ms): dead peers go. */
+  'grpc.keepalive_timeout_ms': 20_000,
+};
 
 /** The scaler without its servers: what `check` runs, so it answers exactly as `serve` does. */
 export interface Core {
@@ -94,7 +117,20 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   });
   const { service } = loadExternalScalerPackage();
 
-  const grpcServer = new grpc.Server();
+  const grpcServer = new grpc.Server({ ...GRPC_SERVER_OPTIONS, ...options.grpcServerOptions });
+  const tlsCredentials = createServerCredentials(
+    config.tls,
+    {
+      onReloadFailed: (files, error) => {
+        metrics.tlsReloadFailed();
+        logger.error(
+          { files, error },
+          'TLS files reload refused; the previous certificate keeps serving',
+        );
+      },
+    },
+    options.tlsHandshakeTimeoutMs,
+  );
   grpcServer.addService(
     service,
     createExternalScalerService({ logger, metrics, resolver, evaluator, streams, hub }),
@@ -138,8 +174,15 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
         seen: new SeenBatches(SEEN_BATCHES),
         forwarder,
       }),
+      limits: options.httpLimits,
       notReadyReason: () => readiness.notReadyReason(),
       staleReason: () => readiness.checkAndProbe(),
+      warnings: () => {
+        const problem = tlsCredentials.reloadProblem();
+        return problem === undefined
+          ? []
+          : [`TLS reload refused, previous files serving: ${problem}`];
+      },
     },
     options.httpServer,
   );
@@ -159,7 +202,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     });
     let grpcPort: number;
     try {
-      const { credentials, ready } = createServerCredentials(config.tls);
+      const { credentials, ready } = tlsCredentials;
       await ready;
       grpcPort = await new Promise<number>((resolve, reject) => {
         grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
@@ -221,6 +264,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       forwarder?.close();
       hub.close();
       cache.close();
+      tlsCredentials.close();
       await sources.close();
       logger.info('keda-prometheus-scaler stopped');
     })();

@@ -3,7 +3,7 @@
 import { isScalerError } from '../errors';
 import type { ScalerError } from '../errors';
 import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
-import { parseTrigger } from '../metadata/parse-trigger';
+import { checkMetadataBounds, parseTrigger } from '../metadata/parse-trigger';
 import type { Source } from '../sources/source';
 import type { SourceRegistry } from '../sources/source-registry';
 import { deriveMetricName } from './metric-name';
@@ -51,6 +51,8 @@ export class TriggerResolver {
    * @throws {@link ScalerError} `invalid_metadata` or `permission_denied`.
    */
   resolve(metadata: Readonly<Record<string, string>>): ResolvedTrigger {
+    // Oversized maps are refused before their text becomes a memo key that would be kept.
+    checkMetadataBounds(metadata);
     const key = memoKey(metadata);
     let entry = this.memo.get(key);
     if (entry !== undefined) {

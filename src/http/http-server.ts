@@ -14,6 +14,50 @@ export interface HttpServerDeps {
   notReadyReason: () => string | undefined;
   /** Why the data is not fresh, or undefined when it is. */
   staleReason: () => string | undefined;
+  /** Conditions that do not stop the scaler from serving but need attention (shown on /readyz). */
+  warnings?: () => string[];
+  /** Replaces some of HTTP_LIMITS on a server this module creates. */
+  limits?: Partial<HttpLimits> | undefined;
+}
+
+/**
+ * Bounds on the HTTP port, so slow or idle clients cannot hold descriptors: kubelet probes,
+ * Prometheus scrapes and Alertmanager all send a small request at once. Milliseconds.
+ */
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  socketIdleTimeoutMs: number;
+  maxConnections: number;
+}
+
+export const HTTP_LIMITS: Readonly<HttpLimits> = {
+  /** Time for a client to send all request headers (Node's default is 60 s). */
+  headersTimeoutMs: 10_000,
+  /** Time for a whole request, body included (Node's default is 300 s). */
+  requestTimeoutMs: 30_000,
+  /** Idle time allowed on a kept-alive connection between requests. */
+  keepAliveTimeoutMs: 5_000,
+  /** Idle time on a socket while a request is in progress (no bytes either way). */
+  socketIdleTimeoutMs: 30_000,
+  /** Open connections; more are closed at once. Probes, scrapes and webhooks need a handful. */
+  maxConnections: 256,
+};
+
+/** A server with HTTP_LIMITS (or `overrides`) applied, and no request handler yet. */
+function boundedServer(overrides: Partial<HttpLimits> | undefined): Server {
+  const limits = { ...HTTP_LIMITS, ...overrides };
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Checked once a second by default; the timeouts above are seconds long anyway.
+    connectionsCheckingInterval: 1000,
+  });
+  server.maxConnections = limits.maxConnections;
+  server.setTimeout(limits.socketIdleTimeoutMs, socket => socket.destroy());
+  return server;
 }
 
 function answer(res: ServerResponse, reason: string | undefined, ok: string, bad: string): void {
@@ -45,13 +89,16 @@ export function listenHttp(server: Server, address: string): Promise<number> {
 
 /** A server that answers /healthz (and /readyz 503) before the scaler has loaded. */
 export async function listenEarly(address: string): Promise<Server> {
-  const server = createServer(whileStarting);
+  const server = boundedServer(undefined).on('request', whileStarting);
   await listenHttp(server, address);
   return server;
 }
 
 /** The scaler's handler on `server` (an early one that is already listening, or a new one). */
-export function createHttpServer(deps: HttpServerDeps, server: Server = createServer()): Server {
+export function createHttpServer(
+  deps: HttpServerDeps,
+  server: Server = boundedServer(deps.limits),
+): Server {
   server.removeAllListeners('request');
   return server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -71,7 +118,15 @@ export function createHttpServer(deps: HttpServerDeps, server: Server = createSe
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
-      answer(res, deps.notReadyReason(), 'ready', 'not ready');
+      const reason = deps.notReadyReason();
+      const warnings = (deps.warnings?.() ?? []).map(w => `warning: ${w}\n`).join('');
+      if (reason === undefined) {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(`ready\n${warnings}`);
+      } else {
+        res
+          .writeHead(503, { 'content-type': 'text/plain' })
+          .end(`not ready: ${reason}\n${warnings}`);
+      }
     } else if (path === '/healthz/data') {
       answer(res, deps.staleReason(), 'fresh', 'stale');
     } else {

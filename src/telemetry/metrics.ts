@@ -53,6 +53,9 @@ export interface Metrics {
   webhookRequest(outcome: string): void;
   /** An accepted alert batch was forwarded to a peer replica with `outcome`. */
   peerForward(outcome: PeerForwardOutcome): void;
+
+  /** New TLS files were refused on reload; the previous certificate keeps serving. */
+  tlsReloadFailed(): void;
 }
 
 /** What /metrics serves: the text exposition and its content type. */
@@ -82,4 +85,5 @@ export class NoopMetrics implements Metrics {
   streamEvaluationFailed: Metrics['streamEvaluationFailed'] = noop;
   webhookRequest: Metrics['webhookRequest'] = noop;
   peerForward: Metrics['peerForward'] = noop;
+  tlsReloadFailed: Metrics['tlsReloadFailed'] = noop;
 }

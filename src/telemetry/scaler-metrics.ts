@@ -51,6 +51,7 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
   private readonly streamEvaluationErrors: Counter;
   private readonly webhookRequests: Counter<'outcome'>;
   private readonly peerForwards: Counter<'outcome'>;
+  private readonly tlsReloadFailures: Counter;
   private readonly collectHooks = new Map<CollectHook, () => void>();
 
   private readonly cacheOutcomeChild = boundBy(outcome => this.cacheOutcomes.labels(outcome));
@@ -141,7 +142,7 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
     });
     this.webhookRequests = new Counter({
       name: `${PREFIX}alertmanager_webhook_requests_total`,
-      help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, bad_request, too_large, disabled, method_not_allowed; from peer replicas: peer_accepted, peer_duplicate, peer_self).',
+      help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, unsupported_media_type, bad_request, too_large, disabled, method_not_allowed, token_unreadable; from peer replicas: peer_accepted, peer_duplicate, peer_self).',
       labelNames: ['outcome'],
       registers,
     });
@@ -149,6 +150,11 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
       name: `${PREFIX}peer_forwards_total`,
       help: 'Alert batches forwarded to peer replicas, by outcome (ok, duplicate, self, refused, timeout, error, dropped, resolve_failed).',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.tlsReloadFailures = new Counter({
+      name: `${PREFIX}tls_reload_failures_total`,
+      help: 'Refused re-reads of the gRPC TLS files (unreadable, garbage, or key not matching the certificate); the previous files keep serving.',
       registers,
     });
     collectDefaultMetrics({ register: registry, prefix: PREFIX });
@@ -229,6 +235,10 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
 
   peerForward(outcome: PeerForwardOutcome): void {
     this.peerForwards.inc({ outcome });
+  }
+
+  tlsReloadFailed(): void {
+    this.tlsReloadFailures.inc();
   }
 
   async exposition(): Promise<{ contentType: string; text: string }> {

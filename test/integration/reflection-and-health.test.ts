@@ -1,17 +1,12 @@
 // Server reflection proved with a real third-party client (buf curl, Go protobuf, no schema file),
 // and grpc.health.v1 liveness/readiness as kubelet's gRPC probes see them.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { App } from '../../src/app';
 import { createApp } from '../../src/app';
 import { validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
+import { bufCurl } from '../helpers/buf-curl';
 import { HealthClient } from '../helpers/health-client';
 
-const run = promisify(execFile);
-const BUF = join(__dirname, '../../node_modules/.bin/buf');
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
 
 async function startApp(
@@ -30,24 +25,6 @@ async function startApp(
   return { app, target: `127.0.0.1:${grpcPort}` };
 }
 
-async function buf(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  if (!existsSync(BUF))
-    throw new Error('buf is missing: run "npm install" (@bufbuild/buf is a dev dependency)');
-  try {
-    const { stdout, stderr } = await run(BUF, [
-      'curl',
-      '--protocol',
-      'grpc',
-      '--http2-prior-knowledge',
-      ...args,
-    ]);
-    return { stdout, stderr, code: 0 };
-  } catch (e) {
-    const err = e as { stdout: string; stderr: string; code: number };
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
-  }
-}
-
 describe('reflection', () => {
   let app: App;
   let target: string;
@@ -55,7 +32,7 @@ describe('reflection', () => {
   afterAll(() => app.stop());
 
   test('buf curl lists every ExternalScaler method and the health service without a schema file', async () => {
-    const { stdout, code, stderr } = await buf(['--list-methods', `http://${target}`]);
+    const { stdout, code, stderr } = await bufCurl(['--list-methods', `http://${target}`]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const methods = stdout.trim().split('\n');
@@ -81,7 +58,7 @@ describe('reflection', () => {
       },
       metricName: '',
     };
-    const { stdout, code, stderr } = await buf([
+    const { stdout, code, stderr } = await bufCurl([
       '-d',
       JSON.stringify(request),
       `http://${target}/externalscaler.ExternalScaler/GetMetrics`,
@@ -95,7 +72,7 @@ describe('reflection', () => {
   });
 
   test('a reflected health Check answers SERVING', async () => {
-    const { stdout, code } = await buf([
+    const { stdout, code } = await bufCurl([
       '-d',
       '{}',
       `http://${target}/grpc.health.v1.Health/Check`,
@@ -107,7 +84,7 @@ describe('reflection', () => {
   test('reflection can be switched off', async () => {
     const off = await startApp({ reflection: false });
     try {
-      const { code, stderr } = await buf(['--list-methods', `http://${off.target}`]);
+      const { code, stderr } = await bufCurl(['--list-methods', `http://${off.target}`]);
       expect(code).not.toBe(0);
       expect(stderr).toMatch(/reflection|unimplemented/i);
     } finally {
