@@ -165,24 +165,19 @@ test('a Prometheus alert posted to one replica wakes the matching streams on all
   stack.gauge.set(0);
 }, 60_000);
 
-/** Posts a forward to a replica as a peer would. */
-function forward(
-  httpPort: number,
-  batchId: string,
-  headers: Record<string, string>,
-  alertname: string,
-): Promise<Response> {
+/** Posts a forward of the alert KpsForwarded to a replica as a peer would, with `token` if any. */
+function forward(httpPort: number, batchId: string, token?: string): Promise<Response> {
   return fetch(`http://127.0.0.1:${httpPort}/alertmanager`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       'x-kps-batch-id': batchId,
       'x-kps-forwarded-by': '0b7c1a52-5d7e-4bb1-9a51-3c9e8f1d2a10',
-      ...headers,
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
     },
     body: JSON.stringify({
       version: '4',
-      alerts: [{ status: 'firing', labels: { alertname, team: 'shop' } }],
+      alerts: [{ status: 'firing', labels: { alertname: 'KpsForwarded', team: 'shop' } }],
     }),
   });
 }
@@ -192,37 +187,22 @@ test('a forward without the token is refused and wakes nothing; a repeated batch
   const { streams, seen } = await openAlertStreams('KpsForwarded', 'team=shop', 3);
   const id = '5f0e7f7e-1c2b-4e55-8a0e-7d6c2b9a4f11';
 
-  const noToken = await forward(peer.httpPort, id, {}, 'KpsForwarded');
+  const noToken = await forward(peer.httpPort, id);
   expect(noToken.status).toBe(401);
-  const wrongToken = await forward(
-    peer.httpPort,
-    id,
-    { authorization: 'Bearer nope' },
-    'KpsForwarded',
-  );
+  const wrongToken = await forward(peer.httpPort, id, 'nope');
   expect(wrongToken.status).toBe(401);
   await new Promise(r => setTimeout(r, 300));
   expect(results(seen)).toEqual(seen.map(() => [false]));
 
   const acceptedBefore = await webhook(peer, 'peer_accepted');
-  const first = await forward(
-    peer.httpPort,
-    id,
-    { authorization: `Bearer ${TOKEN}` },
-    'KpsForwarded',
-  );
+  const first = await forward(peer.httpPort, id, TOKEN);
   expect(first.status).toBe(200);
   expect(first.headers.get('x-kps-peer-outcome')).toBe('accepted');
   expect(((await first.json()) as { streams: number }).streams).toBeGreaterThan(0);
   expect(await webhook(peer, 'peer_accepted')).toBe(acceptedBefore + 1);
   // The watchers fall back to inactive 1 s after an alert; a duplicate after that would wake them.
   await new Promise(r => setTimeout(r, 1500));
-  const again = await forward(
-    peer.httpPort,
-    id,
-    { authorization: `Bearer ${TOKEN}` },
-    'KpsForwarded',
-  );
+  const again = await forward(peer.httpPort, id, TOKEN);
   expect(again.status).toBe(200);
   expect(again.headers.get('x-kps-peer-outcome')).toBe('duplicate');
   expect(((await again.json()) as { duplicate: boolean }).duplicate).toBe(true);
@@ -234,12 +214,7 @@ test('a forward without the token is refused and wakes nothing; a repeated batch
   expect(await webhook(peer, 'peer_duplicate')).toBe(1);
   expect(await forwards(peer)).toBe(0);
 
-  const badId = await forward(
-    peer.httpPort,
-    'not-a-uuid',
-    { authorization: `Bearer ${TOKEN}` },
-    'KpsForwarded',
-  );
+  const badId = await forward(peer.httpPort, 'not-a-uuid', TOKEN);
   expect(badId.status).toBe(400);
   for (const s of streams) s.cancel();
 });
