@@ -43,8 +43,12 @@ export interface PeerForwarderDeps {
 }
 
 export class PeerForwarder {
-  /** Keep-alive connections: a forward to a known peer skips the TCP handshake. */
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  /**
+   * A new connection per forward: alerts come seconds apart, a handshake on a cluster network
+   * costs well under a millisecond, and a kept-alive socket the peer has just closed (its HTTP
+   * keep-alive timeout) would lose the forward to a reset.
+   */
+  private readonly agent = new Agent({ keepAlive: false, maxSockets: 4 });
   /** `host:port` of this process: its own HTTP address, and peers that answered `self`. */
   private readonly self = new Set<string>();
   private readonly queue: (() => void)[] = [];
@@ -92,10 +96,11 @@ export class PeerForwarder {
     );
   }
 
-  /** Stops forwarding: queued forwards are dropped, open connections closed. */
+  /** Stops forwarding: queued forwards are dropped, connections in flight closed. */
   close(): void {
     this.closed = true;
-    this.queue.length = 0;
+    // Each queued forward ends as `dropped`, so every forward() promise resolves.
+    for (const start of this.queue.splice(0)) start();
     this.agent.destroy();
   }
 
