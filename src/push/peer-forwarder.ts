@@ -38,6 +38,8 @@ export interface PeerForwarderDeps {
   timeoutMs: number;
   /** This pod's IP (the downward API's status.podIP): the headless Service lists it too. */
   podIp?: string | undefined;
+  /** Replaces MAX_FORWARDS_IN_FLIGHT and MAX_FORWARDS_QUEUED (tests make them small). */
+  limits?: { inFlight: number; queued: number };
   metrics: Metrics;
   logger: Logger;
 }
@@ -105,8 +107,12 @@ export class PeerForwarder {
   }
 
   private limited(send: () => Promise<PeerForwardOutcome>): Promise<PeerForwardOutcome> {
-    if (this.inFlight < MAX_FORWARDS_IN_FLIGHT) return this.run(send);
-    if (this.queue.length >= MAX_FORWARDS_QUEUED) return Promise.resolve('dropped');
+    const limits = this.deps.limits ?? {
+      inFlight: MAX_FORWARDS_IN_FLIGHT,
+      queued: MAX_FORWARDS_QUEUED,
+    };
+    if (this.inFlight < limits.inFlight) return this.run(send);
+    if (this.queue.length >= limits.queued) return Promise.resolve('dropped');
     return new Promise(resolve => this.queue.push(() => void this.run(send).then(resolve)));
   }
 
