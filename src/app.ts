@@ -234,9 +234,10 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   };
 
   /**
-   * Graceful stop (issue 5 order): health NOT_SERVING, a delay while calls are still served so
+   * Graceful stop, in this order: health NOT_SERVING, a delay while calls are still served so
    * endpoints can update, new calls refused, streams ended with OK (KEDA reconnects after 2 s
-   * instead of backing off, keda.md 2.9), unary calls in flight given the grace period.
+   * instead of backing off: KEDA pkg/scalers/external_scaler.go, runStreamIsActive), unary calls in
+   * flight given the grace period.
    */
   const stop = (): Promise<void> => {
     stopping ??= (async () => {

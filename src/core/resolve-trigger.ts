@@ -16,7 +16,7 @@ export interface ResolvedTrigger {
 
 /**
  * Distinct metadata maps remembered. Each entry is a few hundred bytes; 10,000 covers the largest
- * clusters reported (~1,500 ScaledObjects, keda.md 7) several times over.
+ * clusters reported (~1,500 ScaledObjects, kedacore/keda #3670) several times over.
  */
 const DEFAULT_MAX_ENTRIES = 10_000;
 

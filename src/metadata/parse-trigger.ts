@@ -1,5 +1,6 @@
 // Trigger metadata (KEDA's raw scalerMetadata map) → a typed TriggerSpec, with the built-in
-// prometheus trigger's rules (keda.md 3.1, 3.2) and every problem reported at once.
+// prometheus trigger's rules (KEDA pkg/scalers/scalersconfig/typed_config.go and
+// pkg/scalers/prometheus_scaler.go) and every problem reported at once.
 import { ScalerError } from '../errors';
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import { MIN_CACHE_TTL_MS } from '../util/limits';
@@ -160,14 +161,16 @@ export const TRIGGER_KEYS = [
 ] as const;
 
 /**
- * Keys KEDA consumes itself for its connection to the scaler and forwards anyway (keda.md 2.1,
- * 2.2). Accepted and ignored. `unsafeSsl` is in TRIGGER_KEYS: it is validated as a boolean.
+ * Keys KEDA consumes itself for its connection to the scaler and forwards anyway (KEDA
+ * pkg/scalers/external_scaler.go, parseExternalScalerMetadata). Accepted and ignored. `unsafeSsl`
+ * is in TRIGGER_KEYS: it is validated as a boolean.
  */
 const KEDA_OWN_KEYS = ['scalerAddress', 'enableTLS', 'caCert', 'tlsClientCert', 'tlsClientKey'];
 
 /**
- * Credential keys of the built-in trigger (keda.md 3.2-3.4). KEDA never forwards
- * TriggerAuthentication to external scalers (keda.md 2.2), so credentials live on a source.
+ * Credential keys of the built-in trigger (KEDA pkg/scalers/prometheus_scaler.go). KEDA never
+ * forwards TriggerAuthentication to external scalers (kedacore/keda #2571), so credentials live
+ * on a source.
  */
 const AUTH_KEYS = new Set([
   'authModes',
@@ -211,11 +214,12 @@ const MULTIPLE_SERIES: readonly MultipleSeriesPolicy[] = ['error', 'sum', 'max',
 
 /**
  * KEDA quantities have milli precision: a target below 0.0005 becomes 0 and the HPA rejects it
- * (keda.md 2.6), so 0.001 is the smallest threshold that survives the conversion.
+ * (KEDA quantityFromFloat64, `%.3f`), so 0.001 is the smallest threshold that survives the
+ * conversion.
  */
 const MIN_THRESHOLD = 0.001;
 
-/** Metric names become a URL path segment in the external metrics API (keda.md 2.7). */
+/** Metric names become a URL path segment in the external metrics API (no `/`, `%`, `.` or `..`). */
 const METRIC_NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
 const METRIC_NAME_MAX_LENGTH = 200;
 
@@ -356,7 +360,7 @@ export function parseTrigger(
     customHeaders,
     queryParameters,
     ignoreNullValues,
-    // KEDA treats timeout 0 as "use the default" (keda.md 3.2).
+    // KEDA treats timeout 0 as "use the default" (KEDA_HTTP_DEFAULT_TIMEOUT).
     timeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
     metricName,
     multipleSeries: multipleSeries ?? 'error',

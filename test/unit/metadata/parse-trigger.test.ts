@@ -1,4 +1,4 @@
-// Every metadata rule of the drop-in superset (issue 2, section 3) as a named table case.
+// Every metadata rule of the drop-in superset of KEDA's prometheus trigger as a named table case.
 import { isScalerError } from '../../../src/errors';
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
 
