@@ -8,6 +8,7 @@ import { hotPath } from './hot-path';
 import { memory } from './memory';
 import { missPath } from './miss-path';
 import { resources } from './resources';
+import { peerWake } from './peers';
 import { crossingLatency, manyStreams } from './push';
 import { startup } from './startup';
 import { fuzzEventLoop } from './fuzz-event-loop';
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
     report['fuzzEventLoop'] = await fuzzEventLoop(prometheus.url, quick ? 1000 : 3000);
     process.stderr.write('bench: gauge crossing to true (polling and Alertmanager)\n');
     report['pushCrossing'] = await crossingLatency(quick ? 2 : 5);
+    process.stderr.write('bench: an alert to one replica wakes streams on all three\n');
+    report['peerWake'] = await peerWake(prometheus, 3, 100, quick ? 5 : 20);
   } finally {
     await prometheus.stop();
   }

@@ -106,6 +106,36 @@ export const checkHttpUrl: Check<string> = v => {
   }
 };
 
+/** Where the peer replicas are: a DNS name looked up on each forward, or a fixed list. */
+export type PeersConfig =
+  | { kind: 'dns'; host: string; port: number }
+  | { kind: 'static'; addresses: readonly { host: string; port: number }[] };
+
+/** `host:port` with a port 1-65535; IPv6 hosts in brackets. */
+function hostPort(text: string): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(text.trim());
+  const port = Number(m?.[2]);
+  if (m === null || port < 1 || port > 65535) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** `dns:///name:port` or `static:///host:port,host:port`. */
+export const checkPeers: Check<PeersConfig> = v => {
+  const rule =
+    'must be dns:///<name>:<port> or static:///<host>:<port>[,<host>:<port>...] (e.g. dns:///keda-prometheus-scaler.keda.svc:8080)';
+  if (typeof v !== 'string') return { rule };
+  const m = /^(dns|static):\/\/\/(.+)$/.exec(v.trim());
+  if (m === null) return { rule };
+  if (m[1] === 'dns') {
+    const target = hostPort(m[2]!);
+    return target === undefined ? { rule } : { value: { kind: 'dns', ...target } };
+  }
+  const addresses = m[2]!.split(',').map(hostPort);
+  return addresses.every(a => a !== undefined)
+    ? { value: { kind: 'static', addresses } }
+    : { rule };
+};
+
 const SourceTls = always(
   between(
     section(
@@ -399,6 +429,22 @@ const Push = always(
           description:
             'File with the bearer token Alertmanager must send; unset: POST /alertmanager is off.',
         }),
+        peers: leaf(
+          Type.String({
+            pattern: '^(dns|static):///.+$',
+            description:
+              'Replicas to forward accepted alerts to: `dns:///<service>:<port>` or `static:///<host>:<port>,...`; unset: none.',
+          }),
+          reader(checkPeers),
+        ),
+        /** A peer on the same network answers in milliseconds; a slower one is gone or stuck. */
+        peerTimeout: named(
+          'peerTimeoutMs',
+          duration({
+            default: '500ms',
+            description: 'How long a forward to one peer may take before it is given up.',
+          }),
+        ),
         /** Alertmanager groups alerts; 1 MiB holds thousands of them. */
         alertmanagerMaxBodyBytes: count({
           default: 1024 * 1024,
