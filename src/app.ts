@@ -55,7 +55,7 @@ export interface Core {
 
 export function createCore(config: ServerConfig, logger: Logger, metrics: Metrics): Core {
   const sources = new SourceRegistry(config);
-  const resolver = new TriggerResolver(sources, triggerLimits(config));
+  const resolver = new TriggerResolver(sources, triggerLimits(config), undefined, logger);
   const gateway = new QueryGateway({
     breaker: config.breaker,
     maxResponseBytes: config.maxResponseBytes,

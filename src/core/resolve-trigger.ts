@@ -6,6 +6,7 @@ import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
 import type { Source } from '../sources/source';
 import type { SourceRegistry } from '../sources/source-registry';
+import type { Logger } from '../telemetry/logger';
 import { deriveMetricName } from './metric-name';
 
 export interface ResolvedTrigger {
@@ -42,6 +43,7 @@ export class TriggerResolver {
     private readonly registry: SourceRegistry,
     private readonly limits: TriggerLimits,
     private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+    private readonly logger?: Logger,
   ) {}
 
   /**
@@ -71,6 +73,10 @@ export class TriggerResolver {
     try {
       const spec = parseTrigger(metadata, this.limits);
       const source = this.registry.resolve(spec.source);
+      // Once per trigger: resolve() memoises this result for every later call with the map.
+      for (const notice of spec.notices ?? []) {
+        this.logger?.warn({ source: source.name, query: spec.query.slice(0, 200) }, notice);
+      }
       return {
         ok: true,
         trigger: { spec, source, metricName: deriveMetricName(spec, source.name) },

@@ -56,6 +56,8 @@ export interface TriggerSpec {
   activationAlert: string | undefined;
   /** Labels the firing alert must carry as well (all of them, exact values). */
   activationAlertLabels: Readonly<Record<string, string>>;
+  /** What was changed to fit the server's limits (a capped timeout), logged once per trigger. */
+  notices?: readonly string[];
 }
 
 /** Caps from the server configuration that a trigger may not exceed (ms). */
@@ -146,10 +148,14 @@ const RESERVED_QUERY_PARAMETERS = new Set(['query', 'time', 'timeout']);
 const MULTIPLE_SERIES: readonly MultipleSeriesPolicy[] = ['error', 'sum', 'max', 'min', 'avg'];
 
 /**
- * KEDA quantities have milli precision: a target below 0.0005 becomes 0 and the HPA rejects it
- * (keda.md 2.6), so 0.001 is the smallest threshold that survives the conversion.
+ * KEDA writes a target as a quantity with milli precision (`quantityFromFloat64` in
+ * pkg/scalers/scaler.go: `fmt.Sprintf("%.3f")`): from 0.0005 up it rounds to at least 1m, below
+ * it becomes 0, which the HPA refuses ("must be positive"). Thresholds in [0.0005, 0.001) are sent
+ * as 0.001 (1m), the target KEDA makes of them, so that KEDA versions that truncated instead
+ * (`int64(v*1000)`, before v2.20.2) get the same target.
  */
-const MIN_THRESHOLD = 0.001;
+const MILLI = 0.001;
+const MIN_THRESHOLD = 0.0005;
 
 /** Metric names become a URL path segment in the external metrics API (keda.md 2.7). */
 const METRIC_NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
@@ -224,9 +230,14 @@ export function parseTrigger(
     const n = parseJsonNumber(text);
     if (!n.ok || n.value <= 0) return { ok: false, rule: 'must be a number > 0' };
     if (n.value < MIN_THRESHOLD) {
-      return { ok: false, rule: `must be at least ${MIN_THRESHOLD} (KEDA rounds to milli-units)` };
+      return {
+        ok: false,
+        rule:
+          `must be at least ${MIN_THRESHOLD}: KEDA writes the target with milli precision ` +
+          '(%.3f), a smaller value becomes 0 and the HPA refuses a target of 0',
+      };
     }
-    return n;
+    return n.value < MILLI ? { ok: true, value: MILLI } : n;
   });
   if (!values.has('threshold')) problems.push('threshold: is required (a number > 0)');
 
@@ -236,9 +247,17 @@ export function parseTrigger(
   const ignoreNullValues = take('ignoreNullValues', parseGoBool) ?? true;
   // Validated for parity; TLS towards Prometheus is the source's setting (README, unsafeSsl).
   take('unsafeSsl', parseGoBool);
-  const timeoutMs = take('timeout', text =>
-    durationAtMost(text, limits.maxTimeoutMs, "the server's maxTimeout"),
-  );
+  // KEDA accepts any timeout; a longer one than the server allows is capped, with a notice.
+  const askedTimeoutMs = take('timeout', parseDurationMs);
+  const notices: string[] = [];
+  let timeoutMs = askedTimeoutMs;
+  if (askedTimeoutMs !== undefined && askedTimeoutMs > limits.maxTimeoutMs) {
+    timeoutMs = limits.maxTimeoutMs;
+    notices.push(
+      `timeout: ${askedTimeoutMs / 1000}s is above the server's maxTimeout; ` +
+        `capped to ${limits.maxTimeoutMs / 1000}s`,
+    );
+  }
   const cacheTtlMs = take('cacheTTL', text => {
     const d = durationAtMost(text, limits.maxCacheTtlMs, "the server's cache.ttlLimit");
     if (d.ok && d.value < MIN_CACHE_TTL_MS) {
@@ -303,6 +322,7 @@ export function parseTrigger(
     activationIntervalMs,
     activationAlert,
     activationAlertLabels,
+    ...(notices.length > 0 ? { notices } : {}),
   };
 }
 

@@ -109,6 +109,19 @@ describe('valid metadata', () => {
       { ...base, threshold: '0.001' },
       { threshold: 0.001 },
     ],
+    [
+      'a threshold KEDA rounds up to 1m is sent as 0.001',
+      { ...base, threshold: '0.0005' },
+      { threshold: 0.001 },
+    ],
+    [
+      'a timeout above maxTimeout is capped, with a notice',
+      { ...base, timeout: '45s' },
+      {
+        timeoutMs: 30_000,
+        notices: ["timeout: 45s is above the server's maxTimeout; capped to 30s"],
+      },
+    ],
   ])('%s', (_name, metadata, expected) => {
     expect(parseTrigger(metadata as Record<string, string>)).toMatchObject(expected);
   });
@@ -135,8 +148,8 @@ describe('invalid metadata names the key, the value and the rule', () => {
     ],
     [
       'threshold below milli precision',
-      { ...base, threshold: '0.0001' },
-      'threshold: must be at least 0.001',
+      { ...base, threshold: '0.0004' },
+      'threshold: must be at least 0.0005: KEDA writes the target with milli precision (%.3f), a smaller value becomes 0',
     ],
     [
       'threshold in JSON grammar only',
