@@ -139,6 +139,72 @@ const AUTH_KEYS = new Set([
   'credentialsFromEnvFile',
 ]);
 
+/** The source stanza (YAML flow style) that replaces each kind of built-in credential. */
+const STANZAS = {
+  bearer: 'bearerTokenFile: /var/run/secrets/prometheus/token',
+  basic: 'basicAuth: {username: <user>, passwordFile: /var/run/secrets/prometheus/password}',
+  tls: 'tls: {caFile: <ca.pem>, certFile: <tls.crt>, keyFile: <tls.key>}',
+  custom: 'headers: {<Header-Name>: <value>}',
+  oauth:
+    'auth: {oauth2: {tokenUrl: <url>, clientId: <id>, clientSecretFile: <file>, scopes: [<scope>]}}',
+  aws: 'auth: {sigv4: {region: <awsRegion>}}',
+  azure: 'auth: {azure: {}}',
+  gcp: 'auth: {google: {}}',
+} as const;
+
+/** Which stanza a built-in credential key is replaced by. */
+const KEY_STANZA: Record<string, keyof typeof STANZAS> = {
+  bearerToken: 'bearer',
+  token: 'bearer',
+  username: 'basic',
+  password: 'basic',
+  cert: 'tls',
+  key: 'tls',
+  ca: 'tls',
+  customAuthHeader: 'custom',
+  customAuthValue: 'custom',
+  apiKey: 'custom',
+  method: 'custom',
+  keyParamName: 'custom',
+  oauthTokenURI: 'oauth',
+  clientID: 'oauth',
+  clientSecret: 'oauth',
+  scopes: 'oauth',
+  scope: 'oauth',
+  endpointParams: 'oauth',
+  awsRegion: 'aws',
+  identityOwner: 'aws',
+  awsAccessKeyID: 'aws',
+  awsAccessKeyIDFromEnv: 'aws',
+  awsSecretAccessKeyFromEnv: 'aws',
+  cloud: 'azure',
+  azureManagedPrometheusResourceURL: 'azure',
+  credentialsFromEnv: 'gcp',
+  credentialsFromEnvFile: 'gcp',
+};
+
+/** The refusal for a credential key, with the source stanza to write instead. */
+function credentialProblem(key: string, value: string): string {
+  let kinds: (keyof typeof STANZAS)[] = [];
+  if (key === 'authModes' || key === 'authMode') {
+    // Mode names are not secret: bearer, basic, tls, custom, oauth, apiKey.
+    const known = Object.keys(STANZAS) as (keyof typeof STANZAS)[];
+    kinds = value
+      .split(',')
+      .map(m => (m.trim() === 'apiKey' ? 'custom' : m.trim()))
+      .filter((m): m is keyof typeof STANZAS => known.includes(m as keyof typeof STANZAS));
+  } else {
+    const kind = KEY_STANZA[key];
+    if (kind !== undefined) kinds = [kind];
+  }
+  const stanza = kinds.length > 0 ? kinds.map(k => STANZAS[k]).join('; ') : STANZAS.bearer;
+  return (
+    `${key}: credentials are not read from trigger metadata (KEDA does not forward ` +
+    'TriggerAuthentication to external scalers); write them on a source in the scaler ' +
+    `configuration (sources: - name: <name>, url: <url>, ${stanza}) and select it with "source"`
+  );
+}
+
 /** Prometheus alert names are metric-name-like (alerting rules use the same grammar). */
 const ALERT_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -194,11 +260,7 @@ export function parseTrigger(
   for (const key of values.keys()) {
     if (known.includes(key) || KEDA_OWN_KEYS.includes(key)) continue;
     if (AUTH_KEYS.has(key)) {
-      problems.push(
-        `${key}: credentials are not read from trigger metadata (KEDA does not forward ` +
-          'TriggerAuthentication to external scalers); configure them on a source in the ' +
-          'scaler configuration and select it with "source"',
-      );
+      problems.push(credentialProblem(key, values.get(key) ?? ''));
     } else if (key === 'metricType') {
       problems.push(
         'metricType: is a field of the trigger itself (next to "type"), not of its metadata',

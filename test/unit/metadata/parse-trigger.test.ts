@@ -227,6 +227,35 @@ describe('invalid metadata names the key, the value and the rule', () => {
     expect(problemsOf(metadata as Record<string, string>)).toContain(expected);
   });
 
+  test.each([
+    [
+      'awsRegion',
+      { awsRegion: 'eu-west-1', identityOwner: 'operator' },
+      'auth: {sigv4: {region: <awsRegion>}}',
+    ],
+    ['authModes oauth', { authModes: 'oauth' }, 'auth: {oauth2: {tokenUrl: <url>, clientId: <id>'],
+    [
+      'authModes basic,tls',
+      { authModes: 'basic,tls' },
+      'basicAuth: {username: <user>, passwordFile',
+    ],
+    ['authModes bearer', { authModes: 'bearer' }, 'bearerTokenFile: '],
+    ['authModes custom', { authModes: 'custom' }, 'headers: {<Header-Name>: <value>}'],
+    ['azure cloud', { cloud: 'AZUREPUBLICCLOUD' }, 'auth: {azure: {}}'],
+    ['gcp credentials', { credentialsFromEnv: 'sa-json' }, 'auth: {google: {}}'],
+  ])('%s is refused with the source stanza to write instead', (_name, extra, stanza) => {
+    const message = problemsOf({ ...base, ...extra });
+    expect(message).toContain(stanza);
+    expect(message).toContain('select it with "source"');
+  });
+
+  test('a credential value is never echoed in the refusal', () => {
+    const secret = 's3cr3t-value-0042';
+    const message = problemsOf({ ...base, clientSecret: secret, awsAccessKeyID: secret });
+    expect(message).toContain('auth: {oauth2:');
+    expect(message).not.toContain(secret);
+  });
+
   test('all problems are reported together', () => {
     const message = problemsOf({ threshold: 'x', timeout: 'y', bogus: '1' });
     expect(message).toMatch(/^invalid trigger metadata: /);
