@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from '../../src/app';
 import { createApp } from '../../src/app';
-import { validateConfig } from '../../src/config/load-config';
+import { loadConfig, validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
 import type { AwsKeys, StandIn, TokenEndpoint } from '../helpers/auth-stand-ins';
 import { bearerCheck, sigV4Check, startGate, startTokenEndpoint } from '../helpers/auth-stand-ins';
@@ -15,7 +15,10 @@ import { EXPECTED } from '../helpers/fixtures';
 import { ScalerClient, ref } from '../helpers/scaler-client';
 
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
-const REGION = 'eu-west-1';
+/** The auth stanza of a deploy/examples file: what the tests send is what users copy. */
+const exampleAuth = (file: string) =>
+  loadConfig({ configFile: join(__dirname, '../../deploy/examples', file) }).sources[0]!.auth!;
+const REGION = 'eu-west-1'; // the region in deploy/examples/source-amazon.yaml
 const PREFIX = '/workspaces/ws-7f3c2a1b-0000-4000-8000-000000000001';
 const SUM = EXPECTED.queueDepth.q1 + EXPECTED.queueDepth.q2;
 
@@ -70,7 +73,7 @@ beforeAll(async () => {
     PREFIX,
   );
   tokens = await startTokenEndpoint({
-    clientId: 'kps-client',
+    clientId: 'keda-prometheus-scaler',
     clientSecret: () => CLIENT_SECRET,
     lifetimeS: TOKEN_LIFETIME_S,
   });
@@ -84,7 +87,7 @@ beforeAll(async () => {
       grpcAddress: '127.0.0.1:0',
       httpAddress: '127.0.0.1:0',
       sources: [
-        { name: 'amp', url: `${sigGate.url}${PREFIX}`, auth: { sigv4: { region: REGION } } },
+        { name: 'amp', url: `${sigGate.url}${PREFIX}`, auth: exampleAuth('source-amazon.yaml') },
         {
           name: 'amp-wrong-region',
           url: `${sigGate.url}${PREFIX}`,
@@ -95,11 +98,9 @@ beforeAll(async () => {
           url: bearerGate.url,
           auth: {
             oauth2: {
+              ...exampleAuth('source-oauth2.yaml').oauth2,
               tokenUrl: `${tokens.url}/oauth2/token`,
-              clientId: 'kps-client',
               clientSecretFile: join(dir, 'client-secret'),
-              scopes: ['metrics.read'],
-              endpointParams: { audience: 'prometheus' },
             },
           },
         },
