@@ -1,6 +1,8 @@
 // Each deploy/examples source stanza for a managed Prometheus is a valid configuration with the
 // auth mode its file names; test/integration/source-auth.test.ts sends the same stanzas on the wire.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { loadConfig, validateConfig } from '../../../src/config/load-config';
 
 const example = (name: string) =>
@@ -38,4 +40,20 @@ test('two auth modes on one source, or auth with bearerTokenFile, are refused', 
       ],
     }),
   ).toThrow('sources[0].auth: cannot be combined with bearerTokenFile or basicAuth');
+});
+
+test("the README's source authentication stanzas are valid configurations", () => {
+  const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+  const start = readme.indexOf('<!-- section: source authentication, proxies and migration -->');
+  const end = readme.indexOf(
+    '<!-- end of section: source authentication, proxies and migration -->',
+  );
+  const blocks = [...readme.slice(start, end).matchAll(/```yaml\n([\s\S]*?)```/g)];
+  expect(blocks.length).toBe(4);
+  const modes = blocks.flatMap(b =>
+    validateConfig(parseYaml(b[1] ?? '')).sources.map(
+      s => Object.keys(s.auth ?? {}).find(k => s.auth?.[k as 'sigv4'] !== undefined) ?? 'proxy',
+    ),
+  );
+  expect(modes.sort()).toEqual(['azure', 'google', 'oauth2', 'proxy', 'sigv4']);
 });
