@@ -310,3 +310,82 @@ export async function startRecordingProxy(): Promise<RecordingProxy> {
   const { url } = await listen(server);
   return { url, seen, close: () => close(server) };
 }
+
+export interface IdentityEndpoint extends StandIn {
+  issued: string[];
+  valid(token: string): boolean;
+}
+
+/**
+ * The platform identity endpoints the cloud SDKs document for this, on loopback: Azure App
+ * Service's managed identity endpoint (IDENTITY_ENDPOINT + X-IDENTITY-HEADER, api-version
+ * 2019-08-01) and Google's metadata server (GCE_METADATA_HOST, Metadata-Flavor: Google). Each
+ * answers only requests that carry what the real one requires.
+ */
+export async function startIdentityEndpoint(opts: {
+  identityHeader: string;
+  lifetimeS: number;
+}): Promise<IdentityEndpoint> {
+  const requests: Recorded[] = [];
+  const issued: string[] = [];
+  const token = (): string => {
+    const t = `idt-${issued.length + 1}-${randomBytes(8).toString('hex')}`;
+    issued.push(t);
+    return t;
+  };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        status,
+        headers: req.headers,
+        body: '',
+      });
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    };
+    if (url.pathname === '/msi/token') {
+      const resource = url.searchParams.get('resource');
+      if (req.headers['x-identity-header'] !== opts.identityHeader || resource === null) {
+        send(401, { error: 'unauthorized' });
+        return;
+      }
+      send(200, {
+        access_token: token(),
+        expires_on: String(Math.floor(Date.now() / 1000) + opts.lifetimeS),
+        resource,
+        token_type: 'Bearer',
+      });
+      return;
+    }
+    if (url.pathname.startsWith('/computeMetadata/v1')) {
+      const flavor = { 'metadata-flavor': 'Google' };
+      if (req.headers['metadata-flavor'] !== 'Google') {
+        send(403, 'Missing Metadata-Flavor: Google', flavor);
+      } else if (url.pathname === '/computeMetadata/v1/instance/service-accounts/default/token') {
+        send(
+          200,
+          { access_token: token(), expires_in: opts.lifetimeS, token_type: 'Bearer' },
+          flavor,
+        );
+      } else if (url.pathname === '/computeMetadata/v1/project/project-id') {
+        send(200, 'kps-test-project', { ...flavor, 'content-type': 'text/plain' });
+      } else {
+        send(200, '', { ...flavor, 'content-type': 'text/plain' });
+      }
+      return;
+    }
+    send(404, { error: 'not found' });
+  });
+  const { url, port } = await listen(server);
+  return {
+    url,
+    port,
+    requests,
+    issued,
+    valid: t => issued.includes(t),
+    close: () => close(server),
+  };
+}
