@@ -2,6 +2,7 @@
 // signature with aws4 (GET, POST form, path prefix, keys rotated on disk), OAuth2 against a token
 // endpoint with short-lived tokens (reuse, refresh before expiry, single flight, recovery), and
 // no secret in trace-level logs or gRPC answers.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,4 +234,18 @@ test('no secret appears in trace-level logs or gRPC answers', () => {
     ...tokens.issued.map(t => t.token),
   ];
   for (const secret of secrets) expect(seen).not.toContain(secret);
+});
+
+test('the cloud SDKs are loaded only when a source uses their mode: serve starts without them', () => {
+  // The built app (global setup builds dist/), required in a fresh Node process.
+  const loaded = execFileSync(
+    process.execPath,
+    [
+      '-e',
+      "require('./dist/src/app.js'); process.stdout.write(String(Object.keys(require.cache)" +
+        '.filter(k => /@smithy|@aws-sdk|@azure|google-auth-library/.test(k)).length))',
+    ],
+    { cwd: join(__dirname, '../..'), encoding: 'utf8' },
+  );
+  expect(loaded).toBe('0');
 });
