@@ -347,27 +347,9 @@ const Source = between(
           reader(checkHttpUrl),
         ),
       ),
-      headers: always(
-        leaf(
-          Type.Record(Type.String(), Type.String(), {
-            description:
-              'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders.',
-            default: {},
-          }),
-          (v, path, problems) => {
-            if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-              problems.push(`${path}: must be a mapping`);
-              return undefined;
-            }
-            const headers: Record<string, string> = {};
-            for (const [k, h] of Object.entries(v)) {
-              if (typeof h !== 'string') problems.push(`${path}.${k}: must be a string`);
-              else headers[k] = h;
-            }
-            return headers;
-          },
-        ),
-      ),
+      headers: stringMap({
+        description: 'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders.',
+      }),
       bearerTokenFile: text({
         description: 'File holding a bearer token; re-read when it changes. Wins over basicAuth.',
       }),

@@ -1,14 +1,14 @@
 // The query contract against two real engines loaded with the same data: Prometheus and
 // VictoriaMetrics single-node. Values, empty and multi-series results, scalars, bad PromQL, POST,
 // namespace/queryParameters over gRPC, and query_range as `simulate` uses it.
-import type { App } from '../../src/app';
-import { createApp } from '../../src/app';
-import { defaultSource, validateConfig } from '../../src/config/load-config';
+import { defaultSource } from '../../src/config/load-config';
 import { queryRange } from '../../src/prometheus/range-query';
 import { Source } from '../../src/sources/source';
 import { createLogger } from '../../src/telemetry/logger';
 import { EXPECTED } from '../helpers/fixtures';
-import { ScalerClient, ref } from '../helpers/scaler-client';
+import type { RunningScaler } from '../helpers/scaler-app';
+import { startScaler } from '../helpers/scaler-app';
+import { ref } from '../helpers/scaler-client';
 
 const ENGINES = [
   ['prometheus', process.env['KPS_TEST_PROMETHEUS_URL'] ?? ''],
@@ -16,34 +16,24 @@ const ENGINES = [
 ] as const;
 const SUM = EXPECTED.queueDepth.q1 + EXPECTED.queueDepth.q2;
 
-let app: App;
-let client: ScalerClient;
+let scaler: RunningScaler;
 
 beforeAll(async () => {
-  app = createApp(
-    validateConfig({
-      grpcAddress: '127.0.0.1:0',
-      httpAddress: '127.0.0.1:0',
-      sources: ENGINES.map(([name, url]) => ({ name, url })),
-    }),
-    { logger: createLogger('silent') },
+  scaler = await startScaler(
+    ENGINES.map(([name, url]) => ({ name, url })),
+    createLogger('silent'),
   );
-  const { grpcPort } = await app.start();
-  client = new ScalerClient(`127.0.0.1:${grpcPort}`);
 });
 
-afterAll(async () => {
-  client.close();
-  await app.stop();
-});
+afterAll(() => scaler.stop());
 
 describe.each(ENGINES)('%s', source => {
   const value = async (metadata: Record<string, string>): Promise<number> => {
-    const res = await client.getMetrics(ref({ source, threshold: '1', ...metadata }), '');
+    const res = await scaler.client.getMetrics(ref({ source, threshold: '1', ...metadata }), '');
     return res.metricValues[0]!.metricValueFloat;
   };
   const failure = (metadata: Record<string, string>) =>
-    client.getMetrics(ref({ source, threshold: '1', ...metadata }), '').then(
+    scaler.client.getMetrics(ref({ source, threshold: '1', ...metadata }), '').then(
       () => undefined,
       (e: { code?: number; details?: string }) => e,
     );

@@ -6,19 +6,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { App } from '../../src/app';
-import { createApp } from '../../src/app';
-import { loadConfig, validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
 import type { AwsKeys, StandIn, TokenEndpoint } from '../helpers/auth-stand-ins';
 import { bearerCheck, sigV4Check, startGate, startTokenEndpoint } from '../helpers/auth-stand-ins';
 import { EXPECTED } from '../helpers/fixtures';
-import { ScalerClient, ref } from '../helpers/scaler-client';
+import type { RunningScaler } from '../helpers/scaler-app';
+import { distinctQueries, exampleAuth, startScaler } from '../helpers/scaler-app';
 
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
-/** The auth stanza of a deploy/examples file: what the tests send is what users copy. */
-const exampleAuth = (file: string) =>
-  loadConfig({ configFile: join(__dirname, '../../deploy/examples', file) }).sources[0]!.auth!;
 const REGION = 'eu-west-1'; // the region in deploy/examples/source-amazon.yaml
 const PREFIX = '/workspaces/ws-7f3c2a1b-0000-4000-8000-000000000001';
 const SUM = EXPECTED.queueDepth.q1 + EXPECTED.queueDepth.q2;
@@ -41,10 +36,9 @@ let keys: AwsKeys;
 let sigGate: StandIn;
 let tokens: TokenEndpoint;
 let bearerGate: StandIn;
-let app: App;
-let client: ScalerClient;
+let scaler: RunningScaler;
 const lines: string[] = [];
-const answers: string[] = [];
+const { value, failure, answers } = distinctQueries(() => scaler);
 const savedEnv = { ...process.env };
 
 function writeCredentials(k: AwsKeys): void {
@@ -83,69 +77,39 @@ beforeAll(async () => {
     bearerCheck(t => tokens.valid(t)),
   );
   const sink = { write: (s: string) => void lines.push(s) };
-  app = createApp(
-    validateConfig({
-      grpcAddress: '127.0.0.1:0',
-      httpAddress: '127.0.0.1:0',
-      sources: [
-        { name: 'amp', url: `${sigGate.url}${PREFIX}`, auth: exampleAuth('source-amazon.yaml') },
-        {
-          name: 'amp-wrong-region',
-          url: `${sigGate.url}${PREFIX}`,
-          auth: { sigv4: { region: 'us-east-1' } },
-        },
-        {
-          name: 'oauth',
-          url: bearerGate.url,
-          auth: {
-            oauth2: {
-              ...exampleAuth('source-oauth2.yaml').oauth2,
-              tokenUrl: `${tokens.url}/oauth2/token`,
-              clientSecretFile: join(dir, 'client-secret'),
-            },
+  scaler = await startScaler(
+    [
+      { name: 'amp', url: `${sigGate.url}${PREFIX}`, auth: exampleAuth('source-amazon.yaml') },
+      {
+        name: 'amp-wrong-region',
+        url: `${sigGate.url}${PREFIX}`,
+        auth: { sigv4: { region: 'us-east-1' } },
+      },
+      {
+        name: 'oauth',
+        url: bearerGate.url,
+        auth: {
+          oauth2: {
+            ...exampleAuth('source-oauth2.yaml').oauth2,
+            tokenUrl: `${tokens.url}/oauth2/token`,
+            clientSecretFile: join(dir, 'client-secret'),
           },
         },
-      ],
-    }),
-    { logger: createLogger('trace', sink) },
+      },
+    ],
+    createLogger('trace', sink),
+    // While the token endpoint is down, the cache's refresh-ahead of earlier queries fails too
+    // and would open the breaker; the outage test wants to see the auth error itself.
+    { breaker: { failureThreshold: 1000 } },
   );
-  const { grpcPort } = await app.start();
-  client = new ScalerClient(`127.0.0.1:${grpcPort}`);
 });
 
 afterAll(async () => {
-  client.close();
-  await app.stop();
+  await scaler.stop();
   await Promise.all([sigGate.close(), tokens.close(), bearerGate.close()]);
   rmSync(dir, { recursive: true, force: true });
   process.env = savedEnv;
 });
-
-/** A distinct query each time, so that every call reaches the source (no cache hit). */
-let n = 0;
-async function value(source: string, extra: Record<string, string> = {}): Promise<number> {
-  n += 1;
-  const metadata = {
-    source,
-    query: `sum(kps_test_queue_depth) + 0 * ${n}`,
-    threshold: '1',
-    ...extra,
-  };
-  const res = await client.getMetrics(ref(metadata), '');
-  answers.push(JSON.stringify(res));
-  return res.metricValues[0]!.metricValueFloat;
-}
-
-async function failure(source: string): Promise<{ code?: number; details?: string }> {
-  n += 1;
-  const metadata = { source, query: `sum(kps_test_queue_depth) + 0 * ${n}`, threshold: '1' };
-  const err = (await client.getMetrics(ref(metadata), '').catch((e: unknown) => e)) as {
-    code?: number;
-    details?: string;
-  };
-  answers.push(String(err.details));
-  return err;
-}
 
 describe('sigv4', () => {
   test('a GET with the workspace path prefix passes the signature check', async () => {

@@ -5,29 +5,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { instance as gaxios } from 'gaxios';
-import type { App } from '../../src/app';
-import { createApp } from '../../src/app';
-import { loadConfig, validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
 import type { IdentityEndpoint, StandIn } from '../helpers/auth-stand-ins';
 import { bearerCheck, startGate, startIdentityEndpoint } from '../helpers/auth-stand-ins';
 import { EXPECTED } from '../helpers/fixtures';
-import { ScalerClient, ref } from '../helpers/scaler-client';
+import type { RunningScaler } from '../helpers/scaler-app';
+import { distinctQueries, exampleAuth, startScaler } from '../helpers/scaler-app';
 
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
 const SUM = EXPECTED.queueDepth.q1 + EXPECTED.queueDepth.q2;
 const IDENTITY_HEADER = 'ih-7d1e9c0b5a4f3e2d';
-const exampleAuth = (file: string) =>
-  loadConfig({ configFile: join(__dirname, '../../deploy/examples', file) }).sources[0]!.auth!;
 
 const savedEnv = { ...process.env };
 let dir: string;
 let identity: IdentityEndpoint;
 let gate: StandIn;
-let app: App;
-let client: ScalerClient;
+let scaler: RunningScaler;
 const lines: string[] = [];
-const answers: string[] = [];
+const { value, answers } = distinctQueries(() => scaler);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kps-cloud-'));
@@ -51,37 +46,21 @@ beforeAll(async () => {
   gaxios.defaults.fetchImplementation = fetch;
   process.env['CLOUDSDK_CONFIG'] = dir;
   const sink = { write: (s: string) => void lines.push(s) };
-  app = createApp(
-    validateConfig({
-      grpcAddress: '127.0.0.1:0',
-      httpAddress: '127.0.0.1:0',
-      sources: [
-        { name: 'azure', url: gate.url, auth: exampleAuth('source-azure.yaml') },
-        { name: 'google', url: gate.url, auth: exampleAuth('source-google.yaml') },
-      ],
-    }),
-    { logger: createLogger('trace', sink) },
+  scaler = await startScaler(
+    [
+      { name: 'azure', url: gate.url, auth: exampleAuth('source-azure.yaml') },
+      { name: 'google', url: gate.url, auth: exampleAuth('source-google.yaml') },
+    ],
+    createLogger('trace', sink),
   );
-  const { grpcPort } = await app.start();
-  client = new ScalerClient(`127.0.0.1:${grpcPort}`);
 });
 
 afterAll(async () => {
-  client.close();
-  await app.stop();
+  await scaler.stop();
   await Promise.all([identity.close(), gate.close()]);
   rmSync(dir, { recursive: true, force: true });
   process.env = savedEnv;
 });
-
-let n = 0;
-async function value(source: string): Promise<number> {
-  n += 1;
-  const metadata = { source, query: `sum(kps_test_queue_depth) + 0 * ${n}`, threshold: '1' };
-  const res = await client.getMetrics(ref(metadata), '');
-  answers.push(JSON.stringify(res));
-  return res.metricValues[0]!.metricValueFloat;
-}
 
 test('azure: a managed identity token for the Azure Monitor scope, fetched once and reused', async () => {
   const before = identity.requests.filter(r => r.url.startsWith('/msi/')).length;

@@ -1,21 +1,19 @@
 // Per-source HTTP proxies on the wire: a recording loopback proxy sees the requests of a source
 // with proxyUrl and of a source reached through HTTP_PROXY, and none of those that noProxy or
 // NO_PROXY exempt. Names ending in .test resolve only inside the proxy.
-import type { App } from '../../src/app';
-import { createApp } from '../../src/app';
-import { validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
 import type { RecordingProxy } from '../helpers/auth-stand-ins';
 import { startRecordingProxy } from '../helpers/auth-stand-ins';
 import { EXPECTED } from '../helpers/fixtures';
-import { ScalerClient, ref } from '../helpers/scaler-client';
+import type { RunningScaler } from '../helpers/scaler-app';
+import { startScaler } from '../helpers/scaler-app';
+import { ref } from '../helpers/scaler-client';
 
 const PROM = new URL(process.env['KPS_TEST_PROMETHEUS_URL'] ?? 'http://127.0.0.1:9');
 const SUM = EXPECTED.queueDepth.q1 + EXPECTED.queueDepth.q2;
 const savedEnv = { ...process.env };
 let proxy: RecordingProxy;
-let app: App;
-let client: ScalerClient;
+let scaler: RunningScaler;
 
 beforeAll(async () => {
   proxy = await startRecordingProxy();
@@ -31,31 +29,24 @@ beforeAll(async () => {
   }
   process.env['HTTP_PROXY'] = proxy.url;
   process.env['NO_PROXY'] = 'example.org,.direct.test';
-  app = createApp(
-    validateConfig({
-      grpcAddress: '127.0.0.1:0',
-      httpAddress: '127.0.0.1:0',
-      sources: [
-        { name: 'configured', url: `http://prom-a.test:${PROM.port}`, proxyUrl: proxy.url },
-        {
-          name: 'exempt',
-          url: PROM.origin,
-          proxyUrl: proxy.url,
-          noProxy: ['other.test', PROM.hostname],
-        },
-        { name: 'from-env', url: `http://prom-env.test:${PROM.port}` },
-        { name: 'env-exempt', url: `http://prom.direct.test:${PROM.port}`, timeout: '1s' },
-      ],
-    }),
-    { logger: createLogger('silent') },
+  scaler = await startScaler(
+    [
+      { name: 'configured', url: `http://prom-a.test:${PROM.port}`, proxyUrl: proxy.url },
+      {
+        name: 'exempt',
+        url: PROM.origin,
+        proxyUrl: proxy.url,
+        noProxy: ['other.test', PROM.hostname],
+      },
+      { name: 'from-env', url: `http://prom-env.test:${PROM.port}` },
+      { name: 'env-exempt', url: `http://prom.direct.test:${PROM.port}`, timeout: '1s' },
+    ],
+    createLogger('silent'),
   );
-  const { grpcPort } = await app.start();
-  client = new ScalerClient(`127.0.0.1:${grpcPort}`);
 });
 
 afterAll(async () => {
-  client.close();
-  await app.stop();
+  await scaler.stop();
   await proxy.close();
   process.env = savedEnv;
 });
@@ -64,7 +55,7 @@ let n = 0;
 function ask(source: string): Promise<number> {
   n += 1;
   const metadata = { source, query: `sum(kps_test_queue_depth) + 0 * ${n}`, threshold: '1' };
-  return client.getMetrics(ref(metadata), '').then(r => r.metricValues[0]!.metricValueFloat);
+  return scaler.client.getMetrics(ref(metadata), '').then(r => r.metricValues[0]!.metricValueFloat);
 }
 
 test('a source with proxyUrl is reached through the proxy', async () => {
