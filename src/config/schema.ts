@@ -33,7 +33,8 @@ const DURATION_TEXT = '^\\+?(\\d+|((\\d+\\.?\\d*|\\.\\d+)(ns|us|µs|μs|ms|s|m|h
 
 type Doc = { description: string };
 
-const text = (doc: Doc) =>
+/** A non-empty string, trimmed; with a `default`, wrap it in always(). */
+const text = (doc: Doc & { default?: string }) =>
   leaf(
     Type.String({ minLength: 1, ...doc }),
     reader<string>(v =>
@@ -150,17 +151,7 @@ const BasicAuth = Object.assign(
 // ---- Source authentication and proxy (one block: sigv4, oauth2, azure, google, proxyUrl) ----
 
 /** A string with a default value (a name or a scope that is nearly always the same). */
-const textOr = (doc: Doc & { default: string }) =>
-  always(
-    leaf(
-      Type.String({ minLength: 1, ...doc }),
-      reader<string>(v =>
-        typeof v === 'string' && v.trim() !== ''
-          ? { value: v.trim() }
-          : { rule: 'must be a non-empty string' },
-      ),
-    ),
-  );
+const textOr = (doc: Doc & { default: string }) => always(text(doc));
 
 const stringList = (doc: Doc) =>
   always(
