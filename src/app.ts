@@ -91,10 +91,12 @@ export interface Core {
 
 export function createCore(config: ServerConfig, logger: Logger, metrics: Metrics): Core {
   const sources = new SourceRegistry(config);
-  const resolver = new TriggerResolver(sources, triggerLimits(config), {
-    maxEntries: TRIGGER_MEMO_MAX_ENTRIES,
-    maxBytes: config.cache.triggerMemoMaxBytes,
-  });
+  const resolver = new TriggerResolver(
+    sources,
+    triggerLimits(config),
+    { maxEntries: TRIGGER_MEMO_MAX_ENTRIES, maxBytes: config.cache.triggerMemoMaxBytes },
+    logger,
+  );
   const gateway = new QueryGateway({
     breaker: config.breaker,
     maxResponseBytes: config.maxResponseBytes,

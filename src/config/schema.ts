@@ -33,7 +33,8 @@ const DURATION_TEXT = '^\\+?(\\d+|((\\d+\\.?\\d*|\\.\\d+)(ns|us|µs|μs|ms|s|m|h
 
 type Doc = { description: string };
 
-const text = (doc: Doc) =>
+/** A non-empty string, trimmed; with a `default`, wrap it in always(). */
+const text = (doc: Doc & { default?: string }) =>
   leaf(
     Type.String({ minLength: 1, ...doc }),
     reader<string>(v =>
@@ -177,73 +178,225 @@ const BasicAuth = Object.assign(
   { [MissingRule]: 'needs both username and passwordFile' },
 );
 
-const Source = section(
+// ---- Source authentication and proxy (one block: sigv4, oauth2, azure, google, proxyUrl) ----
+
+/** A string with a default value (a name or a scope that is nearly always the same). */
+const textOr = (doc: Doc & { default: string }) => always(text(doc));
+
+const stringList = (doc: Doc) =>
+  always(
+    leaf(
+      Type.Array(Type.String({ minLength: 1 }), { default: [], ...doc }),
+      (v, path, problems) => {
+        if (!Array.isArray(v) || v.some(s => typeof s !== 'string' || s.trim() === '')) {
+          problems.push(`${path}: must be a list of non-empty strings`);
+          return undefined;
+        }
+        return (v as string[]).map(s => s.trim());
+      },
+    ),
+  );
+
+const stringMap = (doc: Doc) =>
+  always(
+    leaf(
+      Type.Record(Type.String(), Type.String(), { default: {}, ...doc }),
+      (v, path, problems) => {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+          problems.push(`${path}: must be a mapping`);
+          return undefined;
+        }
+        const out: Record<string, string> = {};
+        for (const [k, x] of Object.entries(v)) {
+          if (typeof x !== 'string') problems.push(`${path}.${k}: must be a string`);
+          else out[k] = x;
+        }
+        return out;
+      },
+    ),
+  );
+
+/** An http(s) URL; quiet: a proxy or token URL may carry credentials. */
+const anyHttpUrl = (doc: Doc) =>
+  leaf(
+    Type.String({ pattern: '^https?://', ...doc }),
+    reader<string>(v => {
+      try {
+        const url = new URL(String(v));
+        if (typeof v === 'string' && (url.protocol === 'http:' || url.protocol === 'https:')) {
+          return { value: v.trim() };
+        }
+      } catch {
+        // falls through to the rule
+      }
+      return { rule: 'must be an http:// or https:// URL', quiet: true };
+    }),
+  );
+
+const SigV4Auth = section(
   {
-    name: always(
-      leaf(
-        Type.String({
-          pattern: SOURCE_NAME.source,
-          description: 'What triggers write in `source:` (lower-case letters, digits, - and _).',
-        }),
-        reader<string>(v =>
-          typeof v === 'string' && SOURCE_NAME.test(v.trim())
-            ? { value: v.trim() }
-            : { rule: 'must be lower-case letters, digits, "-" or "_"' },
+    region: always(text({ description: 'AWS region of the workspace (e.g. eu-west-1).' })),
+    roleArn: text({
+      description: 'Role assumed with the default credentials (STS AssumeRole); unset: none.',
+    }),
+    /** Amazon Managed Service for Prometheus signs as service `aps`. */
+    service: textOr({ default: 'aps', description: 'Service name in the signature.' }),
+  },
+  {
+    required: ['region'],
+    description:
+      'AWS Signature V4 on every request (Amazon Managed Service for Prometheus). Credentials come from the default chain: environment, IRSA web-identity token file, EKS Pod Identity, shared files, instance metadata.',
+  },
+);
+
+const OAuth2Auth = section(
+  {
+    tokenUrl: always(anyHttpUrl({ description: 'Token endpoint (client credentials grant).' })),
+    clientId: always(text({ description: 'OAuth2 client id.' })),
+    clientSecretFile: always(
+      text({ description: 'File holding the client secret; re-read when it changes.' }),
+    ),
+    scopes: stringList({ description: 'Scopes asked for (space-joined in the request).' }),
+    endpointParams: stringMap({ description: 'Extra form parameters sent to the token endpoint.' }),
+  },
+  {
+    required: ['tokenUrl', 'clientId', 'clientSecretFile'],
+    description:
+      'OAuth2 client credentials: a bearer token fetched from tokenUrl, cached until shortly before it expires.',
+  },
+);
+
+const AzureAuth = section(
+  {
+    /** KEDA's scope for the public cloud (`cloud: AZUREPUBLICCLOUD`). */
+    scope: textOr({
+      default: 'https://prometheus.monitor.azure.com/.default',
+      description: 'Token scope (…monitor.azure.us/.default, …azure.cn/.default for other clouds).',
+    }),
+    tenantId: text({ description: 'Directory (tenant) id; default: AZURE_TENANT_ID.' }),
+    clientId: text({
+      description: 'Application or user-assigned identity client id; default: AZURE_CLIENT_ID.',
+    }),
+    clientSecretFile: text({
+      description: 'File with a client secret: use it instead of a workload or managed identity.',
+    }),
+  },
+  {
+    description:
+      'Azure Monitor managed Prometheus: a Microsoft Entra token from workload identity (AZURE_FEDERATED_TOKEN_FILE set), a client secret file, or the managed identity.',
+  },
+);
+
+const GoogleAuth = section(
+  {
+    scope: textOr({
+      default: 'https://www.googleapis.com/auth/monitoring.read',
+      description: 'Token scope.',
+    }),
+    credentialsFile: text({
+      description:
+        'Service account or external account JSON; default: application default credentials (workload identity).',
+    }),
+  },
+  {
+    description:
+      'Google Cloud Managed Service for Prometheus: a token from application default credentials.',
+  },
+);
+
+const AUTH_MODES = ['sigv4', 'oauth2', 'azure', 'google'] as const;
+
+const SourceAuth = between(
+  section(
+    { sigv4: SigV4Auth, oauth2: OAuth2Auth, azure: AzureAuth, google: GoogleAuth },
+    { description: 'How requests to this source authenticate; exactly one mode.' },
+  ),
+  (auth, path, problems) => {
+    const set = AUTH_MODES.filter(m => auth[m] !== undefined);
+    if (set.length !== 1) {
+      problems.push(`${path}: needs exactly one of ${AUTH_MODES.join(', ')}, got ${set.length}`);
+    }
+  },
+);
+
+const SourceProxy = {
+  proxyUrl: anyHttpUrl({
+    description:
+      'HTTP proxy for this source (CONNECT for https). Unset: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.',
+  }),
+  noProxy: stringList({
+    description:
+      'Hosts reached without proxyUrl: `host`, `.domain` or `domain` (also its subdomains), `host:port`, `*`.',
+  }),
+};
+
+/** Only one credential on the wire: auth modes replace bearerTokenFile and basicAuth. */
+function sourceAuthRule(
+  source: { auth?: unknown; bearerTokenFile?: string | undefined; basicAuth?: unknown },
+  path: string,
+  problems: string[],
+): void {
+  if (source.auth !== undefined && (source.bearerTokenFile !== undefined || source.basicAuth)) {
+    problems.push(`${path}.auth: cannot be combined with bearerTokenFile or basicAuth`);
+  }
+}
+// ---- end of source authentication and proxy ----
+
+const Source = between(
+  section(
+    {
+      name: always(
+        leaf(
+          Type.String({
+            pattern: SOURCE_NAME.source,
+            description: 'What triggers write in `source:` (lower-case letters, digits, - and _).',
+          }),
+          reader<string>(v =>
+            typeof v === 'string' && SOURCE_NAME.test(v.trim())
+              ? { value: v.trim() }
+              : { rule: 'must be lower-case letters, digits, "-" or "_"' },
+          ),
         ),
       ),
-    ),
-    url: always(
-      leaf(
-        Type.String({
-          pattern: '^https?://',
-          description:
-            'Base URL; `/api/v1/query` is appended. May carry a path prefix (e.g. /select/0/prometheus).',
-        }),
-        reader(checkHttpUrl),
+      url: always(
+        leaf(
+          Type.String({
+            pattern: '^https?://',
+            description:
+              'Base URL; `/api/v1/query` is appended. May carry a path prefix (e.g. /select/0/prometheus).',
+          }),
+          reader(checkHttpUrl),
+        ),
       ),
-    ),
-    headers: always(
-      leaf(
-        Type.Record(Type.String(), Type.String(), {
-          description: 'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders.',
-          default: {},
-        }),
-        (v, path, problems) => {
-          if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-            problems.push(`${path}: must be a mapping`);
-            return undefined;
-          }
-          const headers: Record<string, string> = {};
-          for (const [k, h] of Object.entries(v)) {
-            if (typeof h !== 'string') problems.push(`${path}.${k}: must be a string`);
-            else headers[k] = h;
-          }
-          return headers;
-        },
+      headers: stringMap({
+        description: 'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders.',
+      }),
+      bearerTokenFile: text({
+        description: 'File holding a bearer token; re-read when it changes. Wins over basicAuth.',
+      }),
+      basicAuth: BasicAuth,
+      tls: SourceTls,
+      /** KEDA_HTTP_DEFAULT_TIMEOUT, the built-in prometheus trigger's default (3000 ms). */
+      timeout: named(
+        'timeoutMs',
+        duration({ default: '3s', description: 'Query timeout for triggers that set none.' }),
       ),
-    ),
-    bearerTokenFile: text({
-      description: 'File holding a bearer token; re-read when it changes. Wins over basicAuth.',
-    }),
-    basicAuth: BasicAuth,
-    tls: SourceTls,
-    /** KEDA_HTTP_DEFAULT_TIMEOUT, the built-in prometheus trigger's default (3000 ms). */
-    timeout: named(
-      'timeoutMs',
-      duration({ default: '3s', description: 'Query timeout for triggers that set none.' }),
-    ),
-    /** Well under Prometheus's --query.max-concurrency default of 20. */
-    maxConcurrentQueries: count({
-      default: 8,
+      /** Well under Prometheus's --query.max-concurrency default of 20. */
+      maxConcurrentQueries: count({
+        default: 8,
+        description:
+          'Queries in flight to this source at once (also its keep-alive connections), shared fairly between namespaces.',
+      }),
+      auth: SourceAuth,
+      ...SourceProxy,
+    },
+    {
+      required: ['name', 'url'],
       description:
-        'Queries in flight to this source at once (also its keep-alive connections), shared fairly between namespaces.',
-    }),
-  },
-  {
-    required: ['name', 'url'],
-    description:
-      'A Prometheus-compatible server (Prometheus, Thanos, Mimir, Cortex, VictoriaMetrics).',
-  },
+        'A Prometheus-compatible server (Prometheus, Thanos, Mimir, Cortex, VictoriaMetrics).',
+    },
+  ),
+  sourceAuthRule,
 );
 
 const Cache = always(
@@ -536,6 +689,7 @@ export const ConfigSchema = section(
 export type ServerConfig = Out<typeof ConfigSchema>;
 export type SourceConfig = ServerConfig['sources'][number];
 export type SourceTlsConfig = SourceConfig['tls'];
+export type SourceAuthConfig = NonNullable<SourceConfig['auth']>;
 export type CacheConfig = ServerConfig['cache'];
 export type BreakerConfig = ServerConfig['breaker'];
 export type GrpcTlsConfig = NonNullable<ServerConfig['tls']>;

@@ -8,6 +8,7 @@ import type { Source } from '../sources/source';
 import type { SourceRegistry } from '../sources/source-registry';
 import { compactKey } from '../cache/compact-key';
 import { DEFAULTS } from '../config/schema';
+import type { Logger } from '../telemetry/logger';
 import { deriveMetricName } from './metric-name';
 
 export interface ResolvedTrigger {
@@ -76,6 +77,7 @@ export class TriggerResolver {
       maxEntries: TRIGGER_MEMO_MAX_ENTRIES,
       maxBytes: DEFAULTS.cache.triggerMemoMaxBytes,
     },
+    private readonly logger?: Logger,
   ) {}
 
   /** Estimated memory of the memo (bytes); kept at most `maxBytes`. */
@@ -128,6 +130,10 @@ export class TriggerResolver {
     try {
       const spec = parseTrigger(metadata, this.limits);
       const source = this.registry.resolve(spec.source);
+      // Once per trigger: resolve() memoises this result for every later call with the map.
+      for (const notice of spec.notices ?? []) {
+        this.logger?.warn({ source: source.name, query: spec.query.slice(0, 200) }, notice);
+      }
       const approxBytes = ENTRY_OVERHEAD_BYTES + BYTES_PER_METADATA_CHAR * textLength;
       return {
         ok: true,

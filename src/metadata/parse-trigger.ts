@@ -58,6 +58,8 @@ export interface TriggerSpec {
   activationAlert: string | undefined;
   /** Labels the firing alert must carry as well (all of them, exact values). */
   activationAlertLabels: Readonly<Record<string, string>>;
+  /** What was changed to fit the server's limits (a capped timeout), logged once per trigger. */
+  notices?: readonly string[];
 }
 
 /** Caps from the server configuration that a trigger may not exceed (ms). */
@@ -198,6 +200,72 @@ const AUTH_KEYS = new Set([
   'credentialsFromEnvFile',
 ]);
 
+/** The source stanza (YAML flow style) that replaces each kind of built-in credential. */
+const STANZAS = {
+  bearer: 'bearerTokenFile: /var/run/secrets/prometheus/token',
+  basic: 'basicAuth: {username: <user>, passwordFile: /var/run/secrets/prometheus/password}',
+  tls: 'tls: {caFile: <ca.pem>, certFile: <tls.crt>, keyFile: <tls.key>}',
+  custom: 'headers: {<Header-Name>: <value>}',
+  oauth:
+    'auth: {oauth2: {tokenUrl: <url>, clientId: <id>, clientSecretFile: <file>, scopes: [<scope>]}}',
+  aws: 'auth: {sigv4: {region: <awsRegion>}}',
+  azure: 'auth: {azure: {}}',
+  gcp: 'auth: {google: {}}',
+} as const;
+
+/** Which stanza a built-in credential key is replaced by. */
+const KEY_STANZA: Record<string, keyof typeof STANZAS> = {
+  bearerToken: 'bearer',
+  token: 'bearer',
+  username: 'basic',
+  password: 'basic',
+  cert: 'tls',
+  key: 'tls',
+  ca: 'tls',
+  customAuthHeader: 'custom',
+  customAuthValue: 'custom',
+  apiKey: 'custom',
+  method: 'custom',
+  keyParamName: 'custom',
+  oauthTokenURI: 'oauth',
+  clientID: 'oauth',
+  clientSecret: 'oauth',
+  scopes: 'oauth',
+  scope: 'oauth',
+  endpointParams: 'oauth',
+  awsRegion: 'aws',
+  identityOwner: 'aws',
+  awsAccessKeyID: 'aws',
+  awsAccessKeyIDFromEnv: 'aws',
+  awsSecretAccessKeyFromEnv: 'aws',
+  cloud: 'azure',
+  azureManagedPrometheusResourceURL: 'azure',
+  credentialsFromEnv: 'gcp',
+  credentialsFromEnvFile: 'gcp',
+};
+
+/** The refusal for a credential key, with the source stanza to write instead. */
+function credentialProblem(key: string, value: string): string {
+  let kinds: (keyof typeof STANZAS)[] = [];
+  if (key === 'authModes' || key === 'authMode') {
+    // Mode names are not secret: bearer, basic, tls, custom, oauth, apiKey.
+    const known = Object.keys(STANZAS) as (keyof typeof STANZAS)[];
+    kinds = value
+      .split(',')
+      .map(m => (m.trim() === 'apiKey' ? 'custom' : m.trim()))
+      .filter((m): m is keyof typeof STANZAS => known.includes(m as keyof typeof STANZAS));
+  } else {
+    const kind = KEY_STANZA[key];
+    if (kind !== undefined) kinds = [kind];
+  }
+  const stanza = kinds.length > 0 ? kinds.map(k => STANZAS[k]).join('; ') : STANZAS.bearer;
+  return (
+    `${key}: credentials are not read from trigger metadata (KEDA does not forward ` +
+    'TriggerAuthentication to external scalers); write them on a source in the scaler ' +
+    `configuration (sources: - name: <name>, url: <url>, ${stanza}) and select it with "source"`
+  );
+}
+
 /** Prometheus alert names are metric-name-like (alerting rules use the same grammar). */
 const ALERT_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -207,11 +275,14 @@ const RESERVED_QUERY_PARAMETERS = new Set(['query', 'time', 'timeout']);
 const MULTIPLE_SERIES: readonly MultipleSeriesPolicy[] = ['error', 'sum', 'max', 'min', 'avg'];
 
 /**
- * KEDA quantities have milli precision: a target below 0.0005 becomes 0 and the HPA rejects it
- * (KEDA quantityFromFloat64, `%.3f`), so 0.001 is the smallest threshold that survives the
- * conversion.
+ * KEDA writes a target as a quantity with milli precision (`quantityFromFloat64` in
+ * pkg/scalers/scaler.go: `fmt.Sprintf("%.3f")`): from 0.0005 up it rounds to at least 1m, below
+ * it becomes 0, which the HPA refuses ("must be positive"). Thresholds in [0.0005, 0.001) are sent
+ * as 0.001 (1m), the target KEDA makes of them, so that KEDA versions that truncated instead
+ * (`int64(v*1000)`, before v2.20.2) get the same target.
  */
-const MIN_THRESHOLD = 0.001;
+const MILLI = 0.001;
+const MIN_THRESHOLD = 0.0005;
 
 /** Metric names become a URL path segment in the external metrics API (no `/`, `%`, `.` or `..`). */
 const METRIC_NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
@@ -249,11 +320,7 @@ export function parseTrigger(
   for (const key of values.keys()) {
     if (known.includes(key) || KEDA_OWN_KEYS.includes(key)) continue;
     if (AUTH_KEYS.has(key)) {
-      problems.push(
-        `${key}: credentials are not read from trigger metadata (KEDA does not forward ` +
-          'TriggerAuthentication to external scalers); configure them on a source in the ' +
-          'scaler configuration and select it with "source"',
-      );
+      problems.push(credentialProblem(key, values.get(key) ?? ''));
     } else if (key === 'metricType') {
       problems.push(
         'metricType: is a field of the trigger itself (next to "type"), not of its metadata',
@@ -285,9 +352,14 @@ export function parseTrigger(
     const n = parseJsonNumber(text);
     if (!n.ok || n.value <= 0) return { ok: false, rule: 'must be a number > 0' };
     if (n.value < MIN_THRESHOLD) {
-      return { ok: false, rule: `must be at least ${MIN_THRESHOLD} (KEDA rounds to milli-units)` };
+      return {
+        ok: false,
+        rule:
+          `must be at least ${MIN_THRESHOLD}: KEDA writes the target with milli precision ` +
+          '(%.3f), a smaller value becomes 0 and the HPA refuses a target of 0',
+      };
     }
-    return n;
+    return n.value < MILLI ? { ok: true, value: MILLI } : n;
   });
   if (!values.has('threshold')) problems.push('threshold: is required (a number > 0)');
 
@@ -297,9 +369,17 @@ export function parseTrigger(
   const ignoreNullValues = take('ignoreNullValues', parseGoBool) ?? true;
   // Validated for parity; TLS towards Prometheus is the source's setting (README, unsafeSsl).
   take('unsafeSsl', parseGoBool);
-  const timeoutMs = take('timeout', text =>
-    durationAtMost(text, limits.maxTimeoutMs, "the server's maxTimeout"),
-  );
+  // KEDA accepts any timeout; a longer one than the server allows is capped, with a notice.
+  const askedTimeoutMs = take('timeout', parseDurationMs);
+  const notices: string[] = [];
+  let timeoutMs = askedTimeoutMs;
+  if (askedTimeoutMs !== undefined && askedTimeoutMs > limits.maxTimeoutMs) {
+    timeoutMs = limits.maxTimeoutMs;
+    notices.push(
+      `timeout: ${askedTimeoutMs / 1000}s is above the server's maxTimeout; ` +
+        `capped to ${limits.maxTimeoutMs / 1000}s`,
+    );
+  }
   const cacheTtlMs = take('cacheTTL', text => {
     const d = durationAtMost(text, limits.maxCacheTtlMs, "the server's cache.ttlLimit");
     if (d.ok && d.value < MIN_CACHE_TTL_MS) {
@@ -364,6 +444,7 @@ export function parseTrigger(
     activationIntervalMs,
     activationAlert,
     activationAlertLabels,
+    ...(notices.length > 0 ? { notices } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { errors as undiciErrors } from 'undici';
 import { ScalerError } from '../errors';
 import type { HttpMethod } from '../metadata/parse-trigger';
 import type { SourceEndpoint } from './source-endpoint';
+import { withAuth } from './source-endpoint';
 import type { BodyRead, QueryResult } from './decode-response';
 import { decodeQueryResponse } from './decode-response';
 import { Redactor } from './redact';
@@ -85,12 +86,17 @@ export async function queryInstant(
   signal.addEventListener('abort', onCallerAbort, { once: true });
   try {
     if (signal.aborted) controller.abort();
-    const response = await source.dispatcher().request({
+    const request = {
       origin: source.origin,
       path: isPost ? path : `${path}?${params.toString()}`,
       method: q.method,
       headers,
       body: isPost ? params.toString() : null,
+    };
+    const signed = await withAuth(source, request, controller.signal);
+    const response = await source.dispatcher().request({
+      ...request,
+      headers: signed,
       signal: controller.signal,
     });
     const ok = response.statusCode >= 200 && response.statusCode <= 299;

@@ -2,6 +2,7 @@
 // reduced with the trigger's own result policy, so a replay sees what GetMetrics would have seen.
 import { ScalerError } from '../errors';
 import type { SourceEndpoint } from './source-endpoint';
+import { withAuth } from './source-endpoint';
 import { parseSampleValue } from './decode-response';
 import { mergeHeaders } from './query-client';
 import { Redactor } from './redact';
@@ -47,16 +48,23 @@ export async function queryRange(
   let status: number;
   let body: string;
   try {
-    const res = await source.dispatcher().request({
+    const signal = AbortSignal.timeout(r.timeoutMs);
+    const request = {
       origin: source.origin,
       path: `${source.basePath}/api/v1/query_range?${params.toString()}`,
-      method: 'GET',
+      method: 'GET' as const,
       headers,
-      signal: AbortSignal.timeout(r.timeoutMs),
+      body: null,
+    };
+    const res = await source.dispatcher().request({
+      ...request,
+      headers: await withAuth(source, request, signal),
+      signal,
     });
     status = res.statusCode;
     body = await res.body.text();
   } catch (e) {
+    if (e instanceof ScalerError) throw e;
     throw new ScalerError(
       'unavailable',
       `source "${source.name}" is unreachable or too slow for query_range`,

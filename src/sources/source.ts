@@ -3,7 +3,10 @@
 import { Buffer } from 'node:buffer';
 import type { SourceConfig } from '../config/schema';
 import { ScalerError } from '../errors';
+import { createAuth } from '../prometheus/auth/create-auth';
+import type { OutgoingRequest, RequestAuth } from '../prometheus/auth/request-auth';
 import { ConnectionPool } from '../prometheus/connection-pool';
+import { proxyFor } from '../prometheus/proxy';
 import type { HttpDispatcher, SourceEndpoint } from '../prometheus/source-endpoint';
 import { SecretFile } from './secret-file';
 
@@ -17,6 +20,8 @@ export class Source implements SourceEndpoint {
   private readonly token: SecretFile | undefined;
   private readonly password: SecretFile | undefined;
   private readonly tlsFiles: { ca?: SecretFile; cert?: SecretFile; key?: SecretFile };
+  private readonly auth: RequestAuth | undefined;
+  private readonly authFiles = new Map<string, SecretFile>();
 
   constructor(private readonly config: SourceConfig) {
     const url = new URL(config.url);
@@ -25,7 +30,12 @@ export class Source implements SourceEndpoint {
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.defaultTimeoutMs = config.timeoutMs;
     this.maxConcurrentQueries = config.maxConcurrentQueries;
-    this.pool = new ConnectionPool(this.origin, config.maxConcurrentQueries);
+    this.pool = new ConnectionPool(
+      this.origin,
+      config.maxConcurrentQueries,
+      proxyFor(url.origin, config),
+    );
+    this.auth = createAuth(config.name, config.auth, path => this.authFile(path).read());
     this.token = config.bearerTokenFile ? new SecretFile(config.bearerTokenFile) : undefined;
     this.password = config.basicAuth ? new SecretFile(config.basicAuth.passwordFile) : undefined;
     const tls = config.tls;
@@ -65,6 +75,16 @@ export class Source implements SourceEndpoint {
     return out;
   }
 
+  authorize(request: OutgoingRequest, signal: AbortSignal): Promise<Record<string, string>> {
+    return this.auth === undefined ? Promise.resolve({}) : this.auth.authorize(request, signal);
+  }
+
+  /**
+   * Every secret this source sends or holds, in its current value (re-read when a secret file
+   * changes): tokens, passwords and their encoded forms, static header values, auth client
+   * secrets and the tokens fetched with them. Text the source sends back is redacted of them.
+   * Never throws.
+   */
   secretValues(): readonly string[] {
     const values = Object.values(this.config.headers);
     const read = (file: SecretFile): string | undefined => {
@@ -81,7 +101,12 @@ export class Source implements SourceEndpoint {
       const pair = `${this.config.basicAuth.username}:${password}`;
       values.push(password, pair, Buffer.from(pair).toString('base64'));
     }
-    return values;
+    for (const file of this.authFiles.values()) {
+      const secret = read(file);
+      if (secret !== undefined) values.push(secret);
+    }
+    values.push(...(this.auth?.secretValues() ?? []));
+    return [...new Set(values.filter(s => s !== ''))];
   }
 
   async close(): Promise<void> {
@@ -103,6 +128,15 @@ export class Source implements SourceEndpoint {
     } catch (e) {
       throw this.secretError(e);
     }
+  }
+
+  private authFile(path: string): SecretFile {
+    let file = this.authFiles.get(path);
+    if (file === undefined) {
+      file = new SecretFile(path);
+      this.authFiles.set(path, file);
+    }
+    return file;
   }
 
   /** A missing secret file is an operator problem; say which source, not what was in it. */

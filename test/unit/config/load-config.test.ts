@@ -66,6 +66,9 @@ test('a full source is read into typed fields', () => {
     tls: { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem', insecureSkipVerify: false },
     timeoutMs: 2000,
     maxConcurrentQueries: 4,
+    auth: undefined,
+    proxyUrl: undefined,
+    noProxy: [],
   });
   expect(config.allowedServerAddresses).toEqual(['http://*.svc:9090']);
   expect(config.maxTimeoutMs).toBe(10_000);

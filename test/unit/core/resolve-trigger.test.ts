@@ -1,9 +1,10 @@
 // The parsed-trigger memo: bounded by entries and estimated bytes, and invalid input is kept by a
-// digest and its capped message, never by its text.
+// digest and its capped message, never by its text; a capped timeout is logged once per trigger.
 import { validateConfig } from '../../../src/config/load-config';
 import { DEFAULTS, triggerLimits } from '../../../src/config/schema';
 import { TriggerResolver } from '../../../src/core/resolve-trigger';
 import { SourceRegistry } from '../../../src/sources/source-registry';
+import type { Logger } from '../../../src/telemetry/logger';
 
 const registry = new SourceRegistry(
   validateConfig({ sources: [{ name: 'prom', url: 'http://prom:9090' }] }),
@@ -47,4 +48,29 @@ test('an invalid 60 kB map is remembered by its digest and capped message only',
   // Still remembered: the same invalid map is answered without parsing it again.
   expect(() => r.resolve({ query: `0${'x'.repeat(60_000)}` })).toThrow(/threshold/);
   expect(r.size).toBe(400);
+});
+
+test('a capped timeout is logged once per trigger, not per call', () => {
+  const config = validateConfig({
+    maxTimeout: '10s',
+    sources: [{ name: 'p', url: 'http://127.0.0.1:9' }],
+  });
+  const warned: string[] = [];
+  const logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (_fields: object, message: string) => void warned.push(message),
+    error: () => undefined,
+    isLevelEnabled: () => true,
+  } as unknown as Logger;
+  const resolver = new TriggerResolver(
+    new SourceRegistry(config),
+    triggerLimits(config),
+    { maxEntries: 1000, maxBytes: DEFAULTS.cache.triggerMemoMaxBytes },
+    logger,
+  );
+  const metadata = { query: 'up', threshold: '1', timeout: '20s' };
+  for (let i = 0; i < 3; i++) expect(resolver.resolve(metadata).spec.timeoutMs).toBe(10_000);
+  resolver.resolve({ ...metadata, timeout: '5s' });
+  expect(warned).toEqual(["timeout: 20s is above the server's maxTimeout; capped to 10s"]);
 });
