@@ -20,7 +20,7 @@ export class TriggerCacheKeys {
       const { spec, source } = trigger;
       key = cacheKey(
         {
-          sourceUrl: source.url,
+          sourceId: source.id,
           query,
           namespace: spec.namespace,
           queryParameters: spec.queryParameters,

@@ -13,7 +13,8 @@ const MAX_ADDRESS_SOURCES = 256;
 
 export class SourceRegistry {
   private readonly byName = new Map<string, Source>();
-  private readonly byUrl = new Map<string, Source>();
+  /** Sources by normalised URL; several sources may share one URL (tenant header, credentials). */
+  private readonly byUrl = new Map<string, Source[]>();
   private readonly patterns: { pattern: string; regex: RegExp }[];
   private readonly addressSources = new Map<string, Source>();
 
@@ -21,7 +22,8 @@ export class SourceRegistry {
     for (const sc of config.sources) {
       const source = new Source(sc);
       this.byName.set(sc.name, source);
-      this.byUrl.set(normalizeUrl(sc.url), source);
+      const url = normalizeUrl(sc.url);
+      this.byUrl.set(url, [...(this.byUrl.get(url) ?? []), source]);
     }
     this.patterns = config.allowedServerAddresses.map(pattern => ({
       pattern,
@@ -79,8 +81,17 @@ export class SourceRegistry {
 
   private resolveAddress(serverAddress: string): Source {
     const url = normalizeUrl(serverAddress);
-    const configured = this.byUrl.get(url);
-    if (configured !== undefined) return configured;
+    const configured = this.byUrl.get(url) ?? [];
+    if (configured.length > 1) {
+      // Guessing would hand one tenant another's header or credentials.
+      throw new ScalerError(
+        'invalid_metadata',
+        `invalid trigger metadata: serverAddress: is the URL of several sources ` +
+          `(${configured.map(s => s.name).join(', ')}), which differ in headers or credentials; ` +
+          'select one with "source" instead',
+      );
+    }
+    if (configured[0] !== undefined) return configured[0];
 
     const match = this.patterns.find(p => p.regex.test(url));
     if (match === undefined) {
@@ -94,8 +105,9 @@ export class SourceRegistry {
     }
     let source = this.addressSources.get(url);
     if (source === undefined) {
-      // Named after the pattern, not the URL: bounded label values for metrics.
-      source = new Source({ ...defaultSource(match.pattern, url) });
+      // Named after the pattern, not the URL: bounded label values for metrics. Its identity is
+      // the URL (no configured name contains ':'), so each address keeps its own breaker.
+      source = new Source(defaultSource(match.pattern, url), `address:${url}`);
       this.addressSources.set(url, source);
       if (this.addressSources.size > MAX_ADDRESS_SOURCES) {
         const [oldestUrl, oldest] = this.addressSources.entries().next().value as [string, Source];

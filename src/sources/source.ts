@@ -8,6 +8,12 @@ import type { HttpDispatcher, SourceEndpoint } from '../prometheus/source-endpoi
 import { SecretFile } from './secret-file';
 
 export class Source implements SourceEndpoint {
+  /**
+   * What this source's cache keys, watchers, breaker and limiter are keyed by: its configured
+   * name, never its URL, since sources on one URL may differ in tenant header or credentials.
+   * Sources admitted by allowedServerAddresses share their pattern's name but not their identity.
+   */
+  readonly id: string;
   readonly name: string;
   readonly origin: string;
   readonly basePath: string;
@@ -18,8 +24,12 @@ export class Source implements SourceEndpoint {
   private readonly password: SecretFile | undefined;
   private readonly tlsFiles: { ca?: SecretFile; cert?: SecretFile; key?: SecretFile };
 
-  constructor(private readonly config: SourceConfig) {
+  constructor(
+    private readonly config: SourceConfig,
+    id: string = config.name,
+  ) {
     const url = new URL(config.url);
+    this.id = id;
     this.name = config.name;
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');

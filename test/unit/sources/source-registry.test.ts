@@ -111,3 +111,27 @@ test.each([
 ])('pattern %s matches %s: %s', (pattern, url, expected) => {
   expect(compileAddressPattern(pattern).test(url)).toBe(expected);
 });
+
+test('a serverAddress shared by several sources is refused, naming them', () => {
+  const shared = registry([
+    { name: 'tenant-a', url: 'http://mimir:8080/prometheus' },
+    { name: 'tenant-b', url: 'http://mimir:8080/prometheus/' },
+  ]);
+  const [kind, message] = failure(shared, {
+    kind: 'address',
+    serverAddress: 'http://mimir:8080/prometheus',
+  });
+  expect(kind).toBe('invalid_metadata');
+  expect(message).toMatch(/is the URL of several sources \(tenant-a, tenant-b\)/);
+  // By name each stays its own source, with its own identity.
+  const a = shared.resolve({ kind: 'named', name: 'tenant-a' });
+  const b = shared.resolve({ kind: 'named', name: 'tenant-b' });
+  expect(a.id).not.toBe(b.id);
+});
+
+test('two addresses admitted by one pattern share its name but not their identity', () => {
+  const x = two.resolve({ kind: 'address', serverAddress: 'http://x.team-a.svc:9090' });
+  const y = two.resolve({ kind: 'address', serverAddress: 'http://y.team-a.svc:9090' });
+  expect(x.name).toBe(y.name);
+  expect(x.id).not.toBe(y.id);
+});

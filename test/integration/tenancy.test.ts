@@ -1,0 +1,84 @@
+// Sources that share one URL but differ in tenant header or credentials stay apart: their cached
+// values, breakers and limits are the source's own, over real gRPC against a loopback fake.
+import { status } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from '../../src/app';
+import { createApp } from '../../src/app';
+import { validateConfig } from '../../src/config/load-config';
+import { createLogger } from '../../src/telemetry/logger';
+import { ScalerClient, ref } from '../helpers/scaler-client';
+
+/** What the fake answers per X-Scope-OrgID: a value, or an HTTP status. */
+const tenants = new Map<string, { value: number } | { status: number }>();
+const seen: string[] = [];
+let fake: Server;
+let app: App;
+let client: ScalerClient;
+
+beforeAll(async () => {
+  fake = createServer((req, res) => {
+    const org = String(req.headers['x-scope-orgid'] ?? '');
+    seen.push(org);
+    const answer = tenants.get(org) ?? { status: 404 };
+    res.setHeader('content-type', 'application/json');
+    if ('status' in answer) {
+      res.statusCode = answer.status;
+      res.end(JSON.stringify({ status: 'error', errorType: 'auth', error: 'no' }));
+      return;
+    }
+    const result = { resultType: 'scalar', result: [Date.now() / 1000, String(answer.value)] };
+    res.end(JSON.stringify({ status: 'success', data: result }));
+  });
+  await new Promise<void>(resolve => fake.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  const config = validateConfig({
+    grpcAddress: '127.0.0.1:0',
+    httpAddress: '127.0.0.1:0',
+    sources: [
+      { name: 'tenant-a', url, headers: { 'X-Scope-OrgID': 'a' } },
+      { name: 'tenant-b', url, headers: { 'X-Scope-OrgID': 'b' } },
+    ],
+    breaker: { failureThreshold: 2, openDuration: '1m' },
+  });
+  app = createApp(config, { logger: createLogger('silent') });
+  client = new ScalerClient(`127.0.0.1:${(await app.start()).grpcPort}`);
+});
+
+afterAll(async () => {
+  client.close();
+  await app.stop();
+  await new Promise(resolve => fake.close(resolve));
+});
+
+const trigger = (source: string, query: string) => ({ source, query, threshold: '1' });
+
+async function valueOf(metadata: Record<string, string>): Promise<number> {
+  const res = await client.getMetrics(ref(metadata), '');
+  return res.metricValues[0]?.metricValueFloat ?? NaN;
+}
+
+test("tenant B is never served tenant A's cached value for the same query", async () => {
+  tenants.set('a', { value: 1 });
+  tenants.set('b', { value: 2 });
+  expect(await valueOf(trigger('tenant-a', 'up'))).toBe(1);
+  expect(await valueOf(trigger('tenant-b', 'up'))).toBe(2);
+});
+
+test("tenant A's rejected credentials never open tenant B's breaker", async () => {
+  tenants.set('a', { status: 401 });
+  tenants.set('b', { value: 2 });
+  // Distinct queries: each call reaches the source instead of the cached failure.
+  for (const query of ['q1', 'q2', 'q3']) {
+    const err = await client.getMetrics(ref(trigger('tenant-a', query)), '').then(
+      () => undefined,
+      (e: ServiceError) => e,
+    );
+    expect(err?.code).toBe(status.UNAVAILABLE);
+  }
+  seen.length = 0;
+  expect(await valueOf(trigger('tenant-b', 'q4'))).toBe(2);
+  expect(seen).toEqual(['b']);
+});
