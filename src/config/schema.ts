@@ -3,7 +3,12 @@
 import { Type } from '@sinclair/typebox';
 import type { Check, Out } from './schema-reader';
 import { MIN_CACHE_TTL_MS } from '../util/limits';
-import { normalizeUrl, urlProblem } from '../util/url-rules';
+import {
+  PATH_SEGMENT_RULE,
+  addressPatternProblem,
+  normalizeUrl,
+  urlProblem,
+} from '../util/url-rules';
 import {
   MissingRule,
   always,
@@ -103,6 +108,8 @@ export const checkHttpUrl: Check<string> = v => {
       return { rule: 'must not carry credentials; use basicAuth with a passwordFile', quiet: true };
     case 'query_or_fragment':
       return { rule: 'must not have a query string or fragment', quiet: true };
+    case 'path_segment':
+      return { rule: PATH_SEGMENT_RULE };
   }
 };
 
@@ -432,7 +439,7 @@ export const ConfigSchema = section(
         Type.Array(Type.String({ pattern: '^https?://.' }), {
           default: [],
           description:
-            'URL patterns a trigger serverAddress may name besides the sources own; `*` matches any run of characters except `/`.',
+            'URL patterns a trigger serverAddress may name besides the sources own; `*` matches within one host label, one path segment, or any port. Scheme and host ignore case, the path does not.',
         }),
         (v, path, problems) => {
           if (!Array.isArray(v)) {
@@ -441,8 +448,9 @@ export const ConfigSchema = section(
           }
           const allowed: string[] = [];
           v.forEach((p: unknown, i) => {
-            if (typeof p !== 'string' || !/^https?:\/\/./.test(p)) {
-              problems.push(`${path}[${i}]: must be an http(s) URL pattern`);
+            const problem = typeof p === 'string' ? addressPatternProblem(p) : 'not a string';
+            if (typeof p !== 'string' || problem !== undefined) {
+              problems.push(`${path}[${i}]: must be an http(s) URL pattern (${problem})`);
             } else allowed.push(p.replace(/\/+$/, ''));
           });
           return allowed;

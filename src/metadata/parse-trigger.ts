@@ -11,7 +11,7 @@ import {
   parseJsonNumber,
   parseKeyValueMap,
 } from '../util/parse-values';
-import { isPlainHttpUrl, redactUrl } from '../util/url-rules';
+import { PATH_SEGMENT_RULE, redactUrl, urlProblem } from '../util/url-rules';
 
 export type MultipleSeriesPolicy = 'error' | 'sum' | 'max' | 'min' | 'avg';
 export type HttpMethod = 'GET' | 'POST';
@@ -384,9 +384,13 @@ function selectSource(
   serverAddress: string | undefined,
   problems: string[],
 ): SourceSelector {
-  if (serverAddress !== undefined && !isPlainHttpUrl(serverAddress)) {
+  const problem = serverAddress === undefined ? undefined : urlProblem(serverAddress);
+  if (serverAddress !== undefined && problem !== undefined) {
     problems.push(
-      'serverAddress: must be an http:// or https:// URL without credentials, query or fragment' +
+      'serverAddress: ' +
+        (problem === 'path_segment'
+          ? PATH_SEGMENT_RULE
+          : 'must be an http:// or https:// URL without credentials, query or fragment') +
         quoted('serverAddress', redactUrl(serverAddress)),
     );
   }

@@ -5,6 +5,7 @@ import type { ServerConfig } from '../config/schema';
 import { ScalerError } from '../errors';
 import type { SourceSelector } from '../metadata/parse-trigger';
 import { didYouMeanSuffix } from '../util/did-you-mean';
+import type { AddressPattern } from '../util/url-rules';
 import { compileAddressPattern, normalizeUrl, redactUrl } from '../util/url-rules';
 import { Source } from './source';
 
@@ -15,7 +16,7 @@ export class SourceRegistry {
   private readonly byName = new Map<string, Source>();
   /** Sources by normalised URL; several sources may share one URL (tenant header, credentials). */
   private readonly byUrl = new Map<string, Source[]>();
-  private readonly patterns: { pattern: string; regex: RegExp }[];
+  private readonly patterns: AddressPattern[];
   private readonly addressSources = new Map<string, Source>();
 
   constructor(config: ServerConfig) {
@@ -25,10 +26,7 @@ export class SourceRegistry {
       const url = normalizeUrl(sc.url);
       this.byUrl.set(url, [...(this.byUrl.get(url) ?? []), source]);
     }
-    this.patterns = config.allowedServerAddresses.map(pattern => ({
-      pattern,
-      regex: compileAddressPattern(pattern),
-    }));
+    this.patterns = config.allowedServerAddresses.map(compileAddressPattern);
   }
 
   /** The sources named in the configuration (not serverAddress ones). */
@@ -93,7 +91,7 @@ export class SourceRegistry {
     }
     if (configured[0] !== undefined) return configured[0];
 
-    const match = this.patterns.find(p => p.regex.test(url));
+    const match = this.patterns.find(p => p.test(serverAddress));
     if (match === undefined) {
       throw new ScalerError(
         'permission_denied',

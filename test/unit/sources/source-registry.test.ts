@@ -2,6 +2,7 @@
 import { validateConfig } from '../../../src/config/load-config';
 import { isScalerError } from '../../../src/errors';
 import type { SourceSelector } from '../../../src/metadata/parse-trigger';
+import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import { SourceRegistry } from '../../../src/sources/source-registry';
 import { compileAddressPattern } from '../../../src/util/url-rules';
 
@@ -135,3 +136,48 @@ test('two addresses admitted by one pattern share its name but not their identit
   expect(x.name).toBe(y.name);
   expect(x.id).not.toBe(y.id);
 });
+
+test.each([
+  // A path wildcard matches one decoded segment: never an encoded slash or a dot segment.
+  ['https://vm.example/select/*/prometheus', 'https://vm.example/select/0/prometheus', true],
+  [
+    'https://vm.example/select/*/prometheus',
+    'https://vm.example/select/..%2F..%2Fx/prometheus',
+    false,
+  ],
+  ['https://vm.example/select/*/prometheus', 'https://vm.example/select/%2E%2E/prometheus', false],
+  ['https://vm.example/select/*/prometheus', 'https://vm.example/select/a%2fb/prometheus', false],
+  [
+    'https://vm.example/select/*/prometheus',
+    'https://vm.example/select/../select/0/prometheus',
+    false,
+  ],
+  // Paths are case-sensitive (RFC 3986 6.2.2.1); scheme and host are not.
+  ['https://vm.example/select/*/prometheus', 'https://vm.example/SELECT/0/prometheus', false],
+  ['https://vm.example/select/*/prometheus', 'HTTPS://VM.Example/select/0/prometheus', true],
+  // A host wildcard matches exactly one DNS label.
+  ['http://10.0.0.*:9090', 'http://10.0.0.1:9090', true],
+  ['http://10.0.0.*:9090', 'http://10.0.0.1.nip.io:9090', false],
+  ['http://*.svc:9090', 'http://a.b.svc:9090', false],
+  ['http://prom-*.svc:9090', 'http://prom-a.svc:9090', true],
+  ['http://prom-*.svc:9090', 'http://prom-a.x.svc:9090', false],
+  // Default ports are the same address written two ways.
+  ['http://prom:80', 'http://prom', true],
+  ['http://prom:*', 'http://prom:9090', true],
+])('pattern %s matches %s: %s', (pattern, url, expected) => {
+  expect(compileAddressPattern(pattern).test(url)).toBe(expected);
+});
+
+test.each([
+  'https://vm.example/select/..%2F..%2Fx/prometheus',
+  'https://vm.example/select/%2e%2e/prometheus',
+  'https://vm.example/select/../prometheus',
+  'https://vm.example/select/a%5Cb',
+])(
+  'a serverAddress with a dot segment or encoded slash is refused at parse time: %s',
+  serverAddress => {
+    expect(() => parseTrigger({ query: 'up', threshold: '1', serverAddress })).toThrow(
+      /serverAddress: a path segment may not be "\." or "\.\."/,
+    );
+  },
+);
