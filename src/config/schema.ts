@@ -9,6 +9,7 @@ import {
   normalizeUrl,
   urlProblem,
 } from '../util/url-rules';
+import { NAMESPACE_PATTERN, NAMESPACE_PATTERN_RULE } from '../util/namespace-rules';
 import {
   MissingRule,
   always,
@@ -18,6 +19,7 @@ import {
   formatMs,
   leaf,
   named,
+  readNode,
   reader,
   section,
 } from './schema-reader';
@@ -154,6 +156,64 @@ const BasicAuth = Object.assign(
   { [MissingRule]: 'needs both username and passwordFile' },
 );
 
+/** A `namespaces:` list: names or globs; absent means every namespace (the old behaviour). */
+const namespaces = (description: string) =>
+  leaf(
+    Type.Array(Type.String({ pattern: NAMESPACE_PATTERN.source }), { minItems: 1, description }),
+    (v, path, problems): string[] | undefined => {
+      if (!Array.isArray(v) || v.length === 0) {
+        problems.push(
+          `${path}: must be a non-empty list of namespace names or globs (leave it out for all namespaces)`,
+        );
+        return undefined;
+      }
+      const out: string[] = [];
+      v.forEach((n: unknown, i) => {
+        const name = typeof n === 'string' ? n.trim() : '';
+        if (NAMESPACE_PATTERN.test(name)) out.push(name);
+        else problems.push(`${path}[${i}]: ${NAMESPACE_PATTERN_RULE}, got ${JSON.stringify(n)}`);
+      });
+      return out;
+    },
+  );
+
+/** An allowedServerAddresses entry: the pattern, and the namespaces that may use it. */
+export interface AllowedAddress {
+  pattern: string;
+  /** Undefined: every namespace. */
+  namespaces: readonly string[] | undefined;
+}
+
+const AllowedAddressEntry = section(
+  {
+    pattern: always(text({ description: 'The URL pattern, as in the plain string form.' })),
+    namespaces: namespaces(
+      'Namespaces whose triggers may name a URL this pattern admits; unset: all namespaces.',
+    ),
+  },
+  { required: ['pattern'], description: 'A URL pattern limited to some namespaces.' },
+);
+
+/** One entry, plain string or `{pattern, namespaces}`; the problem is recorded at `path`. */
+function readAllowedAddress(
+  v: unknown,
+  path: string,
+  problems: string[],
+): AllowedAddress | undefined {
+  let entry: { pattern: string; namespaces: readonly string[] | undefined } | undefined;
+  if (typeof v === 'string') entry = { pattern: v, namespaces: undefined };
+  else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    entry = readNode(AllowedAddressEntry, v, path, problems);
+    if (entry === undefined) return undefined;
+  }
+  const problem = entry === undefined ? 'not a string' : addressPatternProblem(entry.pattern);
+  if (entry === undefined || problem !== undefined) {
+    problems.push(`${path}: must be an http(s) URL pattern (${problem})`);
+    return undefined;
+  }
+  return { pattern: entry.pattern.replace(/\/+$/, ''), namespaces: entry.namespaces };
+}
+
 const Source = section(
   {
     name: always(
@@ -215,6 +275,9 @@ const Source = section(
       description:
         'Queries in flight to this source at once (also its keep-alive connections), shared fairly between namespaces.',
     }),
+    namespaces: namespaces(
+      'Namespaces whose ScaledObjects may use this source (names and globs such as `team-*`); unset: all namespaces.',
+    ),
   },
   {
     required: ['name', 'url'],
@@ -436,22 +499,20 @@ export const ConfigSchema = section(
     /** Empty by default: metadata never picks an arbitrary URL (kedacore/keda#7697). */
     allowedServerAddresses: always(
       leaf(
-        Type.Array(Type.String({ pattern: '^https?://.' }), {
+        Type.Array(Type.Union([Type.String({ pattern: '^https?://.' }), AllowedAddressEntry]), {
           default: [],
           description:
-            'URL patterns a trigger serverAddress may name besides the sources own; `*` matches within one host label, one path segment, or any port. Scheme and host ignore case, the path does not.',
+            'URL patterns a trigger serverAddress may name besides the sources own; `*` matches within one host label, one path segment, or any port. Scheme and host ignore case, the path does not. An entry may be `{pattern, namespaces}` to admit it only for some namespaces.',
         }),
         (v, path, problems) => {
           if (!Array.isArray(v)) {
             problems.push(`${path}: must be a list of URL patterns`);
             return undefined;
           }
-          const allowed: string[] = [];
+          const allowed: AllowedAddress[] = [];
           v.forEach((p: unknown, i) => {
-            const problem = typeof p === 'string' ? addressPatternProblem(p) : 'not a string';
-            if (typeof p !== 'string' || problem !== undefined) {
-              problems.push(`${path}[${i}]: must be an http(s) URL pattern (${problem})`);
-            } else allowed.push(p.replace(/\/+$/, ''));
+            const entry = readAllowedAddress(p, `${path}[${i}]`, problems);
+            if (entry !== undefined) allowed.push(entry);
           });
           return allowed;
         },

@@ -48,9 +48,13 @@ export class TriggerResolver {
    * The same metadata always gives the same answer (config is fixed for the process), so
    * failures are remembered too: a broken trigger polled every 30 s costs one parse.
    *
+   * The source's namespace rule is checked after the memo, on every call: the memo is keyed by
+   * metadata alone, and the same metadata may arrive from any namespace. `namespace` is
+   * ScaledObjectRef.namespace; null only for the operator's own `check` command.
+   *
    * @throws {@link ScalerError} `invalid_metadata` or `permission_denied`.
    */
-  resolve(metadata: Readonly<Record<string, string>>): ResolvedTrigger {
+  resolve(metadata: Readonly<Record<string, string>>, namespace: string | null): ResolvedTrigger {
     const key = memoKey(metadata);
     let entry = this.memo.get(key);
     if (entry !== undefined) {
@@ -64,6 +68,7 @@ export class TriggerResolver {
       this.memo.delete(this.memo.keys().next().value as string);
     }
     if (!entry.ok) throw entry.error;
+    if (namespace !== null) entry.trigger.source.checkNamespace(namespace);
     return entry.trigger;
   }
 

@@ -148,7 +148,15 @@ export function serverStream<Req, Res>(
   const instruments = deps.metrics.rpc(rpc);
   return call => {
     const ctx = new LazyCallContext(call, deadlineOf(call));
-    handler(call, ctx).catch((error: unknown) => {
+    // A handler that throws before its first await (bad metadata, a refused namespace) must be
+    // answered like a rejection, not escape to grpc-js as UNKNOWN.
+    let running: Promise<void>;
+    try {
+      running = handler(call, ctx);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.catch((error: unknown) => {
       const st = reportFailure(deps, rpc, refOf(call.request), ctx.fields, error);
       instruments.finished(status[st.code]);
       if (!ctx.aborted) call.emit('error', st);

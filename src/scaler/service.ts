@@ -52,7 +52,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     // Metadata only: never touches Prometheus, so it answers while Prometheus is down and KEDA's
     // own fallback can engage (keda.md 2.8, KEDA #8056).
     (req, ctx) => {
-      const trigger = resolver.resolve(metadataOf(req));
+      const trigger = resolver.resolve(metadataOf(req), req.namespace);
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
       return { metricSpecs: [buildMetricSpec(trigger.spec, trigger.metricName)] };
@@ -64,7 +64,8 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req.scaledObjectRef ?? undefined,
     async (req, ctx) => {
-      const trigger = resolver.resolve(metadataOf(req.scaledObjectRef));
+      const tenant = req.scaledObjectRef?.namespace ?? '';
+      const trigger = resolver.resolve(metadataOf(req.scaledObjectRef), tenant);
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
       if (!metricNameMatches(req.metricName, trigger.metricName)) {
@@ -74,7 +75,6 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
             `GetMetricSpec returns ${JSON.stringify(trigger.metricName)}`,
         );
       }
-      const tenant = req.scaledObjectRef?.namespace ?? '';
       const evaluation = await evaluator.evaluate(trigger, ctx, tenant);
       const name = req.metricName === '' ? trigger.metricName : req.metricName;
       return { metricValues: [{ metricName: name, ...toMetricValueFields(evaluation.value) }] };
@@ -86,7 +86,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req,
     async (req, ctx) => {
-      const trigger = resolver.resolve(metadataOf(req));
+      const trigger = resolver.resolve(metadataOf(req), req.namespace);
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
       const evaluation = await evaluator.evaluate(trigger, ctx, req.namespace, {
@@ -101,7 +101,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req,
     (call, ctx) => {
-      const trigger = resolver.resolve(metadataOf(call.request));
+      const trigger = resolver.resolve(metadataOf(call.request), call.request.namespace);
       ctx.fields.metric = trigger.metricName;
       serveStreamIsActive(call, ctx, trigger, deps);
       return Promise.resolve();
@@ -113,7 +113,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req,
     (call, ctx) => {
-      const trigger = resolver.resolve(metadataOf(call.request));
+      const trigger = resolver.resolve(metadataOf(call.request), call.request.namespace);
       ctx.fields.metric = trigger.metricName;
       serveStreamMetricSpec(call, ctx, trigger, deps);
       return Promise.resolve();

@@ -7,16 +7,27 @@ import type { SourceSelector } from '../metadata/parse-trigger';
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import type { AddressPattern } from '../util/url-rules';
 import { compileAddressPattern, normalizeUrl, redactUrl } from '../util/url-rules';
+import type { NamespaceRule } from '../util/namespace-rules';
+import { ALL_NAMESPACES, namespaceRule } from '../util/namespace-rules';
 import { Source } from './source';
 
 /** Pools kept for serverAddress URLs admitted by allowedServerAddresses; the oldest is closed. */
 const MAX_ADDRESS_SOURCES = 256;
 
+/** A URL several entries admit may be used from any namespace any of them allows. */
+function entriesRule(lists: (readonly string[] | undefined)[]): NamespaceRule {
+  if (lists.some(l => l === undefined)) return ALL_NAMESPACES;
+  return namespaceRule([...new Set(lists.flatMap(l => l ?? []))]);
+}
+
 export class SourceRegistry {
   private readonly byName = new Map<string, Source>();
   /** Sources by normalised URL; several sources may share one URL (tenant header, credentials). */
   private readonly byUrl = new Map<string, Source[]>();
-  private readonly patterns: AddressPattern[];
+  private readonly patterns: {
+    matcher: AddressPattern;
+    namespaces: readonly string[] | undefined;
+  }[];
   private readonly addressSources = new Map<string, Source>();
 
   constructor(config: ServerConfig) {
@@ -26,7 +37,10 @@ export class SourceRegistry {
       const url = normalizeUrl(sc.url);
       this.byUrl.set(url, [...(this.byUrl.get(url) ?? []), source]);
     }
-    this.patterns = config.allowedServerAddresses.map(compileAddressPattern);
+    this.patterns = config.allowedServerAddresses.map(entry => ({
+      matcher: compileAddressPattern(entry.pattern),
+      namespaces: entry.namespaces,
+    }));
   }
 
   /** The sources named in the configuration (not serverAddress ones). */
@@ -91,7 +105,8 @@ export class SourceRegistry {
     }
     if (configured[0] !== undefined) return configured[0];
 
-    const match = this.patterns.find(p => p.test(serverAddress));
+    const matches = this.patterns.filter(p => p.matcher.test(serverAddress));
+    const match = matches[0]?.matcher;
     if (match === undefined) {
       throw new ScalerError(
         'permission_denied',
@@ -105,7 +120,10 @@ export class SourceRegistry {
     if (source === undefined) {
       // Named after the pattern, not the URL: bounded label values for metrics. Its identity is
       // the URL (no configured name contains ':'), so each address keeps its own breaker.
-      source = new Source(defaultSource(match.pattern, url), `address:${url}`);
+      source = new Source(defaultSource(match.pattern, url), `address:${url}`, {
+        rule: entriesRule(matches.map(m => m.namespaces)),
+        origin: `serverAddress ${JSON.stringify(url)} (allowedServerAddresses ${matches.map(m => JSON.stringify(m.matcher.pattern)).join(', ')})`,
+      });
       this.addressSources.set(url, source);
       if (this.addressSources.size > MAX_ADDRESS_SOURCES) {
         const [oldestUrl, oldest] = this.addressSources.entries().next().value as [string, Source];

@@ -5,7 +5,12 @@ import type { SourceConfig } from '../config/schema';
 import { ScalerError } from '../errors';
 import { ConnectionPool } from '../prometheus/connection-pool';
 import type { HttpDispatcher, SourceEndpoint } from '../prometheus/source-endpoint';
+import type { NamespaceRule } from '../util/namespace-rules';
+import { namespaceRule } from '../util/namespace-rules';
 import { SecretFile } from './secret-file';
+
+/** Kubernetes caps namespace names at 63 characters; a longer one is shown cut short. */
+const MAX_NAMESPACE_LENGTH = 63;
 
 export class Source implements SourceEndpoint {
   /**
@@ -19,6 +24,8 @@ export class Source implements SourceEndpoint {
   readonly basePath: string;
   readonly defaultTimeoutMs: number;
   readonly maxConcurrentQueries: number;
+  /** Which namespaces may use this source, and what that rule is called in a refusal. */
+  private readonly access: { rule: NamespaceRule; origin: string };
   private readonly pool: ConnectionPool;
   private readonly token: SecretFile | undefined;
   private readonly password: SecretFile | undefined;
@@ -27,6 +34,7 @@ export class Source implements SourceEndpoint {
   constructor(
     private readonly config: SourceConfig,
     id: string = config.name,
+    access?: { rule: NamespaceRule; origin: string },
   ) {
     const url = new URL(config.url);
     this.id = id;
@@ -35,6 +43,10 @@ export class Source implements SourceEndpoint {
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.defaultTimeoutMs = config.timeoutMs;
     this.maxConcurrentQueries = config.maxConcurrentQueries;
+    this.access = access ?? {
+      rule: namespaceRule(config.namespaces),
+      origin: `source "${config.name}" (its namespaces)`,
+    };
     this.pool = new ConnectionPool(this.origin, config.maxConcurrentQueries);
     this.token = config.bearerTokenFile ? new SecretFile(config.bearerTokenFile) : undefined;
     this.password = config.basicAuth ? new SecretFile(config.basicAuth.passwordFile) : undefined;
@@ -49,6 +61,23 @@ export class Source implements SourceEndpoint {
   /** The URL this source was configured with (never sent to KEDA). */
   get url(): string {
     return this.config.url;
+  }
+
+  /**
+   * Refuses a call from a namespace this source is not for: credentials and tenant headers on a
+   * source are as namespaced as KEDA's TriggerAuthentication. Checked on every call.
+   * @throws {@link ScalerError} `permission_denied` naming the rule, the namespace and the list.
+   */
+  checkNamespace(namespace: string): void {
+    if (this.access.rule.allows(namespace)) return;
+    const shown =
+      namespace.length > MAX_NAMESPACE_LENGTH ? `${namespace.slice(0, 63)}…` : namespace;
+    throw new ScalerError(
+      'permission_denied',
+      `namespace ${JSON.stringify(shown)} may not use ${this.access.origin}: allowed ` +
+        `namespaces are ${this.access.rule.describe()}`,
+      { source: this.name },
+    );
   }
 
   /** The pool, rebuilt when a TLS file changed so that rotated certificates take effect. */

@@ -10,6 +10,7 @@ import { createApp } from '../../src/app';
 import { validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
 import { ScalerClient, ref } from '../helpers/scaler-client';
+import type { ScaledObjectRef } from '../../src/grpc/messages';
 
 /** What the fake answers per X-Scope-OrgID: a value, or an HTTP status. */
 const tenants = new Map<string, { value: number } | { status: number }>();
@@ -40,6 +41,7 @@ beforeAll(async () => {
     sources: [
       { name: 'tenant-a', url, headers: { 'X-Scope-OrgID': 'a' } },
       { name: 'tenant-b', url, headers: { 'X-Scope-OrgID': 'b' } },
+      { name: 'team-z-only', url, headers: { 'X-Scope-OrgID': 'b' }, namespaces: ['team-z'] },
     ],
     breaker: { failureThreshold: 2, openDuration: '1m' },
   });
@@ -81,4 +83,52 @@ test("tenant A's rejected credentials never open tenant B's breaker", async () =
   seen.length = 0;
   expect(await valueOf(trigger('tenant-b', 'q4'))).toBe(2);
   expect(seen).toEqual(['b']);
+});
+
+describe('a source limited to namespaces', () => {
+  const metadata = trigger('team-z-only', 'up');
+
+  /** The status a stream ends with, or OK once it sends a message. */
+  function streamStatus(method: 'StreamIsActive' | 'StreamMetricSpec', r: ScaledObjectRef) {
+    return new Promise<number>(resolve => {
+      const call = client.stream(method, r);
+      call.on('data', () => {
+        call.cancel();
+        resolve(status.OK);
+      });
+      call.on('error', (e: ServiceError) => resolve(e.code));
+    });
+  }
+
+  const codeOf = (call: Promise<unknown>): Promise<number> =>
+    call.then(
+      () => status.OK,
+      (e: ServiceError) => e.code,
+    );
+
+  test('answers every RPC from its own namespace', async () => {
+    tenants.set('b', { value: 2 });
+    const own = ref(metadata, 'so', 'team-z');
+    expect((await client.getMetrics(own, '')).metricValues[0]?.metricValueFloat).toBe(2);
+    expect(await codeOf(client.getMetricSpec(own))).toBe(status.OK);
+    expect(await codeOf(client.isActive(own))).toBe(status.OK);
+    expect(await streamStatus('StreamIsActive', own)).toBe(status.OK);
+    expect(await streamStatus('StreamMetricSpec', own)).toBe(status.OK);
+  });
+
+  test('refuses every RPC from another namespace with PERMISSION_DENIED naming the rule', async () => {
+    const outsider = ref(metadata, 'so', 'team-a');
+    const err = await client.getMetrics(outsider, '').then(
+      () => undefined,
+      (e: ServiceError) => e,
+    );
+    expect(err?.code).toBe(status.PERMISSION_DENIED);
+    expect(err?.details).toBe(
+      'namespace "team-a" may not use source "team-z-only" (its namespaces): allowed namespaces are team-z',
+    );
+    expect(await codeOf(client.getMetricSpec(outsider))).toBe(status.PERMISSION_DENIED);
+    expect(await codeOf(client.isActive(outsider))).toBe(status.PERMISSION_DENIED);
+    expect(await streamStatus('StreamIsActive', outsider)).toBe(status.PERMISSION_DENIED);
+    expect(await streamStatus('StreamMetricSpec', outsider)).toBe(status.PERMISSION_DENIED);
+  });
 });

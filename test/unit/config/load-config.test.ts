@@ -67,7 +67,9 @@ test('a full source is read into typed fields', () => {
     timeoutMs: 2000,
     maxConcurrentQueries: 4,
   });
-  expect(config.allowedServerAddresses).toEqual(['http://*.svc:9090']);
+  expect(config.allowedServerAddresses).toEqual([
+    { pattern: 'http://*.svc:9090', namespaces: undefined },
+  ]);
   expect(config.maxTimeoutMs).toBe(10_000);
 });
 
