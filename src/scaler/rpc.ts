@@ -150,13 +150,7 @@ export function serverStream<Req, Res>(
     const ctx = new LazyCallContext(call, deadlineOf(call));
     // A handler that throws before its first await (bad metadata, a refused namespace) must be
     // answered like a rejection, not escape to grpc-js as UNKNOWN.
-    let running: Promise<void>;
-    try {
-      running = handler(call, ctx);
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    running.catch((error: unknown) => {
+    new Promise<void>(resolve => resolve(handler(call, ctx))).catch((error: unknown) => {
       const st = reportFailure(deps, rpc, refOf(call.request), ctx.fields, error);
       instruments.finished(status[st.code]);
       if (!ctx.aborted) call.emit('error', st);
