@@ -9,6 +9,7 @@ import {
   normalizeUrl,
   urlProblem,
 } from '../util/url-rules';
+import { FIELD_VALUE_RULE, HEADER_NAME, isFieldValue } from '../util/http-fields';
 import { NAMESPACE_PATTERN, NAMESPACE_PATTERN_RULE } from '../util/namespace-rules';
 import {
   MissingRule,
@@ -252,7 +253,10 @@ const Source = section(
           }
           const headers: Record<string, string> = {};
           for (const [k, h] of Object.entries(v)) {
+            // Quiet: a header value may be a credential.
             if (typeof h !== 'string') problems.push(`${path}.${k}: must be a string`);
+            else if (!HEADER_NAME.test(k)) problems.push(`${path}.${k}: is not an HTTP token`);
+            else if (!isFieldValue(h)) problems.push(`${path}.${k}: ${FIELD_VALUE_RULE}`);
             else headers[k] = h;
           }
           return headers;

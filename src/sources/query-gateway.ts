@@ -4,6 +4,7 @@ import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
 import type { InstantQuery } from '../prometheus/query-client';
 import { queryInstant } from '../prometheus/query-client';
+import { breakerVerdict } from '../prometheus/upstream-error';
 import type { BreakerState } from '../resilience/circuit-breaker';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
 import { FairLimiter } from '../resilience/fair-limiter';
@@ -106,10 +107,13 @@ export class QueryGateway {
       : gate.breaker.tryAcquire();
     if (!decision.ok) {
       metrics.queryRefused(source.name, 'breaker_open');
+      const why = gate.breaker.openedByRetryAfter
+        ? 'asked the scaler to wait (Retry-After)'
+        : `is failing (circuit breaker open after ${gate.breaker.consecutiveFailures} ` +
+          'consecutive failures)';
       throw new ScalerError(
         'unavailable',
-        `source "${source.name}" is failing (circuit breaker open after ` +
-          `${gate.breaker.consecutiveFailures} consecutive failures); next attempt in ` +
+        `source "${source.name}" ${why}; next attempt in ` +
           `${Math.max(0, Math.ceil(decision.retryInMs / 1000))}s`,
         { source: source.name },
       );
@@ -150,17 +154,18 @@ export class QueryGateway {
       outcome = 'ok';
       return result;
     } catch (e) {
-      const kind = isScalerError(e) ? e.kind : 'internal';
-      if (kind === 'bad_query') {
-        // The source answered; the query is the user's fault and must not trip the breaker.
+      // Only the source's own failures count: a trigger's bad query, oversized request or invalid
+      // header must not open a breaker that every namespace's queries go through.
+      const { verdict, retryAfterMs } = breakerVerdict(e);
+      if (verdict === 'success') {
         ticket.success();
         gate.lastSuccessMs = this.now();
-      } else if (kind === 'cancelled') {
+      } else if (verdict === 'neutral') {
         ticket.release();
       } else {
-        ticket.failure();
+        ticket.failure(retryAfterMs);
       }
-      outcome = kind;
+      outcome = isScalerError(e) ? e.kind : 'internal';
       throw e;
     } finally {
       metrics.queryFinished(source.name, outcome, (performance.now() - startedMs) / 1000);

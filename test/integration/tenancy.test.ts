@@ -23,10 +23,17 @@ beforeAll(async () => {
   fake = createServer((req, res) => {
     const org = String(req.headers['x-scope-orgid'] ?? '');
     seen.push(org);
+    // A request this server thinks too large: the trigger's fault, not the source's.
+    if (req.headers['x-big'] !== undefined) {
+      res.statusCode = 431;
+      res.end();
+      return;
+    }
     const answer = tenants.get(org) ?? { status: 404 };
     res.setHeader('content-type', 'application/json');
     if ('status' in answer) {
       res.statusCode = answer.status;
+      if (answer.status === 429) res.setHeader('retry-after', '30');
       res.end(JSON.stringify({ status: 'error', errorType: 'auth', error: 'no' }));
       return;
     }
@@ -41,6 +48,7 @@ beforeAll(async () => {
     sources: [
       { name: 'tenant-a', url, headers: { 'X-Scope-OrgID': 'a' } },
       { name: 'tenant-b', url, headers: { 'X-Scope-OrgID': 'b' } },
+      { name: 'tenant-c', url, headers: { 'X-Scope-OrgID': 'c' } },
       { name: 'team-z-only', url, headers: { 'X-Scope-OrgID': 'b' }, namespaces: ['team-z'] },
     ],
     breaker: { failureThreshold: 2, openDuration: '1m' },
@@ -130,5 +138,51 @@ describe('a source limited to namespaces', () => {
     expect(await codeOf(client.isActive(outsider))).toBe(status.PERMISSION_DENIED);
     expect(await streamStatus('StreamIsActive', outsider)).toBe(status.PERMISSION_DENIED);
     expect(await streamStatus('StreamMetricSpec', outsider)).toBe(status.PERMISSION_DENIED);
+  });
+});
+
+describe("only the source's own failures count towards its breaker", () => {
+  const codeAndText = (metadata: Record<string, string>, namespace: string) =>
+    client.getMetrics(ref(metadata, 'so', namespace), '').then(
+      () => ({ code: status.OK, details: '' }),
+      (e: ServiceError) => ({ code: e.code, details: e.details }),
+    );
+
+  test('a header with CR LF is INVALID_ARGUMENT before anything is sent', async () => {
+    seen.length = 0;
+    const r = await codeAndText(
+      { ...trigger('tenant-b', 'up'), customHeaders: 'X-A=1\r\nX-Scope-OrgID: a' },
+      'team-x',
+    );
+    expect(r.code).toBe(status.INVALID_ARGUMENT);
+    expect(r.details).toMatch(/customHeaders: header "X-A" value must be visible ASCII/);
+    expect(seen).toEqual([]);
+  });
+
+  test("three too-large requests from one namespace do not fail another namespace's queries", async () => {
+    tenants.set('b', { value: 2 });
+    for (const query of ['big1', 'big2', 'big3']) {
+      const r = await codeAndText(
+        { ...trigger('tenant-b', query), customHeaders: `X-Big=${'b'.repeat(4000)}` },
+        'team-x',
+      );
+      expect(r.code).toBe(status.INVALID_ARGUMENT);
+      expect(r.details).toMatch(/refused the request as too large \(HTTP 431\)/);
+    }
+    expect(await codeAndText(trigger('tenant-b', 'other'), 'team-y')).toEqual({
+      code: status.OK,
+      details: '',
+    });
+  });
+
+  test("a 429 with Retry-After opens that source's breaker for that long at once", async () => {
+    tenants.set('c', { status: 429 });
+    const first = await codeAndText(trigger('tenant-c', 'r1'), 'team-x');
+    expect(first.code).toBe(status.UNAVAILABLE);
+    expect(first.details).toMatch(/is rate-limiting the scaler \(HTTP 429\); it asked to wait 30s/);
+    seen.length = 0;
+    const second = await codeAndText(trigger('tenant-c', 'r2'), 'team-x');
+    expect(second.details).toMatch(/asked the scaler to wait \(Retry-After\); next attempt in 30s/);
+    expect(seen).toEqual([]);
   });
 });

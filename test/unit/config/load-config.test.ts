@@ -127,6 +127,11 @@ test.each([
     'logLevel: must be one of',
   ],
   [
+    'a source header value with a line break',
+    { sources: [{ name: 'a', url: 'http://a', headers: { 'X-Scope-OrgID': 'a\nb' } }] },
+    'sources[0].headers.X-Scope-OrgID: value must be visible ASCII',
+  ],
+  [
     'allowlist of non-URLs',
     { allowedServerAddresses: ['*'] },
     'allowedServerAddresses[0]: must be an http(s) URL pattern',
