@@ -1,4 +1,7 @@
 // Sources and allowlist entries scoped to namespaces: checked on every call, after the memo.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { validateConfig } from '../../../src/config/load-config';
 import { TriggerResolver } from '../../../src/core/resolve-trigger';
 import { isScalerError } from '../../../src/errors';
@@ -106,4 +109,18 @@ test('config refuses an allowlist entry without a pattern or with a bad namespac
   ).toThrow(
     /allowedServerAddresses\[0\]\.pattern: is required[\s\S]*allowedServerAddresses\[1\]\.namespaces\[0\]/,
   );
+});
+
+test("the README's multi-tenant example is a valid configuration with per-team namespaces", () => {
+  const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+  const at = readme.indexOf('### Multi-tenant example');
+  const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at))?.[1] ?? '';
+  const example = new SourceRegistry(validateConfig(parseYaml(block)));
+  const r = new TriggerResolver(example, DEFAULT_TRIGGER_LIMITS);
+  expect(r.resolve(meta({ source: 'mimir-team-a' }), 'team-a-dev').source.name).toBe(
+    'mimir-team-a',
+  );
+  expect(() => r.resolve(meta({ source: 'mimir-team-a' }), 'team-b')).toThrow(/team-a, team-a-\*/);
+  expect(r.resolve(meta({ source: 'shared' }), 'anyone').source.name).toBe('shared');
+  void example.close();
 });
