@@ -2,9 +2,14 @@
 # with production dependencies only, as a non-root user, with no shell.
 #   docker build -t keda-prometheus-scaler:0.1.0 .
 #   docker run --rm -p 6000:6000 -p 8080:8080 keda-prometheus-scaler:0.1.0 serve --prometheus-url http://prometheus:9090
+# Base images are pinned exactly, so a rebuild gets the same bases: node by its full version tag,
+# distroless (which publishes no version tags) by digest. To move them, change NODE_IMAGE's version
+# and take the digest that `docker buildx imagetools inspect gcr.io/distroless/nodejs20-debian12:nonroot`
+# prints.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
 # --- build: compile TypeScript -------------------------------------------------------------
-FROM node:20.20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 # Dependencies first, so source edits reuse this layer. node:20 ships npm 10, whose `npm ci`
 # accepts our lock (npm 11's does not; scripts/install-deps.sh explains).
@@ -19,13 +24,13 @@ COPY test/helpers/fixtures.ts ./test/helpers/fixtures.ts
 RUN npm run build
 
 # --- deps: production node_modules only ----------------------------------------------------
-FROM node:20.20-bookworm-slim AS deps
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # --- run: no shell, no package manager, uid 65532 (deploy/base runs as 65532 too) -----------
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
+FROM gcr.io/distroless/nodejs20-debian12:nonroot@sha256:2cd820156cf039c8b54ae2d2a97e424b6729070714de8707a6b79f20d56f6a9a
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=deps /src/node_modules ./node_modules

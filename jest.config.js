@@ -1,4 +1,5 @@
-// Two projects: unit (no network, fakes at interfaces) and integration (real Prometheus, real gRPC).
+// Three projects: unit (no network, fakes at interfaces), integration (real Prometheus, real
+// gRPC) and adversarial (hostile clients and a misbehaving fake Prometheus on loopback).
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
   // Integration tests start Prometheus and play out outages in seconds (a global-only option).
@@ -17,6 +18,12 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    },
+    {
+      displayName: 'adversarial',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/adversarial/**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
     },
   ],
 };

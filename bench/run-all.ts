@@ -8,6 +8,8 @@ import { hotPath } from './hot-path';
 import { memory } from './memory';
 import { missPath } from './miss-path';
 import { crossingLatency, manyStreams } from './push';
+import { startup } from './startup';
+import { fuzzEventLoop } from './fuzz-event-loop';
 
 const quick = process.argv.includes('--quick');
 
@@ -20,6 +22,8 @@ async function main(): Promise<void> {
     quick,
   };
   try {
+    process.stderr.write('bench: start-up to the first GetMetricSpec\n');
+    report['startup'] = await startup(quick ? 5 : 10);
     process.stderr.write('bench: memory\n');
     report['memory'] = await memory(100_000);
     process.stderr.write('bench: miss path\n');
@@ -37,6 +41,8 @@ async function main(): Promise<void> {
     });
     process.stderr.write('bench: 10,000 streams\n');
     report['pushStreams'] = await manyStreams(prometheus, 10_000, 100, quick ? 1000 : 2000);
+    process.stderr.write('bench: metadata fuzzer, event-loop blocks\n');
+    report['fuzzEventLoop'] = await fuzzEventLoop(prometheus.url, quick ? 1000 : 3000);
     process.stderr.write('bench: gauge crossing to true (polling and Alertmanager)\n');
     report['pushCrossing'] = await crossingLatency(quick ? 2 : 5);
   } finally {

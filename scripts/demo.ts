@@ -33,9 +33,9 @@ const SCALED_OBJECT: ScaledObjectModel = {
   minReplicaCount: 0,
   maxReplicaCount: 10,
   idleReplicaCount: undefined,
-  threshold: 10,
-  activationThreshold: 1,
-  metricType: 'AverageValue',
+  triggers: [{ name: 'demo', metricType: 'AverageValue', threshold: 10, activationThreshold: 1 }],
+  scalingModifiers: undefined,
+  fallback: undefined,
   behavior: {
     scaleDown: {
       stabilizationWindowSeconds: 15,
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
       const t = `${Math.round(row.timestamp - start)}s`.padStart(5);
       const bar = '#'.repeat(row.replicas).padEnd(SCALED_OBJECT.maxReplicaCount);
       console.log(
-        `${t}  ${label}  req/s ${row.value.toFixed(1).padStart(6)}  ${row.active ? 'active  ' : 'inactive'}  ${bar} ${row.replicas}`,
+        `${t}  ${label}  req/s ${(row.values[0] ?? 0).toFixed(1).padStart(6)}  ${row.active ? 'active  ' : 'inactive'}  ${bar} ${row.replicas}`,
       );
     };
     let stopping = false;
@@ -124,10 +124,10 @@ async function main(): Promise<void> {
       })();
     console.log('\n time  who       metric (req/s)  KEDA      replicas');
     const poller = loop(SCALED_OBJECT.pollingIntervalSeconds, 'KEDA poll', (t, v) =>
-      model.poll(t, v.value, v.active),
+      model.poll(t, [v.value], v.active),
     );
     await new Promise(r => setTimeout(r, 500)); // KEDA first, then the HPA, as at reconcile
-    const syncer = loop(HPA_SYNC_SECONDS, 'HPA sync ', (t, v) => model.sync(t, v.value));
+    const syncer = loop(HPA_SYNC_SECONDS, 'HPA sync ', (t, v) => model.sync(t, [v.value]));
 
     for (const stage of STAGES) {
       console.log(`-- load: ${stage.rate} req/s for ${stage.seconds}s (autocannon)`);
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       SVG_FILE,
       renderSvg(rows, {
         title: `demo: ${TRIGGER.query}`,
-        threshold: SCALED_OBJECT.threshold,
+        threshold: SCALED_OBJECT.triggers[0]?.threshold ?? 10,
         metricType: 'AverageValue',
       }),
     );

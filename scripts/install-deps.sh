@@ -25,7 +25,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   mapfile -t unique < <(printf '%s\n' "${packages[@]}" | sort -u)
   echo "installing Debian packages: ${unique[*]}" >&2
   $sudo apt-get update -qq
-  # No recommends: node-exporter, smartmontools and friends are not needed (toolchain.md 1).
+  # No recommends: node-exporter, smartmontools and friends are not needed by the tests.
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${unique[@]}" >/dev/null
 fi
 

@@ -9,10 +9,10 @@ import { TriggerResolver } from './core/resolve-trigger';
 import { triggerLimits } from './config/schema';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
-import { addReflection } from './grpc/reflection';
 import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
-import { createHttpServer } from './http/http-server';
+import type { HttpLimits } from './http/http-server';
+import { createHttpServer, listenHttp } from './http/http-server';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -39,10 +39,34 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** An HTTP server already listening on config.httpAddress (`serve` binds it first thing). */
+  httpServer?: HttpServer;
+  /** Replaces some of GRPC_SERVER_OPTIONS (tests shorten the idle timeout). */
+  grpcServerOptions?: grpc.ServerOptions;
+  /** Replaces some of HTTP_LIMITS (tests shorten the timeouts). */
+  httpLimits?: Partial<HttpLimits>;
+  /** Replaces TLS_HANDSHAKE_TIMEOUT_MS (tests shorten it). */
+  tlsHandshakeTimeoutMs?: number;
 }
 
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
 const HEALTH_SYNC_MS = 1000;
+
+/**
+ * Connection bounds on the gRPC port (grpc-js channel arguments), so idle or half-open
+ * connections cannot hold descriptors forever. KEDA keeps one connection per scaler address and
+ * calls it at least every polling interval (30 s by default), so 5 minutes idle is never hit
+ * by a live KEDA; a closed idle connection is simply redialled.
+ */
+export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = {
+  /** A connection with no open call for this long gets GOAWAY and is closed (ms). Without TLS
+   * this also ends a TCP connection that never sends (all of) the HTTP/2 preface. */
+  'grpc.max_connection_idle_ms': 300_000,
+  /** The server pings an idle-looking connection this often (ms)… */
+  'grpc.keepalive_time_ms': 60_000,
+  /** …and closes it when the ping is not answered within this (ms): dead peers go. */
+  'grpc.keepalive_timeout_ms': 20_000,
+};
 
 /** The scaler without its servers: what `check` runs, so it answers exactly as `serve` does. */
 export interface Core {
@@ -81,14 +105,26 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   });
   const { service } = loadExternalScalerPackage();
 
-  const grpcServer = new grpc.Server();
+  const grpcServer = new grpc.Server({ ...GRPC_SERVER_OPTIONS, ...options.grpcServerOptions });
+  const tlsCredentials = createServerCredentials(
+    config.tls,
+    {
+      onReloadFailed: (files, error) => {
+        metrics.tlsReloadFailed();
+        logger.error(
+          { files, error },
+          'TLS files reload refused; the previous certificate keeps serving',
+        );
+      },
+    },
+    options.tlsHandshakeTimeoutMs,
+  );
   grpcServer.addService(
     service,
     createExternalScalerService({ logger, metrics, resolver, evaluator, streams, hub }),
   );
   const health = new GrpcHealth();
   health.addToServer(grpcServer);
-  if (config.reflection) addReflection(grpcServer);
   let healthTimer: NodeJS.Timeout | undefined;
   const readiness = new Readiness({
     gateway,
@@ -96,35 +132,61 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     sources: () => sources.configured,
     windowMs: config.cache.maxStalenessMs,
   });
-  const httpServer: HttpServer = createHttpServer({
-    metrics,
-    alertmanager: createAlertmanagerHandler({
-      hub,
-      token:
-        config.push.alertmanagerTokenFile === undefined
-          ? undefined
-          : new SecretFile(config.push.alertmanagerTokenFile),
-      maxBodyBytes: config.push.alertmanagerMaxBodyBytes,
+  const httpServer: HttpServer = createHttpServer(
+    {
       metrics,
-      logger,
-    }),
-    readiness: () => readiness.checkAndProbe(),
-  });
+      alertmanager: createAlertmanagerHandler({
+        hub,
+        token:
+          config.push.alertmanagerTokenFile === undefined
+            ? undefined
+            : new SecretFile(config.push.alertmanagerTokenFile),
+        maxBodyBytes: config.push.alertmanagerMaxBodyBytes,
+        metrics,
+        logger,
+      }),
+      limits: options.httpLimits,
+      notReadyReason: () => readiness.notReadyReason(),
+      staleReason: () => readiness.checkAndProbe(),
+      warnings: () => {
+        const problem = tlsCredentials.reloadProblem();
+        return problem === undefined
+          ? []
+          : [`TLS reload refused, previous files serving: ${problem}`];
+      },
+    },
+    options.httpServer,
+  );
   let stopping: Promise<void> | undefined;
 
   const start = async (): Promise<{ grpcPort: number; httpPort: number }> => {
-    const { credentials, ready } = createServerCredentials(config.tls);
-    await ready;
-    const grpcPort = await new Promise<number>((resolve, reject) => {
-      grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
-        err
-          ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
-          : resolve(port),
-      );
-    });
-    const httpPort = await listenHttp(httpServer, config.httpAddress);
+    // HTTP first: /healthz answers (and /readyz says why not yet) while TLS files are awaited.
+    const httpPort = httpServer.listening
+      ? (httpServer.address() as AddressInfo).port
+      : await listenHttp(httpServer, config.httpAddress);
+    let grpcPort: number;
+    try {
+      const { credentials, ready } = tlsCredentials;
+      await ready;
+      grpcPort = await new Promise<number>((resolve, reject) => {
+        grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
+          err
+            ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
+            : resolve(port),
+        );
+      });
+      // Reflection (about 30 ms of descriptor building here) is loaded only now that the port is
+      // bound (grpc-js accepts services added after bind), so connections queue meanwhile instead of
+      // being refused; the log line below still means "everything is served".
+      if (config.reflection) (await import('./grpc/reflection')).addReflection(grpcServer);
+    } catch (e) {
+      grpcServer.forceShutdown();
+      httpServer.close();
+      throw e;
+    }
     readiness.serving = true;
-    const syncHealth = (): void => health.set(true, readiness.checkAndProbe() === undefined);
+    const syncHealth = (): void =>
+      health.set({ alive: true, serving: true, fresh: readiness.checkAndProbe() === undefined });
     syncHealth();
     healthTimer = setInterval(syncHealth, HEALTH_SYNC_MS);
     healthTimer.unref();
@@ -136,15 +198,16 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   };
 
   /**
-   * Graceful stop (issue 5 order): health NOT_SERVING, a delay while calls are still served so
+   * Graceful stop, in this order: health NOT_SERVING, a delay while calls are still served so
    * endpoints can update, new calls refused, streams ended with OK (KEDA reconnects after 2 s
-   * instead of backing off, keda.md 2.9), unary calls in flight given the grace period.
+   * instead of backing off: KEDA pkg/scalers/external_scaler.go, runStreamIsActive), unary calls in
+   * flight given the grace period.
    */
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       clearInterval(healthTimer);
       readiness.serving = false;
-      health.set(false, false);
+      health.set({ alive: false, serving: false, fresh: false });
       await new Promise(resolve => setTimeout(resolve, config.shutdown.delayMs));
       readiness.stop();
       await new Promise<void>(resolve => {
@@ -165,6 +228,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       });
       hub.close();
       cache.close();
+      tlsCredentials.close();
       await sources.close();
       logger.info('keda-prometheus-scaler stopped');
     })();
@@ -172,19 +236,4 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   };
 
   return { start, stop, logger, registry };
-}
-
-function listenHttp(server: HttpServer, address: string): Promise<number> {
-  const i = address.lastIndexOf(':');
-  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(i + 1));
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void =>
-      reject(new Error(`cannot listen on ${address}: ${err.message}`));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }

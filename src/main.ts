@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 // Process entry: parse the command line, load the configuration, run until a signal.
-import { createApp } from './app';
+// Each command's modules load only when it runs (dynamic import compiles to a lazy require): `serve`
+// does not pay for check/simulate, so KEDA meets a new pod sooner (bench/startup.ts).
 import { usage, parseServeOptions } from './cli/serve-options';
-import { runCheck } from './cli/check-command';
-import { runSimulate } from './cli/simulate-command';
-import { ConfigError, loadConfig } from './config/load-config';
 
 const io = {
   out: (text: string): void => void process.stdout.write(text),
@@ -28,6 +26,7 @@ async function serve(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return EXIT_OK;
   }
+  const { ConfigError, loadConfig } = await import('./config/load-config');
   let config;
   try {
     config = loadConfig(options.overrides);
@@ -38,7 +37,11 @@ async function serve(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const app = createApp(config);
+  // /healthz answers while the rest loads; the app then takes the server over.
+  const { listenEarly } = await import('./http/http-server');
+  const httpServer = await listenEarly(config.httpAddress);
+  const createApp = await (await import('./cli/load-serve')).loadServe();
+  const app = createApp(config, { httpServer });
   await app.start();
   await new Promise<void>(resolve => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -58,9 +61,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'serve':
       return serve(rest);
     case 'check':
-      return runCheck(rest, process.env, io);
+      return (await import('./cli/check-command')).runCheck(rest, process.env, io);
     case 'simulate':
-      return runSimulate(rest, process.env, io);
+      return (await import('./cli/simulate-command')).runSimulate(rest, process.env, io);
     case undefined:
     case '-h':
     case '--help':

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 export interface ServerChild {
   port: number;
   httpPort: number;
-  /** CPU time (user + system) the child has used so far, in microseconds, and its RSS. */
-  usage(): Promise<{ micros: number; rss: number }>;
+  /** CPU time (user + system) the child has used so far, in microseconds, its RSS, and the
+   * longest event-loop block since the previous call (ms). */
+  usage(): Promise<{ micros: number; rss: number; loopMaxMs: number }>;
   stop(): Promise<void>;
 }
 
@@ -28,7 +29,9 @@ export async function forkServer(
     ...ready,
     usage: () =>
       new Promise(resolve => {
-        child.once('message', (m: { micros: number; rss: number }) => resolve(m));
+        child.once('message', (m: { micros: number; rss: number; loopMaxMs: number }) =>
+          resolve(m),
+        );
         child.send({ type: 'cpu' });
       }),
     stop: () =>

@@ -1,6 +1,7 @@
 // A server in its own process, so its CPU time and RSS can be read apart from the load
 // generator's: `scaler` (this project, one source, optional extra config as JSON) or `bare`
 // (grpc-js answering a constant GetMetrics).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { createApp } from '../../src/app';
 import { validateConfig } from '../../src/config/load-config';
@@ -52,10 +53,20 @@ async function main(): Promise<void> {
   const extra = JSON.parse(extraJson ?? '{}') as Record<string, unknown>;
   const server: Running =
     kind === 'bare' ? await startBare() : await startScaler(prometheusUrl ?? '', extra);
+  // The longest event-loop block since the previous 'cpu' message (1 ms resolution).
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   process.on('message', (m: Message) => {
     if (m.type === 'cpu') {
       const { user, system } = process.cpuUsage();
-      process.send?.({ type: 'cpu', micros: user + system, rss: process.memoryUsage().rss });
+      const loopMaxMs = loop.max / 1e6;
+      loop.reset();
+      process.send?.({
+        type: 'cpu',
+        micros: user + system,
+        rss: process.memoryUsage().rss,
+        loopMaxMs,
+      });
     } else {
       void server.stop().then(() => process.exit(0));
     }

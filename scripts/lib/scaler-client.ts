@@ -64,8 +64,9 @@ export class ScalerClient {
   }
 
   /**
-   * One KEDA poll or HPA sync (keda.md 2.4): GetMetricSpec, then GetMetrics with the spec's name
-   * lower-cased (as the HPA path may send it), then IsActive.
+   * One KEDA poll or HPA sync (KEDA pkg/scaling/scale_handler.go, GetMetricsAndActivity):
+   * GetMetricSpec, then GetMetrics with the spec's name lower-cased (as the HPA path may send it),
+   * then IsActive.
    */
   async kedaPoll(
     ref: ScaledObjectRef,

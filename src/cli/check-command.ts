@@ -6,7 +6,15 @@ import { ConfigError } from '../config/load-config';
 import { grpcStatusName, isScalerError, toGrpcStatus } from '../errors';
 import { buildMetricSpec, toMetricValueFields } from '../scaler/metric-spec';
 import { explainHpa } from '../simulate/explain-hpa';
-import { loadScaledObject } from '../simulate/scaledobject-file';
+import type { BehaviorInput, KubernetesVersion, MetricType } from '../simulate/hpa-model';
+import {
+  DEFAULT_KUBERNETES_VERSION,
+  KUBERNETES_VERSIONS,
+  releaseRules,
+  tolerancesFor,
+  withBehaviorDefaults,
+} from '../simulate/hpa-model';
+import { InputFileError, loadScaledObject } from '../simulate/scaledobject-file';
 import { createLogger } from '../telemetry/logger';
 import { NoopMetrics } from '../telemetry/metrics';
 import { commandConfig } from './cli-config';
@@ -15,6 +23,7 @@ import { UsageError, parseCommandArgs, wholeNumberFlag } from './command-args';
 
 export const CHECK_USAGE = `Usage: keda-prometheus-scaler check (--scaledobject FILE [--trigger N] | --metadata k=v ...)
                                     [--replicas N] [--config FILE | --prometheus-url URL] [--output text|json]
+                                    [--kubernetes-version X.Y]
   Runs the trigger as the server would and prints the metric spec, the value, whether it is active,
   which source answered and how long it took, and what the HPA would do at --replicas (default 1).
   Exit code 0 when the trigger works, 1 when it fails (with the message the server would return),
@@ -36,6 +45,7 @@ export async function runCheck(
       config: { type: 'string' },
       'prometheus-url': { type: 'string' },
       output: { type: 'string' },
+      'kubernetes-version': { type: 'string' },
     },
     CHECK_USAGE,
     io,
@@ -45,8 +55,15 @@ export async function runCheck(
   const output = values.output ?? 'text';
   let replicas: number;
   let triggerIndex: number | undefined;
+  let version: string;
   try {
     replicas = wholeNumberFlag('replicas', values.replicas) ?? 1;
+    version = values['kubernetes-version'] ?? DEFAULT_KUBERNETES_VERSION;
+    if (!(KUBERNETES_VERSIONS as readonly string[]).includes(version)) {
+      throw new UsageError(
+        `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')}, got "${version}"`,
+      );
+    }
     triggerIndex = wholeNumberFlag('trigger', values.trigger);
     if (output !== 'text' && output !== 'json') {
       throw new UsageError(`--output: must be text or json, got "${output}"`);
@@ -59,13 +76,20 @@ export async function runCheck(
   let metricType: 'AverageValue' | 'Value' = 'AverageValue';
   let minReplicas = 1;
   let maxReplicas = 100;
+  let behavior: BehaviorInput | undefined;
   try {
     if (values.scaledobject !== undefined) {
       const so = loadScaledObject(values.scaledobject, triggerIndex);
-      metadata = so.metadata;
-      metricType = so.model.metricType;
-      minReplicas = Math.max(1, so.model.minReplicaCount);
-      maxReplicas = so.model.maxReplicaCount;
+      if (so.selected === undefined) {
+        throw new InputFileError(
+          'spec.triggers: several prometheus/external triggers; pick one with --trigger N',
+        );
+      }
+      metadata = so.selected.metadata;
+      metricType = so.selected.metricType;
+      minReplicas = Math.max(1, so.minReplicaCount);
+      maxReplicas = so.maxReplicaCount;
+      behavior = so.behavior;
     } else if (values.metadata !== undefined) {
       metadata = Object.fromEntries(
         values.metadata.map(pair => {
@@ -102,24 +126,26 @@ export async function runCheck(
     const activity = await core.evaluator.evaluate(trigger, ctx, 'check', { activation: true });
     const tookMs = performance.now() - started;
     const fields = toMetricValueFields(evaluation.value);
-    const hpa = {
-      AverageValue: explainHpa(
-        'AverageValue',
+    // The simulator's own engine: milli-units as KEDA sends them, the release's tolerance rule
+    // and the behavior's tolerances where the release honours them.
+    const k8s = version as KubernetesVersion;
+    const tolerances = tolerancesFor(
+      behavior === undefined ? undefined : withBehaviorDefaults(behavior),
+      0.1,
+      releaseRules(k8s),
+    );
+    const explain = (type: MetricType) =>
+      explainHpa(
+        type,
         evaluation.value,
         trigger.spec.threshold,
         replicas,
         minReplicas,
         maxReplicas,
-      ),
-      Value: explainHpa(
-        'Value',
-        evaluation.value,
-        trigger.spec.threshold,
-        replicas,
-        minReplicas,
-        maxReplicas,
-      ),
-    };
+        tolerances,
+        k8s,
+      );
+    const hpa = { AverageValue: explain('AverageValue'), Value: explain('Value') };
     const report = {
       ok: true,
       metricSpec: spec,

@@ -3,7 +3,7 @@
 import { isScalerError } from '../errors';
 import type { ScalerError } from '../errors';
 import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
-import { parseTrigger } from '../metadata/parse-trigger';
+import { checkMetadataBounds, parseTrigger } from '../metadata/parse-trigger';
 import type { Source } from '../sources/source';
 import type { SourceRegistry } from '../sources/source-registry';
 import { deriveMetricName } from './metric-name';
@@ -16,7 +16,7 @@ export interface ResolvedTrigger {
 
 /**
  * Distinct metadata maps remembered. Each entry is a few hundred bytes; 10,000 covers the largest
- * clusters reported (~1,500 ScaledObjects, keda.md 7) several times over.
+ * clusters reported (~1,500 ScaledObjects, kedacore/keda #3670) several times over.
  */
 const DEFAULT_MAX_ENTRIES = 10_000;
 
@@ -55,6 +55,8 @@ export class TriggerResolver {
    * @throws {@link ScalerError} `invalid_metadata` or `permission_denied`.
    */
   resolve(metadata: Readonly<Record<string, string>>, namespace: string | null): ResolvedTrigger {
+    // Oversized maps are refused before their text becomes a memo key that would be kept.
+    checkMetadataBounds(metadata);
     const key = memoKey(metadata);
     let entry = this.memo.get(key);
     if (entry !== undefined) {

@@ -1,13 +1,13 @@
 // gRPC server reflection that Go clients (grpcurl, buf curl) accept: @grpc/reflection names a
 // map's entry type after the field ("ScalerMetadata") where Go's protobuf requires
-// "<Field>Entry", and rejects the whole file (grpcurl #519, toolchain.md 4). We rename the entry
+// "<Field>Entry", and rejects the whole file (fullstorydev/grpcurl #519). We rename the entry
 // types in the descriptors before serving them.
 import type * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { IDescriptorProto, IFileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
+import { HEALTH_PROTO } from './health';
 import { PROTO_LOADER_OPTIONS, protoPath } from './load-proto';
 
 /** protoc's name for a map field's entry type: the field name in CamelCase, plus "Entry". */
@@ -55,7 +55,10 @@ export function fixMapEntryDescriptors(definition: protoLoader.PackageDefinition
 
 /** Adds reflection for the ExternalScaler and health services to `server`. */
 export function addReflection(server: grpc.Server): void {
-  const definition = protoLoader.loadSync([protoPath(), healthProtoPath], PROTO_LOADER_OPTIONS);
+  const definition = protoLoader.loadSync(
+    [protoPath(), protoPath(HEALTH_PROTO)],
+    PROTO_LOADER_OPTIONS,
+  );
   fixMapEntryDescriptors(definition);
   new ReflectionService(definition).addToServer(server);
 }

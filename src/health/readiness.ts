@@ -1,6 +1,6 @@
-// Readiness that reflects the data: ready while some source answered recently or a cached value is
-// still within maxStaleness. When not ready, sources are probed so readiness can come back
-// without KEDA's traffic (which stops reaching an unready pod).
+// Readiness and data freshness, kept apart: ready means the servers answer calls (what the pod's
+// probe and KEDA need, kedacore/keda #8056); fresh means some source answered recently or a cached
+// value is within maxStaleness. While stale, the sources are probed so freshness comes back alone.
 import type { ResultCache } from '../cache/result-cache';
 import type { QueryGateway } from '../sources/query-gateway';
 import type { Source } from '../sources/source';
@@ -29,8 +29,13 @@ export class Readiness {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Why the scaler is not ready, or undefined when it is. A pure read: sends nothing. */
+  /** Why the scaler cannot answer calls (not started yet, or shutting down), or undefined. */
   notReadyReason(): string | undefined {
+    return this.serving ? undefined : 'the gRPC server is not serving';
+  }
+
+  /** Why the data is not fresh, or undefined when it is. A pure read: sends nothing. */
+  staleReason(): string | undefined {
     if (!this.serving) return 'the gRPC server is not serving';
     if (!this.dataIsStale(this.now())) return undefined;
     const { windowMs } = this.deps;
@@ -38,12 +43,12 @@ export class Readiness {
   }
 
   /**
-   * Judges readiness like {@link notReadyReason} and, when the data is stale, also probes every
-   * configured source (at most once per PROBE_INTERVAL_MS) so a recovered source makes the scaler
-   * ready again without KEDA's traffic. What /readyz and gRPC health call.
+   * Judges freshness like {@link staleReason} and, when the data is stale, also probes every
+   * configured source (at most once per PROBE_INTERVAL_MS) so a recovered source makes the data
+   * fresh again without KEDA's traffic. What /healthz/data and the data health service call.
    */
   checkAndProbe(): string | undefined {
-    const reason = this.notReadyReason();
+    const reason = this.staleReason();
     const now = this.now();
     if (this.serving && this.dataIsStale(now)) this.probe(now);
     return reason;

@@ -1,5 +1,6 @@
 // Trigger metadata (KEDA's raw scalerMetadata map) → a typed TriggerSpec, with the built-in
-// prometheus trigger's rules (keda.md 3.1, 3.2) and every problem reported at once.
+// prometheus trigger's rules (KEDA pkg/scalers/scalersconfig/typed_config.go and
+// pkg/scalers/prometheus_scaler.go) and every problem reported at once.
 import { ScalerError } from '../errors';
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import { FIELD_VALUE_RULE, HEADER_NAME, isFieldValue } from '../util/http-fields';
@@ -71,6 +72,70 @@ export interface TriggerLimits {
 /** Caps used when no server configuration is given: the configuration schema's defaults. */
 export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = triggerLimits(DEFAULTS);
 
+/**
+ * Bounds on the raw metadata map, checked before any other work so that no map can make a call
+ * expensive. The longest real values are PromQL queries; 64 KiB is far above any hand-written
+ * one and below the 1 MiB URL that Prometheus's Go HTTP server accepts (net/http
+ * DefaultMaxHeaderBytes). Lengths are in UTF-16 code units (JavaScript string length).
+ */
+export interface MetadataBounds {
+  /** Keys in one map: KEDA's own keys plus this trigger's are about 30. */
+  maxKeys: number;
+  /** Characters in one key: the longest known key has 21. */
+  maxKeyLength: number;
+  /** Characters in one value. */
+  maxValueLength: number;
+  /** Characters in all keys and values together. */
+  maxTotalLength: number;
+}
+
+export const DEFAULT_METADATA_BOUNDS: MetadataBounds = {
+  maxKeys: 64,
+  maxKeyLength: 128,
+  maxValueLength: 65_536,
+  maxTotalLength: 262_144,
+};
+
+/** A key for a message: its start only when it is long, and its length. */
+function shownKey(key: string): string {
+  return key.length <= 40
+    ? JSON.stringify(key)
+    : `${JSON.stringify(key.slice(0, 40))}… (${key.length} characters)`;
+}
+
+/** @throws {@link ScalerError} `invalid_metadata` when the map is over a bound. */
+export function checkMetadataBounds(
+  metadata: Readonly<Record<string, string>>,
+  bounds: MetadataBounds = DEFAULT_METADATA_BOUNDS,
+): void {
+  const keys = Object.keys(metadata);
+  const problems: string[] = [];
+  if (keys.length > bounds.maxKeys) {
+    problems.push(`metadata has ${keys.length} keys; at most ${bounds.maxKeys} are allowed`);
+  }
+  let total = 0;
+  for (const key of keys) {
+    const value = String(metadata[key] ?? '');
+    total += key.length + value.length;
+    if (problems.length >= 3) continue;
+    if (key.length > bounds.maxKeyLength) {
+      problems.push(`key ${shownKey(key)}: longer than ${bounds.maxKeyLength} characters`);
+    } else if (value.length > bounds.maxValueLength) {
+      problems.push(
+        `${key}: value of ${value.length} characters; at most ${bounds.maxValueLength} are allowed`,
+      );
+    }
+  }
+  if (total > bounds.maxTotalLength) {
+    problems.push(
+      `metadata is ${total} characters in all; at most ${bounds.maxTotalLength} are allowed`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new ScalerError('invalid_metadata', `invalid trigger metadata: ${problems.join('; ')}`);
+  }
+}
+
 /** Keys with the built-in prometheus trigger's meaning, plus the keys this scaler adds. */
 export const TRIGGER_KEYS = [
   'serverAddress',
@@ -97,14 +162,16 @@ export const TRIGGER_KEYS = [
 ] as const;
 
 /**
- * Keys KEDA consumes itself for its connection to the scaler and forwards anyway (keda.md 2.1,
- * 2.2). Accepted and ignored. `unsafeSsl` is in TRIGGER_KEYS: it is validated as a boolean.
+ * Keys KEDA consumes itself for its connection to the scaler and forwards anyway (KEDA
+ * pkg/scalers/external_scaler.go, parseExternalScalerMetadata). Accepted and ignored. `unsafeSsl`
+ * is in TRIGGER_KEYS: it is validated as a boolean.
  */
 const KEDA_OWN_KEYS = ['scalerAddress', 'enableTLS', 'caCert', 'tlsClientCert', 'tlsClientKey'];
 
 /**
- * Credential keys of the built-in trigger (keda.md 3.2-3.4). KEDA never forwards
- * TriggerAuthentication to external scalers (keda.md 2.2), so credentials live on a source.
+ * Credential keys of the built-in trigger (KEDA pkg/scalers/prometheus_scaler.go). KEDA never
+ * forwards TriggerAuthentication to external scalers (kedacore/keda #2571), so credentials live
+ * on a source.
  */
 const AUTH_KEYS = new Set([
   'authModes',
@@ -148,11 +215,12 @@ const MULTIPLE_SERIES: readonly MultipleSeriesPolicy[] = ['error', 'sum', 'max',
 
 /**
  * KEDA quantities have milli precision: a target below 0.0005 becomes 0 and the HPA rejects it
- * (keda.md 2.6), so 0.001 is the smallest threshold that survives the conversion.
+ * (KEDA quantityFromFloat64, `%.3f`), so 0.001 is the smallest threshold that survives the
+ * conversion.
  */
 const MIN_THRESHOLD = 0.001;
 
-/** Metric names become a URL path segment in the external metrics API (keda.md 2.7). */
+/** Metric names become a URL path segment in the external metrics API (no `/`, `%`, `.` or `..`). */
 const METRIC_NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
 const METRIC_NAME_MAX_LENGTH = 200;
 
@@ -178,6 +246,7 @@ export function parseTrigger(
   metadata: Readonly<Record<string, string>>,
   limits: TriggerLimits = DEFAULT_TRIGGER_LIMITS,
 ): TriggerSpec {
+  checkMetadataBounds(metadata);
   const problems: string[] = [];
   const values = new Map<string, string>();
   for (const [key, raw] of Object.entries(metadata)) {
@@ -293,7 +362,7 @@ export function parseTrigger(
     customHeaders,
     queryParameters,
     ignoreNullValues,
-    // KEDA treats timeout 0 as "use the default" (keda.md 3.2).
+    // KEDA treats timeout 0 as "use the default" (KEDA_HTTP_DEFAULT_TIMEOUT).
     timeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
     metricName,
     multipleSeries: multipleSeries ?? 'error',

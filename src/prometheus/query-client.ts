@@ -29,7 +29,8 @@ export const MAX_GET_QUERY_STRING_BYTES = 8 * 1024;
 
 /**
  * Prometheus's own `timeout` parameter is set a little below ours so that Prometheus abandons
- * work nobody will read (anchors.md 2, takeaway 5): 10% of the budget, at most 250 ms.
+ * work nobody will read (Prometheus stops a query at its `timeout` parameter): 10% of the budget,
+ * at most 250 ms.
  */
 export function prometheusTimeoutSeconds(timeoutMs: number): string {
   const margin = Math.min(250, timeoutMs * 0.1);

@@ -26,7 +26,7 @@ export async function queryRange(
   source: SourceEndpoint,
   r: RangeRequest,
   policy: ReducePolicy,
-): Promise<{ timestamp: number; value: number }[]> {
+): Promise<{ timestamp: number; value: number | null }[]> {
   if ((r.endS - r.startS) / r.stepS > MAX_POINTS) {
     throw new ScalerError(
       'invalid_metadata',
@@ -97,12 +97,18 @@ export async function queryRange(
       byTime.set(t, list);
     }
   }
-  const out: { timestamp: number; value: number }[] = [];
+  // A step whose reduction fails (an empty result, several series) is a failed query there,
+  // as GetMetrics would have failed at that time: null, for the replay's fallback model.
+  const out: { timestamp: number; value: number | null }[] = [];
   for (let t = r.startS; t <= r.endS; t += r.stepS) {
-    out.push({
-      timestamp: t,
-      value: reduceResult({ kind: 'vector', samples: byTime.get(t) ?? [] }, policy),
-    });
+    let value: number | null;
+    try {
+      value = reduceResult({ kind: 'vector', samples: byTime.get(t) ?? [] }, policy);
+    } catch (e) {
+      if (!(e instanceof ScalerError)) throw e;
+      value = null;
+    }
+    out.push({ timestamp: t, value });
   }
   return out;
 }

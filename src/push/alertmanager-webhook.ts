@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SecretFile } from '../sources/secret-file';
+import { nestingDepth } from '../util/json-depth';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
 import type { FiringAlert, WatcherHub } from './watcher-hub';
@@ -11,8 +12,14 @@ import type { FiringAlert, WatcherHub } from './watcher-hub';
 export type PayloadCheck =
   { ok: true; firing: FiringAlert[]; resolved: number } | { ok: false; error: string };
 
+/** Alertmanager's payload is 4 levels deep (body, alerts, alert, labels); 32 is ample. */
+const MAX_PAYLOAD_DEPTH = 32;
+
 /** Validates a webhook body: version "4", and every alert with a status and string labels. */
 export function parseAlertmanagerPayload(body: string): PayloadCheck {
+  if (nestingDepth(body, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH) {
+    return { ok: false, error: `the body is nested deeper than ${MAX_PAYLOAD_DEPTH} levels` };
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(body);
@@ -68,30 +75,46 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Alertmanager sends `application/json` (optionally with a charset parameter). */
+function isJson(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
+}
+
+/** A webhook answer: HTTP status, metric outcome, JSON body, extra headers. */
+type Answer = [code: number, outcome: string, body: object, headers?: Record<string, string>];
+
 export function createAlertmanagerHandler(
   deps: WebhookDeps,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const reply = (
-    res: ServerResponse,
-    code: number,
-    outcome: string,
-    body: object,
-    headers: Record<string, string> = {},
-  ): void => {
+  const reply = (res: ServerResponse, ...[code, outcome, body, headers = {}]: Answer): void => {
     deps.metrics.webhookRequest(outcome);
     res
       .writeHead(code, { 'content-type': 'application/json', ...headers })
       .end(`${JSON.stringify(body)}\n`);
   };
+  /**
+   * Answers without reading (the rest of) the body, then closes the connection: a client that
+   * may not upload, or uploads too much, gets no more of our time or bandwidth.
+   */
+  const refuse = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    ...[code, outcome, body, headers = {}]: Answer
+  ): void => {
+    req.pause();
+    res.once('finish', () => req.socket.destroy());
+    reply(res, code, outcome, body, { connection: 'close', ...headers });
+  };
+  const tooLarge = { error: `the body is larger than ${deps.maxBodyBytes} bytes` };
   return (req, res) => {
     if (deps.token === undefined) {
-      reply(res, 404, 'disabled', {
+      refuse(req, res, 404, 'disabled', {
         error: 'the Alertmanager webhook is disabled: set push.alertmanagerTokenFile',
       });
       return;
     }
     if (req.method !== 'POST') {
-      reply(res, 405, 'method_not_allowed', { error: 'use POST' }, { allow: 'POST' });
+      refuse(req, res, 405, 'method_not_allowed', { error: 'use POST' }, { allow: 'POST' });
       return;
     }
     let expected: string;
@@ -99,7 +122,7 @@ export function createAlertmanagerHandler(
       expected = deps.token.read();
     } catch (e) {
       deps.logger.error({ err: e }, 'cannot read push.alertmanagerTokenFile');
-      reply(res, 503, 'token_unreadable', {
+      refuse(req, res, 503, 'token_unreadable', {
         error: 'the webhook token cannot be read on the server',
       });
       return;
@@ -107,8 +130,8 @@ export function createAlertmanagerHandler(
     const header = req.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
     if (given === '' || !sameToken(given, expected)) {
-      req.resume();
-      reply(
+      refuse(
+        req,
         res,
         401,
         'unauthorized',
@@ -117,28 +140,36 @@ export function createAlertmanagerHandler(
       );
       return;
     }
+    if (!isJson(req.headers['content-type'])) {
+      refuse(req, res, 415, 'unsupported_media_type', {
+        error: 'content-type: must be application/json',
+      });
+      return;
+    }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > deps.maxBodyBytes) {
-      req.resume();
-      reply(res, 413, 'too_large', { error: `the body is larger than ${deps.maxBodyBytes} bytes` });
+      refuse(req, res, 413, 'too_large', tooLarge);
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
+    let refused = false;
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > deps.maxBodyBytes) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('error', () => undefined);
-    req.on('end', () => {
-      if (tooLarge) {
-        reply(res, 413, 'too_large', {
-          error: `the body is larger than ${deps.maxBodyBytes} bytes`,
-        });
+      if (size <= deps.maxBodyBytes) {
+        chunks.push(chunk);
         return;
       }
+      // A chunked body has no declared length: cut it at the limit, not at its end.
+      refused = true;
+      req.off('data', onData);
+      chunks.length = 0;
+      refuse(req, res, 413, 'too_large', tooLarge);
+    };
+    req.on('data', onData);
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (refused) return;
       const payload = parseAlertmanagerPayload(Buffer.concat(chunks).toString('utf8'));
       if (!payload.ok) {
         reply(res, 400, 'bad_request', { error: payload.error });

@@ -4,11 +4,11 @@
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
 export interface BreakerOptions {
-  /** Consecutive failures that open the breaker (anchors.md: ~3, Trickster's health threshold). */
+  /** Consecutive failures that open the breaker (~3, as Trickster's health-check threshold). */
   failureThreshold: number;
   /** How long the breaker stays open before letting a probe through (ms). */
   openMs: number;
-  /** Consecutive successful probes that close it again (anchors.md: ~3). */
+  /** Consecutive successful probes that close it again (~3, as Trickster). */
   closeAfterSuccesses: number;
   now: () => number;
 }

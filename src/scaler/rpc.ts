@@ -148,9 +148,10 @@ export function serverStream<Req, Res>(
   const instruments = deps.metrics.rpc(rpc);
   return call => {
     const ctx = new LazyCallContext(call, deadlineOf(call));
-    // A handler that throws before its first await (bad metadata, a refused namespace) must be
-    // answered like a rejection, not escape to grpc-js as UNKNOWN.
-    new Promise<void>(resolve => resolve(handler(call, ctx))).catch((error: unknown) => {
+    // The handler may throw before returning its promise (bad metadata is found synchronously);
+    // starting it inside an async function turns that throw into the same rejection.
+    const run = async (): Promise<void> => handler(call, ctx);
+    run().catch((error: unknown) => {
       const st = reportFailure(deps, rpc, refOf(call.request), ctx.fields, error);
       instruments.finished(status[st.code]);
       if (!ctx.aborted) call.emit('error', st);

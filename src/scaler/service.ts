@@ -24,12 +24,12 @@ export interface ServiceDeps extends RpcDeps {
   hub: WatcherHub;
 }
 
-/** KEDA before 2.7 sent `s<index>-<name>` (keda.md 2.7, #2640); accept both forms. */
+/** KEDA before 2.7 sent `s<index>-<name>` (kedacore/keda #2640); accept both forms. */
 const KEDA_INDEX_PREFIX = /^s\d+-/;
 
 /**
  * Whether KEDA's requested name is this trigger's metric. The HPA path may lower-case it
- * (keda.md 2.7, #4954), so the comparison ignores case. An empty name means "the trigger's".
+ * (kedacore/keda #4954), so the comparison ignores case. An empty name means "the trigger's".
  */
 export function metricNameMatches(requested: string, metricName: string): boolean {
   if (requested === '') return true;
@@ -50,7 +50,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req,
     // Metadata only: never touches Prometheus, so it answers while Prometheus is down and KEDA's
-    // own fallback can engage (keda.md 2.8, KEDA #8056).
+    // own fallback can engage (kedacore/keda #8056).
     (req, ctx) => {
       const trigger = resolver.resolve(metadataOf(req), req.namespace);
       ctx.fields.metric = trigger.metricName;

@@ -1,7 +1,7 @@
-// A model of the Kubernetes HPA for one external metric, reproducing the replica calculator and
-// the horizontal controller's normalization (pkg/controller/podautoscaler: replica_calculator.go,
-// horizontal.go): tolerance, AverageValue / Value, behavior policies, stabilization windows, and
-// the legacy rules when behavior is absent. Times are seconds.
+// A model of the Kubernetes HPA controller for external metrics, rule by rule after
+// kubernetes/kubernetes pkg/controller/podautoscaler (replica_calculator.go, horizontal.go) and
+// the API server's defaults (pkg/apis/autoscaling/v2/defaults.go), per release. Times are
+// seconds; metric values reach it in milli-units, as the HPA reads them.
 
 export type MetricType = 'AverageValue' | 'Value';
 export type SelectPolicy = 'Max' | 'Min' | 'Disabled';
@@ -16,6 +16,8 @@ export interface ScalingRules {
   stabilizationWindowSeconds: number;
   selectPolicy: SelectPolicy;
   policies: ScalingPolicy[];
+  /** behavior.scaleUp/scaleDown.tolerance (KEP-4951); undefined: the controller's flag. */
+  tolerance: number | undefined;
 }
 
 export interface Behavior {
@@ -29,84 +31,180 @@ export interface BehaviorInput {
   scaleDown?: Partial<ScalingRules>;
 }
 
-export interface HpaSpec {
-  minReplicas: number;
-  maxReplicas: number;
-  metricType: MetricType;
-  /** The target (KEDA's threshold). */
-  target: number;
-  /** Undefined means the HPA has no behavior: the legacy normalization applies. */
-  behavior: BehaviorInput | undefined;
-  /** kube-controller-manager --horizontal-pod-autoscaler-tolerance (default 0.1). */
-  tolerance?: number;
-  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 min), legacy path only. */
-  downscaleStabilizationSeconds?: number;
+/** The Kubernetes releases whose HPA rules are modelled; the last one is the default. */
+export const KUBERNETES_VERSIONS = ['1.30', '1.31', '1.32', '1.33', '1.34', '1.35'] as const;
+export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
+export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = '1.35';
+
+export interface ReleaseRules {
+  /**
+   * `abs`: `math.Abs(1.0-usageRatio) <= tolerance` (replica_calculator.go up to 1.32).
+   * `isWithin`: `Tolerances.isWithin`, `(1-down) <= ratio <= (1+up)` (1.33 and later).
+   */
+  toleranceForm: 'abs' | 'isWithin';
+  /**
+   * Whether behavior-level tolerances reach the controller: the HPAConfigurableTolerance feature
+   * gate (KEP-4951; pkg/features/kube_features.go) is alpha and off by default in 1.33 and 1.34,
+   * where the API server drops the fields (dropDisabledFields in
+   * pkg/registry/autoscaling/horizontalpodautoscaler), and beta and on from 1.35; the field does
+   * not exist before 1.33.
+   */
+  configurableTolerance: boolean;
 }
 
-/** The API server's defaults for a behavior's missing fields (autoscaling/v2 defaults.go). */
-export function withBehaviorDefaults(input: BehaviorInput): Behavior {
+export function releaseRules(version: KubernetesVersion): ReleaseRules {
+  const minor = Number(version.split('.')[1]);
+  return { toleranceForm: minor <= 32 ? 'abs' : 'isWithin', configurableTolerance: minor >= 35 };
+}
+
+export interface Tolerances {
+  scaleUp: number;
+  scaleDown: number;
+}
+
+/** horizontal.go tolerancesForHpa: the controller flag, overridden per direction by behavior. */
+export function tolerancesFor(
+  behavior: Behavior | undefined,
+  flag: number,
+  rules: ReleaseRules,
+): Tolerances {
+  if (behavior === undefined || !rules.configurableTolerance)
+    return { scaleUp: flag, scaleDown: flag };
+  return {
+    scaleUp: behavior.scaleUp.tolerance ?? flag,
+    scaleDown: behavior.scaleDown.tolerance ?? flag,
+  };
+}
+
+/** Whether the replica calculator keeps the current count for this usage ratio. */
+export function withinTolerance(ratio: number, t: Tolerances, rules: ReleaseRules): boolean {
+  if (rules.toleranceForm === 'abs') return Math.abs(1.0 - ratio) <= t.scaleUp;
+  return 1.0 - t.scaleDown <= ratio && ratio <= 1.0 + t.scaleUp;
+}
+
+/**
+ * The API server's defaults for a behavior's missing fields (defaults.go
+ * GenerateHPAScaleUpRules / GenerateHPAScaleDownRules; copyHPAScalingRules keeps what is set).
+ * scaleDown's window defaults to nil, which the controller reads as its
+ * --horizontal-pod-autoscaler-downscale-stabilization (maybeInitScaleDownStabilizationWindow).
+ */
+export function withBehaviorDefaults(input: BehaviorInput, downscaleWindowSeconds = 300): Behavior {
   return {
     scaleUp: {
       stabilizationWindowSeconds: input.scaleUp?.stabilizationWindowSeconds ?? 0,
       selectPolicy: input.scaleUp?.selectPolicy ?? 'Max',
       policies: input.scaleUp?.policies ?? [
-        { type: 'Percent', value: 100, periodSeconds: 15 },
         { type: 'Pods', value: 4, periodSeconds: 15 },
+        { type: 'Percent', value: 100, periodSeconds: 15 },
       ],
+      tolerance: input.scaleUp?.tolerance,
     },
     scaleDown: {
-      stabilizationWindowSeconds: input.scaleDown?.stabilizationWindowSeconds ?? 300,
+      stabilizationWindowSeconds:
+        input.scaleDown?.stabilizationWindowSeconds ?? downscaleWindowSeconds,
       selectPolicy: input.scaleDown?.selectPolicy ?? 'Max',
       policies: input.scaleDown?.policies ?? [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+      tolerance: input.scaleDown?.tolerance,
     },
   };
 }
 
-/** KEDA hands quantities to the HPA in milli-units (keda.md 2.6): compare as the HPA does. */
-const toMilli = (x: number): number => Math.round(x * 1000);
+/**
+ * A float as the HPA reads it from KEDA, in milli-units: KEDA's quantityFromFloat64
+ * (pkg/scalers/scaler.go) formats with `fmt.Sprintf("%.3f")` and parses that as a Quantity;
+ * NaN, ±Inf and negatives become 0. Go's %.3f rounds the exact binary value, and an exact tie
+ * (x × 1000 ending in exactly .5) to the even digit; `toFixed` rounds exact ties up, so ties are
+ * settled here.
+ */
+export function quantityMilli(x: number): number {
+  if (!Number.isFinite(x) || x < 0) return 0;
+  if (x >= 1e15) return x * 1000; // beyond 2^53 / 1000 every double is a whole number
+  const up = Math.round(Number(x.toFixed(3)) * 1000);
+  const tie = exactHalfMilli(x);
+  if (tie === undefined) return up;
+  return tie % 2 === 0 ? tie : tie + 1;
+}
+
+/** n when x × 1000 is exactly n + 0.5 in binary, else undefined. */
+function exactHalfMilli(x: number): number | undefined {
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, x);
+  const bits = buf.getBigUint64(0);
+  const exp = Number((bits >> 52n) & 0x7ffn);
+  if (exp === 0) return undefined; // subnormals are far below a milli
+  const mantissa = (bits & ((1n << 52n) - 1n)) | (1n << 52n);
+  const shift = exp - 1075; // x = mantissa × 2^shift
+  if (shift >= 0) return undefined; // whole number
+  const num = 2000n * mantissa;
+  const den = 1n << BigInt(-shift);
+  if (num % den !== 0n) return undefined;
+  const twice = num / den; // 2000x, a whole number
+  if (twice % 2n === 0n) return undefined;
+  return Number((twice - 1n) / 2n);
+}
 
 /**
- * The replica calculator's proposal for an external metric (replica_calculator.go):
- * AverageValue: ratio = usage / (target × current); outside tolerance → ceil(usage / target).
- * Value: ratio = usage / target; outside tolerance → ceil(ratio × ready pods); from 0 → ceil(ratio).
+ * The replica calculator's proposal for one external metric, from milli-units.
+ * AverageValue (GetExternalPerPodMetricReplicas): ratio = usage / (target × current); outside
+ * tolerance → ceil(usage / target). Value (GetExternalMetricReplicas → getUsageRatioReplicaCount):
+ * ratio = usage / target; current 0 → ceil(ratio); outside tolerance → ceil(ratio × ready pods).
+ * Ready pods are taken to be the current replicas.
  */
+export function proposeReplicasMilli(
+  metricType: MetricType,
+  usageMilli: number,
+  targetMilli: number,
+  current: number,
+  tolerances: Tolerances,
+  rules: ReleaseRules,
+): number {
+  if (metricType === 'AverageValue') {
+    const ratio = usageMilli / (targetMilli * current);
+    if (withinTolerance(ratio, tolerances, rules)) return current;
+    return Math.ceil(usageMilli / targetMilli);
+  }
+  const ratio = usageMilli / targetMilli;
+  if (current === 0) return Math.ceil(ratio);
+  if (withinTolerance(ratio, tolerances, rules)) return current;
+  return Math.ceil(ratio * current);
+}
+
+/** The same from floats, converting both as KEDA does (values and targets alike). */
 export function proposeReplicas(
   metricType: MetricType,
   value: number,
   target: number,
   currentReplicas: number,
   tolerance = 0.1,
+  version: KubernetesVersion = DEFAULT_KUBERNETES_VERSION,
 ): number {
-  const usage = toMilli(Math.max(0, value));
-  const targetMilli = toMilli(target);
-  if (metricType === 'AverageValue') {
-    const ratio = usage / (targetMilli * currentReplicas);
-    if (currentReplicas > 0 && Math.abs(1 - ratio) <= tolerance) return currentReplicas;
-    return Math.ceil(usage / targetMilli);
-  }
-  const ratio = usage / targetMilli;
-  if (currentReplicas === 0) return Math.ceil(ratio);
-  if (Math.abs(1 - ratio) <= tolerance) return currentReplicas;
-  return Math.ceil(ratio * currentReplicas);
+  return proposeReplicasMilli(
+    metricType,
+    quantityMilli(value),
+    quantityMilli(target),
+    currentReplicas,
+    { scaleUp: tolerance, scaleDown: tolerance },
+    releaseRules(version),
+  );
 }
 
 interface Recommendation {
   replicas: number;
   at: number;
 }
-interface ScaleEvent {
+export interface ScaleEvent {
   change: number;
   at: number;
   outdated: boolean;
 }
 
-/** Replicas changed within the last `periodSeconds` (strictly after the cutoff, as in Go). */
+/** getReplicasChangePerPeriod: changes strictly after now - period (time.After). */
 function changedInPeriod(events: ScaleEvent[], periodSeconds: number, now: number): number {
   const cutoff = now - periodSeconds;
   return events.filter(e => e.at > cutoff).reduce((sum, e) => sum + e.change, 0);
 }
 
-/** The replica count at the start of a policy's period: added ones out, removed ones back. */
+/** periodStartReplicas: the count at the start of a policy's period. */
 function periodStart(
   current: number,
   ups: ScaleEvent[],
@@ -121,7 +219,7 @@ function periodStart(
   );
 }
 
-/** The most replicas the scale-up rules allow now. Percent rounds up (horizontal.go). */
+/** calculateScaleUpLimitWithScalingRules: Percent rounds up. */
 export function scaleUpLimit(
   current: number,
   ups: ScaleEvent[],
@@ -140,7 +238,7 @@ export function scaleUpLimit(
   return result;
 }
 
-/** The fewest replicas the scale-down rules allow now. Percent truncates (horizontal.go). */
+/** calculateScaleDownLimitWithBehaviors: Percent truncates (Go's int32 conversion). */
 export function scaleDownLimit(
   current: number,
   ups: ScaleEvent[],
@@ -159,36 +257,86 @@ export function scaleDownLimit(
   return result;
 }
 
+export interface HpaMetric {
+  metricType: MetricType;
+  /** The target in milli-units, as the HPA object holds it. */
+  targetMilli: number;
+}
+
+export interface HpaSpec {
+  minReplicas: number;
+  maxReplicas: number;
+  metrics: HpaMetric[];
+  /** Undefined: the HPA has no behavior (KEDA passes nil), and the legacy rules apply. */
+  behavior: BehaviorInput | undefined;
+  kubernetesVersion?: KubernetesVersion;
+  /** kube-controller-manager --horizontal-pod-autoscaler-tolerance (default 0.1). */
+  tolerance?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 300 s). */
+  downscaleStabilizationSeconds?: number;
+}
+
+export interface SyncResult {
+  /** The replica count after the sync (equal to `current` when the controller does nothing). */
+  desired: number;
+  /** The largest valid proposal across metrics, before stabilization and rate limits. */
+  proposal: number | undefined;
+  /** Why nothing was computed: `disabled` at 0 replicas, `invalid` when metrics failed. */
+  skipped?: 'disabled' | 'invalid';
+}
+
 /** One HPA object with its controller memory (recommendations, scale events). */
 export class HpaModel {
-  private recommendations: Recommendation[] = [];
+  private readonly recommendations: Recommendation[] = [];
   private readonly ups: ScaleEvent[] = [];
   private readonly downs: ScaleEvent[] = [];
   private readonly behavior: Behavior | undefined;
+  private readonly rules: ReleaseRules;
+  private readonly tolerances: Tolerances;
 
   constructor(private readonly spec: HpaSpec) {
-    this.behavior = spec.behavior === undefined ? undefined : withBehaviorDefaults(spec.behavior);
+    const window = spec.downscaleStabilizationSeconds ?? 300;
+    this.behavior =
+      spec.behavior === undefined ? undefined : withBehaviorDefaults(spec.behavior, window);
+    this.rules = releaseRules(spec.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
+    this.tolerances = tolerancesFor(this.behavior, spec.tolerance ?? 0.1, this.rules);
   }
 
   /**
-   * One controller sync at time `now` (s) with `current` replicas and the metric's value.
-   * Returns the replica count the controller sets (equal to `current` when it does nothing).
+   * One controller sync (reconcileAutoscaler) at `now` with `current` replicas and each metric's
+   * usage in milli-units (undefined: the metric could not be read).
    */
-  sync(now: number, current: number, value: number): { desired: number; proposal: number } {
+  sync(now: number, current: number, usagesMilli: (number | undefined)[]): SyncResult {
     const { minReplicas, maxReplicas } = this.spec;
     if (this.recommendations.length === 0)
       this.recommendations.push({ replicas: current, at: now });
-    // Scale target at 0 with minReplicas > 0: autoscaling is disabled (KEDA owns 0 <-> 1).
-    if (current === 0 && minReplicas !== 0) return { desired: 0, proposal: 0 };
-    if (current > maxReplicas) return this.record(now, current, maxReplicas, maxReplicas);
-    if (current < minReplicas) return this.record(now, current, minReplicas, minReplicas);
-    const proposal = proposeReplicas(
-      this.spec.metricType,
-      value,
-      this.spec.target,
-      current,
-      this.spec.tolerance,
-    );
+    // "ScalingDisabled": a target at 0 with minReplicas > 0 is left alone (KEDA owns 0 <-> 1).
+    if (current === 0 && minReplicas !== 0)
+      return { desired: 0, proposal: undefined, skipped: 'disabled' };
+    if (current > maxReplicas) return this.record(now, current, maxReplicas, undefined);
+    if (current < minReplicas) return this.record(now, current, minReplicas, undefined);
+    // computeReplicasForMetrics: the largest proposal; with every metric invalid, or some invalid
+    // and the valid ones proposing a scale-down, the controller returns an error and does nothing.
+    let proposal = 0;
+    let invalid = 0;
+    this.spec.metrics.forEach((m, i) => {
+      const usage = usagesMilli[i];
+      if (usage === undefined) {
+        invalid++;
+        return;
+      }
+      const p = proposeReplicasMilli(
+        m.metricType,
+        usage,
+        m.targetMilli,
+        current,
+        this.tolerances,
+        this.rules,
+      );
+      if (proposal === 0 || p > proposal) proposal = p;
+    });
+    if (invalid >= this.spec.metrics.length || (invalid > 0 && proposal < current))
+      return { desired: current, proposal: undefined, skipped: 'invalid' };
     const desired =
       this.behavior === undefined
         ? this.normalizeLegacy(now, current, proposal)
@@ -200,14 +348,18 @@ export class HpaModel {
     now: number,
     current: number,
     desired: number,
-    proposal: number,
-  ): { desired: number; proposal: number } {
+    proposal: number | undefined,
+  ): SyncResult {
     if (desired !== current && this.behavior !== undefined)
       this.storeScaleEvent(now, current, desired);
     return { desired, proposal };
   }
 
-  /** No behavior: max over the downscale window, then at most max(2 × current, 4), min/max. */
+  /**
+   * normalizeDesiredReplicas: stabilizeRecommendation (the highest recommendation within the
+   * downscale window), then convertDesiredReplicasWithRules (min, and at most
+   * calculateScaleUpLimit = max(2 × current, 4) and max).
+   */
   private normalizeLegacy(now: number, current: number, proposal: number): number {
     const window = this.spec.downscaleStabilizationSeconds ?? 300;
     const cutoff = now - window;
@@ -225,13 +377,18 @@ export class HpaModel {
     return stabilized;
   }
 
+  /**
+   * normalizeDesiredReplicasWithBehaviors: stabilizeRecommendationWithBehaviors, then
+   * convertDesiredReplicasWithBehaviorRate.
+   */
   private normalizeWithBehavior(
     now: number,
     current: number,
     proposal: number,
     b: Behavior,
   ): number {
-    // Stabilize: the lowest recent recommendation caps a rise, the highest floors a fall.
+    // The lowest recommendation within the up window caps a rise; the highest within the down
+    // window floors a fall (time.After: strictly inside the window).
     const upCutoff = now - b.scaleUp.stabilizationWindowSeconds;
     const downCutoff = now - b.scaleDown.stabilizationWindowSeconds;
     let up = proposal;
@@ -247,29 +404,27 @@ export class HpaModel {
     if (stabilized > down) stabilized = down;
     this.remember(oldIndex, proposal, now);
 
-    // Rate: the policies' limits, then min/max.
     if (stabilized > current) {
       const limit = Math.max(scaleUpLimit(current, this.ups, this.downs, b.scaleUp, now), current);
-      const maxAllowed = Math.min(this.spec.maxReplicas, limit);
-      return Math.min(stabilized, maxAllowed);
+      return Math.min(stabilized, Math.min(this.spec.maxReplicas, limit));
     }
     if (stabilized < current) {
       const limit = Math.min(
         scaleDownLimit(current, this.ups, this.downs, b.scaleDown, now),
         current,
       );
-      const minAllowed = Math.max(this.spec.minReplicas, limit);
-      return Math.max(stabilized, minAllowed);
+      return Math.max(stabilized, Math.max(this.spec.minReplicas, limit));
     }
     return stabilized;
   }
 
-  /** Records the unstabilized recommendation, reusing an expired slot as the controller does. */
+  /** Records the unstabilized recommendation, reusing the last expired slot as Go does. */
   private remember(oldIndex: number, replicas: number, now: number): void {
     if (oldIndex >= 0) this.recommendations[oldIndex] = { replicas, at: now };
     else this.recommendations.push({ replicas, at: now });
   }
 
+  /** storeScaleEvent + markScaleEventsOutdated (older than the longest policy period). */
   private storeScaleEvent(now: number, previous: number, next: number): void {
     const b = this.behavior as Behavior;
     const rising = next > previous;

@@ -1,123 +1,393 @@
-// Reads a ScaledObject YAML file into the simulator's model and the chosen trigger's metadata,
-// with KEDA's defaults (keda.md 4.1) and clear errors for what KEDA would reject.
+// Reads a ScaledObject YAML file into the simulator's model: every trigger, the HPA behavior,
+// scalingModifiers and fallback, with KEDA's defaults (apis/keda/v1alpha1) and an error naming
+// the field and its rule for every value the model reads.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import type { BehaviorInput } from './hpa-model';
-import type { ScaledObjectModel } from './simulate';
-
-export interface LoadedScaledObject {
-  name: string;
-  triggerType: string;
-  metadata: Record<string, string>;
-  model: ScaledObjectModel;
-}
-
-/** Trigger types whose metadata this scaler understands (the built-in's is a subset). */
-const TRIGGER_TYPES = ['prometheus', 'external', 'external-push'];
+import { Formula, FormulaError } from './formula';
+import type {
+  BehaviorInput,
+  MetricType,
+  ScalingPolicy,
+  ScalingRules,
+  SelectPolicy,
+} from './hpa-model';
+import type {
+  FallbackBehavior,
+  FallbackModel,
+  ScaledObjectFields,
+  ScalingModifiersModel,
+} from './simulate';
 
 /** A file a command reads (a ScaledObject, a series CSV) is unreadable or malformed. */
 export class InputFileError extends Error {
   override readonly name = 'InputFileError';
 }
 
+/** Trigger types whose metadata this scaler understands (the built-in's is a subset). */
+const TRIGGER_TYPES = ['prometheus', 'external', 'external-push'];
+
+export interface LoadedTrigger {
+  index: number;
+  /** The trigger's `name`, or `trigger<index>` when it has none. */
+  name: string;
+  /** Whether the trigger has a `name` (only named triggers enter a formula). */
+  named: boolean;
+  type: string;
+  metadata: Record<string, string>;
+  metricType: MetricType;
+}
+
+export type LoadedScalingModifiers = ScalingModifiersModel;
+
+export interface LoadedScaledObject extends ScaledObjectFields {
+  name: string;
+  /** The triggers to replay: all of them, or the one `--trigger N` picked. */
+  triggers: LoadedTrigger[];
+  /** The single trigger `check` explains (the only usable one, or `--trigger N`). */
+  selected: LoadedTrigger | undefined;
+  scalingModifiers: LoadedScalingModifiers | undefined;
+}
+
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
-const num = (v: unknown, fallback: number, key: string): number => {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new InputFileError(`spec.${key}: must be a number >= 0, got ${JSON.stringify(v)}`);
-  }
-  return v;
+const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 60)}… (${text.length} chars)` : text;
+};
+const fail = (field: string, rule: string, v: unknown): never => {
+  throw new InputFileError(`${field}: ${rule}, got ${show(v)}`);
 };
 
+/** A map, or undefined when absent or null. */
+function map(v: unknown, field: string): Json | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isMap(v)) fail(field, 'must be a map', v);
+  return v as Json;
+}
+
+/** A whole number within [min, max], or `fallback` when absent. */
+function whole(v: unknown, field: string, min: number, max: number, fallback: number): number;
+function whole(v: unknown, field: string, min: number, max: number): number | undefined;
+function whole(
+  v: unknown,
+  field: string,
+  min: number,
+  max: number,
+  fallback?: number,
+): number | undefined {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    const range = max === 2 ** 31 - 1 ? `>= ${min}` : `between ${min} and ${max}`;
+    fail(field, `must be a whole number ${range}`, v);
+  }
+  return v as number;
+}
+
+const INT32 = 2 ** 31 - 1;
+const FLOAT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A decimal given as a YAML number or a string (KEDA's string fields, ParseFloat). */
+function decimal(v: unknown, field: string): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && FLOAT.test(v.trim())) return Number(v.trim());
+  return fail(field, 'must be a number', v);
+}
+
+function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[], fallback: T): T {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'string' || !allowed.includes(v as T))
+    fail(field, `must be one of ${allowed.join(', ')}`, v);
+  return v as T;
+}
+
+/** A Kubernetes quantity as AsApproximateFloat64 reads it: a number, or "0.05" / "50m". */
+function quantity(v: unknown, field: string): number {
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  if (typeof v === 'string') {
+    const m = /^(\d+(\.\d*)?|\.\d+)(m?)$/.exec(v.trim());
+    if (m !== null) return Number(m[1]) / (m[3] === 'm' ? 1000 : 1);
+  }
+  return fail(field, 'must be a quantity >= 0 such as 0.05 or 50m', v);
+}
+
+/** HPAScalingRules, with the API server's validation (pkg/apis/autoscaling/validation). */
+function scalingRules(v: unknown, field: string): Partial<ScalingRules> | undefined {
+  const r = map(v, field);
+  if (r === undefined) return undefined;
+  const out: Partial<ScalingRules> = {};
+  const window = whole(
+    r['stabilizationWindowSeconds'],
+    `${field}.stabilizationWindowSeconds`,
+    0,
+    3600,
+  );
+  if (window !== undefined) out.stabilizationWindowSeconds = window;
+  if (r['selectPolicy'] !== undefined && r['selectPolicy'] !== null)
+    out.selectPolicy = oneOf<SelectPolicy>(
+      r['selectPolicy'],
+      `${field}.selectPolicy`,
+      ['Max', 'Min', 'Disabled'],
+      'Max',
+    );
+  if (r['tolerance'] !== undefined && r['tolerance'] !== null)
+    out.tolerance = quantity(r['tolerance'], `${field}.tolerance`);
+  const policies = r['policies'];
+  if (policies !== undefined && policies !== null) {
+    if (!Array.isArray(policies) || policies.length === 0)
+      fail(`${field}.policies`, 'must be a list of at least one policy', policies);
+    out.policies = (policies as unknown[]).map((p, i): ScalingPolicy => {
+      const f = `${field}.policies[${i}]`;
+      const pm = map(p, f) ?? fail(f, 'must be a map', p);
+      return {
+        type: oneOf(pm['type'], `${f}.type`, ['Pods', 'Percent'], 'Pods'),
+        value:
+          whole(pm['value'], `${f}.value`, 1, INT32) ??
+          fail(`${f}.value`, 'is required', undefined),
+        periodSeconds:
+          whole(pm['periodSeconds'], `${f}.periodSeconds`, 1, 1800) ??
+          fail(`${f}.periodSeconds`, 'is required', undefined),
+      };
+    });
+    if ((policies as unknown[]).some(p => isMap(p) && p['type'] === undefined))
+      fail(`${field}.policies`, 'each policy needs a type (Pods or Percent)', policies);
+  }
+  return out;
+}
+
+function behavior(advanced: Json | undefined): BehaviorInput | undefined {
+  const hpa = map(
+    advanced?.['horizontalPodAutoscalerConfig'],
+    'spec.advanced.horizontalPodAutoscalerConfig',
+  );
+  // A null or absent behavior reaches the HPA as nil (controllers/keda/hpa.go passes the
+  // pointer), so the controller's legacy rules apply; `{}` gets the API server's defaults.
+  const b = map(hpa?.['behavior'], 'spec.advanced.horizontalPodAutoscalerConfig.behavior');
+  if (b === undefined) return undefined;
+  const out: BehaviorInput = {};
+  const up = scalingRules(
+    b['scaleUp'],
+    'spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleUp',
+  );
+  const down = scalingRules(
+    b['scaleDown'],
+    'spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown',
+  );
+  if (up !== undefined) out.scaleUp = up;
+  if (down !== undefined) out.scaleDown = down;
+  return out;
+}
+
+function readTriggers(spec: Json): LoadedTrigger[] {
+  const list = spec['triggers'];
+  if (!Array.isArray(list) || list.length === 0)
+    fail('spec.triggers', 'must be a list of at least one trigger', list);
+  const seen = new Set<string>();
+  return (list as unknown[]).map((raw, index) => {
+    const f = `spec.triggers[${index}]`;
+    const t = map(raw, f) ?? fail(f, 'must be a map', raw);
+    if (typeof t['type'] !== 'string') fail(`${f}.type`, 'must be a string', t['type']);
+    const named = t['name'];
+    if (
+      named !== undefined &&
+      (typeof named !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(named))
+    )
+      fail(
+        `${f}.name`,
+        'must be a name of letters, digits and _ (the formula refers to it)',
+        named,
+      );
+    const name = (named as string | undefined) ?? `trigger${index}`;
+    if (seen.has(name)) fail(`${f}.name`, 'must be unique within the ScaledObject', name);
+    seen.add(name);
+    const metadata = map(t['metadata'], `${f}.metadata`) ?? {};
+    for (const [k, v] of Object.entries(metadata))
+      if (typeof v === 'object' && v !== null) fail(`${f}.metadata.${k}`, 'must be a string', v);
+    return {
+      index,
+      name,
+      named: named !== undefined,
+      type: t['type'] as string,
+      metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, String(v)])),
+      metricType: oneOf(
+        t['metricType'],
+        `${f}.metricType`,
+        ['AverageValue', 'Value'],
+        'AverageValue',
+      ),
+    };
+  });
+}
+
+function scalingModifiers(
+  advanced: Json | undefined,
+  triggers: LoadedTrigger[],
+): LoadedScalingModifiers | undefined {
+  const sm = map(advanced?.['scalingModifiers'], 'spec.advanced.scalingModifiers');
+  if (sm === undefined || Object.keys(sm).length === 0) return undefined;
+  const f = 'spec.advanced.scalingModifiers';
+  const formulaText = sm['formula'];
+  if (typeof formulaText !== 'string' || formulaText.trim() === '')
+    fail(`${f}.formula`, 'is mandatory when scalingModifiers is used', formulaText);
+  const targetRaw = sm['target'];
+  if (targetRaw === undefined || targetRaw === null || targetRaw === '')
+    fail(`${f}.target`, 'is required with a formula', targetRaw);
+  const target = decimal(targetRaw, `${f}.target`);
+  if (!(target > 0)) fail(`${f}.target`, 'must be > 0', targetRaw);
+  const activation = sm['activationTarget'];
+  let formula: Formula;
+  try {
+    formula = new Formula(
+      formulaText as string,
+      triggers.filter(t => t.named).map(t => t.name),
+    );
+  } catch (e) {
+    if (e instanceof FormulaError) return fail(`${f}.formula`, e.message, formulaText);
+    throw e;
+  }
+  return {
+    formula,
+    target,
+    targetText: String(targetRaw).trim(),
+    activationTarget:
+      activation === undefined || activation === null || activation === ''
+        ? 0
+        : decimal(activation, `${f}.activationTarget`),
+    metricType: oneOf(
+      sm['metricType'],
+      `${f}.metricType`,
+      ['AverageValue', 'Value'],
+      'AverageValue',
+    ),
+  };
+}
+
+function fallback(
+  spec: Json,
+  modifiers: LoadedScalingModifiers | undefined,
+): FallbackModel | undefined {
+  const fb = map(spec['fallback'], 'spec.fallback');
+  if (fb === undefined) return undefined;
+  const failureThreshold = whole(
+    fb['failureThreshold'],
+    'spec.fallback.failureThreshold',
+    0,
+    INT32,
+  );
+  const replicas = whole(fb['replicas'], 'spec.fallback.replicas', 0, INT32);
+  if (failureThreshold === undefined)
+    fail('spec.fallback.failureThreshold', 'is required', undefined);
+  if (replicas === undefined) fail('spec.fallback.replicas', 'is required', undefined);
+  const behaviors: FallbackBehavior[] = [
+    'static',
+    'currentReplicas',
+    'currentReplicasIfHigher',
+    'currentReplicasIfLower',
+    'scalingModifiers',
+  ];
+  const b = oneOf(fb['behavior'], 'spec.fallback.behavior', behaviors, 'static');
+  if (b === 'scalingModifiers' && modifiers === undefined)
+    fail(
+      'spec.fallback.behavior',
+      'scalingModifiers requires spec.advanced.scalingModifiers.formula',
+      b,
+    );
+  return {
+    failureThreshold: failureThreshold as number,
+    replicas: replicas as number,
+    behavior: b,
+  };
+}
+
 /**
- * @param triggerIndex which trigger (0-based); without it, the only prometheus/external trigger.
- * @throws {@link InputFileError} naming the field.
+ * Validates a ScaledObject document (already parsed) into the model's inputs.
+ * @param triggerIndex `--trigger N`: replay only that trigger (scalingModifiers then do not apply).
+ * @throws {@link InputFileError} naming the field and the rule.
  */
-export function loadScaledObject(file: string, triggerIndex?: number): LoadedScaledObject {
+export function parseScaledObject(so: Json, triggerIndex?: number): LoadedScaledObject {
+  const spec = map(so['spec'], 'spec') ?? fail('spec', 'is required', undefined);
+  const all = readTriggers(spec);
+  const usable = all.filter(t => TRIGGER_TYPES.includes(t.type));
+  let selected: LoadedTrigger | undefined;
+  if (triggerIndex !== undefined) {
+    selected = all[triggerIndex];
+    if (selected === undefined)
+      throw new InputFileError(
+        `--trigger ${triggerIndex}: the ScaledObject has ${all.length} triggers`,
+      );
+    if (!TRIGGER_TYPES.includes(selected.type))
+      fail(
+        `spec.triggers[${triggerIndex}].type`,
+        `must be one of ${TRIGGER_TYPES.join(', ')}`,
+        selected.type,
+      );
+  } else if (usable.length === 1) selected = usable[0];
+  const triggers = triggerIndex !== undefined ? [selected as LoadedTrigger] : all;
+  const advanced = map(spec['advanced'], 'spec.advanced');
+  const modifiers = triggerIndex === undefined ? scalingModifiers(advanced, all) : undefined;
+  const minReplicaCount = whole(spec['minReplicaCount'], 'spec.minReplicaCount', 0, INT32, 0);
+  const maxReplicaCount = whole(spec['maxReplicaCount'], 'spec.maxReplicaCount', 1, INT32, 100);
+  const idleReplicaCount = whole(spec['idleReplicaCount'], 'spec.idleReplicaCount', 0, INT32);
+  if (idleReplicaCount !== undefined && idleReplicaCount >= minReplicaCount)
+    fail(
+      'spec.idleReplicaCount',
+      `must be less than minReplicaCount (${minReplicaCount})`,
+      idleReplicaCount,
+    );
+  if (minReplicaCount > maxReplicaCount)
+    fail(
+      'spec.minReplicaCount',
+      `must not exceed maxReplicaCount (${maxReplicaCount})`,
+      minReplicaCount,
+    );
+  const meta = map(so['metadata'], 'metadata');
+  return {
+    name: typeof meta?.['name'] === 'string' ? meta['name'] : 'scaledobject',
+    triggers,
+    selected,
+    // CRD: pollingInterval minimum 1 (a 0 would poll without end).
+    pollingIntervalSeconds: whole(spec['pollingInterval'], 'spec.pollingInterval', 1, INT32, 30),
+    cooldownPeriodSeconds: whole(spec['cooldownPeriod'], 'spec.cooldownPeriod', 0, INT32, 300),
+    initialCooldownPeriodSeconds: whole(
+      spec['initialCooldownPeriod'],
+      'spec.initialCooldownPeriod',
+      0,
+      INT32,
+      0,
+    ),
+    minReplicaCount,
+    maxReplicaCount,
+    idleReplicaCount,
+    behavior: behavior(advanced),
+    scalingModifiers: modifiers,
+    fallback: fallback(spec, modifiers),
+  };
+}
+
+/** The ScaledObject document of a YAML file. @throws {@link InputFileError} */
+export function readScaledObjectDocument(file: string): Json {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new InputFileError(`${file}: ${(e as Error).message}`);
   }
-  const docs = parseAllDocuments(text).map(d => obj(d.toJSON()));
-  const so = docs.find(d => d['kind'] === 'ScaledObject');
+  const docs = parseAllDocuments(text).map(d => d.toJSON() as unknown);
+  const so = docs.find(d => isMap(d) && d['kind'] === 'ScaledObject');
   if (so === undefined) throw new InputFileError(`${file}: no document of kind ScaledObject`);
-  const spec = obj(so['spec']);
-  const triggers = Array.isArray(spec['triggers']) ? (spec['triggers'] as unknown[]).map(obj) : [];
-  const usable = triggers
-    .map((t, i) => ({ t, i }))
-    .filter(({ t }) => TRIGGER_TYPES.includes(String(t['type'])));
-  let chosen: { t: Json; i: number } | undefined;
-  if (triggerIndex !== undefined) {
-    const t = triggers[triggerIndex];
-    if (t === undefined)
-      throw new InputFileError(
-        `--trigger ${triggerIndex}: the ScaledObject has ${triggers.length} triggers`,
-      );
-    chosen = { t, i: triggerIndex };
-  } else if (usable.length === 1) {
-    chosen = usable[0];
-  } else {
-    throw new InputFileError(
-      `spec.triggers: ${usable.length} triggers of type ${TRIGGER_TYPES.join(', ')}; pick one with --trigger N`,
-    );
-  }
-  if (chosen === undefined || !TRIGGER_TYPES.includes(String(chosen.t['type']))) {
-    throw new InputFileError(
-      `spec.triggers[${chosen?.i}].type: must be one of ${TRIGGER_TYPES.join(', ')}`,
-    );
-  }
-  const metadata = Object.fromEntries(
-    Object.entries(obj(chosen.t['metadata'])).map(([k, v]) => [k, String(v)]),
-  );
-  const metricTypeText = chosen.t['metricType'] ?? 'AverageValue';
-  if (metricTypeText !== 'AverageValue' && metricTypeText !== 'Value') {
-    throw new InputFileError(
-      `spec.triggers[${chosen.i}].metricType: must be AverageValue or Value for external metrics, got ${JSON.stringify(metricTypeText)}`,
-    );
-  }
-  const advanced = obj(spec['advanced']);
-  const hpaConfig = obj(advanced['horizontalPodAutoscalerConfig']);
-  const behavior =
-    hpaConfig['behavior'] === undefined ? undefined : (obj(hpaConfig['behavior']) as BehaviorInput);
-  const minReplicaCount = num(spec['minReplicaCount'], 0, 'minReplicaCount');
-  const maxReplicaCount = num(spec['maxReplicaCount'], 100, 'maxReplicaCount');
-  const idle =
-    spec['idleReplicaCount'] === undefined
-      ? undefined
-      : num(spec['idleReplicaCount'], 0, 'idleReplicaCount');
-  if (idle !== undefined && idle >= minReplicaCount) {
-    throw new InputFileError(
-      `spec.idleReplicaCount: must be less than minReplicaCount (${minReplicaCount}), got ${idle}`,
-    );
-  }
-  if (minReplicaCount > maxReplicaCount) {
-    throw new InputFileError(
-      `spec.minReplicaCount: must not exceed maxReplicaCount (${maxReplicaCount})`,
-    );
-  }
-  return {
-    name:
-      typeof obj(so['metadata'])['name'] === 'string'
-        ? (obj(so['metadata'])['name'] as string)
-        : 'scaledobject',
-    triggerType: String(chosen.t['type']),
-    metadata,
-    model: {
-      pollingIntervalSeconds: num(spec['pollingInterval'], 30, 'pollingInterval'),
-      cooldownPeriodSeconds: num(spec['cooldownPeriod'], 300, 'cooldownPeriod'),
-      initialCooldownPeriodSeconds: num(spec['initialCooldownPeriod'], 0, 'initialCooldownPeriod'),
-      minReplicaCount,
-      maxReplicaCount,
-      idleReplicaCount: idle,
-      // Filled from the parsed trigger by the caller (parseTrigger knows the rules).
-      threshold: NaN,
-      activationThreshold: 0,
-      metricType: metricTypeText,
-      behavior,
-    },
-  };
+  return so as Json;
+}
+
+/**
+ * Reads and validates a ScaledObject file.
+ * @param edit changes the document before validation (`simulate --set`).
+ * @throws {@link InputFileError} naming the field.
+ */
+export function loadScaledObject(
+  file: string,
+  triggerIndex?: number,
+  edit?: (so: Json) => void,
+): LoadedScaledObject {
+  const so = readScaledObjectDocument(file);
+  edit?.(so);
+  return parseScaledObject(so, triggerIndex);
 }

@@ -1,39 +1,87 @@
-// Replays a metric series through a model of KEDA (polling, activation, cooldown, 0 <-> 1) and the
-// HPA (hpa-model.ts, 1 <-> N), as keda.md 4.1-4.7 describes them. Times are unix seconds.
-import type { BehaviorInput, MetricType } from './hpa-model';
-import { HpaModel } from './hpa-model';
+// Replays the triggers' series through a model of KEDA (polling, activation, cooldown, fallback,
+// scalingModifiers; pkg/scaling/scale_handler.go, executor/scale_scaledobjects.go,
+// pkg/fallback/fallback.go, pkg/scaling/modifiers/formula.go) and the HPA (hpa-model.ts).
+// Times are unix seconds.
+import type { Formula } from './formula';
+import { FormulaError } from './formula';
+import type { BehaviorInput, HpaMetric, KubernetesVersion, MetricType } from './hpa-model';
+import { HpaModel, quantityMilli } from './hpa-model';
 
+/** One reading of a trigger's query; `value: null` means the query failed (an error or a gap). */
 export interface Sample {
   timestamp: number;
-  value: number;
+  value: number | null;
 }
 
-export interface ScaledObjectModel {
+export interface TriggerModel {
+  /** The trigger's `name` (the formula refers to it), or `trigger<N>` when it has none. */
+  name: string;
+  metricType: MetricType;
+  threshold: number;
+  activationThreshold: number;
+}
+
+export interface ScalingModifiersModel {
+  formula: Formula;
+  /** `target`, parsed as a float (KEDA: strconv.ParseFloat). */
+  target: number;
+  /** The text of `target`: fallback needs it to be a whole number (HasValidFallback). */
+  targetText: string;
+  activationTarget: number;
+  metricType: MetricType;
+}
+
+export type FallbackBehavior =
+  | 'static'
+  | 'currentReplicas'
+  | 'currentReplicasIfHigher'
+  | 'currentReplicasIfLower'
+  | 'scalingModifiers';
+
+export interface FallbackModel {
+  failureThreshold: number;
+  replicas: number;
+  behavior: FallbackBehavior;
+}
+
+/** The ScaledObject's own fields the model reads, with KEDA's defaults applied. */
+export interface ScaledObjectFields {
   pollingIntervalSeconds: number;
   cooldownPeriodSeconds: number;
   initialCooldownPeriodSeconds: number;
   minReplicaCount: number;
   maxReplicaCount: number;
   idleReplicaCount: number | undefined;
-  threshold: number;
-  activationThreshold: number;
-  metricType: MetricType;
+  fallback: FallbackModel | undefined;
   behavior: BehaviorInput | undefined;
+}
+
+export interface ScaledObjectModel extends ScaledObjectFields {
+  triggers: TriggerModel[];
+  scalingModifiers: ScalingModifiersModel | undefined;
 }
 
 export interface SimulationOptions {
   /** kube-controller-manager's --horizontal-pod-autoscaler-sync-period (default 15 s). */
   hpaSyncSeconds?: number;
+  /** --horizontal-pod-autoscaler-tolerance (default 0.1). */
   tolerance?: number;
+  kubernetesVersion?: KubernetesVersion;
   /** Replicas at the start; default: minReplicaCount (0 starts idle). */
   initialReplicas?: number;
 }
 
 export interface SimulationRow {
   timestamp: number;
-  /** The metric value the model saw at this time (the latest sample at or before it). */
-  value: number;
+  /** Each trigger's reading at this time, by trigger order (null: the query failed). */
+  values: (number | null)[];
+  /** The scalingModifiers composite value, when the ScaledObject has a formula. */
+  composite?: number | null;
   active: boolean;
+  /** Triggers whose query failed at this step. */
+  failed: string[];
+  /** Triggers served by KEDA's fallback at this step. */
+  fallback: string[];
   /** What the deciding component wanted at this step (KEDA's poll or the HPA's sync). */
   desiredReplicas: number;
   /** Replicas after this step. */
@@ -42,30 +90,27 @@ export interface SimulationRow {
   by: 'keda' | 'hpa';
 }
 
-/** The latest sample at or before `t`, by binary search on sorted samples. */
-function valueAt(samples: Sample[], t: number): number | undefined {
-  let lo = 0;
-  let hi = samples.length - 1;
-  let found: number | undefined;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const s = samples[mid] as Sample;
-    if (s.timestamp <= t) {
-      found = s.value;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
+/** One trigger as KEDA hands it on after GetMetricsWithFallback. */
+interface TriggerResult {
+  /** The metric in milli-units, or undefined on error. */
+  milli: number | undefined;
+  active: boolean;
+  error: boolean;
+  fallbackActive: boolean;
+  /** The formula sees nil for this trigger (fallback behavior scalingModifiers). */
+  nil: boolean;
 }
 
 /**
- * KEDA and the HPA for one ScaledObject, stepped by the caller: `simulate` steps it over a
- * recorded series, the demo steps it in real time with values read over gRPC.
+ * KEDA and the HPA for one ScaledObject, stepped by the caller: `simulate` steps it over recorded
+ * series, the demo steps it in real time with values read over gRPC.
  */
 export class ScalingModel {
   private readonly hpa: HpaModel;
-  private readonly idleTarget: number;
-  private lastActive: number;
+  /** status.health[metric].numberOfFailures, per trigger (or per composite input). */
+  private readonly failures: number[];
+  private lastActive: number | undefined;
+  private readonly createdAt: number;
   replicas: number;
 
   constructor(
@@ -73,83 +118,321 @@ export class ScalingModel {
     startSeconds: number,
     options: SimulationOptions = {},
   ) {
+    const sm = so.scalingModifiers;
+    // The HPA KEDA creates (controllers/keda/hpa.go): minReplicas = max(minReplicaCount, 1);
+    // one external metric per trigger, or the single composite metric whose target is
+    // NewMilliQuantity(int64(target × 1000)).
+    const metrics: HpaMetric[] =
+      sm === undefined
+        ? so.triggers.map(t => ({
+            metricType: t.metricType,
+            targetMilli: quantityMilli(t.threshold),
+          }))
+        : [{ metricType: sm.metricType, targetMilli: Math.trunc(sm.target * 1000) }];
     this.hpa = new HpaModel({
-      // The HPA KEDA creates has minReplicas = max(minReplicaCount, 1) (keda.md 4.1).
       minReplicas: Math.max(so.minReplicaCount, 1),
       maxReplicas: so.maxReplicaCount,
-      metricType: so.metricType,
-      target: so.threshold,
+      metrics,
       behavior: so.behavior,
-      tolerance: options.tolerance ?? 0.1,
+      ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance }),
+      ...(options.kubernetesVersion === undefined
+        ? {}
+        : { kubernetesVersion: options.kubernetesVersion }),
     });
-    this.idleTarget = so.idleReplicaCount ?? so.minReplicaCount;
+    this.failures = so.triggers.map(() => 0);
     this.replicas = options.initialReplicas ?? so.minReplicaCount;
-    // Never active yet: the cooldown runs from creation, after initialCooldownPeriod (keda.md 4.2).
-    this.lastActive = startSeconds + so.initialCooldownPeriodSeconds - so.cooldownPeriodSeconds;
+    this.createdAt = startSeconds;
   }
 
-  /** KEDA's poll: activation from zero at once, and the cooldown back to idle. */
-  poll(t: number, value: number, active = value > this.so.activationThreshold): SimulationRow {
-    const so = this.so;
-    let desired = this.replicas;
-    if (active) {
-      this.lastActive = t;
-      const fromIdle = so.idleReplicaCount !== undefined && this.replicas < so.minReplicaCount;
-      if (this.replicas === 0 || fromIdle) desired = Math.max(so.minReplicaCount, 1);
-    } else if (
-      this.replicas > this.idleTarget &&
-      (so.minReplicaCount === 0 || so.idleReplicaCount !== undefined) &&
-      t - this.lastActive >= so.cooldownPeriodSeconds
-    ) {
-      desired = this.idleTarget;
+  /** fallback.HasValidFallback: with scalingModifiers, `target` must be a whole number > 0. */
+  private fallbackUsable(): boolean {
+    const f = this.so.fallback;
+    if (f === undefined) return false;
+    const sm = this.so.scalingModifiers;
+    if (sm === undefined) return true;
+    return /^[+-]?\d+$/.test(sm.targetText) && Number(sm.targetText) > 0;
+  }
+
+  /**
+   * fallback.GetMetricsWithFallback for trigger `i`: a success resets its failure count; a
+   * failure counts (the poll and every HPA request alike), and past failureThreshold (strictly)
+   * the fallback value stands in: target × replicas in milli-units (doFallback), divided by ready
+   * pods for Value, or nil for the formula with behavior scalingModifiers.
+   */
+  private fetch(i: number, raw: number | null): TriggerResult {
+    const t = this.so.triggers[i] as TriggerModel;
+    if (raw !== null) {
+      this.failures[i] = 0;
+      return {
+        milli: quantityMilli(raw),
+        // The external scaler's IsActive: the raw value against activationThreshold.
+        active: raw > t.activationThreshold,
+        error: false,
+        fallbackActive: false,
+        nil: false,
+      };
     }
-    this.replicas = desired;
-    return { timestamp: t, value, active, desiredReplicas: desired, replicas: desired, by: 'keda' };
+    const failed = {
+      milli: undefined,
+      active: false,
+      error: true,
+      fallbackActive: false,
+      nil: false,
+    };
+    const f = this.so.fallback;
+    if (f === undefined || !this.fallbackUsable()) return failed;
+    this.failures[i] = (this.failures[i] ?? 0) + 1;
+    if ((this.failures[i] ?? 0) <= f.failureThreshold) return failed;
+    if (f.behavior === 'scalingModifiers')
+      return { milli: -1000, active: false, error: false, fallbackActive: false, nil: true };
+    const current = this.replicas;
+    let replicas: number;
+    switch (f.behavior) {
+      case 'currentReplicas':
+        replicas = current;
+        break;
+      case 'currentReplicasIfHigher':
+        replicas = Math.max(current, f.replicas);
+        break;
+      case 'currentReplicasIfLower':
+        replicas = Math.min(current, f.replicas);
+        break;
+      case 'static':
+        replicas = f.replicas;
+    }
+    const sm = this.so.scalingModifiers;
+    const metricType = sm?.metricType ?? t.metricType;
+    if (metricType === 'Value') {
+      // Ready pods are the current replicas; with none, doFallback fails ("readyReplicas is zero").
+      if (current === 0) return failed;
+      replicas /= current;
+    }
+    // The target as the HPA object holds it (AsApproximateFloat64 of the quantity).
+    const target = sm === undefined ? quantityMilli(t.threshold) / 1000 : sm.target;
+    return {
+      milli: Math.trunc(target * 1000 * replicas),
+      active: true,
+      error: false,
+      fallbackActive: true,
+      nil: false,
+    };
   }
 
-  /** The HPA's sync; it leaves an idle (0) target alone: KEDA owns 0 <-> 1. */
-  sync(t: number, value: number): SimulationRow {
-    const { desired } = this.hpa.sync(t, this.replicas, value);
-    if (this.replicas > 0) this.replicas = desired;
-    const active = value > this.so.activationThreshold;
+  /**
+   * HandleScalingModifiers: with a fallback active, its value stands for the composite; otherwise
+   * the formula over the triggers' values by name (AsApproximateFloat64 of each quantity; nil for
+   * an exhausted trigger under behavior scalingModifiers), stored with SetMilli(int64(out × 1000)).
+   * A nil result is fallback.replicas × target. Undefined: no metric (the formula failed).
+   */
+  private composite(results: TriggerResult[]): number | undefined {
+    const sm = this.so.scalingModifiers as ScalingModifiersModel;
+    const fb = results.find(r => r.fallbackActive);
+    if (fb !== undefined) return fb.milli;
+    const env: Record<string, number | null> = {};
+    this.so.triggers.forEach((t, i) => {
+      const r = results[i] as TriggerResult;
+      if (r.milli !== undefined) env[t.name] = r.nil ? null : r.milli / 1000;
+    });
+    let out: number | null;
+    try {
+      out = sm.formula.evaluate(env);
+    } catch (e) {
+      if (e instanceof FormulaError) return undefined;
+      throw e;
+    }
+    if (out === null) {
+      if (this.so.fallback === undefined) return undefined;
+      out = this.so.fallback.replicas * sm.target;
+    }
+    return Math.trunc(out * 1000);
+  }
+
+  /** One output row, with the failed and fallback triggers marked. */
+  private row(
+    t: number,
+    raws: (number | null)[],
+    results: TriggerResult[],
+    composite: number | null | undefined,
+    step: Pick<SimulationRow, 'active' | 'desiredReplicas' | 'by'>,
+  ): SimulationRow {
+    const names = this.so.triggers.map(x => x.name);
     return {
       timestamp: t,
-      value,
-      active,
-      desiredReplicas: desired,
+      values: raws,
+      ...(composite === undefined ? {} : { composite }),
+      active: step.active,
+      failed: names.filter((_, i) => raws[i] === null),
+      fallback: names.filter(
+        (_, i) => results[i]?.fallbackActive === true || results[i]?.nil === true,
+      ),
+      desiredReplicas: step.desiredReplicas,
       replicas: this.replicas,
-      by: 'hpa',
+      by: step.by,
     };
+  }
+
+  /**
+   * KEDA's poll (checkScalers → getScaledObjectState → RequestScale) with each trigger's reading.
+   * `activeOverride` replaces the computed activity (the demo passes IsActive from the scaler).
+   */
+  poll(t: number, raws: (number | null)[], activeOverride?: boolean): SimulationRow {
+    const so = this.so;
+    const results = raws.map((raw, i) => this.fetch(i, raw));
+    const isError = results.some(r => r.error);
+    let active = results.some(r => r.active && !r.error);
+    let composite: number | null | undefined;
+    if (so.scalingModifiers !== undefined) {
+      // With a formula, activity is the composite value against activationTarget, and false
+      // whenever a trigger is in error.
+      const milli = isError ? undefined : this.composite(results);
+      composite = milli === undefined ? null : milli / 1000;
+      active =
+        !isError && milli !== undefined && milli / 1000 > so.scalingModifiers.activationTarget;
+    }
+    if (activeOverride !== undefined) active = activeOverride;
+    const desired = this.requestScale(t, active, isError);
+    this.replicas = desired;
+    return this.row(t, raws, results, composite, { active, desiredReplicas: desired, by: 'keda' });
+  }
+
+  /** executor.RequestScale: the replica count KEDA sets (or the current one). */
+  private requestScale(t: number, active: boolean, isError: boolean): number {
+    const so = this.so;
+    const current = this.replicas;
+    const min = so.minReplicaCount;
+    const idle = so.idleReplicaCount;
+    if (active) {
+      if ((idle !== undefined && current < min) || current === 0) {
+        this.lastActive = t; // scaleFromZeroOrIdle
+        return Math.max(min, 1);
+      }
+      if (!isError) this.lastActive = t; // PartialTriggerError leaves lastActiveTime alone
+      return current;
+    }
+    if (isError && so.fallback !== undefined && so.fallback.replicas !== 0) return current;
+    if (isError && so.fallback === undefined) return current;
+    if ((idle !== undefined && current > idle) || (current > 0 && min === 0)) {
+      // scaleToZeroOrIdle. Upstream compares with time.Before (strictly later); lastActiveTime
+      // is stored as a metav1.Time with whole seconds, so the poll one full cooldown later is
+      // already past it: `>=` here.
+      const due =
+        this.lastActive === undefined
+          ? t >= this.createdAt + so.initialCooldownPeriodSeconds
+          : t - this.lastActive >= so.cooldownPeriodSeconds;
+      return due ? (idle ?? min) : current;
+    }
+    if (idle === undefined && current < min) return min;
+    return current;
+  }
+
+  /**
+   * The HPA's sync: KEDA's metrics server answers each HPA metric (GetScaledObjectMetrics, with
+   * the same fallback accounting), then the controller decides. It leaves 0 alone.
+   */
+  sync(t: number, raws: (number | null)[]): SimulationRow {
+    const so = this.so;
+    // The controller asks for metrics only between its min and max (reconcileAutoscaler: at 0
+    // it is disabled, outside the bounds it clamps first); unasked, no failure is counted.
+    const asked =
+      this.replicas >= Math.max(so.minReplicaCount, 1) && this.replicas <= so.maxReplicaCount;
+    const results = raws.map((raw, i) =>
+      asked
+        ? this.fetch(i, raw)
+        : {
+            milli: undefined,
+            active: false,
+            error: raw === null,
+            fallbackActive: false,
+            nil: false,
+          },
+    );
+    let usages: (number | undefined)[];
+    let composite: number | null | undefined;
+    if (so.scalingModifiers === undefined) {
+      usages = results.map(r => r.milli);
+    } else {
+      // One composite metric: any trigger in error without an active fallback fails it.
+      const anyFallback = results.some(r => r.fallbackActive);
+      const failed = results.some(r => r.error) && !anyFallback;
+      const milli = failed ? undefined : this.composite(results);
+      usages = [milli];
+      composite = milli === undefined ? null : milli / 1000;
+    }
+    const { desired } = this.hpa.sync(t, this.replicas, usages);
+    if (this.replicas > 0) this.replicas = desired;
+    const active = results.some(r => r.active);
+    return this.row(t, raws, results, composite, { active, desiredReplicas: desired, by: 'hpa' });
   }
 }
 
+/** The latest sample at or before `t`, by binary search on sorted samples. */
+export function sampleAt(samples: Sample[], t: number): Sample | undefined {
+  let lo = 0;
+  let hi = samples.length - 1;
+  let found: Sample | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = samples[mid] as Sample;
+    if (s.timestamp <= t) {
+      found = s;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
 /**
- * Runs the models from the first sample to the last. At a time where both act, KEDA's poll comes
- * first (it may activate from 0), then the HPA's sync.
+ * Sorts by time. Samples with equal timestamps become one: the largest finite value, or a failure
+ * when every one of them failed, so their order does not matter.
+ */
+export function normalizeSeries(series: Sample[]): Sample[] {
+  const byTime = new Map<number, number | null>();
+  for (const s of series) {
+    const seen = byTime.get(s.timestamp);
+    if (seen === undefined || seen === null) byTime.set(s.timestamp, s.value);
+    else if (s.value !== null) byTime.set(s.timestamp, Math.max(seen, s.value));
+  }
+  return [...byTime.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([timestamp, value]) => ({ timestamp, value }));
+}
+
+/**
+ * Runs the models from the first sample to the last over one series per trigger. At a time
+ * where both act, KEDA's poll comes first (it may activate from 0), then the HPA's sync. Before
+ * a trigger's first sample its reading is 0.
  */
 export function simulate(
-  series: Sample[],
+  seriesByTrigger: Sample[][],
   so: ScaledObjectModel,
   options: SimulationOptions = {},
 ): SimulationRow[] {
-  const samples = [...series].sort((a, b) => a.timestamp - b.timestamp);
-  const first = samples[0];
-  const last = samples[samples.length - 1];
-  if (first === undefined || last === undefined) return [];
+  if (seriesByTrigger.length !== so.triggers.length)
+    throw new Error(
+      `simulate: ${seriesByTrigger.length} series for ${so.triggers.length} triggers`,
+    );
+  const series = seriesByTrigger.map(normalizeSeries);
+  const times = series.flatMap(s => s.map(x => x.timestamp));
+  if (times.length === 0) return [];
+  const first = Math.min(...times);
+  const last = Math.max(...times);
   const hpaSync = options.hpaSyncSeconds ?? 15;
-  const model = new ScalingModel(so, first.timestamp, options);
+  const model = new ScalingModel(so, first, options);
   const rows: SimulationRow[] = [];
-  let nextPoll = first.timestamp;
-  let nextSync = first.timestamp;
-  while (Math.min(nextPoll, nextSync) <= last.timestamp) {
+  let nextPoll = first;
+  let nextSync = first;
+  while (Math.min(nextPoll, nextSync) <= last) {
     const t = Math.min(nextPoll, nextSync);
-    const value = valueAt(samples, t) ?? 0;
+    const raws = series.map(s => {
+      const at = sampleAt(s, t);
+      return at === undefined ? 0 : at.value;
+    });
     if (t === nextPoll) {
-      rows.push(model.poll(t, value));
+      rows.push(model.poll(t, raws));
       nextPoll += so.pollingIntervalSeconds;
     }
     if (t === nextSync) {
-      rows.push(model.sync(t, value));
+      rows.push(model.sync(t, raws));
       nextSync += hpaSync;
     }
   }

@@ -42,6 +42,9 @@ export interface Metrics {
 
   /** The Alertmanager webhook answered a request with `outcome`. */
   webhookRequest(outcome: string): void;
+
+  /** New TLS files were refused on reload; the previous certificate keeps serving. */
+  tlsReloadFailed(): void;
 }
 
 /** What /metrics serves: the text exposition and its content type. */
@@ -70,4 +73,5 @@ export class NoopMetrics implements Metrics {
   activationTransition: Metrics['activationTransition'] = noop;
   streamEvaluationFailed: Metrics['streamEvaluationFailed'] = noop;
   webhookRequest: Metrics['webhookRequest'] = noop;
+  tlsReloadFailed: Metrics['tlsReloadFailed'] = noop;
 }

@@ -44,6 +44,7 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
   private readonly transitions: Counter<'cause'>;
   private readonly streamEvaluationErrors: Counter;
   private readonly webhookRequests: Counter<'outcome'>;
+  private readonly tlsReloadFailures: Counter;
   private readonly collectHooks = new Map<CollectHook, () => void>();
 
   private readonly cacheOutcomeChild = boundBy(outcome => this.cacheOutcomes.labels(outcome));
@@ -134,8 +135,13 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
     });
     this.webhookRequests = new Counter({
       name: `${PREFIX}alertmanager_webhook_requests_total`,
-      help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, bad_request, too_large, disabled, method_not_allowed).',
+      help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, unsupported_media_type, bad_request, too_large, disabled, method_not_allowed, token_unreadable).',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.tlsReloadFailures = new Counter({
+      name: `${PREFIX}tls_reload_failures_total`,
+      help: 'Refused re-reads of the gRPC TLS files (unreadable, garbage, or key not matching the certificate); the previous files keep serving.',
       registers,
     });
     collectDefaultMetrics({ register: registry, prefix: PREFIX });
@@ -212,6 +218,10 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
 
   webhookRequest(outcome: string): void {
     this.webhookRequests.inc({ outcome });
+  }
+
+  tlsReloadFailed(): void {
+    this.tlsReloadFailures.inc();
   }
 
   async exposition(): Promise<{ contentType: string; text: string }> {

@@ -7,7 +7,8 @@
 export const MIN_CACHE_TTL_MS = 1000;
 
 /**
- * The longest PromQL text a trigger may send (query or activationQuery), in UTF-8 bytes. Real
+ * The longest PromQL text a trigger may send (query or activationQuery), in UTF-8 bytes: the
+ * metadata bound counts characters, and non-ASCII text is up to 3 bytes per character. Real
  * scaling queries are well under 1 KiB; 64 KiB leaves room for generated ones while keeping a
  * single call from sending megabytes (a 1 MB GET is refused by Go's 1 MiB header limit with 431).
  */

@@ -1,6 +1,6 @@
 // The cache against a real Prometheus that the tests kill (SIGKILL), freeze (SIGSTOP) and restart:
 // one query for many callers, last good value within maxStaleness, then fallbackValue or
-// UNAVAILABLE, recovery by itself, deadlines honoured, readiness that follows the data.
+// UNAVAILABLE, recovery by itself, deadlines honoured, freshness that follows the data.
 import { rmSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
@@ -229,17 +229,19 @@ test('with Prometheus stopped, GetMetricSpec still answers', async () => {
   expect(err.details).not.toContain(String(prometheus.port));
 });
 
-test('/readyz fails once nothing fresh is left, and comes back by itself after a restart', async () => {
-  expect((await fetch(`${httpBase}/readyz`)).status).toBe(200);
+test('/healthz/data fails once nothing fresh is left and comes back by itself; /readyz stays 200', async () => {
+  expect((await fetch(`${httpBase}/healthz/data`)).status).toBe(200);
   await kedaPoll(fast());
-  expect((await fetch(`${httpBase}/readyz`)).status).toBe(200);
+  expect((await fetch(`${httpBase}/healthz/data`)).status).toBe(200);
   await prometheus.stop({ keepData: true });
   // Server default maxStaleness is 2s in this suite.
-  await waitFor(async () => (await fetch(`${httpBase}/readyz`)).status === 503, 6000);
-  expect(await (await fetch(`${httpBase}/readyz`)).text()).toMatch(
-    /no source answered in the last 2s/,
+  await waitFor(async () => (await fetch(`${httpBase}/healthz/data`)).status === 503, 6000);
+  expect(await (await fetch(`${httpBase}/healthz/data`)).text()).toMatch(
+    /stale: no source answered in the last 2s/,
   );
+  // Readiness means "answers calls": the pod stays behind the Service so KEDA's fallback works.
+  expect((await fetch(`${httpBase}/readyz`)).status).toBe(200);
   await restartPrometheus();
-  // No KEDA traffic reaches an unready pod: the readiness probe itself must bring it back.
-  await waitFor(async () => (await fetch(`${httpBase}/readyz`)).status === 200, 12_000);
+  // No query traffic is needed: the freshness check probes the sources itself.
+  await waitFor(async () => (await fetch(`${httpBase}/healthz/data`)).status === 200, 12_000);
 });

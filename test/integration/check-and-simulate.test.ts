@@ -183,7 +183,7 @@ describe('simulate', () => {
     );
     expect(code).toBe(0);
     const lines = run.out.join('').trim().split('\n');
-    expect(lines[0]).toBe('timestamp,value,active,by,desiredReplicas,replicas');
+    expect(lines[0]).toBe('timestamp,trigger0,active,by,desiredReplicas,replicas,marks');
     const replicasAt = (offset: number, by: string) =>
       lines
         .find(l => l.startsWith(`${1_700_000_000 + offset},`) && l.includes(`,${by},`))
@@ -222,10 +222,62 @@ describe('simulate', () => {
       run.io,
     );
     expect(code).toBe(0);
-    const result = JSON.parse(run.out.join('')) as { rows: { value: number; replicas: number }[] };
-    expect(result.rows.every(r => r.value === 50)).toBe(true);
+    const result = JSON.parse(run.out.join('')) as {
+      rows: { values: (number | null)[]; replicas: number }[];
+    };
+    expect(result.rows.every(r => r.values[0] === 50)).toBe(true);
     // Active from the first poll; AverageValue ceil(50 / 10) = 5, capped by maxReplicaCount 3.
     expect(result.rows[result.rows.length - 1]?.replicas).toBe(3);
+  });
+
+  test('two triggers over the real source, each from its own query; an empty one engages fallback', async () => {
+    const file = join(dir, 'two.yaml');
+    writeFileSync(
+      file,
+      [
+        'kind: ScaledObject',
+        'metadata: { name: two }',
+        'spec:',
+        '  maxReplicaCount: 20',
+        '  fallback: { failureThreshold: 1, replicas: 7 }',
+        '  triggers:',
+        '    - type: external',
+        '      name: queue',
+        '      metadata: { query: "sum(kps_test_queue_depth)", threshold: "10" }',
+        '    - type: external',
+        '      name: missing',
+        '      metadata: { query: "sum(kps_test_no_such_metric)", threshold: "5", ignoreNullValues: "false" }',
+      ].join('\n'),
+    );
+    const end = Math.floor(Date.now() / 1000 / 15) * 15;
+    const run = io();
+    const code = await runSimulate(
+      [
+        '--scaledobject',
+        file,
+        '--from',
+        String(end - 300),
+        '--to',
+        String(end),
+        '--prometheus-url',
+        PROM_URL,
+        '--output',
+        'json',
+      ],
+      {},
+      run.io,
+    );
+    expect(code).toBe(0);
+    const { rows } = JSON.parse(run.out.join('')) as {
+      rows: { values: (number | null)[]; failed: string[]; fallback: string[]; replicas: number }[];
+    };
+    // queue is 50 at every step; the empty result of the other query is a failed query.
+    expect(rows.every(r => r.values[0] === 50 && r.values[1] === null)).toBe(true);
+    expect(rows.every(r => r.failed.includes('missing'))).toBe(true);
+    // From the second failure (> failureThreshold 1) KEDA serves 5 × 7 = 35 for it: ceil(35 / 5)
+    // = 7 beats queue's ceil(50 / 10) = 5.
+    expect(rows.some(r => r.fallback.includes('missing'))).toBe(true);
+    expect(rows[rows.length - 1]?.replicas).toBe(7);
   });
 
   test.each([
@@ -286,7 +338,9 @@ describe('simulate', () => {
         run.io,
       ),
     ).toBe(2);
-    expect(run.err.join('')).toContain('--series line 2: expected "timestamp,value"');
+    expect(run.err.join('')).toContain(
+      '--series line 2: the timestamp must be unix seconds, got "not"',
+    );
     const missing = io();
     expect(
       await runSimulate(

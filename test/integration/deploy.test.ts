@@ -1,170 +1,211 @@
-// deploy/ checked as a platform team would before applying it: kustomize renders the base and the
-// mTLS overlay, every ScaledObject and TriggerAuthentication validates against KEDA's real CRD
-// schemas, the example triggers and the shipped configs parse with the scaler's own code.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import Ajv from 'ajv';
-import type { ValidateFunction } from 'ajv';
+// deploy/ checked as a platform team would before applying it: kustomize renders the base and every
+// combination of components without warnings, every rendered object and every example validates
+// against its published schema (Kubernetes, Prometheus Operator, cert-manager, KEDA's CRDs), the
+// base carries no secret values, and the shipped configs and example triggers parse with the
+// scaler's own code.
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { validateConfig } from '../../src/config/load-config';
 import { parseTrigger } from '../../src/metadata/parse-trigger';
+import { RENDERED, renderedPath } from '../../scripts/render-monitoring';
+import type { Manifest } from '../helpers/kubernetes-schemas';
+import { kedaValidators, validateManifests } from '../helpers/kubernetes-schemas';
 import { requireBinary } from '../helpers/prometheus';
 
 const ROOT = join(__dirname, '../..');
 const DEPLOY = join(ROOT, 'deploy');
-/** KEDA's CRDs, kept in shared/ beside the clone (CI has it there); override with KPS_KEDA_CRDS. */
-const CRDS = process.env['KPS_KEDA_CRDS'] ?? join(ROOT, '../shared/keda-crds');
-if (!existsSync(join(CRDS, 'keda.sh_scaledobjects.yaml'))) {
-  throw new Error(
-    `KEDA's CRD schemas are not in ${CRDS}: set KPS_KEDA_CRDS to the folder holding keda.sh_scaledobjects.yaml`,
-  );
-}
+const COMPONENTS = ['servicemonitor', 'prometheusrule', 'dashboard', 'mtls', 'webhook'] as const;
+type Component = (typeof COMPONENTS)[number];
 
-type Doc = {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { name?: string };
-  spec?: Record<string, unknown>;
-};
 type Trigger = {
   type: string;
   metadata: Record<string, string>;
   authenticationRef?: { name: string };
+};
+type Container = Record<string, unknown> & { volumeMounts?: { name: string }[] };
+type DeploymentDoc = Manifest & {
+  spec: {
+    replicas: number;
+    template: {
+      spec: {
+        securityContext: Record<string, unknown>;
+        containers: Container[];
+        volumes: (Record<string, unknown> & { name: string })[];
+      };
+    };
+  };
 };
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap(name => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return yamlFiles(path);
-    return name.endsWith('.yaml') && name !== 'kustomization.yaml' && name !== 'config.yaml'
-      ? [path]
-      : [];
+    return name.endsWith('.yaml') ? [path] : [];
   });
 }
 
-function docsOf(text: string): Doc[] {
+function docsOf(text: string): Manifest[] {
   return parseAllDocuments(text)
-    .map(d => d.toJSON() as Doc)
+    .map(d => d.toJSON() as Manifest)
     .filter(d => d !== null);
 }
 
-/** KEDA's CRD openAPIV3Schema as an ajv validator (Kubernetes extensions ignored). */
-function crdValidator(file: string): ValidateFunction {
-  const crd = parseYaml(readFileSync(join(CRDS, file), 'utf8')) as {
-    spec: { versions: { schema: { openAPIV3Schema: object } }[] };
-  };
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  return ajv.compile(crd.spec.versions[0]!.schema.openAPIV3Schema);
-}
-
-const validators: Record<string, ValidateFunction> = {
-  ScaledObject: crdValidator('keda.sh_scaledobjects.yaml'),
-  TriggerAuthentication: crdValidator('keda.sh_triggerauthentications.yaml'),
-};
-
-const allDocs = yamlFiles(DEPLOY).flatMap(file =>
+const examples = yamlFiles(join(DEPLOY, 'examples')).flatMap(file =>
   docsOf(readFileSync(file, 'utf8')).map(doc => ({ file: relative(ROOT, file), doc })),
 );
-const kedaDocs = allDocs.filter(({ doc }) => doc.kind !== undefined && doc.kind in validators);
-const scaledObjects = kedaDocs.filter(({ doc }) => doc.kind === 'ScaledObject');
+const scaledObjects = examples.filter(({ doc }) => doc.kind === 'ScaledObject');
 
-test('deploy/ has the three ScaledObject examples and the mTLS TriggerAuthentication', () => {
-  expect(scaledObjects.map(s => (s.doc.spec?.['triggers'] as Trigger[])[0]?.type).sort()).toEqual([
-    'external',
-    'external-push',
-    'prometheus',
-  ]);
-  expect(kedaDocs.filter(({ doc }) => doc.kind === 'TriggerAuthentication')).toHaveLength(1);
+describe('examples', () => {
+  test('deploy/examples has the three ScaledObjects and the mTLS TriggerAuthentication', () => {
+    expect(scaledObjects.map(s => (s.doc.spec?.['triggers'] as Trigger[])[0]?.type).sort()).toEqual(
+      ['external', 'external-push', 'prometheus'],
+    );
+    expect(examples.filter(({ doc }) => doc.kind === 'TriggerAuthentication')).toHaveLength(1);
+  });
+
+  test('every example validates against its schema (KEDA CRDs, Kubernetes, Prometheus Operator)', () => {
+    expect(validateManifests(examples.map(e => e.doc))).toEqual([]);
+  });
+
+  test('the schema checks are not vacuous: broken objects are rejected', () => {
+    const so = scaledObjects[0]!.doc;
+    expect(kedaValidators['keda.sh/v1alpha1/ScaledObject']!({ ...so, spec: {} })).toBe(false);
+    const deployment = examples.find(e => e.doc.kind === 'Deployment')!.doc;
+    const errors = validateManifests([
+      { ...deployment, spec: { ...deployment.spec, replicas: 'two' } },
+      { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
+    ]);
+    expect(errors).toEqual([
+      expect.stringMatching(/^Deployment .*replicas must be integer/),
+      'Widget w: no schema for apiVersion example.com/v1',
+    ]);
+  });
+
+  test.each(scaledObjects.map(s => [s.file, s.doc] as const))(
+    "%s: every trigger's metadata parses with the scaler's parser",
+    (_file, doc) => {
+      for (const trigger of doc.spec?.['triggers'] as Trigger[]) {
+        // The built-in prometheus trigger's metadata must parse too: that is the drop-in promise.
+        expect(() => parseTrigger(trigger.metadata)).not.toThrow();
+      }
+    },
+  );
+
+  test('the external example is the built-in one plus scalerAddress (and an added key)', () => {
+    const triggerOf = (type: string): Trigger =>
+      (
+        scaledObjects.find(s => (s.doc.spec?.['triggers'] as Trigger[])[0]?.type === type)!.doc
+          .spec?.['triggers'] as Trigger[]
+      )[0]!;
+    const builtIn = triggerOf('prometheus').metadata;
+    const external = triggerOf('external').metadata;
+    expect(external).toMatchObject(builtIn);
+    expect(
+      Object.keys(external)
+        .filter(k => !(k in builtIn))
+        .sort(),
+    ).toEqual(['maxStaleness', 'scalerAddress']);
+  });
 });
 
-test.each(kedaDocs.map(d => [`${d.file} (${d.doc.kind} ${d.doc.metadata?.name})`, d.doc] as const))(
-  "%s validates against KEDA's CRD schema",
-  (_name, doc) => {
-    const validate = validators[doc.kind ?? ''] as ValidateFunction;
-    const valid = validate(doc);
-    expect(validate.errors ?? []).toEqual([]);
-    expect(valid).toBe(true);
-  },
-);
+describe('configuration files', () => {
+  test.each([['deploy/base/config.yaml'], ['deploy/components/mtls/config.yaml']])(
+    '%s is a valid scaler configuration',
+    file => {
+      const config = validateConfig(parseYaml(readFileSync(join(ROOT, file), 'utf8')));
+      expect(config.sources.map(s => s.name)).toEqual(['prometheus']);
+    },
+  );
 
-test('the CRD check is not vacuous: a ScaledObject without triggers is rejected', () => {
-  const broken = { ...scaledObjects[0]!.doc, spec: { scaleTargetRef: { name: 'x' } } };
-  expect(validators['ScaledObject']!(broken)).toBe(false);
+  test("the mtls component's config is the base's plus `tls` and nothing else", () => {
+    const base = parseYaml(readFileSync(join(DEPLOY, 'base/config.yaml'), 'utf8')) as object;
+    const mtls = parseYaml(readFileSync(join(DEPLOY, 'components/mtls/config.yaml'), 'utf8')) as {
+      tls: unknown;
+    };
+    const { tls, ...rest } = mtls;
+    expect(rest).toEqual(base);
+    expect(tls).toBeDefined();
+  });
+
+  test.each(RENDERED.map(r => [r.path, r.render] as const))(
+    'deploy/%s is up to date with deploy/monitoring (npm run render:monitoring)',
+    (path, render) => {
+      expect(readFileSync(renderedPath(path), 'utf8')).toBe(render());
+    },
+  );
 });
-
-test.each(scaledObjects.map(s => [s.file, s.doc] as const))(
-  "%s: every trigger's metadata parses with the scaler's parser",
-  (_file, doc) => {
-    for (const trigger of doc.spec?.['triggers'] as Trigger[]) {
-      // The built-in prometheus trigger's metadata must parse too: that is the drop-in promise.
-      expect(() => parseTrigger(trigger.metadata)).not.toThrow();
-    }
-  },
-);
-
-test('the external example is the built-in one plus scalerAddress (and an added key)', () => {
-  const triggerOf = (type: string): Trigger =>
-    (
-      scaledObjects.find(s => (s.doc.spec?.['triggers'] as Trigger[])[0]?.type === type)!.doc
-        .spec?.['triggers'] as Trigger[]
-    )[0]!;
-  const builtIn = triggerOf('prometheus').metadata;
-  const external = triggerOf('external').metadata;
-  expect(external).toMatchObject(builtIn);
-  expect(
-    Object.keys(external)
-      .filter(k => !(k in builtIn))
-      .sort(),
-  ).toEqual(['maxStaleness', 'scalerAddress']);
-});
-
-test.each([['deploy/base/config.yaml'], ['deploy/overlays/mtls/config.yaml']])(
-  '%s is a valid scaler configuration',
-  file => {
-    const config = validateConfig(parseYaml(readFileSync(join(ROOT, file), 'utf8')));
-    expect(config.sources.map(s => s.name)).toEqual(['prometheus']);
-  },
-);
 
 describe('kubectl kustomize', () => {
-  const render = (dir: string): Doc[] => {
-    const kubectl = requireBinary(
-      'kubectl',
-      'apt-get install -y kubernetes-client (bash scripts/test.sh installs it)',
-    );
-    return docsOf(
-      execFileSync(kubectl, ['kustomize', join(DEPLOY, dir)], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    );
+  const kubectl = requireBinary(
+    'kubectl',
+    'install kubectl with kustomize v5 (Debian 12 kubernetes-client 1.20 is too old for components)',
+  );
+  const work = mkdtempSync(join(tmpdir(), 'kps-kustomize-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  /** Renders `dir` (relative to deploy/ or absolute); stderr must be empty: no warnings. */
+  const kustomize = (dir: string): Manifest[] => {
+    const result = spawnSync(kubectl, ['kustomize', resolve(DEPLOY, dir)], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    return docsOf(result.stdout);
   };
 
-  test('the base renders a hardened two-replica Deployment with gRPC probes behind a headless Service', () => {
-    const docs = render('base');
-    expect(docs.map(d => d.kind).sort()).toEqual(
-      [
-        'ConfigMap',
-        'Deployment',
-        'PodDisruptionBudget',
-        'Secret',
-        'Service',
-        'ServiceAccount',
-        'ServiceMonitor',
-      ].sort(),
+  /** A user's overlay: the base plus these components, as README "Deploying" tells. */
+  let overlays = 0;
+  const withComponents = (components: readonly Component[]): Manifest[] => {
+    const dir = join(work, `overlay-${overlays++}`);
+    cpSync(join(DEPLOY, 'components/webhook'), join(dir, 'webhook'), { recursive: true });
+    // The token file the user writes before adding the webhook component.
+    writeFileSync(join(dir, 'webhook/alertmanager-webhook-token'), 'test-token\n');
+    const up = relative(dir, DEPLOY);
+    const lines = components.map(
+      c => `  - ${c === 'webhook' ? 'webhook' : `${up}/components/${c}`}`,
     );
-    const deployment = docs.find(d => d.kind === 'Deployment') as unknown as {
-      spec: {
-        replicas: number;
-        template: {
-          spec: { securityContext: Record<string, unknown>; containers: Record<string, unknown>[] };
-        };
-      };
-    };
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${up}/base\n` +
+        (lines.length > 0 ? `components:\n${lines.join('\n')}\n` : ''),
+    );
+    return kustomize(dir);
+  };
+
+  const subsets: Component[][] = [];
+  for (let mask = 0; mask < 1 << COMPONENTS.length; mask++) {
+    subsets.push(COMPONENTS.filter((_c, i) => (mask & (1 << i)) !== 0));
+  }
+
+  test('kubectl has kustomize v5 (components, labels)', () => {
+    const out = spawnSync(kubectl, ['version', '--client'], { encoding: 'utf8' }).stdout;
+    expect(out).toMatch(/Kustomize Version: v5\./);
+  });
+
+  test('the base renders only core kinds, no Secret, a hardened Deployment probing "answers calls"', () => {
+    const docs = kustomize('base');
+    expect(docs.map(d => `${d.apiVersion} ${d.kind}`).sort()).toEqual([
+      'apps/v1 Deployment',
+      'policy/v1 PodDisruptionBudget',
+      'v1 ConfigMap',
+      'v1 Service',
+      'v1 ServiceAccount',
+    ]);
+    expect(docs.every(d => d.metadata?.namespace === 'keda')).toBe(true);
+    const deployment = docs.find(d => d.kind === 'Deployment') as DeploymentDoc;
     expect(deployment.spec.replicas).toBe(2);
     expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
     const container = deployment.spec.template.spec.containers[0]!;
+    expect(container['image']).toBe('keda-prometheus-scaler:0.1.0');
     expect(container['securityContext']).toMatchObject({
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
@@ -175,28 +216,93 @@ describe('kubectl kustomize', () => {
     expect(container['readinessProbe']).toMatchObject({
       grpc: { port: 6000, service: 'externalscaler.ExternalScaler' },
     });
+    // The webhook token is an optional Secret that the base does not create: the pods start.
+    expect(deployment.spec.template.spec.volumes).toContainEqual({
+      name: 'webhook',
+      secret: { secretName: 'keda-prometheus-scaler-webhook', optional: true },
+    });
     const service = docs.find(d => d.kind === 'Service');
     expect(service?.spec?.['clusterIP']).toBe('None');
     // The config the Deployment mounts is the one rendered next to it (hashed name substituted).
-    const configMap = docs.find(d => d.kind === 'ConfigMap') as unknown as {
-      metadata: { name: string };
+    const configMap = docs.find(d => d.kind === 'ConfigMap') as Manifest & {
       data: Record<string, string>;
     };
-    expect(JSON.stringify(deployment)).toContain(configMap.metadata.name);
-    expect(() => validateConfig(parseYaml(configMap.data['config.yaml'] ?? ''))).not.toThrow();
+    expect(JSON.stringify(deployment)).toContain(configMap.metadata!.name!);
+    const config = validateConfig(parseYaml(configMap.data['config.yaml'] ?? ''));
+    expect(config.push.alertmanagerTokenFile).toBe('/etc/keda-prometheus-scaler/webhook/token');
+    expect(config.sources.every(s => s.bearerTokenFile === undefined)).toBe(true);
   });
 
-  test('the mTLS overlay adds the certificate, TLS config and HTTP probes', () => {
-    const docs = render('overlays/mtls');
-    expect(docs.map(d => d.kind)).toContain('Certificate');
-    const configMap = docs.find(d => d.kind === 'ConfigMap') as unknown as {
+  test('deploy/kustomization.yaml (every component commented out) renders the base', () => {
+    expect(kustomize('.')).toEqual(kustomize('base'));
+  });
+
+  test.each(subsets.map(s => [s.length === 0 ? '(none)' : s.join(' + '), s] as const))(
+    'base + %s renders without warnings and every object validates',
+    (_name, components) => {
+      const docs = withComponents(components);
+      expect(validateManifests(docs)).toEqual([]);
+      const kinds = docs.map(d => d.kind);
+      expect(kinds.includes('ServiceMonitor')).toBe(components.includes('servicemonitor'));
+      expect(kinds.includes('PrometheusRule')).toBe(components.includes('prometheusrule'));
+      expect(kinds.includes('Issuer')).toBe(components.includes('mtls'));
+      expect(kinds.includes('Secret')).toBe(components.includes('webhook'));
+      expect(docs.every(d => d.metadata?.namespace === 'keda')).toBe(true);
+    },
+  );
+
+  test('mtls: its own CA chain, TLS config, HTTP probes on /readyz, the server Secret mounted', () => {
+    const docs = withComponents(['mtls']);
+    const issuers = docs.filter(d => d.kind === 'Issuer');
+    expect(issuers.map(i => Object.keys(i.spec ?? {})[0]).sort()).toEqual(['ca', 'selfSigned']);
+    const certificates = docs.filter(d => d.kind === 'Certificate');
+    const ca = certificates.find(c => c.spec?.['isCA'] === true)!;
+    expect((ca.spec?.['issuerRef'] as { name: string }).name).toBe(
+      issuers.find(i => 'selfSigned' in (i.spec ?? {}))!.metadata!.name,
+    );
+    const caIssuer = issuers.find(i => 'ca' in (i.spec ?? {}))!;
+    expect((caIssuer.spec?.['ca'] as { secretName: string }).secretName).toBe(
+      ca.spec?.['secretName'],
+    );
+    for (const leaf of certificates.filter(c => c !== ca)) {
+      expect((leaf.spec?.['issuerRef'] as { name: string }).name).toBe(caIssuer.metadata!.name);
+    }
+    const configMap = docs.find(d => d.kind === 'ConfigMap') as Manifest & {
       data: Record<string, string>;
     };
     expect(validateConfig(parseYaml(configMap.data['config.yaml'] ?? '')).tls?.clientCaFile).toBe(
       '/etc/keda-prometheus-scaler/tls/ca.crt',
     );
-    const text = JSON.stringify(docs.find(d => d.kind === 'Deployment'));
-    expect(text).toContain('"httpGet":{"path":"/readyz"');
-    expect(text).not.toContain('"grpc":');
+    const deployment = docs.find(d => d.kind === 'Deployment') as DeploymentDoc;
+    const container = deployment.spec.template.spec.containers[0]!;
+    expect(container['readinessProbe']).toEqual(
+      expect.objectContaining({ httpGet: { path: '/readyz', port: 'http' } }),
+    );
+    expect(JSON.stringify(deployment)).not.toContain('"grpc":');
+    expect(deployment.spec.template.spec.volumes).toContainEqual({
+      name: 'tls',
+      secret: { secretName: 'keda-prometheus-scaler-tls' },
+    });
+  });
+
+  test('webhook: the Secret comes from the token file and the Deployment mounts it by its hashed name', () => {
+    const docs = withComponents(['webhook']);
+    const secret = docs.find(d => d.kind === 'Secret') as Manifest & {
+      data: Record<string, string>;
+    };
+    expect(Buffer.from(secret.data['token'] ?? '', 'base64').toString()).toBe('test-token\n');
+    const deployment = docs.find(d => d.kind === 'Deployment') as DeploymentDoc;
+    expect(deployment.spec.template.spec.volumes).toContainEqual({
+      name: 'webhook',
+      secret: { secretName: secret.metadata!.name, optional: true },
+    });
+  });
+
+  test('webhook without the token file fails loudly, naming the file', () => {
+    const result = spawnSync(kubectl, ['kustomize', join(DEPLOY, 'components/webhook')], {
+      encoding: 'utf8',
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('alertmanager-webhook-token');
   });
 });

@@ -1,19 +1,12 @@
 // Server reflection proved with a real third-party client (buf curl, Go protobuf, no schema file),
 // and grpc.health.v1 liveness/readiness as kubelet's gRPC probes see them.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { App } from '../../src/app';
 import { createApp } from '../../src/app';
 import { validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
+import { bufCurl } from '../helpers/buf-curl';
+import { HealthClient } from '../helpers/health-client';
 
-const run = promisify(execFile);
-const BUF = join(__dirname, '../../node_modules/.bin/buf');
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
 
 async function startApp(
@@ -32,24 +25,6 @@ async function startApp(
   return { app, target: `127.0.0.1:${grpcPort}` };
 }
 
-async function buf(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  if (!existsSync(BUF))
-    throw new Error('buf is missing: run "npm install" (@bufbuild/buf is a dev dependency)');
-  try {
-    const { stdout, stderr } = await run(BUF, [
-      'curl',
-      '--protocol',
-      'grpc',
-      '--http2-prior-knowledge',
-      ...args,
-    ]);
-    return { stdout, stderr, code: 0 };
-  } catch (e) {
-    const err = e as { stdout: string; stderr: string; code: number };
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
-  }
-}
-
 describe('reflection', () => {
   let app: App;
   let target: string;
@@ -57,7 +32,7 @@ describe('reflection', () => {
   afterAll(() => app.stop());
 
   test('buf curl lists every ExternalScaler method and the health service without a schema file', async () => {
-    const { stdout, code, stderr } = await buf(['--list-methods', `http://${target}`]);
+    const { stdout, code, stderr } = await bufCurl(['--list-methods', `http://${target}`]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const methods = stdout.trim().split('\n');
@@ -83,7 +58,7 @@ describe('reflection', () => {
       },
       metricName: '',
     };
-    const { stdout, code, stderr } = await buf([
+    const { stdout, code, stderr } = await bufCurl([
       '-d',
       JSON.stringify(request),
       `http://${target}/externalscaler.ExternalScaler/GetMetrics`,
@@ -97,7 +72,7 @@ describe('reflection', () => {
   });
 
   test('a reflected health Check answers SERVING', async () => {
-    const { stdout, code } = await buf([
+    const { stdout, code } = await bufCurl([
       '-d',
       '{}',
       `http://${target}/grpc.health.v1.Health/Check`,
@@ -109,7 +84,7 @@ describe('reflection', () => {
   test('reflection can be switched off', async () => {
     const off = await startApp({ reflection: false });
     try {
-      const { code, stderr } = await buf(['--list-methods', `http://${off.target}`]);
+      const { code, stderr } = await bufCurl(['--list-methods', `http://${off.target}`]);
       expect(code).not.toBe(0);
       expect(stderr).toMatch(/reflection|unimplemented/i);
     } finally {
@@ -119,26 +94,11 @@ describe('reflection', () => {
 });
 
 describe('health', () => {
-  type HealthClient = grpc.Client & {
-    Check(
-      req: { service: string },
-      cb: (e: grpc.ServiceError | null, r: { status: string }) => void,
-    ): void;
-  };
-  const definition = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String });
-  const Health = (
-    grpc.loadPackageDefinition(definition) as unknown as {
-      grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
-    }
-  ).grpc.health.v1.Health;
-  const check = (client: HealthClient, service: string): Promise<string> =>
-    new Promise((resolve, reject) =>
-      client.Check({ service }, (e, r) => (e ? reject(e) : resolve(r.status))),
-    );
+  const check = (client: HealthClient, service: string): Promise<string> => client.check(service);
 
   test('liveness ("") and readiness (externalscaler.ExternalScaler) SERVING, then NOT_SERVING on stop', async () => {
     const { app, target } = await startApp({ shutdown: { delay: '300ms' } });
-    const client = new Health(target, grpc.credentials.createInsecure()) as unknown as HealthClient;
+    const client = new HealthClient(target);
     try {
       expect(await check(client, '')).toBe('SERVING');
       expect(await check(client, 'externalscaler.ExternalScaler')).toBe('SERVING');
@@ -147,20 +107,41 @@ describe('health', () => {
       await new Promise(r => setTimeout(r, 100));
       expect(await check(client, '')).toBe('NOT_SERVING');
       expect(await check(client, 'externalscaler.ExternalScaler')).toBe('NOT_SERVING');
+      expect(await check(client, 'keda-prometheus-scaler.data')).toBe('NOT_SERVING');
       await stopping;
     } finally {
       client.close();
     }
   });
 
-  test('readiness follows the data: NOT_SERVING when the only source is down past maxStaleness', async () => {
+  test('Watch sends the current status, then only changes (not every periodic sync)', async () => {
+    const { app, target } = await startApp({ shutdown: { delay: '300ms' } });
+    const client = new HealthClient(target);
+    const seen: string[] = [];
+    const stream = client.watch('externalscaler.ExternalScaler', seen);
+    try {
+      // Health is re-synced every second; 2.5 s of unchanged status must send nothing more.
+      await new Promise(r => setTimeout(r, 2500));
+      expect(seen).toEqual(['SERVING']);
+      const stopping = app.stop();
+      await new Promise(r => setTimeout(r, 150));
+      expect(seen).toEqual(['SERVING', 'NOT_SERVING']);
+      stream.cancel();
+      await stopping;
+    } finally {
+      client.close();
+    }
+  });
+
+  test('readiness means "answers calls": with the only source down past maxStaleness, only the data service is NOT_SERVING', async () => {
     const { app, target } = await startApp({
       sources: [{ name: 'down', url: 'http://127.0.0.1:9' }],
       cache: { maxStaleness: '1s' },
     });
-    const client = new Health(target, grpc.credentials.createInsecure()) as unknown as HealthClient;
+    const client = new HealthClient(target);
     const scaler = new (await import('../helpers/scaler-client')).ScalerClient(target);
     try {
+      expect(await check(client, 'keda-prometheus-scaler.data')).toBe('SERVING');
       await scaler
         .getMetrics(
           { name: 'a', namespace: 'b', scalerMetadata: { query: 'up', threshold: '1' } },
@@ -169,7 +150,8 @@ describe('health', () => {
         .catch(() => undefined);
       await new Promise(r => setTimeout(r, 2500));
       expect(await check(client, '')).toBe('SERVING');
-      expect(await check(client, 'externalscaler.ExternalScaler')).toBe('NOT_SERVING');
+      expect(await check(client, 'externalscaler.ExternalScaler')).toBe('SERVING');
+      expect(await check(client, 'keda-prometheus-scaler.data')).toBe('NOT_SERVING');
     } finally {
       scaler.close();
       client.close();

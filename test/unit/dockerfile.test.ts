@@ -40,3 +40,19 @@ test('every path copied from the build context exists', () => {
       expect([source, existsSync(join(ROOT, source))]).toEqual([source, true]);
   }
 });
+
+test('every base image is pinned exactly: a full x.y.z version tag or a sha256 digest', () => {
+  const args = Object.fromEntries(
+    [...text.matchAll(/^ARG (\w+)=(\S+)$/gm)].map(m => [m[1] ?? '', m[2] ?? '']),
+  );
+  const bases = [...text.matchAll(/^FROM (\S+)/gm)].map(m =>
+    (m[1] ?? '').replace(/^\$\{(\w+)\}$/, (_, name: string) => args[name] ?? name),
+  );
+  expect(bases.length).toBeGreaterThanOrEqual(3);
+  for (const image of bases) {
+    expect([image, /@sha256:[0-9a-f]{64}$|:\d+\.\d+\.\d+(-[\w.-]+)?$/.test(image)]).toEqual([
+      image,
+      true,
+    ]);
+  }
+});

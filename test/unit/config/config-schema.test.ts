@@ -78,7 +78,7 @@ test("the README's example configuration validates against config.schema.json an
   }
 });
 
-test.each(['deploy/base/config.yaml', 'deploy/overlays/mtls/config.yaml'])(
+test.each(['deploy/base/config.yaml', 'deploy/components/mtls/config.yaml'])(
   '%s names the schema and validates against it',
   path => {
     const text = readFileSync(join(root, path), 'utf8');

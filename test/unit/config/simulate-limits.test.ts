@@ -46,8 +46,8 @@ test("with --config, the file's maxTimeout (10s) refuses timeout: 20s", async ()
   const run = await simulateWithTimeout20s(
     'maxTimeout: 10s\nsources:\n  - name: p\n    url: http://127.0.0.1:9\n',
   );
-  // Bad metadata is a scaler error (exit 1), named as KEDA would see it.
-  expect(run.code).toBe(1);
-  expect(run.err).toContain('INVALID_ARGUMENT');
+  // Bad metadata is a bad file (exit 2), named by the trigger's place in it.
+  expect(run.code).toBe(2);
+  expect(run.err).toContain('spec.triggers[0].metadata');
   expect(run.err).toContain("timeout: must be at most 10s (the server's maxTimeout)");
 });

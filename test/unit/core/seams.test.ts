@@ -115,7 +115,7 @@ describe('QueryGateway', () => {
 });
 
 describe('Readiness', () => {
-  test('notReadyReason only reads; checkAndProbe probes each source, at most every 5 s', () => {
+  test('staleReason only reads; checkAndProbe probes each source, at most every 5 s; ready means serving', () => {
     let now = 100_000;
     const probes: string[] = [];
     const gateway = {
@@ -134,7 +134,8 @@ describe('Readiness', () => {
       now: () => now,
     });
     readiness.serving = true;
-    expect(readiness.notReadyReason()).toMatch(/no source answered in the last 30s/);
+    expect(readiness.staleReason()).toMatch(/no source answered in the last 30s/);
+    expect(readiness.notReadyReason()).toBeUndefined();
     expect(probes).toEqual([]);
     expect(readiness.checkAndProbe()).toMatch(/no source answered/);
     expect(readiness.checkAndProbe()).toMatch(/no source answered/);

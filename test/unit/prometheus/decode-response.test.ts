@@ -1,4 +1,4 @@
-// Prometheus API envelopes → QueryResult or a classified error (keda.md 3.6).
+// Prometheus API envelopes → QueryResult or a classified error (KEDA ExecutePromQuery's cases).
 import { isScalerError } from '../../../src/errors';
 import type { ScalerErrorKind } from '../../../src/errors';
 import { decodeQueryResponse, parseSampleValue } from '../../../src/prometheus/decode-response';

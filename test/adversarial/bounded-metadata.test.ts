@@ -1,0 +1,72 @@
+// Oversized metadata is refused with INVALID_ARGUMENT before any costly work, by the grpc-js
+// client and by buf curl, while other calls and /healthz stay fast.
+import { status } from '@grpc/grpc-js';
+import { bufCurl } from '../helpers/buf-curl';
+import type { Scaler } from './harness';
+import { goodMetadata, httpGet, ref, startScaler, timed } from './harness';
+
+let scaler: Scaler;
+beforeAll(async () => (scaler = await startScaler()));
+afterAll(() => scaler.stop());
+
+/** KEDA's HPA-path deadline is about 3 s; the oversized call must be answered well inside it. */
+const DEADLINE_MS = 3000;
+
+test.each([
+  ['a 1 MB unknown key', { [`x${'k'.repeat(1_000_000)}`]: '1' }, /longer than 128 characters/],
+  ['a 200 kB query', { query: `sum(${'a'.repeat(200_000)})` }, /query: value of 200005 characters/],
+  [
+    '500 keys',
+    Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 'v'])),
+    /502 keys; at most 64 are allowed/,
+  ],
+  [
+    'five 60,000-character non-ASCII values',
+    Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`k${i}`, 'é'.repeat(60_000)])),
+    /characters in all; at most 262144/,
+  ],
+])('%s: INVALID_ARGUMENT before the deadline, others stay fast', async (_, extra, message) => {
+  const bad = scaler.client.getMetricSpec(ref(goodMetadata(extra)), {
+    deadlineMs: DEADLINE_MS,
+  });
+  const others = Promise.all([
+    timed(() => scaler.client.getMetricSpec(ref(goodMetadata()), { deadlineMs: DEADLINE_MS })),
+    timed(() => httpGet(`${scaler.httpUrl}/healthz`)),
+  ]);
+  const result = await timed(() => bad);
+  expect(result.code).toBe(status.INVALID_ARGUMENT);
+  expect(result.details).toMatch(message);
+  // The message names the rule, never the whole input.
+  expect(result.details.length).toBeLessThan(1024);
+  expect(result.ms).toBeLessThan(DEADLINE_MS / 2);
+  for (const other of await others) {
+    expect(other.code).toBe(status.OK);
+    expect(other.ms).toBeLessThan(DEADLINE_MS / 2);
+  }
+});
+
+test('a long misspelt key still gets no suggestion and no delay; a short one gets "did you mean"', async () => {
+  const long = await timed(() =>
+    scaler.client.getMetricSpec(ref(goodMetadata({ ['thresholdd'.repeat(12)]: '1' }))),
+  );
+  expect(long.code).toBe(status.INVALID_ARGUMENT);
+  expect(long.details).not.toContain('did you mean');
+  const short = await timed(() => scaler.client.getMetricSpec(ref(goodMetadata({ qurey: 'x' }))));
+  expect(short.details).toContain('qurey: unknown key (did you mean "query"?)');
+});
+
+test('buf curl (Go client): an 80 kB value is INVALID_ARGUMENT with the rule', async () => {
+  const body = JSON.stringify({
+    name: 'so',
+    namespace: 'ns',
+    scalerMetadata: goodMetadata({ activationQuery: 'x'.repeat(80_000) }),
+  });
+  const { code, stderr } = await bufCurl([
+    '-d',
+    body,
+    `http://${scaler.target}/externalscaler.ExternalScaler/GetMetricSpec`,
+  ]);
+  expect(code).not.toBe(0);
+  expect(stderr).toMatch(/invalid_argument/i);
+  expect(stderr).toContain('activationQuery: value of 80000 characters; at most 65536');
+});

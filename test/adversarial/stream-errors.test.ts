@@ -1,0 +1,55 @@
+// StreamIsActive and StreamMetricSpec refuse bad metadata and a denied serverAddress with the
+// same status, log line and metric as the unary calls (README "Errors" table).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { bufCurl } from '../helpers/buf-curl';
+import type { Scaler } from './harness';
+import { firstStreamStatus, goodMetadata, metricValue, ref, startScaler } from './harness';
+
+let scaler: Scaler;
+beforeAll(async () => (scaler = await startScaler()));
+afterAll(() => scaler.stop());
+
+const BAD_METADATA = goodMetadata({ threshold: 'ten' });
+const DENIED = goodMetadata({ serverAddress: 'http://10.255.0.1:9090' });
+
+describe.each(['StreamIsActive', 'StreamMetricSpec'] as const)('%s', rpc => {
+  test.each([
+    ['bad metadata', BAD_METADATA, status.INVALID_ARGUMENT, /threshold: must be a number > 0/],
+    ['a denied serverAddress', DENIED, status.PERMISSION_DENIED, /serverAddress/],
+  ])('%s: the status, a log line and the metric', async (_, metadata, code, message) => {
+    const series = `keda_prometheus_scaler_grpc_calls_total{rpc="${rpc}",code="${status[code]}"}`;
+    const before = await metricValue(scaler, series);
+    const result = await firstStreamStatus(scaler.client.stream(rpc, ref(metadata)));
+    expect(status[result.code]).toBe(status[code]);
+    expect(result.details).toMatch(message);
+    expect(result.ms).toBeLessThan(1000);
+    expect(await metricValue(scaler, series)).toBe(before + 1);
+    const line = scaler.logs.find(l => l['rpc'] === rpc && l['code'] === status[code]);
+    expect(line).toMatchObject({ namespace: 'team-a', scaledObject: 'so', level: 40 });
+    expect(String(line?.['msg'])).toMatch(message);
+  });
+});
+
+test('buf curl (Go client) sees INVALID_ARGUMENT on StreamIsActive with bad metadata', async () => {
+  const { code, stderr } = await bufCurl([
+    '-d',
+    JSON.stringify({ name: 'so', namespace: 'ns', scalerMetadata: BAD_METADATA }),
+    `http://${scaler.target}/externalscaler.ExternalScaler/StreamIsActive`,
+  ]);
+  expect(code).not.toBe(0);
+  const error = JSON.parse(stderr) as { code: string; message: string };
+  expect(error.code).toBe('invalid_argument');
+  expect(error.message).toContain('threshold: must be a number > 0');
+});
+
+test("the README's Errors table has the stream rows with the statuses seen above", () => {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  const errors = readme.slice(readme.indexOf('## Errors'), readme.indexOf('## Operations'));
+  const rows = errors.split('\n').filter(l => l.startsWith('|') && l.includes('StreamIsActive'));
+  expect(rows.some(r => r.includes('metadata') && r.includes('`INVALID_ARGUMENT`'))).toBe(true);
+  expect(rows.some(r => r.includes('serverAddress') && r.includes('`PERMISSION_DENIED`'))).toBe(
+    true,
+  );
+});
