@@ -21,11 +21,13 @@ export interface Scaler {
   stop(): Promise<void>;
 }
 
+/** `config` may be built from the fake's URL, for sources of its own on it. */
 export async function startScaler(
-  config: Record<string, unknown> = {},
+  config: Record<string, unknown> | ((fakeUrl: string) => Record<string, unknown>) = {},
   options: Omit<AppOptions, 'logger'> = {},
 ): Promise<Scaler> {
   const prometheus = await FakePrometheus.start();
+  const extra = typeof config === 'function' ? config(prometheus.url) : config;
   const logs: Record<string, unknown>[] = [];
   const sink = { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) };
   const app = createApp(
@@ -33,7 +35,7 @@ export async function startScaler(
       grpcAddress: '127.0.0.1:0',
       httpAddress: '127.0.0.1:0',
       sources: [{ name: 'fake', url: prometheus.url, timeout: '1s' }],
-      ...config,
+      ...extra,
     }),
     { ...options, logger: createLogger('trace', sink) },
   );
