@@ -14,6 +14,9 @@ import { Source } from './source';
 /** Pools kept for serverAddress URLs admitted by allowedServerAddresses; the oldest is closed. */
 const MAX_ADDRESS_SOURCES = 256;
 
+/** Characters of a caller's URL echoed in a refusal: enough to recognise it, never a flood. */
+const SHOWN_URL_LENGTH = 128;
+
 /** A URL several entries admit may be used from any namespace any of them allows. */
 function entriesRule(lists: (readonly string[] | undefined)[]): NamespaceRule {
   if (lists.some(l => l === undefined)) return ALL_NAMESPACES;
@@ -120,9 +123,11 @@ export class SourceRegistry {
     if (source === undefined) {
       // Named after the pattern, not the URL: bounded label values for metrics. Its identity is
       // the URL (no configured name contains ':'), so each address keeps its own breaker.
+      const shown = url.length > SHOWN_URL_LENGTH ? `${url.slice(0, SHOWN_URL_LENGTH)}…` : url;
+      const patterns = matches.map(m => JSON.stringify(m.matcher.pattern)).join(', ');
       source = new Source(defaultSource(match.pattern, url), `address:${url}`, {
         rule: entriesRule(matches.map(m => m.namespaces)),
-        origin: `serverAddress ${JSON.stringify(url)} (allowedServerAddresses ${matches.map(m => JSON.stringify(m.matcher.pattern)).join(', ')})`,
+        origin: `serverAddress ${JSON.stringify(shown)} (allowedServerAddresses ${patterns})`,
       });
       this.addressSources.set(url, source);
       if (this.addressSources.size > MAX_ADDRESS_SOURCES) {

@@ -112,6 +112,65 @@ describe('QueryGateway', () => {
     expect(refused).toEqual(['breaker_open']);
     expect(gateway.attempted).toBe(true);
   });
+  test('one breaker per source identity; one series per name showing the worst state', async () => {
+    let read: () => Iterable<{ source: string; state: string }> = () => [];
+    const metrics = new NoopMetrics();
+    metrics.observeBreakers = r => void (read = r);
+    const gateway = new QueryGateway({
+      breaker: { failureThreshold: 1, openMs: 60_000, closeAfterSuccesses: 1 },
+      maxResponseBytes: 1000,
+      metrics,
+    });
+    const answering = (id: string, name: string, fails: boolean) =>
+      ({
+        ...source,
+        id,
+        name,
+        origin: 'http://p:9090',
+        basePath: '',
+        maxConcurrentQueries: 1,
+        headers: () => ({}),
+        dispatcher: () => {
+          if (fails) throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+          return {
+            request: () =>
+              Promise.resolve({
+                statusCode: 200,
+                headers: {},
+                body: Object.assign(
+                  [
+                    Buffer.from(
+                      '{"status":"success","data":{"resultType":"scalar","result":[0,"1"]}}',
+                    ),
+                  ],
+                  { destroy: () => undefined },
+                ),
+              }),
+          };
+        },
+      }) as unknown as Source;
+    const q = {
+      query: 'up',
+      timeMs: 0,
+      timeoutMs: 500,
+      namespace: undefined,
+      queryParameters: {},
+      customHeaders: {},
+      method: 'GET' as const,
+    };
+    const signal = new AbortController().signal;
+    // Two addresses admitted by one pattern: same name, different identities.
+    await expect(
+      gateway.query(answering('address:x', 'pat', true), q, 'ns', signal),
+    ).rejects.toThrow();
+    await expect(
+      gateway.query(answering('address:y', 'pat', false), q, 'ns', signal),
+    ).resolves.toEqual({
+      kind: 'scalar',
+      value: 1,
+    });
+    expect([...read()]).toEqual([{ source: 'pat', state: 'open' }]);
+  });
 });
 
 describe('Readiness', () => {
