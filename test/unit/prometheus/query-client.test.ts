@@ -222,6 +222,16 @@ describe('failures', () => {
     expect(breakerVerdict(error).verdict).toBe('neutral');
   });
 
+  test("a request undici cannot build is the trigger's fault, never the source's", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: () => true })
+      .replyWithError(Object.assign(new Error('invalid header'), { code: 'UND_ERR_INVALID_ARG' }));
+    const error = await queryInstant(endpoint(), query(), signal()).catch((e: unknown) => e);
+    expect(isScalerError(error) && error.kind).toBe('bad_query');
+    expect(breakerVerdict(error).verdict).toBe('neutral');
+  });
+
   test('a refused connection is UNAVAILABLE with the code, not the address', async () => {
     agent
       .get(ORIGIN)
