@@ -12,18 +12,22 @@ beforeAll(async () => {
     sources: [
       { name: 'tenant-a', url, headers: { 'X-Scope-OrgID': 'a' }, timeout: '1s' },
       { name: 'tenant-b', url, headers: { 'X-Scope-OrgID': 'b' }, timeout: '1s' },
+      { name: 'tenant-c', url, headers: { 'X-Scope-OrgID': 'c' }, timeout: '1s' },
     ],
     allowedServerAddresses: [`${url}/select/*/prometheus`, 'http://127.0.0.*:9090'],
     breaker: { failureThreshold: 2, openDuration: '1m' },
   }));
   fakeUrl = scaler.prometheus.url;
-  // Tenant a's credentials are rejected, tenant b gets 2, and a request carrying X-Big is "too
+  // Tenant a's credentials are rejected, tenant c is rate-limited, tenant b gets 2, and a request carrying X-Big is "too
   // large" for this server.
   scaler.prometheus.mode = {
     kind: 'custom',
     respond: (req, res) => {
       if (req.headers['x-big'] !== undefined) return void res.writeHead(431).end();
       if (req.headers['x-scope-orgid'] === 'a') return void res.writeHead(401).end('expired');
+      if (req.headers['x-scope-orgid'] === 'c') {
+        return void res.writeHead(429, { 'retry-after': '30' }).end('slow down');
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end(
         JSON.stringify({
           status: 'success',
@@ -88,6 +92,17 @@ test("tenant A's rejected credentials open only tenant A's breaker", async () =>
   expect(
     await metricValue(scaler, 'keda_prometheus_scaler_source_breaker_state{source="tenant-b"}'),
   ).toBe(0);
+});
+
+test("a tenant's 429 Retry-After keeps only that tenant's source waiting, without asking again", async () => {
+  const first = await getMetrics(trigger('tenant-c', 'c1'), 'team-c');
+  expect(first.details).toMatch(/rate-limiting the scaler \(HTTP 429\); it asked to wait 30s/);
+  const asked = scaler.prometheus.requests.length;
+  const second = await getMetrics(trigger('tenant-c', 'c2'), 'team-c');
+  expect(second.details).toMatch(/asked the scaler to wait \(Retry-After\); next attempt in 30s/);
+  expect(second.ms).toBeLessThan(1000);
+  expect(scaler.prometheus.requests.length).toBe(asked);
+  expect(status[(await getMetrics(trigger('tenant-b', 'c2'), 'team-b')).code]).toBe('OK');
 });
 
 test.each([
