@@ -70,6 +70,40 @@ describe('Evaluator', () => {
   });
 });
 
+/** A source for the gateway whose connection is refused, or that answers scalar 1. */
+const gatewaySource = (fails: boolean, id = 's', name = 's'): Source =>
+  ({
+    ...source,
+    id,
+    name,
+    origin: 'http://p:9090',
+    basePath: '',
+    maxConcurrentQueries: 1,
+    headers: () => ({}),
+    dispatcher: () => {
+      if (fails) throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+      const body = '{"status":"success","data":{"resultType":"scalar","result":[0,"1"]}}';
+      return {
+        request: () =>
+          Promise.resolve({
+            statusCode: 200,
+            headers: {},
+            body: Object.assign([Buffer.from(body)], { destroy: () => undefined }),
+          }),
+      };
+    },
+  }) as unknown as Source;
+
+const gatewayQuery = {
+  query: 'up',
+  timeMs: 0,
+  timeoutMs: 500,
+  namespace: undefined,
+  queryParameters: {},
+  customHeaders: {},
+  method: 'GET' as const,
+};
+
 describe('QueryGateway', () => {
   test('opens the breaker after the threshold of failures and names the source', async () => {
     const refused: string[] = [];
@@ -80,25 +114,8 @@ describe('QueryGateway', () => {
       maxResponseBytes: 1000,
       metrics,
     });
-    const broken = {
-      ...source,
-      origin: 'http://p:9090',
-      basePath: '',
-      maxConcurrentQueries: 1,
-      headers: () => ({}),
-      dispatcher: () => {
-        throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
-      },
-    } as unknown as Source;
-    const q = {
-      query: 'up',
-      timeMs: 0,
-      timeoutMs: 500,
-      namespace: undefined,
-      queryParameters: {},
-      customHeaders: {},
-      method: 'GET' as const,
-    };
+    const broken = gatewaySource(true);
+    const q = gatewayQuery;
     const signal = new AbortController().signal;
     for (let i = 0; i < 2; i++) {
       await expect(gateway.query(broken, q, 'ns', signal)).rejects.toMatchObject({
@@ -121,50 +138,14 @@ describe('QueryGateway', () => {
       maxResponseBytes: 1000,
       metrics,
     });
-    const answering = (id: string, name: string, fails: boolean) =>
-      ({
-        ...source,
-        id,
-        name,
-        origin: 'http://p:9090',
-        basePath: '',
-        maxConcurrentQueries: 1,
-        headers: () => ({}),
-        dispatcher: () => {
-          if (fails) throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
-          return {
-            request: () =>
-              Promise.resolve({
-                statusCode: 200,
-                headers: {},
-                body: Object.assign(
-                  [
-                    Buffer.from(
-                      '{"status":"success","data":{"resultType":"scalar","result":[0,"1"]}}',
-                    ),
-                  ],
-                  { destroy: () => undefined },
-                ),
-              }),
-          };
-        },
-      }) as unknown as Source;
-    const q = {
-      query: 'up',
-      timeMs: 0,
-      timeoutMs: 500,
-      namespace: undefined,
-      queryParameters: {},
-      customHeaders: {},
-      method: 'GET' as const,
-    };
+    const q = gatewayQuery;
     const signal = new AbortController().signal;
     // Two addresses admitted by one pattern: same name, different identities.
     await expect(
-      gateway.query(answering('address:x', 'pat', true), q, 'ns', signal),
+      gateway.query(gatewaySource(true, 'address:x', 'pat'), q, 'ns', signal),
     ).rejects.toThrow();
     await expect(
-      gateway.query(answering('address:y', 'pat', false), q, 'ns', signal),
+      gateway.query(gatewaySource(false, 'address:y', 'pat'), q, 'ns', signal),
     ).resolves.toEqual({
       kind: 'scalar',
       value: 1,
