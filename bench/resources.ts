@@ -61,11 +61,14 @@ async function run(scenario: Scenario, budget: Budget): Promise<Record<string, u
     for (let i = 0; i < 10_000; i += 50) {
       await Promise.all(
         Array.from({ length: 50 }, async (_, j) => {
-          const trigger = core.resolver.resolve({
-            query: longQuery(i + j),
-            threshold: '1',
-            httpMethod: 'POST',
-          });
+          const trigger = core.resolver.resolve(
+            {
+              query: longQuery(i + j),
+              threshold: '1',
+              httpMethod: 'POST',
+            },
+            'bench',
+          );
           await core.evaluator.evaluate(trigger, ctx, 'bench').catch(() => failed++);
         }),
       );
@@ -76,7 +79,7 @@ async function run(scenario: Scenario, budget: Budget): Promise<Record<string, u
     for (let i = 0; i < count; i++) {
       try {
         // No threshold: invalid. A distinct query each time.
-        core.resolver.resolve({ query: `${i}${value}` });
+        core.resolver.resolve({ query: `${i}${value}` }, 'bench');
       } catch {
         refused++;
       }

@@ -3,7 +3,14 @@
 import { Type } from '@sinclair/typebox';
 import type { Check, Out } from './schema-reader';
 import { MIN_CACHE_TTL_MS } from '../util/limits';
-import { normalizeUrl, urlProblem } from '../util/url-rules';
+import {
+  PATH_SEGMENT_RULE,
+  addressPatternProblem,
+  normalizeUrl,
+  urlProblem,
+} from '../util/url-rules';
+import { FIELD_VALUE_RULE, HEADER_NAME, isFieldValue } from '../util/http-fields';
+import { NAMESPACE_PATTERN, NAMESPACE_PATTERN_RULE } from '../util/namespace-rules';
 import {
   MissingRule,
   always,
@@ -13,6 +20,7 @@ import {
   formatMs,
   leaf,
   named,
+  readNode,
   reader,
   section,
 } from './schema-reader';
@@ -104,6 +112,8 @@ export const checkHttpUrl: Check<string> = v => {
       return { rule: 'must not carry credentials; use basicAuth with a passwordFile', quiet: true };
     case 'query_or_fragment':
       return { rule: 'must not have a query string or fragment', quiet: true };
+    case 'path_segment':
+      return { rule: PATH_SEGMENT_RULE };
   }
 };
 
@@ -342,6 +352,87 @@ function sourceAuthRule(
 }
 // ---- end of source authentication and proxy ----
 
+/** A `namespaces:` list: names or globs; absent means every namespace (the old behaviour). */
+const namespaces = (description: string) =>
+  leaf(
+    Type.Array(Type.String({ pattern: NAMESPACE_PATTERN.source }), { minItems: 1, description }),
+    (v, path, problems): string[] | undefined => {
+      if (!Array.isArray(v) || v.length === 0) {
+        problems.push(
+          `${path}: must be a non-empty list of namespace names or globs (leave it out for all namespaces)`,
+        );
+        return undefined;
+      }
+      const out: string[] = [];
+      v.forEach((n: unknown, i) => {
+        const name = typeof n === 'string' ? n.trim() : '';
+        if (NAMESPACE_PATTERN.test(name)) out.push(name);
+        else problems.push(`${path}[${i}]: ${NAMESPACE_PATTERN_RULE}, got ${JSON.stringify(n)}`);
+      });
+      return out;
+    },
+  );
+
+/** An allowedServerAddresses entry: the pattern, and the namespaces that may use it. */
+export interface AllowedAddress {
+  pattern: string;
+  /** Undefined: every namespace. */
+  namespaces: readonly string[] | undefined;
+}
+
+const AllowedAddressEntry = section(
+  {
+    pattern: always(text({ description: 'The URL pattern, as in the plain string form.' })),
+    namespaces: namespaces(
+      'Namespaces whose triggers may name a URL this pattern admits; unset: all namespaces.',
+    ),
+  },
+  { required: ['pattern'], description: 'A URL pattern limited to some namespaces.' },
+);
+
+/** One entry, plain string or `{pattern, namespaces}`; the problem is recorded at `path`. */
+function readAllowedAddress(
+  v: unknown,
+  path: string,
+  problems: string[],
+): AllowedAddress | undefined {
+  let entry: { pattern: string; namespaces: readonly string[] | undefined } | undefined;
+  if (typeof v === 'string') entry = { pattern: v, namespaces: undefined };
+  else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    entry = readNode(AllowedAddressEntry, v, path, problems);
+    if (entry === undefined) return undefined;
+  }
+  const problem = entry === undefined ? 'not a string' : addressPatternProblem(entry.pattern);
+  if (entry === undefined || problem !== undefined) {
+    problems.push(`${path}: must be an http(s) URL pattern (${problem})`);
+    return undefined;
+  }
+  return { pattern: entry.pattern.replace(/\/+$/, ''), namespaces: entry.namespaces };
+}
+
+/** Static source headers: HTTP tokens as names, visible ASCII values (RFC 9110 field-value). */
+const sourceHeaders = (doc: Doc) =>
+  always(
+    leaf(
+      Type.Record(Type.String(), Type.String(), { default: {}, ...doc }),
+      (v, path, problems) => {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+          problems.push(`${path}: must be a mapping`);
+          return undefined;
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, h] of Object.entries(v)) {
+          // Quiet: a header value may be a credential.
+          if (typeof h !== 'string') problems.push(`${path}.${k}: must be a string`);
+          else if (!HEADER_NAME.test(k)) problems.push(`${path}.${k}: is not an HTTP token`);
+          else if (!isFieldValue(h)) problems.push(`${path}.${k}: ${FIELD_VALUE_RULE}`);
+          else headers[k] = h;
+        }
+        return headers;
+      },
+    ),
+  );
+
 const Source = between(
   section(
     {
@@ -368,7 +459,7 @@ const Source = between(
           reader(checkHttpUrl),
         ),
       ),
-      headers: stringMap({
+      headers: sourceHeaders({
         description: 'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders.',
       }),
       bearerTokenFile: text({
@@ -389,6 +480,9 @@ const Source = between(
       }),
       auth: SourceAuth,
       ...SourceProxy,
+      namespaces: namespaces(
+        'Namespaces whose ScaledObjects may use this source (names and globs such as `team-*`); unset: all namespaces.',
+      ),
     },
     {
       required: ['name', 'url'],
@@ -643,21 +737,20 @@ export const ConfigSchema = section(
     /** Empty by default: metadata never picks an arbitrary URL (kedacore/keda#7697). */
     allowedServerAddresses: always(
       leaf(
-        Type.Array(Type.String({ pattern: '^https?://.' }), {
+        Type.Array(Type.Union([Type.String({ pattern: '^https?://.' }), AllowedAddressEntry]), {
           default: [],
           description:
-            'URL patterns a trigger serverAddress may name besides the sources own; `*` matches any run of characters except `/`.',
+            'URL patterns a trigger serverAddress may name besides the sources own; `*` matches within one host label, one path segment, or any port. Scheme and host ignore case, the path does not. An entry may be `{pattern, namespaces}` to admit it only for some namespaces.',
         }),
         (v, path, problems) => {
           if (!Array.isArray(v)) {
             problems.push(`${path}: must be a list of URL patterns`);
             return undefined;
           }
-          const allowed: string[] = [];
+          const allowed: AllowedAddress[] = [];
           v.forEach((p: unknown, i) => {
-            if (typeof p !== 'string' || !/^https?:\/\/./.test(p)) {
-              problems.push(`${path}[${i}]: must be an http(s) URL pattern`);
-            } else allowed.push(p.replace(/\/+$/, ''));
+            const entry = readAllowedAddress(p, `${path}[${i}]`, problems);
+            if (entry !== undefined) allowed.push(entry);
           });
           return allowed;
         },

@@ -95,10 +95,14 @@ export class TriggerResolver {
    * failure keeps is its message (at most 1 KiB, errors.ts) and the digest of a long map, never
    * the map's text.
    *
+   * The source's namespace rule is checked after the memo, on every call: the memo is keyed by
+   * metadata alone, and the same metadata may arrive from any namespace. `namespace` is
+   * ScaledObjectRef.namespace; null only for the operator's own `check` command.
+   *
    * @throws {@link ScalerError} `invalid_metadata` or `permission_denied`.
    */
-  resolve(metadata: Readonly<Record<string, string>>): ResolvedTrigger {
-    // Oversized maps are refused before their text is even joined into a memo key.
+  resolve(metadata: Readonly<Record<string, string>>, namespace: string | null): ResolvedTrigger {
+    // Oversized maps are refused before their text becomes a memo key that would be kept.
     checkMetadataBounds(metadata);
     const text = memoText(metadata);
     const key = compactKey(text);
@@ -119,6 +123,7 @@ export class TriggerResolver {
       }
     }
     if (!entry.ok) throw entry.error;
+    if (namespace !== null) entry.trigger.source.checkNamespace(namespace);
     return entry.trigger;
   }
 

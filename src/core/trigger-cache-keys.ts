@@ -24,7 +24,7 @@ export class TriggerCacheKeys {
       key = compactKey(
         cacheKey(
           {
-            sourceUrl: source.url,
+            sourceId: source.id,
             query,
             namespace: spec.namespace,
             queryParameters: spec.queryParameters,

@@ -4,7 +4,8 @@
 import { ScalerError } from '../errors';
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import { clip, quote } from '../util/echo';
-import { MIN_CACHE_TTL_MS } from '../util/limits';
+import { FIELD_VALUE_RULE, HEADER_NAME, isFieldValue } from '../util/http-fields';
+import { MAX_CUSTOM_HEADERS_BYTES, MAX_QUERY_BYTES, MIN_CACHE_TTL_MS } from '../util/limits';
 import { DEFAULTS, triggerLimits } from '../config/schema';
 import type { Parsed } from '../util/parse-values';
 import {
@@ -13,7 +14,7 @@ import {
   parseJsonNumber,
   parseKeyValueMap,
 } from '../util/parse-values';
-import { isPlainHttpUrl, redactUrl } from '../util/url-rules';
+import { PATH_SEGMENT_RULE, redactUrl, urlProblem } from '../util/url-rules';
 
 export type MultipleSeriesPolicy = 'error' | 'sum' | 'max' | 'min' | 'avg';
 export type HttpMethod = 'GET' | 'POST';
@@ -345,8 +346,8 @@ export function parseTrigger(
     return undefined;
   };
 
-  const query = values.get('query');
-  if (query === undefined) problems.push('query: is required (a PromQL expression)');
+  const query = take('query', parseQueryText);
+  if (!values.has('query')) problems.push('query: is required (a PromQL expression)');
 
   const threshold = take('threshold', text => {
     const n = parseJsonNumber(text);
@@ -418,6 +419,7 @@ export function parseTrigger(
     parseEnum<HttpMethod>(text.toUpperCase(), ['GET', 'POST']),
   );
   const metricName = take('metricName', parseMetricName);
+  const activationQuery = take('activationQuery', parseQueryText);
   const source = selectSource(values.get('source'), values.get('serverAddress'), problems);
 
   if (problems.length > 0 || query === undefined || threshold === undefined) {
@@ -440,7 +442,7 @@ export function parseTrigger(
     cacheTtlMs,
     maxStalenessMs,
     fallbackValue,
-    activationQuery: values.get('activationQuery'),
+    activationQuery,
     activationIntervalMs,
     activationAlert,
     activationAlertLabels,
@@ -464,8 +466,6 @@ function parseEnum<T extends string>(text: string, allowed: readonly T[]): Parse
     : { ok: true, value: found };
 }
 
-/** RFC 9110 token characters: anything else cannot be a header name. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers that describe the connection or body; undici and HTTP/1.1 own them. */
 const FORBIDDEN_HEADERS = new Set([
   'host',
@@ -479,18 +479,35 @@ const FORBIDDEN_HEADERS = new Set([
   'trailer',
 ]);
 
+/**
+ * A header the HTTP client would refuse is the trigger's fault, found here as INVALID_ARGUMENT:
+ * sent, it would fail as "unreachable" and count against the source's breaker for every tenant.
+ */
 function parseHeaders(text: string): Parsed<Record<string, string>> {
+  if (Buffer.byteLength(text) > MAX_CUSTOM_HEADERS_BYTES) {
+    return { ok: false, rule: `must be at most ${MAX_CUSTOM_HEADERS_BYTES} bytes in all` };
+  }
   const map = parseKeyValueMap(text);
   if (!map.ok) return map;
-  for (const name of Object.keys(map.value)) {
+  for (const [name, value] of Object.entries(map.value)) {
+    const shown = quote(name);
     if (!HEADER_NAME.test(name)) {
-      return { ok: false, rule: `header name ${quote(name)} is not a valid HTTP token` };
+      return { ok: false, rule: `header name ${shown} is not a valid HTTP token` };
     }
     if (FORBIDDEN_HEADERS.has(name.toLowerCase())) {
-      return { ok: false, rule: `header ${quote(name)} is managed by the HTTP client` };
+      return { ok: false, rule: `header ${shown} is managed by the HTTP client` };
     }
+    if (!isFieldValue(value)) return { ok: false, rule: `header ${shown} ${FIELD_VALUE_RULE}` };
   }
   return map;
+}
+
+/** PromQL text up to {@link MAX_QUERY_BYTES}; longer is refused before anything is sent. */
+function parseQueryText(text: string): Parsed<string> {
+  const bytes = Buffer.byteLength(text);
+  return bytes > MAX_QUERY_BYTES
+    ? { ok: false, rule: `must be at most ${MAX_QUERY_BYTES} bytes (has ${bytes})` }
+    : { ok: true, value: text };
 }
 
 function parseQueryParameters(text: string): Parsed<Record<string, string>> {
@@ -526,9 +543,13 @@ function selectSource(
   serverAddress: string | undefined,
   problems: string[],
 ): SourceSelector {
-  if (serverAddress !== undefined && !isPlainHttpUrl(serverAddress)) {
+  const problem = serverAddress === undefined ? undefined : urlProblem(serverAddress);
+  if (serverAddress !== undefined && problem !== undefined) {
     problems.push(
-      'serverAddress: must be an http:// or https:// URL without credentials, query or fragment' +
+      'serverAddress: ' +
+        (problem === 'path_segment'
+          ? PATH_SEGMENT_RULE
+          : 'must be an http:// or https:// URL without credentials, query or fragment') +
         quoted('serverAddress', redactUrl(serverAddress)),
     );
   }

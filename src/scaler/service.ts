@@ -53,7 +53,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     // Metadata only: never touches Prometheus, so it answers while Prometheus is down and KEDA's
     // own fallback can engage (kedacore/keda #8056).
     (req, ctx) => {
-      const trigger = resolver.resolve(metadataOf(req));
+      const trigger = resolver.resolve(metadataOf(req), req.namespace);
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
       return { metricSpecs: [buildMetricSpec(trigger.spec, trigger.metricName)] };
@@ -65,7 +65,8 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req.scaledObjectRef ?? undefined,
     async (req, ctx) => {
-      const trigger = resolver.resolve(metadataOf(req.scaledObjectRef));
+      const tenant = req.scaledObjectRef?.namespace ?? '';
+      const trigger = resolver.resolve(metadataOf(req.scaledObjectRef), tenant);
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
       if (!metricNameMatches(req.metricName, trigger.metricName)) {
@@ -75,7 +76,6 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
             `GetMetricSpec returns ${quote(trigger.metricName)}`,
         );
       }
-      const tenant = req.scaledObjectRef?.namespace ?? '';
       const evaluation = await evaluator.evaluate(trigger, ctx, tenant);
       const name = req.metricName === '' ? trigger.metricName : req.metricName;
       return { metricValues: [{ metricName: name, ...toMetricValueFields(evaluation.value) }] };
@@ -87,7 +87,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req,
     async (req, ctx) => {
-      const trigger = resolver.resolve(metadataOf(req));
+      const trigger = resolver.resolve(metadataOf(req), req.namespace);
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
       const evaluation = await evaluator.evaluate(trigger, ctx, req.namespace, {
@@ -102,7 +102,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req,
     (call, ctx) => {
-      const trigger = resolver.resolve(metadataOf(call.request));
+      const trigger = resolver.resolve(metadataOf(call.request), call.request.namespace);
       ctx.fields.metric = trigger.metricName;
       serveStreamIsActive(call, ctx, trigger, deps);
       return Promise.resolve();
@@ -114,7 +114,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req,
     (call, ctx) => {
-      const trigger = resolver.resolve(metadataOf(call.request));
+      const trigger = resolver.resolve(metadataOf(call.request), call.request.namespace);
       ctx.fields.metric = trigger.metricName;
       serveStreamMetricSpec(call, ctx, trigger, deps);
       return Promise.resolve();

@@ -8,14 +8,27 @@ import type { OutgoingRequest, RequestAuth } from '../prometheus/auth/request-au
 import { ConnectionPool } from '../prometheus/connection-pool';
 import { proxyFor } from '../prometheus/proxy';
 import type { HttpDispatcher, SourceEndpoint } from '../prometheus/source-endpoint';
+import type { NamespaceRule } from '../util/namespace-rules';
+import { namespaceRule } from '../util/namespace-rules';
 import { SecretFile } from './secret-file';
 
+/** Kubernetes caps namespace names at 63 characters; a longer one is shown cut short. */
+const MAX_NAMESPACE_LENGTH = 63;
+
 export class Source implements SourceEndpoint {
+  /**
+   * What this source's cache keys, watchers, breaker and limiter are keyed by: its configured
+   * name, never its URL, since sources on one URL may differ in tenant header or credentials.
+   * Sources admitted by allowedServerAddresses share their pattern's name but not their identity.
+   */
+  readonly id: string;
   readonly name: string;
   readonly origin: string;
   readonly basePath: string;
   readonly defaultTimeoutMs: number;
   readonly maxConcurrentQueries: number;
+  /** Which namespaces may use this source, and what that rule is called in a refusal. */
+  private readonly access: { rule: NamespaceRule; origin: string };
   private readonly pool: ConnectionPool;
   private readonly token: SecretFile | undefined;
   private readonly password: SecretFile | undefined;
@@ -23,13 +36,22 @@ export class Source implements SourceEndpoint {
   private readonly auth: RequestAuth | undefined;
   private readonly authFiles = new Map<string, SecretFile>();
 
-  constructor(private readonly config: SourceConfig) {
+  constructor(
+    private readonly config: SourceConfig,
+    id: string = config.name,
+    access?: { rule: NamespaceRule; origin: string },
+  ) {
     const url = new URL(config.url);
+    this.id = id;
     this.name = config.name;
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.defaultTimeoutMs = config.timeoutMs;
     this.maxConcurrentQueries = config.maxConcurrentQueries;
+    this.access = access ?? {
+      rule: namespaceRule(config.namespaces),
+      origin: `source "${config.name}" (its namespaces)`,
+    };
     this.pool = new ConnectionPool(
       this.origin,
       config.maxConcurrentQueries,
@@ -49,6 +71,23 @@ export class Source implements SourceEndpoint {
   /** The URL this source was configured with (never sent to KEDA). */
   get url(): string {
     return this.config.url;
+  }
+
+  /**
+   * Refuses a call from a namespace this source is not for: credentials and tenant headers on a
+   * source are as namespaced as KEDA's TriggerAuthentication. Checked on every call.
+   * @throws {@link ScalerError} `permission_denied` naming the rule, the namespace and the list.
+   */
+  checkNamespace(namespace: string): void {
+    if (this.access.rule.allows(namespace)) return;
+    const shown =
+      namespace.length > MAX_NAMESPACE_LENGTH ? `${namespace.slice(0, 63)}…` : namespace;
+    throw new ScalerError(
+      'permission_denied',
+      `namespace ${JSON.stringify(shown)} may not use ${this.access.origin}: allowed ` +
+        `namespaces are ${this.access.rule.describe()}`,
+      { source: this.name },
+    );
   }
 
   /** The pool, rebuilt when a TLS file changed so that rotated certificates take effect. */

@@ -30,6 +30,7 @@ export async function startScaler(
   options: Omit<AppOptions, 'logger'> = {},
 ): Promise<Scaler> {
   const prometheus = await FakePrometheus.start();
+  const extra = typeof config === 'function' ? config(prometheus.url) : config;
   const logs: Record<string, unknown>[] = [];
   const sink = { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) };
   const app = createApp(
@@ -37,7 +38,7 @@ export async function startScaler(
       grpcAddress: '127.0.0.1:0',
       httpAddress: '127.0.0.1:0',
       sources: [{ name: 'fake', url: prometheus.url, timeout: '1s' }],
-      ...(typeof config === 'function' ? config(prometheus.url) : config),
+      ...extra,
     }),
     { ...options, logger: createLogger('trace', sink) },
   );

@@ -37,7 +37,7 @@ export async function startScaler(
 
 /** The auth stanza of a deploy/examples file: what the tests send is what users copy. */
 export function exampleAuth(file: string) {
-  return loadConfig({ configFile: join(__dirname, '../../deploy/examples', file) }).sources[0]!
+  return loadConfig({ configFile: join(__dirname, '../../examples/sources', file) }).sources[0]!
     .auth!;
 }
 

@@ -14,7 +14,7 @@ import type { RunningScaler } from '../helpers/scaler-app';
 import { distinctQueries, exampleAuth, startScaler } from '../helpers/scaler-app';
 
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
-const REGION = 'eu-west-1'; // the region in deploy/examples/source-amazon.yaml
+const REGION = 'eu-west-1'; // the region in examples/sources/amazon.yaml
 const PREFIX = '/workspaces/ws-7f3c2a1b-0000-4000-8000-000000000001';
 const SUM = EXPECTED.queueDepth.q1 + EXPECTED.queueDepth.q2;
 
@@ -79,7 +79,7 @@ beforeAll(async () => {
   const sink = { write: (s: string) => void lines.push(s) };
   scaler = await startScaler(
     [
-      { name: 'amp', url: `${sigGate.url}${PREFIX}`, auth: exampleAuth('source-amazon.yaml') },
+      { name: 'amp', url: `${sigGate.url}${PREFIX}`, auth: exampleAuth('amazon.yaml') },
       {
         name: 'amp-wrong-region',
         url: `${sigGate.url}${PREFIX}`,
@@ -90,7 +90,7 @@ beforeAll(async () => {
         url: bearerGate.url,
         auth: {
           oauth2: {
-            ...exampleAuth('source-oauth2.yaml').oauth2,
+            ...exampleAuth('oauth2.yaml').oauth2,
             tokenUrl: `${tokens.url}/oauth2/token`,
             clientSecretFile: join(dir, 'client-secret'),
           },

@@ -48,8 +48,8 @@ beforeAll(async () => {
   const sink = { write: (s: string) => void lines.push(s) };
   scaler = await startScaler(
     [
-      { name: 'azure', url: gate.url, auth: exampleAuth('source-azure.yaml') },
-      { name: 'google', url: gate.url, auth: exampleAuth('source-google.yaml') },
+      { name: 'azure', url: gate.url, auth: exampleAuth('azure.yaml') },
+      { name: 'google', url: gate.url, auth: exampleAuth('google.yaml') },
     ],
     createLogger('trace', sink),
   );

@@ -6,13 +6,13 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig, validateConfig } from '../../../src/config/load-config';
 
 const example = (name: string) =>
-  loadConfig({ configFile: join(__dirname, '../../../deploy/examples', name) });
+  loadConfig({ configFile: join(__dirname, '../../../examples/sources', name) });
 
 test.each([
-  ['source-amazon.yaml', 'sigv4'],
-  ['source-azure.yaml', 'azure'],
-  ['source-google.yaml', 'google'],
-  ['source-oauth2.yaml', 'oauth2'],
+  ['amazon.yaml', 'sigv4'],
+  ['azure.yaml', 'azure'],
+  ['google.yaml', 'google'],
+  ['oauth2.yaml', 'oauth2'],
 ] as const)('%s configures %s', (file, mode) => {
   const auth = example(file).sources[0]?.auth;
   expect(auth?.[mode]).toBeDefined();
@@ -20,7 +20,7 @@ test.each([
 });
 
 test('the amazon example signs as service aps in its workspace region', () => {
-  expect(example('source-amazon.yaml').sources[0]?.auth?.sigv4).toEqual({
+  expect(example('amazon.yaml').sources[0]?.auth?.sigv4).toEqual({
     region: 'eu-west-1',
     service: 'aps',
     roleArn: undefined,

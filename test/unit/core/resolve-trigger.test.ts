@@ -19,8 +19,8 @@ const longQuery = (i: number): string => `sum(up{job="${i}"}) + ${'0 + '.repeat(
 
 test('the same map is parsed once and answered from the memo', () => {
   const r = resolver(1 << 20);
-  const first = r.resolve({ query: 'sum(up)', threshold: '1' });
-  expect(r.resolve({ threshold: '1', query: 'sum(up)' })).toBe(first);
+  const first = r.resolve({ query: 'sum(up)', threshold: '1' }, null);
+  expect(r.resolve({ threshold: '1', query: 'sum(up)' }, null)).toBe(first);
   expect(r.size).toBe(1);
 });
 
@@ -28,7 +28,7 @@ test('1,000 distinct 20 kB queries: the memo stays within its byte budget', () =
   const maxBytes = 1_000_000;
   const r = resolver(maxBytes);
   for (let i = 0; i < 1000; i++) {
-    r.resolve({ query: longQuery(i), threshold: '1' });
+    r.resolve({ query: longQuery(i), threshold: '1' }, null);
     expect(r.bytes).toBeLessThanOrEqual(maxBytes);
   }
   // Each is estimated at about 41 kB (2 bytes per character of its text): 24 fit.
@@ -40,13 +40,13 @@ test('an invalid 60 kB map is remembered by its digest and capped message only',
   const r = resolver(1 << 30);
   for (let i = 0; i < 400; i++) {
     // No threshold: invalid, with a 60 kB query that is never echoed or kept.
-    expect(() => r.resolve({ query: `${i}${'x'.repeat(60_000)}` })).toThrow(/threshold/);
+    expect(() => r.resolve({ query: `${i}${'x'.repeat(60_000)}` }, null)).toThrow(/threshold/);
   }
   expect(r.size).toBe(400);
   // 400 maps of 60 kB: 24 MB of text; the memo holds about 1.2 kB for each.
   expect(r.bytes / 400).toBeLessThan(1500);
   // Still remembered: the same invalid map is answered without parsing it again.
-  expect(() => r.resolve({ query: `0${'x'.repeat(60_000)}` })).toThrow(/threshold/);
+  expect(() => r.resolve({ query: `0${'x'.repeat(60_000)}` }, null)).toThrow(/threshold/);
   expect(r.size).toBe(400);
 });
 
@@ -70,7 +70,7 @@ test('a capped timeout is logged once per trigger, not per call', () => {
     logger,
   );
   const metadata = { query: 'up', threshold: '1', timeout: '20s' };
-  for (let i = 0; i < 3; i++) expect(resolver.resolve(metadata).spec.timeoutMs).toBe(10_000);
-  resolver.resolve({ ...metadata, timeout: '5s' });
+  for (let i = 0; i < 3; i++) expect(resolver.resolve(metadata, null).spec.timeoutMs).toBe(10_000);
+  resolver.resolve({ ...metadata, timeout: '5s' }, null);
   expect(warned).toEqual(["timeout: 20s is above the server's maxTimeout; capped to 10s"]);
 });

@@ -179,6 +179,37 @@ describe('invalid metadata names the key, the value and the rule', () => {
       { ...base, customHeaders: 'Host=evil' },
       'customHeaders: header "Host" is managed',
     ],
+    [
+      'header value with CR LF',
+      { ...base, customHeaders: 'X-A=ok\r\nX-Injected: 1' },
+      'customHeaders: header "X-A" value must be visible ASCII, spaces and tabs (RFC 9110 field-value)',
+    ],
+    [
+      'header value with a control character',
+      { ...base, customHeaders: 'X-A=a\u0001b' },
+      'customHeaders: header "X-A" value must be visible ASCII',
+    ],
+    [
+      'header value outside ASCII',
+      { ...base, customHeaders: 'X-A=caf\u00e9' },
+      'customHeaders: header "X-A" value must be visible ASCII',
+    ],
+    [
+      'custom headers over 8 KiB',
+      { ...base, customHeaders: `X-A=${'a'.repeat(9000)}` },
+      'customHeaders: must be at most 8192 bytes in all',
+    ],
+    [
+      // Under the metadata bound in characters, over the query bound in UTF-8 bytes.
+      'a query over the absolute limit',
+      { ...base, query: `sum(${'é'.repeat(40_000)})` },
+      'query: must be at most 65536 bytes',
+    ],
+    [
+      'an activationQuery over the absolute limit',
+      { ...base, activationQuery: 'é'.repeat(40_000) },
+      'activationQuery: must be at most 65536 bytes',
+    ],
     ['bad timeout', { ...base, timeout: '-1s' }, 'timeout: must not be negative, got "-1s"'],
     [
       'bad multipleSeries',

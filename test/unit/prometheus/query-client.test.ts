@@ -5,6 +5,7 @@ import { MockAgent, Pool } from 'undici';
 import { isScalerError } from '../../../src/errors';
 import type { InstantQuery } from '../../../src/prometheus/query-client';
 import { prometheusTimeoutSeconds, queryInstant } from '../../../src/prometheus/query-client';
+import { breakerVerdict } from '../../../src/prometheus/upstream-error';
 import type { SourceEndpoint } from '../../../src/prometheus/source-endpoint';
 
 const ORIGIN = 'http://prom.test:9090';
@@ -126,6 +127,17 @@ describe('request shape', () => {
     expect(seen.headers['x-extra']).toBe('1');
   });
 
+  test('a GET whose query string would pass 8 KiB is sent as a POST form instead', async () => {
+    const long = `sum(${'x + '.repeat(3000)}x)`;
+    const seen = capture();
+    await queryInstant(endpoint(), query({ query: long }), signal());
+    expect(seen.path).toBe('/api/v1/query');
+    expect(new URLSearchParams(seen.body).get('query')).toBe(long);
+    const short = capture();
+    await queryInstant(endpoint(), query(), signal());
+    expect(short.path.startsWith('/api/v1/query?')).toBe(true);
+  });
+
   test.each([
     [3000, '2.750'],
     [1000, '0.900'],
@@ -151,6 +163,76 @@ describe('failures', () => {
     const [kind, message] = await kindOf(queryInstant(endpoint(), query(), signal()));
     expect(kind).toBe('unavailable');
     expect(message).toMatch(/more than maxResponseBytes \(1024 bytes\)/);
+  });
+
+  test.each([
+    [401, /^source "unit" rejected the scaler's credentials \(HTTP 401\)/],
+    [403, /^source "unit" answered forbidden \(HTTP 403\)/],
+    [429, /^source "unit" is rate-limiting the scaler \(HTTP 429\)/],
+  ])(
+    'HTTP %d is UNAVAILABLE with its own message and counts against the source',
+    async (code, text) => {
+      capture({ status: code, body: 'nope' });
+      const error = await queryInstant(endpoint(), query(), signal()).catch((e: unknown) => e);
+      expect(isScalerError(error) && error.kind).toBe('unavailable');
+      expect((error as Error).message).toMatch(text);
+      expect(breakerVerdict(error)).toEqual({ verdict: 'failure', retryAfterMs: undefined });
+    },
+  );
+
+  test.each([
+    ['120', 120_000],
+    ['0', undefined],
+    ['99999', 300_000],
+    ['soon', undefined],
+  ])(
+    'Retry-After %s on a 429 asks the breaker to wait %s ms (capped at 5 min)',
+    async (value, ms) => {
+      agent
+        .get(ORIGIN)
+        .intercept({ path: () => true })
+        .reply(429, 'slow down', { headers: { 'retry-after': value } });
+      const error = await queryInstant(endpoint(), query(), signal()).catch((e: unknown) => e);
+      expect(breakerVerdict(error)).toEqual({ verdict: 'failure', retryAfterMs: ms });
+    },
+  );
+
+  test('Retry-After as an HTTP date on a 503 counts from now', async () => {
+    const at = new Date(Date.now() + 30_000).toUTCString();
+    agent
+      .get(ORIGIN)
+      .intercept({ path: () => true })
+      .reply(503, 'down', { headers: { 'retry-after': at } });
+    const error = await queryInstant(endpoint(), query(), signal()).catch((e: unknown) => e);
+    const { retryAfterMs } = breakerVerdict(error);
+    expect(retryAfterMs).toBeGreaterThan(25_000);
+    expect(retryAfterMs).toBeLessThanOrEqual(30_000);
+  });
+
+  test.each([413, 414, 431])(
+    "HTTP %d (request too large) is the trigger's fault: bad_query, not a source failure",
+    async code => {
+      capture({ status: code, body: '' });
+      const error = await queryInstant(endpoint(), query(), signal()).catch((e: unknown) => e);
+      expect(isScalerError(error) && error.kind).toBe('bad_query');
+      expect(breakerVerdict(error).verdict).toBe('success');
+    },
+  );
+
+  test('an answer over maxResponseBytes does not count against the source', async () => {
+    capture({ status: 200, body: 'x'.repeat(5000) });
+    const error = await queryInstant(endpoint(), query(), signal()).catch((e: unknown) => e);
+    expect(breakerVerdict(error).verdict).toBe('neutral');
+  });
+
+  test("a request undici cannot build is the trigger's fault, never the source's", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: () => true })
+      .replyWithError(Object.assign(new Error('invalid header'), { code: 'UND_ERR_INVALID_ARG' }));
+    const error = await queryInstant(endpoint(), query(), signal()).catch((e: unknown) => e);
+    expect(isScalerError(error) && error.kind).toBe('bad_query');
+    expect(breakerVerdict(error).verdict).toBe('neutral');
   });
 
   test('a refused connection is UNAVAILABLE with the code, not the address', async () => {

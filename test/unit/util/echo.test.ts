@@ -76,9 +76,13 @@ describe('echo sites', () => {
 
   test('metadata: a bad value and a bad header name', () => {
     bounded(messageOf(() => parseTrigger({ query: 'up', threshold: long })));
-    bounded(
-      messageOf(() => parseTrigger({ query: 'up', threshold: '1', customHeaders: `${long}(=1` })),
+    // A name under the 8 KiB customHeaders cap, so the name itself is what gets refused.
+    const name = `${'h'.repeat(5000)}(`;
+    const message = messageOf(() =>
+      parseTrigger({ query: 'up', threshold: '1', customHeaders: `${name}=1` }),
     );
+    expect(message).toMatch(/… \(5001 bytes\)/);
+    expect(message.length).toBeLessThan(1000);
   });
 
   test('metadata: a serverAddress with a query string shows neither the query nor its token', () => {
