@@ -11,6 +11,7 @@ import { addReflection } from './grpc/reflection';
 import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
 import { createHttpServer } from './http/http-server';
+import { EmptyResultWatch } from './diagnose/empty-watch';
 import { Evaluator } from './scaler/evaluate';
 import { TriggerResolver } from './scaler/resolve-trigger';
 import { createExternalScalerService } from './scaler/service';
@@ -24,6 +25,8 @@ import { ResultCache } from './cache/result-cache';
 import type { Logger } from './telemetry/logger';
 import { createLogger } from './telemetry/logger';
 import { ScalerMetrics } from './telemetry/scaler-metrics';
+import { registerBuildInfo } from './telemetry/build-info';
+import { packageVersion } from './version';
 
 export interface App {
   /** Binds both ports; resolves with the bound ports (useful with port 0 in tests). */
@@ -65,7 +68,21 @@ export function createCore(config: ServerConfig, logger: Logger, metrics: Scaler
   });
   const cache = new ResultCache(config.cache);
   metrics.onCollect('cache', () => metrics.cacheEntries.set(cache.size));
-  const evaluator = new Evaluator({ cache, cacheConfig: config.cache, gateway, metrics, logger });
+  // At debug level, a query that keeps returning nothing is diagnosed once and logged.
+  const emptyWatch = logger.isLevelEnabled('debug') ? new EmptyResultWatch({ logger }) : undefined;
+  const evaluator = new Evaluator({
+    cache,
+    cacheConfig: config.cache,
+    gateway,
+    metrics,
+    logger,
+    ...(emptyWatch === undefined
+      ? {}
+      : {
+          onResult: (trigger, query, result) =>
+            emptyWatch.observe(trigger.source, trigger.metricName, query, result),
+        }),
+  });
   return { sources, resolver, gateway, cache, evaluator };
 }
 
@@ -73,6 +90,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
   const registry = new Registry();
   const metrics = new ScalerMetrics(registry);
+  registerBuildInfo(registry, packageVersion());
   const { sources, resolver, gateway, cache, evaluator } = createCore(config, logger, metrics);
   const streams = new OpenStreams();
   const hub = new WatcherHub({
@@ -131,7 +149,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     healthTimer = setInterval(syncHealth, HEALTH_SYNC_MS);
     healthTimer.unref();
     logger.info(
-      { grpcPort, httpPort, sources: config.sources.map(s => s.name) },
+      { version: packageVersion(), grpcPort, httpPort, sources: config.sources.map(s => s.name) },
       'keda-prometheus-scaler serving',
     );
     return { grpcPort, httpPort };

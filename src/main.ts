@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Process entry: parse the command line, load the configuration, run until a signal.
 import { createApp } from './app';
-import { usage, parseServeOptions } from './cli/serve-options';
+import { COMMANDS, nameOrigins, parseServeOptions, usage } from './cli/serve-options';
+import { helpHint } from './cli/command-args';
 import { runCheck } from './cli/check-command';
 import { runSimulate } from './cli/simulate-command';
 import { ConfigError, loadConfig } from './config/load-config';
+import { didYouMean } from './util/did-you-mean';
+import { packageVersion } from './version';
 
 const io = {
   out: (text: string): void => void process.stdout.write(text),
@@ -21,7 +24,7 @@ async function serve(argv: string[]): Promise<number> {
   try {
     options = parseServeOptions(argv, process.env);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\n${usage()}`);
+    process.stderr.write(`${(e as Error).message}\n${helpHint('serve')}\n`);
     return EXIT_USAGE;
   }
   if (options.help) {
@@ -33,7 +36,7 @@ async function serve(argv: string[]): Promise<number> {
     config = loadConfig(options.overrides);
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
+      process.stderr.write(`${nameOrigins(e, options.origins).message}\n`);
       return EXIT_USAGE;
     }
     throw e;
@@ -61,15 +64,25 @@ export async function main(argv: string[]): Promise<number> {
       return runCheck(rest, process.env, io);
     case 'simulate':
       return runSimulate(rest, process.env, io);
+    case 'version':
+    case '--version':
+    case '-v':
+      process.stdout.write(`${packageVersion()}\n`);
+      return EXIT_OK;
     case undefined:
     case '-h':
     case '--help':
     case 'help':
       process.stdout.write(usage());
       return command === undefined ? EXIT_USAGE : EXIT_OK;
-    default:
-      process.stderr.write(`unknown command "${command}"\n\n${usage()}`);
+    default: {
+      const guess = didYouMean(command, [...COMMANDS.map(([name]) => name), '--version', '--help']);
+      process.stderr.write(
+        `unknown command "${command}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}\n` +
+          `run "keda-prometheus-scaler --help" for the commands\n`,
+      );
       return EXIT_USAGE;
+    }
   }
 }
 

@@ -3,8 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../config/load-config';
 import { parseDurationMs } from '../config/parse-values';
-import { isScalerError, toGrpcStatus } from '../errors';
-import { status } from '@grpc/grpc-js';
+import type { ServerConfig } from '../config/schema';
+import { isScalerError } from '../errors';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
 import { SourceRegistry } from '../sources/source-registry';
@@ -12,52 +12,36 @@ import { ScaledObjectFileError, loadScaledObject } from '../simulate/scaledobjec
 import type { Sample, SimulationRow } from '../simulate/simulate';
 import { simulate } from '../simulate/simulate';
 import { renderSvg } from '../simulate/svg-chart';
-import type { CommandIo } from './command-args';
-import { commandConfig } from './cli-config';
-import { UsageError, parseCommandArgs, wholeNumberFlag } from './command-args';
+import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
+import type { CommandIo, CommandSpec } from './command-args';
+import { UsageError, helpHint, parseCommandArgs, wholeNumberFlag } from './command-args';
+import { localizeTrigger } from './local-source';
+import { parseSeriesCsv, parseTimeFlag } from './time-input';
 
-export const SIMULATE_USAGE = `Usage: keda-prometheus-scaler simulate --scaledobject FILE [--trigger N]
+export const SIMULATE_COMMAND = {
+  name: 'simulate',
+  synopsis: `--scaledobject FILE [--name NAME] [--trigger N]
          (--series FILE.csv | --from TIME --to TIME [--step 15s] [--config FILE | --prometheus-url URL])
-         [--output table|csv|json] [--svg FILE] [--replicas N]
-  Replays the metric through KEDA (pollingInterval, activation, cooldown, min/max/idle replicas)
+         [--output table|csv|json] [--svg FILE] [--replicas N]`,
+  description: `  Replays the metric through KEDA (pollingInterval, activation, cooldown, min/max/idle replicas)
   and the HPA (15 s syncs, tolerance 0.1, AverageValue/Value, behavior). --series is a CSV of
-  timestamp,value (unix seconds); --from/--to take RFC 3339 or unix seconds. The table shows the
-  steps where the replica count changed; CSV and JSON show every step.
-`;
-
-/** Reads `timestamp,value` lines; a header line is allowed. @throws naming the line. */
-export function parseSeriesCsv(text: string): Sample[] {
-  const samples: Sample[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    const trimmed = line.trim();
-    if (trimmed === '' || (i === 0 && /^[a-z_]+\s*,/i.test(trimmed))) return;
-    const [t, v, extra] = trimmed.split(',').map(s => s.trim());
-    const timestamp = Number(t);
-    const value = Number(v);
-    if (
-      extra !== undefined ||
-      !Number.isFinite(timestamp) ||
-      !Number.isFinite(value) ||
-      t === '' ||
-      v === ''
-    ) {
-      throw new ScaledObjectFileError(
-        `--series line ${i + 1}: expected "timestamp,value" (unix seconds, number), got "${trimmed}"`,
-      );
-    }
-    samples.push({ timestamp, value });
-  });
-  if (samples.length === 0) throw new ScaledObjectFileError('--series: no samples');
-  return samples;
-}
-
-function parseTime(text: string, flag: string): number {
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms))
-    throw new UsageError(`${flag}: expected RFC 3339 or unix seconds, got "${text}"`);
-  return ms / 1000;
-}
+  timestamp,value (unix seconds; unix milliseconds are detected and converted). --from/--to take
+  RFC 3339 (2024-05-01T12:00:00Z), unix seconds, "now", "-2h" / "now-30m" or "2 hours ago"; the
+  query then runs over that range on the local Prometheus, which also answers the trigger's
+  in-cluster serverAddress or source. The table shows the steps where the replica count changed;
+  CSV and JSON show every step. Exit code 0 on success, 1 when the source fails, 2 for bad flags.
+`,
+  flags: [
+    ...SOURCE_FLAGS,
+    { name: 'series', arg: 'FILE.csv', help: 'timestamp,value lines to replay' },
+    { name: 'from', arg: 'TIME', help: 'start of the range to query (with --to)' },
+    { name: 'to', arg: 'TIME', help: 'end of the range to query (with --from)' },
+    { name: 'step', arg: 'DURATION', help: 'query_range step (default 15s, at least 1s)' },
+    { name: 'output', arg: 'FORMAT', help: 'table (default), csv or json' },
+    { name: 'svg', arg: 'FILE', help: 'also write a chart to FILE' },
+    { name: 'replicas', arg: 'N', help: 'the replica count at the start (default: KEDA decides)' },
+  ],
+} as const satisfies CommandSpec;
 
 export function toCsv(rows: SimulationRow[]): string {
   const lines = ['timestamp,value,active,by,desiredReplicas,replicas'];
@@ -90,37 +74,19 @@ export async function runSimulate(
   env: NodeJS.ProcessEnv,
   io: CommandIo,
 ): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      scaledobject: { type: 'string' },
-      trigger: { type: 'string' },
-      series: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      step: { type: 'string' },
-      config: { type: 'string' },
-      'prometheus-url': { type: 'string' },
-      output: { type: 'string' },
-      svg: { type: 'string' },
-      replicas: { type: 'string' },
-    },
-    SIMULATE_USAGE,
-    io,
-  );
+  const parsed = parseCommandArgs(argv, SIMULATE_COMMAND, io);
   if ('exit' in parsed) return parsed.exit;
   const { values } = parsed;
   const output = values.output ?? 'table';
-  if (values.scaledobject === undefined || !['table', 'csv', 'json'].includes(output)) {
-    io.err(
-      `--scaledobject is required and --output must be table, csv or json\n\n${SIMULATE_USAGE}`,
-    );
-    return 2;
-  }
+  let config: ServerConfig | undefined;
   try {
+    if (values.scaledobject === undefined) throw new UsageError('--scaledobject FILE is required');
+    if (output !== 'table' && output !== 'csv' && output !== 'json') {
+      throw new UsageError(`--output: must be table, csv or json, got "${output}"`);
+    }
     const triggerIndex = wholeNumberFlag('trigger', values.trigger);
     const initialReplicas = wholeNumberFlag('replicas', values.replicas);
-    const so = loadScaledObject(values.scaledobject, triggerIndex);
+    const so = loadScaledObject(values.scaledobject, { name: values.name, triggerIndex });
     const spec = parseTrigger(so.metadata);
     const model = {
       ...so.model,
@@ -129,7 +95,9 @@ export async function runSimulate(
     };
     let series: Sample[];
     if (values.series !== undefined) {
-      series = parseSeriesCsv(readFileSync(values.series, 'utf8'));
+      const parsedSeries = parseSeriesCsv(readSeriesFile(values.series));
+      if (parsedSeries.note !== undefined) io.err(`${parsedSeries.note}\n`);
+      series = parsedSeries.samples;
     } else if (values.from !== undefined && values.to !== undefined) {
       const step = parseDurationMs(values.step ?? '15s');
       if (!step.ok || step.value < 1000) {
@@ -137,13 +105,18 @@ export async function runSimulate(
           `--step: must be a duration of at least 1s, e.g. 15s, got "${values.step}"`,
         );
       }
-      const startS = parseTime(values.from, '--from');
-      const endS = parseTime(values.to, '--to');
+      const nowS = Date.now() / 1000;
+      const startS = parseTimeFlag(values.from, '--from', nowS);
+      const endS = parseTimeFlag(values.to, '--to', nowS);
       if (endS <= startS) throw new UsageError('--to: must be later than --from');
-      const sources = new SourceRegistry(commandConfig(values, env));
+      const loaded = commandConfig(values, env);
+      config = loaded.config;
+      const localized = localizeTrigger(so.metadata, config, loaded.prometheusUrlGiven);
+      if (localized.note !== undefined) io.err(`${localized.note}\n`);
+      const sources = new SourceRegistry(config);
       try {
         series = await queryRange(
-          sources.resolve(spec.source),
+          sources.resolve(parseTrigger(localized.metadata).source),
           {
             query: spec.query,
             startS,
@@ -160,8 +133,11 @@ export async function runSimulate(
         await sources.close();
       }
     } else {
-      io.err(`give --series FILE.csv, or --from and --to\n\n${SIMULATE_USAGE}`);
-      return 2;
+      throw new UsageError(
+        values.from !== undefined || values.to !== undefined
+          ? `give both --from and --to (got only ${values.from !== undefined ? '--from' : '--to'})`
+          : 'give --series FILE.csv, or --from and --to',
+      );
     }
     const rows = simulate(series, model, initialReplicas === undefined ? {} : { initialReplicas });
     if (values.svg !== undefined) {
@@ -180,15 +156,26 @@ export async function runSimulate(
     else io.out(toTable(rows));
     return 0;
   } catch (e) {
-    if (e instanceof ScaledObjectFileError || e instanceof ConfigError || e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof ScaledObjectFileError) {
+      io.err(`${e.message}\n${helpHint('simulate')}\n`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
       io.err(`${e.message}\n`);
       return 2;
     }
     if (isScalerError(e)) {
-      const st = toGrpcStatus(e);
-      io.err(`${status[st.code]}: ${st.details}\n`);
+      io.err(`${config === undefined ? e.message : describeFailure(e, config)}\n`);
       return 1;
     }
     throw e;
+  }
+}
+
+function readSeriesFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ScaledObjectFileError(`--series ${file}: ${(e as Error).message}`);
   }
 }

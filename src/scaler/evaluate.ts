@@ -4,6 +4,7 @@ import { cacheKey } from '../cache/cache-key';
 import type { CacheOutcome, ResultCache } from '../cache/result-cache';
 import type { CacheConfig } from '../config/schema';
 import { isScalerError } from '../errors';
+import type { QueryResult } from '../prometheus/decode-response';
 import { reduceResult } from '../prometheus/reduce-result';
 import type { QueryGateway } from '../sources/query-gateway';
 import type { Logger } from '../telemetry/logger';
@@ -44,6 +45,8 @@ export interface EvaluatorDeps {
   gateway: QueryGateway;
   metrics: ScalerMetrics;
   logger: Logger;
+  /** Sees every query result (debug diagnostics); absent in normal operation, so it costs nothing. */
+  onResult?: (trigger: ResolvedTrigger, query: string, result: QueryResult) => void;
 }
 
 export class Evaluator {
@@ -112,6 +115,7 @@ export class Evaluator {
         outcome: 'fallback',
       };
     }
+    this.deps.onResult?.(trigger, query, answer.result);
     const value = reduceResult(answer.result, spec);
     metrics.cacheOutcome(answer.outcome).inc();
     metrics.valueAge.observe(answer.ageMs / 1000);

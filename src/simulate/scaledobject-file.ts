@@ -2,6 +2,7 @@
 // with KEDA's defaults (keda.md 4.1) and clear errors for what KEDA would reject.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import { didYouMeanSuffix } from '../util/did-you-mean';
 import type { BehaviorInput } from './hpa-model';
 import type { ScaledObjectModel } from './simulate';
 
@@ -30,21 +31,83 @@ const num = (v: unknown, fallback: number, key: string): number => {
   return v;
 };
 
-/**
- * @param triggerIndex which trigger (0-based); without it, the only prometheus/external trigger.
- * @throws {@link ScaledObjectFileError} naming the field.
- */
-export function loadScaledObject(file: string, triggerIndex?: number): LoadedScaledObject {
+/** What picks the ScaledObject and its trigger in a file. */
+export interface ScaledObjectChoice {
+  /** metadata.name of the ScaledObject (--name); without it, a file must hold exactly one. */
+  name?: string | undefined;
+  /** Which trigger (0-based, --trigger); without it, the only prometheus/external trigger. */
+  triggerIndex?: number | undefined;
+}
+
+/** The ScaledObject documents of a YAML file (any number of `---` documents, other kinds skipped). */
+function readScaledObjects(file: string): Json[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new ScaledObjectFileError(`${file}: ${(e as Error).message}`);
   }
-  const docs = parseAllDocuments(text).map(d => obj(d.toJSON()));
-  const so = docs.find(d => d['kind'] === 'ScaledObject');
-  if (so === undefined)
-    throw new ScaledObjectFileError(`${file}: no document of kind ScaledObject`);
+  const parsed = parseAllDocuments(text);
+  const broken = parsed.find(d => d.errors.length > 0);
+  if (broken !== undefined) {
+    throw new ScaledObjectFileError(`${file}: not valid YAML: ${broken.errors[0]?.message}`);
+  }
+  const docs = parsed.map(d => obj(d.toJSON()));
+  const scaledObjects = docs.filter(d => d['kind'] === 'ScaledObject');
+  if (scaledObjects.length === 0) {
+    const kinds = [...new Set(docs.map(d => (typeof d['kind'] === 'string' ? d['kind'] : '(no kind)')))];
+    throw new ScaledObjectFileError(
+      `${file}: no document of kind ScaledObject (found: ${kinds.join(', ') || 'nothing'})`,
+    );
+  }
+  return scaledObjects;
+}
+
+const nameOf = (so: Json): string => {
+  const name = obj(so['metadata'])['name'];
+  return typeof name === 'string' ? name : 'scaledobject';
+};
+
+/**
+ * Every ScaledObject in the file (or the one named), each with its chosen trigger.
+ * @throws {@link ScaledObjectFileError} naming the field, or listing the names in the file.
+ */
+export function loadScaledObjects(
+  file: string,
+  choice: ScaledObjectChoice = {},
+): LoadedScaledObject[] {
+  let scaledObjects = readScaledObjects(file);
+  if (choice.name !== undefined) {
+    const names = scaledObjects.map(nameOf);
+    scaledObjects = scaledObjects.filter(so => nameOf(so) === choice.name);
+    if (scaledObjects.length === 0) {
+      throw new ScaledObjectFileError(
+        `--name ${choice.name}: no ScaledObject of that name in ${file}` +
+          `${didYouMeanSuffix(choice.name, names)}; it has: ${names.join(', ')}`,
+      );
+    }
+  }
+  return scaledObjects.map(so => toLoaded(so, choice.triggerIndex));
+}
+
+/**
+ * The one ScaledObject the file holds, or the one named.
+ * @throws {@link ScaledObjectFileError} naming the field, or listing the names when there are several.
+ */
+export function loadScaledObject(
+  file: string,
+  choice: ScaledObjectChoice = {},
+): LoadedScaledObject {
+  const all = loadScaledObjects(file, choice);
+  if (all.length > 1) {
+    throw new ScaledObjectFileError(
+      `${file}: ${all.length} ScaledObjects (${all.map(so => so.name).join(', ')}); pick one with --name NAME`,
+    );
+  }
+  return all[0] as LoadedScaledObject;
+}
+
+function toLoaded(so: Json, triggerIndex: number | undefined): LoadedScaledObject {
   const spec = obj(so['spec']);
   const triggers = Array.isArray(spec['triggers']) ? (spec['triggers'] as unknown[]).map(obj) : [];
   const usable = triggers
@@ -100,10 +163,7 @@ export function loadScaledObject(file: string, triggerIndex?: number): LoadedSca
     );
   }
   return {
-    name:
-      typeof obj(so['metadata'])['name'] === 'string'
-        ? (obj(so['metadata'])['name'] as string)
-        : 'scaledobject',
+    name: nameOf(so),
     triggerType: String(chosen.t['type']),
     metadata,
     model: {

@@ -1,0 +1,83 @@
+// Dry runs only: a trigger's in-cluster serverAddress or source name is answered by the local
+// Prometheus given with --prometheus-url or --config (a port-forward), and the output says so.
+// The server never does this: there, metadata can only select what its configuration allows.
+import type { ServerConfig } from '../config/schema';
+import { CLI_SOURCE_NAME } from '../config/schema';
+import { compileAddressPattern, normalizeUrl } from '../sources/source-registry';
+import { UsageError } from './command-args';
+
+export interface LocalizedTrigger {
+  metadata: Record<string, string>;
+  /** "serverAddress http://prometheus-server… answered by http://127.0.0.1:9090", if rewritten. */
+  note: string | undefined;
+}
+
+/** A URL fit to print: user and password removed (a port-forward URL may carry them). */
+export function displayUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    url.username = '';
+    url.password = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return text.replace(/\/\/[^/@]*@/, '//');
+  }
+}
+
+/** True when the configuration itself would answer this selector (no rewrite needed). */
+function answeredAsIs(
+  source: string | undefined,
+  serverAddress: string | undefined,
+  config: ServerConfig,
+): boolean {
+  const byName = config.sources.find(s => s.name === source);
+  if (source !== undefined) {
+    return (
+      byName !== undefined &&
+      (serverAddress === undefined || normalizeUrl(serverAddress) === normalizeUrl(byName.url))
+    );
+  }
+  if (serverAddress === undefined) return true;
+  const url = normalizeUrl(serverAddress);
+  return (
+    config.sources.some(s => normalizeUrl(s.url) === url) ||
+    config.allowedServerAddresses.some(p => compileAddressPattern(p).test(url))
+  );
+}
+
+/**
+ * The metadata with `source`/`serverAddress` pointed at the local source when the configuration
+ * does not know them. The local source is the one --prometheus-url defines, else the config's
+ * only source.
+ *
+ * @param prometheusUrlGiven whether --prometheus-url (or SCALER_PROMETHEUS_URL) defined "default".
+ * @throws {@link UsageError} when several configured sources could answer and none was named.
+ */
+export function localizeTrigger(
+  metadata: Readonly<Record<string, string>>,
+  config: ServerConfig,
+  prometheusUrlGiven: boolean,
+): LocalizedTrigger {
+  const { source, serverAddress, ...rest } = metadata;
+  if (answeredAsIs(source, serverAddress, config))
+    return { metadata: { ...metadata }, note: undefined };
+  const local = prometheusUrlGiven
+    ? config.sources.find(s => s.name === CLI_SOURCE_NAME)
+    : config.sources.length === 1
+      ? config.sources[0]
+      : undefined;
+  const asked = [
+    ...(source === undefined ? [] : [`source ${source}`]),
+    ...(serverAddress === undefined ? [] : [`serverAddress ${displayUrl(serverAddress)}`]),
+  ].join(', ');
+  if (local === undefined) {
+    throw new UsageError(
+      `${asked}: not a source of --config (sources: ${config.sources.map(s => s.name).join(', ') || 'none'}); ` +
+        'pass --prometheus-url URL to answer it with a local Prometheus',
+    );
+  }
+  return {
+    metadata: { ...rest, source: local.name },
+    note: `${asked} answered by ${displayUrl(local.url)}`,
+  };
+}
