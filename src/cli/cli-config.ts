@@ -36,7 +36,7 @@ export const SOURCE_FLAGS = [
     name: 'prometheus-url',
     arg: 'URL',
     env: 'SCALER_PROMETHEUS_URL',
-    help: "a local Prometheus (e.g. a port-forward); it answers the trigger's serverAddress/source",
+    help: 'a local Prometheus (a port-forward); answers in-cluster serverAddress/source',
   },
 ] as const satisfies readonly FlagSpec[];
 

@@ -48,12 +48,22 @@ export class UsageError extends Error {
 /** The lines listing each flag, its value, its help and its environment variable. */
 export function flagHelp(flags: readonly FlagSpec[]): string {
   const column = 30;
+  const width = 100;
   return [...flags, { name: 'help', help: 'this text' } as FlagSpec]
     .map(f => {
       const head = `  ${f.name === 'help' ? '-h, ' : ''}--${f.name}${f.arg === undefined ? '' : ` ${f.arg}`}`;
-      const env = f.env === undefined ? '' : ` (env ${f.env})`;
-      const repeat = f.multiple === true ? ' (repeatable)' : '';
-      return `${head.padEnd(column)}${head.length >= column ? `\n${' '.repeat(column)}` : ''}${f.help}${repeat}${env}`;
+      const text = `${f.help}${f.multiple === true ? ' (repeatable)' : ''}`;
+      const env = f.env === undefined ? '' : `env ${f.env}`;
+      const lines = [
+        `${head.padEnd(column)}${head.length >= column ? `\n${' '.repeat(column)}` : ''}${text}`,
+      ];
+      // The variable on the same line if it fits, else on its own line under the help.
+      if (env !== '') {
+        const last = lines[0]?.split('\n').pop() ?? '';
+        if (last.length + env.length + 3 <= width) lines[0] += ` (${env})`;
+        else lines.push(`${' '.repeat(column)}${env}`);
+      }
+      return lines.join('\n');
     })
     .join('\n');
 }
@@ -85,7 +95,7 @@ export function parseFlags<F extends readonly FlagSpec[]>(
   );
   try {
     const { values } = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, flags),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
@@ -94,6 +104,24 @@ export function parseFlags<F extends readonly FlagSpec[]>(
   } catch (e) {
     throw new UsageError(describeParseError(e as Error & { code?: string }, flags));
   }
+}
+
+/**
+ * `--from -2h` as `--from=-2h`: parseArgs takes a value that starts with "-" for a flag, so a
+ * negative number or relative time after a flag that takes a value is joined to it.
+ */
+function joinNegativeValues(argv: string[], flags: readonly FlagSpec[]): string[] {
+  const takesValue = new Set(flags.filter(f => f.arg !== undefined).map(f => `--${f.name}`));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (takesValue.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /** node:util's parseArgs messages, made shorter and given a "did you mean". */
