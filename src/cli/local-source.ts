@@ -16,6 +16,8 @@ export interface LocalizedTrigger {
 export function displayUrl(text: string): string {
   try {
     const url = new URL(text);
+    // As the user wrote it (new URL would drop a default port such as :80) unless it has them.
+    if (url.username === '' && url.password === '') return text;
     url.username = '';
     url.password = '';
     return url.toString().replace(/\/$/, '');

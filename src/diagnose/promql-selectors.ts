@@ -95,6 +95,8 @@ export function extractSelectors(query: string): Selector[] {
   const out: Selector[] = [];
   /** Open parentheses: the function they belong to (undefined for plain grouping). */
   const calls: (string | undefined)[] = [];
+  /** An aggregation whose grouping comes first: `sum by (a) (...)`. */
+  let pendingCall: string | undefined;
   let i = 0;
   const at = (re: RegExp, pos: number): RegExpExecArray | null => {
     re.lastIndex = pos;
@@ -111,7 +113,8 @@ export function extractSelectors(query: string): Selector[] {
       const nl = query.indexOf('\n', i);
       i = nl < 0 ? query.length : nl + 1;
     } else if (c === '(') {
-      calls.push(undefined);
+      calls.push(pendingCall);
+      pendingCall = undefined;
       i++;
     } else if (c === ')') {
       calls.pop();
@@ -130,6 +133,9 @@ export function extractSelectors(query: string): Selector[] {
       } else if (query[next] === '(') {
         calls.push(word);
         i = next + 1;
+      } else if (/^(by|without)\b/i.test(query.slice(next, next + 8))) {
+        pendingCall = word;
+        i = next;
       } else if (KEYWORDS.has(lower)) {
         i = next;
       } else {
