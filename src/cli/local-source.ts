@@ -48,9 +48,8 @@ function answeredAsIs(
 }
 
 /**
- * The metadata with `source`/`serverAddress` pointed at the local source when the configuration
- * does not know them. The local source is the one --prometheus-url defines, else the config's
- * only source.
+ * The metadata with `source`/`serverAddress` pointed at the local source: the one --prometheus-url
+ * defines (it answers every trigger), else, for what --config does not know, its only source.
  *
  * @param prometheusUrlGiven whether --prometheus-url (or SCALER_PROMETHEUS_URL) defined "default".
  * @throws {@link UsageError} when several configured sources could answer and none was named.
@@ -61,13 +60,25 @@ export function localizeTrigger(
   prometheusUrlGiven: boolean,
 ): LocalizedTrigger {
   const { source, serverAddress, ...rest } = metadata;
-  if (answeredAsIs(source, serverAddress, config))
-    return { metadata: { ...metadata }, note: undefined };
+  // --prometheus-url answers everything; --config alone answers what it knows, else its only source.
   const local = prometheusUrlGiven
     ? config.sources.find(s => s.name === CLI_SOURCE_NAME)
     : config.sources.length === 1
       ? config.sources[0]
       : undefined;
+  const unchanged = { metadata: { ...metadata }, note: undefined };
+  if (source === undefined && serverAddress === undefined) {
+    return local === undefined || !prometheusUrlGiven
+      ? unchanged
+      : { metadata: { ...rest, source: local.name }, note: undefined };
+  }
+  const isLocal =
+    local !== undefined &&
+    (source === undefined || source === local.name) &&
+    (serverAddress === undefined || normalizeUrl(serverAddress) === normalizeUrl(local.url));
+  if (isLocal || (!prometheusUrlGiven && answeredAsIs(source, serverAddress, config))) {
+    return unchanged;
+  }
   const asked = [
     ...(source === undefined ? [] : [`source ${source}`]),
     ...(serverAddress === undefined ? [] : [`serverAddress ${displayUrl(serverAddress)}`]),
