@@ -39,6 +39,8 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** How long a query must keep returning nothing before its debug diagnosis (ms; tests). */
+  emptyDiagnosisAfterMs?: number;
 }
 
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
@@ -53,7 +55,12 @@ export interface Core {
   evaluator: Evaluator;
 }
 
-export function createCore(config: ServerConfig, logger: Logger, metrics: ScalerMetrics): Core {
+export function createCore(
+  config: ServerConfig,
+  logger: Logger,
+  metrics: ScalerMetrics,
+  options: Pick<AppOptions, 'emptyDiagnosisAfterMs'> = {},
+): Core {
   const sources = new SourceRegistry(config);
   const resolver = new TriggerResolver(sources, {
     maxTimeoutMs: config.maxTimeoutMs,
@@ -69,7 +76,9 @@ export function createCore(config: ServerConfig, logger: Logger, metrics: Scaler
   const cache = new ResultCache(config.cache);
   metrics.onCollect('cache', () => metrics.cacheEntries.set(cache.size));
   // At debug level, a query that keeps returning nothing is diagnosed once and logged.
-  const emptyWatch = logger.isLevelEnabled('debug') ? new EmptyResultWatch({ logger }) : undefined;
+  const emptyWatch = logger.isLevelEnabled('debug')
+    ? new EmptyResultWatch({ logger, keepsEmptyMs: options.emptyDiagnosisAfterMs })
+    : undefined;
   const evaluator = new Evaluator({
     cache,
     cacheConfig: config.cache,
@@ -91,7 +100,12 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   const registry = new Registry();
   const metrics = new ScalerMetrics(registry);
   registerBuildInfo(registry, packageVersion());
-  const { sources, resolver, gateway, cache, evaluator } = createCore(config, logger, metrics);
+  const { sources, resolver, gateway, cache, evaluator } = createCore(
+    config,
+    logger,
+    metrics,
+    options,
+  );
   const streams = new OpenStreams();
   const hub = new WatcherHub({
     evaluator,

@@ -14,6 +14,8 @@ const MAX_TRACKED = 1000;
 
 export interface EmptyWatchOptions {
   logger: Logger;
+  /** Default {@link KEEPS_EMPTY_MS}. */
+  keepsEmptyMs?: number | undefined;
   now?: () => number;
   /** The diagnosis to run; the default asks the source's metadata API. */
   diagnose?: (query: string, source: SourceEndpoint) => Promise<unknown>;
@@ -48,7 +50,7 @@ export class EmptyResultWatch {
       if (this.emptySince.size > MAX_TRACKED) this.forgetOldest(this.emptySince);
       return;
     }
-    if (now - since < KEEPS_EMPTY_MS) return;
+    if (now - since < (this.options.keepsEmptyMs ?? KEEPS_EMPTY_MS)) return;
     this.emptySince.delete(key);
     this.diagnosed.add(key);
     if (this.diagnosed.size > MAX_TRACKED) this.forgetOldest(this.diagnosed);
