@@ -4,7 +4,8 @@ import { commandUsage, parseFlags } from '../../../src/cli/command-args';
 import { CHECK_COMMAND } from '../../../src/cli/check-command';
 import { SIMULATE_COMMAND } from '../../../src/cli/simulate-command';
 import { nameOrigins, parseServeOptions, SERVE_COMMAND } from '../../../src/cli/serve-options';
-import { ConfigError, validateConfig } from '../../../src/config/load-config';
+import type { ConfigError } from '../../../src/config/load-config';
+import { validateConfig } from '../../../src/config/load-config';
 
 test.each([CHECK_COMMAND, SIMULATE_COMMAND, SERVE_COMMAND])(
   '$name --help lists every flag of its table',

@@ -43,3 +43,14 @@ test('with several configured sources and no --prometheus-url, the error lists t
 test('printed URLs carry no credentials', () => {
   expect(displayUrl('http://user:secret@127.0.0.1:9090/prom')).toBe('http://127.0.0.1:9090/prom');
 });
+
+test("with the cluster's own config, --prometheus-url still answers its in-cluster source", () => {
+  const cluster = validateConfig(
+    { sources: [{ name: 'prometheus', url: 'http://prometheus-operated.monitoring.svc:9090' }] },
+    { prometheusUrl: 'http://127.0.0.1:9090' },
+  );
+  expect(localizeTrigger({ ...TUTORIAL, source: 'prometheus' }, cluster, true)).toEqual({
+    metadata: { ...TUTORIAL, source: 'default' },
+    note: 'source prometheus answered by http://127.0.0.1:9090',
+  });
+});

@@ -31,33 +31,31 @@ function fakeApi(
         }),
     );
   };
+  /** Each call spends budget; a spent budget rejects, as the real client's does. */
+  const answer = <T>(fn: () => T): Promise<T> =>
+    new Promise(resolve => {
+      api.spend();
+      resolve(fn());
+    });
   const api = {
     calls: 0,
     spend(): void {
       if (++api.calls > budget) throw new BudgetSpent('budget');
     },
-    async hasSeries(selector: string) {
-      api.spend();
-      return matching(selector).length > 0;
-    },
-    async labelNames(selector?: string) {
-      api.spend();
-      return [...new Set(matching(selector).flatMap(Object.keys))].sort();
-    },
-    async labelValues(label: string, selector?: string) {
-      api.spend();
-      return [
-        ...new Set(
-          matching(selector)
-            .map(x => x[label])
-            .filter((v): v is string => v !== undefined),
-        ),
-      ].sort();
-    },
-    async scalar() {
-      api.spend();
-      return samplesPer10m;
-    },
+    hasSeries: (selector: string) => answer(() => matching(selector).length > 0),
+    labelNames: (selector?: string) =>
+      answer(() => [...new Set(matching(selector).flatMap(Object.keys))].sort()),
+    labelValues: (label: string, selector?: string) =>
+      answer(() =>
+        [
+          ...new Set(
+            matching(selector)
+              .map(x => x[label])
+              .filter((v): v is string => v !== undefined),
+          ),
+        ].sort(),
+      ),
+    scalar: () => answer(() => samplesPer10m),
   };
   return api;
 }

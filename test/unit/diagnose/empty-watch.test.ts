@@ -15,9 +15,9 @@ test('diagnosed once, after a minute of empty results, and a value resets the mi
   const watch = new EmptyResultWatch({
     logger,
     now: () => now,
-    diagnose: async query => {
+    diagnose: query => {
       diagnosed.push(query);
-      return [{ kind: 'unknown_metric', message: 'metric x has no series' }];
+      return Promise.resolve([{ kind: 'unknown_metric', message: 'metric x has no series' }]);
     },
   });
   watch.observe(SOURCE, 'm', 'x', EMPTY);
