@@ -89,7 +89,13 @@ export function createCore(
       ? {}
       : {
           onResult: (trigger, query, result) =>
-            emptyWatch.observe(trigger.source, trigger.metricName, query, result),
+            emptyWatch.observe(
+              trigger.source,
+              trigger.metricName,
+              query,
+              result,
+              trigger.spec.customHeaders,
+            ),
         }),
   });
   return { sources, resolver, gateway, cache, evaluator };

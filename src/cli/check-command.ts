@@ -34,7 +34,8 @@ export const CHECK_COMMAND = {
   local Prometheus of --prometheus-url (or the only source of --config), and the output says so.
   When the query returns no series (or NaN), check says so first and asks Prometheus's metadata
   API why: a misspelled metric or label, a matcher that empties the selector, a rate() range
-  shorter than two scrape intervals. A file with several ScaledObjects checks them all.
+  shorter than two scrape intervals. A file with several ScaledObjects checks them all (--output
+  json then gives an array).
   Exit code 0 when the trigger works, 1 when it fails (with the message the server would return)
   or would scale on a constant 0 because its query returns nothing (unless --allow-empty),
   2 for bad flags or configuration.
@@ -215,7 +216,10 @@ async function diagnoseIfEmpty(
     query: queryKey,
     result: kind,
     summary: describeEmptiness(kind, queryKey, spec.ignoreNullValues),
-    findings: kind === 'no series' ? await diagnoseEmpty(query, new SourceMetadata(source)) : [],
+    findings:
+      kind === 'no series'
+        ? await diagnoseEmpty(query, new SourceMetadata(source, spec.customHeaders))
+        : [],
   };
 }
 

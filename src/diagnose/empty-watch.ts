@@ -18,7 +18,11 @@ export interface EmptyWatchOptions {
   keepsEmptyMs?: number | undefined;
   now?: () => number;
   /** The diagnosis to run; the default asks the source's metadata API. */
-  diagnose?: (query: string, source: SourceEndpoint) => Promise<unknown>;
+  diagnose?: (
+    query: string,
+    source: SourceEndpoint,
+    customHeaders: Readonly<Record<string, string>>,
+  ) => Promise<unknown>;
 }
 
 export class EmptyResultWatch {
@@ -26,16 +30,23 @@ export class EmptyResultWatch {
   private readonly emptySince = new Map<string, number>();
   private readonly diagnosed = new Set<string>();
   private readonly now: () => number;
-  private readonly diagnose: (query: string, source: SourceEndpoint) => Promise<unknown>;
+  private readonly diagnose: NonNullable<EmptyWatchOptions['diagnose']>;
 
   constructor(private readonly options: EmptyWatchOptions) {
     this.now = options.now ?? Date.now;
     this.diagnose =
-      options.diagnose ?? ((query, source) => diagnoseEmpty(query, new SourceMetadata(source)));
+      options.diagnose ??
+      ((query, source, headers) => diagnoseEmpty(query, new SourceMetadata(source, headers)));
   }
 
   /** Called with every result the evaluator reduces (only while debug logging is on). */
-  observe(source: SourceEndpoint, metric: string, query: string, result: QueryResult): void {
+  observe(
+    source: SourceEndpoint,
+    metric: string,
+    query: string,
+    result: QueryResult,
+    customHeaders: Readonly<Record<string, string>> = {},
+  ): void {
     const key = `${source.name}\u0000${query}`;
     const kind = emptiness(result);
     if (kind === undefined) {
@@ -55,7 +66,7 @@ export class EmptyResultWatch {
     this.diagnosed.add(key);
     if (this.diagnosed.size > MAX_TRACKED) this.forgetOldest(this.diagnosed);
     const log = { metric, source: source.name, query, result: kind };
-    void this.diagnose(query, source).then(
+    void this.diagnose(query, source, customHeaders).then(
       findings => this.options.logger.debug({ ...log, findings }, 'query keeps returning nothing'),
       (e: unknown) =>
         this.options.logger.debug(

@@ -46,8 +46,13 @@ type Fetched = { tooLarge: true } | { tooLarge: false; data: unknown };
 export class SourceMetadata implements PrometheusMetadata {
   private requests = 0;
 
+  /**
+   * @param customHeaders the trigger's own headers (a tenant header such as X-Scope-OrgID for
+   * Mimir or Cortex), sent with every request as with the query.
+   */
   constructor(
     private readonly source: SourceEndpoint,
+    private readonly customHeaders: Readonly<Record<string, string>> = {},
     private readonly limits: MetadataLimits = DEFAULT_METADATA_LIMITS,
     private readonly nowS = Date.now() / 1000,
   ) {}
@@ -99,7 +104,7 @@ export class SourceMetadata implements PrometheusMetadata {
       origin: this.source.origin,
       path: `${this.source.basePath}${path}?${search.toString()}`,
       method: 'GET',
-      headers: mergeHeaders({}, this.source.headers()),
+      headers: mergeHeaders(this.customHeaders, this.source.headers()),
       signal: AbortSignal.timeout(this.limits.timeoutMs),
     });
     const chunks: Buffer[] = [];

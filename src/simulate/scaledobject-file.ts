@@ -55,7 +55,9 @@ function readScaledObjects(file: string): Json[] {
   const docs = parsed.map(d => obj(d.toJSON()));
   const scaledObjects = docs.filter(d => d['kind'] === 'ScaledObject');
   if (scaledObjects.length === 0) {
-    const kinds = [...new Set(docs.map(d => (typeof d['kind'] === 'string' ? d['kind'] : '(no kind)')))];
+    const kinds = [
+      ...new Set(docs.map(d => (typeof d['kind'] === 'string' ? d['kind'] : '(no kind)'))),
+    ];
     throw new ScaledObjectFileError(
       `${file}: no document of kind ScaledObject (found: ${kinds.join(', ') || 'nothing'})`,
     );
