@@ -3,17 +3,16 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
-import { Registry } from 'prom-client';
 import type { ServerConfig } from './config/schema';
+import { Evaluator } from './core/evaluate';
+import { EmptyResultWatch } from './diagnose/empty-watch';
+import { TriggerResolver } from './core/resolve-trigger';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
 import { addReflection } from './grpc/reflection';
 import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
 import { createHttpServer } from './http/http-server';
-import { EmptyResultWatch } from './diagnose/empty-watch';
-import { Evaluator } from './scaler/evaluate';
-import { TriggerResolver } from './scaler/resolve-trigger';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -24,6 +23,8 @@ import { SourceRegistry } from './sources/source-registry';
 import { ResultCache } from './cache/result-cache';
 import type { Logger } from './telemetry/logger';
 import { createLogger } from './telemetry/logger';
+import type { Metrics } from './telemetry/metrics';
+import type { MetricsRegistry } from './telemetry/scaler-metrics';
 import { ScalerMetrics } from './telemetry/scaler-metrics';
 import { registerBuildInfo } from './telemetry/build-info';
 import { packageVersion } from './version';
@@ -34,7 +35,8 @@ export interface App {
   /** Ends streams with OK, lets unary calls finish, closes ports and pools. Idempotent. */
   stop(): Promise<void>;
   readonly logger: Logger;
-  readonly registry: Registry;
+  /** The scaler's metrics registry (tests read single metrics from it). */
+  readonly registry: MetricsRegistry;
 }
 
 export interface AppOptions {
@@ -58,7 +60,7 @@ export interface Core {
 export function createCore(
   config: ServerConfig,
   logger: Logger,
-  metrics: ScalerMetrics,
+  metrics: Metrics,
   options: Pick<AppOptions, 'emptyDiagnosisAfterMs'> = {},
 ): Core {
   const sources = new SourceRegistry(config);
@@ -74,7 +76,7 @@ export function createCore(
     metrics,
   });
   const cache = new ResultCache(config.cache);
-  metrics.onCollect('cache', () => metrics.cacheEntries.set(cache.size));
+  metrics.observeCacheEntries(() => cache.size);
   // At debug level, a query that keeps returning nothing is diagnosed once and logged.
   const emptyWatch = logger.isLevelEnabled('debug')
     ? new EmptyResultWatch({ logger, keepsEmptyMs: options.emptyDiagnosisAfterMs })
@@ -103,8 +105,8 @@ export function createCore(
 
 export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const registry = new Registry();
-  const metrics = new ScalerMetrics(registry);
+  const metrics = new ScalerMetrics();
+  const { registry } = metrics;
   registerBuildInfo(registry, packageVersion());
   const { sources, resolver, gateway, cache, evaluator } = createCore(
     config,
@@ -137,7 +139,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     windowMs: config.cache.maxStalenessMs,
   });
   const httpServer: HttpServer = createHttpServer({
-    registry,
+    metrics,
     alertmanager: createAlertmanagerHandler({
       hub,
       token:
@@ -148,7 +150,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       metrics,
       logger,
     }),
-    notReadyReason: () => readiness.notReadyReason(),
+    readiness: () => readiness.checkAndProbe(),
   });
   let stopping: Promise<void> | undefined;
 
@@ -164,7 +166,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     });
     const httpPort = await listenHttp(httpServer, config.httpAddress);
     readiness.serving = true;
-    const syncHealth = (): void => health.set(true, readiness.notReadyReason() === undefined);
+    const syncHealth = (): void => health.set(true, readiness.checkAndProbe() === undefined);
     syncHealth();
     healthTimer = setInterval(syncHealth, HEALTH_SYNC_MS);
     healthTimer.unref();

@@ -68,6 +68,11 @@ export interface GrpcStatusError {
   internal: boolean;
 }
 
+/** The name of a gRPC status code as grpc-js spells it ("INVALID_ARGUMENT"), for messages. */
+export function grpcStatusName(code: status): string {
+  return status[code];
+}
+
 /**
  * The single mapping from anything thrown to a gRPC status. A `ScalerError` keeps its message;
  * anything else is a bug and becomes INTERNAL with a generic message, so internal addresses or

@@ -1,7 +1,16 @@
-// The cache key of a trigger's query: everything that changes Prometheus's answer, and the TTL.
-import type { ResolvedTrigger } from '../scaler/resolve-trigger';
+// The cache key of a query: everything that changes Prometheus's answer, and the TTL.
 
-const keys = new WeakMap<ResolvedTrigger, Map<string, string>>();
+/** What a key is made of: the parts of a query that change the answer. */
+export interface QueryIdentity {
+  /** The source's configured URL. */
+  sourceUrl: string;
+  /** The PromQL text actually sent (the trigger's query or its activationQuery). */
+  query: string;
+  namespace: string | undefined;
+  queryParameters: Readonly<Record<string, string>>;
+  /** Header names are compared lower-cased: a tenant header changes the answer. */
+  customHeaders: Readonly<Record<string, string>>;
+}
 
 const sorted = (m: Readonly<Record<string, string>>, lower = false): [string, string][] =>
   Object.entries(m)
@@ -9,29 +18,17 @@ const sorted = (m: Readonly<Record<string, string>>, lower = false): [string, st
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /**
- * Source URL, query (the trigger's query or its activationQuery), namespace, query parameters and custom headers (a tenant header changes the
- * answer) plus the TTL, which is also the time bucket. Not the threshold or the result policy:
- * triggers that differ only there share one query. Memoised per resolved trigger (hot path).
+ * Source URL, query, namespace, query parameters and custom headers plus the TTL, which is also
+ * the time bucket. Not the threshold or the result policy: triggers that differ only there share
+ * one query. Callers on the hot path memoise it (core/trigger-cache-keys.ts).
  */
-export function cacheKey(trigger: ResolvedTrigger, ttlMs: number, query: string): string {
-  let byTtl = keys.get(trigger);
-  if (byTtl === undefined) {
-    byTtl = new Map();
-    keys.set(trigger, byTtl);
-  }
-  const memo = `${ttlMs}:${query}`;
-  let key = byTtl.get(memo);
-  if (key === undefined) {
-    const { spec, source } = trigger;
-    key = JSON.stringify([
-      source.url,
-      query,
-      spec.namespace ?? null,
-      sorted(spec.queryParameters),
-      sorted(spec.customHeaders, true),
-      ttlMs,
-    ]);
-    byTtl.set(memo, key);
-  }
-  return key;
+export function cacheKey(id: QueryIdentity, ttlMs: number): string {
+  return JSON.stringify([
+    id.sourceUrl,
+    id.query,
+    id.namespace ?? null,
+    sorted(id.queryParameters),
+    sorted(id.customHeaders, true),
+    ttlMs,
+  ]);
 }

@@ -4,6 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
 import { DEADLINE_MARGIN_MS } from '../resilience/deadline';
+import { bucketStart, jitterMs, msToNextBucket } from './time-bucket';
 
 export interface CacheSettings {
   /** Most entries kept; the least recently used is dropped beyond it. */
@@ -18,15 +19,19 @@ export interface CacheSettings {
   badQueryTtlMs: number;
 }
 
-/** How an answer was produced; the label values of the cache outcome metric. */
-export type CacheOutcome = 'hit' | 'miss' | 'coalesced' | 'stale' | 'fallback' | 'error';
+/**
+ * How an answer was produced; the label values of the cache outcome metric. `previous` is the
+ * previous bucket's value, served while this bucket's query runs.
+ */
+export type CacheOutcome =
+  'hit' | 'previous' | 'miss' | 'coalesced' | 'stale' | 'fallback' | 'error';
 
 export type CachedAnswer =
   | {
       kind: 'result';
       result: QueryResult;
       ageMs: number;
-      outcome: 'hit' | 'miss' | 'coalesced' | 'stale';
+      outcome: 'hit' | 'previous' | 'miss' | 'coalesced' | 'stale';
       cause?: ScalerError;
     }
   | { kind: 'fallback'; value: number; cause: ScalerError };
@@ -69,14 +74,6 @@ interface Entry {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** Refreshes are spread over the first tenth of a bucket (at most 1 s) so that K keys with the
- * same TTL do not hit Prometheus in the same millisecond. */
-export function jitterMs(key: string, ttlMs: number): number {
-  let h = 0;
-  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
-  return h % Math.max(1, Math.min(1000, Math.floor(ttlMs / 10)));
-}
-
 export class ResultCache {
   private readonly entries = new Map<string, Entry>();
   /** Aborts shared queries on close; every query in flight listens to it. */
@@ -111,7 +108,7 @@ export class ResultCache {
   async get(req: CacheRequest): Promise<CachedAnswer> {
     const now = this.now();
     const entry = this.touch(req, now);
-    const bucket = Math.floor(now / req.ttlMs) * req.ttlMs;
+    const bucket = bucketStart(now, req.ttlMs);
     const good = entry.good;
     if (good !== undefined && good.timeMs === bucket) {
       return { kind: 'result', result: good.result, ageMs: now - good.timeMs, outcome: 'hit' };
@@ -122,7 +119,7 @@ export class ResultCache {
       // The previous bucket's value is still within one TTL of fresh: serve it and refresh in
       // the background (refresh ahead normally got there first; this covers its jitter).
       if (entry.inflight === undefined) void this.fetch(entry, bucket);
-      return { kind: 'result', result: good.result, ageMs: now - good.timeMs, outcome: 'hit' };
+      return { kind: 'result', result: good.result, ageMs: now - good.timeMs, outcome: 'previous' };
     }
     if (failing && entry.failure !== undefined)
       return this.onFailure(entry, req, entry.failure.error);
@@ -270,10 +267,9 @@ export class ResultCache {
   /** Refresh ahead: at each bucket boundary, refresh keys that were asked for recently. */
   private scheduleRefresh(entry: Entry, now: number): void {
     if (entry.timer !== undefined) return;
-    const nextBucket = (Math.floor(now / entry.ttlMs) + 1) * entry.ttlMs;
     entry.timer = setTimeout(
       () => this.refresh(entry),
-      nextBucket - now + jitterMs(entry.key, entry.ttlMs),
+      msToNextBucket(now, entry.ttlMs) + jitterMs(entry.key, entry.ttlMs),
     );
     entry.timer.unref();
   }
@@ -285,7 +281,7 @@ export class ResultCache {
     // Nobody asked lately: stop refreshing; the next request starts it again.
     if (now - entry.lastAskedMs > this.settings.idleRefreshMs) return;
     const failing = entry.failure !== undefined && now < entry.failure.untilMs;
-    const bucket = Math.floor(now / entry.ttlMs) * entry.ttlMs;
+    const bucket = bucketStart(now, entry.ttlMs);
     if (!failing && entry.inflight === undefined && entry.good?.timeMs !== bucket) {
       void this.fetch(entry, bucket);
     }

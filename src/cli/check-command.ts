@@ -1,24 +1,22 @@
 // `keda-prometheus-scaler check`: a dry run of one trigger through the server's own path
 // (parser, source, cache, Prometheus), with the spec KEDA would get, the value, the activity, why
 // an empty result is empty, and the HPA's arithmetic at the current replica count.
-import { Registry } from 'prom-client';
 import type { Core } from '../app';
 import { createCore } from '../app';
 import { ConfigError } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
-import { isScalerError, toGrpcStatus } from '../errors';
-import { status } from '@grpc/grpc-js';
+import { grpcStatusName, isScalerError, toGrpcStatus } from '../errors';
 import type { Finding } from '../diagnose/diagnose-empty';
 import { diagnoseEmpty } from '../diagnose/diagnose-empty';
 import type { Emptiness } from '../diagnose/empty-result';
 import { describeEmptiness, emptiness } from '../diagnose/empty-result';
 import { SourceMetadata } from '../diagnose/metadata-client';
 import { buildMetricSpec, toMetricValueFields } from '../scaler/metric-spec';
-import type { ResolvedTrigger } from '../scaler/resolve-trigger';
+import type { ResolvedTrigger } from '../core/resolve-trigger';
 import { explainHpa } from '../simulate/explain-hpa';
-import { ScaledObjectFileError, loadScaledObjects } from '../simulate/scaledobject-file';
+import { InputFileError, loadScaledObjects } from '../simulate/scaledobject-file';
 import { createLogger } from '../telemetry/logger';
-import { ScalerMetrics } from '../telemetry/scaler-metrics';
+import { NoopMetrics } from '../telemetry/metrics';
 import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
 import type { CommandIo, CommandSpec } from './command-args';
 import { UsageError, parseCommandArgs, wholeNumberFlag } from './command-args';
@@ -115,7 +113,7 @@ export async function runCheck(
       throw new UsageError('give --scaledobject FILE or --metadata k=v');
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScaledObjectFileError) {
+    if (e instanceof UsageError || e instanceof InputFileError) {
       io.err(`${e.message}\nrun "keda-prometheus-scaler check --help" for the flags\n`);
       return 2;
     }
@@ -132,7 +130,7 @@ export async function runCheck(
     throw e;
   }
   const { config, prometheusUrlGiven } = loaded;
-  const core = createCore(config, createLogger('silent'), new ScalerMetrics(new Registry()));
+  const core = createCore(config, createLogger('silent'), new NoopMetrics());
   try {
     const outcomes: Outcome[] = [];
     for (const target of targets) {
@@ -320,7 +318,7 @@ async function checkOne(
         ...(target.label === undefined ? {} : { scaledObject: target.label }),
         ...(note === undefined ? {} : { answeredBy: note }),
         ...(empty.length === 0 ? {} : { empty }),
-        code: status[st.code],
+        code: grpcStatusName(st.code),
         message: message.slice(message.indexOf(': ') + 2),
       },
       text: `${[...emptyLines(empty), ...answeredBy, message].join('\n')}\n`,

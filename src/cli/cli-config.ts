@@ -1,11 +1,10 @@
 // The server configuration for the `check` and `simulate` commands (--config and/or
 // --prometheus-url, the same sources as `serve`), their shared flags, and how they print a
 // failure the server would have returned.
-import { status } from '@grpc/grpc-js';
 import { loadConfig } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
 import type { ScalerError } from '../errors';
-import { toGrpcStatus } from '../errors';
+import { grpcStatusName, toGrpcStatus } from '../errors';
 import type { FlagSpec } from './command-args';
 import { displayUrl } from './local-source';
 
@@ -77,5 +76,5 @@ export function describeFailure(e: ScalerError, config: ServerConfig): string {
       ? details.replace(named, `${named} (${displayUrl(source.url)})`)
       : `${details} (source "${source.name}" at ${displayUrl(source.url)})`;
   }
-  return `${status[st.code]}: ${details}`;
+  return `${grpcStatusName(st.code)}: ${details}`;
 }

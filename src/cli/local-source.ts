@@ -3,7 +3,7 @@
 // The server never does this: there, metadata can only select what its configuration allows.
 import type { ServerConfig } from '../config/schema';
 import { CLI_SOURCE_NAME } from '../config/schema';
-import { compileAddressPattern, normalizeUrl } from '../sources/source-registry';
+import { compileAddressPattern, normalizeUrl } from '../util/url-rules';
 import { UsageError } from './command-args';
 
 export interface LocalizedTrigger {

@@ -2,13 +2,13 @@
 // time range of the real source) through the KEDA and HPA models, as a table, CSV, JSON and SVG.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../config/load-config';
-import { parseDurationMs } from '../config/parse-values';
+import { parseDurationMs } from '../util/parse-values';
 import type { ServerConfig } from '../config/schema';
 import { isScalerError } from '../errors';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
 import { SourceRegistry } from '../sources/source-registry';
-import { ScaledObjectFileError, loadScaledObject } from '../simulate/scaledobject-file';
+import { InputFileError, loadScaledObject } from '../simulate/scaledobject-file';
 import type { Sample, SimulationRow } from '../simulate/simulate';
 import { simulate } from '../simulate/simulate';
 import { renderSvg } from '../simulate/svg-chart';
@@ -156,7 +156,7 @@ export async function runSimulate(
     else io.out(toTable(rows));
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScaledObjectFileError) {
+    if (e instanceof UsageError || e instanceof InputFileError) {
       io.err(`${e.message}\n${helpHint('simulate')}\n`);
       return 2;
     }
@@ -176,6 +176,6 @@ function readSeriesFile(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ScaledObjectFileError(`--series ${file}: ${(e as Error).message}`);
+    throw new InputFileError(`--series ${file}: ${(e as Error).message}`);
   }
 }

@@ -1,6 +1,6 @@
 // Times as people type them for --from/--to (RFC 3339, unix seconds, "now", "-2h", "2 hours
 // ago") and the `timestamp,value` CSV of `simulate --series`, with unix milliseconds detected.
-import { ScaledObjectFileError } from '../simulate/scaledobject-file';
+import { InputFileError } from '../simulate/scaledobject-file';
 import type { Sample } from '../simulate/simulate';
 import { UsageError } from './command-args';
 
@@ -80,7 +80,7 @@ export interface ParsedSeries {
 /**
  * Reads `timestamp,value` lines (a header line is allowed). Timestamps are unix seconds, or unix
  * milliseconds for the whole file (converted, and said so).
- * @throws {@link ScaledObjectFileError} naming the line.
+ * @throws {@link InputFileError} naming the line.
  */
 export function parseSeriesCsv(text: string): ParsedSeries {
   const samples: Sample[] = [];
@@ -98,17 +98,17 @@ export function parseSeriesCsv(text: string): ParsedSeries {
       t === '' ||
       v === ''
     ) {
-      throw new ScaledObjectFileError(
+      throw new InputFileError(
         `--series line ${i + 1}: expected "timestamp,value" (unix seconds, number), got "${trimmed.slice(0, 80)}"`,
       );
     }
     samples.push({ timestamp, value });
     lines.push(i + 1);
   });
-  if (samples.length === 0) throw new ScaledObjectFileError('--series: no samples');
+  if (samples.length === 0) throw new InputFileError('--series: no samples');
   const tooFine = samples.findIndex(s => s.timestamp >= TOO_FINE_FROM);
   if (tooFine >= 0) {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `--series line ${lines[tooFine]}: timestamp ${samples[tooFine]?.timestamp} is too large for unix seconds or milliseconds (micro- or nanoseconds?); give unix seconds`,
     );
   }
@@ -116,7 +116,7 @@ export function parseSeriesCsv(text: string): ParsedSeries {
   if (!millis.some(Boolean)) return { samples, note: undefined };
   const seconds = millis.indexOf(false);
   if (seconds >= 0) {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `--series line ${lines[seconds]}: timestamp ${samples[seconds]?.timestamp} is in seconds but line ${lines[millis.indexOf(true)]} is in milliseconds; use one unit for the whole file`,
     );
   }

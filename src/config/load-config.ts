@@ -2,8 +2,9 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { didYouMeanSuffix } from '../util/did-you-mean';
-import { parseDurationMs } from './parse-values';
-import { MIN_CACHE_TTL_MS } from '../metadata/parse-trigger';
+import { MIN_CACHE_TTL_MS } from '../util/limits';
+import { parseDurationMs } from '../util/parse-values';
+import { checkUrl } from '../util/url-rules';
 import type {
   BreakerConfig,
   CacheConfig,
@@ -449,25 +450,6 @@ const positiveInt = (d: Record<string, unknown>, k: string, at: string, p: strin
   field(d, k, at, p, positiveInteger);
 const duration = (d: Record<string, unknown>, k: string, at: string, p: string[]) =>
   field(d, k, at, p, positiveDuration);
-
-function checkUrl(at: string, text: string, problems: string[]): string | undefined {
-  try {
-    const url = new URL(text);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-    if (url.username !== '' || url.password !== '') {
-      problems.push(`${at}: must not carry credentials; use basicAuth with a passwordFile`);
-      return undefined;
-    }
-    if (url.search !== '' || url.hash !== '') {
-      problems.push(`${at}: must not have a query string or fragment`);
-      return undefined;
-    }
-    return url.toString().replace(/\/+$/, '');
-  } catch {
-    problems.push(`${at}: must be an http:// or https:// URL, got ${JSON.stringify(text)}`);
-    return undefined;
-  }
-}
 
 function checkAddress(key: string, address: string, problems: string[]): void {
   const m = /^(.*):(\d+)$/.exec(address);

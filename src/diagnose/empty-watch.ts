@@ -1,7 +1,7 @@
 // Server side of the empty-result diagnosis: a query that keeps returning nothing for a minute is
 // diagnosed once and logged at debug level, so an operator sees the typo without running `check`.
 import type { QueryResult } from '../prometheus/decode-response';
-import type { SourceEndpoint } from '../sources/source';
+import type { SourceEndpoint } from '../prometheus/source-endpoint';
 import type { Logger } from '../telemetry/logger';
 import { diagnoseEmpty } from './diagnose-empty';
 import { emptiness } from './empty-result';

@@ -2,7 +2,7 @@
 // small instant query, with a request budget, a per-request timeout and capped response sizes,
 // so a diagnosis can never load a large Prometheus.
 import { mergeHeaders } from '../prometheus/query-client';
-import type { SourceEndpoint } from '../sources/source';
+import type { SourceEndpoint } from '../prometheus/source-endpoint';
 
 /** What a diagnosis asks Prometheus. A list is undefined when it is too large to read. */
 export interface PrometheusMetadata {

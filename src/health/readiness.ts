@@ -29,22 +29,36 @@ export class Readiness {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Why the scaler is not ready, or undefined when it is. */
+  /** Why the scaler is not ready, or undefined when it is. A pure read: sends nothing. */
   notReadyReason(): string | undefined {
     if (!this.serving) return 'the gRPC server is not serving';
-    const { gateway, cache, windowMs } = this.deps;
-    // Nothing asked yet: nothing to judge, and refusing traffic would keep it that way.
-    if (!gateway.attempted) return undefined;
-    const now = this.now();
-    if (now - gateway.lastSuccessMs <= windowMs || now - cache.newestGoodMs <= windowMs) {
-      return undefined;
-    }
-    this.probe(now);
+    if (!this.dataIsStale(this.now())) return undefined;
+    const { windowMs } = this.deps;
     return `no source answered in the last ${windowMs / 1000}s and no cached value is that recent`;
+  }
+
+  /**
+   * Judges readiness like {@link notReadyReason} and, when the data is stale, also probes every
+   * configured source (at most once per PROBE_INTERVAL_MS) so a recovered source makes the scaler
+   * ready again without KEDA's traffic. What /readyz and gRPC health call.
+   */
+  checkAndProbe(): string | undefined {
+    const reason = this.notReadyReason();
+    const now = this.now();
+    if (this.serving && this.dataIsStale(now)) this.probe(now);
+    return reason;
   }
 
   stop(): void {
     this.stopped.abort();
+  }
+
+  /** No source answered and no cached value is within the window, after some query was sent. */
+  private dataIsStale(now: number): boolean {
+    const { gateway, cache, windowMs } = this.deps;
+    // Nothing asked yet: nothing to judge, and refusing traffic would keep it that way.
+    if (!gateway.attempted) return false;
+    return now - gateway.lastSuccessMs > windowMs && now - cache.newestGoodMs > windowMs;
   }
 
   private probe(now: number): void {

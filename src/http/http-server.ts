@@ -1,15 +1,15 @@
-// The HTTP side: /metrics (prom-client), /healthz (process serves), /readyz (ready to answer),
-// and POST /alertmanager (push activation).
+// The HTTP side: /metrics (the scaler's metrics), /healthz (process serves), /readyz (ready to
+// answer), and POST /alertmanager (push activation).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
+import type { MetricsExposition } from '../telemetry/metrics';
 
 export interface HttpServerDeps {
-  registry: Registry;
+  metrics: MetricsExposition;
   /** POST /alertmanager (push activation). */
   alertmanager: (req: IncomingMessage, res: ServerResponse) => void;
-  /** Why the scaler is not ready, or undefined when it is. */
-  notReadyReason: () => string | undefined;
+  /** Why the scaler is not ready, or undefined when it is (may probe the sources). */
+  readiness: () => string | undefined;
 }
 
 export function createHttpServer(deps: HttpServerDeps): Server {
@@ -24,14 +24,14 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       return;
     }
     if (path === '/metrics') {
-      deps.registry.metrics().then(
-        text => res.writeHead(200, { 'content-type': deps.registry.contentType }).end(text),
+      deps.metrics.exposition().then(
+        ({ contentType, text }) => res.writeHead(200, { 'content-type': contentType }).end(text),
         () => res.writeHead(500).end('metrics collection failed\n'),
       );
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
-      const reason = deps.notReadyReason();
+      const reason = deps.readiness();
       if (reason === undefined) res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n');
       else res.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready: ${reason}\n`);
     } else {

@@ -1,14 +1,16 @@
 // Trigger metadata (KEDA's raw scalerMetadata map) → a typed TriggerSpec, with the built-in
 // prometheus trigger's rules (keda.md 3.1, 3.2) and every problem reported at once.
 import { ScalerError } from '../errors';
-import type { Parsed } from '../config/parse-values';
+import { didYouMeanSuffix } from '../util/did-you-mean';
+import { MIN_CACHE_TTL_MS } from '../util/limits';
+import type { Parsed } from '../util/parse-values';
 import {
   parseDurationMs,
   parseGoBool,
   parseJsonNumber,
   parseKeyValueMap,
-} from '../config/parse-values';
-import { didYouMeanSuffix } from '../util/did-you-mean';
+} from '../util/parse-values';
+import { isPlainHttpUrl, redactUrl } from '../util/url-rules';
 
 export type MultipleSeriesPolicy = 'error' | 'sum' | 'max' | 'min' | 'avg';
 export type HttpMethod = 'GET' | 'POST';
@@ -63,9 +65,6 @@ export interface TriggerLimits {
   /** The floor for activationInterval: streams may not poll Prometheus faster. */
   minActivationIntervalMs: number;
 }
-
-/** The shortest cache TTL / time bucket a trigger may ask for (ms). */
-export const MIN_CACHE_TTL_MS = 1000;
 
 /** Caps used when no server configuration is given (e.g. parsing examples in tests). */
 export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = {
@@ -398,29 +397,4 @@ function selectSource(
   if (name !== undefined) return { kind: 'named', name, serverAddress };
   if (serverAddress !== undefined) return { kind: 'address', serverAddress };
   return { kind: 'implicit' };
-}
-
-/** Credentials belong on a source; a query or fragment could smuggle text past the allowlist. */
-function isPlainHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    const plain =
-      url.username === '' && url.password === '' && url.search === '' && url.hash === '';
-    return plain && (url.protocol === 'http:' || url.protocol === 'https:');
-  } catch {
-    return false;
-  }
-}
-
-/** Removes user:password from a URL so it can be shown in a message. */
-export function redactUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    if (url.username === '' && url.password === '') return text;
-    url.username = 'REDACTED';
-    url.password = '';
-    return url.toString();
-  } catch {
-    return text.replace(/\/\/[^/@]*@/, '//REDACTED@');
-  }
 }

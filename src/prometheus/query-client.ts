@@ -2,7 +2,7 @@
 import { errors as undiciErrors } from 'undici';
 import { ScalerError } from '../errors';
 import type { HttpMethod } from '../metadata/parse-trigger';
-import type { SourceEndpoint } from '../sources/source';
+import type { SourceEndpoint } from './source-endpoint';
 import type { QueryResult } from './decode-response';
 import { decodeQueryResponse } from './decode-response';
 

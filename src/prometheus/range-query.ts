@@ -1,7 +1,7 @@
 // query_range for the simulator: the trigger's query over [start, end] at a step, each instant
 // reduced with the trigger's own result policy, so a replay sees what GetMetrics would have seen.
 import { ScalerError } from '../errors';
-import type { SourceEndpoint } from '../sources/source';
+import type { SourceEndpoint } from './source-endpoint';
 import { parseSampleValue } from './decode-response';
 import { mergeHeaders } from './query-client';
 import type { ReducePolicy } from './reduce-result';

@@ -5,7 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SecretFile } from '../sources/secret-file';
 import type { Logger } from '../telemetry/logger';
-import type { ScalerMetrics } from '../telemetry/scaler-metrics';
+import type { Metrics } from '../telemetry/metrics';
 import type { FiringAlert, WatcherHub } from './watcher-hub';
 
 export type PayloadCheck =
@@ -57,7 +57,7 @@ export interface WebhookDeps {
   /** The bearer token Alertmanager must send; undefined disables the endpoint. */
   token: SecretFile | undefined;
   maxBodyBytes: number;
-  metrics: ScalerMetrics;
+  metrics: Metrics;
   logger: Logger;
 }
 
@@ -78,7 +78,7 @@ export function createAlertmanagerHandler(
     body: object,
     headers: Record<string, string> = {},
   ): void => {
-    deps.metrics.webhookRequests.inc({ outcome });
+    deps.metrics.webhookRequest(outcome);
     res
       .writeHead(code, { 'content-type': 'application/json', ...headers })
       .end(`${JSON.stringify(body)}\n`);

@@ -2,12 +2,12 @@
 // watcher, which re-evaluates once per activationInterval and pushes only inactive → active
 // transitions. Alertmanager alerts wake matching watchers at once.
 import { setMaxListeners } from 'node:events';
-import type { Evaluator } from '../scaler/evaluate';
-import type { ResolvedTrigger } from '../scaler/resolve-trigger';
-import { cacheKey } from '../cache/cache-key';
-import { jitterMs } from '../cache/result-cache';
+import { jitterMs, msToNextBucket } from '../cache/time-bucket';
+import type { Evaluator } from '../core/evaluate';
+import type { ResolvedTrigger } from '../core/resolve-trigger';
+import { TriggerCacheKeys } from '../core/trigger-cache-keys';
 import type { Logger } from '../telemetry/logger';
-import type { ScalerMetrics } from '../telemetry/scaler-metrics';
+import type { Metrics } from '../telemetry/metrics';
 
 /** Where a watcher's news goes: one open stream. */
 export interface StreamSink {
@@ -52,7 +52,7 @@ export interface WatcherHubDeps {
   /** The real Evaluator, or a fake in unit tests. */
   evaluator: Pick<Evaluator, 'evaluate'>;
   logger: Logger;
-  metrics: ScalerMetrics;
+  metrics: Metrics;
   defaultIntervalMs: number;
 }
 
@@ -60,11 +60,12 @@ export class WatcherHub {
   private readonly watchers = new Map<string, Watcher>();
   private readonly byAlert = new Map<string, Set<Watcher>>();
   private readonly closed = new AbortController();
+  private readonly keys = new TriggerCacheKeys();
 
   constructor(private readonly deps: WatcherHubDeps) {
     // Every watcher's evaluation in flight listens for close.
     setMaxListeners(0, this.closed.signal);
-    deps.metrics.onCollect('watchers', () => deps.metrics.watchers.set(this.watchers.size));
+    deps.metrics.observeWatchers(() => this.watchers.size);
   }
 
   get watcherCount(): number {
@@ -80,7 +81,7 @@ export class WatcherHub {
     const { spec } = trigger;
     const intervalMs = spec.activationIntervalMs ?? this.deps.defaultIntervalMs;
     const key = JSON.stringify([
-      cacheKey(trigger, intervalMs, spec.activationQuery ?? spec.query),
+      this.keys.of(trigger, intervalMs, spec.activationQuery ?? spec.query),
       spec.activationThreshold,
       spec.ignoreNullValues,
       spec.multipleSeries,
@@ -162,14 +163,12 @@ export class WatcherHub {
    * Prometheus's scrape interval). Spread over the first tenth of the interval, at most 1 s.
    */
   private scheduleTick(watcher: Watcher): void {
-    const now = Date.now();
-    const next = (Math.floor(now / watcher.intervalMs) + 1) * watcher.intervalMs;
     watcher.timer = setTimeout(
       () => {
         void this.evaluate(watcher);
         if (this.watchers.get(watcher.key) === watcher) this.scheduleTick(watcher);
       },
-      next - now + watcher.jitterMs,
+      msToNextBucket(Date.now(), watcher.intervalMs) + watcher.jitterMs,
     );
     watcher.timer.unref();
   }
@@ -201,7 +200,7 @@ export class WatcherHub {
     }
     if (active && !previous) {
       subscriber.sink.write(true);
-      this.deps.metrics.transition(cause).inc();
+      this.deps.metrics.activationTransition(cause);
       return true;
     }
     return false;
@@ -216,7 +215,7 @@ export class WatcherHub {
         watcher.trigger,
         { signal: this.closed.signal, deadlineMs: Infinity },
         first?.namespace ?? '',
-        { activation: true, ttlMs: watcher.intervalMs, currentBucketOnly: true },
+        { activation: true, ttlMs: watcher.intervalMs, allowPreviousBucket: false },
       );
       if (watcher.failing)
         this.deps.logger.info(
@@ -228,7 +227,7 @@ export class WatcherHub {
       for (const subscriber of watcher.subscribers) this.deliver(subscriber, active, 'poll');
     } catch (e) {
       // The streams stay open: ending them would put KEDA into a backoff of up to 60 s.
-      this.deps.metrics.streamEvaluationErrors.inc();
+      this.deps.metrics.streamEvaluationFailed();
       if (!watcher.failing && !this.closed.signal.aborted) {
         this.deps.logger.warn(
           { metric: watcher.trigger.metricName, streams: watcher.subscribers.size, err: e },

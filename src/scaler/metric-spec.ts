@@ -1,5 +1,4 @@
-// The HPA metric KEDA gets for a trigger: a stable, lower-case, path-safe name and the threshold.
-import { createHash } from 'node:crypto';
+// The HPA metric KEDA gets for a trigger, encoded for the wire: its spec (name and target) and values.
 import type { TriggerSpec } from '../metadata/parse-trigger';
 
 /** What GetMetricSpec returns for one trigger (int64 as a decimal string for proto-loader). */
@@ -7,32 +6,6 @@ export interface MetricSpecMessage {
   metricName: string;
   targetSize: string;
   targetSizeFloat: number;
-}
-
-/** Characters kept from the query in the readable part of a derived name. */
-const SLUG_MAX_LENGTH = 40;
-
-/**
- * `prom-<slug of the query>-<8 hex>`: the slug makes `kubectl get hpa` readable, the hash of
- * everything that changes the answer (source, query, namespace, parameters) keeps two triggers of
- * one ScaledObject apart, since KEDA rejects duplicate names (keda.md 2.7). Deterministic: the
- * same metadata always gives the same name, on every replica.
- */
-export function deriveMetricName(spec: TriggerSpec, sourceName: string): string {
-  if (spec.metricName !== undefined) return spec.metricName;
-  const identity = JSON.stringify([
-    sourceName,
-    spec.query,
-    spec.namespace ?? '',
-    Object.entries(spec.queryParameters).sort(),
-  ]);
-  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 8);
-  const slug = spec.query
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, SLUG_MAX_LENGTH)
-    .replace(/^-+|-+$/g, '');
-  return slug === '' ? `prom-${hash}` : `prom-${slug}-${hash}`;
 }
 
 /**

@@ -3,13 +3,13 @@
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { isScalerError, toGrpcStatus } from '../errors';
+import type { CallContext } from '../core/evaluate';
 import type { Logger } from '../telemetry/logger';
-import type { ScalerMetrics } from '../telemetry/scaler-metrics';
-import type { CallContext } from './evaluate';
+import type { Metrics } from '../telemetry/metrics';
 
 export interface RpcDeps {
   logger: Logger;
-  metrics: ScalerMetrics;
+  metrics: Metrics;
 }
 
 /** Filled by a handler as it learns them, so the failure log line can name them. */
@@ -77,29 +77,6 @@ class LazyCallContext implements HandlerContext {
   }
 }
 
-/** Metric children bound to their labels once: label hashing per call is measurable. */
-class RpcInstruments {
-  private readonly calls = new Map<string, { inc(): void }>();
-  readonly duration: { observe(seconds: number): void };
-
-  constructor(
-    private readonly metrics: ScalerMetrics,
-    private readonly rpc: string,
-  ) {
-    this.duration = metrics.grpcDuration.labels(rpc);
-  }
-
-  count(code: status): void {
-    const name = status[code];
-    let child = this.calls.get(name);
-    if (child === undefined) {
-      child = this.metrics.grpcCalls.labels(this.rpc, name);
-      this.calls.set(name, child);
-    }
-    child.inc();
-  }
-}
-
 /**
  * The status and log line for a failed call. Bugs are logged with their stack at error level
  * and reach KEDA as INTERNAL with a generic message; expected failures are logged at warn.
@@ -137,14 +114,14 @@ export function unary<Req, Res>(
   refOf: (req: Req) => RefLike | undefined,
   handler: (req: Req, ctx: HandlerContext) => Promise<Res> | Res,
 ): grpc.handleUnaryCall<Req, Res> {
-  const instruments = new RpcInstruments(deps.metrics, rpc);
+  // Bound once per method, not per call: label hashing per call is measurable.
+  const instruments = deps.metrics.rpc(rpc);
   return (call, callback) => {
     const started = performance.now();
     const ctx = new LazyCallContext(call, deadlineOf(call));
     const finish = (code: status): void => {
       ctx.finish();
-      instruments.duration.observe((performance.now() - started) / 1000);
-      instruments.count(code);
+      instruments.finished(status[code], (performance.now() - started) / 1000);
     };
     const run = async (): Promise<Res> => handler(call.request, ctx);
     run().then(
@@ -168,12 +145,12 @@ export function serverStream<Req, Res>(
   refOf: (req: Req) => RefLike | undefined,
   handler: (call: grpc.ServerWritableStream<Req, Res>, ctx: HandlerContext) => Promise<void>,
 ): grpc.handleServerStreamingCall<Req, Res> {
-  const instruments = new RpcInstruments(deps.metrics, rpc);
+  const instruments = deps.metrics.rpc(rpc);
   return call => {
     const ctx = new LazyCallContext(call, deadlineOf(call));
     handler(call, ctx).catch((error: unknown) => {
       const st = reportFailure(deps, rpc, refOf(call.request), ctx.fields, error);
-      instruments.count(st.code);
+      instruments.finished(status[st.code]);
       if (!ctx.aborted) call.emit('error', st);
     });
   };

@@ -8,9 +8,9 @@ import type {
   IsActiveResponse,
   ScaledObjectRef,
 } from '../grpc/messages';
-import type { Evaluator } from './evaluate';
+import type { Evaluator } from '../core/evaluate';
+import type { TriggerResolver } from '../core/resolve-trigger';
 import { buildMetricSpec, toMetricValueFields } from './metric-spec';
-import type { TriggerResolver } from './resolve-trigger';
 import type { RpcDeps } from './rpc';
 import { serverStream, unary } from './rpc';
 import type { WatcherHub } from '../push/watcher-hub';

@@ -2,11 +2,11 @@
 // StreamMetricSpec (the current specs at once, then held open). Both end with OK on shutdown.
 import type * as grpc from '@grpc/grpc-js';
 import type { GetMetricSpecResponse, IsActiveResponse, ScaledObjectRef } from '../grpc/messages';
+import type { ResolvedTrigger } from '../core/resolve-trigger';
 import type { WatcherHub } from '../push/watcher-hub';
-import type { ScalerMetrics } from '../telemetry/scaler-metrics';
+import type { Metrics } from '../telemetry/metrics';
 import { buildMetricSpec } from './metric-spec';
 import type { HandlerContext } from './rpc';
-import type { ResolvedTrigger } from './resolve-trigger';
 
 /** Open streams, so shutdown can end them with OK (KEDA then retries after 2 s, keda.md 2.9). */
 export class OpenStreams {
@@ -30,18 +30,17 @@ function holdOpen(
   call: grpc.ServerWritableStream<ScaledObjectRef, unknown>,
   ctx: HandlerContext,
   rpc: string,
-  deps: { streams: OpenStreams; metrics: ScalerMetrics },
+  deps: { streams: OpenStreams; metrics: Metrics },
   onClose: () => void,
 ): void {
   let closed = false;
-  const gauge = deps.metrics.openStreams.labels(rpc);
-  gauge.inc();
+  deps.metrics.streamOpened(rpc);
   const close = (): void => {
     if (closed) return;
     closed = true;
     unregister();
     onClose();
-    gauge.dec();
+    deps.metrics.streamClosed(rpc);
   };
   const unregister = deps.streams.add(() => {
     close();
@@ -59,7 +58,7 @@ export function serveStreamIsActive(
   call: grpc.ServerWritableStream<ScaledObjectRef, IsActiveResponse>,
   ctx: HandlerContext,
   trigger: ResolvedTrigger,
-  deps: { hub: WatcherHub; streams: OpenStreams; metrics: ScalerMetrics },
+  deps: { hub: WatcherHub; streams: OpenStreams; metrics: Metrics },
 ): void {
   const unsubscribe = deps.hub.subscribe(trigger, call.request.namespace, {
     write: active => call.write({ result: active }),
@@ -76,7 +75,7 @@ export function serveStreamMetricSpec(
   call: grpc.ServerWritableStream<ScaledObjectRef, GetMetricSpecResponse>,
   ctx: HandlerContext,
   trigger: ResolvedTrigger,
-  deps: { streams: OpenStreams; metrics: ScalerMetrics },
+  deps: { streams: OpenStreams; metrics: Metrics },
 ): void {
   call.write({ metricSpecs: [buildMetricSpec(trigger.spec, trigger.metricName)] });
   holdOpen(call, ctx, 'StreamMetricSpec', deps, () => undefined);

@@ -16,8 +16,8 @@ export interface LoadedScaledObject {
 /** Trigger types whose metadata this scaler understands (the built-in's is a subset). */
 const TRIGGER_TYPES = ['prometheus', 'external', 'external-push'];
 
-export class ScaledObjectFileError extends Error {
-  override readonly name = 'ScaledObjectFileError';
+export class InputFileError extends Error {
+  override readonly name = 'InputFileError';
 }
 
 type Json = Record<string, unknown>;
@@ -26,7 +26,7 @@ const obj = (v: unknown): Json =>
 const num = (v: unknown, fallback: number, key: string): number => {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new ScaledObjectFileError(`spec.${key}: must be a number >= 0, got ${JSON.stringify(v)}`);
+    throw new InputFileError(`spec.${key}: must be a number >= 0, got ${JSON.stringify(v)}`);
   }
   return v;
 };
@@ -45,12 +45,12 @@ function readScaledObjects(file: string): Json[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ScaledObjectFileError(`${file}: ${(e as Error).message}`);
+    throw new InputFileError(`${file}: ${(e as Error).message}`);
   }
   const parsed = parseAllDocuments(text);
   const broken = parsed.find(d => d.errors.length > 0);
   if (broken !== undefined) {
-    throw new ScaledObjectFileError(`${file}: not valid YAML: ${broken.errors[0]?.message}`);
+    throw new InputFileError(`${file}: not valid YAML: ${broken.errors[0]?.message}`);
   }
   const docs = parsed.map(d => obj(d.toJSON()));
   const scaledObjects = docs.filter(d => d['kind'] === 'ScaledObject');
@@ -58,7 +58,7 @@ function readScaledObjects(file: string): Json[] {
     const kinds = [
       ...new Set(docs.map(d => (typeof d['kind'] === 'string' ? d['kind'] : '(no kind)'))),
     ];
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `${file}: no document of kind ScaledObject (found: ${kinds.join(', ') || 'nothing'})`,
     );
   }
@@ -72,7 +72,7 @@ const nameOf = (so: Json): string => {
 
 /**
  * Every ScaledObject in the file (or the one named), each with its chosen trigger.
- * @throws {@link ScaledObjectFileError} naming the field, or listing the names in the file.
+ * @throws {@link InputFileError} naming the field, or listing the names in the file.
  */
 export function loadScaledObjects(
   file: string,
@@ -83,7 +83,7 @@ export function loadScaledObjects(
     const names = scaledObjects.map(nameOf);
     scaledObjects = scaledObjects.filter(so => nameOf(so) === choice.name);
     if (scaledObjects.length === 0) {
-      throw new ScaledObjectFileError(
+      throw new InputFileError(
         `--name ${choice.name}: no ScaledObject of that name in ${file}` +
           `${didYouMeanSuffix(choice.name, names)}; it has: ${names.join(', ')}`,
       );
@@ -94,7 +94,7 @@ export function loadScaledObjects(
 
 /**
  * The one ScaledObject the file holds, or the one named.
- * @throws {@link ScaledObjectFileError} naming the field, or listing the names when there are several.
+ * @throws {@link InputFileError} naming the field, or listing the names when there are several.
  */
 export function loadScaledObject(
   file: string,
@@ -102,7 +102,7 @@ export function loadScaledObject(
 ): LoadedScaledObject {
   const all = loadScaledObjects(file, choice);
   if (all.length > 1) {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `${file}: ${all.length} ScaledObjects (${all.map(so => so.name).join(', ')}); pick one with --name NAME`,
     );
   }
@@ -119,19 +119,19 @@ function toLoaded(so: Json, triggerIndex: number | undefined): LoadedScaledObjec
   if (triggerIndex !== undefined) {
     const t = triggers[triggerIndex];
     if (t === undefined)
-      throw new ScaledObjectFileError(
+      throw new InputFileError(
         `--trigger ${triggerIndex}: the ScaledObject has ${triggers.length} triggers`,
       );
     chosen = { t, i: triggerIndex };
   } else if (usable.length === 1) {
     chosen = usable[0];
   } else {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `spec.triggers: ${usable.length} triggers of type ${TRIGGER_TYPES.join(', ')}; pick one with --trigger N`,
     );
   }
   if (chosen === undefined || !TRIGGER_TYPES.includes(String(chosen.t['type']))) {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `spec.triggers[${chosen?.i}].type: must be one of ${TRIGGER_TYPES.join(', ')}`,
     );
   }
@@ -140,7 +140,7 @@ function toLoaded(so: Json, triggerIndex: number | undefined): LoadedScaledObjec
   );
   const metricTypeText = chosen.t['metricType'] ?? 'AverageValue';
   if (metricTypeText !== 'AverageValue' && metricTypeText !== 'Value') {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `spec.triggers[${chosen.i}].metricType: must be AverageValue or Value for external metrics, got ${JSON.stringify(metricTypeText)}`,
     );
   }
@@ -155,12 +155,12 @@ function toLoaded(so: Json, triggerIndex: number | undefined): LoadedScaledObjec
       ? undefined
       : num(spec['idleReplicaCount'], 0, 'idleReplicaCount');
   if (idle !== undefined && idle >= minReplicaCount) {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `spec.idleReplicaCount: must be less than minReplicaCount (${minReplicaCount}), got ${idle}`,
     );
   }
   if (minReplicaCount > maxReplicaCount) {
-    throw new ScaledObjectFileError(
+    throw new InputFileError(
       `spec.minReplicaCount: must not exceed maxReplicaCount (${maxReplicaCount})`,
     );
   }

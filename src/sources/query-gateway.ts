@@ -4,10 +4,9 @@ import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
 import type { InstantQuery } from '../prometheus/query-client';
 import { queryInstant } from '../prometheus/query-client';
-import type { BreakerState } from '../resilience/circuit-breaker';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
 import { FairLimiter } from '../resilience/fair-limiter';
-import type { ScalerMetrics } from '../telemetry/scaler-metrics';
+import type { Metrics } from '../telemetry/metrics';
 import type { Source } from './source';
 
 export interface BreakerSettings {
@@ -19,7 +18,7 @@ export interface BreakerSettings {
 export interface GatewayOptions {
   breaker: BreakerSettings;
   maxResponseBytes: number;
-  metrics: ScalerMetrics;
+  metrics: Metrics;
   now?: () => number;
 }
 
@@ -30,9 +29,6 @@ interface Gate {
   lastSuccessMs: number;
 }
 
-/** Gauge values for breaker states (documented with the metric). */
-const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
-
 export class QueryGateway {
   private readonly gates = new Map<string, Gate>();
   private readonly now: () => number;
@@ -41,12 +37,9 @@ export class QueryGateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.now = options.now ?? Date.now;
-    options.metrics.onCollect('breaker', () => {
-      for (const gate of this.gates.values()) {
-        const value = BREAKER_STATE_VALUE[gate.breaker.state];
-        options.metrics.breakerState.set({ source: gate.source.name }, value);
-      }
-    });
+    options.metrics.observeBreakers(() =>
+      [...this.gates.values()].map(g => ({ source: g.source.name, state: g.breaker.state })),
+    );
   }
 
   /** One gate per source URL: address sources that share an allowlist pattern stay apart. */
@@ -92,7 +85,7 @@ export class QueryGateway {
       ? { ok: true as const, ticket: { success() {}, failure() {}, release() {} } }
       : gate.breaker.tryAcquire();
     if (!decision.ok) {
-      metrics.queries.inc({ source: source.name, outcome: 'breaker_open' });
+      metrics.queryRefused(source.name, 'breaker_open');
       throw new ScalerError(
         'unavailable',
         `source "${source.name}" is failing (circuit breaker open after ` +
@@ -119,12 +112,13 @@ export class QueryGateway {
       );
     } catch (e) {
       ticket.release();
-      metrics.queries.inc({ source: source.name, outcome: 'queue_timeout' });
+      metrics.queryRefused(source.name, 'queue_timeout');
       throw isScalerError(e) ? e : new ScalerError('cancelled', 'the caller cancelled the call');
     }
     const leftMs = Math.max(1, q.timeoutMs - (this.now() - queuedAt));
-    const endTimer = metrics.queryDuration.startTimer({ source: source.name });
-    metrics.inFlight.inc({ source: source.name });
+    const startedMs = performance.now();
+    let outcome = 'internal';
+    metrics.queryStarted(source.name);
     try {
       const result = await queryInstant(
         source,
@@ -133,7 +127,7 @@ export class QueryGateway {
       );
       ticket.success();
       gate.lastSuccessMs = this.now();
-      metrics.queries.inc({ source: source.name, outcome: 'ok' });
+      outcome = 'ok';
       return result;
     } catch (e) {
       const kind = isScalerError(e) ? e.kind : 'internal';
@@ -146,11 +140,10 @@ export class QueryGateway {
       } else {
         ticket.failure();
       }
-      metrics.queries.inc({ source: source.name, outcome: kind });
+      outcome = kind;
       throw e;
     } finally {
-      endTimer();
-      metrics.inFlight.dec({ source: source.name });
+      metrics.queryFinished(source.name, outcome, (performance.now() - startedMs) / 1000);
       release();
     }
   }

@@ -4,27 +4,12 @@ import { defaultSource } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
 import { ScalerError } from '../errors';
 import type { SourceSelector } from '../metadata/parse-trigger';
-import { redactUrl } from '../metadata/parse-trigger';
 import { didYouMeanSuffix } from '../util/did-you-mean';
+import { compileAddressPattern, normalizeUrl, redactUrl } from '../util/url-rules';
 import { Source } from './source';
 
 /** Pools kept for serverAddress URLs admitted by allowedServerAddresses; the oldest is closed. */
 const MAX_ADDRESS_SOURCES = 256;
-
-/** URL text compared the way a person means it: parsed, without trailing slashes. */
-export function normalizeUrl(text: string): string {
-  try {
-    return new URL(text).toString().replace(/\/+$/, '');
-  } catch {
-    return text.replace(/\/+$/, '');
-  }
-}
-
-/** `*` in an allowedServerAddresses pattern matches any run of characters except `/`. */
-export function compileAddressPattern(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*');
-  return new RegExp(`^${escaped}$`, 'i');
-}
 
 export class SourceRegistry {
   private readonly byName = new Map<string, Source>();

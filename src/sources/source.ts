@@ -1,27 +1,11 @@
-// One configured Prometheus-compatible source at run time: its keep-alive connection pool, its
-// headers and credentials, with secret and TLS files re-read when they change.
+// One configured Prometheus-compatible source at run time: its connection pool, its headers and
+// credentials, with secret and TLS files re-read when they change.
 import { Buffer } from 'node:buffer';
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
 import type { SourceConfig } from '../config/schema';
 import { ScalerError } from '../errors';
+import { ConnectionPool } from '../prometheus/connection-pool';
+import type { HttpDispatcher, SourceEndpoint } from '../prometheus/source-endpoint';
 import { SecretFile } from './secret-file';
-
-/** What the Prometheus client needs from a source. Tests implement it with an undici MockAgent. */
-export interface SourceEndpoint {
-  readonly name: string;
-  /** scheme://host:port */
-  readonly origin: string;
-  /** Path prefix before /api/v1/query, '' for a plain Prometheus. */
-  readonly basePath: string;
-  readonly defaultTimeoutMs: number;
-  dispatcher(): Dispatcher;
-  /** Static headers and credentials, lower-case names. Wins over trigger customHeaders. */
-  headers(): Record<string, string>;
-}
-
-/** Keep-alive idle time (ms): below Prometheus's default idle timeout so we close first. */
-const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
 export class Source implements SourceEndpoint {
   readonly name: string;
@@ -29,7 +13,7 @@ export class Source implements SourceEndpoint {
   readonly basePath: string;
   readonly defaultTimeoutMs: number;
   readonly maxConcurrentQueries: number;
-  private pool: Pool | undefined;
+  private readonly pool: ConnectionPool;
   private readonly token: SecretFile | undefined;
   private readonly password: SecretFile | undefined;
   private readonly tlsFiles: { ca?: SecretFile; cert?: SecretFile; key?: SecretFile };
@@ -41,6 +25,7 @@ export class Source implements SourceEndpoint {
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.defaultTimeoutMs = config.timeoutMs;
     this.maxConcurrentQueries = config.maxConcurrentQueries;
+    this.pool = new ConnectionPool(this.origin, config.maxConcurrentQueries);
     this.token = config.bearerTokenFile ? new SecretFile(config.bearerTokenFile) : undefined;
     this.password = config.basicAuth ? new SecretFile(config.basicAuth.passwordFile) : undefined;
     const tls = config.tls;
@@ -57,24 +42,11 @@ export class Source implements SourceEndpoint {
   }
 
   /** The pool, rebuilt when a TLS file changed so that rotated certificates take effect. */
-  dispatcher(): Dispatcher {
-    const tls = this.readTls();
-    if (this.pool === undefined || tls.changed) {
-      const old = this.pool;
-      this.pool = new Pool(this.origin, {
-        connections: this.config.maxConcurrentQueries,
-        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-        connect: {
-          ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
-          ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
-          ...(tls.key !== undefined ? { key: tls.key } : {}),
-          rejectUnauthorized: !this.config.tls.insecureSkipVerify,
-        },
-      });
-      // In-flight requests on the old pool finish; it only stops taking new ones.
-      old?.close().catch(() => undefined);
-    }
-    return this.pool;
+  dispatcher(): HttpDispatcher {
+    return this.pool.dispatcher(() => ({
+      ...this.readTls(),
+      rejectUnauthorized: !this.config.tls.insecureSkipVerify,
+    }));
   }
 
   headers(): Record<string, string> {
@@ -94,8 +66,7 @@ export class Source implements SourceEndpoint {
   }
 
   async close(): Promise<void> {
-    await this.pool?.close();
-    this.pool = undefined;
+    await this.pool.close();
   }
 
   private readTls(): { ca?: string; cert?: string; key?: string; changed: boolean } {

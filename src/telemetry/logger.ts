@@ -1,7 +1,25 @@
-// pino logger factory: JSON lines, secrets redacted by path.
+// The Logger the scaler writes through (only the methods it uses), and its pino implementation:
+// JSON lines, secrets redacted by path.
 import pino from 'pino';
-import type { DestinationStream, Logger } from 'pino';
-import type { LogLevel } from '../config/schema';
+import type { DestinationStream } from 'pino';
+
+/** Log levels, most verbose first; `silent` logs nothing. */
+export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+type LogMethod = {
+  (fields: object, message: string): void;
+  (message: string): void;
+};
+
+/** A structured logger: a fields object (may hold `err`) and a message, one JSON line each. */
+export interface Logger {
+  debug: LogMethod;
+  info: LogMethod;
+  warn: LogMethod;
+  error: LogMethod;
+  /** Lets a hot path skip building fields for a line that would not be written. */
+  isLevelEnabled(level: LogLevelName): boolean;
+}
 
 /**
  * Paths that may hold secrets if a future log call includes them. Messages built by the scaler
@@ -18,7 +36,8 @@ const REDACT_PATHS = [
   '*.token',
 ];
 
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+/** A pino logger; `destination` (tests) instead of stdout. */
+export function createLogger(level: LogLevelName, destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { service: 'keda-prometheus-scaler' },
@@ -27,5 +46,3 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   };
   return destination === undefined ? pino(options) : pino(options, destination);
 }
-
-export type { Logger };

@@ -1,33 +1,56 @@
-// The scaler's own Prometheus metrics, on an injected prom-client registry. Labels are
+// The scaler's own Prometheus metrics (prom-client), on an injected registry. Labels are
 // low-cardinality only (rpc, code, source, outcome): never the query or a ScaledObject name.
-import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
-import type { Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakerStateName, Metrics, MetricsExposition, RpcMetrics } from './metrics';
+
+/** The registry type, for the composition root and tests that read single metrics. */
+export type MetricsRegistry = Registry;
 
 const PREFIX = 'keda_prometheus_scaler_';
 
-type CollectHook = 'breaker' | 'cache' | 'watchers';
+type CollectHook = 'cache' | 'watchers';
 
 /** Seconds; from 1 ms (cache hits, later) to 10 s (past KEDA's 3 s HPA deadline). */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export class ScalerMetrics {
-  readonly grpcCalls: Counter<'rpc' | 'code'>;
-  readonly grpcDuration: Histogram<'rpc'>;
-  readonly queries: Counter<'source' | 'outcome'>;
-  readonly queryDuration: Histogram<'source'>;
-  readonly inFlight: Gauge<'source'>;
-  readonly breakerState: Gauge<'source'>;
-  readonly cacheOutcomes: Counter<'outcome'>;
-  readonly valueAge: Histogram;
-  readonly cacheEntries: Gauge;
-  readonly openStreams: Gauge<'rpc'>;
-  readonly watchers: Gauge;
-  readonly transitions: Counter<'cause'>;
-  readonly streamEvaluationErrors: Counter;
-  readonly webhookRequests: Counter<'outcome'>;
+/** Gauge values for breaker states (documented with the metric). */
+const BREAKER_STATE_VALUE: Record<BreakerStateName, number> = { closed: 0, half_open: 1, open: 2 };
+
+/** Children bound once per label value: label hashing per call is measurable on the hot path. */
+function boundBy<C>(make: (label: string) => C): (label: string) => C {
+  const children = new Map<string, C>();
+  return label => {
+    let child = children.get(label);
+    if (child === undefined) {
+      child = make(label);
+      children.set(label, child);
+    }
+    return child;
+  };
+}
+
+export class ScalerMetrics implements Metrics, MetricsExposition {
+  private readonly grpcCalls: Counter<'rpc' | 'code'>;
+  private readonly grpcDuration: Histogram<'rpc'>;
+  private readonly queries: Counter<'source' | 'outcome'>;
+  private readonly queryDuration: Histogram<'source'>;
+  private readonly inFlight: Gauge<'source'>;
+  private readonly breakerState: Gauge<'source'>;
+  private readonly cacheOutcomes: Counter<'outcome'>;
+  private readonly valueAge: Histogram;
+  private readonly cacheEntries: Gauge;
+  private readonly openStreams: Gauge<'rpc'>;
+  private readonly watchers: Gauge;
+  private readonly transitions: Counter<'cause'>;
+  private readonly streamEvaluationErrors: Counter;
+  private readonly webhookRequests: Counter<'outcome'>;
   private readonly collectHooks = new Map<CollectHook, () => void>();
 
-  constructor(readonly registry: Registry) {
+  private readonly cacheOutcomeChild = boundBy(outcome => this.cacheOutcomes.labels(outcome));
+  private readonly transitionChild = boundBy(cause => this.transitions.labels(cause));
+  private readonly openStreamsChild = boundBy(rpc => this.openStreams.labels(rpc));
+
+  constructor(readonly registry: MetricsRegistry = new Registry()) {
     const registers = [registry];
     this.grpcCalls = new Counter({
       name: `${PREFIX}grpc_calls_total`,
@@ -66,11 +89,11 @@ export class ScalerMetrics {
       help: 'Circuit breaker state per source: 0 closed, 1 half-open, 2 open.',
       labelNames: ['source'],
       registers,
-      collect: () => this.collectHooks.get('breaker')?.(),
+      collect: () => this.collectBreakers(),
     });
     this.cacheOutcomes = new Counter({
       name: `${PREFIX}cache_requests_total`,
-      help: 'Evaluations answered, by outcome: hit, miss, coalesced, stale, fallback, error.',
+      help: 'Evaluations answered, by outcome: hit, previous, miss, coalesced, stale, fallback, error.',
       labelNames: ['outcome'],
       registers,
     });
@@ -118,32 +141,80 @@ export class ScalerMetrics {
     collectDefaultMetrics({ register: registry, prefix: PREFIX });
   }
 
-  private readonly transitionChildren = new Map<string, { inc(): void }>();
-
-  /** The transitions counter bound to one cause. */
-  transition(cause: 'poll' | 'alert'): { inc(): void } {
-    let child = this.transitionChildren.get(cause);
-    if (child === undefined) {
-      child = this.transitions.labels(cause);
-      this.transitionChildren.set(cause, child);
-    }
-    return child;
+  rpc(rpc: string): RpcMetrics {
+    const duration = this.grpcDuration.labels(rpc);
+    const calls = boundBy(code => this.grpcCalls.labels(rpc, code));
+    return {
+      finished(code: string, seconds?: number): void {
+        if (seconds !== undefined) duration.observe(seconds);
+        calls(code).inc();
+      },
+    };
   }
 
-  private readonly outcomeChildren = new Map<string, { inc(): void }>();
-
-  /** The cache outcome counter bound to one label value (bound once: hot path). */
-  cacheOutcome(outcome: string): { inc(): void } {
-    let child = this.outcomeChildren.get(outcome);
-    if (child === undefined) {
-      child = this.cacheOutcomes.labels(outcome);
-      this.outcomeChildren.set(outcome, child);
-    }
-    return child;
+  streamOpened(rpc: string): void {
+    this.openStreamsChild(rpc).inc();
   }
 
-  /** Lets the owner of live state set a gauge right before it is scraped. */
-  onCollect(gauge: CollectHook, hook: () => void): void {
-    this.collectHooks.set(gauge, hook);
+  streamClosed(rpc: string): void {
+    this.openStreamsChild(rpc).dec();
+  }
+
+  queryStarted(source: string): void {
+    this.inFlight.inc({ source });
+  }
+
+  queryFinished(source: string, outcome: string, seconds: number): void {
+    this.queries.inc({ source, outcome });
+    this.queryDuration.observe({ source }, seconds);
+    this.inFlight.dec({ source });
+  }
+
+  queryRefused(source: string, outcome: string): void {
+    this.queries.inc({ source, outcome });
+  }
+
+  private readBreakers: (() => Iterable<{ source: string; state: BreakerStateName }>) | undefined;
+
+  observeBreakers(read: () => Iterable<{ source: string; state: BreakerStateName }>): void {
+    this.readBreakers = read;
+  }
+
+  private collectBreakers(): void {
+    for (const { source, state } of this.readBreakers?.() ?? []) {
+      this.breakerState.set({ source }, BREAKER_STATE_VALUE[state]);
+    }
+  }
+
+  cacheOutcome(outcome: string): void {
+    this.cacheOutcomeChild(outcome).inc();
+  }
+
+  servedValueAge(seconds: number): void {
+    this.valueAge.observe(seconds);
+  }
+
+  observeCacheEntries(read: () => number): void {
+    this.collectHooks.set('cache', () => this.cacheEntries.set(read()));
+  }
+
+  observeWatchers(read: () => number): void {
+    this.collectHooks.set('watchers', () => this.watchers.set(read()));
+  }
+
+  activationTransition(cause: 'poll' | 'alert'): void {
+    this.transitionChild(cause).inc();
+  }
+
+  streamEvaluationFailed(): void {
+    this.streamEvaluationErrors.inc();
+  }
+
+  webhookRequest(outcome: string): void {
+    this.webhookRequests.inc({ outcome });
+  }
+
+  async exposition(): Promise<{ contentType: string; text: string }> {
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
 }

@@ -73,7 +73,10 @@ test('the previous bucket is served while this one loads, unless the caller want
   source.answer = () => new Promise(r => (resolve = r));
   // A call just after the boundary, before refresh ahead ran: the previous value at once...
   jest.setSystemTime(bucketOf(Date.now()) + TTL);
-  expect(await cache.get(request())).toMatchObject({ outcome: 'hit', result: vector(999_999_990) });
+  expect(await cache.get(request())).toMatchObject({
+    outcome: 'previous',
+    result: vector(999_999_990),
+  });
   // ...but an activation watcher waits for this bucket's own value.
   const fresh = cache.get(request({ allowPreviousBucket: false }));
   resolve(vector(7));

@@ -1,6 +1,6 @@
 // The server's debug diagnosis: once per query that keeps returning nothing for a minute.
 import { EmptyResultWatch } from '../../../src/diagnose/empty-watch';
-import type { SourceEndpoint } from '../../../src/sources/source';
+import type { SourceEndpoint } from '../../../src/prometheus/source-endpoint';
 import { createLogger } from '../../../src/telemetry/logger';
 
 const SOURCE = { name: 'prom' } as SourceEndpoint;

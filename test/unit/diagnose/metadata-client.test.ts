@@ -2,7 +2,7 @@
 // (response bytes, request count), against undici's MockAgent.
 import { MockAgent } from 'undici';
 import { BudgetSpent, SourceMetadata } from '../../../src/diagnose/metadata-client';
-import type { SourceEndpoint } from '../../../src/sources/source';
+import type { SourceEndpoint } from '../../../src/prometheus/source-endpoint';
 
 const ORIGIN = 'http://prom.test:9090';
 const NOW_S = 1_700_000_000;

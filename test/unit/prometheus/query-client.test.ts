@@ -3,7 +3,7 @@ import { MockAgent } from 'undici';
 import { isScalerError } from '../../../src/errors';
 import type { InstantQuery } from '../../../src/prometheus/query-client';
 import { prometheusTimeoutSeconds, queryInstant } from '../../../src/prometheus/query-client';
-import type { SourceEndpoint } from '../../../src/sources/source';
+import type { SourceEndpoint } from '../../../src/prometheus/source-endpoint';
 
 const ORIGIN = 'http://prom.test:9090';
 let agent: MockAgent;

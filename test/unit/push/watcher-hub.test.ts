@@ -1,13 +1,12 @@
 // Watcher logic with fake timers and a fake evaluator: initial state, transitions only, errors
 // keep streams, sharing, alert wake-ups, and no watcher or timer left after the last stream.
-import { Registry } from 'prom-client';
-import type { Evaluation, EvaluationMode } from '../../../src/scaler/evaluate';
-import type { ResolvedTrigger } from '../../../src/scaler/resolve-trigger';
+import type { Evaluation, EvaluationMode } from '../../../src/core/evaluate';
+import type { ResolvedTrigger } from '../../../src/core/resolve-trigger';
 import { WatcherHub } from '../../../src/push/watcher-hub';
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import type { Source } from '../../../src/sources/source';
 import { createLogger } from '../../../src/telemetry/logger';
-import { ScalerMetrics } from '../../../src/telemetry/scaler-metrics';
+import { NoopMetrics } from '../../../src/telemetry/metrics';
 
 /** Scripted activity per query; counts evaluations. */
 class FakeEvaluator {
@@ -42,13 +41,13 @@ const trigger = (metadata: Record<string, string>): ResolvedTrigger => ({
 
 let evaluator: FakeEvaluator;
 let hub: WatcherHub;
-let metrics: ScalerMetrics;
+let metrics: NoopMetrics;
 
 beforeEach(() => {
   // Start on an interval boundary, so the ticks' times are easy to state.
   jest.useFakeTimers({ now: 0 });
   evaluator = new FakeEvaluator();
-  metrics = new ScalerMetrics(new Registry());
+  metrics = new NoopMetrics();
   hub = new WatcherHub({
     evaluator,
     logger: createLogger('silent'),
@@ -111,7 +110,7 @@ test('streams with the same evaluation share one watcher: one evaluation per int
   expect(evaluator.calls[0]?.mode).toEqual({
     activation: true,
     ttlMs: 2000,
-    currentBucketOnly: true,
+    allowPreviousBucket: false,
   });
   expect(streams.every(s => s.sent.length === 1)).toBe(true);
 });

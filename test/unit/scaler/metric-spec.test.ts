@@ -1,10 +1,7 @@
 // Metric names, specs and value fields as KEDA reads them (keda.md 2.6, 2.7).
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
-import {
-  buildMetricSpec,
-  deriveMetricName,
-  toMetricValueFields,
-} from '../../../src/scaler/metric-spec';
+import { buildMetricSpec, toMetricValueFields } from '../../../src/scaler/metric-spec';
+import { deriveMetricName } from '../../../src/core/metric-name';
 import { metricNameMatches } from '../../../src/scaler/service';
 
 const spec = (extra: Record<string, string> = {}) =>

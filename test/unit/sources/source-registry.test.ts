@@ -2,7 +2,8 @@
 import { validateConfig } from '../../../src/config/load-config';
 import { isScalerError } from '../../../src/errors';
 import type { SourceSelector } from '../../../src/metadata/parse-trigger';
-import { SourceRegistry, compileAddressPattern } from '../../../src/sources/source-registry';
+import { SourceRegistry } from '../../../src/sources/source-registry';
+import { compileAddressPattern } from '../../../src/util/url-rules';
 
 const registry = (sources: { name: string; url: string }[], allowed: string[] = []) =>
   new SourceRegistry(validateConfig({ sources, allowedServerAddresses: allowed }));

@@ -6,7 +6,7 @@ import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
 import type { Source } from '../sources/source';
 import type { SourceRegistry } from '../sources/source-registry';
-import { deriveMetricName } from './metric-spec';
+import { deriveMetricName } from './metric-name';
 
 export interface ResolvedTrigger {
   spec: TriggerSpec;

@@ -4,7 +4,7 @@ import {
   parseGoBool,
   parseJsonNumber,
   parseKeyValueMap,
-} from '../../../src/config/parse-values';
+} from '../../../src/util/parse-values';
 
 describe('parseJsonNumber: Go encoding/json number grammar', () => {
   test.each([

@@ -1,6 +1,5 @@
 // A trigger's value and activity, through the shared result cache: the single function behind
 // GetMetrics, IsActive and StreamIsActive.
-import { cacheKey } from '../cache/cache-key';
 import type { CacheOutcome, ResultCache } from '../cache/result-cache';
 import type { CacheConfig } from '../config/schema';
 import { isScalerError } from '../errors';
@@ -8,8 +7,9 @@ import type { QueryResult } from '../prometheus/decode-response';
 import { reduceResult } from '../prometheus/reduce-result';
 import type { QueryGateway } from '../sources/query-gateway';
 import type { Logger } from '../telemetry/logger';
-import type { ScalerMetrics } from '../telemetry/scaler-metrics';
+import type { Metrics } from '../telemetry/metrics';
 import type { ResolvedTrigger } from './resolve-trigger';
+import { TriggerCacheKeys } from './trigger-cache-keys';
 
 /** What one call may spend: a cancellation signal and an absolute deadline (ms, or Infinity). */
 export interface CallContext {
@@ -35,21 +35,26 @@ export interface EvaluationMode {
   activation?: boolean;
   /** Cache TTL / time bucket override: streams re-evaluate once per activationInterval. */
   ttlMs?: number;
-  /** Wait for this bucket's value rather than serve the previous one (watchers). */
-  currentBucketOnly?: boolean;
+  /**
+   * Serve the previous bucket's value while this bucket's query runs (default true, as the cache's
+   * switch of the same name); watchers turn it off to see this bucket's data.
+   */
+  allowPreviousBucket?: boolean;
 }
 
 export interface EvaluatorDeps {
   cache: ResultCache;
   cacheConfig: CacheConfig;
   gateway: QueryGateway;
-  metrics: ScalerMetrics;
+  metrics: Metrics;
   logger: Logger;
   /** Sees every query result (debug diagnostics); absent in normal operation, so it costs nothing. */
   onResult?: (trigger: ResolvedTrigger, query: string, result: QueryResult) => void;
 }
 
 export class Evaluator {
+  private readonly keys = new TriggerCacheKeys();
+
   constructor(private readonly deps: EvaluatorDeps) {}
 
   /**
@@ -73,8 +78,8 @@ export class Evaluator {
     let answer;
     try {
       answer = await cache.get({
-        key: cacheKey(trigger, ttlMs, query),
-        allowPreviousBucket: mode.currentBucketOnly !== true,
+        key: this.keys.of(trigger, ttlMs, query),
+        allowPreviousBucket: mode.allowPreviousBucket !== false,
         ttlMs,
         maxStalenessMs: spec.maxStalenessMs ?? cacheConfig.maxStalenessMs,
         fallbackValue: spec.fallbackValue,
@@ -96,13 +101,12 @@ export class Evaluator {
           ),
       });
     } catch (e) {
-      if (!isScalerError(e) || e.kind !== 'cancelled')
-        metrics.cacheOutcomes.inc({ outcome: 'error' });
+      if (!isScalerError(e) || e.kind !== 'cancelled') metrics.cacheOutcome('error');
       throw e;
     }
     const log = { metric: trigger.metricName, source: source.name };
     if (answer.kind === 'fallback') {
-      metrics.cacheOutcome('fallback').inc();
+      metrics.cacheOutcome('fallback');
       logger.warn(
         { ...log, fallbackValue: answer.value, cause: answer.cause.message },
         'serving fallbackValue',
@@ -117,8 +121,8 @@ export class Evaluator {
     }
     this.deps.onResult?.(trigger, query, answer.result);
     const value = reduceResult(answer.result, spec);
-    metrics.cacheOutcome(answer.outcome).inc();
-    metrics.valueAge.observe(answer.ageMs / 1000);
+    metrics.cacheOutcome(answer.outcome);
+    metrics.servedValueAge(answer.ageMs / 1000);
     if (answer.outcome === 'stale') {
       logger.warn(
         { ...log, ageMs: answer.ageMs, cause: answer.cause?.message },

@@ -1,0 +1,54 @@
+// A source's keep-alive connection pool, rebuilt with new TLS material when its files rotate.
+import { Pool } from 'undici';
+import type { HttpDispatcher } from './source-endpoint';
+
+/** Keep-alive idle time (ms): below Prometheus's default idle timeout so we close first. */
+const KEEP_ALIVE_TIMEOUT_MS = 30_000;
+
+/** PEM text for the client side of TLS; absent parts use Node's defaults. */
+export interface ClientTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** Whether the server certificate is verified (false only for insecureSkipVerify). */
+  rejectUnauthorized: boolean;
+}
+
+export class ConnectionPool {
+  private pool: Pool | undefined;
+
+  /** @param connections most connections to the origin: the source's query concurrency. */
+  constructor(
+    private readonly origin: string,
+    private readonly connections: number,
+  ) {}
+
+  /**
+   * The pool; `tls()` is read on every call (its files may rotate) and a new pool is built when
+   * it reports a change, so rotated certificates take effect.
+   */
+  dispatcher(tls: () => ClientTls & { changed: boolean }): HttpDispatcher {
+    const current = tls();
+    if (this.pool === undefined || current.changed) {
+      const old = this.pool;
+      this.pool = new Pool(this.origin, {
+        connections: this.connections,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+        connect: {
+          ...(current.ca !== undefined ? { ca: current.ca } : {}),
+          ...(current.cert !== undefined ? { cert: current.cert } : {}),
+          ...(current.key !== undefined ? { key: current.key } : {}),
+          rejectUnauthorized: current.rejectUnauthorized,
+        },
+      });
+      // In-flight requests on the old pool finish; it only stops taking new ones.
+      old?.close().catch(() => undefined);
+    }
+    return this.pool;
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+  }
+}

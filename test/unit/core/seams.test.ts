@@ -1,0 +1,150 @@
+// Unit tests at the seams, with the no-op telemetry: the evaluator over a real cache and a fake
+// gateway, the query gateway's breaker over a source that cannot connect, and readiness's pure
+// read versus its probe.
+import { ResultCache } from '../../../src/cache/result-cache';
+import { Evaluator } from '../../../src/core/evaluate';
+import type { ResolvedTrigger } from '../../../src/core/resolve-trigger';
+import { Readiness } from '../../../src/health/readiness';
+import { parseTrigger } from '../../../src/metadata/parse-trigger';
+import type { QueryResult } from '../../../src/prometheus/decode-response';
+import { QueryGateway } from '../../../src/sources/query-gateway';
+import type { Source } from '../../../src/sources/source';
+import { createLogger } from '../../../src/telemetry/logger';
+import { NoopMetrics } from '../../../src/telemetry/metrics';
+
+const cacheSettings = {
+  maxEntries: 100,
+  idleRefreshMs: 60_000,
+  idleDropMs: 600_000,
+  negativeTtlMs: 1000,
+  badQueryTtlMs: 1000,
+};
+const cacheConfig = { ...cacheSettings, ttlMs: 5000, maxStalenessMs: 60_000 } as never;
+const ctx = { signal: new AbortController().signal, deadlineMs: Infinity };
+const source = { name: 's', url: 'http://p:9090', defaultTimeoutMs: 1000 } as Source;
+const trigger = (metadata: Record<string, string>): ResolvedTrigger => ({
+  spec: parseTrigger({ threshold: '1', ...metadata }),
+  source,
+  metricName: 'm',
+});
+
+describe('Evaluator', () => {
+  let cache: ResultCache;
+  afterEach(() => cache.close());
+
+  function evaluator(answer: () => Promise<QueryResult>): { ev: Evaluator; queries: string[] } {
+    const queries: string[] = [];
+    cache = new ResultCache(cacheSettings);
+    const gateway = {
+      query: (_s: Source, q: { query: string }) => {
+        queries.push(q.query);
+        return answer();
+      },
+    };
+    const ev = new Evaluator({
+      cache,
+      cacheConfig,
+      gateway: gateway as never,
+      metrics: new NoopMetrics(),
+      logger: createLogger('silent'),
+    });
+    return { ev, queries };
+  }
+
+  test('reduces the result; activity is value > activationThreshold, using activationQuery', async () => {
+    const { ev, queries } = evaluator(() => Promise.resolve({ kind: 'scalar', value: 3 }));
+    const t = trigger({ query: 'q', activationQuery: 'aq', activationThreshold: '3' });
+    expect(await ev.evaluate(t, ctx, 'ns')).toMatchObject({ value: 3, active: false });
+    await ev.evaluate(t, ctx, 'ns', { activation: true });
+    expect(queries).toEqual(['q', 'aq']);
+  });
+
+  test('a failing source with fallbackValue gives the fallback, marked as such', async () => {
+    const { ev } = evaluator(() => Promise.reject(new Error('down')));
+    const t = trigger({ query: 'q', fallbackValue: '7' });
+    await expect(ev.evaluate(t, ctx, 'ns')).resolves.toMatchObject({
+      value: 7,
+      outcome: 'fallback',
+      ageMs: 0,
+    });
+  });
+});
+
+describe('QueryGateway', () => {
+  test('opens the breaker after the threshold of failures and names the source', async () => {
+    const refused: string[] = [];
+    const metrics = new NoopMetrics();
+    metrics.queryRefused = (_source: string, outcome: string) => void refused.push(outcome);
+    const gateway = new QueryGateway({
+      breaker: { failureThreshold: 2, openMs: 60_000, closeAfterSuccesses: 1 },
+      maxResponseBytes: 1000,
+      metrics,
+    });
+    const broken = {
+      ...source,
+      origin: 'http://p:9090',
+      basePath: '',
+      maxConcurrentQueries: 1,
+      headers: () => ({}),
+      dispatcher: () => {
+        throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+      },
+    } as unknown as Source;
+    const q = {
+      query: 'up',
+      timeMs: 0,
+      timeoutMs: 500,
+      namespace: undefined,
+      queryParameters: {},
+      customHeaders: {},
+      method: 'GET' as const,
+    };
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 2; i++) {
+      await expect(gateway.query(broken, q, 'ns', signal)).rejects.toMatchObject({
+        kind: 'unavailable',
+        message: expect.stringContaining('ECONNREFUSED') as string,
+      });
+    }
+    await expect(gateway.query(broken, q, 'ns', signal)).rejects.toThrow(
+      /source "s" is failing \(circuit breaker open after 2 consecutive failures\)/,
+    );
+    expect(refused).toEqual(['breaker_open']);
+    expect(gateway.attempted).toBe(true);
+  });
+});
+
+describe('Readiness', () => {
+  test('notReadyReason only reads; checkAndProbe probes each source, at most every 5 s', () => {
+    let now = 100_000;
+    const probes: string[] = [];
+    const gateway = {
+      attempted: true,
+      lastSuccessMs: 0,
+      query: (s: Source) => {
+        probes.push(s.name);
+        return Promise.resolve({ kind: 'scalar', value: 1 });
+      },
+    };
+    const readiness = new Readiness({
+      gateway: gateway as never,
+      cache: { newestGoodMs: 0 } as never,
+      sources: () => [source],
+      windowMs: 30_000,
+      now: () => now,
+    });
+    readiness.serving = true;
+    expect(readiness.notReadyReason()).toMatch(/no source answered in the last 30s/);
+    expect(probes).toEqual([]);
+    expect(readiness.checkAndProbe()).toMatch(/no source answered/);
+    expect(readiness.checkAndProbe()).toMatch(/no source answered/);
+    expect(probes).toEqual(['s']);
+    now += 5000;
+    readiness.checkAndProbe();
+    expect(probes).toEqual(['s', 's']);
+    gateway.lastSuccessMs = now;
+    expect(readiness.checkAndProbe()).toBeUndefined();
+    expect(probes).toHaveLength(2);
+    readiness.stop();
+  });
+});
