@@ -11,7 +11,7 @@ const LAYERS = {
   telemetry: [],
   resilience: ['errors'],
   config: ['util'],
-  metadata: ['errors', 'util'],
+  metadata: ['config', 'errors', 'util'],
   prometheus: ['errors', 'metadata'],
   cache: ['errors', 'prometheus', 'resilience'],
   sources: ['config', 'errors', 'metadata', 'prometheus', 'resilience', 'telemetry', 'util'],

@@ -7,6 +7,7 @@ import type { ServerConfig } from './config/schema';
 import { Evaluator } from './core/evaluate';
 import { EmptyResultWatch } from './diagnose/empty-watch';
 import { TriggerResolver } from './core/resolve-trigger';
+import { triggerLimits } from './config/schema';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
 import { addReflection } from './grpc/reflection';
@@ -64,12 +65,7 @@ export function createCore(
   options: Pick<AppOptions, 'emptyDiagnosisAfterMs'> = {},
 ): Core {
   const sources = new SourceRegistry(config);
-  const resolver = new TriggerResolver(sources, {
-    maxTimeoutMs: config.maxTimeoutMs,
-    maxCacheTtlMs: config.cache.ttlLimitMs,
-    maxStalenessLimitMs: config.cache.maxStalenessLimitMs,
-    minActivationIntervalMs: config.push.minActivationIntervalMs,
-  });
+  const resolver = new TriggerResolver(sources, triggerLimits(config));
   const gateway = new QueryGateway({
     breaker: config.breaker,
     maxResponseBytes: config.maxResponseBytes,

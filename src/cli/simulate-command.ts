@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../config/load-config';
 import { parseDurationMs } from '../util/parse-values';
 import type { ServerConfig } from '../config/schema';
+import { DEFAULTS, triggerLimits } from '../config/schema';
 import { isScalerError } from '../errors';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
@@ -87,7 +88,13 @@ export async function runSimulate(
     const triggerIndex = wholeNumberFlag('trigger', values.trigger);
     const initialReplicas = wholeNumberFlag('replicas', values.replicas);
     const so = loadScaledObject(values.scaledobject, { name: values.name, triggerIndex });
-    const spec = parseTrigger(so.metadata);
+    // A configuration file's caps (maxTimeout, cache.ttlLimit, ...) apply as they do in `serve`.
+    const fromFile =
+      (values.config ?? env['SCALER_CONFIG']) === undefined
+        ? undefined
+        : commandConfig(values, env);
+    const limits = triggerLimits(fromFile?.config ?? DEFAULTS);
+    const spec = parseTrigger(so.metadata, limits);
     const model = {
       ...so.model,
       threshold: spec.threshold,
@@ -109,14 +116,14 @@ export async function runSimulate(
       const startS = parseTimeFlag(values.from, '--from', nowS);
       const endS = parseTimeFlag(values.to, '--to', nowS);
       if (endS <= startS) throw new UsageError('--to: must be later than --from');
-      const loaded = commandConfig(values, env);
+      const loaded = fromFile ?? commandConfig(values, env);
       config = loaded.config;
       const localized = localizeTrigger(so.metadata, config, loaded.prometheusUrlGiven);
       if (localized.note !== undefined) io.err(`${localized.note}\n`);
       const sources = new SourceRegistry(config);
       try {
         series = await queryRange(
-          sources.resolve(parseTrigger(localized.metadata).source),
+          sources.resolve(parseTrigger(localized.metadata, limits).source),
           {
             query: spec.query,
             startS,

@@ -1,159 +1,498 @@
-// The server configuration's types and defaults; every number says where it comes from.
-
-/** TLS settings for talking to a Prometheus-compatible source over https. */
-export interface SourceTlsConfig {
-  /** PEM CA bundle that signs the source's certificate; re-read when the file changes. */
-  caFile: string | undefined;
-  /** PEM client certificate for mTLS to the source; needs keyFile. */
-  certFile: string | undefined;
-  keyFile: string | undefined;
-  /** Skip certificate verification. Only the operator can set this, never trigger metadata. */
-  insecureSkipVerify: boolean;
-}
-
-/** A named Prometheus-compatible server (Prometheus, Thanos, Mimir, Cortex, VictoriaMetrics). */
-export interface SourceConfig {
-  name: string;
-  /** Base URL, without a trailing slash; `/api/v1/query` is appended. May carry a path prefix. */
-  url: string;
-  /** Static headers, e.g. X-Scope-OrgID for Mimir/Cortex. They win over trigger customHeaders. */
-  headers: Readonly<Record<string, string>>;
-  /** File holding a bearer token; re-read when it changes. Wins over basicAuth. */
-  bearerTokenFile: string | undefined;
-  basicAuth: { username: string; passwordFile: string } | undefined;
-  tls: SourceTlsConfig;
-  /** Default query timeout for triggers that set none (ms). */
-  timeoutMs: number;
-  /** Queries in flight to this source at once (also its keep-alive connections). */
-  maxConcurrentQueries: number;
-}
-
-/** Cache defaults and the caps a trigger may not exceed. Durations in ms. */
-export interface CacheConfig {
-  ttlMs: number;
-  ttlLimitMs: number;
-  maxStalenessMs: number;
-  maxStalenessLimitMs: number;
-  maxEntries: number;
-  idleRefreshMs: number;
-  idleDropMs: number;
-  negativeTtlMs: number;
-  badQueryTtlMs: number;
-}
-
-export interface BreakerConfig {
-  failureThreshold: number;
-  openMs: number;
-  closeAfterSuccesses: number;
-}
-
-/** TLS on the gRPC port. With a client CA, clients must present a certificate it signed (mTLS). */
-export interface GrpcTlsConfig {
-  certFile: string;
-  keyFile: string;
-  clientCaFile: string | undefined;
-  /** How often the files are checked for a new certificate (ms). */
-  refreshMs: number;
-}
-
-export interface ShutdownConfig {
-  /** After SIGTERM: time health reports NOT_SERVING while calls are still served (ms). */
-  delayMs: number;
-  /** Then: time unary calls in flight get to finish before the server closes them (ms). */
-  graceMs: number;
-}
-
-/** StreamIsActive and Alertmanager push. Durations in ms. */
-export interface PushConfig {
-  /** Default activationInterval for streams. */
-  activationIntervalMs: number;
-  /** The shortest activationInterval a trigger may ask for. */
-  minActivationIntervalMs: number;
-  /** File with the bearer token Alertmanager must send; unset disables POST /alertmanager. */
-  alertmanagerTokenFile: string | undefined;
-  /** Largest webhook body accepted (bytes). */
-  alertmanagerMaxBodyBytes: number;
-}
-
-export interface ServerConfig {
-  grpcAddress: string;
-  httpAddress: string;
-  logLevel: LogLevel;
-  sources: readonly SourceConfig[];
-  /**
-   * URL patterns a trigger's `serverAddress` may name when it is not a source's URL. `*` matches
-   * any run of characters except `/`. Empty by default: metadata never picks an arbitrary URL
-   * (KEDA issue #7697).
-   */
-  allowedServerAddresses: readonly string[];
-  /** Largest Prometheus response body accepted (bytes). */
-  maxResponseBytes: number;
-  /** Upper bound for a trigger's `timeout` (ms). */
-  maxTimeoutMs: number;
-  cache: CacheConfig;
-  breaker: BreakerConfig;
-  tls: GrpcTlsConfig | undefined;
-  /** Serve gRPC server reflection (grpcurl, buf curl). */
-  reflection: boolean;
-  shutdown: ShutdownConfig;
-  push: PushConfig;
-}
+// The one declaration of the server configuration: each key's type, default, limits and doc
+// string as TypeBox JSON Schema. Types, DEFAULTS, the loader and config.schema.json derive from it.
+import { Type } from '@sinclair/typebox';
+import type { Check, Out } from './schema-reader';
+import { MIN_CACHE_TTL_MS } from '../util/limits';
+import { normalizeUrl, urlProblem } from '../util/url-rules';
+import {
+  MissingRule,
+  always,
+  between,
+  defaultsOf,
+  durationCheck,
+  formatMs,
+  leaf,
+  named,
+  reader,
+  section,
+} from './schema-reader';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const DEFAULTS = {
-  /** KEDA's e2e scaler and the docs use port 6000 for gRPC (keda.md 6). */
-  grpcAddress: '0.0.0.0:6000',
-  /** HTTP port for /metrics, /healthz and /readyz. */
-  httpAddress: '0.0.0.0:8080',
-  logLevel: 'info' as LogLevel,
-  /** KEDA_HTTP_DEFAULT_TIMEOUT, the built-in trigger's default (keda.md 3.2). */
-  timeoutMs: 3000,
-  /** Well under Prometheus's --query.max-concurrency of 20 (anchors.md 2). */
-  maxConcurrentQueries: 8,
-  /** An instant query for one number is tiny; 8 MiB leaves room for large multi-series results. */
-  maxResponseBytes: 8 * 1024 * 1024,
-  /** Prometheus's own --query.timeout default is 2m; a scaler query slower than 30s is useless. */
-  maxTimeoutMs: 30_000,
-  cache: {
-    /** The HPA sync period (keda.md 2.4) and Trickster's instant-query rounding (anchors.md 2). */
-    ttlMs: 15_000,
-    ttlLimitMs: 300_000,
-    /** Rides out a Prometheus restart; kaito uses 45 s, anchors.md suggests 45 s-2 min. */
-    maxStalenessMs: 60_000,
-    maxStalenessLimitMs: 600_000,
-    /** About 100 MB at the measured cost per key (README, "Memory"). */
-    maxEntries: 100_000,
-    /** Three of KEDA's default 30 s polling intervals: a key in use is asked far more often. */
-    idleRefreshMs: 90_000,
-    /** kaito evicts idle targets after 20 min; 10 min keeps memory for keys still in use. */
-    idleDropMs: 600_000,
-    /** Trickster's example negative cache for 5xx (anchors.md 2): absorbs KEDA's retry. */
-    negativeTtlMs: 3000,
-    /** Bad PromQL stays bad; Mimir caches such errors for minutes (anchors.md 2). */
-    badQueryTtlMs: 60_000,
-  },
-  /** cert-manager renews long before expiry; a minute is plenty and costs three stats. */
-  tlsRefreshMs: 60_000,
-  reflection: true,
-  shutdown: {
-    /** Endpoints are updated asynchronously; 0 keeps tests and single replicas fast. */
-    delayMs: 0,
-    /** Long enough for a query at KEDA's 3 s timeout to finish (keda.md 2.5). */
-    graceMs: 5000,
-  },
-  push: {
-    /** Wakes a sleeping workload 6x sooner than KEDA's default 30 s pollingInterval. */
-    activationIntervalMs: 5000,
-    /** One query per second per distinct activation query is the most a trigger may ask. */
-    minActivationIntervalMs: 1000,
-    /** Alertmanager groups alerts; 1 MiB holds thousands of alerts. */
-    alertmanagerMaxBodyBytes: 1024 * 1024,
-  },
-  /** anchors.md "suggested defaults": open after 3 failures, close after 3 good probes. */
-  breaker: { failureThreshold: 3, openMs: 10_000, closeAfterSuccesses: 3 },
-} as const;
-
 /** The source defined by `--prometheus-url` / SCALER_PROMETHEUS_URL. */
 export const CLI_SOURCE_NAME = 'default';
+
+export { MIN_CACHE_TTL_MS };
+
+/** Source names appear in metrics, logs and metadata: keep them simple. */
+const SOURCE_NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
+
+/** A Go duration (`500ms`, `1m30s`) as KEDA writes it, or a whole number of milliseconds. */
+const DURATION_TEXT = '^\\+?(\\d+|((\\d+\\.?\\d*|\\.\\d+)(ns|us|µs|μs|ms|s|m|h))+)$';
+
+type Doc = { description: string };
+
+const text = (doc: Doc) =>
+  leaf(
+    Type.String({ minLength: 1, ...doc }),
+    reader<string>(v =>
+      typeof v === 'string' && v.trim() !== ''
+        ? { value: v.trim() }
+        : { rule: 'must be a non-empty string' },
+    ),
+  );
+
+const flag = (doc: Doc & { default: boolean }) =>
+  always(
+    leaf(
+      Type.Boolean(doc),
+      reader<boolean>(v =>
+        typeof v === 'boolean' ? { value: v } : { rule: 'must be true or false' },
+      ),
+    ),
+  );
+
+const count = (doc: Doc & { default: number }) =>
+  always(
+    leaf(
+      Type.Integer({ minimum: 1, ...doc }),
+      reader<number>(v =>
+        typeof v === 'number' && Number.isInteger(v) && v > 0
+          ? { value: v }
+          : { rule: 'must be a whole number > 0' },
+      ),
+    ),
+  );
+
+/** A duration read into milliseconds; `minMs` is its lower limit (1: greater than 0). */
+const duration = (doc: Doc & { default: string }, minMs = 1) =>
+  always(
+    leaf(
+      Type.Union([Type.String({ pattern: DURATION_TEXT }), Type.Integer({ minimum: minMs })], {
+        ...doc,
+        description: `${doc.description} A duration (\`500ms\`, \`3s\`, \`1m30s\`) or milliseconds${minMs > 1 ? `; at least ${formatMs(minMs)}` : ''}.`,
+      }),
+      reader(durationCheck(minMs)),
+    ),
+  );
+
+const address = (doc: Doc & { default: string }) =>
+  always(
+    leaf(
+      Type.String({ pattern: '^.+:\\d{1,5}$', ...doc }),
+      reader<string>(v => {
+        const m = typeof v === 'string' ? /^(.*):(\d+)$/.exec(v) : null;
+        return m !== null && (m[1] ?? '') !== '' && Number(m[2]) <= 65535
+          ? { value: v as string }
+          : { rule: 'must be host:port (e.g. 0.0.0.0:6000)' };
+      }),
+    ),
+  );
+
+/** An http(s) base URL without credentials, query or fragment; the trailing `/` dropped. */
+export const checkHttpUrl: Check<string> = v => {
+  if (typeof v !== 'string') return { rule: 'must be an http:// or https:// URL' };
+  // Quiet: the value may hold a password or a token in its query.
+  switch (urlProblem(v.trim())) {
+    case undefined:
+      return { value: normalizeUrl(v.trim()) };
+    case 'not_http':
+      return { rule: 'must be an http:// or https:// URL' };
+    case 'credentials':
+      return { rule: 'must not carry credentials; use basicAuth with a passwordFile', quiet: true };
+    case 'query_or_fragment':
+      return { rule: 'must not have a query string or fragment', quiet: true };
+  }
+};
+
+const SourceTls = always(
+  between(
+    section(
+      {
+        caFile: text({
+          description: 'PEM CA bundle that signs the source certificate; re-read when it changes.',
+        }),
+        certFile: text({
+          description: 'PEM client certificate for mTLS to the source; needs keyFile.',
+        }),
+        keyFile: text({ description: 'PEM key of certFile.' }),
+        insecureSkipVerify: flag({
+          default: false,
+          description:
+            'Skip certificate verification. Only the operator can set this, never metadata.',
+        }),
+      },
+      { description: 'TLS towards this source (https URLs).' },
+    ),
+    (tls, path, problems) => {
+      if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+        problems.push(`${path}: certFile and keyFile must be set together`);
+      }
+    },
+  ),
+);
+
+const BasicAuth = Object.assign(
+  section(
+    {
+      username: always(text({ description: 'User name sent with HTTP basic auth.' })),
+      passwordFile: always(text({ description: 'File holding the password; re-read on change.' })),
+    },
+    {
+      required: ['username', 'passwordFile'],
+      description: 'HTTP basic auth towards the source; bearerTokenFile wins when both are set.',
+    },
+  ),
+  { [MissingRule]: 'needs both username and passwordFile' },
+);
+
+const Source = section(
+  {
+    name: always(
+      leaf(
+        Type.String({
+          pattern: SOURCE_NAME.source,
+          description: 'What triggers write in `source:` (lower-case letters, digits, - and _).',
+        }),
+        reader<string>(v =>
+          typeof v === 'string' && SOURCE_NAME.test(v.trim())
+            ? { value: v.trim() }
+            : { rule: 'must be lower-case letters, digits, "-" or "_"' },
+        ),
+      ),
+    ),
+    url: always(
+      leaf(
+        Type.String({
+          pattern: '^https?://',
+          description:
+            'Base URL; `/api/v1/query` is appended. May carry a path prefix (e.g. /select/0/prometheus).',
+        }),
+        reader(checkHttpUrl),
+      ),
+    ),
+    headers: always(
+      leaf(
+        Type.Record(Type.String(), Type.String(), {
+          description: 'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders.',
+          default: {},
+        }),
+        (v, path, problems) => {
+          if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+            problems.push(`${path}: must be a mapping`);
+            return undefined;
+          }
+          const headers: Record<string, string> = {};
+          for (const [k, h] of Object.entries(v)) {
+            if (typeof h !== 'string') problems.push(`${path}.${k}: must be a string`);
+            else headers[k] = h;
+          }
+          return headers;
+        },
+      ),
+    ),
+    bearerTokenFile: text({
+      description: 'File holding a bearer token; re-read when it changes. Wins over basicAuth.',
+    }),
+    basicAuth: BasicAuth,
+    tls: SourceTls,
+    /** KEDA_HTTP_DEFAULT_TIMEOUT, the built-in prometheus trigger's default (3000 ms). */
+    timeout: named(
+      'timeoutMs',
+      duration({ default: '3s', description: 'Query timeout for triggers that set none.' }),
+    ),
+    /** Well under Prometheus's --query.max-concurrency default of 20. */
+    maxConcurrentQueries: count({
+      default: 8,
+      description:
+        'Queries in flight to this source at once (also its keep-alive connections), shared fairly between namespaces.',
+    }),
+  },
+  {
+    required: ['name', 'url'],
+    description:
+      'A Prometheus-compatible server (Prometheus, Thanos, Mimir, Cortex, VictoriaMetrics).',
+  },
+);
+
+const Cache = always(
+  between(
+    section(
+      {
+        /** The HPA sync period (15 s); Trickster rounds instant queries to the same step. */
+        ttl: named(
+          'ttlMs',
+          duration(
+            { default: '15s', description: 'Default cacheTTL and time bucket of a trigger.' },
+            MIN_CACHE_TTL_MS,
+          ),
+        ),
+        ttlLimit: named(
+          'ttlLimitMs',
+          duration({ default: '5m', description: 'Largest cacheTTL a trigger may set.' }),
+        ),
+        /** Rides out a Prometheus restart, which takes well under a minute on a small TSDB. */
+        maxStaleness: named(
+          'maxStalenessMs',
+          duration({
+            default: '60s',
+            description: 'Default maxStaleness of a trigger; also the readiness window.',
+          }),
+        ),
+        maxStalenessLimit: named(
+          'maxStalenessLimitMs',
+          duration({ default: '10m', description: 'Largest maxStaleness a trigger may set.' }),
+        ),
+        /** About 100 MB at the measured cost per key (README, "Memory"). */
+        maxEntries: count({
+          default: 100_000,
+          description: 'Distinct query results kept; the least recently used are dropped.',
+        }),
+        /** Three of KEDA's default 30 s polling intervals: a key in use is asked far more often. */
+        idleRefresh: named(
+          'idleRefreshMs',
+          duration({
+            default: '90s',
+            description: 'Refresh ahead only keys asked for within this window.',
+          }),
+        ),
+        /** Keeps memory for keys still in use while forgetting ScaledObjects that are gone. */
+        idleDrop: named(
+          'idleDropMs',
+          duration({
+            default: '10m',
+            description: 'Forget keys nobody asked for within this window.',
+          }),
+        ),
+        /** Absorbs KEDA's immediate retry after a 5xx without hiding a lasting outage. */
+        negativeTtl: named(
+          'negativeTtlMs',
+          duration({
+            default: '3s',
+            description: 'How long a transient source failure is remembered.',
+          }),
+        ),
+        /** Bad PromQL stays bad; Mimir's results cache keeps such errors for minutes too. */
+        badQueryTtl: named(
+          'badQueryTtlMs',
+          duration({ default: '60s', description: 'How long a 400/422 bad query is remembered.' }),
+        ),
+      },
+      {
+        description: 'Result cache defaults and the caps on triggers.',
+      },
+    ),
+    (cache, path, problems) => {
+      if (cache.ttlMs > cache.ttlLimitMs)
+        problems.push(`${path}.ttl: must not exceed ${path}.ttlLimit`);
+      if (cache.maxStalenessMs > cache.maxStalenessLimitMs) {
+        problems.push(`${path}.maxStaleness: must not exceed ${path}.maxStalenessLimit`);
+      }
+    },
+  ),
+);
+
+/** Open after 3 consecutive failures, probe after 10 s, close after 3 good probes. */
+const Breaker = always(
+  section(
+    {
+      failureThreshold: count({ default: 3, description: 'Consecutive failures that open it.' }),
+      openDuration: named(
+        'openMs',
+        duration({ default: '10s', description: 'How long it stays open before a probe.' }),
+      ),
+      closeAfterSuccesses: count({
+        default: 3,
+        description: 'Consecutive good probes that close it.',
+      }),
+    },
+    { description: 'Circuit breaker, one per source.' },
+  ),
+);
+
+const GrpcTls = Object.assign(
+  section(
+    {
+      certFile: always(
+        text({ description: 'PEM certificate of the gRPC port; re-read on change (no restart).' }),
+      ),
+      keyFile: always(text({ description: 'PEM key of certFile.' })),
+      clientCaFile: text({
+        description: 'Set: clients must present a certificate this CA signed (mTLS).',
+      }),
+      /** cert-manager renews long before expiry; a minute is plenty and costs three stats. */
+      refreshInterval: named(
+        'refreshMs',
+        duration({ default: '1m', description: 'How often the files are checked for a change.' }),
+      ),
+    },
+    {
+      required: ['certFile', 'keyFile'],
+      description:
+        'TLS on the gRPC port. Unset: plaintext h2c, as KEDA dials without TLS material.',
+    },
+  ),
+  { [MissingRule]: 'certFile and keyFile are both required' },
+);
+
+const Shutdown = always(
+  section(
+    {
+      /** Endpoints are updated asynchronously; 0 keeps tests and single replicas fast. */
+      delay: named(
+        'delayMs',
+        duration(
+          {
+            default: '0s',
+            description: 'After SIGTERM: time health reports NOT_SERVING while calls are served.',
+          },
+          0,
+        ),
+      ),
+      /** Long enough for a query at KEDA's 3 s default timeout to finish. */
+      grace: named(
+        'graceMs',
+        duration({ default: '5s', description: 'Then: time unary calls in flight get to finish.' }),
+      ),
+    },
+    { description: 'Graceful shutdown after SIGTERM.' },
+  ),
+);
+
+const Push = always(
+  between(
+    section(
+      {
+        /** Wakes a sleeping workload 6x sooner than KEDA's default 30 s pollingInterval. */
+        activationInterval: named(
+          'activationIntervalMs',
+          duration({
+            default: '5s',
+            description: 'Default activationInterval for StreamIsActive.',
+          }),
+        ),
+        /** One query per second per distinct activation query is the most a trigger may ask. */
+        minActivationInterval: named(
+          'minActivationIntervalMs',
+          duration({
+            default: '1s',
+            description: 'The floor a trigger activationInterval cannot go below.',
+          }),
+        ),
+        alertmanagerTokenFile: text({
+          description:
+            'File with the bearer token Alertmanager must send; unset: POST /alertmanager is off.',
+        }),
+        /** Alertmanager groups alerts; 1 MiB holds thousands of them. */
+        alertmanagerMaxBodyBytes: count({
+          default: 1024 * 1024,
+          description: 'Largest Alertmanager webhook body accepted (bytes).',
+        }),
+      },
+      { description: 'StreamIsActive and Alertmanager push.' },
+    ),
+    (push, path, problems) => {
+      if (push.activationIntervalMs < push.minActivationIntervalMs) {
+        problems.push(
+          `${path}.activationInterval: must not be below ${path}.minActivationInterval`,
+        );
+      }
+    },
+  ),
+);
+
+/** The whole configuration file. */
+export const ConfigSchema = section(
+  {
+    /** KEDA's external-scaler e2e tests and docs use port 6000 for gRPC. */
+    grpcAddress: address({ default: '0.0.0.0:6000', description: 'gRPC listen address.' }),
+    httpAddress: address({
+      default: '0.0.0.0:8080',
+      description: 'Serves /metrics, /healthz and /readyz.',
+    }),
+    logLevel: always(
+      leaf(
+        Type.Union(
+          LOG_LEVELS.map(l => Type.Literal(l)),
+          { default: 'info', description: 'Log level.' },
+        ),
+        reader<LogLevel>(v => {
+          const level = LOG_LEVELS.find(l => typeof v === 'string' && l === v.trim());
+          return level !== undefined
+            ? { value: level }
+            : { rule: `must be one of ${LOG_LEVELS.join(', ')}` };
+        }),
+      ),
+    ),
+    sources: always(Type.Array(Source, { default: [], description: 'The Prometheus servers.' })),
+    /** Empty by default: metadata never picks an arbitrary URL (kedacore/keda#7697). */
+    allowedServerAddresses: always(
+      leaf(
+        Type.Array(Type.String({ pattern: '^https?://.' }), {
+          default: [],
+          description:
+            'URL patterns a trigger serverAddress may name besides the sources own; `*` matches any run of characters except `/`.',
+        }),
+        (v, path, problems) => {
+          if (!Array.isArray(v)) {
+            problems.push(`${path}: must be a list of URL patterns`);
+            return undefined;
+          }
+          const allowed: string[] = [];
+          v.forEach((p: unknown, i) => {
+            if (typeof p !== 'string' || !/^https?:\/\/./.test(p)) {
+              problems.push(`${path}[${i}]: must be an http(s) URL pattern`);
+            } else allowed.push(p.replace(/\/+$/, ''));
+          });
+          return allowed;
+        },
+      ),
+    ),
+    /** One number is tiny; 8 MiB leaves room for large multi-series results. */
+    maxResponseBytes: count({
+      default: 8 * 1024 * 1024,
+      description: 'Largest Prometheus response body accepted (bytes).',
+    }),
+    /** Prometheus's own --query.timeout is 2m; a scaler query slower than 30 s is useless. */
+    maxTimeout: named(
+      'maxTimeoutMs',
+      duration({ default: '30s', description: 'Upper bound for a trigger timeout.' }),
+    ),
+    cache: Cache,
+    breaker: Breaker,
+    tls: GrpcTls,
+    reflection: flag({
+      default: true,
+      description: 'Serve gRPC server reflection (grpcurl, buf curl).',
+    }),
+    shutdown: Shutdown,
+    push: Push,
+  },
+  { description: 'The keda-prometheus-scaler configuration file.' },
+);
+
+export type ServerConfig = Out<typeof ConfigSchema>;
+export type SourceConfig = ServerConfig['sources'][number];
+export type SourceTlsConfig = SourceConfig['tls'];
+export type CacheConfig = ServerConfig['cache'];
+export type BreakerConfig = ServerConfig['breaker'];
+export type GrpcTlsConfig = NonNullable<ServerConfig['tls']>;
+export type ShutdownConfig = ServerConfig['shutdown'];
+export type PushConfig = ServerConfig['push'];
+
+/** Every setting at its default (no sources, no gRPC TLS). */
+export const DEFAULTS: ServerConfig = defaultsOf(ConfigSchema);
+
+/** The caps a trigger's metadata may not exceed, from a configuration (ms). */
+export function triggerLimits(config: Pick<ServerConfig, 'maxTimeoutMs' | 'cache' | 'push'>) {
+  return {
+    maxTimeoutMs: config.maxTimeoutMs,
+    maxCacheTtlMs: config.cache.ttlLimitMs,
+    maxStalenessLimitMs: config.cache.maxStalenessLimitMs,
+    minActivationIntervalMs: config.push.minActivationIntervalMs,
+  };
+}
+
+/** The source schema, for a source made from a URL alone (`--prometheus-url`, the allowlist). */
+export const SOURCE_SCHEMA = Source;

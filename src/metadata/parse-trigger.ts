@@ -3,6 +3,7 @@
 import { ScalerError } from '../errors';
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import { MIN_CACHE_TTL_MS } from '../util/limits';
+import { DEFAULTS, triggerLimits } from '../config/schema';
 import type { Parsed } from '../util/parse-values';
 import {
   parseDurationMs,
@@ -66,13 +67,8 @@ export interface TriggerLimits {
   minActivationIntervalMs: number;
 }
 
-/** Caps used when no server configuration is given (e.g. parsing examples in tests). */
-export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = {
-  maxTimeoutMs: 30_000,
-  maxCacheTtlMs: 300_000,
-  maxStalenessLimitMs: 600_000,
-  minActivationIntervalMs: 1000,
-};
+/** Caps used when no server configuration is given: the configuration schema's defaults. */
+export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = triggerLimits(DEFAULTS);
 
 /** Keys with the built-in prometheus trigger's meaning, plus the keys this scaler adds. */
 export const TRIGGER_KEYS = [

@@ -26,26 +26,6 @@ export function isPlainHttpUrl(text: string): boolean {
   return urlProblem(text) === undefined;
 }
 
-/**
- * Validates a configured URL, pushing a problem naming `at` when it is not plain http(s); returns
- * the normalised URL, or undefined after a problem.
- */
-export function checkUrl(at: string, text: string, problems: string[]): string | undefined {
-  switch (urlProblem(text)) {
-    case undefined:
-      return normalizeUrl(text);
-    case 'credentials':
-      problems.push(`${at}: must not carry credentials; use basicAuth with a passwordFile`);
-      return undefined;
-    case 'query_or_fragment':
-      problems.push(`${at}: must not have a query string or fragment`);
-      return undefined;
-    case 'not_http':
-      problems.push(`${at}: must be an http:// or https:// URL, got ${JSON.stringify(text)}`);
-      return undefined;
-  }
-}
-
 /** URL text compared the way a person means it: parsed, without trailing slashes. */
 export function normalizeUrl(text: string): string {
   try {

@@ -198,3 +198,17 @@ test('loadConfig reads YAML and names the file on a syntax error', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an empty scalar (YAML null) keeps its default; an empty list or mapping is reported', () => {
+  const source = { name: 'a', url: 'http://a' };
+  expect(validateConfig({ sources: [source], maxTimeout: null }).maxTimeoutMs).toBe(
+    DEFAULTS.maxTimeoutMs,
+  );
+  expect(problems({ sources: [source], allowedServerAddresses: null })).toEqual([
+    'allowedServerAddresses: must be a list of URL patterns',
+  ]);
+  expect(problems({ sources: [{ ...source, headers: null }] })).toEqual([
+    'sources[0].headers: must be a mapping',
+  ]);
+  expect(problems({ sources: [source], cache: null })).toEqual(['cache: must be a mapping']);
+});

@@ -1,0 +1,140 @@
+// config.schema.json and the README's reference table match the schema in src/config/schema.ts;
+// the README's and deploy/'s configuration files validate against the JSON Schema with ajv.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, validateConfig } from '../../../src/config/load-config';
+import { DEFAULTS } from '../../../src/config/schema';
+import { DEFAULT_TRIGGER_LIMITS } from '../../../src/metadata/parse-trigger';
+import {
+  TABLE_END,
+  TABLE_START,
+  renderReferenceTable,
+  renderSchemaJson,
+  referenceRows,
+} from '../../../scripts/config-schema';
+
+const root = join(__dirname, '../../..');
+const committedSchema = JSON.parse(
+  readFileSync(join(root, 'config.schema.json'), 'utf8'),
+) as object;
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const SCHEMA_LINE = '# yaml-language-server: $schema=./config.schema.json';
+
+const validate = new Ajv2020({ allErrors: true }).compile(committedSchema);
+
+/** The README's yaml blocks that are configuration files: those that name the schema. */
+function readmeConfigFiles(): unknown[] {
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(m => m[1] ?? '');
+  return blocks.filter(b => b.startsWith(SCHEMA_LINE)).map(b => parseYaml(b) as unknown);
+}
+
+/** The cells of each Markdown table row in `text`, header and separator rows left out. */
+function tableCells(text: string): string[][] {
+  return text
+    .split('\n')
+    .filter(l => l.startsWith('|') && !/^\|\s*-/.test(l) && !/^\|\s*key\s*\|/.test(l))
+    .map(l =>
+      l
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map(c => c.trim()),
+    );
+}
+
+function problems(raw: unknown): string[] {
+  try {
+    validateConfig(raw);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+test('the committed config.schema.json is what `npm run schema` writes from the schema', () => {
+  expect(committedSchema).toEqual(JSON.parse(renderSchemaJson()));
+});
+
+test("the README's reference table is what `npm run schema` writes from the schema", () => {
+  const start = readme.indexOf(TABLE_START);
+  const end = readme.indexOf(TABLE_END);
+  expect(start).toBeGreaterThanOrEqual(0);
+  expect(end).toBeGreaterThan(start);
+  expect(tableCells(readme.slice(start, end))).toEqual(tableCells(renderReferenceTable()));
+  // Every key of the schema is in the table with its default, and nothing else is.
+  expect(tableCells(readme.slice(start, end)).map(row => row[0])).toEqual(
+    referenceRows().map(r => `\`${r.key}\``),
+  );
+});
+
+test("the README's example configuration validates against config.schema.json and the loader", () => {
+  const files = readmeConfigFiles();
+  expect(files.length).toBeGreaterThanOrEqual(1);
+  for (const file of files) {
+    expect(validate(file) ? [] : validate.errors).toEqual([]);
+    expect(problems(file)).toEqual([]);
+  }
+});
+
+test.each(['deploy/base/config.yaml', 'deploy/overlays/mtls/config.yaml'])(
+  '%s names the schema and validates against it',
+  path => {
+    const text = readFileSync(join(root, path), 'utf8');
+    expect(text).toMatch(/^# yaml-language-server: \$schema=(\.\.\/)+config\.schema\.json$/m);
+    const file = parseYaml(text) as unknown;
+    expect(validate(file) ? [] : validate.errors).toEqual([]);
+  },
+);
+
+test('a typo in the README example: the loader says did-you-mean, the JSON Schema rejects it', () => {
+  const [example] = readmeConfigFiles() as Record<string, Record<string, unknown>>[];
+  const cache = { ...example?.['cache'] };
+  cache['maxStalness'] = cache['maxStaleness'];
+  delete cache['maxStaleness'];
+  const typo = { ...example, cache };
+  expect(problems(typo)).toEqual(['cache.maxStalness: unknown key (did you mean "maxStaleness"?)']);
+  expect(validate(typo)).toBe(false);
+  expect(validate.errors).toContainEqual(
+    expect.objectContaining({
+      instancePath: '/cache',
+      keyword: 'additionalProperties',
+      params: { additionalProperty: 'maxStalness' },
+    }),
+  );
+});
+
+// The JSON Schema is for editors; the loader decides. Where both can judge, they agree.
+test.each([
+  [{ maxTimeout: '1m30s' }, true],
+  [{ maxTimeout: 45000 }, true],
+  [{ maxTimeout: '5 minutes' }, false],
+  [{ maxTimeout: -1 }, false],
+  [{ cache: { maxEntries: 0 } }, false],
+  [{ cache: { maxEntries: 1.5 } }, false],
+  [{ logLevel: 'loud' }, false],
+  [{ grpcAddress: '6000' }, false],
+  [{ reflection: 'yes' }, false],
+  [{ sources: [{ name: 'Prod', url: 'http://p' }] }, false],
+  [{ sources: [{ name: 'p', url: 'ftp://p' }] }, false],
+  [{ sources: [{ name: 'p' }] }, false],
+  [{ tls: { certFile: '/c' } }, false],
+  [{ sources: [{ name: 'p', url: 'http://p', basicAuth: { username: 'u' } }] }, false],
+])('%j: the JSON Schema and the loader agree (valid: %s)', (doc, valid) => {
+  const withSource = { sources: [{ name: 'a', url: 'http://a' }], ...doc };
+  expect(validate(withSource)).toBe(valid);
+  expect(problems(withSource).length === 0).toBe(valid);
+});
+
+test('the trigger caps without a configuration are the schema defaults', () => {
+  expect(DEFAULT_TRIGGER_LIMITS).toEqual({
+    maxTimeoutMs: DEFAULTS.maxTimeoutMs,
+    maxCacheTtlMs: DEFAULTS.cache.ttlLimitMs,
+    maxStalenessLimitMs: DEFAULTS.cache.maxStalenessLimitMs,
+    minActivationIntervalMs: DEFAULTS.push.minActivationIntervalMs,
+  });
+  // The defaults are read from the schema's JSON `default`s by the loader's own rules.
+  expect(DEFAULTS.cache.ttlMs).toBe(15_000);
+  expect(DEFAULTS.maxTimeoutMs).toBe(30_000);
+});
