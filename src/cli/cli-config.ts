@@ -66,10 +66,10 @@ export function commandConfig(
  * KEDA would see and the server's message, plus the source's URL (without credentials), which
  * is what a user needs to spot a wrong port. The server leaves URLs out of what it sends.
  */
-export function describeFailure(e: ScalerError, config: ServerConfig): string {
+export function describeFailure(e: ScalerError, config?: ServerConfig): string {
   const st = toGrpcStatus(e);
   let details = st.details;
-  const source = config.sources.find(s => s.name === e.source);
+  const source = config?.sources.find(s => s.name === e.source);
   if (source !== undefined) {
     const named = `source "${source.name}"`;
     details = details.includes(named)

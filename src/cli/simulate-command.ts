@@ -93,6 +93,7 @@ export async function runSimulate(
       (values.config ?? env['SCALER_CONFIG']) === undefined
         ? undefined
         : commandConfig(values, env);
+    config = fromFile?.config;
     const limits = triggerLimits(fromFile?.config ?? DEFAULTS);
     const spec = parseTrigger(so.metadata, limits);
     const model = {
@@ -172,7 +173,7 @@ export async function runSimulate(
       return 2;
     }
     if (isScalerError(e)) {
-      io.err(`${config === undefined ? e.message : describeFailure(e, config)}\n`);
+      io.err(`${describeFailure(e, config)}\n`);
       return 1;
     }
     throw e;
