@@ -22,7 +22,7 @@ import {
   tolerancesFor,
   withBehaviorDefaults,
 } from '../simulate/hpa-model';
-import { InputFileError, loadScaledObjects } from '../simulate/scaledobject-file';
+import { InputFileError, TRIGGER_TYPES, loadScaledObjects } from '../simulate/scaledobject-file';
 import { createLogger } from '../telemetry/logger';
 import { NoopMetrics } from '../telemetry/metrics';
 import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
@@ -114,23 +114,29 @@ export async function runCheck(
       throw new UsageError(`--output: must be text or json, got "${output}"`);
     }
     if (values.scaledobject !== undefined) {
-      targets = loadScaledObjects(values.scaledobject, { name: values.name, triggerIndex }).map(
+      targets = loadScaledObjects(values.scaledobject, { name: values.name, triggerIndex }).flatMap(
         so => {
-          if (so.selected === undefined) {
-            throw new InputFileError(
-              `ScaledObject ${so.name}: spec.triggers: several prometheus/external triggers; pick one with --trigger N`,
-            );
-          }
-          return {
-            label: so.name,
-            metadata: so.selected.metadata,
-            metricType: so.selected.metricType,
+          // The one trigger picked (or the only usable one); else every usable trigger in turn.
+          const several = so.selected === undefined;
+          const chosen =
+            so.selected === undefined
+              ? so.triggers.filter(t => TRIGGER_TYPES.includes(t.type))
+              : [so.selected];
+          return chosen.map(t => ({
+            label: several ? `${so.name}, trigger ${t.name}` : so.name,
+            metadata: t.metadata,
+            metricType: t.metricType,
             minReplicas: Math.max(1, so.minReplicaCount),
             maxReplicas: so.maxReplicaCount,
             behavior: so.behavior,
-          };
+          }));
         },
       );
+      if (targets.length === 0) {
+        throw new InputFileError(
+          `spec.triggers: no trigger of type ${TRIGGER_TYPES.join(', ')} to check`,
+        );
+      }
     } else if (values.metadata !== undefined) {
       targets = [
         {

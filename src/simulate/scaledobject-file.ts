@@ -25,7 +25,7 @@ export class InputFileError extends Error {
 }
 
 /** Trigger types whose metadata this scaler understands (the built-in's is a subset). */
-const TRIGGER_TYPES = ['prometheus', 'external', 'external-push'];
+export const TRIGGER_TYPES: readonly string[] = ['prometheus', 'external', 'external-push'];
 
 export interface LoadedTrigger {
   index: number;
