@@ -11,7 +11,8 @@ if [ "$node_ok" != "true" ]; then
 fi
 
 # Debian packages, each only when its command is missing: Prometheus and promtool (integration
-# tests, demo, bench), Alertmanager (push tests and bench), openssl (TLS test certificates), kubectl (renders deploy/ with kustomize).
+# tests, demo, bench), Alertmanager (push tests and bench), openssl (TLS test certificates), kubectl (renders deploy/ with kustomize),
+# rsvg-convert (the chart test renders the simulate SVG to PNG).
 packages=()
 need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
 need prometheus prometheus
@@ -19,6 +20,7 @@ need promtool prometheus
 need prometheus-alertmanager prometheus-alertmanager
 need openssl openssl
 need kubectl kubernetes-client
+need rsvg-convert librsvg2-bin
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
