@@ -215,10 +215,10 @@ function render(chart: Chart): string {
 }
 
 /** What the HPA compares a metric with, for the panel's heading. */
-const targetText = (metricType: MetricType, target: number): string =>
+const targetText = (metricType: MetricType, target: string): string =>
   metricType === 'AverageValue'
-    ? `AverageValue, total against ${formatNumber(target)} per replica × replicas`
-    : `Value, total against ${formatNumber(target)}`;
+    ? `AverageValue, total against ${target} per replica × replicas`
+    : `Value, total against ${target}`;
 
 /**
  * The target line of a metric: for AverageValue the capacity the replicas serve (target ×
@@ -258,11 +258,14 @@ function metricPanels(
   const sm = so.scalingModifiers;
   const failedSpans = (v: (r: SimulationRow) => number | null | undefined): [number, number][] =>
     spans(times, i => v(rows[i] as SimulationRow) === null, end);
+  // With several variants each has its own target line.
+  const targetOf = (v: number): string =>
+    targets.length > 1 ? "each variant's target" : formatNumber(v);
   const tall = sm === undefined && so.triggers.length === 1 ? 220 : 170;
   const panels: Panel[] = [];
   if (sm !== undefined) {
     panels.push({
-      heading: `composite ${sm.formula.text}, ${targetText(sm.metricType, sm.target)}; active above ${formatNumber(sm.activationTarget)}`,
+      heading: `composite ${sm.formula.text}, ${targetText(sm.metricType, targetOf(sm.target))}; active above ${formatNumber(sm.activationTarget)}`,
       height: tall,
       lines: [
         ...targets.map(v =>
@@ -284,7 +287,7 @@ function metricPanels(
     panels.push(
       sm === undefined
         ? {
-            heading: `${t.name}, ${targetText(t.metricType, t.threshold)}; active above ${formatNumber(t.activationThreshold)}`,
+            heading: `${t.name}, ${targetText(t.metricType, targetOf(t.threshold))}; active above ${formatNumber(t.activationThreshold)}`,
             height: tall,
             lines: [
               ...targets.map(v =>
@@ -348,8 +351,7 @@ export function renderSvg(
   const inactive = spans(timesOf(polls), i => !(polls[i] as SimulationRow).active, end);
   const fallback = spans(times, i => (rows[i] as SimulationRow).fallback.length > 0, end);
   const extra: LegendItem[] = [{ label: 'replicas', color: COLORS.replicas, style: 'line' }];
-  if (inactive.length > 0)
-    extra.push({ label: 'inactive', color: COLORS.inactive, style: 'band' });
+  if (inactive.length > 0) extra.push({ label: 'inactive', color: COLORS.inactive, style: 'band' });
   if (fallback.length > 0) extra.push({ label: 'fallback', color: COLORS.fallback, style: 'band' });
   return render({
     title: opts.title,
