@@ -44,7 +44,11 @@ function around(points: number[][]): Box {
 
 function textOf(node: Node): string {
   const children = node[tagOf(node)] as Node[];
-  return children.map(c => String(c['#text'] ?? '')).join('');
+  return children
+    .map(c =>
+      typeof c['#text'] === 'string' || typeof c['#text'] === 'number' ? String(c['#text']) : '',
+    )
+    .join('');
 }
 
 /** The box a mark covers: path points, rect, circle, line, or a text's estimated extent. */
@@ -105,8 +109,8 @@ export function parseChart(svg: string): Chart {
       if (tag === 'g') {
         let inner = area;
         if (a['data-area'] !== undefined) {
-          const [x, y, w, h] = (a['data-bounds'] ?? '').split(' ').map(Number) as number[];
-          chart.areas.push({ name: a['data-area'], box: { x, y, w, h } as Box });
+          const [x = 0, y = 0, w = 0, h = 0] = (a['data-bounds'] ?? '').split(' ').map(Number);
+          chart.areas.push({ name: a['data-area'], box: { x, y, w, h } });
           inner = a['data-area'];
         }
         walk(node[tag] as Node[], inner, size);

@@ -95,17 +95,13 @@ function look(name: string, svg: string): Chart {
   const allowed = chart.areas
     .filter(a => a.name.startsWith('plot') || a.name === 'legend')
     .map(a => a.box);
-  const [r0, g0, b0] = [1, 3, 5].map(i => parseInt(VALUE_BLUE.slice(i, i + 2), 16)) as number[];
+  const [r0 = 0, g0 = 0, b0 = 0] = [1, 3, 5].map(i => parseInt(VALUE_BLUE.slice(i, i + 2), 16));
   let blue = 0;
   const stray: string[] = [];
   for (let y = 0; y < image.height; y++)
     for (let x = 0; x < image.width; x++) {
       const [r, g, b] = image.pixel(x, y);
-      if (
-        Math.abs(r - (r0 as number)) + Math.abs(g - (g0 as number)) + Math.abs(b - (b0 as number)) >
-        30
-      )
-        continue;
+      if (Math.abs(r - r0) + Math.abs(g - g0) + Math.abs(b - b0) > 30) continue;
       blue++;
       if (!allowed.some(box => inside({ x, y, w: 0, h: 0 }, box, 2))) stray.push(`${x},${y}`);
     }
