@@ -7,7 +7,7 @@
  */
 const LAYERS = {
   util: [],
-  errors: [],
+  errors: ['util'],
   telemetry: [],
   resilience: ['errors'],
   config: ['util'],
@@ -20,7 +20,7 @@ const LAYERS = {
   health: ['cache', 'sources'],
   http: ['telemetry'],
   grpc: ['config'],
-  scaler: ['core', 'errors', 'grpc', 'metadata', 'push', 'telemetry'],
+  scaler: ['core', 'errors', 'grpc', 'metadata', 'push', 'telemetry', 'util'],
   simulate: [],
   cli: [
     'app',

@@ -1,4 +1,5 @@
-// ESLint flat config: type-aware rules that catch the grpc-js unhandled-rejection trap (style.md 8.7).
+// ESLint flat config: type-aware rules that catch the grpc-js unhandled-rejection trap (an async
+// handler passed to grpc-js's callback API whose rejection nobody catches).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

@@ -1,6 +1,6 @@
 // Upstream amplification: N ScaledObjects sharing K queries, driven with KEDA's call pattern for
 // a minute; Prometheus counts the queries it received, compared with the built-in trigger's one
-// query per GetMetrics (keda.md 2.4).
+// query per GetMetrics (KEDA `pkg/scaling/scale_handler.go`).
 import type { PrometheusProcess } from '../scripts/lib/prometheus-process';
 import { handlerRequestCount } from '../scripts/lib/prometheus-process';
 import { forkServer } from './lib/child';
@@ -10,7 +10,7 @@ export interface AmplificationOptions {
   scaledObjects: number;
   distinctQueries: number;
   durationMs: number;
-  /** KEDA's default pollingInterval and the HPA sync period (keda.md 2.4). */
+  /** KEDA's default pollingInterval and the HPA sync period (kube-controller-manager's default). */
   pollMs: number;
   hpaMs: number;
   ttlMs: number;
@@ -65,7 +65,8 @@ export async function amplification(prometheus: PrometheusProcess, o: Amplificat
   };
   for (const ref of refs) {
     every(o.pollMs, () => cycle(ref));
-    every(o.hpaMs, () => cycle(ref, 3000)); // the HPA path carries a ~3 s deadline (keda.md 2.5)
+    // The HPA path carries a ~3 s deadline (KEDA pkg/metricsservice/client.go).
+    every(o.hpaMs, () => cycle(ref, 3000));
   }
   await new Promise(r => setTimeout(r, o.durationMs));
   timers.forEach(clearTimeout);

@@ -7,6 +7,8 @@ import { amplification } from './amplification';
 import { hotPath } from './hot-path';
 import { memory } from './memory';
 import { missPath } from './miss-path';
+import { resources } from './resources';
+import { peerWake } from './peers';
 import { crossingLatency, manyStreams } from './push';
 import { startup } from './startup';
 import { fuzzEventLoop } from './fuzz-event-loop';
@@ -26,6 +28,8 @@ async function main(): Promise<void> {
     report['startup'] = await startup(quick ? 5 : 10);
     process.stderr.write('bench: memory\n');
     report['memory'] = await memory(100_000);
+    process.stderr.write('bench: resources under long queries and large invalid maps\n');
+    report['resources'] = await resources();
     process.stderr.write('bench: miss path\n');
     report['missPath'] = await missPath(prometheus, quick ? 200 : 1000);
     process.stderr.write('bench: hot path\n');
@@ -45,6 +49,8 @@ async function main(): Promise<void> {
     report['fuzzEventLoop'] = await fuzzEventLoop(prometheus.url, quick ? 1000 : 3000);
     process.stderr.write('bench: gauge crossing to true (polling and Alertmanager)\n');
     report['pushCrossing'] = await crossingLatency(quick ? 2 : 5);
+    process.stderr.write('bench: an alert to one replica wakes streams on all three\n');
+    report['peerWake'] = await peerWake(prometheus, 3, 100, quick ? 5 : 20);
   } finally {
     await prometheus.stop();
   }

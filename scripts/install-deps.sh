@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the project needs on a fresh Debian 12 machine with Node 20: Prometheus and
-# promtool from Debian's packages (only when missing), and the npm packages from package-lock.json.
+# Installs what the project needs on a fresh Debian 12 machine with Node 20: Prometheus, promtool
+# and VictoriaMetrics from Debian's packages (only when missing), and the npm packages from
+# package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,12 +12,14 @@ if [ "$node_ok" != "true" ]; then
 fi
 
 # Debian packages, each only when its command is missing: Prometheus and promtool (integration
-# tests, demo, bench), Alertmanager (push tests and bench), openssl (TLS test certificates), kubectl (renders deploy/ with kustomize),
+# tests, demo, bench), VictoriaMetrics (the second engine of the contract tests), Alertmanager
+# (push tests and bench), openssl (TLS test certificates), kubectl (renders deploy/ with kustomize),
 # rsvg-convert (the chart test renders the simulate SVG to PNG).
 packages=()
 need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
 need prometheus prometheus
 need promtool prometheus
+need victoria-metrics victoria-metrics
 need prometheus-alertmanager prometheus-alertmanager
 need openssl openssl
 need kubectl kubernetes-client
@@ -27,7 +30,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   mapfile -t unique < <(printf '%s\n' "${packages[@]}" | sort -u)
   echo "installing Debian packages: ${unique[*]}" >&2
   $sudo apt-get update -qq
-  # No recommends: node-exporter, smartmontools and friends are not needed (toolchain.md 1).
+  # No recommends: node-exporter, smartmontools and friends are not needed by the tests.
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${unique[@]}" >/dev/null
 fi
 

@@ -1,11 +1,12 @@
 // Composition root: builds every part from the configuration, binds the ports, and stops them in
 // order. No scaling logic lives here.
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { ServerConfig } from './config/schema';
 import { Evaluator } from './core/evaluate';
-import { TriggerResolver } from './core/resolve-trigger';
+import { TRIGGER_MEMO_MAX_ENTRIES, TriggerResolver } from './core/resolve-trigger';
 import { triggerLimits } from './config/schema';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
@@ -16,6 +17,9 @@ import { createHttpServer, listenHttp } from './http/http-server';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
+import { PeerAddresses } from './push/peer-addresses';
+import { PeerForwarder } from './push/peer-forwarder';
+import { SeenBatches } from './push/seen-batches';
 import { WatcherHub } from './push/watcher-hub';
 import { SecretFile } from './sources/secret-file';
 import { QueryGateway } from './sources/query-gateway';
@@ -47,10 +51,18 @@ export interface AppOptions {
   httpLimits?: Partial<HttpLimits>;
   /** Replaces TLS_HANDSHAKE_TIMEOUT_MS (tests shorten it). */
   tlsHandshakeTimeoutMs?: number;
+  /** This pod's IP (POD_IP from the downward API): skipped among the DNS peers. */
+  podIp?: string | undefined;
 }
 
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
 const HEALTH_SYNC_MS = 1000;
+
+/**
+ * Alert batch ids remembered (count, ms). A forward arrives within push.peerTimeout of its batch,
+ * so a minute covers any late duplicate; 10,000 ids (about 1 MB) outlast any alert storm's minute.
+ */
+const SEEN_BATCHES = { maxIds: 10_000, ttlMs: 60_000 };
 
 /**
  * Connection bounds on the gRPC port (grpc-js channel arguments), so idle or half-open
@@ -79,7 +91,12 @@ export interface Core {
 
 export function createCore(config: ServerConfig, logger: Logger, metrics: Metrics): Core {
   const sources = new SourceRegistry(config);
-  const resolver = new TriggerResolver(sources, triggerLimits(config));
+  const resolver = new TriggerResolver(
+    sources,
+    triggerLimits(config),
+    { maxEntries: TRIGGER_MEMO_MAX_ENTRIES, maxBytes: config.cache.triggerMemoMaxBytes },
+    logger,
+  );
   const gateway = new QueryGateway({
     breaker: config.breaker,
     maxResponseBytes: config.maxResponseBytes,
@@ -132,18 +149,35 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     sources: () => sources.configured,
     windowMs: config.cache.maxStalenessMs,
   });
+  const webhookToken =
+    config.push.alertmanagerTokenFile === undefined
+      ? undefined
+      : new SecretFile(config.push.alertmanagerTokenFile);
+  const instanceId = randomUUID();
+  const forwarder =
+    config.push.peers === undefined || webhookToken === undefined
+      ? undefined
+      : new PeerForwarder({
+          addresses: new PeerAddresses(config.push.peers),
+          instanceId,
+          token: () => webhookToken.read(),
+          timeoutMs: config.push.peerTimeoutMs,
+          podIp: options.podIp,
+          metrics,
+          logger,
+        });
   const httpServer: HttpServer = createHttpServer(
     {
       metrics,
       alertmanager: createAlertmanagerHandler({
         hub,
-        token:
-          config.push.alertmanagerTokenFile === undefined
-            ? undefined
-            : new SecretFile(config.push.alertmanagerTokenFile),
+        token: webhookToken,
         maxBodyBytes: config.push.alertmanagerMaxBodyBytes,
         metrics,
         logger,
+        instanceId,
+        seen: new SeenBatches(SEEN_BATCHES),
+        forwarder,
       }),
       limits: options.httpLimits,
       notReadyReason: () => readiness.notReadyReason(),
@@ -164,6 +198,13 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     const httpPort = httpServer.listening
       ? (httpServer.address() as AddressInfo).port
       : await listenHttp(httpServer, config.httpAddress);
+    // Its own address, skipped among the peers (the host as configured: 0.0.0.0 matches none).
+    forwarder?.addSelf({
+      host: config.httpAddress
+        .slice(0, config.httpAddress.lastIndexOf(':'))
+        .replace(/^\[|\]$/g, ''),
+      port: httpPort,
+    });
     let grpcPort: number;
     try {
       const { credentials, ready } = tlsCredentials;
@@ -198,9 +239,10 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   };
 
   /**
-   * Graceful stop (issue 5 order): health NOT_SERVING, a delay while calls are still served so
+   * Graceful stop, in this order: health NOT_SERVING, a delay while calls are still served so
    * endpoints can update, new calls refused, streams ended with OK (KEDA reconnects after 2 s
-   * instead of backing off, keda.md 2.9), unary calls in flight given the grace period.
+   * instead of backing off: KEDA pkg/scalers/external_scaler.go, runStreamIsActive), unary calls in
+   * flight given the grace period.
    */
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -225,6 +267,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
       });
+      forwarder?.close();
       hub.close();
       cache.close();
       tlsCredentials.close();

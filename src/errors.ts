@@ -1,5 +1,6 @@
 // The scaler's error taxonomy and the one mapping from an error to a gRPC status.
 import { status } from '@grpc/grpc-js';
+import { capMessage } from './util/echo';
 
 /**
  * Every failure the scaler knows how to explain. The kind decides the gRPC status in
@@ -36,7 +37,9 @@ export class ScalerError extends Error {
     message: string,
     options?: { cause?: unknown; source?: string },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // Capped here, where every expected failure is made: the cache, the log line and the gRPC
+    // status all hold the same bounded text.
+    super(capMessage(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.source = options?.source;
   }
 
@@ -80,7 +83,8 @@ export function grpcStatusName(code: status): string {
  */
 export function toGrpcStatus(e: unknown): GrpcStatusError {
   if (isScalerError(e)) {
-    return { code: STATUS_BY_KIND[e.kind], details: e.message, internal: false };
+    // Capped again for an error from another copy of this module (the brand check admits it).
+    return { code: STATUS_BY_KIND[e.kind], details: capMessage(e.message), internal: false };
   }
   return {
     code: status.INTERNAL,

@@ -41,7 +41,8 @@ async function serve(argv: string[]): Promise<number> {
   const { listenEarly } = await import('./http/http-server');
   const httpServer = await listenEarly(config.httpAddress);
   const createApp = await (await import('./cli/load-serve')).loadServe();
-  const app = createApp(config, { httpServer });
+  // POD_IP: set from the downward API (status.podIP) in deploy/; lets push.peers skip this pod.
+  const app = createApp(config, { httpServer, podIp: process.env.POD_IP });
   await app.start();
   await new Promise<void>(resolve => {
     const onSignal = (signal: NodeJS.Signals): void => {

@@ -10,7 +10,8 @@ export class Channels {
 
   constructor(target: string, count: number) {
     const { clientConstructor } = loadExternalScalerPackage();
-    // A local subchannel pool per client gives each its own HTTP/2 connection (toolchain.md 5).
+    // A local subchannel pool per client gives each its own HTTP/2 connection (grpc-js option
+    // grpc.use_local_subchannel_pool).
     this.clients = Array.from(
       { length: count },
       () =>

@@ -107,7 +107,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   });
   const url = `http://127.0.0.1:${port}`;
   const handle = new PrometheusProcess(url, port, dir, child, ownsDataDir);
-  // Ready in 0.08-0.25 s on these machines (toolchain.md 1); allow 15 s on a loaded CI box.
+  // Ready in 0.08-0.25 s on these machines (measured); allow 15 s on a loaded CI box.
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`prometheus exited early:\n${log}`);
@@ -141,7 +141,7 @@ export async function handlerRequestCount(url: string, handler: string): Promise
 
 /**
  * Waits until `query` returns at least one series: Prometheus applies static scrape targets in
- * ~5 s batches (toolchain.md 1), so poll rather than sleep. @throws after `timeoutMs`.
+ * ~5 s batches (measured here), so poll rather than sleep. @throws after `timeoutMs`.
  */
 export async function waitForSeries(url: string, query: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -17,9 +17,10 @@ export interface CallOptions {
 export class ScalerClient {
   readonly raw: grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 
-  constructor(target: string) {
+  /** `options`: grpc-js channel options (e.g. a round_robin service config, as KEDA dials). */
+  constructor(target: string, options: grpc.ChannelOptions = {}) {
     const { clientConstructor } = loadExternalScalerPackage();
-    this.raw = new clientConstructor(target, grpc.credentials.createInsecure()) as never;
+    this.raw = new clientConstructor(target, grpc.credentials.createInsecure(), options) as never;
   }
 
   private unary<Res>(method: string, request: unknown, options: CallOptions): Promise<Res> {
@@ -64,8 +65,9 @@ export class ScalerClient {
   }
 
   /**
-   * One KEDA poll or HPA sync (keda.md 2.4): GetMetricSpec, then GetMetrics with the spec's name
-   * lower-cased (as the HPA path may send it), then IsActive.
+   * One KEDA poll or HPA sync (KEDA pkg/scaling/scale_handler.go, GetMetricsAndActivity):
+   * GetMetricSpec, then GetMetrics with the spec's name lower-cased (as the HPA path may send it),
+   * then IsActive.
    */
   async kedaPoll(
     ref: ScaledObjectRef,

@@ -2,8 +2,11 @@
 
 /** What a key is made of: the parts of a query that change the answer. */
 export interface QueryIdentity {
-  /** The source's configured URL. */
-  sourceUrl: string;
+  /**
+   * The source's identity (its name), never its URL: two sources on one URL may send different
+   * tenant headers or credentials and get different answers.
+   */
+  sourceId: string;
   /** The PromQL text actually sent (the trigger's query or its activationQuery). */
   query: string;
   namespace: string | undefined;
@@ -18,13 +21,13 @@ const sorted = (m: Readonly<Record<string, string>>, lower = false): [string, st
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /**
- * Source URL, query, namespace, query parameters and custom headers plus the TTL, which is also
+ * Source identity, query, namespace, query parameters and custom headers plus the TTL, which is also
  * the time bucket. Not the threshold or the result policy: triggers that differ only there share
  * one query. Callers on the hot path memoise it (core/trigger-cache-keys.ts).
  */
 export function cacheKey(id: QueryIdentity, ttlMs: number): string {
   return JSON.stringify([
-    id.sourceUrl,
+    id.sourceId,
     id.query,
     id.namespace ?? null,
     sorted(id.queryParameters),

@@ -1,14 +1,29 @@
 // Query results shared by every caller of the same query: time-bucketed TTL, single flight,
-// refresh ahead, bounded last-known-good, negative caching, LRU bound and idle expiry.
+// refresh ahead, bounded last-known-good, negative caching, LRU bound (entries and bytes) and
+// idle expiry.
 import { setMaxListeners } from 'node:events';
 import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
 import { DEADLINE_MARGIN_MS } from '../resilience/deadline';
+import { compactKey } from './compact-key';
 import { bucketStart, jitterMs, msToNextBucket } from './time-bucket';
+
+/**
+ * What one entry costs besides its key, result and error text (bytes): bench/memory.ts measured
+ * 700 bytes per key with 150-character keys and one-sample results (README "Performance").
+ */
+const ENTRY_OVERHEAD_BYTES = 600;
+/** A sample in a vector result: an 8-byte double in a packed array (bytes). */
+const SAMPLE_BYTES = 8;
 
 export interface CacheSettings {
   /** Most entries kept; the least recently used is dropped beyond it. */
   maxEntries: number;
+  /**
+   * Most bytes kept, by the estimate of {@link ResultCache.bytes}; the least recently used
+   * entries are dropped beyond it, so long queries cannot outgrow the memory limit.
+   */
+  maxBytes: number;
   /** Refresh ahead only for keys asked for within this window (ms). */
   idleRefreshMs: number;
   /** Drop keys nobody asked for within this window (ms). */
@@ -37,8 +52,16 @@ export type CachedAnswer =
   | { kind: 'fallback'; value: number; cause: ScalerError };
 
 export interface CacheRequest {
-  /** Identity of the answer: source, query and every parameter that changes it, and the TTL. */
+  /**
+   * Identity of the answer: source, query and every parameter that changes it, and the TTL. A
+   * long key is kept as its digest (compact-key.ts).
+   */
   key: string;
+  /**
+   * Bytes that `run` keeps alive while the entry exists (the trigger's query and headers), for
+   * the byte bound; 0 when unknown.
+   */
+  retainedBytes?: number;
   ttlMs: number;
   maxStalenessMs: number;
   fallbackValue: number | undefined;
@@ -64,7 +87,11 @@ interface Good {
 type FetchOutcome = { ok: true } | { ok: false; error: ScalerError };
 
 interface Entry {
+  /** The compact key (compact-key.ts): the map's key. */
   key: string;
+  /** This entry's share of {@link ResultCache.bytes}. */
+  bytes: number;
+  retainedBytes: number;
   ttlMs: number;
   run: CacheRequest['run'];
   good: Good | undefined;
@@ -76,6 +103,8 @@ interface Entry {
 
 export class ResultCache {
   private readonly entries = new Map<string, Entry>();
+  /** Estimated bytes of all entries: overhead, key, what `run` retains, result, error text. */
+  private totalBytes = 0;
   /** Aborts shared queries on close; every query in flight listens to it. */
   private readonly closed = new AbortController();
   private readonly sweeper: NodeJS.Timeout;
@@ -95,6 +124,11 @@ export class ResultCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** The estimated memory of all entries (bytes); kept at most `maxBytes`. */
+  get bytes(): number {
+    return this.totalBytes;
   }
 
   /**
@@ -151,13 +185,17 @@ export class ResultCache {
     this.closed.abort();
     for (const entry of this.entries.values()) clearTimeout(entry.timer);
     this.entries.clear();
+    this.totalBytes = 0;
   }
 
   private touch(req: CacheRequest, now: number): Entry {
-    let entry = this.entries.get(req.key);
+    const key = compactKey(req.key);
+    let entry = this.entries.get(key);
     if (entry === undefined) {
       entry = {
-        key: req.key,
+        key,
+        bytes: 0,
+        retainedBytes: req.retainedBytes ?? 0,
         ttlMs: req.ttlMs,
         run: req.run,
         good: undefined,
@@ -166,12 +204,12 @@ export class ResultCache {
         lastAskedMs: now,
         timer: undefined,
       };
-      this.entries.set(req.key, entry);
-      if (this.entries.size > this.settings.maxEntries) this.evictOldest();
+      this.entries.set(key, entry);
+      this.resize(entry);
     } else {
       // Map order is recency order: re-insert to mark the key as used.
-      this.entries.delete(req.key);
-      this.entries.set(req.key, entry);
+      this.entries.delete(key);
+      this.entries.set(key, entry);
     }
     entry.lastAskedMs = now;
     entry.run = req.run;
@@ -216,6 +254,7 @@ export class ResultCache {
             entry.good = { result, timeMs: bucket };
           }
           entry.failure = undefined;
+          this.resize(entry);
           this.newestGoodMs = Math.max(this.newestGoodMs, bucket);
           return { ok: true };
         },
@@ -229,6 +268,7 @@ export class ResultCache {
                 ? this.settings.badQueryTtlMs
                 : this.settings.negativeTtlMs;
             entry.failure = { error, untilMs: this.now() + ttl };
+            this.resize(entry);
           }
           return { ok: false, error };
         },
@@ -288,11 +328,42 @@ export class ResultCache {
     this.scheduleRefresh(entry, now);
   }
 
+  /**
+   * Re-estimates an entry after it changed, then drops least recently used entries while over
+   * either bound. The newest entry stays even when it alone is over `maxBytes`: the call that
+   * made it gets its answer, and the next new key pushes it out.
+   */
+  private resize(entry: Entry): void {
+    if (this.entries.get(entry.key) !== entry) return; // already evicted
+    const result = entry.good?.result;
+    const samples = result === undefined ? 0 : result.kind === 'vector' ? result.samples.length : 1;
+    const bytes =
+      ENTRY_OVERHEAD_BYTES +
+      entry.key.length +
+      entry.retainedBytes +
+      samples * SAMPLE_BYTES +
+      (entry.failure?.error.message.length ?? 0);
+    this.totalBytes += bytes - entry.bytes;
+    entry.bytes = bytes;
+    const { maxEntries, maxBytes } = this.settings;
+    while (
+      this.entries.size > 1 &&
+      (this.entries.size > maxEntries || this.totalBytes > maxBytes)
+    ) {
+      this.evictOldest();
+    }
+  }
+
   private evictOldest(): void {
     const oldest = this.entries.values().next();
     if (oldest.done === true) return;
-    clearTimeout(oldest.value.timer);
-    this.entries.delete(oldest.value.key);
+    this.drop(oldest.value);
+  }
+
+  private drop(entry: Entry): void {
+    clearTimeout(entry.timer);
+    this.entries.delete(entry.key);
+    this.totalBytes -= entry.bytes;
   }
 
   private sweep(): void {
@@ -301,8 +372,7 @@ export class ResultCache {
       // Map order is recency order: the first recent key ends the sweep.
       if (entry.lastAskedMs >= cutoff) break;
       if (entry.inflight !== undefined) continue;
-      clearTimeout(entry.timer);
-      this.entries.delete(entry.key);
+      this.drop(entry);
     }
   }
 }

@@ -118,7 +118,7 @@ export async function runCheck(
   }
   const core = createCore(config, createLogger('silent'), new NoopMetrics());
   try {
-    const trigger = core.resolver.resolve(metadata);
+    const trigger = core.resolver.resolve(metadata, null);
     const spec = buildMetricSpec(trigger.spec, trigger.metricName);
     const ctx = { signal: new AbortController().signal, deadlineMs: Date.now() + 30_000 };
     const started = performance.now();

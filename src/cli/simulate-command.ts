@@ -186,7 +186,8 @@ function toModel(
 
 async function rangeSeries(
   values: Record<string, string | undefined>,
-  config: ServerConfig,
+  env: NodeJS.ProcessEnv,
+  config: ServerConfig | undefined,
   specs: TriggerSpec[],
 ): Promise<Sample[][]> {
   const step = parseDurationMs(values['step'] ?? '15s');
@@ -198,7 +199,7 @@ async function rangeSeries(
   const startS = parseTime(values['from'] as string, '--from');
   const endS = parseTime(values['to'] as string, '--to');
   if (endS <= startS) throw new UsageError('--to: must be later than --from');
-  const sources = new SourceRegistry(config);
+  const sources = new SourceRegistry(config ?? commandConfig(values, env));
   try {
     return await Promise.all(
       specs.map(spec =>
@@ -304,7 +305,7 @@ export async function runSimulate(
         base.model.triggers.map(t => t.name),
       );
     } else if (values.from !== undefined && values.to !== undefined) {
-      series = await rangeSeries(values, config ?? commandConfig(values, env), base.specs);
+      series = await rangeSeries(values, env, config, base.specs);
     } else {
       io.err(`give --series FILE.csv, or --from and --to\n\n${SIMULATE_USAGE}`);
       return 2;

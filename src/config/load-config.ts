@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ServerConfig, SourceConfig } from './schema';
 import { CLI_SOURCE_NAME, ConfigSchema, SOURCE_SCHEMA, checkHttpUrl } from './schema';
 import { defaultsOf, readNode, reader } from './schema-reader';
+import { clip, quote } from '../util/echo';
 
 /** Thrown when the configuration is invalid; `problems` has one line per problem. */
 export class ConfigError extends Error {
@@ -31,12 +32,17 @@ export function loadConfig(overrides: ConfigOverrides): ServerConfig {
     try {
       text = readFileSync(overrides.configFile, 'utf8');
     } catch (e) {
-      throw new ConfigError([`config file ${overrides.configFile}: ${(e as Error).message}`]);
+      throw new ConfigError([
+        `config file ${quote(overrides.configFile)}: ${clip((e as Error).message, 512)}`,
+      ]);
     }
     try {
       raw = parseYaml(text) ?? {};
     } catch (e) {
-      throw new ConfigError([`config file ${overrides.configFile}: ${(e as Error).message}`]);
+      // The YAML error quotes the offending line, which may be as long as the file.
+      throw new ConfigError([
+        `config file ${quote(overrides.configFile)}: ${clip((e as Error).message, 512)}`,
+      ]);
     }
   }
   const config = validateConfig(raw, overrides);
@@ -48,7 +54,7 @@ export function loadConfig(overrides: ConfigOverrides): ServerConfig {
     ['push.alertmanagerTokenFile', config.push.alertmanagerTokenFile],
   ]
     .filter((pair): pair is [string, string] => pair[1] !== undefined && !readable(pair[1]))
-    .map(([key, file]) => `${key}: cannot read ${JSON.stringify(file)}`);
+    .map(([key, file]) => `${key}: cannot read ${quote(file)}`);
   if (unreadable.length > 0) throw new ConfigError(unreadable);
   return config;
 }
@@ -77,7 +83,7 @@ export function validateConfig(raw: unknown, overrides: ConfigOverrides = {}): S
   for (const s of sources) {
     if (seen.has(s.name)) {
       problems.push(
-        `sources: name "${s.name}" is defined more than once` +
+        `sources: name ${quote(s.name)} is defined more than once` +
           (s.name === CLI_SOURCE_NAME ? ' (--prometheus-url defines "default")' : ''),
       );
     }

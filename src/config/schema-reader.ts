@@ -3,6 +3,8 @@
 import type { ObjectOptions, TArray, TObject, TProperties, TSchema } from '@sinclair/typebox';
 import { Kind, Type } from '@sinclair/typebox';
 import { didYouMeanSuffix } from '../util/did-you-mean';
+import { clip, quote } from '../util/echo';
+import { redactUrl } from '../util/url-rules';
 import { parseDurationMs } from '../util/parse-values';
 
 /** Reads one present value at `path`; records what is wrong in `problems`, returns undefined then. */
@@ -31,14 +33,21 @@ export type Leaf<T> = TSchema & { [Read]: Reader<T> };
 /** A check on one value: the typed value, or the rule it broke (`quiet`: never echo the value). */
 export type Check<T> = (v: unknown) => { value: T } | { rule: string; quiet?: boolean };
 
+/**
+ * A value from the file for a message: strings quoted (a URL without its credentials or query),
+ * anything else as JSON, both cut short.
+ */
+function shown(v: unknown): string {
+  if (typeof v !== 'string') return clip(JSON.stringify(v) ?? String(v));
+  return quote(v.includes('://') ? redactUrl(v) : v);
+}
+
 /** A Reader that words a broken rule as `<path>: <rule>, got <value>`. */
 export function reader<T>(check: Check<T>): Reader<T> {
   return (v, path, problems) => {
     const result = check(v);
     if ('value' in result) return result.value;
-    problems.push(
-      `${path}: ${result.rule}${result.quiet === true ? '' : `, got ${JSON.stringify(v)}`}`,
-    );
+    problems.push(`${path}: ${result.rule}${result.quiet === true ? '' : `, got ${shown(v)}`}`);
     return undefined;
   };
 }
@@ -156,7 +165,7 @@ function readObject(
   const keys = Object.keys(schema.properties);
   for (const key of Object.keys(value)) {
     if (!keys.includes(key))
-      problems.push(`${at}${key}: unknown key${didYouMeanSuffix(key, keys)}`);
+      problems.push(`${at}${clip(key)}: unknown key${didYouMeanSuffix(key, keys)}`);
   }
   const out: Record<string, unknown> = {};
   const missing: string[] = [];

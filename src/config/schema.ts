@@ -3,7 +3,14 @@
 import { Type } from '@sinclair/typebox';
 import type { Check, Out } from './schema-reader';
 import { MIN_CACHE_TTL_MS } from '../util/limits';
-import { normalizeUrl, urlProblem } from '../util/url-rules';
+import {
+  PATH_SEGMENT_RULE,
+  addressPatternProblem,
+  normalizeUrl,
+  urlProblem,
+} from '../util/url-rules';
+import { FIELD_VALUE_RULE, HEADER_NAME, isFieldValue } from '../util/http-fields';
+import { NAMESPACE_PATTERN, NAMESPACE_PATTERN_RULE } from '../util/namespace-rules';
 import {
   MissingRule,
   always,
@@ -13,6 +20,7 @@ import {
   formatMs,
   leaf,
   named,
+  readNode,
   reader,
   section,
 } from './schema-reader';
@@ -33,7 +41,8 @@ const DURATION_TEXT = '^\\+?(\\d+|((\\d+\\.?\\d*|\\.\\d+)(ns|us|µs|μs|ms|s|m|h
 
 type Doc = { description: string };
 
-const text = (doc: Doc) =>
+/** A non-empty string, trimmed; with a `default`, wrap it in always(). */
+const text = (doc: Doc & { default?: string }) =>
   leaf(
     Type.String({ minLength: 1, ...doc }),
     reader<string>(v =>
@@ -103,7 +112,39 @@ export const checkHttpUrl: Check<string> = v => {
       return { rule: 'must not carry credentials; use basicAuth with a passwordFile', quiet: true };
     case 'query_or_fragment':
       return { rule: 'must not have a query string or fragment', quiet: true };
+    case 'path_segment':
+      return { rule: PATH_SEGMENT_RULE };
   }
+};
+
+/** Where the peer replicas are: a DNS name looked up on each forward, or a fixed list. */
+export type PeersConfig =
+  | { kind: 'dns'; host: string; port: number }
+  | { kind: 'static'; addresses: readonly { host: string; port: number }[] };
+
+/** `host:port` with a port 1-65535; IPv6 hosts in brackets. */
+function hostPort(text: string): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(text.trim());
+  const port = Number(m?.[2]);
+  if (m === null || port < 1 || port > 65535) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** `dns:///name:port` or `static:///host:port,host:port`. */
+export const checkPeers: Check<PeersConfig> = v => {
+  const rule =
+    'must be dns:///<name>:<port> or static:///<host>:<port>[,<host>:<port>...] (e.g. dns:///keda-prometheus-scaler.keda.svc:8080)';
+  if (typeof v !== 'string') return { rule };
+  const m = /^(dns|static):\/\/\/(.+)$/.exec(v.trim());
+  if (m === null) return { rule };
+  if (m[1] === 'dns') {
+    const target = hostPort(m[2]!);
+    return target === undefined ? { rule } : { value: { kind: 'dns', ...target } };
+  }
+  const addresses = m[2]!.split(',').map(hostPort);
+  return addresses.every(a => a !== undefined)
+    ? { value: { kind: 'static', addresses } }
+    : { rule };
 };
 
 const SourceTls = always(
@@ -147,73 +188,309 @@ const BasicAuth = Object.assign(
   { [MissingRule]: 'needs both username and passwordFile' },
 );
 
-const Source = section(
+// ---- Source authentication and proxy (one block: sigv4, oauth2, azure, google, proxyUrl) ----
+
+/** A string with a default value (a name or a scope that is nearly always the same). */
+const textOr = (doc: Doc & { default: string }) => always(text(doc));
+
+const stringList = (doc: Doc) =>
+  always(
+    leaf(
+      Type.Array(Type.String({ minLength: 1 }), { default: [], ...doc }),
+      (v, path, problems) => {
+        if (!Array.isArray(v) || v.some(s => typeof s !== 'string' || s.trim() === '')) {
+          problems.push(`${path}: must be a list of non-empty strings`);
+          return undefined;
+        }
+        return (v as string[]).map(s => s.trim());
+      },
+    ),
+  );
+
+const stringMap = (doc: Doc) =>
+  always(
+    leaf(
+      Type.Record(Type.String(), Type.String(), { default: {}, ...doc }),
+      (v, path, problems) => {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+          problems.push(`${path}: must be a mapping`);
+          return undefined;
+        }
+        const out: Record<string, string> = {};
+        for (const [k, x] of Object.entries(v)) {
+          if (typeof x !== 'string') problems.push(`${path}.${k}: must be a string`);
+          else out[k] = x;
+        }
+        return out;
+      },
+    ),
+  );
+
+/** An http(s) URL; quiet: a proxy or token URL may carry credentials. */
+const anyHttpUrl = (doc: Doc) =>
+  leaf(
+    Type.String({ pattern: '^https?://', ...doc }),
+    reader<string>(v => {
+      try {
+        const url = new URL(String(v));
+        if (typeof v === 'string' && (url.protocol === 'http:' || url.protocol === 'https:')) {
+          return { value: v.trim() };
+        }
+      } catch {
+        // falls through to the rule
+      }
+      return { rule: 'must be an http:// or https:// URL', quiet: true };
+    }),
+  );
+
+const SigV4Auth = section(
   {
-    name: always(
-      leaf(
-        Type.String({
-          pattern: SOURCE_NAME.source,
-          description: 'What triggers write in `source:` (lower-case letters, digits, - and _).',
-        }),
-        reader<string>(v =>
-          typeof v === 'string' && SOURCE_NAME.test(v.trim())
-            ? { value: v.trim() }
-            : { rule: 'must be lower-case letters, digits, "-" or "_"' },
+    region: always(text({ description: 'AWS region of the workspace (e.g. eu-west-1).' })),
+    roleArn: text({
+      description: 'Role assumed with the default credentials (STS AssumeRole); unset: none.',
+    }),
+    /** Amazon Managed Service for Prometheus signs as service `aps`. */
+    service: textOr({ default: 'aps', description: 'Service name in the signature.' }),
+  },
+  {
+    required: ['region'],
+    description:
+      'AWS Signature V4 on every request (Amazon Managed Service for Prometheus). Credentials come from the default chain: environment, IRSA web-identity token file, EKS Pod Identity, shared files, instance metadata.',
+  },
+);
+
+const OAuth2Auth = section(
+  {
+    tokenUrl: always(anyHttpUrl({ description: 'Token endpoint (client credentials grant).' })),
+    clientId: always(text({ description: 'OAuth2 client id.' })),
+    clientSecretFile: always(
+      text({ description: 'File holding the client secret; re-read when it changes.' }),
+    ),
+    scopes: stringList({ description: 'Scopes asked for (space-joined in the request).' }),
+    endpointParams: stringMap({ description: 'Extra form parameters sent to the token endpoint.' }),
+  },
+  {
+    required: ['tokenUrl', 'clientId', 'clientSecretFile'],
+    description:
+      'OAuth2 client credentials: a bearer token fetched from tokenUrl, cached until shortly before it expires.',
+  },
+);
+
+const AzureAuth = section(
+  {
+    /** KEDA's scope for the public cloud (`cloud: AZUREPUBLICCLOUD`). */
+    scope: textOr({
+      default: 'https://prometheus.monitor.azure.com/.default',
+      description: 'Token scope (…monitor.azure.us/.default, …azure.cn/.default for other clouds).',
+    }),
+    tenantId: text({ description: 'Directory (tenant) id; default: AZURE_TENANT_ID.' }),
+    clientId: text({
+      description: 'Application or user-assigned identity client id; default: AZURE_CLIENT_ID.',
+    }),
+    clientSecretFile: text({
+      description: 'File with a client secret: use it instead of a workload or managed identity.',
+    }),
+  },
+  {
+    description:
+      'Azure Monitor managed Prometheus: a Microsoft Entra token from workload identity (AZURE_FEDERATED_TOKEN_FILE set), a client secret file, or the managed identity.',
+  },
+);
+
+const GoogleAuth = section(
+  {
+    scope: textOr({
+      default: 'https://www.googleapis.com/auth/monitoring.read',
+      description: 'Token scope.',
+    }),
+    credentialsFile: text({
+      description:
+        'Service account or external account JSON; default: application default credentials (workload identity).',
+    }),
+  },
+  {
+    description:
+      'Google Cloud Managed Service for Prometheus: a token from application default credentials.',
+  },
+);
+
+const AUTH_MODES = ['sigv4', 'oauth2', 'azure', 'google'] as const;
+
+const SourceAuth = between(
+  section(
+    { sigv4: SigV4Auth, oauth2: OAuth2Auth, azure: AzureAuth, google: GoogleAuth },
+    { description: 'How requests to this source authenticate; exactly one mode.' },
+  ),
+  (auth, path, problems) => {
+    const set = AUTH_MODES.filter(m => auth[m] !== undefined);
+    if (set.length !== 1) {
+      problems.push(`${path}: needs exactly one of ${AUTH_MODES.join(', ')}, got ${set.length}`);
+    }
+  },
+);
+
+const SourceProxy = {
+  proxyUrl: anyHttpUrl({
+    description:
+      'HTTP proxy for this source (CONNECT for https). Unset: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.',
+  }),
+  noProxy: stringList({
+    description:
+      'Hosts reached without proxyUrl: `host`, `.domain` or `domain` (also its subdomains), `host:port`, `*`.',
+  }),
+};
+
+/** Only one credential on the wire: auth modes replace bearerTokenFile and basicAuth. */
+function sourceAuthRule(
+  source: { auth?: unknown; bearerTokenFile?: string | undefined; basicAuth?: unknown },
+  path: string,
+  problems: string[],
+): void {
+  if (source.auth !== undefined && (source.bearerTokenFile !== undefined || source.basicAuth)) {
+    problems.push(`${path}.auth: cannot be combined with bearerTokenFile or basicAuth`);
+  }
+}
+// ---- end of source authentication and proxy ----
+
+/** A `namespaces:` list: names or globs; absent means every namespace (the old behaviour). */
+const namespaces = (description: string) =>
+  leaf(
+    Type.Array(Type.String({ pattern: NAMESPACE_PATTERN.source }), { minItems: 1, description }),
+    (v, path, problems): string[] | undefined => {
+      if (!Array.isArray(v) || v.length === 0) {
+        problems.push(
+          `${path}: must be a non-empty list of namespace names or globs (leave it out for all namespaces)`,
+        );
+        return undefined;
+      }
+      const out: string[] = [];
+      v.forEach((n: unknown, i) => {
+        const name = typeof n === 'string' ? n.trim() : '';
+        if (NAMESPACE_PATTERN.test(name)) out.push(name);
+        else problems.push(`${path}[${i}]: ${NAMESPACE_PATTERN_RULE}, got ${JSON.stringify(n)}`);
+      });
+      return out;
+    },
+  );
+
+/** An allowedServerAddresses entry: the pattern, and the namespaces that may use it. */
+export interface AllowedAddress {
+  pattern: string;
+  /** Undefined: every namespace. */
+  namespaces: readonly string[] | undefined;
+}
+
+const AllowedAddressEntry = section(
+  {
+    pattern: always(text({ description: 'The URL pattern, as in the plain string form.' })),
+    namespaces: namespaces(
+      'Namespaces whose triggers may name a URL this pattern admits; unset: all namespaces.',
+    ),
+  },
+  { required: ['pattern'], description: 'A URL pattern limited to some namespaces.' },
+);
+
+/** One entry, plain string or `{pattern, namespaces}`; the problem is recorded at `path`. */
+function readAllowedAddress(
+  v: unknown,
+  path: string,
+  problems: string[],
+): AllowedAddress | undefined {
+  let entry: { pattern: string; namespaces: readonly string[] | undefined } | undefined;
+  if (typeof v === 'string') entry = { pattern: v, namespaces: undefined };
+  else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    entry = readNode(AllowedAddressEntry, v, path, problems);
+    if (entry === undefined) return undefined;
+  }
+  const problem = entry === undefined ? 'not a string' : addressPatternProblem(entry.pattern);
+  if (entry === undefined || problem !== undefined) {
+    problems.push(`${path}: must be an http(s) URL pattern (${problem})`);
+    return undefined;
+  }
+  return { pattern: entry.pattern.replace(/\/+$/, ''), namespaces: entry.namespaces };
+}
+
+/** Static source headers: HTTP tokens as names, visible ASCII values (RFC 9110 field-value). */
+const sourceHeaders = (doc: Doc) =>
+  always(
+    leaf(
+      Type.Record(Type.String(), Type.String(), { default: {}, ...doc }),
+      (v, path, problems) => {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+          problems.push(`${path}: must be a mapping`);
+          return undefined;
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, h] of Object.entries(v)) {
+          // Quiet: a header value may be a credential.
+          if (typeof h !== 'string') problems.push(`${path}.${k}: must be a string`);
+          else if (!HEADER_NAME.test(k)) problems.push(`${path}.${k}: is not an HTTP token`);
+          else if (!isFieldValue(h)) problems.push(`${path}.${k}: ${FIELD_VALUE_RULE}`);
+          else headers[k] = h;
+        }
+        return headers;
+      },
+    ),
+  );
+
+const Source = between(
+  section(
+    {
+      name: always(
+        leaf(
+          Type.String({
+            pattern: SOURCE_NAME.source,
+            description: 'What triggers write in `source:` (lower-case letters, digits, - and _).',
+          }),
+          reader<string>(v =>
+            typeof v === 'string' && SOURCE_NAME.test(v.trim())
+              ? { value: v.trim() }
+              : { rule: 'must be lower-case letters, digits, "-" or "_"' },
+          ),
         ),
       ),
-    ),
-    url: always(
-      leaf(
-        Type.String({
-          pattern: '^https?://',
-          description:
-            'Base URL; `/api/v1/query` is appended. May carry a path prefix (e.g. /select/0/prometheus).',
-        }),
-        reader(checkHttpUrl),
+      url: always(
+        leaf(
+          Type.String({
+            pattern: '^https?://',
+            description:
+              'Base URL; `/api/v1/query` is appended. May carry a path prefix (e.g. /select/0/prometheus).',
+          }),
+          reader(checkHttpUrl),
+        ),
       ),
-    ),
-    headers: always(
-      leaf(
-        Type.Record(Type.String(), Type.String(), {
-          description: 'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders.',
-          default: {},
-        }),
-        (v, path, problems) => {
-          if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-            problems.push(`${path}: must be a mapping`);
-            return undefined;
-          }
-          const headers: Record<string, string> = {};
-          for (const [k, h] of Object.entries(v)) {
-            if (typeof h !== 'string') problems.push(`${path}.${k}: must be a string`);
-            else headers[k] = h;
-          }
-          return headers;
-        },
+      headers: sourceHeaders({
+        description: 'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders.',
+      }),
+      bearerTokenFile: text({
+        description: 'File holding a bearer token; re-read when it changes. Wins over basicAuth.',
+      }),
+      basicAuth: BasicAuth,
+      tls: SourceTls,
+      /** KEDA_HTTP_DEFAULT_TIMEOUT, the built-in prometheus trigger's default (3000 ms). */
+      timeout: named(
+        'timeoutMs',
+        duration({ default: '3s', description: 'Query timeout for triggers that set none.' }),
       ),
-    ),
-    bearerTokenFile: text({
-      description: 'File holding a bearer token; re-read when it changes. Wins over basicAuth.',
-    }),
-    basicAuth: BasicAuth,
-    tls: SourceTls,
-    /** KEDA_HTTP_DEFAULT_TIMEOUT, the built-in prometheus trigger's default (3000 ms). */
-    timeout: named(
-      'timeoutMs',
-      duration({ default: '3s', description: 'Query timeout for triggers that set none.' }),
-    ),
-    /** Well under Prometheus's --query.max-concurrency default of 20. */
-    maxConcurrentQueries: count({
-      default: 8,
+      /** Well under Prometheus's --query.max-concurrency default of 20. */
+      maxConcurrentQueries: count({
+        default: 8,
+        description:
+          'Queries in flight to this source at once (also its keep-alive connections), shared fairly between namespaces.',
+      }),
+      auth: SourceAuth,
+      ...SourceProxy,
+      namespaces: namespaces(
+        'Namespaces whose ScaledObjects may use this source (names and globs such as `team-*`); unset: all namespaces.',
+      ),
+    },
+    {
+      required: ['name', 'url'],
       description:
-        'Queries in flight to this source at once (also its keep-alive connections), shared fairly between namespaces.',
-    }),
-  },
-  {
-    required: ['name', 'url'],
-    description:
-      'A Prometheus-compatible server (Prometheus, Thanos, Mimir, Cortex, VictoriaMetrics).',
-  },
+        'A Prometheus-compatible server (Prometheus, Thanos, Mimir, Cortex, VictoriaMetrics).',
+    },
+  ),
+  sourceAuthRule,
 );
 
 const Cache = always(
@@ -248,6 +525,21 @@ const Cache = always(
         maxEntries: count({
           default: 100_000,
           description: 'Distinct query results kept; the least recently used are dropped.',
+        }),
+        /**
+         * The Deployment's 512 MiB limit (deploy/base/deployment.yaml) less about 80 MB for the
+         * idle process, 32 MiB for the trigger memo and room for the garbage collector.
+         */
+        maxBytes: count({
+          default: 128 * 1024 * 1024,
+          description:
+            'Estimated memory of the query results kept (bytes: key, query text, result, error text); the least recently used are dropped beyond it.',
+        }),
+        /** Thousands of ordinary triggers take a few MB; long queries are what this bounds. */
+        triggerMemoMaxBytes: count({
+          default: 32 * 1024 * 1024,
+          description:
+            'Estimated memory of parsed trigger metadata remembered between calls (bytes); the least recently used are parsed again.',
         }),
         /** Three of KEDA's default 30 s polling intervals: a key in use is asked far more often. */
         idleRefresh: named(
@@ -384,6 +676,22 @@ const Push = always(
           description:
             'File with the bearer token Alertmanager must send; unset: POST /alertmanager is off.',
         }),
+        peers: leaf(
+          Type.String({
+            pattern: '^(dns|static):///.+$',
+            description:
+              'Replicas to forward accepted alerts to: `dns:///<service>:<port>` or `static:///<host>:<port>,...`; unset: none.',
+          }),
+          reader(checkPeers),
+        ),
+        /** A peer on the same network answers in milliseconds; a slower one is gone or stuck. */
+        peerTimeout: named(
+          'peerTimeoutMs',
+          duration({
+            default: '500ms',
+            description: 'How long a forward to one peer may take before it is given up.',
+          }),
+        ),
         /** Alertmanager groups alerts; 1 MiB holds thousands of them. */
         alertmanagerMaxBodyBytes: count({
           default: 1024 * 1024,
@@ -429,21 +737,20 @@ export const ConfigSchema = section(
     /** Empty by default: metadata never picks an arbitrary URL (kedacore/keda#7697). */
     allowedServerAddresses: always(
       leaf(
-        Type.Array(Type.String({ pattern: '^https?://.' }), {
+        Type.Array(Type.Union([Type.String({ pattern: '^https?://.' }), AllowedAddressEntry]), {
           default: [],
           description:
-            'URL patterns a trigger serverAddress may name besides the sources own; `*` matches any run of characters except `/`.',
+            'URL patterns a trigger serverAddress may name besides the sources own; `*` matches within one host label, one path segment, or any port. Scheme and host ignore case, the path does not. An entry may be `{pattern, namespaces}` to admit it only for some namespaces.',
         }),
         (v, path, problems) => {
           if (!Array.isArray(v)) {
             problems.push(`${path}: must be a list of URL patterns`);
             return undefined;
           }
-          const allowed: string[] = [];
+          const allowed: AllowedAddress[] = [];
           v.forEach((p: unknown, i) => {
-            if (typeof p !== 'string' || !/^https?:\/\/./.test(p)) {
-              problems.push(`${path}[${i}]: must be an http(s) URL pattern`);
-            } else allowed.push(p.replace(/\/+$/, ''));
+            const entry = readAllowedAddress(p, `${path}[${i}]`, problems);
+            if (entry !== undefined) allowed.push(entry);
           });
           return allowed;
         },
@@ -475,6 +782,7 @@ export const ConfigSchema = section(
 export type ServerConfig = Out<typeof ConfigSchema>;
 export type SourceConfig = ServerConfig['sources'][number];
 export type SourceTlsConfig = SourceConfig['tls'];
+export type SourceAuthConfig = NonNullable<SourceConfig['auth']>;
 export type CacheConfig = ServerConfig['cache'];
 export type BreakerConfig = ServerConfig['breaker'];
 export type GrpcTlsConfig = NonNullable<ServerConfig['tls']>;

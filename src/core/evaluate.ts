@@ -20,7 +20,7 @@ export interface CallContext {
 export interface Evaluation {
   /** The reduced query value (or the trigger's fallbackValue), unclamped. */
   value: number;
-  /** value > activationThreshold, strictly (keda.md 3.7). */
+  /** value > activationThreshold, strictly, as KEDA's prometheus_scaler.go GetMetricsAndActivity. */
   active: boolean;
   source: string;
   /** Now minus the evaluation time of the value (ms); 0 for a fallback value. */
@@ -76,6 +76,7 @@ export class Evaluator {
     try {
       answer = await cache.get({
         key: this.keys.of(trigger, ttlMs, query),
+        retainedBytes: trigger.approxBytes ?? 0,
         allowPreviousBucket: mode.allowPreviousBucket !== false,
         ttlMs,
         maxStalenessMs: spec.maxStalenessMs ?? cacheConfig.maxStalenessMs,

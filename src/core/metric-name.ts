@@ -9,8 +9,8 @@ const SLUG_MAX_LENGTH = 40;
 /**
  * `prom-<slug of the query>-<8 hex>`: the slug makes `kubectl get hpa` readable, the hash of
  * everything that changes the answer (source, query, namespace, parameters) keeps two triggers of
- * one ScaledObject apart, since KEDA rejects duplicate names (keda.md 2.7). Deterministic: the
- * same metadata always gives the same name, on every replica.
+ * one ScaledObject apart, since KEDA rejects duplicate names ("metricName defined multiple times").
+ * Deterministic: the same metadata always gives the same name, on every replica.
  */
 export function deriveMetricName(spec: TriggerSpec, sourceName: string): string {
   if (spec.metricName !== undefined) return spec.metricName;

@@ -1,5 +1,6 @@
 // The cache key of a resolved trigger's query, memoised per trigger: built once, read per call.
 import { cacheKey } from '../cache/cache-key';
+import { compactKey } from '../cache/compact-key';
 import type { ResolvedTrigger } from './resolve-trigger';
 
 /** One memo per owner (the evaluator, the watcher hub): no module-level state. */
@@ -14,19 +15,23 @@ export class TriggerCacheKeys {
       byTtl = new Map();
       this.keys.set(trigger, byTtl);
     }
-    const memo = `${ttlMs}:${query}`;
+    // Which of the trigger's two queries, not its text: a long query is not kept once more.
+    const memo = `${ttlMs}:${query === trigger.spec.query ? 'query' : 'activation'}`;
     let key = byTtl.get(memo);
     if (key === undefined) {
       const { spec, source } = trigger;
-      key = cacheKey(
-        {
-          sourceUrl: source.url,
-          query,
-          namespace: spec.namespace,
-          queryParameters: spec.queryParameters,
-          customHeaders: spec.customHeaders,
-        },
-        ttlMs,
+      // Compact: a long query's key is kept per trigger as a digest, not a third copy of it.
+      key = compactKey(
+        cacheKey(
+          {
+            sourceId: source.id,
+            query,
+            namespace: spec.namespace,
+            queryParameters: spec.queryParameters,
+            customHeaders: spec.customHeaders,
+          },
+          ttlMs,
+        ),
       );
       byTtl.set(memo, key);
     }

@@ -1,6 +1,6 @@
 // gRPC server reflection that Go clients (grpcurl, buf curl) accept: @grpc/reflection names a
 // map's entry type after the field ("ScalerMetadata") where Go's protobuf requires
-// "<Field>Entry", and rejects the whole file (grpcurl #519, toolchain.md 4). We rename the entry
+// "<Field>Entry", and rejects the whole file (fullstorydev/grpcurl #519). We rename the entry
 // types in the descriptors before serving them.
 import type * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';

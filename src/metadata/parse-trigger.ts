@@ -1,8 +1,11 @@
 // Trigger metadata (KEDA's raw scalerMetadata map) → a typed TriggerSpec, with the built-in
-// prometheus trigger's rules (keda.md 3.1, 3.2) and every problem reported at once.
+// prometheus trigger's rules (KEDA pkg/scalers/scalersconfig/typed_config.go and
+// pkg/scalers/prometheus_scaler.go) and every problem reported at once.
 import { ScalerError } from '../errors';
 import { didYouMeanSuffix } from '../util/did-you-mean';
-import { MIN_CACHE_TTL_MS } from '../util/limits';
+import { clip, quote } from '../util/echo';
+import { FIELD_VALUE_RULE, HEADER_NAME, isFieldValue } from '../util/http-fields';
+import { MAX_CUSTOM_HEADERS_BYTES, MAX_QUERY_BYTES, MIN_CACHE_TTL_MS } from '../util/limits';
 import { DEFAULTS, triggerLimits } from '../config/schema';
 import type { Parsed } from '../util/parse-values';
 import {
@@ -11,7 +14,7 @@ import {
   parseJsonNumber,
   parseKeyValueMap,
 } from '../util/parse-values';
-import { isPlainHttpUrl, redactUrl } from '../util/url-rules';
+import { PATH_SEGMENT_RULE, redactUrl, urlProblem } from '../util/url-rules';
 
 export type MultipleSeriesPolicy = 'error' | 'sum' | 'max' | 'min' | 'avg';
 export type HttpMethod = 'GET' | 'POST';
@@ -56,6 +59,8 @@ export interface TriggerSpec {
   activationAlert: string | undefined;
   /** Labels the firing alert must carry as well (all of them, exact values). */
   activationAlertLabels: Readonly<Record<string, string>>;
+  /** What was changed to fit the server's limits (a capped timeout), logged once per trigger. */
+  notices?: readonly string[];
 }
 
 /** Caps from the server configuration that a trigger may not exceed (ms). */
@@ -94,13 +99,6 @@ export const DEFAULT_METADATA_BOUNDS: MetadataBounds = {
   maxTotalLength: 262_144,
 };
 
-/** A key for a message: its start only when it is long, and its length. */
-function shownKey(key: string): string {
-  return key.length <= 40
-    ? JSON.stringify(key)
-    : `${JSON.stringify(key.slice(0, 40))}… (${key.length} characters)`;
-}
-
 /** @throws {@link ScalerError} `invalid_metadata` when the map is over a bound. */
 export function checkMetadataBounds(
   metadata: Readonly<Record<string, string>>,
@@ -117,7 +115,7 @@ export function checkMetadataBounds(
     total += key.length + value.length;
     if (problems.length >= 3) continue;
     if (key.length > bounds.maxKeyLength) {
-      problems.push(`key ${shownKey(key)}: longer than ${bounds.maxKeyLength} characters`);
+      problems.push(`key ${quote(key)}: longer than ${bounds.maxKeyLength} characters`);
     } else if (value.length > bounds.maxValueLength) {
       problems.push(
         `${key}: value of ${value.length} characters; at most ${bounds.maxValueLength} are allowed`,
@@ -160,14 +158,16 @@ export const TRIGGER_KEYS = [
 ] as const;
 
 /**
- * Keys KEDA consumes itself for its connection to the scaler and forwards anyway (keda.md 2.1,
- * 2.2). Accepted and ignored. `unsafeSsl` is in TRIGGER_KEYS: it is validated as a boolean.
+ * Keys KEDA consumes itself for its connection to the scaler and forwards anyway (KEDA
+ * pkg/scalers/external_scaler.go, parseExternalScalerMetadata). Accepted and ignored. `unsafeSsl`
+ * is in TRIGGER_KEYS: it is validated as a boolean.
  */
 const KEDA_OWN_KEYS = ['scalerAddress', 'enableTLS', 'caCert', 'tlsClientCert', 'tlsClientKey'];
 
 /**
- * Credential keys of the built-in trigger (keda.md 3.2-3.4). KEDA never forwards
- * TriggerAuthentication to external scalers (keda.md 2.2), so credentials live on a source.
+ * Credential keys of the built-in trigger (KEDA pkg/scalers/prometheus_scaler.go). KEDA never
+ * forwards TriggerAuthentication to external scalers (kedacore/keda #2571), so credentials live
+ * on a source.
  */
 const AUTH_KEYS = new Set([
   'authModes',
@@ -201,6 +201,72 @@ const AUTH_KEYS = new Set([
   'credentialsFromEnvFile',
 ]);
 
+/** The source stanza (YAML flow style) that replaces each kind of built-in credential. */
+const STANZAS = {
+  bearer: 'bearerTokenFile: /var/run/secrets/prometheus/token',
+  basic: 'basicAuth: {username: <user>, passwordFile: /var/run/secrets/prometheus/password}',
+  tls: 'tls: {caFile: <ca.pem>, certFile: <tls.crt>, keyFile: <tls.key>}',
+  custom: 'headers: {<Header-Name>: <value>}',
+  oauth:
+    'auth: {oauth2: {tokenUrl: <url>, clientId: <id>, clientSecretFile: <file>, scopes: [<scope>]}}',
+  aws: 'auth: {sigv4: {region: <awsRegion>}}',
+  azure: 'auth: {azure: {}}',
+  gcp: 'auth: {google: {}}',
+} as const;
+
+/** Which stanza a built-in credential key is replaced by. */
+const KEY_STANZA: Record<string, keyof typeof STANZAS> = {
+  bearerToken: 'bearer',
+  token: 'bearer',
+  username: 'basic',
+  password: 'basic',
+  cert: 'tls',
+  key: 'tls',
+  ca: 'tls',
+  customAuthHeader: 'custom',
+  customAuthValue: 'custom',
+  apiKey: 'custom',
+  method: 'custom',
+  keyParamName: 'custom',
+  oauthTokenURI: 'oauth',
+  clientID: 'oauth',
+  clientSecret: 'oauth',
+  scopes: 'oauth',
+  scope: 'oauth',
+  endpointParams: 'oauth',
+  awsRegion: 'aws',
+  identityOwner: 'aws',
+  awsAccessKeyID: 'aws',
+  awsAccessKeyIDFromEnv: 'aws',
+  awsSecretAccessKeyFromEnv: 'aws',
+  cloud: 'azure',
+  azureManagedPrometheusResourceURL: 'azure',
+  credentialsFromEnv: 'gcp',
+  credentialsFromEnvFile: 'gcp',
+};
+
+/** The refusal for a credential key, with the source stanza to write instead. */
+function credentialProblem(key: string, value: string): string {
+  let kinds: (keyof typeof STANZAS)[] = [];
+  if (key === 'authModes' || key === 'authMode') {
+    // Mode names are not secret: bearer, basic, tls, custom, oauth, apiKey.
+    const known = Object.keys(STANZAS) as (keyof typeof STANZAS)[];
+    kinds = value
+      .split(',')
+      .map(m => (m.trim() === 'apiKey' ? 'custom' : m.trim()))
+      .filter((m): m is keyof typeof STANZAS => known.includes(m as keyof typeof STANZAS));
+  } else {
+    const kind = KEY_STANZA[key];
+    if (kind !== undefined) kinds = [kind];
+  }
+  const stanza = kinds.length > 0 ? kinds.map(k => STANZAS[k]).join('; ') : STANZAS.bearer;
+  return (
+    `${key}: credentials are not read from trigger metadata (KEDA does not forward ` +
+    'TriggerAuthentication to external scalers); write them on a source in the scaler ' +
+    `configuration (sources: - name: <name>, url: <url>, ${stanza}) and select it with "source"`
+  );
+}
+
 /** Prometheus alert names are metric-name-like (alerting rules use the same grammar). */
 const ALERT_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -210,12 +276,16 @@ const RESERVED_QUERY_PARAMETERS = new Set(['query', 'time', 'timeout']);
 const MULTIPLE_SERIES: readonly MultipleSeriesPolicy[] = ['error', 'sum', 'max', 'min', 'avg'];
 
 /**
- * KEDA quantities have milli precision: a target below 0.0005 becomes 0 and the HPA rejects it
- * (keda.md 2.6), so 0.001 is the smallest threshold that survives the conversion.
+ * KEDA writes a target as a quantity with milli precision (`quantityFromFloat64` in
+ * pkg/scalers/scaler.go: `fmt.Sprintf("%.3f")`): from 0.0005 up it rounds to at least 1m, below
+ * it becomes 0, which the HPA refuses ("must be positive"). Thresholds in [0.0005, 0.001) are sent
+ * as 0.001 (1m), the target KEDA makes of them, so that KEDA versions that truncated instead
+ * (`int64(v*1000)`, before v2.20.2) get the same target.
  */
-const MIN_THRESHOLD = 0.001;
+const MILLI = 0.001;
+const MIN_THRESHOLD = 0.0005;
 
-/** Metric names become a URL path segment in the external metrics API (keda.md 2.7). */
+/** Metric names become a URL path segment in the external metrics API (no `/`, `%`, `.` or `..`). */
 const METRIC_NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
 const METRIC_NAME_MAX_LENGTH = 200;
 
@@ -224,11 +294,9 @@ function isSecretBearing(key: string): boolean {
   return AUTH_KEYS.has(key) || key.endsWith('FromEnv') || key === 'customHeaders';
 }
 
-/** `"value"` for messages, or nothing for secrets. Long values are shortened. */
+/** `, got "value"` for messages (cut short), or nothing for secrets. */
 function quoted(key: string, value: string): string {
-  if (isSecretBearing(key)) return '';
-  const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
-  return `, got ${JSON.stringify(shown)}`;
+  return isSecretBearing(key) ? '' : `, got ${quote(value)}`;
 }
 
 /**
@@ -253,11 +321,7 @@ export function parseTrigger(
   for (const key of values.keys()) {
     if (known.includes(key) || KEDA_OWN_KEYS.includes(key)) continue;
     if (AUTH_KEYS.has(key)) {
-      problems.push(
-        `${key}: credentials are not read from trigger metadata (KEDA does not forward ` +
-          'TriggerAuthentication to external scalers); configure them on a source in the ' +
-          'scaler configuration and select it with "source"',
-      );
+      problems.push(credentialProblem(key, values.get(key) ?? ''));
     } else if (key === 'metricType') {
       problems.push(
         'metricType: is a field of the trigger itself (next to "type"), not of its metadata',
@@ -269,7 +333,7 @@ export function parseTrigger(
       );
     } else {
       const hint = didYouMeanSuffix(key, [...known, ...KEDA_OWN_KEYS]);
-      problems.push(`${key}: unknown key${hint}`);
+      problems.push(`${clip(key)}: unknown key${hint}`);
     }
   }
 
@@ -282,16 +346,21 @@ export function parseTrigger(
     return undefined;
   };
 
-  const query = values.get('query');
-  if (query === undefined) problems.push('query: is required (a PromQL expression)');
+  const query = take('query', parseQueryText);
+  if (!values.has('query')) problems.push('query: is required (a PromQL expression)');
 
   const threshold = take('threshold', text => {
     const n = parseJsonNumber(text);
     if (!n.ok || n.value <= 0) return { ok: false, rule: 'must be a number > 0' };
     if (n.value < MIN_THRESHOLD) {
-      return { ok: false, rule: `must be at least ${MIN_THRESHOLD} (KEDA rounds to milli-units)` };
+      return {
+        ok: false,
+        rule:
+          `must be at least ${MIN_THRESHOLD}: KEDA writes the target with milli precision ` +
+          '(%.3f), a smaller value becomes 0 and the HPA refuses a target of 0',
+      };
     }
-    return n;
+    return n.value < MILLI ? { ok: true, value: MILLI } : n;
   });
   if (!values.has('threshold')) problems.push('threshold: is required (a number > 0)');
 
@@ -301,9 +370,17 @@ export function parseTrigger(
   const ignoreNullValues = take('ignoreNullValues', parseGoBool) ?? true;
   // Validated for parity; TLS towards Prometheus is the source's setting (README, unsafeSsl).
   take('unsafeSsl', parseGoBool);
-  const timeoutMs = take('timeout', text =>
-    durationAtMost(text, limits.maxTimeoutMs, "the server's maxTimeout"),
-  );
+  // KEDA accepts any timeout; a longer one than the server allows is capped, with a notice.
+  const askedTimeoutMs = take('timeout', parseDurationMs);
+  const notices: string[] = [];
+  let timeoutMs = askedTimeoutMs;
+  if (askedTimeoutMs !== undefined && askedTimeoutMs > limits.maxTimeoutMs) {
+    timeoutMs = limits.maxTimeoutMs;
+    notices.push(
+      `timeout: ${askedTimeoutMs / 1000}s is above the server's maxTimeout; ` +
+        `capped to ${limits.maxTimeoutMs / 1000}s`,
+    );
+  }
   const cacheTtlMs = take('cacheTTL', text => {
     const d = durationAtMost(text, limits.maxCacheTtlMs, "the server's cache.ttlLimit");
     if (d.ok && d.value < MIN_CACHE_TTL_MS) {
@@ -342,6 +419,7 @@ export function parseTrigger(
     parseEnum<HttpMethod>(text.toUpperCase(), ['GET', 'POST']),
   );
   const metricName = take('metricName', parseMetricName);
+  const activationQuery = take('activationQuery', parseQueryText);
   const source = selectSource(values.get('source'), values.get('serverAddress'), problems);
 
   if (problems.length > 0 || query === undefined || threshold === undefined) {
@@ -356,7 +434,7 @@ export function parseTrigger(
     customHeaders,
     queryParameters,
     ignoreNullValues,
-    // KEDA treats timeout 0 as "use the default" (keda.md 3.2).
+    // KEDA treats timeout 0 as "use the default" (KEDA_HTTP_DEFAULT_TIMEOUT).
     timeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
     metricName,
     multipleSeries: multipleSeries ?? 'error',
@@ -364,10 +442,11 @@ export function parseTrigger(
     cacheTtlMs,
     maxStalenessMs,
     fallbackValue,
-    activationQuery: values.get('activationQuery'),
+    activationQuery,
     activationIntervalMs,
     activationAlert,
     activationAlertLabels,
+    ...(notices.length > 0 ? { notices } : {}),
   };
 }
 
@@ -387,8 +466,6 @@ function parseEnum<T extends string>(text: string, allowed: readonly T[]): Parse
     : { ok: true, value: found };
 }
 
-/** RFC 9110 token characters: anything else cannot be a header name. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers that describe the connection or body; undici and HTTP/1.1 own them. */
 const FORBIDDEN_HEADERS = new Set([
   'host',
@@ -402,18 +479,35 @@ const FORBIDDEN_HEADERS = new Set([
   'trailer',
 ]);
 
+/**
+ * A header the HTTP client would refuse is the trigger's fault, found here as INVALID_ARGUMENT:
+ * sent, it would fail as "unreachable" and count against the source's breaker for every tenant.
+ */
 function parseHeaders(text: string): Parsed<Record<string, string>> {
+  if (Buffer.byteLength(text) > MAX_CUSTOM_HEADERS_BYTES) {
+    return { ok: false, rule: `must be at most ${MAX_CUSTOM_HEADERS_BYTES} bytes in all` };
+  }
   const map = parseKeyValueMap(text);
   if (!map.ok) return map;
-  for (const name of Object.keys(map.value)) {
+  for (const [name, value] of Object.entries(map.value)) {
+    const shown = quote(name);
     if (!HEADER_NAME.test(name)) {
-      return { ok: false, rule: `header name ${JSON.stringify(name)} is not a valid HTTP token` };
+      return { ok: false, rule: `header name ${shown} is not a valid HTTP token` };
     }
     if (FORBIDDEN_HEADERS.has(name.toLowerCase())) {
-      return { ok: false, rule: `header ${JSON.stringify(name)} is managed by the HTTP client` };
+      return { ok: false, rule: `header ${shown} is managed by the HTTP client` };
     }
+    if (!isFieldValue(value)) return { ok: false, rule: `header ${shown} ${FIELD_VALUE_RULE}` };
   }
   return map;
+}
+
+/** PromQL text up to {@link MAX_QUERY_BYTES}; longer is refused before anything is sent. */
+function parseQueryText(text: string): Parsed<string> {
+  const bytes = Buffer.byteLength(text);
+  return bytes > MAX_QUERY_BYTES
+    ? { ok: false, rule: `must be at most ${MAX_QUERY_BYTES} bytes (has ${bytes})` }
+    : { ok: true, value: text };
 }
 
 function parseQueryParameters(text: string): Parsed<Record<string, string>> {
@@ -423,7 +517,7 @@ function parseQueryParameters(text: string): Parsed<Record<string, string>> {
     if (RESERVED_QUERY_PARAMETERS.has(name)) {
       return {
         ok: false,
-        rule: `parameter ${JSON.stringify(name)} is set by the scaler and cannot be overridden`,
+        rule: `parameter ${quote(name)} is set by the scaler and cannot be overridden`,
       };
     }
   }
@@ -449,9 +543,13 @@ function selectSource(
   serverAddress: string | undefined,
   problems: string[],
 ): SourceSelector {
-  if (serverAddress !== undefined && !isPlainHttpUrl(serverAddress)) {
+  const problem = serverAddress === undefined ? undefined : urlProblem(serverAddress);
+  if (serverAddress !== undefined && problem !== undefined) {
     problems.push(
-      'serverAddress: must be an http:// or https:// URL without credentials, query or fragment' +
+      'serverAddress: ' +
+        (problem === 'path_segment'
+          ? PATH_SEGMENT_RULE
+          : 'must be an http:// or https:// URL without credentials, query or fragment') +
         quoted('serverAddress', redactUrl(serverAddress)),
     );
   }

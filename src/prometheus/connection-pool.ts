@@ -1,5 +1,5 @@
 // A source's keep-alive connection pool, rebuilt with new TLS material when its files rotate.
-import { Pool } from 'undici';
+import { Pool, ProxyAgent } from 'undici';
 import type { HttpDispatcher } from './source-endpoint';
 
 /** Keep-alive idle time (ms): below Prometheus's default idle timeout so we close first. */
@@ -15,12 +15,16 @@ export interface ClientTls {
 }
 
 export class ConnectionPool {
-  private pool: Pool | undefined;
+  private pool: Pool | ProxyAgent | undefined;
 
-  /** @param connections most connections to the origin: the source's query concurrency. */
+  /**
+   * @param connections most connections to the origin: the source's query concurrency.
+   * @param proxyUrl an HTTP proxy to reach the origin through (CONNECT for https), or undefined.
+   */
   constructor(
     private readonly origin: string,
     private readonly connections: number,
+    private readonly proxyUrl?: string,
   ) {}
 
   /**
@@ -31,16 +35,26 @@ export class ConnectionPool {
     const current = tls();
     if (this.pool === undefined || current.changed) {
       const old = this.pool;
-      this.pool = new Pool(this.origin, {
-        connections: this.connections,
-        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-        connect: {
-          ...(current.ca !== undefined ? { ca: current.ca } : {}),
-          ...(current.cert !== undefined ? { cert: current.cert } : {}),
-          ...(current.key !== undefined ? { key: current.key } : {}),
-          rejectUnauthorized: current.rejectUnauthorized,
-        },
-      });
+      const connect = {
+        ...(current.ca !== undefined ? { ca: current.ca } : {}),
+        ...(current.cert !== undefined ? { cert: current.cert } : {}),
+        ...(current.key !== undefined ? { key: current.key } : {}),
+        rejectUnauthorized: current.rejectUnauthorized,
+      };
+      this.pool =
+        this.proxyUrl === undefined
+          ? new Pool(this.origin, {
+              connections: this.connections,
+              keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+              connect,
+            })
+          : // The source's TLS settings apply to the origin through the tunnel (requestTls).
+            new ProxyAgent({
+              uri: this.proxyUrl,
+              connections: this.connections,
+              keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+              requestTls: connect,
+            });
       // In-flight requests on the old pool finish; it only stops taking new ones.
       old?.close().catch(() => undefined);
     }

@@ -1,7 +1,9 @@
 // Decodes Prometheus's /api/v1/query envelope into a QueryResult; only instant vectors and
 // scalars can become a metric, everything else is rejected with the reason.
 import { ScalerError } from '../errors';
+import { clip, quote } from '../util/echo';
 import { nestingDepth } from '../util/json-depth';
+import type { Redact } from './redact';
 
 /** An instant query result. Sample values may be NaN or ±Inf; the reducer decides. */
 export type QueryResult =
@@ -39,21 +41,41 @@ const QUERY_ERROR_TYPES = new Set(['bad_data', 'execution']);
 export const MAX_JSON_DEPTH = 32;
 
 /**
+ * Most of Prometheus's error text shown (characters): its parse errors quote the query around
+ * the fault, which a shorter cut would lose; still well inside one capped message.
+ */
+const MAX_UPSTREAM_TEXT_CHARS = 512;
+
+/** How the body was read: whole, or only its start (an error body; query-client.ts). */
+export interface BodyRead {
+  text: string;
+  /** True when the body went on beyond `text` and was not read. */
+  truncated: boolean;
+}
+
+/**
  * Decodes a response body. `httpStatus` decides how errors are classed: 400/422 are the query's
- * fault (INVALID_ARGUMENT with Prometheus's own text), everything else is UNAVAILABLE.
+ * fault (INVALID_ARGUMENT with Prometheus's own text), everything else is UNAVAILABLE. Every
+ * piece of the source's own text in a message passes `redact` first, then is cut short.
  *
  * @throws {@link ScalerError} `bad_query` or `unavailable`.
  */
-export function decodeQueryResponse(source: string, httpStatus: number, body: string): QueryResult {
-  const depth = nestingDepth(body, MAX_JSON_DEPTH);
+export function decodeQueryResponse(
+  source: string,
+  httpStatus: number,
+  body: BodyRead,
+  redact: Redact,
+): QueryResult {
+  const depth = nestingDepth(body.text, MAX_JSON_DEPTH);
   if (depth > MAX_JSON_DEPTH) {
     throw malformed(source, httpStatus, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   }
   let envelope: unknown;
   try {
-    envelope = JSON.parse(body);
+    envelope = JSON.parse(body.text);
   } catch {
-    throw malformed(source, httpStatus, 'the body is not JSON');
+    if (!body.truncated) throw malformed(source, httpStatus, 'the body is not JSON');
+    envelope = envelopeFromPrefix(body.text);
   }
   if (typeof envelope !== 'object' || envelope === null) {
     throw malformed(source, httpStatus, 'the body is not a JSON object');
@@ -61,14 +83,18 @@ export function decodeQueryResponse(source: string, httpStatus: number, body: st
   const e = envelope as { status?: unknown; errorType?: unknown; error?: unknown; data?: unknown };
 
   if (httpStatus === 400 || httpStatus === 422 || e.status === 'error') {
-    const text = typeof e.error === 'string' ? e.error : 'no error text';
+    const text =
+      typeof e.error === 'string'
+        ? clip(redact(e.error), MAX_UPSTREAM_TEXT_CHARS)
+        : 'no error text';
     const errorType = typeof e.errorType === 'string' ? e.errorType : '';
     if (httpStatus === 400 || httpStatus === 422 || QUERY_ERROR_TYPES.has(errorType)) {
       throw new ScalerError('bad_query', `prometheus rejected the query: ${text}`, { source });
     }
+    const kind = errorType === '' ? 'error' : clip(redact(errorType));
     throw new ScalerError(
       'unavailable',
-      `source "${source}" failed the query (HTTP ${httpStatus}, ${errorType || 'error'}): ${text}`,
+      `source "${source}" failed the query (HTTP ${httpStatus}, ${kind}): ${text}`,
       { source },
     );
   }
@@ -104,7 +130,11 @@ export function decodeQueryResponse(source: string, httpStatus: number, body: st
         { source },
       );
     default:
-      throw malformed(source, httpStatus, `unknown resultType ${JSON.stringify(data.resultType)}`);
+      throw malformed(
+        source,
+        httpStatus,
+        `unknown resultType ${typeof data.resultType === 'string' ? quote(redact(data.resultType)) : typeof data.resultType}`,
+      );
   }
 }
 
@@ -116,6 +146,25 @@ function decodeVector(source: string, result: unknown): number[] {
     if (value === undefined) throw malformed(source, 200, 'vector sample without a value');
     return value;
   });
+}
+
+/**
+ * Prometheus's error envelope from the start of a body too long to read whole: the `error` and
+ * `errorType` strings as far as they go, or the raw start when it is not an envelope.
+ */
+function envelopeFromPrefix(prefix: string): unknown {
+  const field = (name: string): string | undefined => {
+    const m = new RegExp(`"${name}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)`).exec(prefix);
+    if (m === null) return undefined;
+    // The pattern ends before a lone backslash; only a \u escape can be cut in half.
+    const raw = (m[1] ?? '').replace(/\\u[0-9a-fA-F]{0,3}$/, '');
+    try {
+      return JSON.parse(`"${raw}"`) as string;
+    } catch {
+      return raw;
+    }
+  };
+  return { status: 'error', errorType: field('errorType'), error: field('error') ?? prefix };
 }
 
 function malformed(source: string, httpStatus: number, why: string): ScalerError {

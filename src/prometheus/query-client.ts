@@ -1,10 +1,19 @@
 // Sends one PromQL instant query to a source over undici and classifies every failure.
 import { errors as undiciErrors } from 'undici';
-import { ScalerError } from '../errors';
+import { ScalerError, isScalerError } from '../errors';
 import type { HttpMethod } from '../metadata/parse-trigger';
 import type { SourceEndpoint } from './source-endpoint';
-import type { QueryResult } from './decode-response';
+import { withAuth } from './source-endpoint';
+import type { BodyRead, QueryResult } from './decode-response';
 import { decodeQueryResponse } from './decode-response';
+import { Redactor } from './redact';
+
+/**
+ * How much of a non-2xx body is read (bytes); the rest is discarded unread. Prometheus's error
+ * envelope is a few hundred bytes; 4 KiB keeps the whole of it and never a multi-megabyte page.
+ */
+export const MAX_ERROR_BODY_BYTES = 4096;
+import { UpstreamError, parseRetryAfter } from './upstream-error';
 
 export interface InstantQuery {
   query: string;
@@ -20,8 +29,16 @@ export interface InstantQuery {
 }
 
 /**
+ * The largest encoded query string sent as a GET; above it the query goes as a POST form, which
+ * Prometheus's /api/v1/query accepts. 8 KiB is the default request-line limit of common proxies
+ * and servers (nginx large_client_header_buffers, Apache LimitRequestLine).
+ */
+export const MAX_GET_QUERY_STRING_BYTES = 8 * 1024;
+
+/**
  * Prometheus's own `timeout` parameter is set a little below ours so that Prometheus abandons
- * work nobody will read (anchors.md 2, takeaway 5): 10% of the budget, at most 250 ms.
+ * work nobody will read (Prometheus stops a query at its `timeout` parameter): 10% of the budget,
+ * at most 250 ms.
  */
 export function prometheusTimeoutSeconds(timeoutMs: number): string {
   const margin = Math.min(250, timeoutMs * 0.1);
@@ -64,7 +81,9 @@ export async function queryInstant(
   const params = buildQueryParams(q);
   const path = `${source.basePath}/api/v1/query`;
   const headers = mergeHeaders(q.customHeaders, source.headers());
-  const isPost = q.method === 'POST';
+  const query = params.toString();
+  // A long GET is refused by proxies and servers with 414/431; the same form works as a POST.
+  const isPost = q.method === 'POST' || query.length > MAX_GET_QUERY_STRING_BYTES;
   if (isPost) headers['content-type'] = 'application/x-www-form-urlencoded';
 
   const controller = new AbortController();
@@ -77,16 +96,46 @@ export async function queryInstant(
   signal.addEventListener('abort', onCallerAbort, { once: true });
   try {
     if (signal.aborted) controller.abort();
-    const response = await source.dispatcher().request({
+    const request = {
       origin: source.origin,
-      path: isPost ? path : `${path}?${params.toString()}`,
-      method: q.method,
+      path: isPost ? path : `${path}?${query}`,
+      method: isPost ? ('POST' as const) : ('GET' as const),
       headers,
-      body: isPost ? params.toString() : null,
+      body: isPost ? query : null,
+    };
+    const signed = await withAuth(source, request, controller.signal);
+    const response = await source.dispatcher().request({
+      ...request,
+      headers: signed,
       signal: controller.signal,
     });
-    const body = await readCapped(response.body, q.maxResponseBytes, source.name);
-    return decodeQueryResponse(source.name, response.statusCode, body);
+    const status = response.statusCode;
+    const refusal = refusalOf(source.name, status);
+    if (refusal !== undefined) {
+      // Only the status matters; the body is not read (nor echoed). Destroying it emits an
+      // abort error on the stream, which nobody else listens for.
+      response.body.on('error', () => undefined);
+      response.body.destroy();
+      throw refusal(retryAfterOf(response.headers));
+    }
+    const ok = status >= 200 && status <= 299;
+    const body = ok
+      ? await readCapped(response.body, q.maxResponseBytes, source.name)
+      : await readPrefix(response.body, MAX_ERROR_BODY_BYTES);
+    // Built only here, per response: a source's secrets may have rotated since the last one.
+    const redactor = new Redactor([...source.secretValues(), ...Object.values(q.customHeaders)]);
+    try {
+      return decodeQueryResponse(source.name, status, body, redactor.redact);
+    } catch (e) {
+      const retryAfterMs = status === 503 ? retryAfterOf(response.headers) : undefined;
+      if (retryAfterMs === undefined || !isScalerError(e)) throw e;
+      throw new UpstreamError(
+        e.kind,
+        e.message,
+        { verdict: 'failure', retryAfterMs },
+        { cause: e, source: source.name },
+      );
+    }
   } catch (e) {
     if (signal.aborted) {
       throw new ScalerError('cancelled', 'the caller cancelled the call', { cause: e });
@@ -99,37 +148,122 @@ export async function queryInstant(
       );
     }
     if (e instanceof ScalerError) throw e;
-    throw new ScalerError(
-      'unavailable',
-      `source "${source.name}" is unreachable (${describeNetworkError(e)})`,
-      { cause: e, source: source.name },
-    );
+    const code = describeNetworkError(e);
+    if (code === 'UND_ERR_INVALID_ARG') {
+      // The request itself could not be built: the trigger's fault, never the source's.
+      throw new UpstreamError(
+        'bad_query',
+        `the request to source "${source.name}" is not valid HTTP (a customHeaders or ` +
+          'queryParameters value); fix the trigger metadata',
+        { verdict: 'neutral', retryAfterMs: undefined },
+        { cause: e, source: source.name },
+      );
+    }
+    throw new ScalerError('unavailable', `source "${source.name}" is unreachable (${code})`, {
+      cause: e,
+      source: source.name,
+    });
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onCallerAbort);
   }
 }
 
+type ResponseBody = AsyncIterable<Buffer> & { destroy(): unknown };
+
+/** A successful body, whole; more than `maxBytes` is an error. */
 async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  body: ResponseBody,
   maxBytes: number,
   sourceName: string,
-): Promise<string> {
+): Promise<BodyRead> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
     if (size > maxBytes) {
       body.destroy();
-      throw new ScalerError(
+      // Usually the query's result is too large (many series): not the source's failure.
+      throw new UpstreamError(
         'unavailable',
         `source "${sourceName}" sent more than maxResponseBytes (${maxBytes} bytes)`,
+        { verdict: 'neutral', retryAfterMs: undefined },
         { source: sourceName },
       );
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+
+/** The first `maxBytes` of an error body; the connection is dropped rather than read further. */
+async function readPrefix(body: ResponseBody, maxBytes: number): Promise<BodyRead> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > maxBytes) {
+      body.destroy();
+      return {
+        text: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'),
+        truncated: true,
+      };
+    }
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+
+/** Retry-After of a response, as milliseconds from now (capped); undefined when absent. */
+function retryAfterOf(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const value = headers['retry-after'];
+  return parseRetryAfter(Array.isArray(value) ? value[0] : value, Date.now());
+}
+
+/**
+ * Statuses with a meaning of their own, answered without reading the body. 401/403/429 count
+ * against the source: its credentials or its limits are the source's configuration, and its
+ * breaker is its own. 413/414/431 mean this request was too large: the trigger's fault.
+ */
+function refusalOf(
+  source: string,
+  status: number,
+): ((retryAfterMs: number | undefined) => UpstreamError) | undefined {
+  const failure = (message: string) => (retryAfterMs: number | undefined) =>
+    new UpstreamError('unavailable', message, { verdict: 'failure', retryAfterMs }, { source });
+  switch (status) {
+    case 401:
+      return failure(
+        `source "${source}" rejected the scaler's credentials (HTTP 401); check its ` +
+          'bearerTokenFile, basicAuth or headers in the scaler configuration',
+      );
+    case 403:
+      return failure(
+        `source "${source}" answered forbidden (HTTP 403): its credentials lack access to ` +
+          'this query or tenant',
+      );
+    case 429:
+      return retryAfterMs =>
+        failure(
+          `source "${source}" is rate-limiting the scaler (HTTP 429)` +
+            (retryAfterMs === undefined
+              ? ''
+              : `; it asked to wait ${Math.ceil(retryAfterMs / 1000)}s`),
+        )(retryAfterMs);
+    case 413:
+    case 414:
+    case 431:
+      return () =>
+        new UpstreamError(
+          'bad_query',
+          `source "${source}" refused the request as too large (HTTP ${status}); shorten the ` +
+            'query, queryParameters or customHeaders',
+          { verdict: 'success', retryAfterMs: undefined },
+          { source },
+        );
+    default:
+      return undefined;
+  }
 }
 
 /** A short, address-free reason: the error code (ECONNREFUSED, UND_ERR_SOCKET, ...). */

@@ -2,8 +2,11 @@
 // reduced with the trigger's own result policy, so a replay sees what GetMetrics would have seen.
 import { ScalerError } from '../errors';
 import type { SourceEndpoint } from './source-endpoint';
+import { withAuth } from './source-endpoint';
 import { parseSampleValue } from './decode-response';
 import { mergeHeaders } from './query-client';
+import { Redactor } from './redact';
+import { clip } from '../util/echo';
 import type { ReducePolicy } from './reduce-result';
 import { reduceResult } from './reduce-result';
 
@@ -45,16 +48,23 @@ export async function queryRange(
   let status: number;
   let body: string;
   try {
-    const res = await source.dispatcher().request({
+    const signal = AbortSignal.timeout(r.timeoutMs);
+    const request = {
       origin: source.origin,
       path: `${source.basePath}/api/v1/query_range?${params.toString()}`,
-      method: 'GET',
+      method: 'GET' as const,
       headers,
-      signal: AbortSignal.timeout(r.timeoutMs),
+      body: null,
+    };
+    const res = await source.dispatcher().request({
+      ...request,
+      headers: await withAuth(source, request, signal),
+      signal,
     });
     status = res.statusCode;
     body = await res.body.text();
   } catch (e) {
+    if (e instanceof ScalerError) throw e;
     throw new ScalerError(
       'unavailable',
       `source "${source.name}" is unreachable or too slow for query_range`,
@@ -75,9 +85,11 @@ export async function queryRange(
     );
   }
   if (status === 400 || status === 422 || doc.status === 'error') {
+    const redactor = new Redactor([...source.secretValues(), ...Object.values(r.customHeaders)]);
+    const text = typeof doc.error === 'string' ? clip(redactor.redact(doc.error), 512) : undefined;
     throw new ScalerError(
       'bad_query',
-      `prometheus rejected the query: ${doc.error ?? `HTTP ${status}`}`,
+      `prometheus rejected the query: ${text ?? `HTTP ${status}`}`,
     );
   }
   if (doc.data?.resultType !== 'matrix' || !Array.isArray(doc.data.result)) {

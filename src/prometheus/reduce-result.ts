@@ -1,5 +1,6 @@
 // QueryResult → one number, under the trigger's ignoreNullValues and multipleSeries policy
-// (keda.md 3.6, with the decisions of issue 2: scalars accepted, aggregation opt-in).
+// (KEDA prometheus_scaler.go ExecutePromQuery; here scalars are accepted and aggregation is
+// opt-in).
 import { ScalerError } from '../errors';
 import type { MultipleSeriesPolicy } from '../metadata/parse-trigger';
 import type { QueryResult } from './decode-response';
@@ -41,7 +42,8 @@ export function reduceResult(result: QueryResult, policy: ReducePolicy): number 
   }
   const finite = samples.map(v => {
     if (Number.isFinite(v)) return v;
-    // NaN and ±Inf count as 0 under the built-in's default (keda.md 3.6, KEDA #7475, #3644).
+    // NaN and ±Inf count as 0 under the built-in's default (KEDA ExecutePromQuery, kedacore/keda
+    // #7475, #3644).
     if (policy.ignoreNullValues) return 0;
     throw new ScalerError(
       'no_data',

@@ -1,5 +1,6 @@
 // What the Prometheus client needs from a source: where it is, its headers, and its connections.
 import type { Dispatcher } from 'undici';
+import type { OutgoingRequest } from './auth/request-auth';
 
 /** The HTTP client a source sends its requests through (an undici Pool; a MockAgent in tests). */
 export type HttpDispatcher = Dispatcher;
@@ -15,4 +16,26 @@ export interface SourceEndpoint {
   dispatcher(): HttpDispatcher;
   /** Static headers and credentials, lower-case names. Wins over trigger customHeaders. */
   headers(): Record<string, string>;
+  /**
+   * Every secret this endpoint sends, in its current value (re-read when a secret file changes):
+   * tokens, passwords and their encoded forms, static header values. Text the source sends back
+   * is redacted of them (redact.ts). Each auth mode adds its own values here. Never throws.
+   */
+  secretValues(): readonly string[];
+
+  /**
+   * Headers an auth mode adds for this exact request (a signature, a fetched token); absent when
+   * the source has none. @throws {@link ScalerError} `unavailable`, never naming a secret.
+   */
+  authorize?(request: OutgoingRequest, signal: AbortSignal): Promise<Record<string, string>>;
+}
+
+/** The request with the source's auth headers added (signed over exactly these bytes). */
+export async function withAuth(
+  source: SourceEndpoint,
+  request: OutgoingRequest,
+  signal: AbortSignal,
+): Promise<Record<string, string>> {
+  if (source.authorize === undefined) return { ...request.headers };
+  return { ...request.headers, ...(await source.authorize(request, signal)) };
 }

@@ -1,12 +1,21 @@
 // POST /alertmanager: Alertmanager's webhook (payload version 4). A firing alert wakes the
 // matching StreamIsActive watchers at once; a resolved alert changes nothing (deactivation stays
 // with polling and cooldown). Bad requests get a clear 4xx and change nothing.
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SecretFile } from '../sources/secret-file';
 import { nestingDepth } from '../util/json-depth';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
+import type { PeerForwarder } from './peer-forwarder';
+import type { PeerOutcome } from './peer-protocol';
+import {
+  BATCH_ID_HEADER,
+  BATCH_ID_PATTERN,
+  FORWARDED_BY_HEADER,
+  PEER_OUTCOME_HEADER,
+} from './peer-protocol';
+import type { SeenBatches } from './seen-batches';
 import type { FiringAlert, WatcherHub } from './watcher-hub';
 
 export type PayloadCheck =
@@ -66,6 +75,68 @@ export interface WebhookDeps {
   maxBodyBytes: number;
   metrics: Metrics;
   logger: Logger;
+  /** This process's id; a forward carrying it as its hop marker came back to its sender. */
+  instanceId: string;
+  /** Batch ids already handled: a batch wakes streams once however often it arrives. */
+  seen: SeenBatches;
+  /** Forwards what Alertmanager sent to the peer replicas; undefined without push.peers. */
+  forwarder?: PeerForwarder | undefined;
+}
+
+/** A webhook answer: HTTP status, metric outcome, JSON body, extra headers. */
+type Answer = [code: number, outcome: string, body: object, headers?: Record<string, string>];
+
+const headerOf = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/**
+ * Wakes the streams a valid payload's firing alerts match. From Alertmanager: under a new batch
+ * id, then handed to the peers without waiting for them. From a peer (it carries a batch id and
+ * the hop marker): once per id, and never forwarded again.
+ */
+function accept(
+  deps: WebhookDeps,
+  req: IncomingMessage,
+  payload: { firing: FiringAlert[]; resolved: number },
+): Answer {
+  const batchId = headerOf(req, BATCH_ID_HEADER);
+  const forwardedBy = headerOf(req, FORWARDED_BY_HEADER);
+  const fromPeer = batchId !== undefined || forwardedBy !== undefined;
+  if (fromPeer && (batchId === undefined || !BATCH_ID_PATTERN.test(batchId) || !forwardedBy)) {
+    return [
+      400,
+      'bad_request',
+      { error: `${BATCH_ID_HEADER} (a UUID) and ${FORWARDED_BY_HEADER} must be sent together` },
+    ];
+  }
+  const peerAnswer = (outcome: PeerOutcome, body: object): Answer => [
+    200,
+    `peer_${outcome}`,
+    body,
+    { [PEER_OUTCOME_HEADER]: outcome },
+  ];
+  if (fromPeer && forwardedBy === deps.instanceId) return peerAnswer('self', { self: true });
+  const id = batchId ?? randomUUID();
+  if (!deps.seen.add(id)) return peerAnswer('duplicate', { duplicate: true });
+  let watchers = 0;
+  let streams = 0;
+  for (const alert of payload.firing) {
+    const woken = deps.hub.alert(alert);
+    watchers += woken.watchers;
+    streams += woken.streams;
+  }
+  if (streams > 0) {
+    deps.logger.info(
+      { alerts: payload.firing.map(a => a.name), watchers, streams, batch: id, fromPeer },
+      'alert woke streams',
+    );
+  }
+  const body = { firing: payload.firing.length, resolved: payload.resolved, watchers, streams };
+  if (fromPeer) return peerAnswer('accepted', body);
+  void deps.forwarder?.forward({ id, firing: payload.firing });
+  return [200, 'accepted', body];
 }
 
 /** Constant-time comparison, so the token cannot be guessed byte by byte from timings. */
@@ -79,9 +150,6 @@ function sameToken(given: string, expected: string): boolean {
 function isJson(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
-
-/** A webhook answer: HTTP status, metric outcome, JSON body, extra headers. */
-type Answer = [code: number, outcome: string, body: object, headers?: Record<string, string>];
 
 export function createAlertmanagerHandler(
   deps: WebhookDeps,
@@ -175,25 +243,7 @@ export function createAlertmanagerHandler(
         reply(res, 400, 'bad_request', { error: payload.error });
         return;
       }
-      let watchers = 0;
-      let streams = 0;
-      for (const alert of payload.firing) {
-        const woken = deps.hub.alert(alert);
-        watchers += woken.watchers;
-        streams += woken.streams;
-      }
-      if (streams > 0) {
-        deps.logger.info(
-          { alerts: payload.firing.map(a => a.name), watchers, streams },
-          'alert woke streams',
-        );
-      }
-      reply(res, 200, 'accepted', {
-        firing: payload.firing.length,
-        resolved: payload.resolved,
-        watchers,
-        streams,
-      });
+      reply(res, ...accept(deps, req, payload));
     });
   };
 }

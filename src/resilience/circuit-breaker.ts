@@ -4,11 +4,11 @@
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
 export interface BreakerOptions {
-  /** Consecutive failures that open the breaker (anchors.md: ~3, Trickster's health threshold). */
+  /** Consecutive failures that open the breaker (~3, as Trickster's health-check threshold). */
   failureThreshold: number;
   /** How long the breaker stays open before letting a probe through (ms). */
   openMs: number;
-  /** Consecutive successful probes that close it again (anchors.md: ~3). */
+  /** Consecutive successful probes that close it again (~3, as Trickster). */
   closeAfterSuccesses: number;
   now: () => number;
 }
@@ -17,8 +17,12 @@ export interface BreakerOptions {
 export interface BreakerTicket {
   /** The source answered (any HTTP answer that is not a server failure). */
   success(): void;
-  /** The source failed: unreachable, 5xx, timeout, malformed answer. */
-  failure(): void;
+  /**
+   * The source failed: unreachable, 5xx, timeout, malformed answer, refused credentials.
+   * `retryAfterMs`: the source asked to be left alone that long (429/503 Retry-After); the
+   * breaker opens at once for exactly that long, whatever the failure count.
+   */
+  failure(retryAfterMs?: number): void;
   /** Neither: the request was abandoned before an answer (e.g. cancelled). */
   release(): void;
 }
@@ -30,14 +34,17 @@ export class CircuitBreaker {
   private current: BreakerState = 'closed';
   private failures = 0;
   private successes = 0;
-  private openedAt = 0;
+  /** When an open breaker lets a probe through (ms, the `now` clock). */
+  private openUntil = 0;
   private probeInFlight = false;
+  /** Whether the breaker is open because the source sent Retry-After, for messages. */
+  openedByRetryAfter = false;
 
   constructor(private readonly options: BreakerOptions) {}
 
   /** The state now (an open breaker whose time is up reads as half-open). */
   get state(): BreakerState {
-    if (this.current === 'open' && this.options.now() - this.openedAt >= this.options.openMs) {
+    if (this.current === 'open' && this.options.now() >= this.openUntil) {
       this.current = 'half_open';
       this.successes = 0;
     }
@@ -51,7 +58,7 @@ export class CircuitBreaker {
   tryAcquire(): BreakerDecision {
     const state = this.state;
     if (state === 'open') {
-      return { ok: false, retryInMs: this.openedAt + this.options.openMs - this.options.now() };
+      return { ok: false, retryInMs: this.openUntil - this.options.now() };
     }
     if (state === 'half_open') {
       // One probe at a time: a sick source gets one request, not a burst.
@@ -74,7 +81,7 @@ export class CircuitBreaker {
       };
     return {
       success: once(() => this.onSuccess(probe)),
-      failure: once(() => this.onFailure()),
+      failure: (retryAfterMs?: number) => once(() => this.onFailure(retryAfterMs))(),
       release: once(() => undefined),
     };
   }
@@ -87,11 +94,13 @@ export class CircuitBreaker {
     }
   }
 
-  private onFailure(): void {
+  private onFailure(retryAfterMs: number | undefined): void {
     this.failures++;
-    if (this.current === 'half_open' || this.failures >= this.options.failureThreshold) {
+    const asked = retryAfterMs !== undefined && retryAfterMs > 0;
+    if (asked || this.current === 'half_open' || this.failures >= this.options.failureThreshold) {
       this.current = 'open';
-      this.openedAt = this.options.now();
+      this.openUntil = this.options.now() + (asked ? retryAfterMs : this.options.openMs);
+      this.openedByRetryAfter = asked;
       this.successes = 0;
     }
   }

@@ -1,5 +1,5 @@
 // A concurrency limit per source with round-robin fairness between namespaces, so one team's
-// ScaledObjects cannot take every slot (Cortex/Mimir per-tenant queues, anchors.md 2).
+// ScaledObjects cannot take every slot (as Cortex/Mimir per-tenant queues do).
 
 interface Waiter {
   grant: (release: () => void) => void;

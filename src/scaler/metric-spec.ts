@@ -10,8 +10,9 @@ export interface MetricSpecMessage {
 
 /**
  * The spec for one trigger. `targetSizeFloat` is the threshold; `targetSize` is for KEDA older
- * than 2.17, which reads only int64 fields (keda.md 1): the threshold rounded, and at least 1
- * because the HPA rejects a zero target (keda.md 2.6).
+ * than 2.17, which reads only int64 fields (externalscaler.proto before float fields): the
+ * threshold rounded, and at least 1
+ * because the HPA rejects a zero target (HPA validation: "must be positive").
  */
 export function buildMetricSpec(spec: TriggerSpec, metricName: string): MetricSpecMessage {
   return {
@@ -26,7 +27,8 @@ const INT64_MAX = 9223372036854775807n;
 
 /**
  * The value as KEDA should see it: negatives, NaN and ±Inf become 0 (KEDA uses the float only when
- * it is > 0 and would otherwise read the int, keda.md 2.6); the int field is the rounded value.
+ * it is > 0 and would otherwise read the int, KEDA external_scaler.go); the int field is the
+ * rounded value.
  */
 export function toMetricValueFields(value: number): {
   metricValue: string;

@@ -3,6 +3,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { isScalerError, toGrpcStatus } from '../errors';
+import { clip } from '../util/echo';
 import type { CallContext } from '../core/evaluate';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
@@ -91,8 +92,9 @@ export function reportFailure(
   const st = toGrpcStatus(error);
   const line = {
     rpc,
-    namespace: ref?.namespace,
-    scaledObject: ref?.name,
+    // From the request, unchecked: cut short like every echoed value.
+    namespace: ref?.namespace === undefined ? undefined : clip(ref.namespace),
+    scaledObject: ref?.name === undefined ? undefined : clip(ref.name),
     metric: fields.metric,
     source: fields.source ?? (isScalerError(error) ? error.source : undefined),
     code: status[st.code],

@@ -1,6 +1,7 @@
 // The ExternalScaler handlers: decode the request, resolve the trigger, evaluate, encode.
 import type * as grpc from '@grpc/grpc-js';
 import { ScalerError } from '../errors';
+import { quote } from '../util/echo';
 import type {
   GetMetricSpecResponse,
   GetMetricsRequest,
@@ -24,12 +25,12 @@ export interface ServiceDeps extends RpcDeps {
   hub: WatcherHub;
 }
 
-/** KEDA before 2.7 sent `s<index>-<name>` (keda.md 2.7, #2640); accept both forms. */
+/** KEDA before 2.7 sent `s<index>-<name>` (kedacore/keda #2640); accept both forms. */
 const KEDA_INDEX_PREFIX = /^s\d+-/;
 
 /**
  * Whether KEDA's requested name is this trigger's metric. The HPA path may lower-case it
- * (keda.md 2.7, #4954), so the comparison ignores case. An empty name means "the trigger's".
+ * (kedacore/keda #4954), so the comparison ignores case. An empty name means "the trigger's".
  */
 export function metricNameMatches(requested: string, metricName: string): boolean {
   if (requested === '') return true;
@@ -50,9 +51,9 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req,
     // Metadata only: never touches Prometheus, so it answers while Prometheus is down and KEDA's
-    // own fallback can engage (keda.md 2.8, KEDA #8056).
+    // own fallback can engage (kedacore/keda #8056).
     (req, ctx) => {
-      const trigger = resolver.resolve(metadataOf(req));
+      const trigger = resolver.resolve(metadataOf(req), req.namespace);
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
       return { metricSpecs: [buildMetricSpec(trigger.spec, trigger.metricName)] };
@@ -64,17 +65,17 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req.scaledObjectRef ?? undefined,
     async (req, ctx) => {
-      const trigger = resolver.resolve(metadataOf(req.scaledObjectRef));
+      const tenant = req.scaledObjectRef?.namespace ?? '';
+      const trigger = resolver.resolve(metadataOf(req.scaledObjectRef), tenant);
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
       if (!metricNameMatches(req.metricName, trigger.metricName)) {
         throw new ScalerError(
           'invalid_metadata',
-          `metricName: ${JSON.stringify(req.metricName)} is not this trigger's metric; ` +
-            `GetMetricSpec returns ${JSON.stringify(trigger.metricName)}`,
+          `metricName: ${quote(req.metricName)} is not this trigger's metric; ` +
+            `GetMetricSpec returns ${quote(trigger.metricName)}`,
         );
       }
-      const tenant = req.scaledObjectRef?.namespace ?? '';
       const evaluation = await evaluator.evaluate(trigger, ctx, tenant);
       const name = req.metricName === '' ? trigger.metricName : req.metricName;
       return { metricValues: [{ metricName: name, ...toMetricValueFields(evaluation.value) }] };
@@ -86,7 +87,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req,
     async (req, ctx) => {
-      const trigger = resolver.resolve(metadataOf(req));
+      const trigger = resolver.resolve(metadataOf(req), req.namespace);
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
       const evaluation = await evaluator.evaluate(trigger, ctx, req.namespace, {
@@ -101,7 +102,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req,
     (call, ctx) => {
-      const trigger = resolver.resolve(metadataOf(call.request));
+      const trigger = resolver.resolve(metadataOf(call.request), call.request.namespace);
       ctx.fields.metric = trigger.metricName;
       serveStreamIsActive(call, ctx, trigger, deps);
       return Promise.resolve();
@@ -113,7 +114,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     deps,
     req => req,
     (call, ctx) => {
-      const trigger = resolver.resolve(metadataOf(call.request));
+      const trigger = resolver.resolve(metadataOf(call.request), call.request.namespace);
       ctx.fields.metric = trigger.metricName;
       serveStreamMetricSpec(call, ctx, trigger, deps);
       return Promise.resolve();

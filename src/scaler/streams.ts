@@ -8,7 +8,10 @@ import type { Metrics } from '../telemetry/metrics';
 import { buildMetricSpec } from './metric-spec';
 import type { HandlerContext } from './rpc';
 
-/** Open streams, so shutdown can end them with OK (KEDA then retries after 2 s, keda.md 2.9). */
+/**
+ * Open streams, so shutdown can end them with OK (KEDA then retries after 2 s: KEDA
+ * external_scaler.go runStreamIsActive).
+ */
 export class OpenStreams {
   private readonly ends = new Set<() => void>();
 

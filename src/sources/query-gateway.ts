@@ -4,6 +4,8 @@ import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
 import type { InstantQuery } from '../prometheus/query-client';
 import { queryInstant } from '../prometheus/query-client';
+import { breakerVerdict } from '../prometheus/upstream-error';
+import type { BreakerState } from '../resilience/circuit-breaker';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
 import { FairLimiter } from '../resilience/fair-limiter';
 import type { Metrics } from '../telemetry/metrics';
@@ -22,6 +24,8 @@ export interface GatewayOptions {
   now?: () => number;
 }
 
+const BREAKER_SEVERITY: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
 interface Gate {
   source: Source;
   breaker: CircuitBreaker;
@@ -37,14 +41,31 @@ export class QueryGateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.now = options.now ?? Date.now;
-    options.metrics.observeBreakers(() =>
-      [...this.gates.values()].map(g => ({ source: g.source.name, state: g.breaker.state })),
-    );
+    options.metrics.observeBreakers(() => this.breakerStates());
   }
 
-  /** One gate per source URL: address sources that share an allowlist pattern stay apart. */
+  /**
+   * One series per source name. Sources admitted by one allowedServerAddresses pattern share its
+   * name (a bounded label) but not a breaker: the series shows the worst of theirs.
+   */
+  private breakerStates(): { source: string; state: BreakerState }[] {
+    const worst = new Map<string, BreakerState>();
+    for (const g of this.gates.values()) {
+      const state = g.breaker.state;
+      const before = worst.get(g.source.name);
+      if (before === undefined || BREAKER_SEVERITY[state] > BREAKER_SEVERITY[before]) {
+        worst.set(g.source.name, state);
+      }
+    }
+    return [...worst].map(([source, state]) => ({ source, state }));
+  }
+
+  /**
+   * One gate per source identity, never per URL: sources on one URL that differ in tenant header
+   * or credentials must not share a breaker or a limit (Source.id).
+   */
   private gate(source: Source): Gate {
-    let gate = this.gates.get(source.url);
+    let gate = this.gates.get(source.id);
     if (gate === undefined) {
       gate = {
         source,
@@ -52,7 +73,7 @@ export class QueryGateway {
         limiter: new FairLimiter(source.maxConcurrentQueries),
         lastSuccessMs: -Infinity,
       };
-      this.gates.set(source.url, gate);
+      this.gates.set(source.id, gate);
     }
     return gate;
   }
@@ -86,10 +107,13 @@ export class QueryGateway {
       : gate.breaker.tryAcquire();
     if (!decision.ok) {
       metrics.queryRefused(source.name, 'breaker_open');
+      const why = gate.breaker.openedByRetryAfter
+        ? 'asked the scaler to wait (Retry-After)'
+        : `is failing (circuit breaker open after ${gate.breaker.consecutiveFailures} ` +
+          'consecutive failures)';
       throw new ScalerError(
         'unavailable',
-        `source "${source.name}" is failing (circuit breaker open after ` +
-          `${gate.breaker.consecutiveFailures} consecutive failures); next attempt in ` +
+        `source "${source.name}" ${why}; next attempt in ` +
           `${Math.max(0, Math.ceil(decision.retryInMs / 1000))}s`,
         { source: source.name },
       );
@@ -130,17 +154,18 @@ export class QueryGateway {
       outcome = 'ok';
       return result;
     } catch (e) {
-      const kind = isScalerError(e) ? e.kind : 'internal';
-      if (kind === 'bad_query') {
-        // The source answered; the query is the user's fault and must not trip the breaker.
+      // Only the source's own failures count: a trigger's bad query, oversized request or invalid
+      // header must not open a breaker that every namespace's queries go through.
+      const { verdict, retryAfterMs } = breakerVerdict(e);
+      if (verdict === 'success') {
         ticket.success();
         gate.lastSuccessMs = this.now();
-      } else if (kind === 'cancelled') {
+      } else if (verdict === 'neutral') {
         ticket.release();
       } else {
-        ticket.failure();
+        ticket.failure(retryAfterMs);
       }
-      outcome = kind;
+      outcome = isScalerError(e) ? e.kind : 'internal';
       throw e;
     } finally {
       metrics.queryFinished(source.name, outcome, (performance.now() - startedMs) / 1000);

@@ -5,27 +5,45 @@ import type { ServerConfig } from '../config/schema';
 import { ScalerError } from '../errors';
 import type { SourceSelector } from '../metadata/parse-trigger';
 import { didYouMeanSuffix } from '../util/did-you-mean';
+import { quote } from '../util/echo';
+import type { AddressPattern } from '../util/url-rules';
 import { compileAddressPattern, normalizeUrl, redactUrl } from '../util/url-rules';
+import type { NamespaceRule } from '../util/namespace-rules';
+import { ALL_NAMESPACES, namespaceRule } from '../util/namespace-rules';
 import { Source } from './source';
 
 /** Pools kept for serverAddress URLs admitted by allowedServerAddresses; the oldest is closed. */
 const MAX_ADDRESS_SOURCES = 256;
 
+/** Characters of a caller's URL echoed in a refusal: enough to recognise it, never a flood. */
+const SHOWN_URL_LENGTH = 128;
+
+/** A URL several entries admit may be used from any namespace any of them allows. */
+function entriesRule(lists: (readonly string[] | undefined)[]): NamespaceRule {
+  if (lists.some(l => l === undefined)) return ALL_NAMESPACES;
+  return namespaceRule([...new Set(lists.flatMap(l => l ?? []))]);
+}
+
 export class SourceRegistry {
   private readonly byName = new Map<string, Source>();
-  private readonly byUrl = new Map<string, Source>();
-  private readonly patterns: { pattern: string; regex: RegExp }[];
+  /** Sources by normalised URL; several sources may share one URL (tenant header, credentials). */
+  private readonly byUrl = new Map<string, Source[]>();
+  private readonly patterns: {
+    matcher: AddressPattern;
+    namespaces: readonly string[] | undefined;
+  }[];
   private readonly addressSources = new Map<string, Source>();
 
   constructor(config: ServerConfig) {
     for (const sc of config.sources) {
       const source = new Source(sc);
       this.byName.set(sc.name, source);
-      this.byUrl.set(normalizeUrl(sc.url), source);
+      const url = normalizeUrl(sc.url);
+      this.byUrl.set(url, [...(this.byUrl.get(url) ?? []), source]);
     }
-    this.patterns = config.allowedServerAddresses.map(pattern => ({
-      pattern,
-      regex: compileAddressPattern(pattern),
+    this.patterns = config.allowedServerAddresses.map(entry => ({
+      matcher: compileAddressPattern(entry.pattern),
+      namespaces: entry.namespaces,
     }));
   }
 
@@ -46,7 +64,7 @@ export class SourceRegistry {
         if (source === undefined) {
           throw new ScalerError(
             'invalid_metadata',
-            `invalid trigger metadata: source: unknown source "${selector.name}"` +
+            `invalid trigger metadata: source: unknown source ${quote(selector.name)}` +
               `${didYouMeanSuffix(selector.name, this.names)}; configured sources: ` +
               `${this.names.join(', ') || '(none)'}`,
           );
@@ -79,14 +97,24 @@ export class SourceRegistry {
 
   private resolveAddress(serverAddress: string): Source {
     const url = normalizeUrl(serverAddress);
-    const configured = this.byUrl.get(url);
-    if (configured !== undefined) return configured;
+    const configured = this.byUrl.get(url) ?? [];
+    if (configured.length > 1) {
+      // Guessing would hand one tenant another's header or credentials.
+      throw new ScalerError(
+        'invalid_metadata',
+        `invalid trigger metadata: serverAddress: is the URL of several sources ` +
+          `(${configured.map(s => s.name).join(', ')}), which differ in headers or credentials; ` +
+          'select one with "source" instead',
+      );
+    }
+    if (configured[0] !== undefined) return configured[0];
 
-    const match = this.patterns.find(p => p.regex.test(url));
+    const matches = this.patterns.filter(p => p.matcher.test(serverAddress));
+    const match = matches[0]?.matcher;
     if (match === undefined) {
       throw new ScalerError(
         'permission_denied',
-        `serverAddress: ${JSON.stringify(redactUrl(serverAddress))} is not the URL of a ` +
+        `serverAddress: ${quote(redactUrl(serverAddress))} is not the URL of a ` +
           'configured source and does not match allowedServerAddresses; add it to ' +
           'allowedServerAddresses in the scaler configuration, or select a configured source ' +
           `with "source" (configured sources: ${this.names.join(', ') || 'none'})`,
@@ -94,8 +122,14 @@ export class SourceRegistry {
     }
     let source = this.addressSources.get(url);
     if (source === undefined) {
-      // Named after the pattern, not the URL: bounded label values for metrics.
-      source = new Source({ ...defaultSource(match.pattern, url) });
+      // Named after the pattern, not the URL: bounded label values for metrics. Its identity is
+      // the URL (no configured name contains ':'), so each address keeps its own breaker.
+      const shown = url.length > SHOWN_URL_LENGTH ? `${url.slice(0, SHOWN_URL_LENGTH)}…` : url;
+      const patterns = matches.map(m => JSON.stringify(m.matcher.pattern)).join(', ');
+      source = new Source(defaultSource(match.pattern, url), `address:${url}`, {
+        rule: entriesRule(matches.map(m => m.namespaces)),
+        origin: `serverAddress ${JSON.stringify(shown)} (allowedServerAddresses ${patterns})`,
+      });
       this.addressSources.set(url, source);
       if (this.addressSources.size > MAX_ADDRESS_SOURCES) {
         const [oldestUrl, oldest] = this.addressSources.entries().next().value as [string, Source];

@@ -3,29 +3,61 @@
 import { Buffer } from 'node:buffer';
 import type { SourceConfig } from '../config/schema';
 import { ScalerError } from '../errors';
+import { createAuth } from '../prometheus/auth/create-auth';
+import type { OutgoingRequest, RequestAuth } from '../prometheus/auth/request-auth';
 import { ConnectionPool } from '../prometheus/connection-pool';
+import { proxyFor } from '../prometheus/proxy';
 import type { HttpDispatcher, SourceEndpoint } from '../prometheus/source-endpoint';
+import type { NamespaceRule } from '../util/namespace-rules';
+import { namespaceRule } from '../util/namespace-rules';
 import { SecretFile } from './secret-file';
 
+/** Kubernetes caps namespace names at 63 characters; a longer one is shown cut short. */
+const MAX_NAMESPACE_LENGTH = 63;
+
 export class Source implements SourceEndpoint {
+  /**
+   * What this source's cache keys, watchers, breaker and limiter are keyed by: its configured
+   * name, never its URL, since sources on one URL may differ in tenant header or credentials.
+   * Sources admitted by allowedServerAddresses share their pattern's name but not their identity.
+   */
+  readonly id: string;
   readonly name: string;
   readonly origin: string;
   readonly basePath: string;
   readonly defaultTimeoutMs: number;
   readonly maxConcurrentQueries: number;
+  /** Which namespaces may use this source, and what that rule is called in a refusal. */
+  private readonly access: { rule: NamespaceRule; origin: string };
   private readonly pool: ConnectionPool;
   private readonly token: SecretFile | undefined;
   private readonly password: SecretFile | undefined;
   private readonly tlsFiles: { ca?: SecretFile; cert?: SecretFile; key?: SecretFile };
+  private readonly auth: RequestAuth | undefined;
+  private readonly authFiles = new Map<string, SecretFile>();
 
-  constructor(private readonly config: SourceConfig) {
+  constructor(
+    private readonly config: SourceConfig,
+    id: string = config.name,
+    access?: { rule: NamespaceRule; origin: string },
+  ) {
     const url = new URL(config.url);
+    this.id = id;
     this.name = config.name;
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.defaultTimeoutMs = config.timeoutMs;
     this.maxConcurrentQueries = config.maxConcurrentQueries;
-    this.pool = new ConnectionPool(this.origin, config.maxConcurrentQueries);
+    this.access = access ?? {
+      rule: namespaceRule(config.namespaces),
+      origin: `source "${config.name}" (its namespaces)`,
+    };
+    this.pool = new ConnectionPool(
+      this.origin,
+      config.maxConcurrentQueries,
+      proxyFor(url.origin, config),
+    );
+    this.auth = createAuth(config.name, config.auth, path => this.authFile(path).read());
     this.token = config.bearerTokenFile ? new SecretFile(config.bearerTokenFile) : undefined;
     this.password = config.basicAuth ? new SecretFile(config.basicAuth.passwordFile) : undefined;
     const tls = config.tls;
@@ -39,6 +71,23 @@ export class Source implements SourceEndpoint {
   /** The URL this source was configured with (never sent to KEDA). */
   get url(): string {
     return this.config.url;
+  }
+
+  /**
+   * Refuses a call from a namespace this source is not for: credentials and tenant headers on a
+   * source are as namespaced as KEDA's TriggerAuthentication. Checked on every call.
+   * @throws {@link ScalerError} `permission_denied` naming the rule, the namespace and the list.
+   */
+  checkNamespace(namespace: string): void {
+    if (this.access.rule.allows(namespace)) return;
+    const shown =
+      namespace.length > MAX_NAMESPACE_LENGTH ? `${namespace.slice(0, 63)}…` : namespace;
+    throw new ScalerError(
+      'permission_denied',
+      `namespace ${JSON.stringify(shown)} may not use ${this.access.origin}: allowed ` +
+        `namespaces are ${this.access.rule.describe()}`,
+      { source: this.name },
+    );
   }
 
   /** The pool, rebuilt when a TLS file changed so that rotated certificates take effect. */
@@ -65,6 +114,40 @@ export class Source implements SourceEndpoint {
     return out;
   }
 
+  authorize(request: OutgoingRequest, signal: AbortSignal): Promise<Record<string, string>> {
+    return this.auth === undefined ? Promise.resolve({}) : this.auth.authorize(request, signal);
+  }
+
+  /**
+   * Every secret this source sends or holds, in its current value (re-read when a secret file
+   * changes): tokens, passwords and their encoded forms, static header values, auth client
+   * secrets and the tokens fetched with them. Text the source sends back is redacted of them.
+   * Never throws.
+   */
+  secretValues(): readonly string[] {
+    const values = Object.values(this.config.headers);
+    const read = (file: SecretFile): string | undefined => {
+      try {
+        return file.read();
+      } catch {
+        return undefined; // headers() reports the unreadable file; nothing of it was sent
+      }
+    };
+    const token = this.token === undefined ? undefined : read(this.token);
+    if (token !== undefined) values.push(token, `Bearer ${token}`);
+    const password = this.password === undefined ? undefined : read(this.password);
+    if (password !== undefined && this.config.basicAuth !== undefined) {
+      const pair = `${this.config.basicAuth.username}:${password}`;
+      values.push(password, pair, Buffer.from(pair).toString('base64'));
+    }
+    for (const file of this.authFiles.values()) {
+      const secret = read(file);
+      if (secret !== undefined) values.push(secret);
+    }
+    values.push(...(this.auth?.secretValues() ?? []));
+    return [...new Set(values.filter(s => s !== ''))];
+  }
+
   async close(): Promise<void> {
     await this.pool.close();
   }
@@ -84,6 +167,15 @@ export class Source implements SourceEndpoint {
     } catch (e) {
       throw this.secretError(e);
     }
+  }
+
+  private authFile(path: string): SecretFile {
+    let file = this.authFiles.get(path);
+    if (file === undefined) {
+      file = new SecretFile(path);
+      this.authFiles.set(path, file);
+    }
+    return file;
   }
 
   /** A missing secret file is an operator problem; say which source, not what was in it. */

@@ -4,6 +4,15 @@
 /** A circuit breaker's state, as the breaker-state gauge encodes it. */
 export type BreakerStateName = 'closed' | 'half_open' | 'open';
 
+/**
+ * How forwarding one alert batch to one peer replica ended: ok (the peer woke its streams),
+ * duplicate (it had the batch already), self (the address is this process), refused (a non-200
+ * answer), timeout, error (no connection), dropped (too many forwards queued), resolve_failed
+ * (the peers' DNS name did not resolve; counted once per batch).
+ */
+export type PeerForwardOutcome =
+  'ok' | 'duplicate' | 'self' | 'refused' | 'timeout' | 'error' | 'dropped' | 'resolve_failed';
+
 /** One RPC's instruments, bound to its method name once (label lookups per call are measurable). */
 export interface RpcMetrics {
   /** A call ended with gRPC status `code` (its name, e.g. "OK") after `seconds` (unary calls). */
@@ -42,6 +51,8 @@ export interface Metrics {
 
   /** The Alertmanager webhook answered a request with `outcome`. */
   webhookRequest(outcome: string): void;
+  /** An accepted alert batch was forwarded to a peer replica with `outcome`. */
+  peerForward(outcome: PeerForwardOutcome): void;
 
   /** New TLS files were refused on reload; the previous certificate keeps serving. */
   tlsReloadFailed(): void;
@@ -73,5 +84,6 @@ export class NoopMetrics implements Metrics {
   activationTransition: Metrics['activationTransition'] = noop;
   streamEvaluationFailed: Metrics['streamEvaluationFailed'] = noop;
   webhookRequest: Metrics['webhookRequest'] = noop;
+  peerForward: Metrics['peerForward'] = noop;
   tlsReloadFailed: Metrics['tlsReloadFailed'] = noop;
 }

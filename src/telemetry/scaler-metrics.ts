@@ -1,7 +1,13 @@
 // The scaler's own Prometheus metrics (prom-client), on an injected registry. Labels are
 // low-cardinality only (rpc, code, source, outcome): never the query or a ScaledObject name.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BreakerStateName, Metrics, MetricsExposition, RpcMetrics } from './metrics';
+import type {
+  BreakerStateName,
+  Metrics,
+  MetricsExposition,
+  PeerForwardOutcome,
+  RpcMetrics,
+} from './metrics';
 
 /** The registry type, for the composition root and tests that read single metrics. */
 export type MetricsRegistry = Registry;
@@ -44,6 +50,7 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
   private readonly transitions: Counter<'cause'>;
   private readonly streamEvaluationErrors: Counter;
   private readonly webhookRequests: Counter<'outcome'>;
+  private readonly peerForwards: Counter<'outcome'>;
   private readonly tlsReloadFailures: Counter;
   private readonly collectHooks = new Map<CollectHook, () => void>();
 
@@ -135,7 +142,13 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
     });
     this.webhookRequests = new Counter({
       name: `${PREFIX}alertmanager_webhook_requests_total`,
-      help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, unsupported_media_type, bad_request, too_large, disabled, method_not_allowed, token_unreadable).',
+      help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, unsupported_media_type, bad_request, too_large, disabled, method_not_allowed, token_unreadable; from peer replicas: peer_accepted, peer_duplicate, peer_self).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.peerForwards = new Counter({
+      name: `${PREFIX}peer_forwards_total`,
+      help: 'Alert batches forwarded to peer replicas, by outcome (ok, duplicate, self, refused, timeout, error, dropped, resolve_failed).',
       labelNames: ['outcome'],
       registers,
     });
@@ -218,6 +231,10 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
 
   webhookRequest(outcome: string): void {
     this.webhookRequests.inc({ outcome });
+  }
+
+  peerForward(outcome: PeerForwardOutcome): void {
+    this.peerForwards.inc({ outcome });
   }
 
   tlsReloadFailed(): void {

@@ -1,4 +1,5 @@
-// Value parsers with KEDA's own rules (keda.md 3.1), shared by trigger metadata and server config
+// Value parsers with KEDA's own rules (pkg/scalers/scalersconfig/typed_config.go), shared by
+// trigger metadata and server config
 // so both report problems in the same words.
 
 /** A parse outcome: the value, or the rule the input broke (without the key or the value). */
@@ -9,7 +10,8 @@ const fail = <T>(rule: string): Parsed<T> => ({ ok: false, rule });
 
 /**
  * KEDA parses float metadata with Go's encoding/json, so only the JSON number grammar is valid:
- * `100`, `-5`, `1.5e3`; not `.5`, `5.`, `+5`, `01`, `0x10`, `NaN`, `Inf`, `1_000` (keda.md 3.1).
+ * `100`, `-5`, `1.5e3`; not `.5`, `5.`, `+5`, `01`, `0x10`, `NaN`, `Inf`, `1_000` (Go
+ * encoding/json).
  */
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
@@ -63,7 +65,8 @@ const GO_DURATION_UNIT_MS: Record<string, number> = {
 const GO_DURATION_TERM = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 /**
- * KEDA's duration rule (keda.md 3.1, since v2.18): a Go duration string (`500ms`, `3s`, `1m30s`)
+ * KEDA's duration rule (typed_config.go, since v2.18): a Go duration string (`500ms`, `3s`,
+ * `1m30s`)
  * or a whole number of milliseconds; negative values are rejected. Returns milliseconds.
  */
 export function parseDurationMs(text: string): Parsed<number> {

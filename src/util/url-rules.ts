@@ -2,11 +2,12 @@
 // compared, how allowedServerAddresses patterns match, and how a URL is shown without secrets.
 
 /** What is wrong with a URL for a source, or undefined when it is a plain http(s) URL. */
-export type UrlProblem = 'not_http' | 'credentials' | 'query_or_fragment';
+export type UrlProblem = 'not_http' | 'credentials' | 'query_or_fragment' | 'path_segment';
 
 /**
  * Credentials belong on a source (basicAuth, bearerTokenFile), never in its URL; a query or
- * fragment could smuggle text past the allowlist.
+ * fragment could smuggle text past the allowlist, and so could a path segment that a server or
+ * proxy decodes into a `/` or a dot segment (`%2F`, `%2E%2E`, `..`).
  */
 export function urlProblem(text: string): UrlProblem | undefined {
   let url: URL;
@@ -18,12 +19,39 @@ export function urlProblem(text: string): UrlProblem | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'not_http';
   if (url.username !== '' || url.password !== '') return 'credentials';
   if (url.search !== '' || url.hash !== '') return 'query_or_fragment';
+  if (!rawSegments(text).every(segmentIsPlain)) return 'path_segment';
   return undefined;
 }
 
-/** An http(s) URL without credentials, query or fragment. */
+/** The rule `path_segment` stands for, for messages. */
+export const PATH_SEGMENT_RULE =
+  'a path segment may not be "." or "..", nor contain "\\" or an encoded "/", "\\" or control character';
+
+/** An http(s) URL without credentials, query, fragment or smuggling path segments. */
 export function isPlainHttpUrl(text: string): boolean {
   return urlProblem(text) === undefined;
+}
+
+/**
+ * The path segments as written, before the WHATWG parser resolves dot segments (it reads `%2e` as
+ * `.` and `\` as `/` in http URLs), so that what was written is what is judged.
+ */
+function rawSegments(text: string): string[] {
+  const path = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\\]*([^?#]*)/i.exec(text)?.[1] ?? '';
+  return path.split('/').slice(1);
+}
+
+/** A decoded segment that cannot change which resource a path names once a server decodes it. */
+function segmentIsPlain(raw: string): boolean {
+  if (raw.includes('\\')) return false;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    return false;
+  }
+  // eslint-disable-next-line no-control-regex
+  return decoded !== '.' && decoded !== '..' && !/[/\\\x00-\x1f\x7f]/.test(decoded);
 }
 
 /** URL text compared the way a person means it: parsed, without trailing slashes. */
@@ -35,21 +63,104 @@ export function normalizeUrl(text: string): string {
   }
 }
 
-/** `*` in an allowedServerAddresses pattern matches any run of characters except `/`. */
-export function compileAddressPattern(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*');
-  return new RegExp(`^${escaped}$`, 'i');
+/** A compiled allowedServerAddresses pattern. */
+export interface AddressPattern {
+  readonly pattern: string;
+  /** Whether the serverAddress `url` is one the pattern admits. */
+  test(url: string): boolean;
 }
 
-/** Removes user:password from a URL so it can be shown in a message. */
+/** scheme://host[:port][/path] with `*` allowed in host labels, the port and path segments. */
+const PATTERN_SHAPE =
+  /^(https?):\/\/(\[[0-9a-f:.]+\]|[^/:@?#[\]\\]+)(?::(\d{1,5}|\*))?(\/[^?#\\]*)?$/i;
+
+const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
+
+/** What is wrong with an allowedServerAddresses pattern, or undefined when it compiles. */
+export function addressPatternProblem(pattern: string): string | undefined {
+  const m = PATTERN_SHAPE.exec(pattern);
+  if (m === null) {
+    return 'must be scheme://host[:port][/path] (http or https; no credentials, query or fragment)';
+  }
+  const segments = (m[4] ?? '').replace(/\/+$/, '').split('/').slice(1);
+  if (!segments.every(s => segmentIsPlain(s.replace(/\*/g, '')))) return PATH_SEGMENT_RULE;
+  return undefined;
+}
+
+/** `*` inside one part: `whole` when the part is only `*` (one non-empty run), else `within`. */
+function wildcard(part: string, whole: string, within: string, flags: string): RegExp {
+  if (part === '*') return new RegExp(`^${whole}$`, flags);
+  const body = part
+    .split('*')
+    .map(p => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join(within);
+  return new RegExp(`^${body}$`, flags);
+}
+
+/**
+ * Compiles a pattern matched on the parsed, normalised URL (RFC 3986 6.2.2): scheme and host
+ * compare case-insensitively, the path case-sensitively segment by percent-decoded segment. In
+ * the host `*` stays inside one DNS label (`http://10.0.0.*:9090` does not admit
+ * `10.0.0.1.nip.io`); in the path inside one segment; as the port, any port. A URL whose written
+ * path has a dot segment or an encoded `/` never matches.
+ * @throws Error when {@link addressPatternProblem} reports a problem (the loader checks first).
+ */
+export function compileAddressPattern(pattern: string): AddressPattern {
+  const problem = addressPatternProblem(pattern);
+  const m = PATTERN_SHAPE.exec(pattern);
+  if (problem !== undefined || m === null) {
+    throw new Error(`allowedServerAddresses pattern ${JSON.stringify(pattern)}: ${problem}`);
+  }
+  const scheme = (m[1] ?? '').toLowerCase();
+  const labels = (m[2] ?? '').toLowerCase().split('.');
+  const hostRules = labels.map(l => wildcard(l, '[^.]+', '[^.]*', ''));
+  const port = m[3] ?? DEFAULT_PORT[scheme] ?? '';
+  const segments = (m[4] ?? '').replace(/\/+$/, '').split('/').slice(1);
+  const pathRules = segments.map(s => wildcard(safeDecode(s), '.+', '.*', ''));
+  return {
+    pattern,
+    test(text: string): boolean {
+      if (urlProblem(text) !== undefined) return false;
+      const url = new URL(text);
+      if (url.protocol !== `${scheme}:`) return false;
+      const host = url.hostname.split('.');
+      if (host.length !== hostRules.length) return false;
+      if (!hostRules.every((rule, i) => rule.test(host[i] ?? ''))) return false;
+      if (port !== '*' && (url.port || DEFAULT_PORT[scheme]) !== port) return false;
+      const path = url.pathname.replace(/\/+$/, '').split('/').slice(1);
+      if (path.length !== pathRules.length) return false;
+      return pathRules.every((rule, i) => rule.test(safeDecode(path[i] ?? '')));
+    },
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * A URL as it may be shown in a message: without user:password and without its query and
+ * fragment (`?token=…` is a common way to pass a credential), each replaced by a marker.
+ */
 export function redactUrl(text: string): string {
   try {
     const url = new URL(text);
-    if (url.username === '' && url.password === '') return text;
-    url.username = 'REDACTED';
-    url.password = '';
-    return url.toString();
+    if (url.username === '' && url.password === '' && url.search === '' && url.hash === '') {
+      return text;
+    }
+    if (url.username !== '' || url.password !== '') {
+      url.username = 'REDACTED';
+      url.password = '';
+    }
+    const query = url.search === '' && url.hash === '' ? '' : '?REDACTED';
+    url.search = '';
+    url.hash = '';
+    return `${url.toString()}${query}`;
   } catch {
-    return text.replace(/\/\/[^/@]*@/, '//REDACTED@');
+    return text.replace(/\/\/[^/@]*@/, '//REDACTED@').replace(/[?#].*$/s, '?REDACTED');
   }
 }

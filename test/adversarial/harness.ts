@@ -21,11 +21,16 @@ export interface Scaler {
   stop(): Promise<void>;
 }
 
+/** Config laid over the defaults; a function when it needs the fake's URL (its own sources). */
+export type ScalerConfig =
+  Record<string, unknown> | ((prometheusUrl: string) => Record<string, unknown>);
+
 export async function startScaler(
-  config: Record<string, unknown> = {},
+  config: ScalerConfig = {},
   options: Omit<AppOptions, 'logger'> = {},
 ): Promise<Scaler> {
   const prometheus = await FakePrometheus.start();
+  const extra = typeof config === 'function' ? config(prometheus.url) : config;
   const logs: Record<string, unknown>[] = [];
   const sink = { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) };
   const app = createApp(
@@ -33,7 +38,7 @@ export async function startScaler(
       grpcAddress: '127.0.0.1:0',
       httpAddress: '127.0.0.1:0',
       sources: [{ name: 'fake', url: prometheus.url, timeout: '1s' }],
-      ...config,
+      ...extra,
     }),
     { ...options, logger: createLogger('trace', sink) },
   );

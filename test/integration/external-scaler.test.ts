@@ -257,7 +257,8 @@ describe('errors reach KEDA with the documented status and a message naming the 
     const err = await expectStatus(client.getMetrics(ref(metadata), ''), code);
     expect(err.details).toMatch(message);
     expect(err.details).not.toContain('127.0.0.1:9');
-    // KEDA retries at once after rebuilding the scaler (keda.md 2.4): same answer, no crash.
+    // KEDA retries at once after rebuilding the scaler (KEDA scalers_cache.go): same answer, no
+    // crash.
     const again = await expectStatus(client.isActive(ref(metadata)), code);
     expect(again.details).toBe(err.details);
   });

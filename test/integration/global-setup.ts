@@ -1,18 +1,24 @@
-// Starts one real Prometheus with backfilled data for the whole integration run, and builds the
-// CLI so process-level tests run the real binary.
+// Starts one real Prometheus and one real VictoriaMetrics with the same data for the whole
+// integration run, and builds the CLI so process-level tests run the real binary.
 import { execFileSync } from 'node:child_process';
 import { backfillOpenMetrics } from '../helpers/fixtures';
 import type { PrometheusProcess } from '../helpers/prometheus';
 import { startPrometheus } from '../helpers/prometheus';
+import { startVictoriaMetrics } from '../../scripts/lib/victoria-metrics-process';
 
 declare global {
   var __kpsPrometheus: PrometheusProcess | undefined;
+  var __kpsVictoriaMetrics: PrometheusProcess | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  const prometheus = await startPrometheus({ openMetrics: backfillOpenMetrics() });
+  const data = backfillOpenMetrics();
+  const prometheus = await startPrometheus({ openMetrics: data });
   globalThis.__kpsPrometheus = prometheus;
+  const victoria = await startVictoriaMetrics(data);
+  globalThis.__kpsVictoriaMetrics = victoria;
+  process.env['KPS_TEST_VICTORIA_METRICS_URL'] = victoria.url;
   // Workers are forked after global setup and inherit the environment.
   process.env['KPS_TEST_PROMETHEUS_URL'] = prometheus.url;
 }

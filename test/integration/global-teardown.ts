@@ -1,4 +1,5 @@
-// Stops the Prometheus started by global-setup.ts.
+// Stops the Prometheus and VictoriaMetrics started by global-setup.ts.
 export default async function globalTeardown(): Promise<void> {
   await globalThis.__kpsPrometheus?.stop();
+  await globalThis.__kpsVictoriaMetrics?.stop();
 }

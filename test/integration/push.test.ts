@@ -2,7 +2,7 @@
 // Alertmanager posts to the scaler when a Prometheus alert rule fires, and grpc-js streams see
 // `true` only on transitions. Plus the webhook's 4xx answers and StreamMetricSpec.
 import { status } from '@grpc/grpc-js';
-import type { ClientReadableStream, StatusObject } from '@grpc/grpc-js';
+import type { StatusObject } from '@grpc/grpc-js';
 import type { App } from '../../src/app';
 import { createApp } from '../../src/app';
 import { validateConfig } from '../../src/config/load-config';
@@ -11,6 +11,7 @@ import type { AlertingStack } from '../../scripts/lib/alerting-stack';
 import { startAlertingStack } from '../../scripts/lib/alerting-stack';
 import type { GaugeApp } from '../../scripts/lib/gauge-app';
 import { ScalerClient, ref } from '../helpers/scaler-client';
+import { record, until } from '../helpers/streams';
 
 const TOKEN = 'webhook-token-7c1e';
 let stack: AlertingStack;
@@ -47,27 +48,6 @@ afterAll(async () => {
   await app.stop();
   await stack.stop();
 });
-
-/** Records every message of a stream with the time it arrived. */
-function record(stream: ClientReadableStream<unknown>): {
-  messages: { result: boolean; at: number }[];
-  ended: Promise<StatusObject>;
-} {
-  const messages: { result: boolean; at: number }[] = [];
-  stream.on('data', (m: { result: boolean }) =>
-    messages.push({ result: m.result, at: Date.now() }),
-  );
-  stream.on('error', () => undefined);
-  return { messages, ended: new Promise(r => stream.on('status', r)) };
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs}ms`);
-    await new Promise(r => setTimeout(r, 20));
-  }
-}
 
 async function transitions(cause: string): Promise<number> {
   const text = await app.registry.getSingleMetricAsString(

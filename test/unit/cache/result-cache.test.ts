@@ -7,6 +7,7 @@ import type { QueryResult } from '../../../src/prometheus/decode-response';
 
 const SETTINGS: CacheSettings = {
   maxEntries: 100,
+  maxBytes: 1 << 30,
   idleRefreshMs: 60_000,
   idleDropMs: 600_000,
   negativeTtlMs: 3000,
@@ -256,5 +257,50 @@ describe('bounded memory', () => {
     await cache.get(request());
     cache.close();
     expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('bounded by bytes', () => {
+  const longKey = (i: number): string => `${i}:${'q'.repeat(20_000)}`;
+
+  test('entries with long keys and the text they retain stay within maxBytes', async () => {
+    const maxBytes = 200_000;
+    const small = new ResultCache({ ...SETTINGS, maxEntries: 1000, maxBytes });
+    try {
+      for (let i = 0; i < 100; i++) {
+        await small.get(request({ key: longKey(i), retainedBytes: 20_000 }));
+        expect(small.bytes).toBeLessThanOrEqual(maxBytes);
+      }
+      // About 20 KB each: nine fit, far fewer than maxEntries.
+      expect(small.size).toBe(9);
+      // The newest is still served from the cache; the oldest was dropped and is asked again.
+      const calls = source.calls.length;
+      await small.get(request({ key: longKey(99), retainedBytes: 20_000 }));
+      expect(source.calls.length).toBe(calls);
+      await small.get(request({ key: longKey(0), retainedBytes: 20_000 }));
+      expect(source.calls.length).toBe(calls + 1);
+    } finally {
+      small.close();
+    }
+  });
+
+  test('a large result counts: 124,900 samples (999,200 bytes) push out every older entry', async () => {
+    const small = new ResultCache({ ...SETTINGS, maxBytes: 1_000_000 });
+    try {
+      for (let i = 0; i < 10; i++) await small.get(request({ key: `small-${i}` }));
+      const many: QueryResult = { kind: 'vector', samples: new Array<number>(124_900).fill(1) };
+      await small.get(request({ key: 'large', run: () => Promise.resolve(many) }));
+      expect(small.bytes).toBeLessThanOrEqual(1_000_000);
+      expect(small.size).toBe(1);
+    } finally {
+      small.close();
+    }
+  });
+
+  test('a long key is held as a digest, and the same long key finds its entry', async () => {
+    await cache.get(request({ key: longKey(1) }));
+    await cache.get(request({ key: longKey(1) }));
+    expect(source.calls.length).toBe(1);
+    expect(cache.bytes).toBeLessThan(2000);
   });
 });

@@ -66,8 +66,13 @@ test('a full source is read into typed fields', () => {
     tls: { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem', insecureSkipVerify: false },
     timeoutMs: 2000,
     maxConcurrentQueries: 4,
+    auth: undefined,
+    proxyUrl: undefined,
+    noProxy: [],
   });
-  expect(config.allowedServerAddresses).toEqual(['http://*.svc:9090']);
+  expect(config.allowedServerAddresses).toEqual([
+    { pattern: 'http://*.svc:9090', namespaces: undefined },
+  ]);
   expect(config.maxTimeoutMs).toBe(10_000);
 });
 
@@ -123,6 +128,11 @@ test.each([
     'bad logLevel',
     { logLevel: 'loud', sources: [{ name: 'a', url: 'http://a' }] },
     'logLevel: must be one of',
+  ],
+  [
+    'a source header value with a line break',
+    { sources: [{ name: 'a', url: 'http://a', headers: { 'X-Scope-OrgID': 'a\nb' } }] },
+    'sources[0].headers.X-Scope-OrgID: value must be visible ASCII',
   ],
   [
     'allowlist of non-URLs',

@@ -9,8 +9,8 @@ let dir: string;
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'kps-sim-limits-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs simulate on a one-trigger ScaledObject with `timeout: 20s` over a two-line series. */
-async function simulateWithTimeout20s(configText?: string): Promise<{ code: number; err: string }> {
+/** Runs simulate on a one-trigger ScaledObject with `cacheTTL: 2m` over a two-line series. */
+async function simulateWithCacheTtl2m(configText?: string): Promise<{ code: number; err: string }> {
   const so = join(dir, 'so.yaml');
   writeFileSync(
     so,
@@ -22,7 +22,7 @@ async function simulateWithTimeout20s(configText?: string): Promise<{ code: numb
       '  scaleTargetRef: { name: checkout }',
       '  triggers:',
       '    - type: external',
-      '      metadata: { query: q, threshold: "10", timeout: 20s }',
+      '      metadata: { query: q, threshold: "10", cacheTTL: 2m }',
     ].join('\n'),
   );
   const series = join(dir, 'series.csv');
@@ -38,16 +38,16 @@ async function simulateWithTimeout20s(configText?: string): Promise<{ code: numb
   return { code, err: err.join('') };
 }
 
-test('without a configuration the default maxTimeout (30s) allows timeout: 20s', async () => {
-  expect(await simulateWithTimeout20s()).toEqual({ code: 0, err: '' });
+test('without a configuration the default cache.ttlLimit (5m) allows cacheTTL: 2m', async () => {
+  expect(await simulateWithCacheTtl2m()).toEqual({ code: 0, err: '' });
 });
 
-test("with --config, the file's maxTimeout (10s) refuses timeout: 20s", async () => {
-  const run = await simulateWithTimeout20s(
-    'maxTimeout: 10s\nsources:\n  - name: p\n    url: http://127.0.0.1:9\n',
+test("with --config, the file's cache.ttlLimit (1m) refuses cacheTTL: 2m", async () => {
+  const run = await simulateWithCacheTtl2m(
+    'cache:\n  ttlLimit: 1m\nsources:\n  - name: p\n    url: http://127.0.0.1:9\n',
   );
   // Bad metadata is a bad file (exit 2), named by the trigger's place in it.
   expect(run.code).toBe(2);
   expect(run.err).toContain('spec.triggers[0].metadata');
-  expect(run.err).toContain("timeout: must be at most 10s (the server's maxTimeout)");
+  expect(run.err).toContain("cacheTTL: must be at most 60s (the server's cache.ttlLimit)");
 });

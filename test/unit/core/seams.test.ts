@@ -14,6 +14,7 @@ import { NoopMetrics } from '../../../src/telemetry/metrics';
 
 const cacheSettings = {
   maxEntries: 100,
+  maxBytes: 1 << 30,
   idleRefreshMs: 60_000,
   idleDropMs: 600_000,
   negativeTtlMs: 1000,
@@ -70,6 +71,41 @@ describe('Evaluator', () => {
   });
 });
 
+/** A source for the gateway whose connection is refused, or that answers scalar 1. */
+const gatewaySource = (fails: boolean, id = 's', name = 's'): Source =>
+  ({
+    ...source,
+    id,
+    name,
+    origin: 'http://p:9090',
+    basePath: '',
+    maxConcurrentQueries: 1,
+    headers: () => ({}),
+    secretValues: () => [],
+    dispatcher: () => {
+      if (fails) throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+      const body = '{"status":"success","data":{"resultType":"scalar","result":[0,"1"]}}';
+      return {
+        request: () =>
+          Promise.resolve({
+            statusCode: 200,
+            headers: {},
+            body: Object.assign([Buffer.from(body)], { destroy: () => undefined }),
+          }),
+      };
+    },
+  }) as unknown as Source;
+
+const gatewayQuery = {
+  query: 'up',
+  timeMs: 0,
+  timeoutMs: 500,
+  namespace: undefined,
+  queryParameters: {},
+  customHeaders: {},
+  method: 'GET' as const,
+};
+
 describe('QueryGateway', () => {
   test('opens the breaker after the threshold of failures and names the source', async () => {
     const refused: string[] = [];
@@ -80,25 +116,8 @@ describe('QueryGateway', () => {
       maxResponseBytes: 1000,
       metrics,
     });
-    const broken = {
-      ...source,
-      origin: 'http://p:9090',
-      basePath: '',
-      maxConcurrentQueries: 1,
-      headers: () => ({}),
-      dispatcher: () => {
-        throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
-      },
-    } as unknown as Source;
-    const q = {
-      query: 'up',
-      timeMs: 0,
-      timeoutMs: 500,
-      namespace: undefined,
-      queryParameters: {},
-      customHeaders: {},
-      method: 'GET' as const,
-    };
+    const broken = gatewaySource(true);
+    const q = gatewayQuery;
     const signal = new AbortController().signal;
     for (let i = 0; i < 2; i++) {
       await expect(gateway.query(broken, q, 'ns', signal)).rejects.toMatchObject({
@@ -111,6 +130,29 @@ describe('QueryGateway', () => {
     );
     expect(refused).toEqual(['breaker_open']);
     expect(gateway.attempted).toBe(true);
+  });
+  test('one breaker per source identity; one series per name showing the worst state', async () => {
+    let read: () => Iterable<{ source: string; state: string }> = () => [];
+    const metrics = new NoopMetrics();
+    metrics.observeBreakers = r => void (read = r);
+    const gateway = new QueryGateway({
+      breaker: { failureThreshold: 1, openMs: 60_000, closeAfterSuccesses: 1 },
+      maxResponseBytes: 1000,
+      metrics,
+    });
+    const q = gatewayQuery;
+    const signal = new AbortController().signal;
+    // Two addresses admitted by one pattern: same name, different identities.
+    await expect(
+      gateway.query(gatewaySource(true, 'address:x', 'pat'), q, 'ns', signal),
+    ).rejects.toThrow();
+    await expect(
+      gateway.query(gatewaySource(false, 'address:y', 'pat'), q, 'ns', signal),
+    ).resolves.toEqual({
+      kind: 'scalar',
+      value: 1,
+    });
+    expect([...read()]).toEqual([{ source: 'pat', state: 'open' }]);
   });
 });
 

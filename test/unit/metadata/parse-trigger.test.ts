@@ -1,4 +1,4 @@
-// Every metadata rule of the drop-in superset (issue 2, section 3) as a named table case.
+// Every metadata rule of the drop-in superset of KEDA's prometheus trigger as a named table case.
 import { isScalerError } from '../../../src/errors';
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
 
@@ -109,6 +109,19 @@ describe('valid metadata', () => {
       { ...base, threshold: '0.001' },
       { threshold: 0.001 },
     ],
+    [
+      'a threshold KEDA rounds up to 1m is sent as 0.001',
+      { ...base, threshold: '0.0005' },
+      { threshold: 0.001 },
+    ],
+    [
+      'a timeout above maxTimeout is capped, with a notice',
+      { ...base, timeout: '45s' },
+      {
+        timeoutMs: 30_000,
+        notices: ["timeout: 45s is above the server's maxTimeout; capped to 30s"],
+      },
+    ],
   ])('%s', (_name, metadata, expected) => {
     expect(parseTrigger(metadata as Record<string, string>)).toMatchObject(expected);
   });
@@ -135,8 +148,8 @@ describe('invalid metadata names the key, the value and the rule', () => {
     ],
     [
       'threshold below milli precision',
-      { ...base, threshold: '0.0001' },
-      'threshold: must be at least 0.001',
+      { ...base, threshold: '0.0004' },
+      'threshold: must be at least 0.0005: KEDA writes the target with milli precision (%.3f), a smaller value becomes 0',
     ],
     [
       'threshold in JSON grammar only',
@@ -165,6 +178,37 @@ describe('invalid metadata names the key, the value and the rule', () => {
       'managed header',
       { ...base, customHeaders: 'Host=evil' },
       'customHeaders: header "Host" is managed',
+    ],
+    [
+      'header value with CR LF',
+      { ...base, customHeaders: 'X-A=ok\r\nX-Injected: 1' },
+      'customHeaders: header "X-A" value must be visible ASCII, spaces and tabs (RFC 9110 field-value)',
+    ],
+    [
+      'header value with a control character',
+      { ...base, customHeaders: 'X-A=a\u0001b' },
+      'customHeaders: header "X-A" value must be visible ASCII',
+    ],
+    [
+      'header value outside ASCII',
+      { ...base, customHeaders: 'X-A=caf\u00e9' },
+      'customHeaders: header "X-A" value must be visible ASCII',
+    ],
+    [
+      'custom headers over 8 KiB',
+      { ...base, customHeaders: `X-A=${'a'.repeat(9000)}` },
+      'customHeaders: must be at most 8192 bytes in all',
+    ],
+    [
+      // Under the metadata bound in characters, over the query bound in UTF-8 bytes.
+      'a query over the absolute limit',
+      { ...base, query: `sum(${'é'.repeat(40_000)})` },
+      'query: must be at most 65536 bytes',
+    ],
+    [
+      'an activationQuery over the absolute limit',
+      { ...base, activationQuery: 'é'.repeat(40_000) },
+      'activationQuery: must be at most 65536 bytes',
     ],
     ['bad timeout', { ...base, timeout: '-1s' }, 'timeout: must not be negative, got "-1s"'],
     [
@@ -212,6 +256,35 @@ describe('invalid metadata names the key, the value and the rule', () => {
     ],
   ])('%s', (_name, metadata, expected) => {
     expect(problemsOf(metadata as Record<string, string>)).toContain(expected);
+  });
+
+  test.each([
+    [
+      'awsRegion',
+      { awsRegion: 'eu-west-1', identityOwner: 'operator' },
+      'auth: {sigv4: {region: <awsRegion>}}',
+    ],
+    ['authModes oauth', { authModes: 'oauth' }, 'auth: {oauth2: {tokenUrl: <url>, clientId: <id>'],
+    [
+      'authModes basic,tls',
+      { authModes: 'basic,tls' },
+      'basicAuth: {username: <user>, passwordFile',
+    ],
+    ['authModes bearer', { authModes: 'bearer' }, 'bearerTokenFile: '],
+    ['authModes custom', { authModes: 'custom' }, 'headers: {<Header-Name>: <value>}'],
+    ['azure cloud', { cloud: 'AZUREPUBLICCLOUD' }, 'auth: {azure: {}}'],
+    ['gcp credentials', { credentialsFromEnv: 'sa-json' }, 'auth: {google: {}}'],
+  ])('%s is refused with the source stanza to write instead', (_name, extra, stanza) => {
+    const message = problemsOf({ ...base, ...extra });
+    expect(message).toContain(stanza);
+    expect(message).toContain('select it with "source"');
+  });
+
+  test('a credential value is never echoed in the refusal', () => {
+    const secret = 's3cr3t-value-0042';
+    const message = problemsOf({ ...base, clientSecret: secret, awsAccessKeyID: secret });
+    expect(message).toContain('auth: {oauth2:');
+    expect(message).not.toContain(secret);
   });
 
   test('all problems are reported together', () => {

@@ -1,4 +1,4 @@
-// The result-handling list of issue 2 (section 5), one named case per row.
+// Result handling (KEDA ExecutePromQuery's cases plus ours), one named case per row.
 import { isScalerError } from '../../../src/errors';
 import type { ScalerErrorKind } from '../../../src/errors';
 import type { QueryResult } from '../../../src/prometheus/decode-response';

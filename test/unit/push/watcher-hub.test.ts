@@ -184,3 +184,15 @@ describe('Alertmanager wake-ups', () => {
     expect(s.sent).toEqual([false, true, true]);
   });
 });
+
+test('sources on one URL (different tenant headers) never share a watcher', () => {
+  const spec = parseTrigger({ threshold: '1', query: 'q' });
+  const on = (id: string): ResolvedTrigger => ({
+    spec,
+    source: { id, name: id, url: 'http://mimir:8080' } as Source,
+    metricName: 'm',
+  });
+  hub.subscribe(on('tenant-a'), 'team-a', sink());
+  hub.subscribe(on('tenant-b'), 'team-b', sink());
+  expect(hub.watcherCount).toBe(2);
+});

@@ -92,3 +92,18 @@ test('a ticket counts once, however often it is reported', () => {
   d.ticket.failure();
   expect(breaker.consecutiveFailures).toBe(1);
 });
+
+test('a failure with Retry-After opens at once for that long, whatever the count', () => {
+  const { breaker, advance } = setup();
+  const d = breaker.tryAcquire();
+  if (!d.ok) throw new Error('expected to be admitted');
+  d.ticket.failure(60_000);
+  expect(breaker.state).toBe('open');
+  const refused = breaker.tryAcquire();
+  expect(refused).toEqual({ ok: false, retryInMs: 60_000 });
+  expect(breaker.openedByRetryAfter).toBe(true);
+  advance(59_999);
+  expect(breaker.state).toBe('open');
+  advance(1);
+  expect(breaker.state).toBe('half_open');
+});

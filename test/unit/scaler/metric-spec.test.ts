@@ -1,4 +1,4 @@
-// Metric names, specs and value fields as KEDA reads them (keda.md 2.6, 2.7).
+// Metric names, specs and value fields as KEDA reads them (external_scaler.go).
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import { buildMetricSpec, toMetricValueFields } from '../../../src/scaler/metric-spec';
 import { deriveMetricName } from '../../../src/core/metric-name';

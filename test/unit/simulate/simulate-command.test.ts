@@ -157,6 +157,6 @@ test('bad trigger metadata is a bad file: exit 2 naming the trigger', async () =
   const r = await run(['--scaledobject', p, '--series', file('tiny.csv', '0,1\n')]);
   expect(r.code).toBe(2);
   expect(r.err).toContain(
-    'spec.triggers[0].metadata: invalid trigger metadata: threshold: must be at least 0.001',
+    'spec.triggers[0].metadata: invalid trigger metadata: threshold: must be at least 0.0005',
   );
 });

@@ -2,6 +2,7 @@
 import { validateConfig } from '../../../src/config/load-config';
 import { isScalerError } from '../../../src/errors';
 import type { SourceSelector } from '../../../src/metadata/parse-trigger';
+import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import { SourceRegistry } from '../../../src/sources/source-registry';
 import { compileAddressPattern } from '../../../src/util/url-rules';
 
@@ -102,12 +103,71 @@ test.each<[string, SourceSelector, string, RegExp]>([
   expect(m).toMatch(message);
 });
 
+const VM_HOST = 'https://vm.example';
+const VM = `${VM_HOST}/select/*/prometheus`;
+
 test.each([
   ['http://*.svc:9090', 'http://a.svc:9090', true],
   ['http://*.svc:9090', 'http://a/b.svc:9090', false],
   ['http://prom:9090', 'http://prom:9090', true],
   ['http://prom:9090', 'http://prom:90900', false],
   ['http://a.b:1', 'http://aXb:1', false],
+  // A path wildcard matches one decoded segment: never an encoded slash or a dot segment.
+  [VM, `${VM_HOST}/select/0/prometheus`, true],
+  [VM, `${VM_HOST}/select/..%2F..%2Fx/prometheus`, false],
+  [VM, `${VM_HOST}/select/%2E%2E/prometheus`, false],
+  [VM, `${VM_HOST}/select/a%2fb/prometheus`, false],
+  [VM, `${VM_HOST}/select/../select/0/prometheus`, false],
+  // Paths are case-sensitive (RFC 3986 6.2.2.1); scheme and host are not.
+  [VM, `${VM_HOST}/SELECT/0/prometheus`, false],
+  [VM, 'HTTPS://VM.Example/select/0/prometheus', true],
+  // A host wildcard matches exactly one DNS label.
+  ['http://10.0.0.*:9090', 'http://10.0.0.1:9090', true],
+  ['http://10.0.0.*:9090', 'http://10.0.0.1.nip.io:9090', false],
+  ['http://*.svc:9090', 'http://a.b.svc:9090', false],
+  ['http://prom-*.svc:9090', 'http://prom-a.svc:9090', true],
+  ['http://prom-*.svc:9090', 'http://prom-a.x.svc:9090', false],
+  // Default ports are the same address written two ways.
+  ['http://prom:80', 'http://prom', true],
+  ['http://prom:*', 'http://prom:9090', true],
 ])('pattern %s matches %s: %s', (pattern, url, expected) => {
   expect(compileAddressPattern(pattern).test(url)).toBe(expected);
 });
+
+test('a serverAddress shared by several sources is refused, naming them', () => {
+  const shared = registry([
+    { name: 'tenant-a', url: 'http://mimir:8080/prometheus' },
+    { name: 'tenant-b', url: 'http://mimir:8080/prometheus/' },
+  ]);
+  const [kind, message] = failure(shared, {
+    kind: 'address',
+    serverAddress: 'http://mimir:8080/prometheus',
+  });
+  expect(kind).toBe('invalid_metadata');
+  expect(message).toMatch(/is the URL of several sources \(tenant-a, tenant-b\)/);
+  // By name each stays its own source, with its own identity.
+  const a = shared.resolve({ kind: 'named', name: 'tenant-a' });
+  const b = shared.resolve({ kind: 'named', name: 'tenant-b' });
+  expect(a.id).not.toBe(b.id);
+});
+
+test('two addresses admitted by one pattern share its name but not their identity', () => {
+  const x = two.resolve({ kind: 'address', serverAddress: 'http://x.team-a.svc:9090' });
+  const y = two.resolve({ kind: 'address', serverAddress: 'http://y.team-a.svc:9090' });
+  expect(x.name).toBe(y.name);
+  expect(x.id).not.toBe(y.id);
+});
+
+test.each([
+  'https://vm.example/select/..%2F..%2Fx/prometheus',
+  'https://vm.example/select/%2e%2e/prometheus',
+  'https://vm.example/select/../prometheus',
+  'https://vm.example/select/a%5Cb',
+])(
+  'a serverAddress with a dot segment or encoded slash is refused at parse time: %s',
+  serverAddress => {
+    expect(() => parseTrigger({ query: 'up', threshold: '1', serverAddress })).toThrow(
+      /serverAddress: a path segment may not be "\." or "\.\."/,
+    );
+  },
+);

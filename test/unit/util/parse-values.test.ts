@@ -1,4 +1,4 @@
-// KEDA's value grammar (keda.md 3.1): JSON numbers, Go booleans, k=v maps, durations.
+// KEDA's value grammar (typed_config.go): JSON numbers, Go booleans, k=v maps, durations.
 import {
   parseDurationMs,
   parseGoBool,

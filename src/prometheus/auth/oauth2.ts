@@ -1,0 +1,94 @@
+// OAuth2 client credentials (RFC 6749 section 4.4): a token from the token endpoint, sent as a
+// bearer token, cached until shortly before it expires.
+import { request } from 'undici';
+import { ScalerError } from '../../errors';
+import type { AuthSettings, ReadSecret, RequestAuth } from './request-auth';
+import type { Token } from './token-cache';
+import { TokenCache } from './token-cache';
+
+type OAuth2Settings = NonNullable<AuthSettings['oauth2']>;
+
+/** A token endpoint slower than this is down; queries wait for at most their own timeout. */
+const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
+/** A token answer without expires_in is fetched again after this long (RFC 6749 5.1: optional). */
+const DEFAULT_LIFETIME_S = 300;
+/** Token answers are small; a larger body is not a token answer. */
+const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
+
+export class OAuth2Auth implements RequestAuth {
+  private readonly cache: TokenCache;
+  private secret = '';
+
+  constructor(
+    private readonly sourceName: string,
+    private readonly settings: OAuth2Settings,
+    private readonly readSecret: ReadSecret,
+    now: () => number = Date.now,
+  ) {
+    this.cache = new TokenCache(() => this.fetchToken(now), now);
+  }
+
+  async authorize(_request: unknown, signal: AbortSignal): Promise<Record<string, string>> {
+    return { authorization: `Bearer ${await this.cache.get(signal)}` };
+  }
+
+  secretValues(): string[] {
+    return [this.secret, ...this.cache.tokens()].filter(s => s !== '');
+  }
+
+  private async fetchToken(now: () => number): Promise<Token> {
+    try {
+      this.secret = this.readSecret(this.settings.clientSecretFile);
+    } catch (e) {
+      throw this.fail('the clientSecretFile cannot be read', e);
+    }
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (this.settings.scopes.length > 0) form.set('scope', this.settings.scopes.join(' '));
+    for (const [k, v] of Object.entries(this.settings.endpointParams)) form.append(k, v);
+    // client_secret_basic (RFC 6749 2.3.1): both parts form-encoded, then base64.
+    const basic = Buffer.from(
+      `${encodeURIComponent(this.settings.clientId)}:${encodeURIComponent(this.secret)}`,
+    ).toString('base64');
+    let status: number;
+    let text: string;
+    try {
+      const res = await request(this.settings.tokenUrl, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${basic}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: form.toString(),
+        signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS),
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (e) {
+      throw this.fail('the token endpoint is unreachable', e);
+    }
+    let doc: { access_token?: unknown; expires_in?: unknown; error?: unknown } = {};
+    try {
+      if (text.length <= MAX_TOKEN_RESPONSE_BYTES) doc = JSON.parse(text) as typeof doc;
+    } catch {
+      // reported below as a missing access_token
+    }
+    if (status !== 200 || typeof doc.access_token !== 'string' || doc.access_token === '') {
+      // The OAuth2 error code (RFC 6749 5.2) is a fixed word and safe to show; the body is not.
+      const code = typeof doc.error === 'string' && /^[\w.-]{1,64}$/.test(doc.error);
+      throw this.fail(
+        `the token endpoint answered HTTP ${status}${code ? ` (${String(doc.error)})` : ' without an access_token'}`,
+      );
+    }
+    const lifetimeS = Number(doc.expires_in);
+    const seconds = Number.isFinite(lifetimeS) && lifetimeS > 0 ? lifetimeS : DEFAULT_LIFETIME_S;
+    return { value: doc.access_token, expiresAtMs: now() + seconds * 1000 };
+  }
+
+  private fail(reason: string, cause?: unknown): ScalerError {
+    return new ScalerError('unavailable', `source "${this.sourceName}": oauth2: ${reason}`, {
+      cause,
+      source: this.sourceName,
+    });
+  }
+}

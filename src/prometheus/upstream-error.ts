@@ -1,0 +1,61 @@
+// How a failed query counts towards its source's circuit breaker: only the source's own failures
+// count, and a source that sends Retry-After is left alone that long.
+import { ScalerError, isScalerError } from '../errors';
+import type { ScalerErrorKind } from '../errors';
+
+/**
+ * success: the source answered (a query's own fault: 400/422, a request too large);
+ * failure: the source's fault (unreachable, timeout, 5xx, 401/403/429, malformed answer);
+ * neutral: neither (the caller went away, the answer was larger than maxResponseBytes).
+ */
+export type BreakerVerdictKind = 'success' | 'failure' | 'neutral';
+
+export interface BreakerVerdict {
+  verdict: BreakerVerdictKind;
+  /** The source's Retry-After (ms, capped), when it sent one with a failure. */
+  retryAfterMs: number | undefined;
+}
+
+/** A ScalerError that says how it counts towards the source's breaker. */
+export class UpstreamError extends ScalerError {
+  constructor(
+    kind: ScalerErrorKind,
+    message: string,
+    readonly breaker: BreakerVerdict,
+    options: { cause?: unknown; source: string },
+  ) {
+    super(kind, message, options);
+  }
+}
+
+/** How `e` counts: an UpstreamError says so; otherwise by kind (bad_query answered, cancelled neither). */
+export function breakerVerdict(e: unknown): BreakerVerdict {
+  if (e instanceof UpstreamError) return e.breaker;
+  const kind = isScalerError(e) ? e.kind : 'internal';
+  const verdict: BreakerVerdictKind =
+    kind === 'bad_query' ? 'success' : kind === 'cancelled' ? 'neutral' : 'failure';
+  return { verdict, retryAfterMs: undefined };
+}
+
+/**
+ * Longest Retry-After honoured (ms): a wrong or hostile value must not silence a source for
+ * hours; five minutes is past any sane rate-limit window and within KEDA's fallback handling.
+ */
+export const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/**
+ * Reads Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP date, as milliseconds from `nowMs`,
+ * capped at {@link MAX_RETRY_AFTER_MS}; undefined when absent, unreadable or not in the future.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  let ms: number;
+  if (/^\d+$/.test(text)) ms = Number(text) * 1000;
+  else {
+    const at = Date.parse(text);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - nowMs;
+  }
+  return ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
+}

@@ -1,0 +1,141 @@
+// Tenants on one shared source URL, attacked from one namespace: bad headers, oversized requests,
+// rejected credentials and smuggled allowlist paths never reach or break another tenant.
+import { status } from '@grpc/grpc-js';
+import type { Scaler } from './harness';
+import { metricValue, ref, startScaler, timed } from './harness';
+
+let scaler: Scaler;
+let fakeUrl: string;
+
+beforeAll(async () => {
+  scaler = await startScaler(url => ({
+    sources: [
+      { name: 'tenant-a', url, headers: { 'X-Scope-OrgID': 'a' }, timeout: '1s' },
+      { name: 'tenant-b', url, headers: { 'X-Scope-OrgID': 'b' }, timeout: '1s' },
+      { name: 'tenant-c', url, headers: { 'X-Scope-OrgID': 'c' }, timeout: '1s' },
+    ],
+    allowedServerAddresses: [`${url}/select/*/prometheus`, 'http://127.0.0.*:9090'],
+    breaker: { failureThreshold: 2, openDuration: '1m' },
+  }));
+  fakeUrl = scaler.prometheus.url;
+  // Tenant a's credentials are rejected, tenant c is rate-limited, tenant b gets 2, and a request carrying X-Big is "too
+  // large" for this server.
+  scaler.prometheus.mode = {
+    kind: 'custom',
+    respond: (req, res) => {
+      if (req.headers['x-big'] !== undefined) return void res.writeHead(431).end();
+      if (req.headers['x-scope-orgid'] === 'a') return void res.writeHead(401).end('expired');
+      if (req.headers['x-scope-orgid'] === 'c') {
+        return void res.writeHead(429, { 'retry-after': '30' }).end('slow down');
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          status: 'success',
+          data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, '2'] }] },
+        }),
+      );
+    },
+  };
+});
+afterAll(() => scaler.stop());
+
+const trigger = (source: string, query: string, extra: Record<string, string> = {}) => ({
+  source,
+  query,
+  threshold: '1',
+  ...extra,
+});
+const getMetrics = (metadata: Record<string, string>, namespace: string) =>
+  timed(() => scaler.client.getMetrics(ref(metadata, 'so', namespace), ''));
+
+test("bad headers and oversized requests from one namespace do not fail another's queries", async () => {
+  const before = scaler.prometheus.queries.length;
+  for (const q of ['h1', 'h2', 'h3']) {
+    const r = await getMetrics(
+      trigger('tenant-b', q, { customHeaders: 'X-A=1\r\nX-Scope-OrgID: a' }),
+      'team-x',
+    );
+    expect(status[r.code]).toBe('INVALID_ARGUMENT');
+  }
+  // Refused at parse time: nothing was sent.
+  expect(scaler.prometheus.queries.length).toBe(before);
+  for (const q of ['big1', 'big2', 'big3']) {
+    const r = await getMetrics(
+      trigger('tenant-b', q, { customHeaders: `X-Big=${'b'.repeat(2000)}` }),
+      'team-x',
+    );
+    expect(status[r.code]).toBe('INVALID_ARGUMENT');
+    expect(r.details).toMatch(/too large \(HTTP 431\)/);
+  }
+  const other = await getMetrics(trigger('tenant-b', 'other'), 'team-y');
+  expect(status[other.code]).toBe('OK');
+  expect(other.ms).toBeLessThan(1000);
+  expect(
+    await metricValue(scaler, 'keda_prometheus_scaler_source_breaker_state{source="tenant-b"}'),
+  ).toBe(0);
+});
+
+test("tenant A's rejected credentials open only tenant A's breaker", async () => {
+  for (const q of ['a1', 'a2', 'a3']) {
+    const r = await getMetrics(trigger('tenant-a', q), 'team-a');
+    expect(status[r.code]).toBe('UNAVAILABLE');
+    expect(r.details).toMatch(
+      /rejected the scaler's credentials \(HTTP 401\)|circuit breaker open/,
+    );
+    expect(r.details).not.toContain('expired');
+  }
+  const b = await getMetrics(trigger('tenant-b', 'a1'), 'team-b');
+  expect(status[b.code]).toBe('OK');
+  expect(
+    await metricValue(scaler, 'keda_prometheus_scaler_source_breaker_state{source="tenant-a"}'),
+  ).toBe(2);
+  expect(
+    await metricValue(scaler, 'keda_prometheus_scaler_source_breaker_state{source="tenant-b"}'),
+  ).toBe(0);
+});
+
+test("a tenant's 429 Retry-After keeps only that tenant's source waiting, without asking again", async () => {
+  const first = await getMetrics(trigger('tenant-c', 'c1'), 'team-c');
+  expect(first.details).toMatch(/rate-limiting the scaler \(HTTP 429\); it asked to wait 30s/);
+  const asked = scaler.prometheus.requests.length;
+  const second = await getMetrics(trigger('tenant-c', 'c2'), 'team-c');
+  expect(second.details).toMatch(/asked the scaler to wait \(Retry-After\); next attempt in 30s/);
+  expect(second.ms).toBeLessThan(1000);
+  expect(scaler.prometheus.requests.length).toBe(asked);
+  expect(status[(await getMetrics(trigger('tenant-b', 'c2'), 'team-b')).code]).toBe('OK');
+});
+
+test.each([
+  ['an encoded slash', '/select/..%2F..%2Fx/prometheus', 'INVALID_ARGUMENT'],
+  ['an encoded dot segment', '/select/%2E%2E/prometheus', 'INVALID_ARGUMENT'],
+  ['a dot segment', '/select/../select/0/prometheus', 'INVALID_ARGUMENT'],
+  ['another case in the path', '/SELECT/0/prometheus', 'PERMISSION_DENIED'],
+])('a serverAddress with %s never reaches the upstream', async (_name, path, code) => {
+  const before = scaler.prometheus.requests.length;
+  const r = await getMetrics(
+    { query: 'up', threshold: '1', serverAddress: `${fakeUrl}${path}` },
+    'team-a',
+  );
+  expect(status[r.code]).toBe(code);
+  expect(scaler.prometheus.requests.length).toBe(before);
+});
+
+test('a host wildcard does not admit a longer host (no DNS rebinding through nip.io)', async () => {
+  const r = await getMetrics(
+    { query: 'up', threshold: '1', serverAddress: 'http://127.0.0.1.nip.io:9090' },
+    'team-a',
+  );
+  expect(status[r.code]).toBe('PERMISSION_DENIED');
+  expect(r.ms).toBeLessThan(1000);
+});
+
+test('the allowed path form does reach the upstream', async () => {
+  const r = await getMetrics(
+    { query: 'up', threshold: '1', serverAddress: `${fakeUrl}/select/0/prometheus` },
+    'team-a',
+  );
+  expect(status[r.code]).toBe('OK');
+  expect(scaler.prometheus.requests.at(-1)?.path).toMatch(
+    /^\/select\/0\/prometheus\/api\/v1\/query/,
+  );
+});

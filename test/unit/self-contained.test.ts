@@ -1,0 +1,47 @@
+// The repository stands alone: nothing it tracks points at documents or folders beside a clone
+// (a research folder, planning notes, numbered work items), which a maintainer could not follow.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+
+/** What such a reference looks like; cite an upstream file, issue or doc page instead. */
+const OUTSIDE = [
+  /\.\.\/shared\b/,
+  /\b(keda|toolchain|anchors|style|env)\.md\b/,
+  /\bissue \d+\b/i,
+  /\bresearch\/[a-z-]+\.md\b/,
+];
+
+/** Files that name the patterns on purpose. */
+const ALLOWED = new Set(['test/unit/self-contained.test.ts', 'package-lock.json']);
+
+function trackedFiles(): string[] {
+  return execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter(f => f !== '' && !ALLOWED.has(f) && !/\.(png|ico|gz)$/.test(f));
+}
+
+test('no tracked file refers to a document outside the repository', () => {
+  const found: string[] = [];
+  for (const file of trackedFiles()) {
+    let text: string;
+    try {
+      text = readFileSync(join(ROOT, file), 'utf8');
+    } catch {
+      continue; // listed by git but not in this checkout (e.g. deleted, not yet committed)
+    }
+    text.split('\n').forEach((line, i) => {
+      if (OUTSIDE.some(p => p.test(line)))
+        found.push(`${file}:${i + 1}: ${line.trim().slice(0, 120)}`);
+    });
+  }
+  expect(found).toEqual([]);
+});
+
+test('the check itself sees a reference when one is there', () => {
+  expect(OUTSIDE.some(p => p.test('see keda.md 2.4'))).toBe(true);
+  expect(OUTSIDE.some(p => p.test('the order of issue 5'))).toBe(true);
+  expect(OUTSIDE.some(p => p.test('kedacore/keda #8056'))).toBe(false);
+});
