@@ -16,15 +16,18 @@ const LAYERS = {
   cache: ['errors', 'prometheus', 'resilience'],
   sources: ['config', 'errors', 'metadata', 'prometheus', 'resilience', 'telemetry', 'util'],
   core: ['cache', 'config', 'errors', 'metadata', 'prometheus', 'sources', 'telemetry'],
+  diagnose: ['prometheus', 'telemetry', 'util'],
   push: ['cache', 'core', 'errors', 'sources', 'telemetry', 'util'],
   health: ['cache', 'sources'],
   http: ['telemetry'],
   grpc: ['config'],
   scaler: ['core', 'errors', 'grpc', 'metadata', 'push', 'telemetry', 'util'],
-  simulate: [],
+  simulate: ['util'],
   cli: [
     'app',
     'config',
+    'core',
+    'diagnose',
     'errors',
     'metadata',
     'prometheus',
@@ -38,6 +41,7 @@ const LAYERS = {
     'cache',
     'config',
     'core',
+    'diagnose',
     'grpc',
     'health',
     'http',
@@ -45,12 +49,14 @@ const LAYERS = {
     'scaler',
     'sources',
     'telemetry',
+    'version',
   ],
-  main: ['app', 'cli', 'config', 'http'],
+  version: [],
+  main: ['app', 'cli', 'config', 'http', 'util', 'version'],
 };
 
 /** Root files of src/ that are parts of their own; every other name is a folder. */
-const ROOT_FILES = ['errors', 'app', 'main'];
+const ROOT_FILES = ['errors', 'app', 'main', 'version'];
 
 /** A path regex for a part: `src/core/...` or `src/app.ts`. */
 const partPath = name => (ROOT_FILES.includes(name) ? `^src/${name}\\.ts$` : `^src/${name}/`);

@@ -11,8 +11,7 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 # --- build: compile TypeScript -------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-# Dependencies first, so source edits reuse this layer. node:20 ships npm 10, whose `npm ci`
-# accepts our lock (npm 11's does not; scripts/install-deps.sh explains).
+# Dependencies first, so source edits reuse this layer.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

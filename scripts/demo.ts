@@ -15,6 +15,14 @@ import { createLogger } from '../src/telemetry/logger';
 import { startPrometheus, waitForSeries } from './lib/prometheus-process';
 import { startSampleApp } from './lib/sample-app';
 import { ScalerClient, ref } from './lib/scaler-client';
+import { Stopper } from './lib/stop-on-signals';
+
+const USAGE = `Usage: bash scripts/demo.sh [--help]
+  The classic KEDA tutorial without a cluster: starts a Prometheus on 127.0.0.1 scraping a small
+  app, the scaler in front of it, ramps the app's traffic with autocannon and prints the replica
+  count a live KEDA/HPA model reaches (about two minutes). Writes demo-scaling.svg. Every process
+  it starts is stopped at the end, on Ctrl-C, SIGTERM, SIGHUP, or when its output pipe closes.
+`;
 
 /** The trigger, as a user writes it in a ScaledObject. */
 const TRIGGER = {
@@ -54,13 +62,8 @@ const SETTLE_TIMEOUT_SECONDS = 120;
 const SVG_FILE = resolve('demo-scaling.svg');
 
 async function main(): Promise<void> {
-  const cleanups: (() => Promise<void>)[] = [];
-  const cleanup = async (): Promise<void> => {
-    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
-    cleanups.length = 0;
-  };
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-  process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+  const stopper = new Stopper().install();
+  const cleanups = { push: (fn: () => Promise<void>): void => stopper.track(fn) };
   try {
     const app = await startSampleApp();
     cleanups.push(() => app.stop());
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
       step: (t: number, v: { value: number; active: boolean }) => SimulationRow,
     ): Promise<void> =>
       (async () => {
-        while (!stopping) {
+        while (!stopping && stopper.reason === undefined) {
           const t = Date.now() / 1000;
           try {
             show(step(t, await kedaCall()), label);
@@ -153,11 +156,18 @@ async function main(): Promise<void> {
       `\ndone: scaled from 0 up to ${peak} replicas under load and back to ${model.replicas}; chart: ${SVG_FILE}`,
     );
   } finally {
-    await cleanup();
+    await stopper.cleanup();
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : String(e));
-  process.exitCode = 1;
-});
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+} else if (args.length > 0) {
+  process.stderr.write(`unknown argument "${args[0]}"\n${USAGE}`);
+  process.exitCode = 2;
+} else
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 1;
+  });

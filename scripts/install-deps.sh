@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the project needs on a fresh Debian 12 machine with Node 20: Prometheus, promtool
-# and VictoriaMetrics from Debian's packages (only when missing), and the npm packages from
-# package-lock.json.
+# Installs what the project needs on a fresh Debian 12 machine with Node 20: Prometheus, promtool,
+# VictoriaMetrics, Alertmanager and the other tools from Debian's packages (only when missing), and
+# the npm packages from package-lock.json (`npm ci`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,8 +35,8 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # `npm install`, not `npm ci`: npm 11 records only this platform's optional binding of
-  # unrs-resolver (a jest 30 dependency) in the lock, and `npm ci` then refuses the lock as out of
-  # sync ("Missing: @unrs/resolver-binding-darwin-arm64"). `npm install` keeps the locked versions.
-  npm install --no-audit --no-fund
+  # `npm ci`: exactly the locked versions, as CI systems install them. The lock records every
+  # platform's optional binary (@bufbuild/buf-*, @unrs/resolver-binding-*) so that it is in sync
+  # on any machine; npm installs only the one matching this platform.
+  npm ci --no-audit --no-fund
 fi

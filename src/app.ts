@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { ServerConfig } from './config/schema';
 import { Evaluator } from './core/evaluate';
 import { TRIGGER_MEMO_MAX_ENTRIES, TriggerResolver } from './core/resolve-trigger';
+import { EmptyResultWatch } from './diagnose/empty-watch';
 import { triggerLimits } from './config/schema';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
@@ -30,6 +31,8 @@ import { createLogger } from './telemetry/logger';
 import type { Metrics } from './telemetry/metrics';
 import type { MetricsRegistry } from './telemetry/scaler-metrics';
 import { ScalerMetrics } from './telemetry/scaler-metrics';
+import { registerBuildInfo } from './telemetry/build-info';
+import { packageVersion } from './version';
 
 export interface App {
   /** Binds both ports; resolves with the bound ports (useful with port 0 in tests). */
@@ -53,6 +56,8 @@ export interface AppOptions {
   tlsHandshakeTimeoutMs?: number;
   /** This pod's IP (POD_IP from the downward API): skipped among the DNS peers. */
   podIp?: string | undefined;
+  /** How long a query must keep returning nothing before its debug diagnosis (ms; tests). */
+  emptyDiagnosisAfterMs?: number;
 }
 
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
@@ -89,7 +94,12 @@ export interface Core {
   evaluator: Evaluator;
 }
 
-export function createCore(config: ServerConfig, logger: Logger, metrics: Metrics): Core {
+export function createCore(
+  config: ServerConfig,
+  logger: Logger,
+  metrics: Metrics,
+  options: Pick<AppOptions, 'emptyDiagnosisAfterMs'> = {},
+): Core {
   const sources = new SourceRegistry(config);
   const resolver = new TriggerResolver(
     sources,
@@ -104,7 +114,29 @@ export function createCore(config: ServerConfig, logger: Logger, metrics: Metric
   });
   const cache = new ResultCache(config.cache);
   metrics.observeCacheEntries(() => cache.size);
-  const evaluator = new Evaluator({ cache, cacheConfig: config.cache, gateway, metrics, logger });
+  // At debug level, a query that keeps returning nothing is diagnosed once and logged.
+  const emptyWatch = logger.isLevelEnabled('debug')
+    ? new EmptyResultWatch({ logger, keepsEmptyMs: options.emptyDiagnosisAfterMs })
+    : undefined;
+  const evaluator = new Evaluator({
+    cache,
+    cacheConfig: config.cache,
+    gateway,
+    metrics,
+    logger,
+    ...(emptyWatch === undefined
+      ? {}
+      : {
+          onResult: (trigger, query, result) =>
+            emptyWatch.observe(
+              trigger.source,
+              trigger.metricName,
+              query,
+              result,
+              trigger.spec.customHeaders,
+            ),
+        }),
+  });
   return { sources, resolver, gateway, cache, evaluator };
 }
 
@@ -112,7 +144,13 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new ScalerMetrics();
   const { registry } = metrics;
-  const { sources, resolver, gateway, cache, evaluator } = createCore(config, logger, metrics);
+  registerBuildInfo(registry, packageVersion());
+  const { sources, resolver, gateway, cache, evaluator } = createCore(
+    config,
+    logger,
+    metrics,
+    options,
+  );
   const streams = new OpenStreams();
   const hub = new WatcherHub({
     evaluator,
@@ -232,7 +270,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     healthTimer = setInterval(syncHealth, HEALTH_SYNC_MS);
     healthTimer.unref();
     logger.info(
-      { grpcPort, httpPort, sources: config.sources.map(s => s.name) },
+      { version: packageVersion(), grpcPort, httpPort, sources: config.sources.map(s => s.name) },
       'keda-prometheus-scaler serving',
     );
     return { grpcPort, httpPort };

@@ -2,7 +2,10 @@
 // Process entry: parse the command line, load the configuration, run until a signal.
 // Each command's modules load only when it runs (dynamic import compiles to a lazy require): `serve`
 // does not pay for check/simulate, so KEDA meets a new pod sooner (bench/startup.ts).
-import { usage, parseServeOptions } from './cli/serve-options';
+import { COMMANDS, nameOrigins, parseServeOptions, usage } from './cli/serve-options';
+import { helpHint } from './cli/command-args';
+import { didYouMean } from './util/did-you-mean';
+import { packageVersion } from './version';
 
 const io = {
   out: (text: string): void => void process.stdout.write(text),
@@ -19,7 +22,7 @@ async function serve(argv: string[]): Promise<number> {
   try {
     options = parseServeOptions(argv, process.env);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\n${usage()}`);
+    process.stderr.write(`${(e as Error).message}\n${helpHint('serve')}\n`);
     return EXIT_USAGE;
   }
   if (options.help) {
@@ -32,7 +35,7 @@ async function serve(argv: string[]): Promise<number> {
     config = loadConfig(options.overrides);
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
+      process.stderr.write(`${nameOrigins(e, options.origins).message}\n`);
       return EXIT_USAGE;
     }
     throw e;
@@ -65,15 +68,25 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./cli/check-command')).runCheck(rest, process.env, io);
     case 'simulate':
       return (await import('./cli/simulate-command')).runSimulate(rest, process.env, io);
+    case 'version':
+    case '--version':
+    case '-v':
+      process.stdout.write(`${packageVersion()}\n`);
+      return EXIT_OK;
     case undefined:
     case '-h':
     case '--help':
     case 'help':
       process.stdout.write(usage());
       return command === undefined ? EXIT_USAGE : EXIT_OK;
-    default:
-      process.stderr.write(`unknown command "${command}"\n\n${usage()}`);
+    default: {
+      const guess = didYouMean(command, [...COMMANDS.map(([name]) => name), '--version', '--help']);
+      process.stderr.write(
+        `unknown command "${command}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}\n` +
+          `run "keda-prometheus-scaler --help" for the commands\n`,
+      );
       return EXIT_USAGE;
+    }
   }
 }
 

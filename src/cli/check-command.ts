@@ -1,10 +1,18 @@
 // `keda-prometheus-scaler check`: a dry run of one trigger through the server's own path
-// (parser, source, cache, Prometheus), with the spec KEDA would get, the value, the activity, and
-// the HPA's arithmetic at the current replica count.
+// (parser, source, cache, Prometheus), with the spec KEDA would get, the value, the activity, why
+// an empty result is empty, and the HPA's arithmetic at the current replica count.
+import type { Core } from '../app';
 import { createCore } from '../app';
 import { ConfigError } from '../config/load-config';
+import type { ServerConfig } from '../config/schema';
 import { grpcStatusName, isScalerError, toGrpcStatus } from '../errors';
+import type { Finding } from '../diagnose/diagnose-empty';
+import { diagnoseEmpty } from '../diagnose/diagnose-empty';
+import type { Emptiness } from '../diagnose/empty-result';
+import { describeEmptiness, emptiness } from '../diagnose/empty-result';
+import { SourceMetadata } from '../diagnose/metadata-client';
 import { buildMetricSpec, toMetricValueFields } from '../scaler/metric-spec';
+import type { ResolvedTrigger } from '../core/resolve-trigger';
 import { explainHpa } from '../simulate/explain-hpa';
 import type { BehaviorInput, KubernetesVersion, MetricType } from '../simulate/hpa-model';
 import {
@@ -14,101 +22,139 @@ import {
   tolerancesFor,
   withBehaviorDefaults,
 } from '../simulate/hpa-model';
-import { InputFileError, loadScaledObject } from '../simulate/scaledobject-file';
+import { InputFileError, loadScaledObjects } from '../simulate/scaledobject-file';
 import { createLogger } from '../telemetry/logger';
 import { NoopMetrics } from '../telemetry/metrics';
-import { commandConfig } from './cli-config';
-import type { CommandIo } from './command-args';
+import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
+import type { CommandIo, CommandSpec } from './command-args';
 import { UsageError, parseCommandArgs, wholeNumberFlag } from './command-args';
+import { localizeTrigger } from './local-source';
 
-export const CHECK_USAGE = `Usage: keda-prometheus-scaler check (--scaledobject FILE [--trigger N] | --metadata k=v ...)
-                                    [--replicas N] [--config FILE | --prometheus-url URL] [--output text|json]
-                                    [--kubernetes-version X.Y]
-  Runs the trigger as the server would and prints the metric spec, the value, whether it is active,
+export const CHECK_COMMAND = {
+  name: 'check',
+  synopsis: `(--scaledobject FILE [--name NAME] [--trigger N] | --metadata k=v ...)
+         [--replicas N] [--config FILE | --prometheus-url URL] [--allow-empty] [--output text|json]
+         [--kubernetes-version X.Y]`,
+  description: `  Runs the trigger as the server would and prints the metric spec, the value, whether it is active,
   which source answered and how long it took, and what the HPA would do at --replicas (default 1).
-  Exit code 0 when the trigger works, 1 when it fails (with the message the server would return),
+  A serverAddress or source the configuration does not know (an in-cluster URL) is answered by the
+  local Prometheus of --prometheus-url (or the only source of --config), and the output says so.
+  When the query returns no series (or NaN), check says so first and asks Prometheus's metadata
+  API why: a misspelled metric or label, a matcher that empties the selector, a rate() range
+  shorter than two scrape intervals. A file with several ScaledObjects checks them all (--output
+  json then gives an array).
+  Exit code 0 when the trigger works, 1 when it fails (with the message the server would return)
+  or would scale on a constant 0 because its query returns nothing (unless --allow-empty),
   2 for bad flags or configuration.
-`;
+`,
+  flags: [
+    ...SOURCE_FLAGS,
+    {
+      name: 'metadata',
+      arg: 'KEY=VALUE',
+      multiple: true,
+      help: 'trigger metadata instead of a file',
+    },
+    { name: 'replicas', arg: 'N', help: 'the current replica count for the HPA (default 1)' },
+    {
+      name: 'allow-empty',
+      help: 'an empty result is expected (e.g. no traffic yet): exit 0 anyway',
+    },
+    { name: 'output', arg: 'FORMAT', help: 'text (default) or json' },
+    {
+      name: 'kubernetes-version',
+      arg: 'X.Y',
+      help: `the HPA's release rules (${KUBERNETES_VERSIONS[0]}–${KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1]}, default ${DEFAULT_KUBERNETES_VERSION})`,
+    },
+  ],
+} as const satisfies CommandSpec;
+
+/** One trigger to check: from a ScaledObject file, or from --metadata. */
+interface Target {
+  label: string | undefined;
+  metadata: Record<string, string>;
+  metricType: MetricType;
+  minReplicas: number;
+  maxReplicas: number;
+  /** spec.advanced.horizontalPodAutoscalerConfig.behavior, for its tolerances. */
+  behavior: BehaviorInput | undefined;
+}
+
+interface Outcome {
+  code: number;
+  /** A failure the server would return goes to stderr; a report, even a failing one, to stdout. */
+  failed: boolean;
+  report: Record<string, unknown>;
+  text: string;
+}
 
 export async function runCheck(
   argv: string[],
   env: NodeJS.ProcessEnv,
   io: CommandIo,
 ): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      scaledobject: { type: 'string' },
-      trigger: { type: 'string' },
-      metadata: { type: 'string', multiple: true },
-      replicas: { type: 'string' },
-      config: { type: 'string' },
-      'prometheus-url': { type: 'string' },
-      output: { type: 'string' },
-      'kubernetes-version': { type: 'string' },
-    },
-    CHECK_USAGE,
-    io,
-  );
+  const parsed = parseCommandArgs(argv, CHECK_COMMAND, io);
   if ('exit' in parsed) return parsed.exit;
   const { values } = parsed;
   const output = values.output ?? 'text';
   let replicas: number;
-  let triggerIndex: number | undefined;
-  let version: string;
+  let targets: Target[];
+  let k8s: KubernetesVersion;
   try {
     replicas = wholeNumberFlag('replicas', values.replicas) ?? 1;
-    version = values['kubernetes-version'] ?? DEFAULT_KUBERNETES_VERSION;
+    const version = values['kubernetes-version'] ?? DEFAULT_KUBERNETES_VERSION;
     if (!(KUBERNETES_VERSIONS as readonly string[]).includes(version)) {
       throw new UsageError(
-        `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')}, got "${version}"`,
+        `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')}, got "${version.slice(0, 20)}"`,
       );
     }
-    triggerIndex = wholeNumberFlag('trigger', values.trigger);
+    k8s = version as KubernetesVersion;
+    const triggerIndex = wholeNumberFlag('trigger', values.trigger);
     if (output !== 'text' && output !== 'json') {
       throw new UsageError(`--output: must be text or json, got "${output}"`);
     }
-  } catch (e) {
-    io.err(`${(e as Error).message}\n\n${CHECK_USAGE}`);
-    return 2;
-  }
-  let metadata: Record<string, string>;
-  let metricType: 'AverageValue' | 'Value' = 'AverageValue';
-  let minReplicas = 1;
-  let maxReplicas = 100;
-  let behavior: BehaviorInput | undefined;
-  try {
     if (values.scaledobject !== undefined) {
-      const so = loadScaledObject(values.scaledobject, triggerIndex);
-      if (so.selected === undefined) {
-        throw new InputFileError(
-          'spec.triggers: several prometheus/external triggers; pick one with --trigger N',
-        );
-      }
-      metadata = so.selected.metadata;
-      metricType = so.selected.metricType;
-      minReplicas = Math.max(1, so.minReplicaCount);
-      maxReplicas = so.maxReplicaCount;
-      behavior = so.behavior;
-    } else if (values.metadata !== undefined) {
-      metadata = Object.fromEntries(
-        values.metadata.map(pair => {
-          const i = pair.indexOf('=');
-          if (i <= 0) throw new UsageError(`--metadata: expected key=value, got "${pair}"`);
-          return [pair.slice(0, i), pair.slice(i + 1)];
-        }),
+      targets = loadScaledObjects(values.scaledobject, { name: values.name, triggerIndex }).map(
+        so => {
+          if (so.selected === undefined) {
+            throw new InputFileError(
+              `ScaledObject ${so.name}: spec.triggers: several prometheus/external triggers; pick one with --trigger N`,
+            );
+          }
+          return {
+            label: so.name,
+            metadata: so.selected.metadata,
+            metricType: so.selected.metricType,
+            minReplicas: Math.max(1, so.minReplicaCount),
+            maxReplicas: so.maxReplicaCount,
+            behavior: so.behavior,
+          };
+        },
       );
+    } else if (values.metadata !== undefined) {
+      targets = [
+        {
+          label: undefined,
+          metadata: parseMetadataFlags(values.metadata),
+          metricType: 'AverageValue',
+          minReplicas: 1,
+          maxReplicas: 100,
+          behavior: undefined,
+        },
+      ];
     } else {
-      io.err(`give --scaledobject FILE or --metadata k=v\n\n${CHECK_USAGE}`);
-      return 2;
+      throw new UsageError('give --scaledobject FILE or --metadata k=v');
     }
   } catch (e) {
-    io.err(`${(e as Error).message}\n`);
-    return 2;
+    if (e instanceof UsageError || e instanceof InputFileError) {
+      io.err(`${e.message}\nrun "keda-prometheus-scaler check --help" for the flags\n`);
+      return 2;
+    }
+    throw e;
   }
-  let config;
+  let loaded;
   try {
-    config = commandConfig(values, env);
+    loaded = commandConfig(values, env);
   } catch (e) {
     if (e instanceof ConfigError) {
       io.err(`${e.message}\n`);
@@ -116,21 +162,132 @@ export async function runCheck(
     }
     throw e;
   }
+  const { config, prometheusUrlGiven } = loaded;
   const core = createCore(config, createLogger('silent'), new NoopMetrics());
   try {
-    const trigger = core.resolver.resolve(metadata, null);
+    const outcomes: Outcome[] = [];
+    for (const target of targets) {
+      let localized;
+      try {
+        localized = localizeTrigger(target.metadata, config, prometheusUrlGiven);
+      } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        io.err(`${e.message}\n`);
+        return 2;
+      }
+      outcomes.push(
+        await checkOne(core, config, { ...target, metadata: localized.metadata }, localized.note, {
+          replicas,
+          allowEmpty: values['allow-empty'] === true,
+          k8s,
+        }),
+      );
+    }
+    const several = outcomes.length > 1;
+    if (output === 'json') {
+      const reports = outcomes.map(o => o.report);
+      io.out(`${JSON.stringify(several ? reports : reports[0], null, 2)}\n`);
+    } else {
+      for (const [i, o] of outcomes.entries()) {
+        const header = several ? `== ScaledObject ${targets[i]?.label}\n` : '';
+        (o.failed ? io.err : io.out)(`${i > 0 ? '\n' : ''}${header}${o.text}`);
+      }
+    }
+    return Math.max(...outcomes.map(o => o.code));
+  } finally {
+    core.cache.close();
+    await core.sources.close();
+  }
+}
+
+function parseMetadataFlags(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map(pair => {
+      const i = pair.indexOf('=');
+      if (i <= 0)
+        throw new UsageError(`--metadata: expected key=value, got "${pair.slice(0, 80)}"`);
+      return [pair.slice(0, i), pair.slice(i + 1)];
+    }),
+  );
+}
+
+/** What an empty result means for this trigger, and why it is empty. */
+interface EmptyReport {
+  query: 'query' | 'activationQuery';
+  result: Emptiness;
+  summary: string;
+  findings: Finding[];
+}
+
+/** Asks the source directly (no cache) whether `query` gives nothing, and if so, why. */
+async function diagnoseIfEmpty(
+  core: Core,
+  trigger: ResolvedTrigger,
+  queryKey: 'query' | 'activationQuery',
+): Promise<EmptyReport | undefined> {
+  const { spec, source } = trigger;
+  const query = queryKey === 'query' ? spec.query : spec.activationQuery;
+  if (query === undefined) return undefined;
+  const result = await core.gateway.query(
+    source,
+    {
+      query,
+      timeMs: Date.now(),
+      timeoutMs: spec.timeoutMs ?? source.defaultTimeoutMs,
+      namespace: spec.namespace,
+      queryParameters: spec.queryParameters,
+      customHeaders: spec.customHeaders,
+      method: spec.httpMethod,
+    },
+    'check',
+    new AbortController().signal,
+  );
+  const kind = emptiness(result);
+  if (kind === undefined) return undefined;
+  return {
+    query: queryKey,
+    result: kind,
+    summary: describeEmptiness(kind, queryKey, spec.ignoreNullValues),
+    findings:
+      kind === 'no series'
+        ? await diagnoseEmpty(query, new SourceMetadata(source, spec.customHeaders))
+        : [],
+  };
+}
+
+const ALLOW_EMPTY_HINT =
+  'exit 1: the trigger would scale on a constant 0; pass --allow-empty if an empty result is expected (e.g. no traffic yet)';
+
+function emptyLines(empty: EmptyReport[]): string[] {
+  return empty.flatMap(e => [e.summary, ...e.findings.map(f => `  - ${f.message}`)]);
+}
+
+async function checkOne(
+  core: Core,
+  config: ServerConfig,
+  target: Target,
+  note: string | undefined,
+  options: { replicas: number; allowEmpty: boolean; k8s: KubernetesVersion },
+): Promise<Outcome> {
+  const { replicas } = options;
+  const { metricType, minReplicas, maxReplicas } = target;
+  const answeredBy = note === undefined ? [] : [note];
+  let trigger: ResolvedTrigger | undefined;
+  try {
+    trigger = core.resolver.resolve(target.metadata, null);
     const spec = buildMetricSpec(trigger.spec, trigger.metricName);
     const ctx = { signal: new AbortController().signal, deadlineMs: Date.now() + 30_000 };
     const started = performance.now();
     const evaluation = await core.evaluator.evaluate(trigger, ctx, 'check');
     const activity = await core.evaluator.evaluate(trigger, ctx, 'check', { activation: true });
     const tookMs = performance.now() - started;
+    const empty = await collectEmpty(core, trigger, evaluation.value, activity.value);
     const fields = toMetricValueFields(evaluation.value);
     // The simulator's own engine: milli-units as KEDA sends them, the release's tolerance rule
     // and the behavior's tolerances where the release honours them.
-    const k8s = version as KubernetesVersion;
+    const { k8s } = options;
     const tolerances = tolerancesFor(
-      behavior === undefined ? undefined : withBehaviorDefaults(behavior),
+      target.behavior === undefined ? undefined : withBehaviorDefaults(target.behavior),
       0.1,
       releaseRules(k8s),
     );
@@ -138,7 +295,7 @@ export async function runCheck(
       explainHpa(
         type,
         evaluation.value,
-        trigger.spec.threshold,
+        trigger!.spec.threshold,
         replicas,
         minReplicas,
         maxReplicas,
@@ -146,8 +303,12 @@ export async function runCheck(
         k8s,
       );
     const hpa = { AverageValue: explain('AverageValue'), Value: explain('Value') };
+    const code = empty.length > 0 && !options.allowEmpty ? 1 : 0;
     const report = {
-      ok: true,
+      ok: code === 0,
+      ...(target.label === undefined ? {} : { scaledObject: target.label }),
+      ...(note === undefined ? {} : { answeredBy: note }),
+      ...(empty.length === 0 ? {} : { empty }),
       metricSpec: spec,
       metricValue: fields,
       value: evaluation.value,
@@ -159,35 +320,63 @@ export async function runCheck(
       metricType,
       hpa,
     };
-    if (output === 'json') {
-      io.out(`${JSON.stringify(report, null, 2)}\n`);
-    } else {
-      const lines = [
-        `GetMetricSpec   ${JSON.stringify(spec)}`,
-        `GetMetrics      ${JSON.stringify(fields)}  (value ${evaluation.value})`,
-        `IsActive        ${activity.active}  (${trigger.spec.activationQuery === undefined ? 'value' : 'activationQuery'} > activationThreshold ${trigger.spec.activationThreshold})`,
-        `source          ${trigger.source.name}, answered in ${report.tookMs} ms`,
-        '',
-        `HPA at ${replicas} replica(s), this trigger's metricType is ${metricType}:`,
-        ...(['AverageValue', 'Value'] as const).flatMap(type => [
-          `  ${type}${type === metricType ? ' (this trigger)' : ''}: kubectl get hpa shows ${hpa[type].shown}; desired ${hpa[type].desired}`,
-          ...hpa[type].steps.map(s => `    - ${s}`),
-        ]),
-      ];
-      io.out(`${lines.join('\n')}\n`);
-    }
-    return 0;
+    const activeBy = trigger.spec.activationQuery === undefined ? 'value' : 'activationQuery value';
+    const lines = [
+      ...emptyLines(empty),
+      ...answeredBy,
+      `GetMetricSpec   ${JSON.stringify(spec)}`,
+      `GetMetrics      ${JSON.stringify(fields)}  (value ${evaluation.value})`,
+      `IsActive        ${activity.active}  (${activeBy} ${activity.value} is ${activity.active ? '' : 'not '}above activationThreshold ${trigger.spec.activationThreshold})`,
+      `source          ${trigger.source.name}, answered in ${report.tookMs} ms`,
+      '',
+      `HPA at ${replicas} replica(s), this trigger's metricType is ${metricType}:`,
+      ...(['AverageValue', 'Value'] as const).flatMap(type => [
+        `  ${type}${type === metricType ? ' (this trigger)' : ''}: kubectl get hpa shows ${hpa[type].shown}; desired ${hpa[type].desired}`,
+        ...hpa[type].steps.map(s => `    - ${s}`),
+      ]),
+      ...(code === 1 ? ['', ALLOW_EMPTY_HINT] : []),
+    ];
+    return { code, failed: false, report, text: `${lines.join('\n')}\n` };
   } catch (e) {
     if (!isScalerError(e)) throw e;
     const st = toGrpcStatus(e);
-    if (output === 'json')
-      io.out(
-        `${JSON.stringify({ ok: false, code: grpcStatusName(st.code), message: st.details }, null, 2)}\n`,
-      );
-    else io.err(`${grpcStatusName(st.code)}: ${st.details}\n`);
-    return 1;
-  } finally {
-    core.cache.close();
-    await core.sources.close();
+    // The server's no_data answer: say why the result is empty as well.
+    const empty =
+      e.kind === 'no_data' && trigger !== undefined
+        ? await collectEmpty(core, trigger, 0, 0).catch(() => [])
+        : [];
+    const message = describeFailure(e, config);
+    return {
+      code: 1,
+      failed: true,
+      report: {
+        ok: false,
+        ...(target.label === undefined ? {} : { scaledObject: target.label }),
+        ...(note === undefined ? {} : { answeredBy: note }),
+        ...(empty.length === 0 ? {} : { empty }),
+        code: grpcStatusName(st.code),
+        message: message.slice(message.indexOf(': ') + 2),
+      },
+      text: `${[...emptyLines(empty), ...answeredBy, message].join('\n')}\n`,
+    };
   }
+}
+
+/** Diagnoses the query (and activationQuery) whose value came out as 0 from nothing. */
+async function collectEmpty(
+  core: Core,
+  trigger: ResolvedTrigger,
+  value: number,
+  activationValue: number,
+): Promise<EmptyReport[]> {
+  const out: EmptyReport[] = [];
+  if (value === 0) {
+    const main = await diagnoseIfEmpty(core, trigger, 'query');
+    if (main !== undefined) out.push(main);
+  }
+  if (trigger.spec.activationQuery !== undefined && activationValue === 0) {
+    const activation = await diagnoseIfEmpty(core, trigger, 'activationQuery');
+    if (activation !== undefined) out.push(activation);
+  }
+  return out;
 }

@@ -1,15 +1,80 @@
-// The server configuration for the `check` and `simulate` commands: --config and/or
-// --prometheus-url, the same sources as `serve`.
+// The server configuration for the `check` and `simulate` commands (--config and/or
+// --prometheus-url, the same sources as `serve`), their shared flags, and how they print a
+// failure the server would have returned.
 import { loadConfig } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
+import type { ScalerError } from '../errors';
+import { grpcStatusName, toGrpcStatus } from '../errors';
+import type { FlagSpec } from './command-args';
+import { displayUrl } from './local-source';
 
+/** Flags that choose the ScaledObject, its trigger and the Prometheus that answers. */
+export const SOURCE_FLAGS = [
+  {
+    name: 'scaledobject',
+    arg: 'FILE',
+    help: 'a ScaledObject YAML file (several documents allowed)',
+  },
+  {
+    name: 'name',
+    arg: 'NAME',
+    help: 'the ScaledObject to use when FILE holds several (metadata.name)',
+  },
+  {
+    name: 'trigger',
+    arg: 'N',
+    help: 'which trigger (0-based) when the ScaledObject has several',
+  },
+  {
+    name: 'config',
+    arg: 'FILE',
+    env: 'SCALER_CONFIG',
+    help: "the scaler's YAML configuration (its sources)",
+  },
+  {
+    name: 'prometheus-url',
+    arg: 'URL',
+    env: 'SCALER_PROMETHEUS_URL',
+    help: 'a local Prometheus (a port-forward); answers in-cluster serverAddress/source',
+  },
+] as const satisfies readonly FlagSpec[];
+
+export interface CommandConfig {
+  config: ServerConfig;
+  /** Whether --prometheus-url (or its variable) defined the source "default". */
+  prometheusUrlGiven: boolean;
+}
+
+/** @throws {@link ConfigError} */
 export function commandConfig(
   options: { config?: string | undefined; 'prometheus-url'?: string | undefined },
   env: NodeJS.ProcessEnv,
-): ServerConfig {
-  return loadConfig({
-    configFile: options.config ?? env['SCALER_CONFIG'],
-    prometheusUrl: options['prometheus-url'] ?? env['SCALER_PROMETHEUS_URL'],
-    logLevel: 'silent',
-  });
+): CommandConfig {
+  const prometheusUrl = options['prometheus-url'] ?? (env['SCALER_PROMETHEUS_URL'] || undefined);
+  return {
+    config: loadConfig({
+      configFile: options.config ?? (env['SCALER_CONFIG'] || undefined),
+      prometheusUrl,
+      logLevel: 'silent',
+    }),
+    prometheusUrlGiven: prometheusUrl !== undefined,
+  };
+}
+
+/**
+ * "UNAVAILABLE: source "default" (http://127.0.0.1:9) is unreachable (ECONNREFUSED)": the status
+ * KEDA would see and the server's message, plus the source's URL (without credentials), which
+ * is what a user needs to spot a wrong port. The server leaves URLs out of what it sends.
+ */
+export function describeFailure(e: ScalerError, config?: ServerConfig): string {
+  const st = toGrpcStatus(e);
+  let details = st.details;
+  const source = config?.sources.find(s => s.name === e.source);
+  if (source !== undefined) {
+    const named = `source "${source.name}"`;
+    details = details.includes(named)
+      ? details.replace(named, `${named} (${displayUrl(source.url)})`)
+      : `${details} (source "${source.name}" at ${displayUrl(source.url)})`;
+  }
+  return `${grpcStatusName(st.code)}: ${details}`;
 }

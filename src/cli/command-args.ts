@@ -1,44 +1,161 @@
-// Flag parsing shared by the `check` and `simulate` commands: usage on bad flags (exit 2) and on
-// --help (exit 0).
+// Flag tables and their parser, shared by every command: help text built from the table, "did you
+// mean" for an unknown flag, exit 2 on bad flags and 0 on --help.
 import { parseArgs } from 'node:util';
-import type { ParseArgsConfig } from 'node:util';
+import { didYouMean } from '../util/did-you-mean';
 
 export interface CommandIo {
   out: (text: string) => void;
   err: (text: string) => void;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** The parsed flags, or the exit code when the command should stop here. */
-export function parseCommandArgs<O extends Options>(
-  argv: string[],
-  options: O,
-  usage: string,
-  io: CommandIo,
-):
-  | { values: ReturnType<typeof parseArgs<{ args: string[]; options: O }>>['values'] }
-  | { exit: number } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (e) {
-    io.err(`${(e as Error).message}\n\n${usage}`);
-    return { exit: 2 };
-  }
-  if ((values as { help?: boolean }).help === true) {
-    io.out(usage);
-    return { exit: 0 };
-  }
-  return { values: values as never };
+/** One flag: its name without dashes, the value it takes (none for a switch), its help line. */
+export interface FlagSpec {
+  readonly name: string;
+  /** Placeholder for the value (FILE, URL, N); absent for a boolean switch. */
+  readonly arg?: string;
+  readonly multiple?: boolean;
+  /** The environment variable that sets the same thing (a flag wins over it). */
+  readonly env?: string;
+  readonly help: string;
 }
 
-/** A flag value that breaks its rule; the commands answer it with exit code 2. */
+export interface CommandSpec<F extends readonly FlagSpec[] = readonly FlagSpec[]> {
+  /** The command word after the program name ("check"). */
+  readonly name: string;
+  /** The usage line(s) after "Usage: keda-prometheus-scaler <name> ". */
+  readonly synopsis: string;
+  /** What the command does and its exit codes, as indented prose. */
+  readonly description: string;
+  readonly flags: F;
+}
+
+/** The parsed values, typed from the flag table: string, string[] or boolean per flag. */
+export type FlagValues<F extends readonly FlagSpec[]> = {
+  [K in F[number] as K['name']]?: K extends { multiple: true }
+    ? string[]
+    : K extends { arg: string }
+      ? string
+      : boolean;
+};
+
+export const PROGRAM = 'keda-prometheus-scaler';
+
+/** A flag value that breaks its rule, or an unknown flag; the commands answer it with exit 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** The lines listing each flag, its value, its help and its environment variable. */
+export function flagHelp(flags: readonly FlagSpec[]): string {
+  const column = 30;
+  const width = 100;
+  return [...flags, { name: 'help', help: 'this text' } as FlagSpec]
+    .map(f => {
+      const head = `  ${f.name === 'help' ? '-h, ' : ''}--${f.name}${f.arg === undefined ? '' : ` ${f.arg}`}`;
+      const text = `${f.help}${f.multiple === true ? ' (repeatable)' : ''}`;
+      const env = f.env === undefined ? '' : `env ${f.env}`;
+      const lines = [
+        `${head.padEnd(column)}${head.length >= column ? `\n${' '.repeat(column)}` : ''}${text}`,
+      ];
+      // The variable on the same line if it fits, else on its own line under the help.
+      if (env !== '') {
+        const last = lines[0]?.split('\n').pop() ?? '';
+        if (last.length + env.length + 3 <= width) lines[0] += ` (${env})`;
+        else lines.push(`${' '.repeat(column)}${env}`);
+      }
+      return lines.join('\n');
+    })
+    .join('\n');
+}
+
+export function commandUsage(command: CommandSpec): string {
+  return `Usage: ${PROGRAM} ${command.name} ${command.synopsis}\n${command.description}\nFlags:\n${flagHelp(command.flags)}\n`;
+}
+
+/** How to get the full help, appended to every usage error instead of the whole text. */
+export function helpHint(command: string): string {
+  return `run "${PROGRAM} ${command} --help" for the flags`;
+}
+
+/**
+ * Parses argv against the table. @throws {@link UsageError} naming the flag, with the closest
+ * known flag for an unknown one.
+ */
+export function parseFlags<F extends readonly FlagSpec[]>(
+  argv: string[],
+  flags: F,
+): FlagValues<F> & { help?: boolean } {
+  const options = Object.fromEntries(
+    flags.map(f => [
+      f.name,
+      f.arg === undefined
+        ? { type: 'boolean' as const }
+        : { type: 'string' as const, multiple: f.multiple === true },
+    ]),
+  );
+  try {
+    const { values } = parseArgs({
+      args: joinNegativeValues(argv, flags),
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    return values as FlagValues<F> & { help?: boolean };
+  } catch (e) {
+    throw new UsageError(describeParseError(e as Error & { code?: string }, flags));
+  }
+}
+
+/**
+ * `--from -2h` as `--from=-2h`: parseArgs takes a value that starts with "-" for a flag, so a
+ * negative number or relative time after a flag that takes a value is joined to it.
+ */
+function joinNegativeValues(argv: string[], flags: readonly FlagSpec[]): string[] {
+  const takesValue = new Set(flags.filter(f => f.arg !== undefined).map(f => `--${f.name}`));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (takesValue.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/** node:util's parseArgs messages, made shorter and given a "did you mean". */
+function describeParseError(e: Error & { code?: string }, flags: readonly FlagSpec[]): string {
+  const quoted = /'([^']*)'/.exec(e.message)?.[1] ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const known = [...flags.map(f => `--${f.name}`), '--help'];
+    const guess = quoted.startsWith('--') ? didYouMean(quoted, known) : undefined;
+    return `unknown flag ${quoted}${guess === undefined ? '' : ` (did you mean ${guess}?)`}`;
+  }
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    return `unexpected argument "${quoted}": every value follows its flag (e.g. --scaledobject FILE)`;
+  }
+  return e.message;
+}
+
+/** The parsed flags, or the exit code when the command should stop here (--help, bad flags). */
+export function parseCommandArgs<F extends readonly FlagSpec[]>(
+  argv: string[],
+  command: CommandSpec<F>,
+  io: CommandIo,
+): { values: FlagValues<F> } | { exit: number } {
+  let values;
+  try {
+    values = parseFlags(argv, command.flags);
+  } catch (e) {
+    io.err(`${(e as Error).message}\n${helpHint(command.name)}\n`);
+    return { exit: 2 };
+  }
+  if (values.help === true) {
+    io.out(commandUsage(command));
+    return { exit: 0 };
+  }
+  return { values };
 }
 
 /** A whole number >= `min` from a flag, or undefined when the flag is absent. */

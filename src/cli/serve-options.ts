@@ -1,79 +1,131 @@
-// `serve` flags and their SCALER_* environment variables → config overrides (flags win).
-import { parseArgs } from 'node:util';
+// `serve` flags and their SCALER_* environment variables → config overrides (flags win), and the
+// program's top-level help.
 import type { ConfigOverrides } from '../config/load-config';
+import { ConfigError } from '../config/load-config';
+import type { CommandSpec } from './command-args';
+import { PROGRAM, flagHelp, parseFlags } from './command-args';
 
-/** Each flag, its environment variable and its help line; the help text is built from this. */
-export const SERVE_FLAGS = [
-  ['config', 'SCALER_CONFIG', 'FILE', 'YAML configuration file (sources, allowlist, limits)'],
-  [
-    'grpc-address',
-    'SCALER_GRPC_ADDRESS',
-    'HOST:PORT',
-    'gRPC listen address (default 0.0.0.0:6000)',
-  ],
-  [
-    'http-address',
-    'SCALER_HTTP_ADDRESS',
-    'HOST:PORT',
-    '/metrics, /healthz, /readyz (default 0.0.0.0:8080)',
-  ],
-  ['prometheus-url', 'SCALER_PROMETHEUS_URL', 'URL', 'define the source "default" at this URL'],
-  [
-    'log-level',
-    'SCALER_LOG_LEVEL',
-    'LEVEL',
-    'trace|debug|info|warn|error|fatal|silent (default info)',
-  ],
-] as const;
+/** Each flag, its environment variable and the config override it sets. */
+const SERVE_FLAG_TABLE = [
+  {
+    name: 'config',
+    arg: 'FILE',
+    env: 'SCALER_CONFIG',
+    key: 'configFile',
+    help: 'YAML configuration file (sources, allowlist, limits)',
+  },
+  {
+    name: 'grpc-address',
+    arg: 'HOST:PORT',
+    env: 'SCALER_GRPC_ADDRESS',
+    key: 'grpcAddress',
+    help: 'gRPC listen address (default 0.0.0.0:6000)',
+  },
+  {
+    name: 'http-address',
+    arg: 'HOST:PORT',
+    env: 'SCALER_HTTP_ADDRESS',
+    key: 'httpAddress',
+    help: '/metrics, /healthz, /readyz (default 0.0.0.0:8080)',
+  },
+  {
+    name: 'prometheus-url',
+    arg: 'URL',
+    env: 'SCALER_PROMETHEUS_URL',
+    key: 'prometheusUrl',
+    help: 'define the source "default" at this URL',
+  },
+  {
+    name: 'log-level',
+    arg: 'LEVEL',
+    env: 'SCALER_LOG_LEVEL',
+    key: 'logLevel',
+    help: 'trace|debug|info|warn|error|fatal|silent (default info)',
+  },
+] as const satisfies readonly {
+  name: string;
+  arg: string;
+  env: string;
+  key: keyof ConfigOverrides;
+  help: string;
+}[];
 
-export type ServeOptions = { help: true } | { help: false; overrides: ConfigOverrides };
+export const SERVE_COMMAND: CommandSpec<typeof SERVE_FLAG_TABLE> = {
+  name: 'serve',
+  synopsis: '[flags]',
+  description: `  Runs the gRPC scaler. A flag wins over its environment variable, which wins over the file.
+  Exit codes: 0 stopped by SIGTERM/SIGINT, 1 failed while running, 2 invalid flags or config.
+`,
+  flags: SERVE_FLAG_TABLE,
+};
 
-/** @throws Error with a usage message for unknown flags or missing values. */
+/** Where each override came from ("--log-level" or "SCALER_LOG_LEVEL"), to name it in errors. */
+export type OverrideOrigins = Partial<Record<keyof ConfigOverrides, string>>;
+
+export type ServeOptions =
+  { help: true } | { help: false; overrides: ConfigOverrides; origins: OverrideOrigins };
+
+/** @throws {@link UsageError} for unknown flags or missing values. */
 export function parseServeOptions(argv: string[], env: NodeJS.ProcessEnv): ServeOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      ...Object.fromEntries(SERVE_FLAGS.map(([flag]) => [flag, { type: 'string' as const }])),
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const values = parseFlags(argv, SERVE_FLAG_TABLE);
   if (values.help === true) return { help: true };
-  const pick = (flag: string, envName: string): string | undefined => {
-    const fromFlag = (values as Record<string, unknown>)[flag];
-    if (typeof fromFlag === 'string') return fromFlag;
-    const fromEnv = env[envName];
-    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
-  };
-  return {
-    help: false,
-    overrides: {
-      configFile: pick('config', 'SCALER_CONFIG'),
-      grpcAddress: pick('grpc-address', 'SCALER_GRPC_ADDRESS'),
-      httpAddress: pick('http-address', 'SCALER_HTTP_ADDRESS'),
-      prometheusUrl: pick('prometheus-url', 'SCALER_PROMETHEUS_URL'),
-      logLevel: pick('log-level', 'SCALER_LOG_LEVEL'),
-    },
-  };
+  const overrides: ConfigOverrides = {};
+  const origins: OverrideOrigins = {};
+  for (const flag of SERVE_FLAG_TABLE) {
+    const fromFlag = values[flag.name];
+    const fromEnv = env[flag.env];
+    if (fromFlag !== undefined) {
+      overrides[flag.key] = fromFlag;
+      origins[flag.key] = `--${flag.name}`;
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      overrides[flag.key] = fromEnv;
+      origins[flag.key] = flag.env;
+    }
+  }
+  return { help: false, overrides, origins };
 }
 
+/**
+ * The same problems, each naming the flag or variable the user set rather than the config key
+ * it maps to: "--log-level: must be one of ..." when --log-level was passed, not "logLevel: ...".
+ */
+export function nameOrigins(error: ConfigError, origins: OverrideOrigins): ConfigError {
+  const prefixes: [string, string][] = [];
+  for (const flag of SERVE_FLAG_TABLE) {
+    const origin = origins[flag.key];
+    if (origin === undefined) continue;
+    prefixes.push([`${flag.key}:`, `${origin}:`]);
+    // load-config names the URL override by its flag; an environment variable is renamed too.
+    if (flag.key === 'prometheusUrl') prefixes.push(['--prometheus-url:', `${origin}:`]);
+  }
+  return new ConfigError(
+    error.problems.map(problem => {
+      const hit = prefixes.find(([from]) => problem.startsWith(from));
+      return hit === undefined ? problem : hit[1] + problem.slice(hit[0].length);
+    }),
+  );
+}
+
+/** The commands, for the top-level help and "did you mean" on an unknown command. */
+export const COMMANDS = [
+  ['serve', '[flags]', 'run the gRPC scaler (serve --help)'],
+  ['check', '...', 'dry-run a trigger against Prometheus (check --help)'],
+  ['simulate', '...', 'replay history through KEDA and the HPA (simulate --help)'],
+  ['version', '', 'print the version (also --version)'],
+  ['help', '', 'this text (also --help)'],
+] as const;
+
 export function usage(): string {
-  const flags = SERVE_FLAGS.map(
-    ([flag, envName, arg, help]) =>
-      `  --${flag} ${arg}`.padEnd(34) + `${help}\n${' '.repeat(34)}env: ${envName}`,
+  const commands = COMMANDS.map(([name, args, help]) =>
+    `  ${PROGRAM} ${name} ${args}`.padEnd(40).concat(help),
   ).join('\n');
-  return `keda-prometheus-scaler: a KEDA external scaler (gRPC) answered from Prometheus
+  return `${PROGRAM}: a KEDA external scaler (gRPC) answered from Prometheus
 
 Usage:
-  keda-prometheus-scaler serve [flags]    run the gRPC scaler
-  keda-prometheus-scaler check ...        dry-run a trigger against Prometheus (check --help)
-  keda-prometheus-scaler simulate ...     replay history through KEDA and the HPA (simulate --help)
-  keda-prometheus-scaler --help           this text
+${commands}
 
 Flags for serve (a flag wins over its environment variable, which wins over the file):
-${flags}
-  -h, --help                      this text
+${flagHelp(SERVE_FLAG_TABLE)}
 
 KEDA trigger (type: external or external-push):
   metadata:

@@ -5,8 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
 import { DEFAULTS, triggerLimits } from '../config/schema';
+import type { CommandConfig } from './cli-config';
 import { parseDurationMs } from '../util/parse-values';
-import { grpcStatusName, isScalerError, toGrpcStatus } from '../errors';
+import { isScalerError } from '../errors';
 import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
@@ -25,32 +26,52 @@ import type {
 import { simulate } from '../simulate/simulate';
 import { renderComparisonSvg, renderSvg } from '../simulate/svg-chart';
 import { WhatIfError, applySet, comparisonTable, parseSet, summarize } from '../simulate/what-if';
-import type { CommandIo } from './command-args';
-import { commandConfig } from './cli-config';
-import { UsageError, parseCommandArgs, wholeNumberFlag } from './command-args';
+import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
+import type { CommandIo, CommandSpec } from './command-args';
+import { UsageError, helpHint, parseCommandArgs, wholeNumberFlag } from './command-args';
+import { localizeTrigger } from './local-source';
+import { parseTimeFlag } from './time-input';
 
-export const SIMULATE_USAGE = `Usage: keda-prometheus-scaler simulate --scaledobject FILE [--trigger N]
+export const SIMULATE_COMMAND = {
+  name: 'simulate',
+  synopsis: `--scaledobject FILE [--name NAME] [--trigger N]
          (--series FILE.csv | --from TIME --to TIME [--step 15s] [--config FILE | --prometheus-url URL])
-         [--kubernetes-version ${KUBERNETES_VERSIONS[0]}..${DEFAULT_KUBERNETES_VERSION}] [--set key=v1,v2,...]
-         [--output table|csv|json] [--svg FILE] [--replicas N]
-  Replays every trigger of the ScaledObject (or the one --trigger N picks) through KEDA
+         [--kubernetes-version ${KUBERNETES_VERSIONS[0]}..${KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1]}] [--set key=v1,v2,...]
+         [--output table|csv|json] [--svg FILE] [--replicas N]`,
+  description: `  Replays every trigger of the ScaledObject (or the one --trigger N picks) through KEDA
   (pollingInterval, activation, cooldown, min/max/idle replicas, fallback, scalingModifiers) and
   the HPA of the given Kubernetes release (default ${DEFAULT_KUBERNETES_VERSION}): 15 s syncs, tolerance,
   AverageValue/Value in milli-units, behavior, the largest proposal across metrics.
-  --series is a CSV of timestamp (unix seconds) and one column per trigger (in order, or named
-  after the triggers in a header); an empty cell or "error" is a failed query. --from/--to take
-  RFC 3339 or unix seconds and run each trigger's query_range. The table shows the steps where
-  the replica count changed; CSV and JSON show every step. --set replays once per value and
+  --series is a CSV of timestamp (unix seconds; unix milliseconds are detected and converted) and
+  one column per trigger (in order, or named after the triggers in a header); an empty cell or
+  "error" is a failed query. --from/--to take RFC 3339 (2024-05-01T12:00:00Z), unix seconds,
+  "now", "-2h" / "now-30m" or "2 hours ago", and run each trigger's query_range on the local
+  Prometheus, which also answers an in-cluster serverAddress or source. The table shows the steps
+  where the replica count changed; CSV and JSON show every step. --set replays once per value and
   prints a comparison (replica-hours, overloaded minutes, scale events, peak, reaction time).
-`;
-
-function parseTime(text: string, flag: string): number {
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms))
-    throw new UsageError(`${flag}: expected RFC 3339 or unix seconds, got "${text}"`);
-  return ms / 1000;
-}
+  Exit code 0 on success, 1 when the source fails, 2 for bad flags or files.
+`,
+  flags: [
+    ...SOURCE_FLAGS,
+    { name: 'series', arg: 'FILE.csv', help: 'timestamp and one value column per trigger' },
+    { name: 'from', arg: 'TIME', help: 'start of the range to query (with --to)' },
+    { name: 'to', arg: 'TIME', help: 'end of the range to query (with --from)' },
+    { name: 'step', arg: 'DURATION', help: 'query_range step (default 15s, at least 1s)' },
+    {
+      name: 'kubernetes-version',
+      arg: 'X.Y',
+      help: `the HPA's release rules (default ${DEFAULT_KUBERNETES_VERSION})`,
+    },
+    {
+      name: 'set',
+      arg: 'KEY=V1,V2',
+      help: 'replay once per value of a ScaledObject field and compare',
+    },
+    { name: 'output', arg: 'FORMAT', help: 'table (default), csv or json' },
+    { name: 'svg', arg: 'FILE', help: 'also write a chart to FILE' },
+    { name: 'replicas', arg: 'N', help: 'the replica count at the start (default: KEDA decides)' },
+  ],
+} as const satisfies CommandSpec;
 
 const cell = (v: number | null | undefined): string =>
   v === null || v === undefined ? 'error' : String(Number(v.toPrecision(6)));
@@ -184,27 +205,40 @@ function toModel(
   };
 }
 
+/**
+ * Each trigger's query over --from/--to on the local Prometheus (which also answers in-cluster
+ * serverAddress/source values, said on stderr).
+ * @returns the series and the configuration that answered, for error messages.
+ */
 async function rangeSeries(
-  values: Record<string, string | undefined>,
+  values: Record<string, string | boolean | string[] | undefined>,
   env: NodeJS.ProcessEnv,
-  config: ServerConfig | undefined,
-  specs: TriggerSpec[],
-): Promise<Sample[][]> {
-  const step = parseDurationMs(values['step'] ?? '15s');
+  fromFile: CommandConfig | undefined,
+  triggers: { metadata: Record<string, string>; spec: TriggerSpec }[],
+  limits: TriggerLimits,
+  io: CommandIo,
+): Promise<{ series: Sample[][]; config: ServerConfig }> {
+  const stepText = values['step'] as string | undefined;
+  const step = parseDurationMs(stepText ?? '15s');
   if (!step.ok || step.value < 1000) {
     throw new UsageError(
-      `--step: must be a duration of at least 1s, e.g. 15s, got "${values['step']}"`,
+      `--step: must be a duration of at least 1s, e.g. 15s, got "${(stepText ?? '').slice(0, 40)}"`,
     );
   }
-  const startS = parseTime(values['from'] as string, '--from');
-  const endS = parseTime(values['to'] as string, '--to');
+  const nowS = Date.now() / 1000;
+  const startS = parseTimeFlag(values['from'] as string, '--from', nowS);
+  const endS = parseTimeFlag(values['to'] as string, '--to', nowS);
   if (endS <= startS) throw new UsageError('--to: must be later than --from');
-  const sources = new SourceRegistry(config ?? commandConfig(values, env));
+  const loaded = fromFile ?? commandConfig(values, env);
+  const { config } = loaded;
+  const sources = new SourceRegistry(config);
   try {
-    return await Promise.all(
-      specs.map(spec =>
-        queryRange(
-          sources.resolve(spec.source),
+    const series = await Promise.all(
+      triggers.map(({ metadata, spec }) => {
+        const localized = localizeTrigger(metadata, config, loaded.prometheusUrlGiven);
+        if (localized.note !== undefined) io.err(`${localized.note}\n`);
+        return queryRange(
+          sources.resolve(parseTrigger(localized.metadata, limits).source),
           {
             query: spec.query,
             startS,
@@ -216,9 +250,10 @@ async function rangeSeries(
             customHeaders: spec.customHeaders,
           },
           spec,
-        ),
-      ),
+        );
+      }),
     );
+    return { series, config };
   } finally {
     await sources.close();
   }
@@ -229,43 +264,23 @@ export async function runSimulate(
   env: NodeJS.ProcessEnv,
   io: CommandIo,
 ): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      scaledobject: { type: 'string' },
-      trigger: { type: 'string' },
-      series: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      step: { type: 'string' },
-      config: { type: 'string' },
-      'prometheus-url': { type: 'string' },
-      output: { type: 'string' },
-      svg: { type: 'string' },
-      replicas: { type: 'string' },
-      'kubernetes-version': { type: 'string' },
-      set: { type: 'string' },
-    },
-    SIMULATE_USAGE,
-    io,
-  );
+  const parsed = parseCommandArgs(argv, SIMULATE_COMMAND, io);
   if ('exit' in parsed) return parsed.exit;
   const { values } = parsed;
   const output = values.output ?? 'table';
-  if (values.scaledobject === undefined || !['table', 'csv', 'json'].includes(output)) {
-    io.err(
-      `--scaledobject is required and --output must be table, csv or json\n\n${SIMULATE_USAGE}`,
-    );
-    return 2;
-  }
-  const file = values.scaledobject;
+  let config: ServerConfig | undefined;
   try {
+    if (values.scaledobject === undefined) throw new UsageError('--scaledobject FILE is required');
+    if (output !== 'table' && output !== 'csv' && output !== 'json') {
+      throw new UsageError(`--output: must be table, csv or json, got "${output.slice(0, 20)}"`);
+    }
+    const file = values.scaledobject;
     const triggerIndex = wholeNumberFlag('trigger', values.trigger);
     const initialReplicas = wholeNumberFlag('replicas', values.replicas);
     const version = values['kubernetes-version'] ?? DEFAULT_KUBERNETES_VERSION;
     if (!(KUBERNETES_VERSIONS as readonly string[]).includes(version)) {
       throw new UsageError(
-        `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')}, got "${version}"`,
+        `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')}, got "${version.slice(0, 20)}"`,
       );
     }
     const whatIf = values.set === undefined ? undefined : parseSet(values.set);
@@ -274,12 +289,14 @@ export async function runSimulate(
       ...(initialReplicas === undefined ? {} : { initialReplicas }),
     };
     // A configuration file's caps (maxTimeout, cache.ttlLimit, ...) apply as they do in `serve`.
-    const config =
+    const fromFile =
       (values.config ?? env['SCALER_CONFIG']) === undefined
         ? undefined
         : commandConfig(values, env);
+    config = fromFile?.config;
     const limits = triggerLimits(config ?? DEFAULTS);
-    const loaded = loadScaledObject(file, triggerIndex);
+    const choice = { name: values.name, triggerIndex };
+    const loaded = loadScaledObject(file, choice);
     const base = toModel(loaded, limits);
     // Every variant is validated before any query runs.
     const variants =
@@ -288,7 +305,7 @@ export async function runSimulate(
         : whatIf.values.map(v => ({
             label: `${whatIf.key}=${v}`,
             model: toModel(
-              loadScaledObject(file, triggerIndex, so => applySet(so, whatIf.key, v)),
+              loadScaledObject(file, choice, so => applySet(so, whatIf.key, v)),
               limits,
             ).model,
           }));
@@ -298,17 +315,26 @@ export async function runSimulate(
       try {
         text = readFileSync(values.series, 'utf8');
       } catch (e) {
-        throw new InputFileError(`--series: ${(e as Error).message}`);
+        throw new InputFileError(`--series ${values.series}: ${(e as Error).message}`);
       }
-      series = parseSeriesCsv(
+      const parsedSeries = parseSeriesCsv(
         text,
         base.model.triggers.map(t => t.name),
       );
+      if (parsedSeries.note !== undefined) io.err(`${parsedSeries.note}\n`);
+      series = parsedSeries.series;
     } else if (values.from !== undefined && values.to !== undefined) {
-      series = await rangeSeries(values, env, config, base.specs);
+      const triggers = loaded.triggers.map((t, i) => ({
+        metadata: t.metadata,
+        spec: base.specs[i] as TriggerSpec,
+      }));
+      ({ series, config } = await rangeSeries(values, env, fromFile, triggers, limits, io));
     } else {
-      io.err(`give --series FILE.csv, or --from and --to\n\n${SIMULATE_USAGE}`);
-      return 2;
+      throw new UsageError(
+        values.from !== undefined || values.to !== undefined
+          ? `give both --from and --to (got only ${values.from !== undefined ? '--from' : '--to'})`
+          : 'give --series FILE.csv, or --from and --to',
+      );
     }
     const runs = variants.map(v => ({ ...v, rows: simulate(series, v.model, options) }));
     const sm = base.model.scalingModifiers;
@@ -363,18 +389,16 @@ export async function runSimulate(
     else io.out(toTable(rows, model));
     return 0;
   } catch (e) {
-    if (
-      e instanceof InputFileError ||
-      e instanceof ConfigError ||
-      e instanceof UsageError ||
-      e instanceof WhatIfError
-    ) {
+    if (e instanceof UsageError || e instanceof InputFileError || e instanceof WhatIfError) {
+      io.err(`${e.message}\n${helpHint('simulate')}\n`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
       io.err(`${e.message}\n`);
       return 2;
     }
     if (isScalerError(e)) {
-      const st = toGrpcStatus(e);
-      io.err(`${grpcStatusName(st.code)}: ${st.details}\n`);
+      io.err(`${describeFailure(e, config)}\n`);
       return 1;
     }
     throw e;

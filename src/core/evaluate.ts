@@ -3,6 +3,7 @@
 import type { CacheOutcome, ResultCache } from '../cache/result-cache';
 import type { CacheConfig } from '../config/schema';
 import { isScalerError } from '../errors';
+import type { QueryResult } from '../prometheus/decode-response';
 import { reduceResult } from '../prometheus/reduce-result';
 import type { QueryGateway } from '../sources/query-gateway';
 import type { Logger } from '../telemetry/logger';
@@ -47,6 +48,8 @@ export interface EvaluatorDeps {
   gateway: QueryGateway;
   metrics: Metrics;
   logger: Logger;
+  /** Sees every query result (debug diagnostics); absent in normal operation, so it costs nothing. */
+  onResult?: (trigger: ResolvedTrigger, query: string, result: QueryResult) => void;
 }
 
 export class Evaluator {
@@ -117,6 +120,7 @@ export class Evaluator {
         outcome: 'fallback',
       };
     }
+    this.deps.onResult?.(trigger, query, answer.result);
     const value = reduceResult(answer.result, spec);
     metrics.cacheOutcome(answer.outcome);
     metrics.servedValueAge(answer.ageMs / 1000);

@@ -3,6 +3,7 @@
 // the field and its rule for every value the model reads.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import { didYouMeanSuffix } from '../util/did-you-mean';
 import { Formula, FormulaError } from './formula';
 import type {
   BehaviorInput,
@@ -363,31 +364,86 @@ export function parseScaledObject(so: Json, triggerIndex?: number): LoadedScaled
   };
 }
 
-/** The ScaledObject document of a YAML file. @throws {@link InputFileError} */
-export function readScaledObjectDocument(file: string): Json {
+/** What picks the ScaledObject and its trigger in a file. */
+export interface ScaledObjectChoice {
+  /** metadata.name of the ScaledObject (--name); without it, every ScaledObject in the file. */
+  name?: string | undefined;
+  /** Which trigger (0-based, --trigger); without it, all of them (and the only usable one for check). */
+  triggerIndex?: number | undefined;
+}
+
+/** The ScaledObject documents of a YAML file (any number of `---` documents, other kinds skipped). */
+function readScaledObjectDocuments(file: string): Json[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new InputFileError(`${file}: ${(e as Error).message}`);
   }
-  const docs = parseAllDocuments(text).map(d => d.toJSON() as unknown);
-  const so = docs.find(d => isMap(d) && d['kind'] === 'ScaledObject');
-  if (so === undefined) throw new InputFileError(`${file}: no document of kind ScaledObject`);
-  return so as Json;
+  const parsed = parseAllDocuments(text);
+  const broken = parsed.find(d => d.errors.length > 0);
+  if (broken !== undefined) {
+    throw new InputFileError(`${file}: not valid YAML: ${broken.errors[0]?.message}`);
+  }
+  const docs = parsed.map(d => d.toJSON() as unknown).filter(isMap);
+  const scaledObjects = docs.filter(d => d['kind'] === 'ScaledObject');
+  if (scaledObjects.length === 0) {
+    const kinds = [
+      ...new Set(docs.map(d => (typeof d['kind'] === 'string' ? d['kind'] : '(no kind)'))),
+    ];
+    throw new InputFileError(
+      `${file}: no document of kind ScaledObject (found: ${kinds.join(', ') || 'nothing'})`,
+    );
+  }
+  return scaledObjects;
+}
+
+const nameOf = (so: Json): string => {
+  const name = isMap(so['metadata']) ? so['metadata']['name'] : undefined;
+  return typeof name === 'string' ? name : 'scaledobject';
+};
+
+/**
+ * Every ScaledObject in the file (or the one `choice.name` names), validated.
+ * @param edit changes each document before validation (`simulate --set`).
+ * @throws {@link InputFileError} naming the field, or listing the names in the file.
+ */
+export function loadScaledObjects(
+  file: string,
+  choice: ScaledObjectChoice = {},
+  edit?: (so: Json) => void,
+): LoadedScaledObject[] {
+  let docs = readScaledObjectDocuments(file);
+  if (choice.name !== undefined) {
+    const names = docs.map(nameOf);
+    docs = docs.filter(so => nameOf(so) === choice.name);
+    if (docs.length === 0) {
+      throw new InputFileError(
+        `--name ${choice.name}: no ScaledObject of that name in ${file}` +
+          `${didYouMeanSuffix(choice.name, names)}; it has: ${names.join(', ')}`,
+      );
+    }
+  }
+  return docs.map(so => {
+    edit?.(so);
+    return parseScaledObject(so, choice.triggerIndex);
+  });
 }
 
 /**
- * Reads and validates a ScaledObject file.
- * @param edit changes the document before validation (`simulate --set`).
- * @throws {@link InputFileError} naming the field.
+ * The one ScaledObject the file holds, or the one named.
+ * @throws {@link InputFileError} naming the field, or listing the names when there are several.
  */
 export function loadScaledObject(
   file: string,
-  triggerIndex?: number,
+  choice: ScaledObjectChoice = {},
   edit?: (so: Json) => void,
 ): LoadedScaledObject {
-  const so = readScaledObjectDocument(file);
-  edit?.(so);
-  return parseScaledObject(so, triggerIndex);
+  const all = loadScaledObjects(file, choice, edit);
+  if (all.length > 1) {
+    throw new InputFileError(
+      `${file}: ${all.length} ScaledObjects (${all.map(so => so.name).join(', ')}); pick one with --name NAME`,
+    );
+  }
+  return all[0] as LoadedScaledObject;
 }

@@ -1,17 +1,31 @@
 // Reads the replay's input CSV: a timestamp column (unix seconds) and one value column per
 // trigger, matched by the header's trigger names or by order; an empty cell or `error` is a
-// failed query at that time.
+// failed query at that time. Unix milliseconds are detected for the whole file and converted.
 import type { Sample } from './simulate';
 import { InputFileError } from './scaledobject-file';
 
 const FAILED = new Set(['', 'error', 'err', '-']);
 
 /**
+ * Unix seconds at or above this are read as milliseconds: 1e11 s is the year 5138, while 1e11 ms
+ * is 1973, so no real timestamp of either kind falls on the wrong side.
+ */
+export const MILLISECONDS_FROM = 1e11;
+/** ...and at or above this as micro- or nanoseconds, which are refused (1e14 ms is the year 5138). */
+const TOO_FINE_FROM = 1e14;
+
+export interface ParsedSeries {
+  /** One series per trigger, in the order of the names given. */
+  series: Sample[][];
+  /** Set when the timestamps were read as unix milliseconds and converted. */
+  note: string | undefined;
+}
+
+/**
  * @param triggerNames the triggers to feed, in order.
- * @returns one series per trigger.
  * @throws {@link InputFileError} naming the line or the column.
  */
-export function parseSeriesCsv(text: string, triggerNames: string[]): Sample[][] {
+export function parseSeriesCsv(text: string, triggerNames: string[]): ParsedSeries {
   const lines = text.split(/\r?\n/).map(l => l.trim());
   const firstIndex = lines.findIndex(l => l !== '');
   const first = lines[firstIndex] ?? '';
@@ -23,6 +37,7 @@ export function parseSeriesCsv(text: string, triggerNames: string[]): Sample[][]
     hasHeader ? header.length : first.split(',').length,
   );
   const out: Sample[][] = triggerNames.map(() => []);
+  const stamps: { line: number; timestamp: number }[] = [];
   lines.forEach((line, i) => {
     if (line === '' || (hasHeader && i === firstIndex)) return;
     const cells = line.split(',').map(c => c.trim());
@@ -30,26 +45,52 @@ export function parseSeriesCsv(text: string, triggerNames: string[]): Sample[][]
     const timestamp = Number(t);
     if (t === '' || !Number.isFinite(timestamp)) {
       throw new InputFileError(
-        `--series line ${i + 1}: the timestamp must be unix seconds, got "${t}"`,
+        `--series line ${i + 1}: the timestamp must be unix seconds, got "${t.slice(0, 40)}"`,
       );
     }
+    stamps.push({ line: i + 1, timestamp });
     columns.forEach((c, k) => {
       const cell = cells[c];
       if (cell === undefined)
         throw new InputFileError(
-          `--series line ${i + 1}: expected ${columns.length + 1} columns, got "${line}"`,
+          `--series line ${i + 1}: expected ${columns.length + 1} columns, got "${line.slice(0, 80)}"`,
         );
       const failed = FAILED.has(cell.toLowerCase());
       const value = Number(cell);
       if (!failed && !Number.isFinite(value))
         throw new InputFileError(
-          `--series line ${i + 1}: "${cell}" is not a number (an empty cell or "error" marks a failed query)`,
+          `--series line ${i + 1}: "${cell.slice(0, 40)}" is not a number (an empty cell or "error" marks a failed query)`,
         );
       (out[k] as Sample[]).push({ timestamp, value: failed ? null : value });
     });
   });
   if (out.every(s => s.length === 0)) throw new InputFileError('--series: no samples');
-  return out;
+  const scale = timestampScale(stamps);
+  return scale === 1
+    ? { series: out, note: undefined }
+    : {
+        series: out.map(s => s.map(x => ({ ...x, timestamp: x.timestamp / scale }))),
+        note: '--series: timestamps are unix milliseconds; read as seconds / 1000',
+      };
+}
+
+/** 1 for unix seconds, 1000 for a file in unix milliseconds; anything else is refused. */
+function timestampScale(stamps: { line: number; timestamp: number }[]): number {
+  const tooFine = stamps.find(s => s.timestamp >= TOO_FINE_FROM);
+  if (tooFine !== undefined) {
+    throw new InputFileError(
+      `--series line ${tooFine.line}: timestamp ${tooFine.timestamp} is too large for unix seconds or milliseconds (micro- or nanoseconds?); give unix seconds`,
+    );
+  }
+  const millis = stamps.find(s => s.timestamp >= MILLISECONDS_FROM);
+  if (millis === undefined) return 1;
+  const seconds = stamps.find(s => s.timestamp < MILLISECONDS_FROM);
+  if (seconds !== undefined) {
+    throw new InputFileError(
+      `--series line ${seconds.line}: timestamp ${seconds.timestamp} is in seconds but line ${millis.line} is in milliseconds; use one unit for the whole file`,
+    );
+  }
+  return 1000;
 }
 
 /** The CSV column (0-based, 0 is the timestamp) of each trigger. */

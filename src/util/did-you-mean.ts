@@ -61,3 +61,21 @@ export function didYouMeanSuffix(unknown: string, known: readonly string[]): str
   const guess = didYouMean(unknown, known);
   return guess === undefined ? '' : ` (did you mean "${guess}"?)`;
 }
+
+/**
+ * Up to `count` known names within typo distance of `unknown` (the same limit as
+ * {@link didYouMean}), closest first: for lists such as metric names, where several are plausible.
+ */
+export function nearestNames(unknown: string, known: Iterable<string>, count = 3): string[] {
+  if (unknown.length > MAX_SUGGESTION_INPUT) return [];
+  const limit = Math.max(1, Math.floor(unknown.length / 3));
+  const scored: { name: string; distance: number }[] = [];
+  for (const name of known) {
+    // Cheap bound first: the distance is at least the difference in length.
+    if (Math.abs(name.length - unknown.length) > limit) continue;
+    const distance = editDistance(unknown, name, limit);
+    if (distance <= limit) scored.push({ name, distance });
+  }
+  scored.sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name));
+  return scored.slice(0, count).map(s => s.name);
+}

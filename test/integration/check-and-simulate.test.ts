@@ -133,24 +133,6 @@ describe('check', () => {
       'INVALID_ARGUMENT: invalid trigger metadata: threshold: must be a number > 0, got "abc"',
     );
   });
-
-  test('an unreachable source exits 1 with UNAVAILABLE', async () => {
-    const run = io();
-    const code = await runCheck(
-      [
-        '--metadata',
-        'query=up',
-        '--metadata',
-        'threshold=1',
-        '--prometheus-url',
-        'http://127.0.0.1:9',
-      ],
-      {},
-      run.io,
-    );
-    expect(code).toBe(1);
-    expect(run.err.join('')).toMatch(/^UNAVAILABLE: source "default" is unreachable/);
-  });
 });
 
 describe('simulate', () => {

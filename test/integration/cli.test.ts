@@ -1,7 +1,7 @@
 // The built `keda-prometheus-scaler` binary as an operator runs it: help, bad configuration,
 // serve until SIGTERM.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../helpers/prometheus';
@@ -10,6 +10,9 @@ import { ScalerClient, ref } from '../helpers/scaler-client';
 const BIN = resolve(__dirname, '../../dist/src/main.js');
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
 let dir: string;
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }
+).version;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kps-cli-'));
@@ -63,13 +66,66 @@ test('an invalid configuration exits 2 and lists every problem', () => {
   expect(run.stderr).toMatch(/sources\[1\]\.name: is required/);
 });
 
-test('an unknown flag exits 2 with usage', () => {
-  const run = spawnSync('node', [BIN, 'serve', '--grpc-adress', 'x'], {
-    encoding: 'utf8',
-    env: cleanEnv(),
-  });
+test('an unknown flag exits 2 with the closest flag and where the help is', () => {
+  for (const [command, flag, guess] of [
+    ['serve', '--grpc-adress', '--grpc-address'],
+    ['check', '--prometheus-ur', '--prometheus-url'],
+    ['simulate', '--scaledobjet', '--scaledobject'],
+  ] as const) {
+    const run = spawnSync('node', [BIN, command, flag, 'x'], { encoding: 'utf8', env: cleanEnv() });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      `unknown flag ${flag} (did you mean ${guess}?)\nrun "keda-prometheus-scaler ${command} --help" for the flags\n`,
+    );
+  }
+});
+
+test('an unknown command gets the closest command', () => {
+  const run = spawnSync('node', [BIN, 'chek'], { encoding: 'utf8', env: cleanEnv() });
   expect(run.status).toBe(2);
-  expect(run.stderr).toContain('Usage:');
+  expect(run.stderr).toContain('unknown command "chek" (did you mean "check"?)');
+});
+
+test("--version and version print package.json's version", () => {
+  for (const args of [['--version'], ['version']]) {
+    const run = spawnSync('node', [BIN, ...args], { encoding: 'utf8', env: cleanEnv() });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(`${PACKAGE_VERSION}\n`);
+  }
+});
+
+test('every command lists its flags under --help', () => {
+  for (const [command, flags] of [
+    [
+      'check',
+      ['--scaledobject', '--name', '--metadata', '--replicas', '--allow-empty', '--output'],
+    ],
+    ['simulate', ['--scaledobject', '--name', '--series', '--from', '--to', '--step', '--svg']],
+    ['serve', ['--config', '--log-level']],
+  ] as const) {
+    const run = spawnSync('node', [BIN, command, '--help'], { encoding: 'utf8', env: cleanEnv() });
+    expect(run.status).toBe(0);
+    for (const flag of flags) expect(run.stdout).toContain(flag);
+  }
+});
+
+test('a bad flag value is named by the flag or variable that was set, not the config key', () => {
+  const flag = spawnSync(
+    'node',
+    [BIN, 'serve', '--log-level', 'loud', '--prometheus-url', PROM_URL],
+    {
+      encoding: 'utf8',
+      env: cleanEnv(),
+    },
+  );
+  expect(flag.status).toBe(2);
+  expect(flag.stderr).toContain('  - --log-level: must be one of trace, debug');
+  expect(flag.stderr).not.toContain('logLevel:');
+  const variable = spawnSync('node', [BIN, 'serve', '--prometheus-url', PROM_URL], {
+    encoding: 'utf8',
+    env: cleanEnv({ SCALER_LOG_LEVEL: 'loud' }),
+  });
+  expect(variable.stderr).toContain('  - SCALER_LOG_LEVEL: must be one of trace, debug');
 });
 
 test('serve from SCALER_* variables answers KEDA and exits 0 on SIGTERM', async () => {
@@ -99,6 +155,10 @@ test('serve from SCALER_* variables answers KEDA and exits 0 on SIGTERM', async 
     expect(res.metricValues[0]!.metricValueFloat).toBe(50);
     client.close();
     expect((await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    expect(metrics).toContain(
+      `keda_prometheus_scaler_build_info{version="${PACKAGE_VERSION}",node="${process.versions.node}"} 1`,
+    );
   } finally {
     child.kill('SIGTERM');
   }
@@ -106,6 +166,9 @@ test('serve from SCALER_* variables answers KEDA and exits 0 on SIGTERM', async 
   const lines = out
     .trim()
     .split('\n')
-    .map(l => JSON.parse(l) as { msg: string });
+    .map(l => JSON.parse(l) as { msg: string; version?: string });
   expect(lines.map(l => l.msg)).toContain('keda-prometheus-scaler stopped');
+  expect(lines.find(l => l.msg === 'keda-prometheus-scaler serving')?.version).toBe(
+    PACKAGE_VERSION,
+  );
 });

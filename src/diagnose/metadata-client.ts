@@ -1,0 +1,138 @@
+// Prometheus's metadata API (/api/v1/series, /api/v1/labels, /api/v1/label/<name>/values) and a
+// small instant query, with a request budget, a per-request timeout and capped response sizes,
+// so a diagnosis can never load a large Prometheus.
+import { mergeHeaders } from '../prometheus/query-client';
+import { withAuth } from '../prometheus/source-endpoint';
+import { clip } from '../util/echo';
+import type { SourceEndpoint } from '../prometheus/source-endpoint';
+
+/** What a diagnosis asks Prometheus. A list is undefined when it is too large to read. */
+export interface PrometheusMetadata {
+  /** Whether any series matches the selector in the recent window. */
+  hasSeries(selector: string): Promise<boolean>;
+  /** Label names of the series that match `selector` (all series when absent). */
+  labelNames(selector?: string): Promise<string[] | undefined>;
+  /** Values of `label` over the series that match `selector` (all series when absent). */
+  labelValues(label: string, selector?: string): Promise<string[] | undefined>;
+  /** An instant query expected to give one number (e.g. `max(count_over_time(...))`). */
+  scalar(query: string): Promise<number | undefined>;
+}
+
+export interface MetadataLimits {
+  /** Requests one diagnosis may send; 24 covers 4 selectors with 4 matchers each. */
+  maxRequests: number;
+  /** Per request (ms). */
+  timeoutMs: number;
+  /** Bytes read from one response; a longer one is abandoned (see each method for meaning). */
+  maxResponseBytes: number;
+  /** Seconds back from now that count as "recent" for series and label values. */
+  windowSeconds: number;
+}
+
+export const DEFAULT_METADATA_LIMITS: MetadataLimits = {
+  maxRequests: 24,
+  timeoutMs: 5000,
+  // 1 MiB holds about 25,000 metric names of 40 characters: enough for a did-you-mean.
+  maxResponseBytes: 1 << 20,
+  // Beyond Prometheus's 5 min lookback, so a series that just went stale still counts.
+  windowSeconds: 3600,
+};
+
+/** Thrown when the request budget is spent; the diagnosis reports what it found so far. */
+export class BudgetSpent extends Error {
+  override readonly name = 'BudgetSpent';
+}
+
+type Fetched = { tooLarge: true } | { tooLarge: false; data: unknown };
+
+export class SourceMetadata implements PrometheusMetadata {
+  private requests = 0;
+
+  /**
+   * @param customHeaders the trigger's own headers (a tenant header such as X-Scope-OrgID for
+   * Mimir or Cortex), sent with every request as with the query.
+   */
+  constructor(
+    private readonly source: SourceEndpoint,
+    private readonly customHeaders: Readonly<Record<string, string>> = {},
+    private readonly limits: MetadataLimits = DEFAULT_METADATA_LIMITS,
+    private readonly nowS = Date.now() / 1000,
+  ) {}
+
+  async hasSeries(selector: string): Promise<boolean> {
+    // `limit` (Prometheus >= 2.49) keeps the answer to one series; older versions ignore it, and
+    // a response over the byte cap means there are many.
+    const got = await this.get('/api/v1/series', { 'match[]': selector, limit: '1' });
+    return got.tooLarge || (Array.isArray(got.data) && got.data.length > 0);
+  }
+
+  async labelNames(selector?: string): Promise<string[] | undefined> {
+    return this.list('/api/v1/labels', selector === undefined ? {} : { 'match[]': selector });
+  }
+
+  async labelValues(label: string, selector?: string): Promise<string[] | undefined> {
+    return this.list(
+      `/api/v1/label/${encodeURIComponent(label)}/values`,
+      selector === undefined ? {} : { 'match[]': selector },
+    );
+  }
+
+  async scalar(query: string): Promise<number | undefined> {
+    const got = await this.get('/api/v1/query', { query, time: this.nowS.toFixed(3) }, false);
+    if (got.tooLarge) return undefined;
+    const data = got.data as { result?: { value?: [number, string] }[] } | undefined;
+    const text = data?.result?.[0]?.value?.[1];
+    return text === undefined ? undefined : Number(text);
+  }
+
+  private async list(path: string, params: Record<string, string>): Promise<string[] | undefined> {
+    const got = await this.get(path, params);
+    if (got.tooLarge || !Array.isArray(got.data)) return undefined;
+    return got.data.filter((v): v is string => typeof v === 'string');
+  }
+
+  private async get(
+    path: string,
+    params: Record<string, string>,
+    windowed = true,
+  ): Promise<Fetched> {
+    if (++this.requests > this.limits.maxRequests) throw new BudgetSpent('request budget spent');
+    const search = new URLSearchParams(params);
+    if (windowed) {
+      search.set('start', (this.nowS - this.limits.windowSeconds).toFixed(3));
+      search.set('end', this.nowS.toFixed(3));
+    }
+    const signal = AbortSignal.timeout(this.limits.timeoutMs);
+    const request = {
+      origin: this.source.origin,
+      path: `${this.source.basePath}${path}?${search.toString()}`,
+      method: 'GET' as const,
+      headers: mergeHeaders(this.customHeaders, this.source.headers()),
+      body: null,
+    };
+    // The source's auth mode (SigV4, OAuth2, ...) signs these requests as it does queries.
+    const headers = await withAuth(this.source, request, signal);
+    const response = await this.source.dispatcher().request({ ...request, headers, signal });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > this.limits.maxResponseBytes) {
+        response.body.destroy();
+        return { tooLarge: true };
+      }
+      chunks.push(chunk);
+    }
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      status?: string;
+      data?: unknown;
+      error?: string;
+    };
+    if (response.statusCode !== 200 || body.status !== 'success') {
+      throw new Error(
+        `${path}: HTTP ${response.statusCode} ${clip(String(body.error ?? ''))}`.trim(),
+      );
+    }
+    return { tooLarge: false, data: body.data };
+  }
+}

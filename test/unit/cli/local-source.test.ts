@@ -1,0 +1,56 @@
+// Dry runs answer in-cluster serverAddress/source with the local Prometheus, and say so.
+import { displayUrl, localizeTrigger } from '../../../src/cli/local-source';
+import { validateConfig } from '../../../src/config/load-config';
+
+const LOCAL = validateConfig({}, { prometheusUrl: 'http://127.0.0.1:9090' });
+const TUTORIAL = { query: 'sum(rate(http_requests_total[2m]))', threshold: '100' };
+
+test.each([
+  ['Helm values', 'http://prometheus-server.monitoring.svc.cluster.local:80'],
+  ['kube-prometheus', 'http://prometheus-operated.monitoring.svc:9090'],
+])('%s serverAddress is answered by --prometheus-url', (_shape, serverAddress) => {
+  expect(localizeTrigger({ ...TUTORIAL, serverAddress }, LOCAL, true)).toEqual({
+    metadata: { ...TUTORIAL, source: 'default' },
+    note: `serverAddress ${serverAddress} answered by http://127.0.0.1:9090`,
+  });
+});
+
+test('an unknown source name is answered too; a known one is left alone', () => {
+  expect(localizeTrigger({ ...TUTORIAL, source: 'prometheus' }, LOCAL, true).note).toBe(
+    'source prometheus answered by http://127.0.0.1:9090',
+  );
+  const named = validateConfig({ sources: [{ name: 'prometheus', url: 'http://127.0.0.1:9090' }] });
+  expect(localizeTrigger({ ...TUTORIAL, source: 'prometheus' }, named, false)).toEqual({
+    metadata: { ...TUTORIAL, source: 'prometheus' },
+    note: undefined,
+  });
+});
+
+test('with several configured sources and no --prometheus-url, the error lists them', () => {
+  const two = validateConfig({
+    sources: [
+      { name: 'a', url: 'http://127.0.0.1:1' },
+      { name: 'b', url: 'http://127.0.0.1:2' },
+    ],
+  });
+  expect(() =>
+    localizeTrigger({ ...TUTORIAL, serverAddress: 'http://x.svc:9090' }, two, false),
+  ).toThrow(
+    'serverAddress http://x.svc:9090: not a source of --config (sources: a, b); pass --prometheus-url URL',
+  );
+});
+
+test('printed URLs carry no credentials', () => {
+  expect(displayUrl('http://user:secret@127.0.0.1:9090/prom')).toBe('http://127.0.0.1:9090/prom');
+});
+
+test("with the cluster's own config, --prometheus-url still answers its in-cluster source", () => {
+  const cluster = validateConfig(
+    { sources: [{ name: 'prometheus', url: 'http://prometheus-operated.monitoring.svc:9090' }] },
+    { prometheusUrl: 'http://127.0.0.1:9090' },
+  );
+  expect(localizeTrigger({ ...TUTORIAL, source: 'prometheus' }, cluster, true)).toEqual({
+    metadata: { ...TUTORIAL, source: 'default' },
+    note: 'source prometheus answered by http://127.0.0.1:9090',
+  });
+});
