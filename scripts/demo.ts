@@ -149,11 +149,7 @@ async function main(): Promise<void> {
 
     writeFileSync(
       SVG_FILE,
-      renderSvg(rows, {
-        title: `demo: ${TRIGGER.query}`,
-        threshold: SCALED_OBJECT.triggers[0]?.threshold ?? 10,
-        metricType: 'AverageValue',
-      }),
+      renderSvg(rows, { title: `demo: ${TRIGGER.query}`, model: SCALED_OBJECT }),
     );
     const peak = Math.max(...rows.map(r => r.replicas));
     console.log(

@@ -13,7 +13,8 @@ fi
 
 # Debian packages, each only when its command is missing: Prometheus and promtool (integration
 # tests, demo, bench), VictoriaMetrics (the second engine of the contract tests), Alertmanager
-# (push tests and bench), openssl (TLS test certificates), kubectl (renders deploy/ with kustomize).
+# (push tests and bench), openssl (TLS test certificates), kubectl (renders deploy/ with kustomize),
+# rsvg-convert (the chart test renders the simulate SVG to PNG).
 packages=()
 need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
 need prometheus prometheus
@@ -22,6 +23,7 @@ need victoria-metrics victoria-metrics
 need prometheus-alertmanager prometheus-alertmanager
 need openssl openssl
 need kubectl kubernetes-client
+need rsvg-convert librsvg2-bin
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

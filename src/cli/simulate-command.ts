@@ -364,17 +364,7 @@ export async function runSimulate(
     }
     const { model, rows } = runs[0] as (typeof runs)[number];
     if (values.svg !== undefined) {
-      writeFileSync(
-        values.svg,
-        renderSvg(rows, {
-          title,
-          threshold: sm?.target ?? (model.triggers[0]?.threshold as number),
-          metricType:
-            sm === undefined
-              ? (model.triggers[0]?.metricType as string)
-              : `composite, ${sm.metricType}`,
-        }),
-      );
+      writeFileSync(values.svg, renderSvg(rows, { title, model }));
     }
     if (output === 'csv') io.out(toCsv(rows, model));
     else if (output === 'json')

@@ -1,162 +1,34 @@
-// Self-contained SVG charts of a simulation: the metric against its threshold (left axis) and
-// the replica count (right axis, steps) over time; and the replicas of several what-if variants
-// overlaid on one chart.
-import type { SimulationRow } from './simulate';
-
-/**
- * The value a chart draws: the composite with scalingModifiers, else the first trigger's; null
- * where the query failed.
- */
-export const chartValue = (r: SimulationRow): number | null =>
-  (r.composite !== undefined ? r.composite : r.values[0]) ?? null;
-
-const finite = (rows: SimulationRow[]): number[] =>
-  rows.map(chartValue).filter((v): v is number => v !== null);
-
-/** A path through the metric's points, broken where the query failed. */
-function metricPath(
-  rows: SimulationRow[],
-  x: (t: number) => number,
-  y: (v: number) => number,
-): string {
-  let d = '';
-  let pen = false;
-  for (const r of rows) {
-    const v = chartValue(r);
-    if (v === null) {
-      pen = false;
-      continue;
-    }
-    d += `${pen ? 'L' : 'M'}${x(r.timestamp).toFixed(1)},${y(v).toFixed(1)} `;
-    pen = true;
-  }
-  return d.trim();
-}
+// Self-contained SVG charts of a simulation, on one UTC time axis: a panel per metric the HPA
+// compares (the composite of scalingModifiers, or each trigger) with its target, a panel per
+// formula input, and the replica count; what-if variants overlaid on the same frame.
+import type { Box, LegendItem } from './chart-layout';
+import { DASH, area, ellipsis, esc, legendRows, text } from './chart-layout';
+import type { Point } from './chart-marks';
+import { bands, linePath, path, spans, stepPath } from './chart-marks';
+import { formatNumber, tickLabel, timeTicks, utcText, valueTicks } from './chart-scale';
+import type { MetricType } from './hpa-model';
+import type { ScaledObjectModel, SimulationRow } from './simulate';
 
 const W = 960;
-const H = 420;
-const M = { top: 48, right: 64, bottom: 48, left: 72 };
+const PAD = 16;
+/** Left edge of the plots: room for y tick labels of up to 8 characters at 11 px. */
+const PLOT_X = 80;
+/** Right margin: half of a centred time label past the last tick. */
+const PLOT_W = W - PLOT_X - 56;
+const HEADING = 18;
+const GAP = 12;
+const TICK_FONT = 11;
 const COLORS = {
-  metric: '#2563eb',
-  threshold: '#dc2626',
+  value: '#2563eb',
+  target: '#dc2626',
+  activation: '#d97706',
   replicas: '#16a34a',
+  inactive: '#6b7280',
+  failed: '#dc2626',
+  fallback: '#f97316',
   grid: '#e5e7eb',
-  text: '#111827',
+  axis: '#374151',
 };
-
-const esc = (s: string): string =>
-  s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
-const fmt = (n: number): string =>
-  Math.abs(n) >= 100 ? n.toFixed(0) : Number(n.toPrecision(3)).toString();
-
-/** Round-number ticks covering [0, max]. */
-function ticks(max: number, count = 5): number[] {
-  if (max <= 0) return [0, 1];
-  const raw = max / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = 0; v <= max + step / 2; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
-}
-
-function clock(ts: number, spanS: number): string {
-  const d = new Date(ts * 1000).toISOString();
-  return spanS > 86_400 ? d.slice(5, 16).replace('T', ' ') : d.slice(11, 19);
-}
-
-interface Frame {
-  x: (t: number) => number;
-  y: (v: number) => number;
-  yr: (v: number) => number;
-  /** The SVG's opening, title, grid, axes and labels; the caller adds its lines and closes. */
-  parts: string[];
-}
-
-/** Scales and axes shared by both charts: metric on the left, replicas on the right. */
-function frame(
-  rows: SimulationRow[],
-  opts: {
-    title: string;
-    metricMax: number;
-    metricLabel: string;
-    replicasLabel: string;
-    replicasColor: string;
-  },
-): Frame {
-  const first = Math.min(...rows.map(r => r.timestamp));
-  const last = Math.max(...rows.map(r => r.timestamp));
-  const span = Math.max(1, last - first);
-  const plotW = W - M.left - M.right;
-  const plotH = H - M.top - M.bottom;
-  const peak = Math.max(1, ...rows.map(r => r.replicas));
-  const yMetricTicks = ticks(opts.metricMax);
-  const yRepTicks = ticks(peak, Math.min(5, peak));
-  const yMax = yMetricTicks[yMetricTicks.length - 1] ?? 1;
-  const rMax = yRepTicks[yRepTicks.length - 1] ?? 1;
-  const x = (t: number): number => M.left + ((t - first) / span) * plotW;
-  const y = (v: number): number => M.top + plotH - (v / yMax) * plotH;
-  const yr = (v: number): number => M.top + plotH - (v / rMax) * plotH;
-  const timeTicks = Array.from({ length: 7 }, (_, i) => first + (span * i) / 6);
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`,
-    `<title>${esc(opts.title)}</title>`,
-    `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
-    `<text x="${M.left}" y="24" font-size="16" font-weight="600" fill="${COLORS.text}">${esc(opts.title)}</text>`,
-    ...yMetricTicks.map(
-      v =>
-        `<line x1="${M.left}" x2="${W - M.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="${COLORS.grid}"/><text x="${M.left - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" fill="${COLORS.metric}">${fmt(v)}</text>`,
-    ),
-    ...yRepTicks.map(
-      v =>
-        `<text x="${W - M.right + 8}" y="${(yr(v) + 4).toFixed(1)}" fill="${opts.replicasColor}">${fmt(v)}</text>`,
-    ),
-    ...timeTicks.map(
-      t =>
-        `<text x="${x(t).toFixed(1)}" y="${H - M.bottom + 18}" text-anchor="middle" fill="${COLORS.text}">${clock(t, span)}</text>`,
-    ),
-    `<line x1="${M.left}" x2="${W - M.right}" y1="${M.top + plotH}" y2="${M.top + plotH}" stroke="${COLORS.text}"/>`,
-    `<text transform="translate(18 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="${COLORS.metric}">${esc(opts.metricLabel)}</text>`,
-    `<text transform="translate(${W - 14} ${M.top + plotH / 2}) rotate(90)" text-anchor="middle" fill="${opts.replicasColor}">${esc(opts.replicasLabel)}</text>`,
-  ];
-  return { x, y, yr, parts };
-}
-
-/** The replica count as a step line. */
-function stepPoints(rows: SimulationRow[], f: Frame): string {
-  return rows
-    .map((r, i) => {
-      const px = f.x(r.timestamp).toFixed(1);
-      const prev = rows[i - 1];
-      const flat = prev === undefined ? '' : `${px},${f.yr(prev.replicas).toFixed(1)} `;
-      return `${flat}${px},${f.yr(r.replicas).toFixed(1)}`;
-    })
-    .join(' ');
-}
-
-export function renderSvg(
-  rows: SimulationRow[],
-  opts: { title: string; threshold: number; metricType: string },
-): string {
-  const f = frame(rows, {
-    title: opts.title,
-    metricMax: Math.max(opts.threshold * 1.2, ...finite(rows)),
-    metricLabel: `metric (${opts.metricType})`,
-    replicasLabel: 'replicas',
-    replicasColor: COLORS.replicas,
-  });
-  const ty = f.y(opts.threshold).toFixed(1);
-  const parts: string[] = [
-    ...f.parts,
-    `<line x1="${M.left}" x2="${W - M.right}" y1="${ty}" y2="${ty}" stroke="${COLORS.threshold}" stroke-dasharray="6 4"/>`,
-    `<path d="${metricPath(rows, f.x, f.y)}" fill="none" stroke="${COLORS.metric}" stroke-width="1.5"/>`,
-    `<polyline points="${stepPoints(rows, f)}" fill="none" stroke="${COLORS.replicas}" stroke-width="2"/>`,
-    `<g transform="translate(${M.left} 32)"><line x1="0" x2="20" y1="4" y2="4" stroke="${COLORS.metric}" stroke-width="2"/><text x="26" y="8">metric</text><line x1="86" x2="106" y1="4" y2="4" stroke="${COLORS.threshold}" stroke-dasharray="6 4"/><text x="112" y="8">threshold ${fmt(opts.threshold)}</text><line x1="216" x2="236" y1="4" y2="4" stroke="${COLORS.replicas}" stroke-width="2"/><text x="242" y="8">replicas</text></g>`,
-    '</svg>',
-  ];
-  return `${parts.join('\n')}\n`;
-}
-
 const VARIANT_COLORS = [
   '#16a34a',
   '#9333ea',
@@ -167,35 +39,382 @@ const VARIANT_COLORS = [
   '#1d4ed8',
 ];
 
-/** The metric once (left axis) and each variant's replicas as its own step line (right axis). */
+interface PanelLine {
+  kind: 'line' | 'step';
+  points: Point[];
+  color: string;
+  width?: number;
+  dash?: string;
+}
+
+interface Panel {
+  heading: string;
+  height: number;
+  lines: PanelLine[];
+  integer?: boolean;
+  /** Spans where this panel's value is missing: a red strip along the bottom. */
+  failed?: [number, number][];
+  /** Spans where KEDA served a fallback: shaded. */
+  fallback?: [number, number][];
+}
+
+interface Chart {
+  title: string;
+  legend: LegendItem[];
+  panels: Panel[];
+  /** Spans where the ScaledObject was inactive: shaded on every panel. */
+  inactive: [number, number][];
+  rows: SimulationRow[];
+}
+
+/** Times of the rows, first and last, and the longest step a line may bridge (3 × the median). */
+function timeBase(rows: SimulationRow[]): { first: number; last: number; maxGap: number } {
+  const times = [...new Set(rows.map(r => r.timestamp))].sort((a, b) => a - b);
+  const steps = times
+    .slice(1)
+    .map((t, i) => t - (times[i] as number))
+    .sort((a, b) => a - b);
+  const median = steps[Math.floor(steps.length / 2)] ?? 1;
+  return { first: times[0] ?? 0, last: times[times.length - 1] ?? 0, maxGap: 3 * median };
+}
+
+/** One point per timestamp (the last row's reading there). */
+function points(rows: SimulationRow[], value: (r: SimulationRow) => number | null): Point[] {
+  const out: Point[] = [];
+  for (const r of rows) {
+    const p = { t: r.timestamp, v: value(r) };
+    const prev = out[out.length - 1];
+    if (prev !== undefined && prev.t === p.t) out[out.length - 1] = p;
+    else out.push(p);
+  }
+  return out;
+}
+
+const steps = (rows: SimulationRow[], value: (r: SimulationRow) => number): Point[] =>
+  rows.map(r => ({ t: r.timestamp, v: value(r) }));
+
+const timesOf = (rows: SimulationRow[]): number[] => rows.map(r => r.timestamp);
+
+function render(chart: Chart): string {
+  const { first, last, maxGap } = timeBase(chart.rows);
+  const span = Math.max(1, last - first);
+  const x = (t: number): number => PLOT_X + ((t - first) / span) * PLOT_W;
+  const time = timeTicks(first, last, PLOT_W, TICK_FONT * 0.6);
+  const body: string[] = [];
+
+  const titleBox: Box = { x: PAD, y: PAD, w: W - 2 * PAD, h: 22 };
+  body.push(
+    area('title', titleBox, [
+      text(PAD, PAD + 16, ellipsis(chart.title, 16, titleBox.w), { size: 16, weight: 600 }),
+    ]),
+  );
+  const legendTop = titleBox.y + titleBox.h + 4;
+  const legend = legendRows(chart.legend, PAD, legendTop, W - 2 * PAD);
+  body.push(
+    area('legend', { x: PAD, y: legendTop, w: W - 2 * PAD, h: legend.height }, legend.marks),
+  );
+
+  let top = legendTop + legend.height + GAP;
+  chart.panels.forEach((panel, i) => {
+    const head: Box = { x: PLOT_X, y: top, w: PLOT_W, h: HEADING };
+    body.push(
+      area(`heading ${i}`, head, [text(PLOT_X, top + 13, ellipsis(panel.heading, 12, PLOT_W))]),
+    );
+    const plot: Box = { x: PLOT_X, y: top + HEADING, w: PLOT_W, h: panel.height };
+    const values = panel.lines
+      .flatMap(l => l.points.map(p => p.v))
+      .filter((v): v is number => v !== null);
+    const ticks = valueTicks(
+      Math.min(0, ...values),
+      Math.max(0, ...values),
+      Math.max(2, Math.min(6, Math.floor(panel.height / 24))),
+      panel.integer === true,
+    );
+    const lo = ticks[0] as number;
+    const hi = ticks[ticks.length - 1] as number;
+    const y = (v: number): number => plot.y + plot.h - ((v - lo) / (hi - lo)) * plot.h;
+    const s = { x, y };
+    const step = (ticks[1] as number) - lo;
+    const bottom = plot.y + plot.h;
+    body.push(
+      area(
+        `plot ${i}`,
+        plot,
+        [
+          ...bands(chart.inactive, s, plot, COLORS.inactive, { opacity: 0.14 }),
+          ...bands(panel.fallback ?? [], s, plot, COLORS.fallback, { opacity: 0.22 }),
+          path(
+            [
+              ...ticks.map(
+                v => `M${PLOT_X},${y(v).toFixed(1)} L${PLOT_X + PLOT_W},${y(v).toFixed(1)}`,
+              ),
+              ...time.ticks.map(t => `M${x(t).toFixed(1)},${plot.y} L${x(t).toFixed(1)},${bottom}`),
+            ].join(' '),
+            COLORS.grid,
+            { width: 1 },
+          ),
+          ...bands(panel.failed ?? [], s, plot, COLORS.failed, { opacity: 0.8, strip: 4 }),
+          ...panel.lines.map(l =>
+            path(
+              l.kind === 'step'
+                ? stepPath(
+                    l.points.map(p => ({ t: p.t, v: p.v ?? 0 })),
+                    s,
+                    last,
+                  )
+                : linePath(l.points, s, maxGap),
+              l.color,
+              { width: l.width ?? 1.5, ...(l.dash === undefined ? {} : { dash: l.dash }) },
+            ),
+          ),
+          path(`M${PLOT_X},${bottom} L${PLOT_X + PLOT_W},${bottom}`, COLORS.axis, { width: 1 }),
+        ].filter(m => m !== ''),
+      ),
+    );
+    body.push(
+      area(
+        `y-axis ${i}`,
+        { x: PAD, y: plot.y - 7, w: PLOT_X - PAD - 4, h: plot.h + 14 },
+        ticks.map(v =>
+          text(PLOT_X - 6, y(v) + 4, tickLabel(v, step), {
+            size: TICK_FONT,
+            anchor: 'end',
+            fill: COLORS.axis,
+          }),
+        ),
+      ),
+    );
+    top = bottom + GAP;
+  });
+
+  const bottom = top - GAP;
+  const axisBox: Box = { x: PLOT_X - 40, y: bottom + 8, w: PLOT_W + 80, h: 30 };
+  body.push(
+    area('x-axis', axisBox, [
+      ...time.ticks.map(t =>
+        text(x(t), bottom + 20, time.label(t), {
+          size: TICK_FONT,
+          anchor: 'middle',
+          fill: COLORS.axis,
+        }),
+      ),
+      text(PLOT_X, bottom + 35, `time (UTC), ${utcText(first)} to ${utcText(last)}`, {
+        size: TICK_FONT,
+        fill: COLORS.axis,
+      }),
+    ]),
+  );
+  const height = Math.ceil(axisBox.y + axisBox.h + PAD);
+  return `${[
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="system-ui, sans-serif">`,
+    `<title>${esc(chart.title)}</title>`,
+    `<rect width="${W}" height="${height}" fill="#ffffff"/>`,
+    ...body,
+    '</svg>',
+  ].join('\n')}\n`;
+}
+
+/** What the HPA compares a metric with, for the panel's heading. */
+const targetText = (metricType: MetricType, target: string): string =>
+  metricType === 'AverageValue'
+    ? `AverageValue, total against ${target} per replica × replicas`
+    : `Value, total against ${target}`;
+
+/**
+ * The target line of a metric: for AverageValue the capacity the replicas serve (target ×
+ * replicas, a step line), for Value the target itself.
+ */
+function targetLine(
+  rows: SimulationRow[],
+  metricType: MetricType,
+  target: number,
+  color: string,
+): PanelLine {
+  return metricType === 'AverageValue'
+    ? { kind: 'step', points: steps(rows, r => target * r.replicas), color, dash: DASH.dash }
+    : {
+        kind: 'step',
+        points: steps(rows.slice(0, 1), () => target),
+        color,
+        dash: DASH.dash,
+      };
+}
+
+const activationLine = (rows: SimulationRow[], value: number): PanelLine => ({
+  kind: 'step',
+  points: steps(rows.slice(0, 1), () => value),
+  color: COLORS.activation,
+  dash: DASH.dot,
+});
+
+/** Panels of the metrics (composite first, then each trigger), with each variant's target line. */
+function metricPanels(
+  so: ScaledObjectModel,
+  rows: SimulationRow[],
+  targets: { rows: SimulationRow[]; model: ScaledObjectModel; color: string }[],
+): Panel[] {
+  const times = timesOf(rows);
+  const end = timeBase(rows).last;
+  const sm = so.scalingModifiers;
+  const failedSpans = (v: (r: SimulationRow) => number | null | undefined): [number, number][] =>
+    spans(times, i => v(rows[i] as SimulationRow) === null, end);
+  // With several variants each has its own target line.
+  const targetOf = (v: number): string =>
+    targets.length > 1 ? "each variant's target" : formatNumber(v);
+  const tall = sm === undefined && so.triggers.length === 1 ? 220 : 170;
+  const panels: Panel[] = [];
+  if (sm !== undefined) {
+    panels.push({
+      heading: `composite ${sm.formula.text}, ${targetText(sm.metricType, targetOf(sm.target))}; active above ${formatNumber(sm.activationTarget)}`,
+      height: tall,
+      lines: [
+        ...targets.map(v =>
+          targetLine(v.rows, sm.metricType, v.model.scalingModifiers?.target ?? sm.target, v.color),
+        ),
+        activationLine(rows, sm.activationTarget),
+        {
+          kind: 'line',
+          points: points(rows, r => r.composite ?? null),
+          color: COLORS.value,
+          width: 2,
+        },
+      ],
+      failed: failedSpans(r => r.composite),
+    });
+  }
+  so.triggers.forEach((t, i) => {
+    const value = (r: SimulationRow): number | null => r.values[i] ?? null;
+    panels.push(
+      sm === undefined
+        ? {
+            heading: `${t.name}, ${targetText(t.metricType, targetOf(t.threshold))}; active above ${formatNumber(t.activationThreshold)}`,
+            height: tall,
+            lines: [
+              ...targets.map(v =>
+                targetLine(
+                  v.rows,
+                  t.metricType,
+                  v.model.triggers[i]?.threshold ?? t.threshold,
+                  v.color,
+                ),
+              ),
+              activationLine(rows, t.activationThreshold),
+              { kind: 'line', points: points(rows, value), color: COLORS.value, width: 2 },
+            ],
+            failed: failedSpans(value),
+          }
+        : {
+            heading: `${t.name}: the formula's input`,
+            height: 90,
+            lines: [{ kind: 'line', points: points(rows, value), color: COLORS.value, width: 1.5 }],
+            failed: failedSpans(value),
+          },
+    );
+  });
+  return panels;
+}
+
+function legendFor(
+  so: ScaledObjectModel,
+  rows: SimulationRow[],
+  extra: LegendItem[],
+): LegendItem[] {
+  const types = new Set(
+    so.scalingModifiers === undefined
+      ? so.triggers.map(t => t.metricType)
+      : [so.scalingModifiers.metricType],
+  );
+  const items: LegendItem[] = [{ label: 'value', color: COLORS.value, style: 'line' }];
+  if (types.has('AverageValue'))
+    items.push({ label: 'capacity: target × replicas', color: COLORS.target, style: 'dash' });
+  if (types.has('Value')) items.push({ label: 'target', color: COLORS.target, style: 'dash' });
+  items.push({ label: 'activation threshold', color: COLORS.activation, style: 'dot' });
+  items.push(...extra);
+  const failed = rows.some(r => r.values.some(v => v === null) || r.composite === null);
+  if (failed) items.push({ label: 'no value (query failed)', color: COLORS.failed, style: 'band' });
+  return items;
+}
+
+/**
+ * The simulation of one ScaledObject: each metric against what the HPA compares it with, the
+ * activation threshold, the replicas, and shading while inactive (KEDA's polls) and while a
+ * fallback serves.
+ */
+export function renderSvg(
+  rows: SimulationRow[],
+  opts: { title: string; model: ScaledObjectModel },
+): string {
+  const so = opts.model;
+  const times = timesOf(rows);
+  const end = timeBase(rows).last;
+  const polls = rows.filter(r => r.by === 'keda');
+  const inactive = spans(timesOf(polls), i => !(polls[i] as SimulationRow).active, end);
+  const fallback = spans(times, i => (rows[i] as SimulationRow).fallback.length > 0, end);
+  const extra: LegendItem[] = [{ label: 'replicas', color: COLORS.replicas, style: 'line' }];
+  if (inactive.length > 0) extra.push({ label: 'inactive', color: COLORS.inactive, style: 'band' });
+  if (fallback.length > 0) extra.push({ label: 'fallback', color: COLORS.fallback, style: 'band' });
+  return render({
+    title: opts.title,
+    rows,
+    inactive,
+    legend: legendFor(so, rows, extra),
+    panels: [
+      ...metricPanels(so, rows, [{ rows, model: so, color: COLORS.target }]),
+      {
+        heading: `replicas (min ${so.minReplicaCount}, max ${so.maxReplicaCount})`,
+        height: 120,
+        integer: true,
+        lines: [
+          { kind: 'step', points: steps(rows, r => r.replicas), color: COLORS.replicas, width: 2 },
+        ],
+        fallback,
+      },
+    ],
+  });
+}
+
+/**
+ * What-if variants on the same frame: the metrics once, each variant's target line and replicas
+ * in its own colour.
+ */
 export function renderComparisonSvg(
-  variants: { label: string; rows: SimulationRow[] }[],
+  variants: { label: string; rows: SimulationRow[]; model: ScaledObjectModel }[],
   opts: { title: string },
 ): string {
-  const base = variants[0]?.rows ?? [];
-  const f = frame(
-    variants.flatMap(v => v.rows),
-    {
-      title: opts.title,
-      metricMax: Math.max(1, ...finite(base)),
-      metricLabel: 'metric',
-      replicasLabel: 'replicas per variant',
-      replicasColor: COLORS.text,
-    },
-  );
+  const base = variants[0];
+  if (base === undefined) throw new Error('renderComparisonSvg: no variants');
   const color = (i: number): string => VARIANT_COLORS[i % VARIANT_COLORS.length] as string;
-  const parts: string[] = [
-    ...f.parts,
-    `<path d="${metricPath(base, f.x, f.y)}" fill="none" stroke="${COLORS.metric}" stroke-width="1" stroke-opacity="0.5"/>`,
-    ...variants.map(
-      (v, i) =>
-        `<polyline points="${stepPoints(v.rows, f)}" fill="none" stroke="${color(i)}" stroke-width="2"/>`,
-    ),
-    ...variants.map(
-      (v, i) =>
-        `<g transform="translate(${M.left + 8} ${M.top + 8 + i * 16})"><line x1="0" x2="20" y1="4" y2="4" stroke="${color(i)}" stroke-width="2"/><text x="26" y="8">${esc(v.label)}</text></g>`,
-    ),
-    '</svg>',
-  ];
-  return `${parts.join('\n')}\n`;
+  const legend = legendFor(
+    base.model,
+    base.rows,
+    variants.map((v, i) => ({
+      label: `${v.label} (replicas, its target dashed)`,
+      color: color(i),
+      style: 'line' as const,
+    })),
+  ).filter(item => item.color !== COLORS.target);
+  return render({
+    title: opts.title,
+    rows: variants.flatMap(v => v.rows),
+    inactive: [],
+    legend,
+    panels: [
+      ...metricPanels(
+        base.model,
+        base.rows,
+        variants.map((v, i) => ({ rows: v.rows, model: v.model, color: color(i) })),
+      ),
+      {
+        heading: 'replicas per variant',
+        height: 140,
+        integer: true,
+        lines: variants.map((v, i) => ({
+          kind: 'step' as const,
+          points: steps(v.rows, r => r.replicas),
+          color: color(i),
+          width: 2,
+        })),
+      },
+    ],
+  });
 }
