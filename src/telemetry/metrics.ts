@@ -68,9 +68,7 @@ const noopRpc: RpcMetrics = { finished: noop };
 
 /** Records nothing: for unit tests and commands that serve no /metrics. */
 export class NoopMetrics implements Metrics {
-  rpc(): RpcMetrics {
-    return noopRpc;
-  }
+  rpc: Metrics['rpc'] = () => noopRpc;
   streamOpened: Metrics['streamOpened'] = noop;
   streamClosed: Metrics['streamClosed'] = noop;
   queryStarted: Metrics['queryStarted'] = noop;
