@@ -62,7 +62,11 @@ function typeName(node: TSchema): string {
   }
   if (node['type'] === 'integer') return 'whole number';
   if (node['type'] === 'array') {
-    return (node['items'] as TSchema)['type'] === 'object' ? 'list of mappings' : 'list of strings';
+    const items = node['items'] as TSchema;
+    if (items['type'] === 'object') return 'list of mappings';
+    // A list whose entries may be a string or a mapping (allowedServerAddresses).
+    const kinds = ((items['anyOf'] as TSchema[] | undefined) ?? [items]).map(i => i['type']);
+    return kinds.includes('object') ? 'list of strings or mappings' : 'list of strings';
   }
   if (node['type'] === 'object') return node['properties'] === undefined ? 'string map' : 'mapping';
   return String(node['type']);
