@@ -39,6 +39,12 @@ export class CircuitBreaker {
   private probeInFlight = false;
   /** Whether the breaker is open because the source sent Retry-After, for messages. */
   openedByRetryAfter = false;
+  /**
+   * The consecutive failures that opened it, for messages. Kept apart from the running count: a
+   * request admitted before the breaker opened may still succeed while it is open, which resets
+   * the count to 0 but does not close the breaker.
+   */
+  private failuresWhenOpened = 0;
 
   constructor(private readonly options: BreakerOptions) {}
 
@@ -51,8 +57,9 @@ export class CircuitBreaker {
     return this.current;
   }
 
+  /** Consecutive failures so far; while open, the ones that opened it. */
   get consecutiveFailures(): number {
-    return this.failures;
+    return this.current === 'open' ? this.failuresWhenOpened : this.failures;
   }
 
   tryAcquire(): BreakerDecision {
@@ -101,6 +108,7 @@ export class CircuitBreaker {
       this.current = 'open';
       this.openUntil = this.options.now() + (asked ? retryAfterMs : this.options.openMs);
       this.openedByRetryAfter = asked;
+      this.failuresWhenOpened = this.failures;
       this.successes = 0;
     }
   }

@@ -107,3 +107,16 @@ test('a failure with Retry-After opens at once for that long, whatever the count
   advance(1);
   expect(breaker.state).toBe('half_open');
 });
+
+test('an open breaker reports the failures that opened it, even after a late success', () => {
+  const { breaker, fail } = setup();
+  // Admitted while closed, answered only after three others failed and opened the breaker.
+  const slow = breaker.tryAcquire();
+  fail();
+  fail();
+  fail();
+  expect(breaker.state).toBe('open');
+  if (slow.ok) slow.ticket.success();
+  expect(breaker.state).toBe('open');
+  expect(breaker.consecutiveFailures).toBe(3);
+});
