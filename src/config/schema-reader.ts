@@ -3,7 +3,7 @@
 import type { ObjectOptions, TArray, TObject, TProperties, TSchema } from '@sinclair/typebox';
 import { Kind, Type } from '@sinclair/typebox';
 import { didYouMeanSuffix } from '../util/did-you-mean';
-import { clip, quote } from '../util/echo';
+import { clip, clipName, quote } from '../util/echo';
 import { redactUrl } from '../util/url-rules';
 import { parseDurationMs } from '../util/parse-values';
 
@@ -165,7 +165,7 @@ function readObject(
   const keys = Object.keys(schema.properties);
   for (const key of Object.keys(value)) {
     if (!keys.includes(key))
-      problems.push(`${at}${clip(key)}: unknown key${didYouMeanSuffix(key, keys)}`);
+      problems.push(`${at}${clipName(key)}: unknown key${didYouMeanSuffix(key, keys)}`);
   }
   const out: Record<string, unknown> = {};
   const missing: string[] = [];

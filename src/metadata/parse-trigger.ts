@@ -3,7 +3,7 @@
 // pkg/scalers/prometheus_scaler.go) and every problem reported at once.
 import { ScalerError } from '../errors';
 import { didYouMeanSuffix } from '../util/did-you-mean';
-import { clip, quote } from '../util/echo';
+import { clipName, quote } from '../util/echo';
 import { FIELD_VALUE_RULE, HEADER_NAME, isFieldValue } from '../util/http-fields';
 import { MAX_CUSTOM_HEADERS_BYTES, MAX_QUERY_BYTES, MIN_CACHE_TTL_MS } from '../util/limits';
 import { DEFAULTS, triggerLimits } from '../config/schema';
@@ -118,7 +118,7 @@ export function checkMetadataBounds(
       problems.push(`key ${quote(key)}: longer than ${bounds.maxKeyLength} characters`);
     } else if (value.length > bounds.maxValueLength) {
       problems.push(
-        `${key}: value of ${value.length} characters; at most ${bounds.maxValueLength} are allowed`,
+        `${clipName(key)}: value of ${value.length} characters; at most ${bounds.maxValueLength} are allowed`,
       );
     }
   }
@@ -261,7 +261,7 @@ function credentialProblem(key: string, value: string): string {
   }
   const stanza = kinds.length > 0 ? kinds.map(k => STANZAS[k]).join('; ') : STANZAS.bearer;
   return (
-    `${key}: credentials are not read from trigger metadata (KEDA does not forward ` +
+    `${clipName(key)}: credentials are not read from trigger metadata (KEDA does not forward ` +
     'TriggerAuthentication to external scalers); write them on a source in the scaler ' +
     `configuration (sources: - name: <name>, url: <url>, ${stanza}) and select it with "source"`
   );
@@ -333,7 +333,7 @@ export function parseTrigger(
       );
     } else {
       const hint = didYouMeanSuffix(key, [...known, ...KEDA_OWN_KEYS]);
-      problems.push(`${clip(key)}: unknown key${hint}`);
+      problems.push(`${clipName(key)}: unknown key${hint}`);
     }
   }
 

@@ -37,12 +37,38 @@ export function clip(text: string, max = MAX_ECHO_CHARS): string {
 }
 
 /**
+ * Characters that change how a line reads without being seen: C0 and C1 controls, DEL, the line
+ * and paragraph separators, and the bidirectional overrides and isolates (Unicode UAX #9; the
+ * "Trojan Source" paper, CVE-2021-42574), which can make `evil` display as `live`.
+ */
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/** JSON.stringify, with the invisible characters it leaves as they are escaped too. */
+function literal(text: string): string {
+  return JSON.stringify(text).replace(
+    new RegExp(INVISIBLE.source, 'g'),
+    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
  * `text` as a JSON string literal, cut like {@link clip}: `"abc"`, or `"abc"… (1048576 bytes)` when
- * long. Quotes, newlines and control characters are escaped, so a value cannot forge a line.
+ * long. Quotes, newlines, control and bidirectional characters are escaped, so a value cannot
+ * forge a line (KEDA's console log prints a status message as it is) or disguise itself.
  */
 export function quote(text: string, max = MAX_ECHO_CHARS): string {
-  if (text.length <= max) return JSON.stringify(text);
-  return `${JSON.stringify(head(text, max))}… (${utf8Bytes(text)} bytes)`;
+  if (text.length <= max) return literal(text);
+  return `${literal(head(text, max))}… (${utf8Bytes(text)} bytes)`;
+}
+
+/**
+ * A name from outside (a metadata or configuration key) in the `key: rule` position: as it is
+ * when it holds only visible characters, else quoted like a value, so a key with CR, LF, NUL or a
+ * bidirectional override cannot split or disguise the message.
+ */
+export function clipName(text: string, max = MAX_ECHO_CHARS): string {
+  return INVISIBLE.test(text) ? quote(text, max) : clip(text, max);
 }
 
 /**

@@ -5,7 +5,7 @@ import { ConfigError } from '../../../src/config/load-config';
 import { ScalerError, isScalerError, toGrpcStatus } from '../../../src/errors';
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import { SourceRegistry } from '../../../src/sources/source-registry';
-import { MAX_MESSAGE_BYTES, capMessage, clip, quote } from '../../../src/util/echo';
+import { MAX_MESSAGE_BYTES, capMessage, clip, clipName, quote } from '../../../src/util/echo';
 import { redactUrl } from '../../../src/util/url-rules';
 
 const long = 'k'.repeat(10_000);
@@ -112,5 +112,39 @@ describe('echo sites', () => {
   test('config loader: an unknown key and a bad value', () => {
     bounded(messageOf(() => validateConfig({ sources: [], [long]: 1 })));
     bounded(messageOf(() => validateConfig({ logLevel: long, sources: [] })));
+  });
+});
+
+describe('a key or value cannot forge a line or disguise itself', () => {
+  test.each([
+    ['CR and LF', 'sour\r\nce', '"sour\\r\\nce"'],
+    ['NUL', 'a\u0000b', '"a\\u0000b"'],
+    ['a right-to-left override', '\u202elive', '"\\u202elive"'],
+    ['a C1 control and a line separator', 'a\u0085b\u2028c', '"a\\u0085b\\u2028c"'],
+  ])('an unknown metadata key with %s is shown escaped', (_name, key, shown) => {
+    let message = '';
+    try {
+      parseTrigger({ query: 'up', threshold: '1', [key]: 'x' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(`${shown}: unknown key`);
+    // eslint-disable-next-line no-control-regex
+    expect(message).not.toMatch(/[\u0000-\u001f\u0085\u2028\u202e]/);
+  });
+
+  test('a value with a bidirectional override is escaped in quote, a plain key is left as it is', () => {
+    expect(quote('\u202eevil')).toBe('"\\u202eevil"');
+    expect(clipName('serverAdress')).toBe('serverAdress');
+  });
+
+  test('a configuration key with a newline is shown escaped', () => {
+    let message = '';
+    try {
+      validateConfig({ sources: [], 'bad\nkey': 1 });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('"bad\\nkey": unknown key');
   });
 });
