@@ -195,8 +195,9 @@ export function createAlertmanagerHandler(
       });
       return;
     }
-    const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    // The scheme is case-insensitive (RFC 9110 11.1): Alertmanager sends its `authorization.type`
+    // as the operator wrote it, `bearer` as well as `Bearer`.
+    const given = /^bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     if (given === '' || !sameToken(given, expected)) {
       refuse(
         req,

@@ -127,6 +127,24 @@ test('a body that is not application/json gets 415, even when it would parse', a
   expect(ok.status).toBe(200);
 });
 
+test.each([
+  [`bearer ${TOKEN}`, 200],
+  [`BEARER  ${TOKEN}`, 200],
+  [`Basic ${TOKEN}`, 401],
+  [`Bearer ${TOKEN}x`, 401],
+  ['Bearer', 401],
+])(
+  'the scheme is case-insensitive (RFC 9110 11.1, Alertmanager sends its type as written): %s gets %i',
+  async (authorization, expected) => {
+    const response = await fetch(`${scaler.httpUrl}/alertmanager`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '4', alerts: [] }),
+    });
+    expect(response.status).toBe(expected);
+  },
+);
+
 test('the scaler still answers its probes afterwards', async () => {
   expect((await httpGet(`${scaler.httpUrl}/healthz`)).status).toBe(200);
 });
