@@ -9,11 +9,9 @@ import { ConnectionPool } from '../prometheus/connection-pool';
 import { proxyFor } from '../prometheus/proxy';
 import type { HttpDispatcher, SourceEndpoint } from '../prometheus/source-endpoint';
 import type { NamespaceRule } from '../util/namespace-rules';
-import { namespaceRule } from '../util/namespace-rules';
+import { quote } from '../util/echo';
+import { MAX_NAMESPACE_LENGTH, namespaceRule } from '../util/namespace-rules';
 import { SecretFile } from './secret-file';
-
-/** Kubernetes caps namespace names at 63 characters; a longer one is shown cut short. */
-const MAX_NAMESPACE_LENGTH = 63;
 
 export class Source implements SourceEndpoint {
   /**
@@ -80,11 +78,9 @@ export class Source implements SourceEndpoint {
    */
   checkNamespace(namespace: string): void {
     if (this.access.rule.allows(namespace)) return;
-    const shown =
-      namespace.length > MAX_NAMESPACE_LENGTH ? `${namespace.slice(0, 63)}…` : namespace;
     throw new ScalerError(
       'permission_denied',
-      `namespace ${JSON.stringify(shown)} may not use ${this.access.origin}: allowed ` +
+      `namespace ${quote(namespace, MAX_NAMESPACE_LENGTH)} may not use ${this.access.origin}: allowed ` +
         `namespaces are ${this.access.rule.describe()}`,
       { source: this.name },
     );
