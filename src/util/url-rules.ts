@@ -87,14 +87,39 @@ export function addressPatternProblem(pattern: string): string | undefined {
   return undefined;
 }
 
-/** `*` inside one part: `whole` when the part is only `*` (one non-empty run), else `within`. */
-function wildcard(part: string, whole: string, within: string, flags: string): RegExp {
-  if (part === '*') return new RegExp(`^${whole}$`, flags);
-  const body = part
-    .split('*')
-    .map(p => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join(within);
-  return new RegExp(`^${body}$`, flags);
+/**
+ * Whether `text` matches `glob`, where `*` stands for any run of characters, possibly empty. The
+ * classic two-pointer match with one backtrack point: at most text × glob steps. A regular
+ * expression with several `.*` backtracks polynomially instead: `*-*-prod` against a 60,000
+ * character path segment (a serverAddress may be 64 KiB) blocked the event loop for 3 s.
+ */
+function globMatch(glob: string, text: string): boolean {
+  let g = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (g < glob.length && glob[g] === '*') {
+      star = g++;
+      resume = t;
+    } else if (g < glob.length && glob[g] === text[t]) {
+      g++;
+      t++;
+    } else if (star !== -1) {
+      g = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (glob[g] === '*') g++;
+  return g === glob.length;
+}
+
+/** One host label or path segment of a pattern: a lone `*` is any non-empty part, else a glob. */
+function wildcard(part: string): (text: string) => boolean {
+  if (part === '*') return text => text.length > 0;
+  return text => globMatch(part, text);
 }
 
 /**
@@ -113,10 +138,10 @@ export function compileAddressPattern(pattern: string): AddressPattern {
   }
   const scheme = (m[1] ?? '').toLowerCase();
   const labels = (m[2] ?? '').toLowerCase().split('.');
-  const hostRules = labels.map(l => wildcard(l, '[^.]+', '[^.]*', ''));
+  const hostRules = labels.map(l => wildcard(l));
   const port = m[3] ?? DEFAULT_PORT[scheme] ?? '';
   const segments = (m[4] ?? '').replace(/\/+$/, '').split('/').slice(1);
-  const pathRules = segments.map(s => wildcard(safeDecode(s), '.+', '.*', ''));
+  const pathRules = segments.map(s => wildcard(safeDecode(s)));
   return {
     pattern,
     test(text: string): boolean {
@@ -125,11 +150,11 @@ export function compileAddressPattern(pattern: string): AddressPattern {
       if (url.protocol !== `${scheme}:`) return false;
       const host = url.hostname.split('.');
       if (host.length !== hostRules.length) return false;
-      if (!hostRules.every((rule, i) => rule.test(host[i] ?? ''))) return false;
+      if (!hostRules.every((rule, i) => rule(host[i] ?? ''))) return false;
       if (port !== '*' && (url.port || DEFAULT_PORT[scheme]) !== port) return false;
       const path = url.pathname.replace(/\/+$/, '').split('/').slice(1);
       if (path.length !== pathRules.length) return false;
-      return pathRules.every((rule, i) => rule.test(safeDecode(path[i] ?? '')));
+      return pathRules.every((rule, i) => rule(safeDecode(path[i] ?? '')));
     },
   };
 }

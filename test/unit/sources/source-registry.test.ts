@@ -130,6 +130,15 @@ test.each([
   // Default ports are the same address written two ways.
   ['http://prom:80', 'http://prom', true],
   ['http://prom:*', 'http://prom:9090', true],
+  // Several `*` in one part: each any run, possibly empty; a lone `*` is one non-empty part.
+  ['http://prom-*.svc:9090', 'http://prom-.svc:9090', true],
+  ['http://h:1/t/*-*-prod', 'http://h:1/t/a-b-prod', true],
+  ['http://h:1/t/*-*-prod', 'http://h:1/t/--prod', true],
+  ['http://h:1/t/*-*-prod', 'http://h:1/t/a-prod', false],
+  ['http://h:1/t/*-*-prod', 'http://h:1/t/a-b-prodx', false],
+  ['http://p*x*y.svc:1', 'http://pxxyy.svc:1', true],
+  ['http://p*x*y.svc:1', 'http://pyx.svc:1', false],
+  ['http://h:1/*/x', 'http://h:1//x', false],
 ])('pattern %s matches %s: %s', (pattern, url, expected) => {
   expect(compileAddressPattern(pattern).test(url)).toBe(expected);
 });
