@@ -25,6 +25,11 @@ test.each([
     Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`k${i}`, 'é'.repeat(60_000)])),
     /characters in all; at most 262144/,
   ],
+  [
+    'a 60,000-digit duration without a unit',
+    { timeout: `${'1'.repeat(60_000)}x` },
+    /timeout: must be a duration/,
+  ],
 ])('%s: INVALID_ARGUMENT before the deadline, others stay fast', async (_, extra, message) => {
   const bad = scaler.client.getMetricSpec(ref(goodMetadata(extra)), {
     deadlineMs: DEADLINE_MS,
