@@ -151,7 +151,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     metrics,
     options,
   );
-  const streams = new OpenStreams();
+  const streams = new OpenStreams(config.push);
   const hub = new WatcherHub({
     evaluator,
     logger,

@@ -20,7 +20,9 @@ export type ScalerErrorKind =
   /** The caller's deadline left no time to ask the source. */
   | 'deadline_exceeded'
   /** The caller went away. */
-  | 'cancelled';
+  | 'cancelled'
+  /** A server-wide or per-namespace bound is full (open streams). */
+  | 'resource_exhausted';
 
 const BRAND = Symbol.for('keda-prometheus-scaler.ScalerError');
 
@@ -61,6 +63,7 @@ const STATUS_BY_KIND: Record<ScalerErrorKind, status> = {
   unavailable: status.UNAVAILABLE,
   deadline_exceeded: status.DEADLINE_EXCEEDED,
   cancelled: status.CANCELLED,
+  resource_exhausted: status.RESOURCE_EXHAUSTED,
 };
 
 /** What goes on the wire for a failed call. */

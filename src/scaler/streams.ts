@@ -5,19 +5,66 @@ import type { GetMetricSpecResponse, IsActiveResponse, ScaledObjectRef } from '.
 import type { ResolvedTrigger } from '../core/resolve-trigger';
 import type { WatcherHub } from '../push/watcher-hub';
 import type { Metrics } from '../telemetry/metrics';
+import { ScalerError } from '../errors';
+import { quote } from '../util/echo';
 import { buildMetricSpec } from './metric-spec';
 import type { HandlerContext } from './rpc';
 
+/** How many streams may be open at once (push.maxStreams, push.maxStreamsPerNamespace). */
+export interface StreamLimits {
+  maxStreams: number;
+  maxStreamsPerNamespace: number;
+}
+
 /**
- * Open streams, so shutdown can end them with OK (KEDA then retries after 2 s: KEDA
- * external_scaler.go runStreamIsActive).
+ * Open streams, bounded in number overall and per namespace (each holds a watcher and heap for as
+ * long as the caller keeps it open), so shutdown can end them with OK (KEDA then retries after
+ * 2 s: KEDA external_scaler.go runStreamIsActive).
  */
 export class OpenStreams {
   private readonly ends = new Set<() => void>();
+  private readonly perNamespace = new Map<string, number>();
 
-  add(end: () => void): () => void {
+  constructor(
+    private readonly limits: StreamLimits = {
+      maxStreams: Number.MAX_SAFE_INTEGER,
+      maxStreamsPerNamespace: Number.MAX_SAFE_INTEGER,
+    },
+  ) {}
+
+  /**
+   * Registers a stream of `namespace`; the returned function unregisters it.
+   * @throws {@link ScalerError} `resource_exhausted` when a bound is full; nothing is registered.
+   */
+  add(namespace: string, end: () => void): () => void {
+    const inNamespace = this.perNamespace.get(namespace) ?? 0;
+    if (this.ends.size >= this.limits.maxStreams) {
+      throw new ScalerError(
+        'resource_exhausted',
+        `${this.ends.size} streams are open, the most push.maxStreams allows; KEDA retries the stream, and polls IsActive meanwhile`,
+      );
+    }
+    if (inNamespace >= this.limits.maxStreamsPerNamespace) {
+      throw new ScalerError(
+        'resource_exhausted',
+        `namespace ${quote(namespace)} has ${inNamespace} streams open, the most push.maxStreamsPerNamespace allows; KEDA retries the stream, and polls IsActive meanwhile`,
+      );
+    }
     this.ends.add(end);
-    return () => this.ends.delete(end);
+    this.perNamespace.set(namespace, inNamespace + 1);
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      this.ends.delete(end);
+      const left = (this.perNamespace.get(namespace) ?? 1) - 1;
+      if (left === 0) this.perNamespace.delete(namespace);
+      else this.perNamespace.set(namespace, left);
+    };
+  }
+
+  get size(): number {
+    return this.ends.size;
   }
 
   endAll(): void {
@@ -26,18 +73,20 @@ export class OpenStreams {
 }
 
 /**
- * Keeps `call` open until the client cancels (KEDA does on every ScaledObject change) or the
- * server shuts down, then releases whatever `onClose` holds, exactly once.
+ * Admits `call` under the stream bounds, runs `open` (what the stream holds), and keeps the call
+ * open until the client cancels (KEDA does on every ScaledObject change) or the server shuts
+ * down, then releases what `open` returned, exactly once.
+ * @throws {@link ScalerError} `resource_exhausted` before `open` runs when a bound is full.
  */
 function holdOpen(
   call: grpc.ServerWritableStream<ScaledObjectRef, unknown>,
   ctx: HandlerContext,
   rpc: string,
   deps: { streams: OpenStreams; metrics: Metrics },
-  onClose: () => void,
+  open: () => () => void,
 ): void {
   let closed = false;
-  deps.metrics.streamOpened(rpc);
+  let onClose: () => void = () => undefined;
   const close = (): void => {
     if (closed) return;
     closed = true;
@@ -45,10 +94,17 @@ function holdOpen(
     onClose();
     deps.metrics.streamClosed(rpc);
   };
-  const unregister = deps.streams.add(() => {
+  const unregister = deps.streams.add(call.request.namespace, () => {
     close();
     call.end();
   });
+  deps.metrics.streamOpened(rpc);
+  try {
+    onClose = open();
+  } catch (e) {
+    close();
+    throw e;
+  }
   ctx.signal.addEventListener('abort', close, { once: true });
   if (ctx.signal.aborted) close();
 }
@@ -63,10 +119,11 @@ export function serveStreamIsActive(
   trigger: ResolvedTrigger,
   deps: { hub: WatcherHub; streams: OpenStreams; metrics: Metrics },
 ): void {
-  const unsubscribe = deps.hub.subscribe(trigger, call.request.namespace, {
-    write: active => call.write({ result: active }),
-  });
-  holdOpen(call, ctx, 'StreamIsActive', deps, unsubscribe);
+  holdOpen(call, ctx, 'StreamIsActive', deps, () =>
+    deps.hub.subscribe(trigger, call.request.namespace, {
+      write: active => call.write({ result: active }),
+    }),
+  );
 }
 
 /**
@@ -80,6 +137,8 @@ export function serveStreamMetricSpec(
   trigger: ResolvedTrigger,
   deps: { streams: OpenStreams; metrics: Metrics },
 ): void {
-  call.write({ metricSpecs: [buildMetricSpec(trigger.spec, trigger.metricName)] });
-  holdOpen(call, ctx, 'StreamMetricSpec', deps, () => undefined);
+  holdOpen(call, ctx, 'StreamMetricSpec', deps, () => {
+    call.write({ metricSpecs: [buildMetricSpec(trigger.spec, trigger.metricName)] });
+    return () => undefined;
+  });
 }
