@@ -40,11 +40,6 @@ export function parseSeriesCsv(text: string, triggerNames: string[]): ParsedSeri
   lines.forEach((line, i) => {
     if (line === '' || (hasHeader && i === firstIndex)) return;
     const cells = line.split(',').map(c => c.trim());
-    // A longer row would be read by position and its extra cells dropped without a word.
-    if (cells.length > width)
-      throw new InputFileError(
-        `--series line ${i + 1}: ${cells.length} cells, but the ${hasHeader ? 'header' : 'first line'} has ${width}: "${line.slice(0, 80)}"`,
-      );
     const t = cells[0] ?? '';
     const timestamp = Number(t);
     if (t === '' || !Number.isFinite(timestamp)) {
@@ -52,6 +47,11 @@ export function parseSeriesCsv(text: string, triggerNames: string[]): ParsedSeri
         `--series line ${i + 1}: the timestamp must be unix seconds, got "${t.slice(0, 40)}"`,
       );
     }
+    // A longer row would be read by position and its extra cells dropped without a word.
+    if (cells.length > width)
+      throw new InputFileError(
+        `--series line ${i + 1}: ${cells.length} cells, but the ${hasHeader ? 'header' : 'first line'} has ${width}: "${line.slice(0, 80)}"`,
+      );
     stamps.push({ line: i + 1, timestamp });
     columns.forEach((c, k) => {
       const cell = cells[c];

@@ -10,6 +10,7 @@ import { runCheck } from '../../src/cli/check-command';
 import { runSimulate } from '../../src/cli/simulate-command';
 import { validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
+import { freePort } from '../helpers/prometheus';
 import { ScalerClient, ref } from '../helpers/scaler-client';
 
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
@@ -260,6 +261,69 @@ describe('simulate', () => {
     // = 7 beats queue's ceil(50 / 10) = 5.
     expect(rows.some(r => r.fallback.includes('missing'))).toBe(true);
     expect(rows[rows.length - 1]?.replicas).toBe(7);
+  });
+
+  test('a query that matches nothing over the range is said on stderr, naming the trigger', async () => {
+    const end = Math.floor(Date.now() / 1000 / 15) * 15;
+    const run = io();
+    const code = await runSimulate(
+      [
+        '--scaledobject',
+        scaledObject({ query: 'sum(kps_test_queue_dept)', threshold: '10' }),
+        '--from',
+        String(end - 300),
+        '--to',
+        String(end),
+        '--prometheus-url',
+        PROM_URL,
+      ],
+      {},
+      run.io,
+    );
+    expect(code).toBe(0);
+    expect(run.err.join('')).toContain(
+      'trigger trigger0: the query returned no series from --from to --to, so KEDA sees 0 at every step; run "keda-prometheus-scaler check"',
+    );
+    // A query that matches is not warned about.
+    const good = io();
+    await runSimulate(
+      [
+        '--scaledobject',
+        scaledObject({ query: 'sum(kps_test_queue_depth)', threshold: '10' }),
+        '--from',
+        String(end - 300),
+        '--to',
+        String(end),
+        '--prometheus-url',
+        PROM_URL,
+      ],
+      {},
+      good.io,
+    );
+    expect(good.err.join('')).not.toContain('no series');
+  });
+
+  test('an unreachable source is named with its URL, as check names it', async () => {
+    const port = await freePort();
+    const run = io();
+    const code = await runSimulate(
+      [
+        '--scaledobject',
+        scaledObject({ query: 'sum(kps_test_queue_depth)', threshold: '10' }),
+        '--from',
+        '-5m',
+        '--to',
+        'now',
+        '--prometheus-url',
+        `http://127.0.0.1:${port}`,
+      ],
+      {},
+      run.io,
+    );
+    expect(code).toBe(1);
+    expect(run.err.join('')).toContain(
+      `UNAVAILABLE: source "default" (http://127.0.0.1:${port}) is unreachable or too slow for query_range (ECONNREFUSED)`,
+    );
   });
 
   test.each([
