@@ -395,6 +395,8 @@ describe('simulate', () => {
         missing.io,
       ),
     ).toBe(2);
-    expect(missing.err.join('')).toContain('nope.yaml');
+    expect(missing.err.join('')).toContain(
+      `--scaledobject ${join(dir, 'nope.yaml')}: cannot read the file (ENOENT)`,
+    );
   });
 });
