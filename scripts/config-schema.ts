@@ -65,7 +65,9 @@ function typeName(node: TSchema): string {
     const items = node['items'] as TSchema;
     if (items['type'] === 'object') return 'list of mappings';
     // A list whose entries may be a string or a mapping (allowedServerAddresses).
-    const kinds = ((items['anyOf'] as TSchema[] | undefined) ?? [items]).map(i => i['type']);
+    const kinds = ((items['anyOf'] as TSchema[] | undefined) ?? [items]).map(
+      (i): unknown => i['type'],
+    );
     return kinds.includes('object') ? 'list of strings or mappings' : 'list of strings';
   }
   if (node['type'] === 'object') return node['properties'] === undefined ? 'string map' : 'mapping';
