@@ -1,7 +1,8 @@
-// Finds the README's runnable command blocks: a ```sh fence right after a
-// `<!-- readme-test: run|serve|client [exit=N] -->` marker, split into commands.
+// Finds the README's command blocks: a ```sh fence right after a
+// `<!-- readme-test: run|serve|client|cluster [exit=N] -->` marker, split into commands.
 
-export type BlockKind = 'run' | 'serve' | 'client';
+/** run, serve, client: run by the test; cluster: needs a cluster's Prometheus, shown only. */
+export type BlockKind = 'run' | 'serve' | 'client' | 'cluster';
 
 export interface CommandBlock {
   kind: BlockKind;
@@ -19,7 +20,7 @@ export interface ShellBlock {
   marker: BlockKind | undefined;
 }
 
-const MARKER = /^<!-- readme-test: (run|serve|client)(?: exit=(\d+))? -->$/;
+const MARKER = /^<!-- readme-test: (run|serve|client|cluster)(?: exit=(\d+))? -->$/;
 const FENCE_OPEN = /^```(sh|bash|shell)\s*$/;
 
 /** Every ```sh block with the marker before it (if any), in README order. */

@@ -115,6 +115,11 @@ test('the README marks its runnable blocks: every check and simulate, and a serv
     b => b.marker === undefined && /main\.js (check|simulate)\b/.test(b.text),
   );
   expect(unmarked.map(b => `line ${b.line}`)).toEqual([]);
+  // A block shown but not run must say why: it talks to a cluster (a port-forward).
+  const notCluster = blocks.filter(
+    b => b.kind === 'cluster' && !b.commands.some(c => /kubectl|port-forward/.test(c)),
+  );
+  expect(notCluster.map(b => `line ${b.line}`)).toEqual([]);
   const kinds = blocks.map(b => b.kind);
   expect(kinds.filter(k => k === 'run').length).toBeGreaterThanOrEqual(4);
   expect(kinds).toContain('serve');

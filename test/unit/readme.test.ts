@@ -1,5 +1,5 @@
 // The README's configuration file and trigger examples parse with the scaler's own code.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { validateConfig } from '../../src/config/load-config';
@@ -29,4 +29,33 @@ test('the trigger example parses as trigger metadata', () => {
   };
   const metadata = doc.triggers[0]?.metadata ?? {};
   expect(parseTrigger(metadata).threshold).toBe(100);
+});
+
+/** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
+function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+test('every #link in the README points at a heading', () => {
+  const anchors = new Set([...readme.matchAll(/^#{1,6} (.+)$/gm)].map(m => anchorOf(m[1] ?? '')));
+  const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map(m => m[1] ?? '');
+  expect(links.length).toBeGreaterThan(20);
+  expect(links.filter(l => !anchors.has(l))).toEqual([]);
+});
+
+test('every repository file the README names exists', () => {
+  const root = join(__dirname, '../..');
+  // Paths in links and in code spans or blocks: examples/x.yaml, deploy/..., scripts/..., src/...
+  const named = new Set(
+    [...readme.matchAll(/(?<![\w./-])((?:examples|deploy|scripts|bench|src|docs|test)\/[\w./-]+)/g)]
+      .map(m => (m[1] ?? '').replace(/[.,:]+$/, ''))
+      // Files the user creates (git-ignored), and globs.
+      .filter(p => !p.endsWith('alertmanager-webhook-token') && !p.includes('*')),
+  );
+  expect(named.size).toBeGreaterThan(10);
+  expect([...named].filter(p => !existsSync(join(root, p)))).toEqual([]);
 });
