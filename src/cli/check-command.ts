@@ -18,6 +18,7 @@ import type { BehaviorInput, KubernetesVersion, MetricType } from '../simulate/h
 import {
   DEFAULT_KUBERNETES_VERSION,
   KUBERNETES_VERSIONS,
+  parseKubernetesVersion,
   releaseRules,
   tolerancesFor,
   withBehaviorDefaults,
@@ -102,13 +103,14 @@ export async function runCheck(
   let k8s: KubernetesVersion;
   try {
     replicas = wholeNumberFlag('replicas', values.replicas) ?? 1;
-    const version = values['kubernetes-version'] ?? DEFAULT_KUBERNETES_VERSION;
-    if (!(KUBERNETES_VERSIONS as readonly string[]).includes(version)) {
+    const versionText = values['kubernetes-version'] ?? DEFAULT_KUBERNETES_VERSION;
+    const version = parseKubernetesVersion(versionText);
+    if (version === undefined) {
       throw new UsageError(
-        `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')}, got "${version.slice(0, 20)}"`,
+        `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')} (a patch release such as v1.30.4 is read as 1.30), got "${versionText.slice(0, 20)}"`,
       );
     }
-    k8s = version as KubernetesVersion;
+    k8s = version;
     const triggerIndex = wholeNumberFlag('trigger', values.trigger);
     if (output !== 'text' && output !== 'json') {
       throw new UsageError(`--output: must be text or json, got "${output}"`);

@@ -12,8 +12,11 @@ import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
 import { SourceRegistry } from '../sources/source-registry';
-import type { KubernetesVersion } from '../simulate/hpa-model';
-import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from '../simulate/hpa-model';
+import {
+  DEFAULT_KUBERNETES_VERSION,
+  KUBERNETES_VERSIONS,
+  parseKubernetesVersion,
+} from '../simulate/hpa-model';
 import type { LoadedScaledObject } from '../simulate/scaledobject-file';
 import { InputFileError, loadScaledObject } from '../simulate/scaledobject-file';
 import { parseSeriesCsv } from '../simulate/series-csv';
@@ -25,7 +28,14 @@ import type {
 } from '../simulate/simulate';
 import { simulate } from '../simulate/simulate';
 import { renderComparisonSvg, renderSvg } from '../simulate/svg-chart';
-import { WhatIfError, applySet, comparisonTable, parseSet, summarize } from '../simulate/what-if';
+import {
+  WhatIfError,
+  applySet,
+  comparisonTable,
+  parseSet,
+  refuseIneffectiveKey,
+  summarize,
+} from '../simulate/what-if';
 import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
 import type { CommandIo, CommandSpec } from './command-args';
 import { UsageError, helpHint, parseCommandArgs, wholeNumberFlag } from './command-args';
@@ -164,6 +174,18 @@ function toTable(rows: SimulationRow[], so: ScaledObjectModel): string {
   return `${[fmt(header), ...body.map(fmt), '', `${rows.length} steps; peak ${peak} replicas; ${changes} changes`].join('\n')}\n`;
 }
 
+/** Writes the chart; a path that cannot be written is a bad flag (exit 2), not a failed source. */
+function writeSvg(file: string, svg: string): void {
+  try {
+    writeFileSync(file, svg);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    throw new UsageError(
+      `--svg ${file.slice(0, 200)}: cannot write the chart (${typeof code === 'string' ? code : (e as Error).message})`,
+    );
+  }
+}
+
 /** The simulator's model of a loaded ScaledObject, with each trigger's parsed metadata. */
 function toModel(
   loaded: LoadedScaledObject,
@@ -205,20 +227,15 @@ function toModel(
   };
 }
 
-/**
- * Each trigger's query over --from/--to on the local Prometheus (which also answers in-cluster
- * serverAddress/source values, said on stderr).
- * @returns the series and the configuration that answered, for error messages.
- */
-async function rangeSeries(
-  values: Record<string, string | boolean | string[] | undefined>,
-  env: NodeJS.ProcessEnv,
-  fromFile: CommandConfig | undefined,
-  triggers: { metadata: Record<string, string>; spec: TriggerSpec }[],
-  limits: TriggerLimits,
-  io: CommandIo,
-): Promise<{ series: Sample[][]; config: ServerConfig }> {
-  const stepText = values['step'] as string | undefined;
+interface TimeRange {
+  startS: number;
+  endS: number;
+  stepS: number;
+}
+
+/** --from, --to and --step, checked before the configuration is read or any query runs. */
+function timeRange(values: { from?: string; to?: string; step?: string }): TimeRange {
+  const stepText = values.step;
   const step = parseDurationMs(stepText ?? '15s');
   if (!step.ok || step.value < 1000) {
     throw new UsageError(
@@ -226,14 +243,30 @@ async function rangeSeries(
     );
   }
   const nowS = Date.now() / 1000;
-  const startS = parseTimeFlag(values['from'] as string, '--from', nowS);
-  const endS = parseTimeFlag(values['to'] as string, '--to', nowS);
+  const startS = parseTimeFlag(values.from as string, '--from', nowS);
+  const endS = parseTimeFlag(values.to as string, '--to', nowS);
   if (endS <= startS) throw new UsageError('--to: must be later than --from');
-  const loaded = fromFile ?? commandConfig(values, env);
+  return { startS, endS, stepS: step.value / 1000 };
+}
+
+/**
+ * Each trigger's query over --from/--to on the local Prometheus (which also answers in-cluster
+ * serverAddress/source values, said on stderr). A query that matched no series at any step is
+ * said on stderr too: the replay then runs on a constant 0 (or failed queries), which is almost
+ * always a misspelled metric or label, and `check` tells which.
+ */
+async function rangeSeries(
+  range: TimeRange,
+  loaded: CommandConfig,
+  triggers: { name: string; metadata: Record<string, string>; spec: TriggerSpec }[],
+  limits: TriggerLimits,
+  io: CommandIo,
+): Promise<Sample[][]> {
+  const { startS, endS, stepS } = range;
   const { config } = loaded;
   const sources = new SourceRegistry(config);
   try {
-    const series = await Promise.all(
+    const results = await Promise.all(
       triggers.map(({ metadata, spec }) => {
         const localized = localizeTrigger(metadata, config, loaded.prometheusUrlGiven);
         if (localized.note !== undefined) io.err(`${localized.note}\n`);
@@ -243,7 +276,7 @@ async function rangeSeries(
             query: spec.query,
             startS,
             endS,
-            stepS: step.value / 1000,
+            stepS,
             timeoutMs: 30_000,
             namespace: spec.namespace,
             queryParameters: spec.queryParameters,
@@ -253,7 +286,17 @@ async function rangeSeries(
         );
       }),
     );
-    return { series, config };
+    results.forEach((r, i) => {
+      const t = triggers[i] as (typeof triggers)[number];
+      if (r.seriesCount > 0) return;
+      const seen = t.spec.ignoreNullValues ? '0' : 'a failed query';
+      io.err(
+        `trigger ${t.name}: the query returned no series from --from to --to, so KEDA sees ${seen} ` +
+          'at every step; run "keda-prometheus-scaler check" on the same file to find out why ' +
+          '(a misspelled metric or label, most often)\n',
+      );
+    });
+    return results.map(r => r.points);
   } finally {
     await sources.close();
   }
@@ -274,18 +317,24 @@ export async function runSimulate(
     if (output !== 'table' && output !== 'csv' && output !== 'json') {
       throw new UsageError(`--output: must be table, csv or json, got "${output.slice(0, 20)}"`);
     }
+    if (values.series !== undefined && (values.from !== undefined || values.to !== undefined)) {
+      throw new UsageError(
+        `give --series FILE.csv or --from/--to, not both (got --series and ${values.from !== undefined ? '--from' : '--to'})`,
+      );
+    }
     const file = values.scaledobject;
     const triggerIndex = wholeNumberFlag('trigger', values.trigger);
     const initialReplicas = wholeNumberFlag('replicas', values.replicas);
-    const version = values['kubernetes-version'] ?? DEFAULT_KUBERNETES_VERSION;
-    if (!(KUBERNETES_VERSIONS as readonly string[]).includes(version)) {
+    const versionText = values['kubernetes-version'] ?? DEFAULT_KUBERNETES_VERSION;
+    const version = parseKubernetesVersion(versionText);
+    if (version === undefined) {
       throw new UsageError(
-        `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')}, got "${version.slice(0, 20)}"`,
+        `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')} (a patch release such as v1.30.4 is read as 1.30), got "${versionText.slice(0, 20)}"`,
       );
     }
     const whatIf = values.set === undefined ? undefined : parseSet(values.set);
     const options: SimulationOptions = {
-      kubernetesVersion: version as KubernetesVersion,
+      kubernetesVersion: version,
       ...(initialReplicas === undefined ? {} : { initialReplicas }),
     };
     // A configuration file's caps (maxTimeout, cache.ttlLimit, ...) apply as they do in `serve`.
@@ -298,6 +347,7 @@ export async function runSimulate(
     const choice = { name: values.name, triggerIndex };
     const loaded = loadScaledObject(file, choice);
     const base = toModel(loaded, limits);
+    if (whatIf !== undefined) refuseIneffectiveKey(whatIf.key, base.model);
     // Every variant is validated before any query runs.
     const variants =
       whatIf === undefined
@@ -325,10 +375,15 @@ export async function runSimulate(
       series = parsedSeries.series;
     } else if (values.from !== undefined && values.to !== undefined) {
       const triggers = loaded.triggers.map((t, i) => ({
+        name: t.name,
         metadata: t.metadata,
         spec: base.specs[i] as TriggerSpec,
       }));
-      ({ series, config } = await rangeSeries(values, env, fromFile, triggers, limits, io));
+      const range = timeRange(values);
+      // Loaded before the query, so that a failure names the source's URL.
+      const answering = fromFile ?? commandConfig(values, env);
+      config = answering.config;
+      series = await rangeSeries(range, answering, triggers, limits, io);
     } else {
       throw new UsageError(
         values.from !== undefined || values.to !== undefined
@@ -346,7 +401,7 @@ export async function runSimulate(
     if (whatIf !== undefined) {
       const summaries = runs.map(r => summarize(r.label, r.rows, r.model));
       if (values.svg !== undefined)
-        writeFileSync(
+        writeSvg(
           values.svg,
           renderComparisonSvg(runs, { title: `${loaded.name}: --set ${whatIf.key}` }),
         );
@@ -363,9 +418,7 @@ export async function runSimulate(
       return 0;
     }
     const { model, rows } = runs[0] as (typeof runs)[number];
-    if (values.svg !== undefined) {
-      writeFileSync(values.svg, renderSvg(rows, { title, model }));
-    }
+    if (values.svg !== undefined) writeSvg(values.svg, renderSvg(rows, { title, model }));
     if (output === 'csv') io.out(toCsv(rows, model));
     else if (output === 'json')
       io.out(

@@ -89,7 +89,19 @@ export function validateConfig(raw: unknown, overrides: ConfigOverrides = {}): S
     }
     seen.add(s.name);
   }
-  if (sources.length === 0 && (config?.allowedServerAddresses.length ?? 0) === 0) {
+  // Sources that were given but refused are already named above; "at least one is required"
+  // would then read as if none had been written.
+  const sourcesGiven =
+    overrides.prometheusUrl !== undefined ||
+    (typeof raw === 'object' &&
+      raw !== null &&
+      Array.isArray((raw as { sources?: unknown }).sources) &&
+      (raw as { sources: unknown[] }).sources.length > 0);
+  if (
+    sources.length === 0 &&
+    !(sourcesGiven && problems.length > 0) &&
+    (config?.allowedServerAddresses.length ?? 0) === 0
+  ) {
     problems.push(
       'sources: at least one source is required (a "sources" list in the config file, or ' +
         '--prometheus-url / SCALER_PROMETHEUS_URL)',

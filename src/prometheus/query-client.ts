@@ -267,7 +267,7 @@ function refusalOf(
 }
 
 /** A short, address-free reason: the error code (ECONNREFUSED, UND_ERR_SOCKET, ...). */
-function describeNetworkError(e: unknown): string {
+export function describeNetworkError(e: unknown): string {
   let current: unknown = e;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
     const code = (current as { code?: unknown }).code;

@@ -4,7 +4,7 @@ import { ScalerError } from '../errors';
 import type { SourceEndpoint } from './source-endpoint';
 import { withAuth } from './source-endpoint';
 import { parseSampleValue } from './decode-response';
-import { mergeHeaders } from './query-client';
+import { describeNetworkError, mergeHeaders } from './query-client';
 import { Redactor } from './redact';
 import { clip } from '../util/echo';
 import type { ReducePolicy } from './reduce-result';
@@ -21,6 +21,13 @@ export interface RangeRequest {
   customHeaders: Readonly<Record<string, string>>;
 }
 
+/** The reduced value at each step, and how many series the query returned over the range. */
+export interface RangeResult {
+  points: { timestamp: number; value: number | null }[];
+  /** 0: the query matched nothing at any step (a misspelled metric or label, most often). */
+  seriesCount: number;
+}
+
 /** Prometheus refuses more than 11,000 points per series. */
 const MAX_POINTS = 11_000;
 
@@ -29,7 +36,7 @@ export async function queryRange(
   source: SourceEndpoint,
   r: RangeRequest,
   policy: ReducePolicy,
-): Promise<{ timestamp: number; value: number | null }[]> {
+): Promise<RangeResult> {
   if ((r.endS - r.startS) / r.stepS > MAX_POINTS) {
     throw new ScalerError(
       'invalid_metadata',
@@ -67,8 +74,8 @@ export async function queryRange(
     if (e instanceof ScalerError) throw e;
     throw new ScalerError(
       'unavailable',
-      `source "${source.name}" is unreachable or too slow for query_range`,
-      { cause: e },
+      `source "${source.name}" is unreachable or too slow for query_range (${describeNetworkError(e)})`,
+      { cause: e, source: source.name },
     );
   }
   let doc: {
@@ -82,6 +89,7 @@ export async function queryRange(
     throw new ScalerError(
       'unavailable',
       `source "${source.name}" sent a malformed query_range response (HTTP ${status})`,
+      { source: source.name },
     );
   }
   if (status === 400 || status === 422 || doc.status === 'error') {
@@ -96,6 +104,7 @@ export async function queryRange(
     throw new ScalerError(
       'unavailable',
       `source "${source.name}" sent an unexpected query_range result`,
+      { source: source.name },
     );
   }
   // One vector per timestamp, from every series that has a point there.
@@ -122,5 +131,5 @@ export async function queryRange(
     }
     out.push({ timestamp: t, value });
   }
-  return out;
+  return { points: out, seriesCount: doc.data.result.length };
 }

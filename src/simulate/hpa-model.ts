@@ -36,6 +36,16 @@ export const KUBERNETES_VERSIONS = ['1.30', '1.31', '1.32', '1.33', '1.34', '1.3
 export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
 export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = '1.35';
 
+/**
+ * A modelled release from what a user types: `1.30`, or as `kubectl version` prints it,
+ * `v1.30.4` (the patch release does not change the HPA's rules). Undefined when not modelled.
+ */
+export function parseKubernetesVersion(text: string): KubernetesVersion | undefined {
+  const m = /^v?(\d+\.\d+)(?:\.\d+)?$/.exec(text.trim());
+  const minor = m?.[1];
+  return KUBERNETES_VERSIONS.find(v => v === minor);
+}
+
 export interface ReleaseRules {
   /**
    * `abs`: `math.Abs(1.0-usageRatio) <= tolerance` (replica_calculator.go up to 1.32).

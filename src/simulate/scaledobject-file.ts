@@ -313,7 +313,8 @@ export function parseScaledObject(so: Json, triggerIndex?: number): LoadedScaled
     selected = all[triggerIndex];
     if (selected === undefined)
       throw new InputFileError(
-        `--trigger ${triggerIndex}: the ScaledObject has ${all.length} triggers`,
+        `--trigger ${triggerIndex}: the ScaledObject has ${all.length} trigger(s), ` +
+          `${all.map((t, i) => `${i} (${t.name})`).join(', ')}; --trigger counts from 0`,
       );
     if (!TRIGGER_TYPES.includes(selected.type))
       fail(
@@ -378,7 +379,11 @@ function readScaledObjectDocuments(file: string): Json[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputFileError(`${file}: ${(e as Error).message}`);
+    // "ENOENT: no such file or directory, open 'x'" says the path twice and not the flag.
+    const code = (e as { code?: unknown }).code;
+    throw new InputFileError(
+      `--scaledobject ${file}: cannot read the file (${typeof code === 'string' ? code : (e as Error).message})`,
+    );
   }
   const parsed = parseAllDocuments(text);
   const broken = parsed.find(d => d.errors.length > 0);

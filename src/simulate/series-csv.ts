@@ -1,6 +1,7 @@
 // Reads the replay's input CSV: a timestamp column (unix seconds) and one value column per
 // trigger, matched by the header's trigger names or by order; an empty cell or `error` is a
 // failed query at that time. Unix milliseconds are detected for the whole file and converted.
+import { didYouMeanSuffix } from '../util/did-you-mean';
 import type { Sample } from './simulate';
 import { InputFileError } from './scaledobject-file';
 
@@ -31,11 +32,9 @@ export function parseSeriesCsv(text: string, triggerNames: string[]): ParsedSeri
   const first = lines[firstIndex] ?? '';
   const hasHeader = /^[A-Za-z_"]/.test(first);
   const header = hasHeader ? first.split(',').map(h => h.trim().replace(/^"|"$/g, '')) : [];
-  const columns = columnsFor(
-    header,
-    triggerNames,
-    hasHeader ? header.length : first.split(',').length,
-  );
+  const width = hasHeader ? header.length : first.split(',').length;
+  if (first === '') throw new InputFileError('--series: the file is empty');
+  const columns = columnsFor(header, triggerNames, width);
   const out: Sample[][] = triggerNames.map(() => []);
   const stamps: { line: number; timestamp: number }[] = [];
   lines.forEach((line, i) => {
@@ -48,6 +47,11 @@ export function parseSeriesCsv(text: string, triggerNames: string[]): ParsedSeri
         `--series line ${i + 1}: the timestamp must be unix seconds, got "${t.slice(0, 40)}"`,
       );
     }
+    // A longer row would be read by position and its extra cells dropped without a word.
+    if (cells.length > width)
+      throw new InputFileError(
+        `--series line ${i + 1}: ${cells.length} cells, but the ${hasHeader ? 'header' : 'first line'} has ${width}: "${line.slice(0, 80)}"`,
+      );
     stamps.push({ line: i + 1, timestamp });
     columns.forEach((c, k) => {
       const cell = cells[c];
@@ -93,13 +97,30 @@ function timestampScale(stamps: { line: number; timestamp: number }[]): number {
   return 1000;
 }
 
-/** The CSV column (0-based, 0 is the timestamp) of each trigger. */
+/**
+ * The CSV column (0-based, 0 is the timestamp) of each trigger: by the header's names when it
+ * names every trigger, else by order. A header that names some triggers but not all, or a column
+ * one typo away from a trigger's name, is refused: read by order, it would feed a column to the
+ * wrong trigger without a word.
+ */
 function columnsFor(header: string[], names: string[], width: number): number[] {
   if (header.length > 0 && names.every(n => header.includes(n)))
     return names.map(n => header.indexOf(n));
+  const unknown = header.slice(1).filter(h => !names.includes(h));
+  const misnamed = unknown.find(h => didYouMeanSuffix(h, names) !== '');
+  if (misnamed !== undefined || (unknown.length > 0 && unknown.length < header.length - 1)) {
+    const column = misnamed ?? unknown[0] ?? '';
+    throw new InputFileError(
+      `--series: the header's column "${column.slice(0, 40)}" is not a trigger name` +
+        `${didYouMeanSuffix(column, names)}; name every column after a trigger ` +
+        `(${names.join(', ')}) or none of them (then the columns are read in order)`,
+    );
+  }
   if (width - 1 === names.length) return names.map((_, i) => i + 1);
+  const separator =
+    width === 1 && /[;\t]/.test(header[0] ?? '') ? ' (columns are separated by commas)' : '';
   throw new InputFileError(
     `--series: ${width - 1} value column(s) for ${names.length} trigger(s) (${names.join(', ')}); ` +
-      'give one column per trigger, in order or named after the triggers in the header',
+      `give one column per trigger, in order or named after the triggers in the header${separator}`,
   );
 }

@@ -69,6 +69,26 @@ function child(parent: Json, key: string): Json {
 }
 
 /**
+ * Refuses a key that cannot change the replay, so that a what-if never prints identical variants
+ * without a word: with `advanced.scalingModifiers` the HPA holds one composite metric with the
+ * formula's `target`, and activity is the composite against `activationTarget` (KEDA
+ * controllers/keda/hpa.go and pkg/scaling/scale_handler.go), so no trigger's threshold or
+ * activationThreshold enters.
+ * @throws {@link WhatIfError}
+ */
+export function refuseIneffectiveKey(key: string, so: ScaledObjectModel): void {
+  if (so.scalingModifiers === undefined || /^(scaleUp|scaleDown|scalingModifiers)\./.test(key))
+    return;
+  const field = key.slice(key.lastIndexOf('.') + 1);
+  if (!TRIGGER_KEYS.includes(field)) return;
+  const instead =
+    field === 'threshold' ? 'scalingModifiers.target' : 'scalingModifiers.activationTarget';
+  throw new WhatIfError(
+    `--set ${key}: this ScaledObject has advanced.scalingModifiers, so the HPA compares the formula's result with scalingModifiers.target and no trigger's ${field} changes the replay; try --set ${instead}=...`,
+  );
+}
+
+/**
  * Writes one `--set` value into a ScaledObject document, where the ScaledObject would hold it
  * (validation runs afterwards, as for the file). `threshold` applies to every trigger.
  * @throws {@link WhatIfError} for a trigger name that does not exist.

@@ -10,6 +10,7 @@ import { runCheck } from '../../src/cli/check-command';
 import { runSimulate } from '../../src/cli/simulate-command';
 import { validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
+import { freePort } from '../helpers/prometheus';
 import { ScalerClient, ref } from '../helpers/scaler-client';
 
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
@@ -262,6 +263,55 @@ describe('simulate', () => {
     expect(rows[rows.length - 1]?.replicas).toBe(7);
   });
 
+  test('a query that matches nothing over the range is said on stderr, naming the trigger', async () => {
+    const lastFiveMinutes = async (query: string) => {
+      const run = io();
+      const code = await runSimulate(
+        [
+          '--scaledobject',
+          scaledObject({ query, threshold: '10' }),
+          '--from',
+          '-5m',
+          '--to',
+          'now',
+        ].concat(['--prometheus-url', PROM_URL]),
+        {},
+        run.io,
+      );
+      return { code, err: run.err.join('') };
+    };
+    const misspelt = await lastFiveMinutes('sum(kps_test_queue_dept)');
+    expect(misspelt.code).toBe(0);
+    expect(misspelt.err).toContain(
+      'trigger trigger0: the query returned no series from --from to --to, so KEDA sees 0 at every step; run "keda-prometheus-scaler check"',
+    );
+    // A query that matches is not warned about.
+    expect((await lastFiveMinutes('sum(kps_test_queue_depth)')).err).not.toContain('no series');
+  });
+
+  test('an unreachable source is named with its URL, as check names it', async () => {
+    const port = await freePort();
+    const run = io();
+    const code = await runSimulate(
+      [
+        '--scaledobject',
+        scaledObject({ query: 'sum(kps_test_queue_depth)', threshold: '10' }),
+        '--from',
+        '-5m',
+        '--to',
+        'now',
+        '--prometheus-url',
+        `http://127.0.0.1:${port}`,
+      ],
+      {},
+      run.io,
+    );
+    expect(code).toBe(1);
+    expect(run.err.join('')).toContain(
+      `UNAVAILABLE: source "default" (http://127.0.0.1:${port}) is unreachable or too slow for query_range (ECONNREFUSED)`,
+    );
+  });
+
   test.each([
     [
       '--replicas not a number',
@@ -331,6 +381,8 @@ describe('simulate', () => {
         missing.io,
       ),
     ).toBe(2);
-    expect(missing.err.join('')).toContain('nope.yaml');
+    expect(missing.err.join('')).toContain(
+      `--scaledobject ${join(dir, 'nope.yaml')}: cannot read the file (ENOENT)`,
+    );
   });
 });

@@ -90,7 +90,7 @@ describe.each(ENGINES)('%s', source => {
     const endpoint = new Source(defaultSource(source, url));
     const endS = Math.floor(Date.now() / 1000 / 60) * 60 - 600;
     try {
-      const points = await queryRange(
+      const { points, seriesCount } = await queryRange(
         endpoint,
         {
           query: 'sum(kps_test_queue_depth)',
@@ -106,6 +106,7 @@ describe.each(ENGINES)('%s', source => {
       );
       expect(points.map(p => p.value)).toEqual([SUM, SUM, SUM, SUM, SUM, SUM]);
       expect(points[0]!.timestamp).toBe(endS - 300);
+      expect(seriesCount).toBe(1);
     } finally {
       await endpoint.close();
     }

@@ -222,3 +222,16 @@ test('an empty scalar (YAML null) keeps its default; an empty list or mapping is
   ]);
   expect(problems({ sources: [source], cache: null })).toEqual(['cache: must be a mapping']);
 });
+
+test('a source that was given but refused is not also reported as missing', () => {
+  expect(problems({ sources: [{ name: 'a', url: 'ftp://a' }] })).toEqual([
+    'sources[0].url: must be an http:// or https:// URL, got "ftp://a"',
+  ]);
+  expect(problems({}, { prometheusUrl: 'http://u:p@prom:9090' })).toEqual([
+    '--prometheus-url: must not carry credentials; use basicAuth with a passwordFile',
+  ]);
+  // With nothing written at all, the missing source is the one problem.
+  expect(problems({ sources: [] })).toEqual([
+    'sources: at least one source is required (a "sources" list in the config file, or --prometheus-url / SCALER_PROMETHEUS_URL)',
+  ]);
+});

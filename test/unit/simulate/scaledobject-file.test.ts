@@ -146,3 +146,10 @@ test('all triggers, scalingModifiers and fallback are read, with KEDA defaults',
   expect(one.triggers.map(t => t.name)).toEqual(['queue']);
   expect(one.scalingModifiers).toBeUndefined();
 });
+
+test('--trigger past the last trigger lists the valid numbers with their names', () => {
+  const two = doc({ triggers: [{ ...trigger, name: 'rps' }, trigger] });
+  expect(() => parseScaledObject(two, 2)).toThrow(
+    '--trigger 2: the ScaledObject has 2 trigger(s), 0 (rps), 1 (trigger1); --trigger counts from 0',
+  );
+});

@@ -99,11 +99,13 @@ test('--kubernetes-version picks the tolerance rule; an unknown release exits 2'
     return rows[rows.length - 1]?.replicas;
   };
   expect(await last('1.32')).toBe(3);
+  // As kubectl prints it: the patch release does not change the rules.
+  expect(await last('v1.32.4')).toBe(3);
   expect(await last('1.35')).toBe(2);
   const bad = await run(['--scaledobject', so(''), '--series', csv, '--kubernetes-version', '1.9']);
   expect(bad.code).toBe(2);
   expect(bad.err).toContain(
-    '--kubernetes-version: must be one of 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, got "1.9"',
+    '--kubernetes-version: must be one of 1.30, 1.31, 1.32, 1.33, 1.34, 1.35 (a patch release such as v1.30.4 is read as 1.30), got "1.9"',
   );
 });
 
@@ -159,4 +161,49 @@ test('bad trigger metadata is a bad file: exit 2 naming the trigger', async () =
   expect(r.err).toContain(
     'spec.triggers[0].metadata: invalid trigger metadata: threshold: must be at least 0.0005',
   );
+});
+
+test('--set threshold with scalingModifiers is refused: it cannot change the replay', async () => {
+  for (const [key, instead] of [
+    ['threshold', 'scalingModifiers.target'],
+    ['rps.activationThreshold', 'scalingModifiers.activationTarget'],
+  ]) {
+    const r = await run([
+      '--scaledobject',
+      EXAMPLE,
+      '--series',
+      EXAMPLE_CSV,
+      '--set',
+      `${key}=25,50`,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--set ${key}: this ScaledObject has advanced.scalingModifiers`);
+    expect(r.err).toContain(`try --set ${instead}=...`);
+  }
+  // The formula's own target does change it.
+  const target = await run([
+    '--scaledobject',
+    EXAMPLE,
+    '--series',
+    EXAMPLE_CSV,
+    '--set',
+    'scalingModifiers.target=1,2',
+  ]);
+  expect(target.code).toBe(0);
+  const peaks = target.out
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map(l => Number(l.split(/\s{2,}/)[4]));
+  expect(peaks[0]).toBeGreaterThan(peaks[1] as number);
+});
+
+test('--series with --from is refused, and an --svg that cannot be written names the flag', async () => {
+  const both = await run(['--scaledobject', EXAMPLE, '--series', EXAMPLE_CSV, '--from', '-2h']);
+  expect(both.code).toBe(2);
+  expect(both.err).toContain('give --series FILE.csv or --from/--to, not both');
+  const svg = join(dir, 'no-such-dir', 'chart.svg');
+  const r = await run(['--scaledobject', EXAMPLE, '--series', EXAMPLE_CSV, '--svg', svg]);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain(`--svg ${svg}: cannot write the chart (ENOENT)`);
 });
