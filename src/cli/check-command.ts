@@ -77,6 +77,8 @@ interface Target {
   metricType: MetricType;
   minReplicas: number;
   maxReplicas: number;
+  /** spec.advanced.scalingModifiers: the HPA then sees the formula's result, not this trigger. */
+  composite: { formula: string; target: string } | undefined;
   /** spec.advanced.horizontalPodAutoscalerConfig.behavior, for its tolerances. */
   behavior: BehaviorInput | undefined;
 }
@@ -131,6 +133,13 @@ export async function runCheck(
             minReplicas: Math.max(1, so.minReplicaCount),
             maxReplicas: so.maxReplicaCount,
             behavior: so.behavior,
+            composite:
+              so.scalingModifiers === undefined
+                ? undefined
+                : {
+                    formula: so.scalingModifiers.formula.text,
+                    target: so.scalingModifiers.targetText,
+                  },
           }));
         },
       );
@@ -148,6 +157,7 @@ export async function runCheck(
           minReplicas: 1,
           maxReplicas: 100,
           behavior: undefined,
+          composite: undefined,
         },
       ];
     } else {
@@ -317,6 +327,7 @@ async function checkOne(
       ...(target.label === undefined ? {} : { scaledObject: target.label }),
       ...(note === undefined ? {} : { answeredBy: note }),
       ...(empty.length === 0 ? {} : { empty }),
+      ...(target.composite === undefined ? {} : { scalingModifiers: target.composite }),
       metricSpec: spec,
       metricValue: fields,
       value: evaluation.value,
@@ -337,6 +348,11 @@ async function checkOne(
       `IsActive        ${activity.active}  (${activeBy} ${activity.value} is ${activity.active ? '' : 'not '}above activationThreshold ${trigger.spec.activationThreshold})`,
       `source          ${trigger.source.name}, answered in ${report.tookMs} ms`,
       '',
+      ...(target.composite === undefined
+        ? []
+        : [
+            `note: spec.advanced.scalingModifiers applies: the HPA sees ${target.composite.formula} against target ${target.composite.target}, not this trigger alone; run simulate for the composite`,
+          ]),
       `HPA at ${replicas} replica(s), this trigger's metricType is ${metricType}:`,
       ...(['AverageValue', 'Value'] as const).flatMap(type => [
         `  ${type}${type === metricType ? ' (this trigger)' : ''}: kubectl get hpa shows ${hpa[type].shown}; desired ${hpa[type].desired}`,

@@ -133,7 +133,7 @@ function toTable(rows: SimulationRow[], so: ScaledObjectModel): string {
   const names = so.triggers.map(t => t.name);
   const composite = so.scalingModifiers !== undefined;
   const header = [
-    'time',
+    'time (UTC)',
     ...names,
     ...(composite ? ['composite'] : []),
     'active',
@@ -171,7 +171,7 @@ function toTable(rows: SimulationRow[], so: ScaledObjectModel): string {
       .trimEnd();
   const peak = Math.max(...rows.map(r => r.replicas));
   const changes = rows.filter((r, i) => i > 0 && r.replicas !== rows[i - 1]?.replicas).length;
-  return `${[fmt(header), ...body.map(fmt), '', `${rows.length} steps; peak ${peak} replicas; ${changes} changes`].join('\n')}\n`;
+  return `${[fmt(header), ...body.map(fmt), '', `${rows.length} steps; peak ${peak} ${peak === 1 ? 'replica' : 'replicas'}; ${changes} ${changes === 1 ? 'change' : 'changes'}`].join('\n')}\n`;
 }
 
 /** Writes the chart; a path that cannot be written is a bad flag (exit 2), not a failed source. */

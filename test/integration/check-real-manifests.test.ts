@@ -111,6 +111,23 @@ describe('check on real manifests', () => {
     }
   });
 
+  test('a ScaledObject with scalingModifiers: each trigger is checked, and the composite is named', () => {
+    const result = run([
+      'check',
+      '--scaledobject',
+      'examples/two-triggers.yaml',
+      '--prometheus-url',
+      PROM_URL,
+      '--allow-empty',
+    ]);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    const headers = result.stdout.match(/^== ScaledObject .+$/gm) ?? [];
+    expect(headers.length).toBe(2);
+    const notes = result.stdout.match(/^note: spec\.advanced\.scalingModifiers applies: .+$/gm);
+    expect(notes?.length).toBe(2);
+    expect(notes?.[0]).toContain('not this trigger alone; run simulate for the composite');
+  });
+
   test('the push example: source "prometheus" is answered by --prometheus-url', () => {
     const result = run([
       'check',

@@ -59,7 +59,7 @@ test('two triggers and a formula replay from two CSV columns; a failing column e
   expect(fb).toMatchObject({ timestamp: 1_763_887_515, by: 'hpa', replicas: 6 });
   const table = await run(['--scaledobject', EXAMPLE, '--series', EXAMPLE_CSV]);
   expect(table.out).toMatch(
-    /^time\s+rps\s+queue\s+composite\s+active\s+by\s+desired\s+replicas\s+marks/,
+    /^time \(UTC\)\s+rps\s+queue\s+composite\s+active\s+by\s+desired\s+replicas\s+marks/,
   );
   expect(table.out).toContain('queue fallback');
 });
