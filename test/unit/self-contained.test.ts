@@ -41,7 +41,8 @@ test('no tracked file refers to a document outside the repository', () => {
 });
 
 test('the check itself sees a reference when one is there', () => {
-  expect(OUTSIDE.some(p => p.test('see keda.md 2.4'))).toBe(true);
+  // Assembled, so this file does not itself hold a reference a repository scan would report.
+  expect(OUTSIDE.some(p => p.test(`see ${['keda', 'md'].join('.')} 2.4`))).toBe(true);
   expect(OUTSIDE.some(p => p.test('the order of issue 5'))).toBe(true);
   expect(OUTSIDE.some(p => p.test('kedacore/keda #8056'))).toBe(false);
 });
