@@ -207,7 +207,14 @@ const stringList = (doc: Doc) =>
     ),
   );
 
-const stringMap = (doc: Doc) =>
+/**
+ * A string-to-string mapping; `rule` names what is wrong with one entry (undefined: fine). Quiet:
+ * problems name the key, never the value, which may be a credential.
+ */
+const stringMap = (
+  doc: Doc,
+  rule: (key: string, value: string) => string | undefined = () => undefined,
+) =>
   always(
     leaf(
       Type.Record(Type.String(), Type.String(), { default: {}, ...doc }),
@@ -218,8 +225,9 @@ const stringMap = (doc: Doc) =>
         }
         const out: Record<string, string> = {};
         for (const [k, x] of Object.entries(v)) {
-          if (typeof x !== 'string') problems.push(`${path}.${k}: must be a string`);
-          else out[k] = x;
+          const problem = typeof x !== 'string' ? 'must be a string' : rule(k, x);
+          if (problem === undefined) out[k] = x as string;
+          else problems.push(`${path}.${k}: ${problem}`);
         }
         return out;
       },
@@ -412,26 +420,11 @@ function readAllowedAddress(
 
 /** Static source headers: HTTP tokens as names, visible ASCII values (RFC 9110 field-value). */
 const sourceHeaders = (doc: Doc) =>
-  always(
-    leaf(
-      Type.Record(Type.String(), Type.String(), { default: {}, ...doc }),
-      (v, path, problems) => {
-        if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-          problems.push(`${path}: must be a mapping`);
-          return undefined;
-        }
-        const headers: Record<string, string> = {};
-        for (const [k, h] of Object.entries(v)) {
-          // Quiet: a header value may be a credential.
-          if (typeof h !== 'string') problems.push(`${path}.${k}: must be a string`);
-          else if (!HEADER_NAME.test(k)) problems.push(`${path}.${k}: is not an HTTP token`);
-          else if (!isFieldValue(h)) problems.push(`${path}.${k}: ${FIELD_VALUE_RULE}`);
-          else headers[k] = h;
-        }
-        return headers;
-      },
-    ),
-  );
+  stringMap(doc, (name, value) => {
+    if (!HEADER_NAME.test(name)) return 'is not an HTTP token';
+    if (!isFieldValue(value)) return FIELD_VALUE_RULE;
+    return undefined;
+  });
 
 const Source = between(
   section(
