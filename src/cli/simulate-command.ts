@@ -52,7 +52,7 @@ export const SIMULATE_COMMAND = {
   (pollingInterval, activation, cooldown, min/max/idle replicas, fallback, scalingModifiers) and
   the HPA of the given Kubernetes release (default ${DEFAULT_KUBERNETES_VERSION}): 15 s syncs, tolerance,
   AverageValue/Value in milli-units, behavior, the largest proposal across metrics.
-  --series is a CSV of timestamp (unix seconds; unix milliseconds are detected and converted) and
+  --series is a CSV of timestamp (unix seconds or RFC 3339; unix milliseconds are detected) and
   one column per trigger (in order, or named after the triggers in a header); an empty cell or
   "error" is a failed query. --from/--to take RFC 3339 (2024-05-01T12:00:00Z), unix seconds,
   "now", "-2h" / "now-30m" or "2 hours ago", and run each trigger's query_range on the local

@@ -1,5 +1,5 @@
 // Times as people type them for --from/--to: RFC 3339, unix seconds, "now", "-2h", "2 hours ago".
-import { MILLISECONDS_FROM } from '../simulate/series-csv';
+import { MILLISECONDS_FROM, rfc3339Seconds } from '../simulate/series-csv';
 import { UsageError } from './command-args';
 
 /** Seconds per unit word; singular, plural and the usual abbreviations. */
@@ -27,7 +27,6 @@ const UNIT_SECONDS: Record<string, number> = {
   weeks: 604_800,
 };
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const RELATIVE = /^(?:now\s*)?-\s*(\d+(?:\.\d+)?)\s*([a-z]+)$/i;
 const AGO = /^(\d+(?:\.\d+)?)\s*([a-z]+)\s+ago$/i;
 
@@ -57,6 +56,7 @@ export function parseTimeFlag(text: string, flag: string, nowS = Date.now() / 10
     }
     return nowS - Number(relative[1]) * unit;
   }
-  if (RFC3339.test(trimmed)) return Date.parse(trimmed.replace(' ', 'T')) / 1000;
+  const rfc3339 = rfc3339Seconds(trimmed);
+  if (rfc3339 !== undefined) return rfc3339;
   throw new UsageError(`${flag}: expected ${FORMATS}, got "${trimmed.slice(0, 60)}"`);
 }

@@ -1,6 +1,7 @@
 // Reads the replay's input CSV: a timestamp column (unix seconds) and one value column per
 // trigger, matched by the header's trigger names or by order; an empty cell or `error` is a
-// failed query at that time. Unix milliseconds are detected for the whole file and converted.
+// failed query at that time. Unix milliseconds are detected for the whole file and converted;
+// RFC 3339 times (with their zone) are read too.
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import type { Sample } from './simulate';
 import { InputFileError } from './scaledobject-file';
@@ -14,6 +15,13 @@ const FAILED = new Set(['', 'error', 'err', '-']);
 export const MILLISECONDS_FROM = 1e11;
 /** ...and at or above this as micro- or nanoseconds, which are refused (1e14 ms is the year 5138). */
 const TOO_FINE_FROM = 1e14;
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Unix seconds of an RFC 3339 time with its zone (2024-05-01T12:00:00Z), else undefined. */
+export function rfc3339Seconds(text: string): number | undefined {
+  return RFC3339.test(text) ? Date.parse(text.replace(' ', 'T')) / 1000 : undefined;
+}
 
 export interface ParsedSeries {
   /** One series per trigger, in the order of the names given. */
@@ -41,10 +49,10 @@ export function parseSeriesCsv(text: string, triggerNames: string[]): ParsedSeri
     if (line === '' || (hasHeader && i === firstIndex)) return;
     const cells = line.split(',').map(c => c.trim());
     const t = cells[0] ?? '';
-    const timestamp = Number(t);
-    if (t === '' || !Number.isFinite(timestamp)) {
+    const timestamp = /^\d/.test(t) && !/^[\d.]+$/.test(t) ? rfc3339Seconds(t) : Number(t);
+    if (t === '' || timestamp === undefined || !Number.isFinite(timestamp)) {
       throw new InputFileError(
-        `--series line ${i + 1}: the timestamp must be unix seconds, got "${t.slice(0, 40)}"`,
+        `--series line ${i + 1}: the timestamp must be unix seconds or RFC 3339, got "${t.slice(0, 40)}"`,
       );
     }
     // A longer row would be read by position and its extra cells dropped without a word.

@@ -371,7 +371,7 @@ describe('simulate', () => {
       ),
     ).toBe(2);
     expect(run.err.join('')).toContain(
-      '--series line 2: the timestamp must be unix seconds, got "not"',
+      '--series line 2: the timestamp must be unix seconds or RFC 3339, got "not"',
     );
     const missing = io();
     expect(

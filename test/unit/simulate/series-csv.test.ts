@@ -55,3 +55,17 @@ test('a row longer than the header, an empty file and a non-comma separator are 
     '(columns are separated by commas)',
   );
 });
+
+test('RFC 3339 timestamps with their zone read as unix seconds, like --from', () => {
+  const parsed = parseSeriesCsv(
+    'timestamp,value\n2024-05-01T12:00:00Z,5\n2024-05-01T14:00:15+02:00,7\n',
+    ONE,
+  );
+  expect(parsed.series[0]).toEqual([
+    { timestamp: 1_714_564_800, value: 5 },
+    { timestamp: 1_714_564_815, value: 7 },
+  ]);
+  expect(() => parseSeriesCsv('2024-05-01T12:00:00,5\n', ONE)).toThrow(
+    '--series line 1: the timestamp must be unix seconds or RFC 3339, got "2024-05-01T12:00:00"',
+  );
+});
