@@ -4,7 +4,8 @@
 import { parseTrigger } from '../src/metadata/parse-trigger';
 import { ScalerClient, ref } from '../scripts/lib/scaler-client';
 import { forkServer } from './lib/child';
-import { fuzzMetadata, seededRandom } from './lib/metadata-fuzz';
+import { fuzzMetadata } from './lib/metadata-fuzz';
+import { seededRandom } from './lib/seeded-random';
 
 export interface FuzzEventLoopReport {
   maps: number;

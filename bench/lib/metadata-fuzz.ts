@@ -1,18 +1,6 @@
 // Seeded generator of hostile trigger metadata maps, shared by the fuzz test and its benchmark.
 import { TRIGGER_KEYS } from '../../src/metadata/parse-trigger';
 
-/** mulberry32: a small seeded PRNG, so a failing map can be regenerated from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const NON_ASCII = ['é', 'ß', '中', '😀', '\u0000', '\u202e', '\r\n', '\t', '"', '\\', '%2F'];
 const VALUES = [
   '',

@@ -25,12 +25,7 @@ export class OpenStreams {
   private readonly ends = new Set<() => void>();
   private readonly perNamespace = new Map<string, number>();
 
-  constructor(
-    private readonly limits: StreamLimits = {
-      maxStreams: Number.MAX_SAFE_INTEGER,
-      maxStreamsPerNamespace: Number.MAX_SAFE_INTEGER,
-    },
-  ) {}
+  constructor(private readonly limits: StreamLimits) {}
 
   /**
    * Registers a stream of `namespace`; the returned function unregisters it.
@@ -61,10 +56,6 @@ export class OpenStreams {
       if (left === 0) this.perNamespace.delete(namespace);
       else this.perNamespace.set(namespace, left);
     };
-  }
-
-  get size(): number {
-    return this.ends.size;
   }
 
   endAll(): void {

@@ -1,7 +1,8 @@
 // Seeded metadata fuzzer: thousands of hostile maps over grpc-js. Every answer is one of the
 // expected statuses, well before its deadline, and a good call still works afterwards.
 import { status } from '@grpc/grpc-js';
-import { fuzzMetadata, seededRandom } from '../../bench/lib/metadata-fuzz';
+import { fuzzMetadata } from '../../bench/lib/metadata-fuzz';
+import { seededRandom } from '../../bench/lib/seeded-random';
 import type { Scaler, Timed } from './harness';
 import { goodMetadata, ref, startScaler, timed } from './harness';
 

@@ -17,18 +17,7 @@ import type { Sample, ScaledObjectModel } from '../../../src/simulate/simulate';
 import { simulate } from '../../../src/simulate/simulate';
 import type { RefHpa, RefRules, RefState } from './reference-hpa';
 import { referenceSync } from './reference-hpa';
-
-/** mulberry32: a small seeded PRNG, so every failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../bench/lib/seeded-random';
 
 type Rng = () => number;
 const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
@@ -103,7 +92,7 @@ interface Step {
 }
 
 function runCase(seed: number, compare = true): { c: Case; steps: Step[] } {
-  const r = prng(seed);
+  const r = seededRandom(seed);
   const c = randomCase(r);
   const model = new HpaModel(c.spec);
   const state: RefState = { recommendations: [], ups: [], downs: [] };
@@ -201,7 +190,7 @@ test('the same replay for any order of samples with equal timestamps', () => {
     behavior: {},
   };
   for (let seed = 0; seed < 300; seed++) {
-    const r = prng(seed);
+    const r = seededRandom(seed);
     const samples: Sample[] = [];
     for (let t = 0; t < 600; t += 15) {
       const n = int(r, 1, 3);
@@ -234,7 +223,7 @@ function exactMilli(x: number): number {
 }
 
 test('quantityMilli equals exact round-half-even milli-units on 20,000 seeded doubles and ties', () => {
-  const r = prng(42);
+  const r = seededRandom(42);
   for (let i = 0; i < 20_000; i++) {
     const x =
       i % 4 === 0
