@@ -58,12 +58,16 @@ export class Readiness {
     this.stopped.abort();
   }
 
-  /** No source answered and no cached value is within the window, after some query was sent. */
+  /**
+   * No source answered and no cached value is within the window, counted from the first query
+   * sent: a pod whose first query is still in flight has not been silent for a whole window yet.
+   */
   private dataIsStale(now: number): boolean {
     const { gateway, cache, windowMs } = this.deps;
+    const first = gateway.firstAttemptMs;
     // Nothing asked yet: nothing to judge, and refusing traffic would keep it that way.
-    if (!gateway.attempted) return false;
-    return now - gateway.lastSuccessMs > windowMs && now - cache.newestGoodMs > windowMs;
+    if (first === undefined) return false;
+    return now - Math.max(first, gateway.lastSuccessMs, cache.newestGoodMs) > windowMs;
   }
 
   private probe(now: number): void {

@@ -36,8 +36,11 @@ interface Gate {
 export class QueryGateway {
   private readonly gates = new Map<string, Gate>();
   private readonly now: () => number;
-  /** Set once any query was sent; readiness has nothing to judge before that. */
-  attempted = false;
+  /**
+   * When the first query was sent (ms), undefined before: readiness has nothing to judge before
+   * that, and a first query still in flight is not yet a silence of `window` length.
+   */
+  firstAttemptMs: number | undefined;
 
   constructor(private readonly options: GatewayOptions) {
     this.now = options.now ?? Date.now;
@@ -101,7 +104,7 @@ export class QueryGateway {
   ): Promise<QueryResult> {
     const { metrics } = this.options;
     const gate = this.gate(source);
-    this.attempted = true;
+    this.firstAttemptMs ??= this.now();
     const decision = options.bypassBreaker
       ? { ok: true as const, ticket: { success() {}, failure() {}, release() {} } }
       : gate.breaker.tryAcquire();

@@ -129,7 +129,7 @@ describe('QueryGateway', () => {
       /source "s" is failing \(circuit breaker open after 2 consecutive failures\)/,
     );
     expect(refused).toEqual(['breaker_open']);
-    expect(gateway.attempted).toBe(true);
+    expect(gateway.firstAttemptMs).toEqual(expect.any(Number));
   });
   test('one breaker per source identity; one series per name showing the worst state', async () => {
     let read: () => Iterable<{ source: string; state: string }> = () => [];
@@ -161,7 +161,7 @@ describe('Readiness', () => {
     let now = 100_000;
     const probes: string[] = [];
     const gateway = {
-      attempted: true,
+      firstAttemptMs: 0 as number | undefined,
       lastSuccessMs: 0,
       query: (s: Source) => {
         probes.push(s.name);
@@ -188,6 +188,35 @@ describe('Readiness', () => {
     gateway.lastSuccessMs = now;
     expect(readiness.checkAndProbe()).toBeUndefined();
     expect(probes).toHaveLength(2);
+    readiness.stop();
+  });
+  test('silence is counted from the first query: one still in flight is neither stale nor probed', () => {
+    let now = 1_700_000_000_000;
+    const probes: string[] = [];
+    const gateway = {
+      firstAttemptMs: undefined as number | undefined,
+      lastSuccessMs: -Infinity,
+      query: (s: Source) => {
+        probes.push(s.name);
+        return Promise.resolve({ kind: 'scalar', value: 1 });
+      },
+    };
+    const readiness = new Readiness({
+      gateway: gateway as never,
+      cache: { newestGoodMs: -Infinity } as never,
+      sources: () => [source],
+      windowMs: 2000,
+      now: () => now,
+    });
+    readiness.serving = true;
+    expect(readiness.checkAndProbe()).toBeUndefined();
+    gateway.firstAttemptMs = now; // the first query is sent and has not answered yet
+    now += 2000;
+    expect(readiness.checkAndProbe()).toBeUndefined();
+    expect(probes).toEqual([]);
+    now += 1;
+    expect(readiness.checkAndProbe()).toMatch(/no source answered in the last 2s/);
+    expect(probes).toEqual(['s']);
     readiness.stop();
   });
 });
