@@ -22,6 +22,18 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 /** Gauge values for breaker states (documented with the metric). */
 const BREAKER_STATE_VALUE: Record<BreakerStateName, number> = { closed: 0, half_open: 1, open: 2 };
 
+/**
+ * Label values whose series exist from start-up at 0, so that rate() and increase() (the shipped
+ * alerts) count their first event: a series born at 1 has no increase to show. Prometheus's
+ * instrumentation guide, "Avoid missing metrics". Peer-forward outcomes stay lazy: most
+ * installations have no peers.
+ */
+const CACHE_OUTCOMES = ['hit', 'previous', 'miss', 'coalesced', 'stale', 'fallback', 'error'];
+const TRANSITION_CAUSES = ['poll', 'alert'] as const;
+const WEBHOOK_OUTCOMES = ['accepted', 'unauthorized', 'bad_request', 'too_large'];
+/** gRPC codes the alerts divide by or count, per method. */
+const RPC_CODES = ['OK', 'UNAVAILABLE'];
+
 /** Children bound once per label value: label hashing per call is measurable on the hot path. */
 function boundBy<C>(make: (label: string) => C): (label: string) => C {
   const children = new Map<string, C>();
@@ -158,11 +170,15 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
       registers,
     });
     collectDefaultMetrics({ register: registry, prefix: PREFIX });
+    for (const outcome of CACHE_OUTCOMES) this.cacheOutcomeChild(outcome).inc(0);
+    for (const cause of TRANSITION_CAUSES) this.transitionChild(cause).inc(0);
+    for (const outcome of WEBHOOK_OUTCOMES) this.webhookRequests.inc({ outcome }, 0);
   }
 
   rpc(rpc: string): RpcMetrics {
     const duration = this.grpcDuration.labels(rpc);
     const calls = boundBy(code => this.grpcCalls.labels(rpc, code));
+    for (const code of RPC_CODES) calls(code).inc(0);
     return {
       finished(code: string, seconds?: number): void {
         if (seconds !== undefined) duration.observe(seconds);

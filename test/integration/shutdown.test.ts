@@ -62,7 +62,9 @@ test('SIGTERM under load: zero failed unary calls, streams end OK, exit 0', asyn
         await client.getMetrics(ref(metadata), '').catch((e: ServiceError) => failures.push(e));
       }
     });
-    await new Promise(r => setTimeout(r, 500));
+    // SIGTERM once the load is under way (at least 50 calls issued), however slow the machine.
+    const loadDeadline = Date.now() + 10_000;
+    while (started <= 50 && Date.now() < loadDeadline) await new Promise(r => setTimeout(r, 20));
     child.kill('SIGTERM');
     stopIssuing = true;
     await Promise.all(workers);
