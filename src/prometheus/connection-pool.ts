@@ -61,8 +61,14 @@ export class ConnectionPool {
     return this.pool;
   }
 
+  /**
+   * Stops taking requests on the current pool and waits for those in flight. The pool is let go
+   * before the wait, so a caller that still holds this source (an evicted serverAddress source, a
+   * refresh already scheduled) gets a new pool rather than undici's ClientClosedError.
+   */
   async close(): Promise<void> {
-    await this.pool?.close();
+    const closing = this.pool;
     this.pool = undefined;
+    await closing?.close();
   }
 }
