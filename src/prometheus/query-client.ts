@@ -7,6 +7,8 @@ import { withAuth } from './source-endpoint';
 import type { BodyRead, QueryResult } from './decode-response';
 import { decodeQueryResponse } from './decode-response';
 import { Redactor } from './redact';
+import type { ResponseBody } from './read-body';
+import { readAtMost } from './read-body';
 
 /**
  * How much of a non-2xx body is read (bytes); the rest is discarded unread. Prometheus's error
@@ -169,31 +171,23 @@ export async function queryInstant(
   }
 }
 
-type ResponseBody = AsyncIterable<Buffer> & { destroy(): unknown };
-
 /** A successful body, whole; more than `maxBytes` is an error. */
 async function readCapped(
   body: ResponseBody,
   maxBytes: number,
   sourceName: string,
 ): Promise<BodyRead> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      body.destroy();
-      // Usually the query's result is too large (many series): not the source's failure.
-      throw new UpstreamError(
-        'unavailable',
-        `source "${sourceName}" sent more than maxResponseBytes (${maxBytes} bytes)`,
-        { verdict: 'neutral', retryAfterMs: undefined },
-        { source: sourceName },
-      );
-    }
-    chunks.push(chunk);
+  const text = await readAtMost(body, maxBytes);
+  if (text === undefined) {
+    // Usually the query's result is too large (many series): not the source's failure.
+    throw new UpstreamError(
+      'unavailable',
+      `source "${sourceName}" sent more than maxResponseBytes (${maxBytes} bytes)`,
+      { verdict: 'neutral', retryAfterMs: undefined },
+      { source: sourceName },
+    );
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+  return { text, truncated: false };
 }
 
 /** The first `maxBytes` of an error body; the connection is dropped rather than read further. */

@@ -55,7 +55,7 @@ export class Source implements SourceEndpoint {
       config.maxConcurrentQueries,
       proxyFor(url.origin, config),
     );
-    this.auth = createAuth(config.name, config.auth, path => this.authFile(path).read());
+    this.auth = createAuth(config.name, config.auth, path => this.authFile(path).read(), config);
     this.token = config.bearerTokenFile ? new SecretFile(config.bearerTokenFile) : undefined;
     this.password = config.basicAuth ? new SecretFile(config.basicAuth.passwordFile) : undefined;
     const tls = config.tls;

@@ -1,9 +1,18 @@
 // Per-source HTTP proxies on the wire: a recording loopback proxy sees the requests of a source
 // with proxyUrl and of a source reached through HTTP_PROXY, and none of those that noProxy or
-// NO_PROXY exempt. Names ending in .test resolve only inside the proxy.
+// NO_PROXY exempt; an oauth2 source's token requests take its proxy too. Names ending in .test
+// resolve only inside the proxy.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLogger } from '../../src/telemetry/logger';
-import type { RecordingProxy } from '../helpers/auth-stand-ins';
-import { startRecordingProxy } from '../helpers/auth-stand-ins';
+import type { RecordingProxy, StandIn, TokenEndpoint } from '../helpers/auth-stand-ins';
+import {
+  bearerCheck,
+  startGate,
+  startRecordingProxy,
+  startTokenEndpoint,
+} from '../helpers/auth-stand-ins';
 import { EXPECTED } from '../helpers/fixtures';
 import type { RunningScaler } from '../helpers/scaler-app';
 import { startScaler } from '../helpers/scaler-app';
@@ -12,11 +21,26 @@ import { ref } from '../helpers/scaler-client';
 const PROM = new URL(process.env['KPS_TEST_PROMETHEUS_URL'] ?? 'http://127.0.0.1:9');
 const SUM = EXPECTED.queueDepth.q1 + EXPECTED.queueDepth.q2;
 const savedEnv = { ...process.env };
+const CLIENT_SECRET = 'proxy-test-client-secret';
 let proxy: RecordingProxy;
 let scaler: RunningScaler;
+let tokens: TokenEndpoint;
+let gate: StandIn;
+let dir: string;
 
 beforeAll(async () => {
   proxy = await startRecordingProxy();
+  dir = mkdtempSync(join(tmpdir(), 'kps-proxy-'));
+  writeFileSync(join(dir, 'client-secret'), CLIENT_SECRET);
+  tokens = await startTokenEndpoint({
+    clientId: 'scaler',
+    clientSecret: () => CLIENT_SECRET,
+    lifetimeS: 300,
+  });
+  gate = await startGate(
+    PROM.origin,
+    bearerCheck(t => tokens.valid(t)),
+  );
   for (const k of [
     'HTTP_PROXY',
     'HTTPS_PROXY',
@@ -40,6 +64,18 @@ beforeAll(async () => {
       },
       { name: 'from-env', url: `http://prom-env.test:${PROM.port}` },
       { name: 'env-exempt', url: `http://prom.direct.test:${PROM.port}`, timeout: '1s' },
+      {
+        name: 'oauth-behind-proxy',
+        url: `http://gate.test:${gate.port}`,
+        proxyUrl: proxy.url,
+        auth: {
+          oauth2: {
+            tokenUrl: `http://tokens.test:${tokens.port}/oauth2/token`,
+            clientId: 'scaler',
+            clientSecretFile: join(dir, 'client-secret'),
+          },
+        },
+      },
     ],
     createLogger('silent'),
   );
@@ -47,7 +83,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await scaler.stop();
-  await proxy.close();
+  await Promise.all([proxy.close(), tokens.close(), gate.close()]);
+  rmSync(dir, { recursive: true, force: true });
   process.env = savedEnv;
 });
 
@@ -81,4 +118,15 @@ test('NO_PROXY from the environment exempts a host (here: a name only the proxy 
   const err = (await ask('env-exempt').catch((e: unknown) => e)) as { code?: number };
   expect(err.code).toBe(14);
   expect(proxy.seen).toEqual([]);
+});
+
+test("an oauth2 source's token endpoint is reached through the source's proxy", async () => {
+  proxy.seen.length = 0;
+  expect(await ask('oauth-behind-proxy')).toBe(SUM);
+  expect(tokens.requests.map(r => r.status)).toEqual([200]);
+  // undici's ProxyAgent tunnels plain http too (CONNECT).
+  expect(proxy.seen).toEqual([
+    `CONNECT tokens.test:${tokens.port}`,
+    `CONNECT gate.test:${gate.port}`,
+  ]);
 });

@@ -1,7 +1,11 @@
 // OAuth2 client credentials (RFC 6749 section 4.4): a token from the token endpoint, sent as a
 // bearer token, cached until shortly before it expires.
-import { request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { ProxyAgent, request } from 'undici';
 import { ScalerError } from '../../errors';
+import type { ProxySettings } from '../proxy';
+import { proxyFor } from '../proxy';
+import { readAtMost } from '../read-body';
 import type { AuthSettings, ReadSecret, RequestAuth } from './request-auth';
 import type { Token } from './token-cache';
 import { TokenCache } from './token-cache';
@@ -12,20 +16,29 @@ type OAuth2Settings = NonNullable<AuthSettings['oauth2']>;
 const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
 /** A token answer without expires_in is fetched again after this long (RFC 6749 5.1: optional). */
 const DEFAULT_LIFETIME_S = 300;
-/** Token answers are small; a larger body is not a token answer. */
+/** Token answers are small; a larger body is not a token answer and is not read further. */
 const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 
 export class OAuth2Auth implements RequestAuth {
   private readonly cache: TokenCache;
   private secret = '';
+  /** The proxy the token endpoint is reached through, by the source's rules; built once. */
+  private readonly dispatcher: Dispatcher | undefined;
 
+  /**
+   * @param proxy the source's proxy settings: the token endpoint goes through the same proxy as
+   * the queries (unless its host is in noProxy), else through HTTPS_PROXY / NO_PROXY.
+   */
   constructor(
     private readonly sourceName: string,
     private readonly settings: OAuth2Settings,
     private readonly readSecret: ReadSecret,
+    proxy: ProxySettings = { noProxy: [] },
     now: () => number = Date.now,
   ) {
     this.cache = new TokenCache(() => this.fetchToken(now), now);
+    const proxyUrl = proxyFor(settings.tokenUrl, proxy);
+    this.dispatcher = proxyUrl === undefined ? undefined : new ProxyAgent(proxyUrl);
   }
 
   async authorize(_request: unknown, signal: AbortSignal): Promise<Record<string, string>> {
@@ -50,7 +63,7 @@ export class OAuth2Auth implements RequestAuth {
       `${encodeURIComponent(this.settings.clientId)}:${encodeURIComponent(this.secret)}`,
     ).toString('base64');
     let status: number;
-    let text: string;
+    let text: string | undefined;
     try {
       const res = await request(this.settings.tokenUrl, {
         method: 'POST',
@@ -61,15 +74,21 @@ export class OAuth2Auth implements RequestAuth {
         },
         body: form.toString(),
         signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS),
+        ...(this.dispatcher !== undefined ? { dispatcher: this.dispatcher } : {}),
       });
       status = res.statusCode;
-      text = await res.body.text();
+      text = await readAtMost(res.body, MAX_TOKEN_RESPONSE_BYTES);
     } catch (e) {
       throw this.fail('the token endpoint is unreachable', e);
     }
+    if (text === undefined) {
+      throw this.fail(
+        `the token endpoint answered HTTP ${status} with more than ${MAX_TOKEN_RESPONSE_BYTES} bytes`,
+      );
+    }
     let doc: { access_token?: unknown; expires_in?: unknown; error?: unknown } = {};
     try {
-      if (text.length <= MAX_TOKEN_RESPONSE_BYTES) doc = JSON.parse(text) as typeof doc;
+      doc = JSON.parse(text) as typeof doc;
     } catch {
       // reported below as a missing access_token
     }
