@@ -1,4 +1,4 @@
-// `keda-prometheus-scaler check`: a dry run of one trigger through the server's own path
+// `keda-prometheus-scaler check`: a dry run of each trigger through the server's own path
 // (parser, source, cache, Prometheus), with the spec KEDA would get, the value, the activity, why
 // an empty result is empty, and the HPA's arithmetic at the current replica count.
 import type { Core } from '../app';
@@ -23,12 +23,15 @@ import {
   tolerancesFor,
   withBehaviorDefaults,
 } from '../simulate/hpa-model';
+import type { LoadedScaledObject } from '../simulate/scaledobject-file';
 import { InputFileError, TRIGGER_TYPES, loadScaledObjects } from '../simulate/scaledobject-file';
 import { createLogger } from '../telemetry/logger';
 import { NoopMetrics } from '../telemetry/metrics';
 import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
 import type { CommandIo, CommandSpec } from './command-args';
 import { UsageError, parseCommandArgs, wholeNumberFlag } from './command-args';
+import type { CheckedReading } from './check-scaledobject';
+import { wholeScaledObject } from './check-scaledobject';
 import { localizeTrigger } from './local-source';
 
 export const CHECK_COMMAND = {
@@ -43,7 +46,9 @@ export const CHECK_COMMAND = {
   When the query returns no series (or NaN), check says so first and asks Prometheus's metadata
   API why: a misspelled metric or label, a matcher that empties the selector, a rate() range
   shorter than two scrape intervals. A file with several ScaledObjects checks them all (--output
-  json then gives an array).
+  json then gives an array). A ScaledObject with several triggers or scalingModifiers ends with
+  what KEDA and the HPA make of all of them: the formula's value and activity, or the largest
+  proposal across the triggers.
   Exit code 0 when the trigger works, 1 when it fails (with the message the server would return)
   or would scale on a constant 0 because its query returns nothing (unless --allow-empty),
   2 for bad flags or configuration.
@@ -73,6 +78,8 @@ export const CHECK_COMMAND = {
 /** One trigger to check: from a ScaledObject file, or from --metadata. */
 interface Target {
   label: string | undefined;
+  /** The ScaledObject and the trigger's place in it, when every trigger of it is checked. */
+  whole: { so: LoadedScaledObject; index: number } | undefined;
   metadata: Record<string, string>;
   metricType: MetricType;
   minReplicas: number;
@@ -85,6 +92,10 @@ interface Target {
 
 interface Outcome {
   code: number;
+  /** What the whole-ScaledObject summary needs; undefined when the check failed. */
+  reading: CheckedReading['reading'];
+  /** The `== ScaledObject …` header when several parts are printed; none for a summary. */
+  label: string | undefined;
   /** A failure the server would return goes to stderr; a report, even a failing one, to stdout. */
   failed: boolean;
   report: Record<string, unknown>;
@@ -128,6 +139,7 @@ export async function runCheck(
               : [so.selected];
           return chosen.map(t => ({
             label: several ? `${so.name}, trigger ${t.name}` : so.name,
+            whole: so.selected === undefined ? { so, index: t.index } : undefined,
             metadata: t.metadata,
             metricType: t.metricType,
             minReplicas: Math.max(1, so.minReplicaCount),
@@ -152,6 +164,7 @@ export async function runCheck(
       targets = [
         {
           label: undefined,
+          whole: undefined,
           metadata: parseMetadataFlags(values.metadata),
           metricType: 'AverageValue',
           minReplicas: 1,
@@ -201,17 +214,32 @@ export async function runCheck(
         }),
       );
     }
-    const several = outcomes.length > 1;
+    // After the last trigger of a ScaledObject: what KEDA and the HPA make of all of them.
+    const parts: Outcome[] = [];
+    for (const [i, o] of outcomes.entries()) {
+      parts.push(o);
+      const whole = targets[i]?.whole;
+      if (whole === undefined || targets[i + 1]?.whole?.so === whole.so) continue;
+      const readings = outcomes
+        .map((x, j) => ({ index: targets[j]?.whole?.index ?? -1, so: targets[j]?.whole?.so, x }))
+        .filter(r => r.so === whole.so)
+        .map(r => ({ index: r.index, reading: r.x.reading }));
+      const summary = wholeScaledObject(whole.so, readings, { replicas, k8s });
+      if (summary !== undefined) {
+        parts.push({ ...summary, failed: false, reading: undefined, label: undefined });
+      }
+    }
+    const several = parts.length > 1;
     if (output === 'json') {
-      const reports = outcomes.map(o => o.report);
+      const reports = parts.map(o => o.report);
       io.out(`${JSON.stringify(several ? reports : reports[0], null, 2)}\n`);
     } else {
-      for (const [i, o] of outcomes.entries()) {
-        const header = several ? `== ScaledObject ${targets[i]?.label}\n` : '';
+      for (const [i, o] of parts.entries()) {
+        const header = several && o.label !== undefined ? `== ScaledObject ${o.label}\n` : '';
         (o.failed ? io.err : io.out)(`${i > 0 ? '\n' : ''}${header}${o.text}`);
       }
     }
-    return Math.max(...outcomes.map(o => o.code));
+    return Math.max(...parts.map(o => o.code));
   } finally {
     core.cache.close();
     await core.sources.close();
@@ -351,7 +379,7 @@ async function checkOne(
       ...(target.composite === undefined
         ? []
         : [
-            `note: spec.advanced.scalingModifiers applies: the HPA sees ${target.composite.formula} against target ${target.composite.target}, not this trigger alone; run simulate for the composite`,
+            `note: spec.advanced.scalingModifiers applies: the HPA sees ${target.composite.formula} against target ${target.composite.target}, not this trigger alone; ${target.whole === undefined ? 'check without --trigger composes it' : 'the ScaledObject section below composes it'}`,
           ]),
       `HPA at ${replicas} replica(s), this trigger's metricType is ${metricType}:`,
       ...(['AverageValue', 'Value'] as const).flatMap(type => [
@@ -360,7 +388,19 @@ async function checkOne(
       ]),
       ...(code === 1 ? ['', ALLOW_EMPTY_HINT] : []),
     ];
-    return { code, failed: false, report, text: `${lines.join('\n')}\n` };
+    return {
+      code,
+      failed: false,
+      report,
+      text: `${lines.join('\n')}\n`,
+      label: target.label,
+      reading: {
+        value: evaluation.value,
+        active: activity.active,
+        threshold: trigger.spec.threshold,
+        activationThreshold: trigger.spec.activationThreshold,
+      },
+    };
   } catch (e) {
     if (!isScalerError(e)) throw e;
     const st = toGrpcStatus(e);
@@ -373,6 +413,8 @@ async function checkOne(
     return {
       code: 1,
       failed: true,
+      label: target.label,
+      reading: undefined,
       report: {
         ok: false,
         ...(target.label === undefined ? {} : { scaledObject: target.label }),

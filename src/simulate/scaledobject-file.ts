@@ -85,6 +85,8 @@ function whole(
 }
 
 const INT32 = 2 ** 31 - 1;
+/** Longest trigger name accepted: far beyond any real one, and a bound on what is echoed. */
+const MAX_TRIGGER_NAME = 253;
 const FLOAT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A decimal given as a YAML number or a string (KEDA's string fields, ParseFloat). */
@@ -99,6 +101,16 @@ function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[
   if (typeof v !== 'string' || !allowed.includes(v as T))
     fail(field, `must be one of ${allowed.join(', ')}`, v);
   return v as T;
+}
+
+/**
+ * The metricType of a trigger check and simulate do not read (cpu, memory, other scalers): checked
+ * against the CRD's values (Utilization is for cpu and memory) and kept as AverageValue, since
+ * nothing reads it.
+ */
+function otherMetricType(v: unknown, field: string): MetricType {
+  oneOf(v, field, ['AverageValue', 'Value', 'Utilization'], 'AverageValue');
+  return 'AverageValue';
 }
 
 /** A Kubernetes quantity as AsApproximateFloat64 reads it: a number, or "0.05" / "50m". */
@@ -188,18 +200,17 @@ function readTriggers(spec: Json): LoadedTrigger[] {
     const t = map(raw, f) ?? fail(f, 'must be a map', raw);
     if (typeof t['type'] !== 'string') fail(`${f}.type`, 'must be a string', t['type']);
     const named = t['name'];
+    // KEDA's CRD only asks for a string; a formula can refer to names that are identifiers.
     if (
       named !== undefined &&
-      (typeof named !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(named))
+      (typeof named !== 'string' || named === '' || named.length > MAX_TRIGGER_NAME)
     )
-      fail(
-        `${f}.name`,
-        'must be a name of letters, digits and _ (the formula refers to it)',
-        named,
-      );
+      fail(`${f}.name`, `must be a string of 1 to ${MAX_TRIGGER_NAME} characters`, named);
     const name = (named as string | undefined) ?? `trigger${index}`;
     if (seen.has(name)) fail(`${f}.name`, 'must be unique within the ScaledObject', name);
     seen.add(name);
+    // Triggers check and simulate read; cpu, memory and other scalers are carried along only.
+    const readable = TRIGGER_TYPES.includes(t['type'] as string);
     const metadata = map(t['metadata'], `${f}.metadata`) ?? {};
     for (const [k, v] of Object.entries(metadata))
       if (typeof v === 'object' && v !== null) fail(`${f}.metadata.${k}`, 'must be a string', v);
@@ -209,12 +220,9 @@ function readTriggers(spec: Json): LoadedTrigger[] {
       named: named !== undefined,
       type: t['type'] as string,
       metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, String(v)])),
-      metricType: oneOf(
-        t['metricType'],
-        `${f}.metricType`,
-        ['AverageValue', 'Value'],
-        'AverageValue',
-      ),
+      metricType: readable
+        ? oneOf(t['metricType'], `${f}.metricType`, ['AverageValue', 'Value'], 'AverageValue')
+        : otherMetricType(t['metricType'], `${f}.metricType`),
     };
   });
 }

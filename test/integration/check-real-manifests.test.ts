@@ -125,7 +125,113 @@ describe('check on real manifests', () => {
     expect(headers.length).toBe(2);
     const notes = result.stdout.match(/^note: spec\.advanced\.scalingModifiers applies: .+$/gm);
     expect(notes?.length).toBe(2);
-    expect(notes?.[0]).toContain('not this trigger alone; run simulate for the composite');
+    expect(notes?.[0]).toContain(
+      'not this trigger alone; the ScaledObject section below composes it',
+    );
+    // The examples' metrics are not in the test Prometheus: both inputs are 0.
+    expect(result.stdout).toContain(
+      'ScaledObject checkout, all 2 trigger(s) through scalingModifiers:\n' +
+        '  formula         max(rps / 50, queue / 20) = 0  (rps = 0, queue = 0)\n' +
+        '  IsActive        false  (composite 0 is not above activationTarget 0.5)\n',
+    );
+  });
+
+  /** Two triggers on the test data: 15 req/s and 50 queued jobs (test/helpers/fixtures.ts). */
+  function twoTriggers(advanced: string[], extraTrigger: string[] = []): string {
+    return [
+      'apiVersion: keda.sh/v1alpha1',
+      'kind: ScaledObject',
+      'metadata: { name: shop }',
+      'spec:',
+      '  scaleTargetRef: { name: shop }',
+      '  maxReplicaCount: 20',
+      ...advanced,
+      '  triggers:',
+      '    - type: prometheus',
+      '      name: rps',
+      `      metadata: { serverAddress: "${PROM_URL}", query: "${QUERY}", threshold: "5" }`,
+      '    - type: prometheus',
+      '      name: queue',
+      `      metadata: { serverAddress: "${PROM_URL}", query: "sum(kps_test_queue_depth)", threshold: "10" }`,
+      ...extraTrigger,
+    ].join('\n');
+  }
+
+  test('the whole ScaledObject: the formula over both values, its activity and the HPA on it', () => {
+    const so = file(
+      'formula.yaml',
+      twoTriggers([
+        '  advanced:',
+        '    scalingModifiers:',
+        "      formula: 'max(rps / 5, queue / 20)'",
+        "      target: '1'",
+        "      activationTarget: '0.5'",
+        '      metricType: AverageValue',
+      ]),
+    );
+    const text = run([
+      'check',
+      '--scaledobject',
+      so,
+      '--prometheus-url',
+      PROM_URL,
+      '--replicas',
+      '2',
+    ]);
+    expect({ status: text.status, stderr: text.stderr }).toEqual({ status: 0, stderr: '' });
+    // max(15 / 5, 50 / 20) = 3; AverageValue at 2 replicas: ratio 3 / (1 x 2) = 1.5, so
+    // ceil(1.5 x 2) = 3.
+    expect(text.stdout).toContain(
+      'ScaledObject shop, all 2 trigger(s) through scalingModifiers:\n' +
+        '  formula         max(rps / 5, queue / 20) = 3  (rps = 15, queue = 50)\n' +
+        '  IsActive        true  (composite 3 is above activationTarget 0.5)\n' +
+        '  HPA at 2 replica(s), the composite metric is AverageValue against target 1: ' +
+        'kubectl get hpa shows 1500m/1 (avg); desired 3\n',
+    );
+    const json = run([
+      'check',
+      '--scaledobject',
+      so,
+      '--prometheus-url',
+      PROM_URL,
+      '--replicas',
+      '2',
+      '--output',
+      'json',
+    ]);
+    const reports = JSON.parse(json.stdout) as Record<string, unknown>[];
+    expect(reports).toHaveLength(3);
+    expect(reports[2]).toMatchObject({
+      scaledObject: 'shop',
+      whole: { computed: true, composite: 3, active: true, hpa: { desired: 3 } },
+    });
+  });
+
+  test('the whole ScaledObject without a formula: the largest proposal, active when any trigger is', () => {
+    const so = file('two.yaml', twoTriggers([]));
+    const result = run(['check', '--scaledobject', so, '--prometheus-url', PROM_URL]);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    // At 1 replica: rps 15 / 5 gives 3, queue 50 / 10 gives 5; the HPA takes 5.
+    expect(result.stdout).toContain(
+      'ScaledObject shop, all 2 trigger(s):\n' +
+        '  IsActive        true  (active: rps, queue; KEDA needs one)\n' +
+        '  HPA at 1 replica(s): desired 5, the largest of rps 3, queue 5\n',
+    );
+  });
+
+  test('the whole ScaledObject is not computed when a trigger is not one check can read', () => {
+    const so = file(
+      'cpu.yaml',
+      twoTriggers(
+        [],
+        ['    - type: cpu', '      metricType: Utilization', '      metadata: { value: "60" }'],
+      ),
+    );
+    const result = run(['check', '--scaledobject', so, '--prometheus-url', PROM_URL]);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.stdout).toContain(
+      'ScaledObject shop, all 3 trigger(s):\n  not computed: trigger "trigger2" has type cpu, which check cannot read',
+    );
   });
 
   test('the push example: source "prometheus" is answered by --prometheus-url', () => {

@@ -56,6 +56,14 @@ test.each([
     'spec.triggers[0].metricType: must be one of AverageValue, Value, got "Utilization"',
   ],
   [
+    { triggers: [{ type: 'cpu', metricType: 'Percent', metadata: { value: '60' } }] },
+    'spec.triggers[0].metricType: must be one of AverageValue, Value, Utilization, got "Percent"',
+  ],
+  [
+    { triggers: [{ ...trigger, name: 42 }] },
+    'spec.triggers[0].name: must be a string of 1 to 253 characters, got 42',
+  ],
+  [
     {
       triggers: [
         { ...trigger, name: 'a' },
@@ -145,6 +153,21 @@ test('all triggers, scalingModifiers and fallback are read, with KEDA defaults',
   );
   expect(one.triggers.map(t => t.name)).toEqual(['queue']);
   expect(one.scalingModifiers).toBeUndefined();
+});
+
+test('real manifests: a cpu trigger with Utilization and hyphenated names are carried along', () => {
+  const so = parseScaledObject(
+    doc({
+      triggers: [
+        { ...trigger, name: 'http-rps' },
+        { type: 'cpu', metricType: 'Utilization', metadata: { value: '60' } },
+      ],
+    }),
+  );
+  expect(so.triggers.map(t => [t.name, t.type])).toEqual([
+    ['http-rps', 'external'],
+    ['trigger1', 'cpu'],
+  ]);
 });
 
 test('--trigger past the last trigger lists the valid numbers with their names', () => {
