@@ -6,11 +6,11 @@ const yieldToRequests = (): Promise<void> => new Promise(resolve => setImmediate
 
 /**
  * The serve path's parts in steps, each pulling in one heavy package (tens of ms here,
- * bench/startup.ts): grpc-js and the proto loader, pino, prom-client. undici waits for the first
- * query (prometheus/undici.ts).
+ * bench/startup.ts): grpc-js and the proto loader, undici, pino, prom-client.
  */
 const STEPS: (() => Promise<unknown>)[] = [
   () => import('../scaler/service'),
+  () => import('../prometheus/connection-pool'),
   () => import('../telemetry/logger'),
   () => import('../telemetry/scaler-metrics'),
 ];

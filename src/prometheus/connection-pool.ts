@@ -1,7 +1,6 @@
 // A source's keep-alive connection pool, rebuilt with new TLS material when its files rotate.
-import type { Pool, ProxyAgent } from 'undici';
+import { Pool, ProxyAgent } from 'undici';
 import type { HttpDispatcher } from './source-endpoint';
-import { undici } from './undici';
 
 /** Keep-alive idle time (ms): below Prometheus's default idle timeout so we close first. */
 const KEEP_ALIVE_TIMEOUT_MS = 30_000;
@@ -35,7 +34,6 @@ export class ConnectionPool {
   dispatcher(tls: () => ClientTls & { changed: boolean }): HttpDispatcher {
     const current = tls();
     if (this.pool === undefined || current.changed) {
-      const { Pool, ProxyAgent } = undici();
       const old = this.pool;
       const connect = {
         ...(current.ca !== undefined ? { ca: current.ca } : {}),

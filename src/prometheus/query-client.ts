@@ -1,4 +1,5 @@
 // Sends one PromQL instant query to a source over undici and classifies every failure.
+import { errors as undiciErrors } from 'undici';
 import { ScalerError, isScalerError } from '../errors';
 import type { HttpMethod } from '../metadata/parse-trigger';
 import type { SourceEndpoint } from './source-endpoint';
@@ -8,7 +9,6 @@ import { decodeQueryResponse } from './decode-response';
 import { Redactor } from './redact';
 import type { ResponseBody } from './read-body';
 import { readAtMost } from './read-body';
-import { undici } from './undici';
 
 /**
  * How much of a non-2xx body is read (bytes); the rest is discarded unread. Prometheus's error
@@ -268,6 +268,6 @@ export function describeNetworkError(e: unknown): string {
     if (typeof code === 'string') return code;
     current = (current as { cause?: unknown }).cause;
   }
-  if (e instanceof undici().errors.UndiciError) return e.name;
+  if (e instanceof undiciErrors.UndiciError) return e.name;
   return 'network error';
 }
