@@ -139,7 +139,8 @@ export async function runCheck(
               : [so.selected];
           return chosen.map(t => ({
             label: several ? `${so.name}, trigger ${t.name}` : so.name,
-            whole: so.selected === undefined ? { so, index: t.index } : undefined,
+            // Without --trigger, the whole ScaledObject too (even when one trigger is readable).
+            whole: triggerIndex === undefined ? { so, index: t.index } : undefined,
             metadata: t.metadata,
             metricType: t.metricType,
             minReplicas: Math.max(1, so.minReplicaCount),
@@ -379,7 +380,7 @@ async function checkOne(
       ...(target.composite === undefined
         ? []
         : [
-            `note: spec.advanced.scalingModifiers applies: the HPA sees ${target.composite.formula} against target ${target.composite.target}, not this trigger alone; ${target.whole === undefined ? 'check without --trigger composes it' : 'the ScaledObject section below composes it'}`,
+            `note: spec.advanced.scalingModifiers applies: the HPA sees ${target.composite.formula} against target ${target.composite.target}, not this trigger alone; the ScaledObject section below composes it`,
           ]),
       `HPA at ${replicas} replica(s), this trigger's metricType is ${metricType}:`,
       ...(['AverageValue', 'Value'] as const).flatMap(type => [

@@ -6,7 +6,7 @@ import type { HpaExplanation } from '../simulate/explain-hpa';
 import { explainHpa } from '../simulate/explain-hpa';
 import type { KubernetesVersion, MetricType } from '../simulate/hpa-model';
 import { releaseRules, tolerancesFor, withBehaviorDefaults } from '../simulate/hpa-model';
-import type { LoadedScaledObject } from '../simulate/scaledobject-file';
+import type { LoadedScaledObject, LoadedTrigger } from '../simulate/scaledobject-file';
 import { TRIGGER_TYPES } from '../simulate/scaledobject-file';
 import { ScalingModel } from '../simulate/simulate';
 
@@ -24,6 +24,11 @@ export interface WholeScaledObject {
   text: string;
   /** 1 when the formula cannot give a value (KEDA would report an error), else 0. */
   code: number;
+}
+
+/** A trigger as the manifest names it: its `name`, or its place when it has none. */
+function describeTrigger(t: LoadedTrigger): string {
+  return t.named ? `trigger "${t.name}"` : `spec.triggers[${t.index}]`;
 }
 
 /** The kube-controller-manager's default --horizontal-pod-autoscaler-tolerance. */
@@ -49,14 +54,15 @@ export function wholeScaledObject(
   const other = so.triggers.find(t => !TRIGGER_TYPES.includes(t.type));
   if (other !== undefined) {
     return notComputed(
-      `trigger "${other.name}" has type ${other.type}, which check cannot read; simulate --series takes a column for it`,
+      `${describeTrigger(other)} has type ${other.type}; check reads ${TRIGGER_TYPES.join(', ')} triggers only`,
     );
   }
   const readings = so.triggers.map(t => checked.find(c => c.index === t.index)?.reading);
   const failedAt = readings.findIndex(r => r === undefined);
   if (failedAt >= 0) {
+    const failed = so.triggers[failedAt] as LoadedTrigger;
     return notComputed(
-      `trigger "${so.triggers[failedAt]?.name}" failed above; KEDA would count a failure for the ScaledObject`,
+      `${describeTrigger(failed)} failed (its error is above); KEDA would count a failure for the ScaledObject`,
     );
   }
   const values = readings as NonNullable<(typeof readings)[number]>[];
@@ -122,7 +128,7 @@ export function wholeScaledObject(
         scaledObject: so.name,
         whole: { computed: false, formula: sm.formula.text, inputs, reason: 'no value' },
       },
-      text: `${header}\n  formula ${sm.formula.text} gives no value for ${JSON.stringify(inputs)}: KEDA reports an error for the ScaledObject\n`,
+      text: `${header}\n  formula ${sm.formula.text} gives no usable value for ${JSON.stringify(inputs)} (nil, an error, or a division by zero): KEDA has no metric for the HPA\n`,
       code: 1,
     };
   }

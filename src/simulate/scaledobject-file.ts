@@ -87,6 +87,8 @@ function whole(
 const INT32 = 2 ** 31 - 1;
 /** Longest trigger name accepted: far beyond any real one, and a bound on what is echoed. */
 const MAX_TRIGGER_NAME = 253;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const FLOAT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A decimal given as a YAML number or a string (KEDA's string fields, ParseFloat). */
@@ -200,12 +202,20 @@ function readTriggers(spec: Json): LoadedTrigger[] {
     const t = map(raw, f) ?? fail(f, 'must be a map', raw);
     if (typeof t['type'] !== 'string') fail(`${f}.type`, 'must be a string', t['type']);
     const named = t['name'];
-    // KEDA's CRD only asks for a string; a formula can refer to names that are identifiers.
+    // KEDA's CRD only asks for a string; a formula can refer to names that are identifiers. Names
+    // are printed, so control characters (a forged line, a terminal escape) are refused.
     if (
       named !== undefined &&
-      (typeof named !== 'string' || named === '' || named.length > MAX_TRIGGER_NAME)
+      (typeof named !== 'string' ||
+        named === '' ||
+        named.length > MAX_TRIGGER_NAME ||
+        CONTROL_CHARACTER.test(named))
     )
-      fail(`${f}.name`, `must be a string of 1 to ${MAX_TRIGGER_NAME} characters`, named);
+      fail(
+        `${f}.name`,
+        `must be a string of 1 to ${MAX_TRIGGER_NAME} characters without control characters`,
+        named,
+      );
     const name = (named as string | undefined) ?? `trigger${index}`;
     if (seen.has(name)) fail(`${f}.name`, 'must be unique within the ScaledObject', name);
     seen.add(name);

@@ -244,6 +244,9 @@ export class ScalingModel {
       if (this.so.fallback === undefined) return undefined;
       out = this.so.fallback.replicas * sm.target;
     }
+    // A division by zero gives ±Inf or NaN; KEDA then stores int64(out × 1000), which Go leaves to
+    // the CPU (on amd64 the most negative int64). No replica count can be promised: no metric.
+    if (!Number.isFinite(out)) return undefined;
     return Math.trunc(out * 1000);
   }
 

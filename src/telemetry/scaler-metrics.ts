@@ -30,7 +30,17 @@ const BREAKER_STATE_VALUE: Record<BreakerStateName, number> = { closed: 0, half_
  */
 const CACHE_OUTCOMES = ['hit', 'previous', 'miss', 'coalesced', 'stale', 'fallback', 'error'];
 const TRANSITION_CAUSES = ['poll', 'alert'] as const;
-const WEBHOOK_OUTCOMES = ['accepted', 'unauthorized', 'bad_request', 'too_large'];
+/** Every outcome the webhook answers with to Alertmanager (push/alertmanager-webhook.ts). */
+const WEBHOOK_OUTCOMES = [
+  'accepted',
+  'unauthorized',
+  'bad_request',
+  'too_large',
+  'unsupported_media_type',
+  'method_not_allowed',
+  'disabled',
+  'token_unreadable',
+];
 /** gRPC codes the alerts divide by or count, per method. */
 const RPC_CODES = ['OK', 'UNAVAILABLE'];
 

@@ -230,7 +230,89 @@ describe('check on real manifests', () => {
     const result = run(['check', '--scaledobject', so, '--prometheus-url', PROM_URL]);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     expect(result.stdout).toContain(
-      'ScaledObject shop, all 3 trigger(s):\n  not computed: trigger "trigger2" has type cpu, which check cannot read',
+      'ScaledObject shop, all 3 trigger(s):\n  not computed: spec.triggers[2] has type cpu; check reads prometheus, external, external-push triggers only\n',
+    );
+  });
+
+  /** One prometheus trigger named rps (15 req/s), with the given spec lines and more triggers. */
+  function oneTrigger(advanced: string[], extraTrigger: string[] = []): string {
+    return [
+      'apiVersion: keda.sh/v1alpha1',
+      'kind: ScaledObject',
+      'metadata: { name: solo }',
+      'spec:',
+      '  scaleTargetRef: { name: solo }',
+      ...advanced,
+      '  triggers:',
+      ...extraTrigger,
+      '    - type: prometheus',
+      '      name: rps',
+      `      metadata: { serverAddress: "${PROM_URL}", query: "${QUERY}", threshold: "5" }`,
+    ].join('\n');
+  }
+  const formula = (text: string): string[] => [
+    '  advanced:',
+    '    scalingModifiers:',
+    `      formula: '${text}'`,
+    "      target: '100'",
+    "      activationTarget: '40'",
+  ];
+
+  test('one readable trigger: the formula still decides activity, and a cpu trigger is named', () => {
+    // rps * 2 = 30, not above activationTarget 40: KEDA is inactive although rps alone is active.
+    const solo = run(
+      ['check', '--scaledobject', file('solo.yaml', oneTrigger(formula('rps * 2')))].concat([
+        '--prometheus-url',
+        PROM_URL,
+      ]),
+    );
+    expect({ status: solo.status, stderr: solo.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(solo.stdout).toContain(
+      'IsActive        true  (value 15 is above activationThreshold 0)',
+    );
+    expect(solo.stdout).toContain(
+      '  IsActive        false  (composite 30 is not above activationTarget 40)\n',
+    );
+    const withCpu = run(
+      [
+        'check',
+        '--scaledobject',
+        file(
+          'solo-cpu.yaml',
+          oneTrigger(
+            [],
+            ['    - type: cpu', '      metricType: Utilization', '      metadata: { value: "60" }'],
+          ),
+        ),
+      ].concat(['--prometheus-url', PROM_URL]),
+    );
+    expect(withCpu.stdout).toContain(
+      'ScaledObject solo, all 2 trigger(s):\n  not computed: spec.triggers[0] has type cpu;',
+    );
+    // --trigger N checks that trigger alone: no section.
+    const alone = run([
+      'check',
+      '--scaledobject',
+      file('solo.yaml', oneTrigger(formula('rps * 2'))),
+      '--trigger',
+      '0',
+      '--prometheus-url',
+      PROM_URL,
+    ]);
+    expect(alone.stdout).not.toContain('ScaledObject solo, all');
+  });
+
+  test('a formula that divides by zero gives no metric: said, exit 1', () => {
+    const result = run([
+      'check',
+      '--scaledobject',
+      file('div.yaml', oneTrigger(formula('rps / 0'))),
+      '--prometheus-url',
+      PROM_URL,
+    ]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain(
+      '  formula rps / 0 gives no usable value for {"rps":15} (nil, an error, or a division by zero): KEDA has no metric for the HPA\n',
     );
   });
 

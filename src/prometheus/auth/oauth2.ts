@@ -5,6 +5,7 @@ import { ProxyAgent, request } from 'undici';
 import { ScalerError } from '../../errors';
 import type { ProxySettings } from '../proxy';
 import { proxyFor } from '../proxy';
+import { describeNetworkError } from '../query-client';
 import { readAtMost } from '../read-body';
 import type { AuthSettings, ReadSecret, RequestAuth } from './request-auth';
 import type { Token } from './token-cache';
@@ -16,6 +17,18 @@ type OAuth2Settings = NonNullable<AuthSettings['oauth2']>;
 const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
 /** A token answer without expires_in is fetched again after this long (RFC 6749 5.1: optional). */
 const DEFAULT_LIFETIME_S = 300;
+/** The `error` values of RFC 6749 section 5.2 (token endpoint) and 4.1.2.1. */
+const OAUTH2_ERROR_CODES = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'access_denied',
+  'server_error',
+  'temporarily_unavailable',
+]);
 /** Token answers are small; a larger body is not a token answer and is not read further. */
 const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 
@@ -79,7 +92,9 @@ export class OAuth2Auth implements RequestAuth {
       status = res.statusCode;
       text = await readAtMost(res.body, MAX_TOKEN_RESPONSE_BYTES);
     } catch (e) {
-      throw this.fail('the token endpoint is unreachable', e);
+      // The network code (ECONNREFUSED, UND_ERR_ABORTED...), never the URL or a proxy's userinfo.
+      const via = this.dispatcher === undefined ? '' : ' through the proxy';
+      throw this.fail(`the token endpoint is unreachable${via} (${describeNetworkError(e)})`, e);
     }
     if (text === undefined) {
       throw this.fail(
@@ -93,8 +108,9 @@ export class OAuth2Auth implements RequestAuth {
       // reported below as a missing access_token
     }
     if (status !== 200 || typeof doc.access_token !== 'string' || doc.access_token === '') {
-      // The OAuth2 error code (RFC 6749 5.2) is a fixed word and safe to show; the body is not.
-      const code = typeof doc.error === 'string' && /^[\w.-]{1,64}$/.test(doc.error);
+      // Only the error codes RFC 6749 defines are shown: any other text could be an echo of what
+      // was sent (a hostile endpoint may answer with the client secret); the body never is.
+      const code = typeof doc.error === 'string' && OAUTH2_ERROR_CODES.has(doc.error);
       throw this.fail(
         `the token endpoint answered HTTP ${status}${code ? ` (${String(doc.error)})` : ' without an access_token'}`,
       );

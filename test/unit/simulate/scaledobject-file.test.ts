@@ -61,7 +61,11 @@ test.each([
   ],
   [
     { triggers: [{ ...trigger, name: 42 }] },
-    'spec.triggers[0].name: must be a string of 1 to 253 characters, got 42',
+    'spec.triggers[0].name: must be a string of 1 to 253 characters without control characters, got 42',
+  ],
+  [
+    { triggers: [{ ...trigger, name: 'b\u001b[31mRED\nFAKE' }] },
+    'spec.triggers[0].name: must be a string of 1 to 253 characters without control characters, got "b\\u001b[31mRED\\nFAKE"',
   ],
   [
     {

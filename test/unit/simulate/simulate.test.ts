@@ -128,6 +128,16 @@ describe('scalingModifiers', () => {
     expect(at(rows, 0, 'hpa')?.replicas).toBe(6);
     expect(at(rows, 15, 'hpa')).toMatchObject({ replicas: 6, failed: ['b'] });
   });
+  test('a division by zero is no metric: no composite, inactive, and the HPA keeps its count', () => {
+    // a / (b - b): +Inf at t=0, NaN when a = 0 too; neither becomes a replica count.
+    const rows = simulate(
+      [series(i => (i === 0 ? 40 : 0), 3), series(() => 7, 3)],
+      composite('a / (b - b)', { minReplicaCount: 1 }),
+      { initialReplicas: 3 },
+    );
+    for (const r of rows) expect(r).toMatchObject({ composite: null, replicas: 3 });
+    expect(rows.filter(r => r.by === 'keda').every(r => !r.active)).toBe(true);
+  });
 });
 
 describe('fallback (pkg/fallback/fallback.go)', () => {

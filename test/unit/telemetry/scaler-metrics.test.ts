@@ -14,6 +14,8 @@ test('counters with a fixed set of labels start at 0, before anything happened',
     'keda_prometheus_scaler_cache_requests_total{outcome="stale"} 0',
     'keda_prometheus_scaler_cache_requests_total{outcome="fallback"} 0',
     'keda_prometheus_scaler_alertmanager_webhook_requests_total{outcome="unauthorized"} 0',
+    'keda_prometheus_scaler_alertmanager_webhook_requests_total{outcome="token_unreadable"} 0',
+    'keda_prometheus_scaler_alertmanager_webhook_requests_total{outcome="disabled"} 0',
   ]) {
     expect(lines).toContain(expected);
   }
