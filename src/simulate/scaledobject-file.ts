@@ -449,7 +449,13 @@ export function loadScaledObjects(
   }
   return docs.map(so => {
     edit?.(so);
-    return parseScaledObject(so, choice.triggerIndex);
+    try {
+      return parseScaledObject(so, choice.triggerIndex);
+    } catch (e) {
+      // With several in the file, say which one the problem is in.
+      if (!(e instanceof InputFileError) || docs.length === 1) throw e;
+      throw new InputFileError(`ScaledObject ${nameOf(so)}: ${e.message}`);
+    }
   });
 }
 

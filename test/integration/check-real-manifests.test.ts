@@ -397,6 +397,20 @@ describe('check on real manifests', () => {
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toContain('--name queu: no ScaledObject of that name');
     expect(wrong.stderr).toContain('(did you mean "queue"?); it has: api, queue');
+    // A problem in one of several is named with its ScaledObject.
+    const past = run([
+      'check',
+      '--scaledobject',
+      two,
+      '--trigger',
+      '1',
+      '--prometheus-url',
+      PROM_URL,
+    ]);
+    expect(past.status).toBe(2);
+    expect(past.stderr).toContain(
+      'ScaledObject api: --trigger 1: the ScaledObject has 1 trigger(s), 0 (trigger0)',
+    );
     const simulate = run(['simulate', '--scaledobject', two, '--series', 'examples/history.csv']);
     expect(simulate.status).toBe(2);
     expect(simulate.stderr).toContain('2 ScaledObjects (api, queue); pick one with --name NAME');
