@@ -62,7 +62,7 @@ export function wholeScaledObject(
   if (failedAt >= 0) {
     const failed = so.triggers[failedAt] as LoadedTrigger;
     return notComputed(
-      `${describeTrigger(failed)} failed (its error is above); KEDA would count a failure for the ScaledObject`,
+      `${describeTrigger(failed)} failed (see its error); KEDA would count a failure for the ScaledObject`,
     );
   }
   const values = readings as NonNullable<(typeof readings)[number]>[];

@@ -302,6 +302,26 @@ describe('check on real manifests', () => {
     expect(alone.stdout).not.toContain('ScaledObject solo, all');
   });
 
+  test('a failing trigger: its error on stderr, the ScaledObject not composed, exit 1', () => {
+    const broken = [
+      '    - type: prometheus',
+      '      name: broken',
+      `      metadata: { serverAddress: "${PROM_URL}", query: "sum(", threshold: "5" }`,
+    ];
+    const result = run([
+      'check',
+      '--scaledobject',
+      file('broken.yaml', oneTrigger(formula('rps + broken'), broken)),
+      '--prometheus-url',
+      PROM_URL,
+    ]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/INVALID_ARGUMENT/);
+    expect(result.stdout).toContain(
+      'not computed: trigger "broken" failed (see its error); KEDA would count a failure for the ScaledObject',
+    );
+  });
+
   test('a formula that divides by zero gives no metric: said, exit 1', () => {
     const result = run([
       'check',
