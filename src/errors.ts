@@ -37,16 +37,19 @@ export class ScalerError extends Error {
   constructor(
     readonly kind: ScalerErrorKind,
     message: string,
-    options?: { cause?: unknown; source?: string },
+    options?: { cause?: unknown; source?: string; retryAfterMs?: number | undefined },
   ) {
     // Capped here, where every expected failure is made: the cache, the log line and the gRPC
     // status all hold the same bounded text.
     super(capMessage(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.source = options?.source;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
   /** The source name involved, for logs and metrics (never a URL). */
   readonly source: string | undefined;
+  /** How long the source asked this request's sender to wait (ms, capped), when it did. */
+  readonly retryAfterMs: number | undefined;
 }
 
 /** Brand check that survives duplicated module copies (cockatiel / connect-es style). */

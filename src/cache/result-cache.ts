@@ -263,10 +263,14 @@ export class ResultCache {
             ? e
             : new ScalerError('unavailable', 'the query failed unexpectedly', { cause: e });
           if (error.kind !== 'cancelled') {
-            const ttl =
+            // A Retry-After that did not go to the source's breaker (a trigger's own tenant was
+            // rate-limited) holds this query alone as long as asked.
+            const ttl = Math.max(
               error.kind === 'bad_query'
                 ? this.settings.badQueryTtlMs
-                : this.settings.negativeTtlMs;
+                : this.settings.negativeTtlMs,
+              error.retryAfterMs ?? 0,
+            );
             entry.failure = { error, untilMs: this.now() + ttl };
             this.resize(entry);
           }

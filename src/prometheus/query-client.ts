@@ -82,7 +82,12 @@ export async function queryInstant(
 ): Promise<QueryResult> {
   const params = buildQueryParams(q);
   const path = `${source.basePath}/api/v1/query`;
-  const headers = mergeHeaders(q.customHeaders, source.headers());
+  const sourceHeaders = source.headers();
+  const headers = mergeHeaders(q.customHeaders, sourceHeaders);
+  // A header only this trigger sent (a tenant, a scope) can be what a 401/403/429 is about.
+  const triggerHeaders = Object.keys(q.customHeaders).filter(
+    k => !(k.toLowerCase() in sourceHeaders),
+  );
   const query = params.toString();
   // A long GET is refused by proxies and servers with 414/431; the same form works as a POST.
   const isPost = q.method === 'POST' || query.length > MAX_GET_QUERY_STRING_BYTES;
@@ -112,7 +117,7 @@ export async function queryInstant(
       signal: controller.signal,
     });
     const status = response.statusCode;
-    const refusal = refusalOf(source.name, status);
+    const refusal = refusalOf(source.name, status, triggerHeaders);
     if (refusal !== undefined) {
       // Only the status matters; the body is not read (nor echoed). Destroying it emits an
       // abort error on the stream, which nobody else listens for.
@@ -216,30 +221,44 @@ function retryAfterOf(headers: Record<string, string | string[] | undefined>): n
 
 /**
  * Statuses with a meaning of their own, answered without reading the body. 401/403/429 count
- * against the source: its credentials or its limits are the source's configuration, and its
- * breaker is its own. 413/414/431 mean this request was too large: the trigger's fault.
+ * against the source (its credentials and its limits are the source's configuration, and its
+ * breaker is its own), unless the trigger sent headers of its own: then the refusal may be about
+ * what those select (a tenant in X-Scope-OrgID, a scope), and one namespace's tenant must not open
+ * the breaker every namespace's queries go through. Such a refusal is neither a failure nor a
+ * success of the source; its Retry-After holds that trigger's query only (the cache's negative
+ * entry). 413/414/431 mean this request was too large: the trigger's fault.
  */
 function refusalOf(
   source: string,
   status: number,
+  triggerHeaders: readonly string[],
 ): ((retryAfterMs: number | undefined) => UpstreamError) | undefined {
+  const mine = triggerHeaders.length > 0;
+  const about = mine
+    ? ` (this trigger's customHeaders ${triggerHeaders.join(', ')} may select it)`
+    : '';
   const failure = (message: string) => (retryAfterMs: number | undefined) =>
-    new UpstreamError('unavailable', message, { verdict: 'failure', retryAfterMs }, { source });
+    new UpstreamError(
+      'unavailable',
+      message,
+      { verdict: mine ? 'neutral' : 'failure', retryAfterMs: mine ? undefined : retryAfterMs },
+      { source, retryAfterMs },
+    );
   switch (status) {
     case 401:
       return failure(
         `source "${source}" rejected the scaler's credentials (HTTP 401); check its ` +
-          'bearerTokenFile, basicAuth or headers in the scaler configuration',
+          `bearerTokenFile, basicAuth or headers in the scaler configuration${about}`,
       );
     case 403:
       return failure(
         `source "${source}" answered forbidden (HTTP 403): its credentials lack access to ` +
-          'this query or tenant',
+          `this query or tenant${about}`,
       );
     case 429:
       return retryAfterMs =>
         failure(
-          `source "${source}" is rate-limiting the scaler (HTTP 429)` +
+          `source "${source}" is rate-limiting the scaler (HTTP 429)${about}` +
             (retryAfterMs === undefined
               ? ''
               : `; it asked to wait ${Math.ceil(retryAfterMs / 1000)}s`),

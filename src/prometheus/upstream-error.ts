@@ -22,7 +22,7 @@ export class UpstreamError extends ScalerError {
     kind: ScalerErrorKind,
     message: string,
     readonly breaker: BreakerVerdict,
-    options: { cause?: unknown; source: string },
+    options: { cause?: unknown; source: string; retryAfterMs?: number | undefined },
   ) {
     super(kind, message, options);
   }

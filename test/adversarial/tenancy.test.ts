@@ -13,7 +13,11 @@ beforeAll(async () => {
       { name: 'tenant-a', url, headers: { 'X-Scope-OrgID': 'a' }, timeout: '1s' },
       { name: 'tenant-b', url, headers: { 'X-Scope-OrgID': 'b' }, timeout: '1s' },
       { name: 'tenant-c', url, headers: { 'X-Scope-OrgID': 'c' }, timeout: '1s' },
+      // One source for every tenant, each trigger naming its own in customHeaders (how the
+      // built-in trigger's cortexOrgID migrates).
+      { name: 'shared', url, timeout: '1s' },
     ],
+    cache: { negativeTtl: '300ms' },
     allowedServerAddresses: [`${url}/select/*/prometheus`, 'http://127.0.0.*:9090'],
     breaker: { failureThreshold: 2, openDuration: '1m' },
   }));
@@ -25,9 +29,11 @@ beforeAll(async () => {
     respond: (req, res) => {
       if (req.headers['x-big'] !== undefined) return void res.writeHead(431).end();
       if (req.headers['x-scope-orgid'] === 'a') return void res.writeHead(401).end('expired');
-      if (req.headers['x-scope-orgid'] === 'c') {
+      const tenant = req.headers['x-scope-orgid'];
+      if (tenant === 'c' || tenant === 'busy') {
         return void res.writeHead(429, { 'retry-after': '30' }).end('slow down');
       }
+      if (tenant === 'forbidden') return void res.writeHead(403).end('no access');
       res.writeHead(200, { 'content-type': 'application/json' }).end(
         JSON.stringify({
           status: 'success',
@@ -138,4 +144,37 @@ test('the allowed path form does reach the upstream', async () => {
   expect(scaler.prometheus.requests.at(-1)?.path).toMatch(
     /^\/select\/0\/prometheus\/api\/v1\/query/,
   );
+});
+
+describe('one shared source, tenants chosen by each trigger', () => {
+  const tenant = (name: string, query: string) =>
+    trigger('shared', query, { customHeaders: `X-Scope-OrgID=${name}` });
+  const breaker = () =>
+    metricValue(scaler, 'keda_prometheus_scaler_source_breaker_state{source="shared"}');
+
+  test("a trigger's forbidden tenant fails that trigger only, never the shared breaker", async () => {
+    for (const q of ['f1', 'f2', 'f3']) {
+      const r = await getMetrics(tenant('forbidden', q), 'team-f');
+      expect(status[r.code]).toBe('UNAVAILABLE');
+      expect(r.details).toMatch(
+        /HTTP 403.*this trigger's customHeaders X-Scope-OrgID may select it/,
+      );
+    }
+    expect(await breaker()).toBe(0);
+    expect(status[(await getMetrics(trigger('shared', 'f1'), 'team-g')).code]).toBe('OK');
+    expect(status[(await getMetrics(tenant('ok', 'f1'), 'team-g')).code]).toBe('OK');
+  });
+
+  test("a trigger's rate-limited tenant waits as asked, alone", async () => {
+    const first = await getMetrics(tenant('busy', 'r1'), 'team-r');
+    expect(first.details).toMatch(/HTTP 429\) \(this trigger's customHeaders.*asked to wait 30s/);
+    const asked = scaler.prometheus.requests.length;
+    // Past negativeTtl (300 ms), Retry-After (30 s) still holds this query: nothing is sent.
+    await new Promise(r => setTimeout(r, 500));
+    const again = await getMetrics(tenant('busy', 'r1'), 'team-r');
+    expect(again.details).toMatch(/HTTP 429/);
+    expect(scaler.prometheus.requests.length).toBe(asked);
+    expect(await breaker()).toBe(0);
+    expect(status[(await getMetrics(trigger('shared', 'r1'), 'team-s')).code]).toBe('OK');
+  });
 });
