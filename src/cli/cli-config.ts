@@ -6,7 +6,7 @@ import type { ServerConfig } from '../config/schema';
 import type { ScalerError } from '../errors';
 import { grpcStatusName, toGrpcStatus } from '../errors';
 import type { FlagSpec } from './command-args';
-import { displayUrl } from './local-source';
+import { redactUrl } from '../util/url-rules';
 
 /** Flags that choose the ScaledObject, its trigger and the Prometheus that answers. */
 export const SOURCE_FLAGS = [
@@ -73,8 +73,8 @@ export function describeFailure(e: ScalerError, config?: ServerConfig): string {
   if (source !== undefined) {
     const named = `source "${source.name}"`;
     details = details.includes(named)
-      ? details.replace(named, `${named} (${displayUrl(source.url)})`)
-      : `${details} (source "${source.name}" at ${displayUrl(source.url)})`;
+      ? details.replace(named, `${named} (${redactUrl(source.url)})`)
+      : `${details} (source "${source.name}" at ${redactUrl(source.url)})`;
   }
   return `${grpcStatusName(st.code)}: ${details}`;
 }

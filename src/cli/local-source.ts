@@ -3,27 +3,13 @@
 // The server never does this: there, metadata can only select what its configuration allows.
 import type { ServerConfig } from '../config/schema';
 import { CLI_SOURCE_NAME } from '../config/schema';
-import { compileAddressPattern, normalizeUrl } from '../util/url-rules';
+import { compileAddressPattern, normalizeUrl, redactUrl } from '../util/url-rules';
 import { UsageError } from './command-args';
 
 export interface LocalizedTrigger {
   metadata: Record<string, string>;
   /** "serverAddress http://prometheus-server… answered by http://127.0.0.1:9090", if rewritten. */
   note: string | undefined;
-}
-
-/** A URL fit to print: user and password removed (a port-forward URL may carry them). */
-export function displayUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    // As the user wrote it (new URL would drop a default port such as :80) unless it has them.
-    if (url.username === '' && url.password === '') return text;
-    url.username = '';
-    url.password = '';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return text.replace(/\/\/[^/@]*@/, '//');
-  }
 }
 
 /** True when the configuration itself would answer this selector (no rewrite needed). */
@@ -81,7 +67,7 @@ export function localizeTrigger(
   }
   const asked = [
     ...(source === undefined ? [] : [`source ${source}`]),
-    ...(serverAddress === undefined ? [] : [`serverAddress ${displayUrl(serverAddress)}`]),
+    ...(serverAddress === undefined ? [] : [`serverAddress ${redactUrl(serverAddress)}`]),
   ].join(', ');
   if (local === undefined) {
     throw new UsageError(
@@ -91,6 +77,6 @@ export function localizeTrigger(
   }
   return {
     metadata: { ...rest, source: local.name },
-    note: `${asked} answered by ${displayUrl(local.url)}`,
+    note: `${asked} answered by ${redactUrl(local.url)}`,
   };
 }

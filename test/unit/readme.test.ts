@@ -59,3 +59,19 @@ test('every repository file the README names exists', () => {
   expect(named.size).toBeGreaterThan(10);
   expect([...named].filter(p => !existsSync(join(root, p)))).toEqual([]);
 });
+
+test('every constant the README places in a file is defined there', () => {
+  const root = join(__dirname, '../..');
+  const placed = [
+    ...readme.matchAll(/constant `([A-Z][A-Z0-9_]+)`, `((?:src|bench)\/[\w./-]+\.ts)`/g),
+  ];
+  expect(placed.length).toBeGreaterThan(5);
+  const missing = placed
+    .map(m => [m[1] ?? '', m[2] ?? ''] as const)
+    .filter(
+      ([name, file]) =>
+        !new RegExp(`\\bconst ${name}\\b`).test(readFileSync(join(root, file), 'utf8')),
+    )
+    .map(([name, file]) => `${name} in ${file}`);
+  expect(missing).toEqual([]);
+});

@@ -46,3 +46,26 @@ test('the check itself sees a reference when one is there', () => {
   expect(OUTSIDE.some(p => p.test('the order of issue 5'))).toBe(true);
   expect(OUTSIDE.some(p => p.test('kedacore/keda #8056'))).toBe(false);
 });
+
+test('every README "Section" a file cites is a heading of the README', () => {
+  const headings = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    .split('\n')
+    .filter(l => /^#{1,6} /.test(l))
+    .map(l => l.replace(/^#+ /, '').replace(/`/g, ''));
+  // "Errors" may name "Errors and gRPC statuses": the start of a heading, at a word boundary.
+  const known = (name: string): boolean =>
+    headings.some(h => h === name || h.startsWith(`${name} `));
+  const broken: string[] = [];
+  for (const file of trackedFiles()) {
+    let text: string;
+    try {
+      text = readFileSync(join(ROOT, file), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(/README "([^"\n]+)"/g)) {
+      if (!known(m[1]!)) broken.push(`${file}: README "${m[1]}"`);
+    }
+  }
+  expect(broken).toEqual([]);
+});

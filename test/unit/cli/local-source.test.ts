@@ -1,5 +1,5 @@
 // Dry runs answer in-cluster serverAddress/source with the local Prometheus, and say so.
-import { displayUrl, localizeTrigger } from '../../../src/cli/local-source';
+import { localizeTrigger } from '../../../src/cli/local-source';
 import { validateConfig } from '../../../src/config/load-config';
 
 const LOCAL = validateConfig({}, { prometheusUrl: 'http://127.0.0.1:9090' });
@@ -40,8 +40,20 @@ test('with several configured sources and no --prometheus-url, the error lists t
   );
 });
 
-test('printed URLs carry no credentials', () => {
-  expect(displayUrl('http://user:secret@127.0.0.1:9090/prom')).toBe('http://127.0.0.1:9090/prom');
+test('printed URLs carry no credentials, query or fragment', () => {
+  const config = validateConfig({ sources: [] }, { prometheusUrl: 'http://127.0.0.1:9090' });
+  const { note } = localizeTrigger(
+    {
+      serverAddress: 'http://user:pw@prom.svc:9090/?token=SECRET123#frag',
+      query: 'up',
+      threshold: '1',
+    },
+    config,
+    true,
+  );
+  expect(note).toBe(
+    'serverAddress http://REDACTED@prom.svc:9090/?REDACTED answered by http://127.0.0.1:9090',
+  );
 });
 
 test("with the cluster's own config, --prometheus-url still answers its in-cluster source", () => {

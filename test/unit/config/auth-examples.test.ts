@@ -1,4 +1,4 @@
-// Each deploy/examples source stanza for a managed Prometheus is a valid configuration with the
+// Each examples/sources stanza for a managed Prometheus is a valid configuration with the
 // auth mode its file names; test/integration/source-auth.test.ts sends the same stanzas on the wire.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

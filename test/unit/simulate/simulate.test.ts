@@ -164,6 +164,11 @@ describe('fallback (pkg/fallback/fallback.go)', () => {
     });
     expect(at(rows, 30, 'hpa')?.replicas).toBe(2);
   });
+  test('currentReplicas keeps the current count, whatever fallback.replicas says', () => {
+    const rows = simulate([failing], withFallback('currentReplicas'), { initialReplicas: 2 });
+    expect(at(rows, 30, 'hpa')).toMatchObject({ replicas: 2, fallback: ['q'] });
+    expect(at(rows, 60, 'hpa')).toMatchObject({ replicas: 2, fallback: ['q'] });
+  });
   test('currentReplicasIfHigher keeps the higher', () => {
     const rows = simulate([failing], withFallback('currentReplicasIfHigher'), {
       initialReplicas: 2,
