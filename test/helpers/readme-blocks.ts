@@ -1,5 +1,6 @@
 // Finds the README's command blocks: a ```sh fence right after a
-// `<!-- readme-test: run|serve|client|cluster [exit=N] -->` marker, split into commands.
+// `<!-- readme-test: run|serve|client|cluster [exit=N] -->` marker, split into commands; and the
+// output shown for them: a fence right after `<!-- readme-test: output -->`.
 
 /** run, serve, client: run by the test; cluster: needs a cluster's Prometheus, shown only. */
 export type BlockKind = 'run' | 'serve' | 'client' | 'cluster';
@@ -83,4 +84,56 @@ export function markedBlocks(readme: string): CommandBlock[] {
       },
     ];
   });
+}
+
+/** Output the README shows for the `run` block before it, as lines that stdout must contain. */
+export interface OutputBlock {
+  /** 1-based line of the output marker. */
+  line: number;
+  /** The fence's lines, trailing spaces removed: a contiguous run of the commands' stdout. */
+  expected: string[];
+  run: CommandBlock;
+}
+
+const OUTPUT_MARKER = /^<!-- readme-test: output -->$/;
+
+/** Every fence marked as output, with the `run` block it shows the output of. */
+export function outputBlocks(readme: string): OutputBlock[] {
+  const lines = readme.split('\n');
+  const runs = markedBlocks(readme).filter(b => b.kind === 'run');
+  const out: OutputBlock[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!OUTPUT_MARKER.test((lines[i] ?? '').trim())) continue;
+    const line = i + 1;
+    let j = i + 1;
+    while (j < lines.length && (lines[j] ?? '').trim() === '') j++;
+    if (!(lines[j] ?? '').trim().startsWith('```'))
+      throw new Error(`README line ${line}: an output marker must be followed by a fence`);
+    const expected: string[] = [];
+    for (j++; j < lines.length && (lines[j] ?? '').trim() !== '```'; j++)
+      expected.push((lines[j] ?? '').trimEnd());
+    const run = runs.filter(r => r.line < line).pop();
+    if (run === undefined)
+      throw new Error(`README line ${line}: an output block needs a run block before it`);
+    out.push({ line, expected, run });
+    i = j;
+  }
+  return out;
+}
+
+/** Timings differ from run to run ("answered in 15.4 ms"): compared as "N ms". */
+const normalize = (line: string): string => line.trimEnd().replace(/\b\d+(\.\d+)? ms\b/g, 'N ms');
+
+/**
+ * True when `expected` appears in `actual` as consecutive lines: trailing spaces ignored, and
+ * durations in milliseconds compared as "N ms".
+ */
+export function containsLines(actual: string, expected: readonly string[]): boolean {
+  const have = actual.split('\n').map(normalize);
+  const want = expected.map(normalize);
+  if (want.length === 0) return false;
+  for (let i = 0; i + want.length <= have.length; i++) {
+    if (want.every((e, k) => have[i + k] === e)) return true;
+  }
+  return false;
 }

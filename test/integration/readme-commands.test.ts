@@ -16,7 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandBlock } from '../helpers/readme-blocks';
-import { markedBlocks, shellBlocks } from '../helpers/readme-blocks';
+import { containsLines, markedBlocks, outputBlocks, shellBlocks } from '../helpers/readme-blocks';
 
 const ROOT = resolve(__dirname, '../..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -136,6 +136,30 @@ test('the README marks its runnable blocks: every check and simulate, and a serv
 for (const block of blocks.filter(b => b.kind === 'run')) {
   test(`${title(block)}: every command exits ${block.exit}`, () => {
     expectExits(block, [[README_PROMETHEUS, PROM_URL]]);
+  });
+}
+
+const outputs = outputBlocks(README);
+
+test('the README shows real output for its replays', () => {
+  expect(outputs.length).toBeGreaterThanOrEqual(3);
+});
+
+for (const shown of outputs) {
+  test(`README line ${shown.line}: the output shown is what ${title(shown.run)} prints`, () => {
+    const script = shown.run.commands.map(c => c.split(README_PROMETHEUS).join(PROM_URL));
+    const result = spawnSync('bash', ['-c', script.join('\n')], {
+      cwd: scratch,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'], HOME: scratch },
+      timeout: BLOCK_TIMEOUT_MS,
+    });
+    // Thrown rather than diffed, so that a failure prints the whole output.
+    if (!containsLines(result.stdout, shown.expected)) {
+      throw new Error(
+        `the README shows:\n${shown.expected.join('\n')}\n--- but stdout was:\n${result.stdout}\n${result.stderr.slice(-2000)}`,
+      );
+    }
   });
 }
 

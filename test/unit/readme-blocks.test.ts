@@ -1,5 +1,11 @@
 // The README block finder used by the README command test: markers, continuations, comments.
-import { commandsOf, markedBlocks, shellBlocks } from '../helpers/readme-blocks';
+import {
+  commandsOf,
+  containsLines,
+  markedBlocks,
+  outputBlocks,
+  shellBlocks,
+} from '../helpers/readme-blocks';
 
 const README = [
   'Intro',
@@ -53,4 +59,33 @@ test('marked blocks carry their commands and expected exit code', () => {
     },
     { kind: 'run', line: 14, exit: 1, commands: ['false'] },
   ]);
+});
+
+test('an output block belongs to the run block before it; its lines must appear together', () => {
+  const text = [
+    '<!-- readme-test: run -->',
+    '```sh',
+    'node dist/src/main.js check --metadata a=b',
+    '```',
+    'prints:',
+    '<!-- readme-test: output -->',
+    '',
+    '```',
+    'value 15   ',
+    'source default, answered in 15.4 ms',
+    '```',
+  ].join('\n');
+  const [shown] = outputBlocks(text);
+  expect(shown).toMatchObject({
+    line: 6,
+    expected: ['value 15', 'source default, answered in 15.4 ms'],
+    run: { line: 1 },
+  });
+  const expected = shown!.expected;
+  expect(containsLines('head\nvalue 15\nsource default, answered in 3 ms\n', expected)).toBe(true);
+  expect(containsLines('value 15\nother\nsource default, answered in 3 ms', expected)).toBe(false);
+  expect(containsLines('value 16\nsource default, answered in 3 ms', expected)).toBe(false);
+  expect(() => outputBlocks('<!-- readme-test: output -->\n```\nx\n```')).toThrow(
+    'an output block needs a run block before it',
+  );
 });
