@@ -129,33 +129,34 @@ export async function runCheck(
       throw new UsageError(`--output: must be text or json, got "${output}"`);
     }
     if (values.scaledobject !== undefined) {
-      targets = loadScaledObjects(values.scaledobject, { name: values.name, triggerIndex }).flatMap(
-        so => {
-          // The one trigger picked (or the only usable one); else every usable trigger in turn.
-          const several = so.selected === undefined;
-          const chosen =
-            so.selected === undefined
-              ? so.triggers.filter(t => TRIGGER_TYPES.includes(t.type))
-              : [so.selected];
-          return chosen.map(t => ({
-            label: several ? `${so.name}, trigger ${t.name}` : so.name,
-            // Without --trigger, the whole ScaledObject too (even when one trigger is readable).
-            whole: triggerIndex === undefined ? { so, index: t.index } : undefined,
-            metadata: t.metadata,
-            metricType: t.metricType,
-            minReplicas: Math.max(1, so.minReplicaCount),
-            maxReplicas: so.maxReplicaCount,
-            behavior: so.behavior,
-            composite:
-              so.scalingModifiers === undefined
-                ? undefined
-                : {
-                    formula: so.scalingModifiers.formula.text,
-                    target: so.scalingModifiers.targetText,
-                  },
-          }));
-        },
-      );
+      const file = values.scaledobject;
+      const loaded = loadScaledObjects(file, { name: values.name, triggerIndex });
+      // --trigger N leaves the formula out of the loaded model (a one-trigger replay); the note
+      // that the HPA sees the formula, not this trigger, still needs it.
+      const formulas = (
+        triggerIndex === undefined ? loaded : loadScaledObjects(file, { name: values.name })
+      ).map(so => so.scalingModifiers);
+      targets = loaded.flatMap((so, i) => {
+        const sm = formulas[i];
+        // The one trigger picked (or the only usable one); else every usable trigger in turn.
+        const several = so.selected === undefined;
+        const chosen =
+          so.selected === undefined
+            ? so.triggers.filter(t => TRIGGER_TYPES.includes(t.type))
+            : [so.selected];
+        return chosen.map(t => ({
+          label: several ? `${so.name}, trigger ${t.name}` : so.name,
+          // Without --trigger, the whole ScaledObject too (even when one trigger is readable).
+          whole: triggerIndex === undefined ? { so, index: t.index } : undefined,
+          metadata: t.metadata,
+          metricType: t.metricType,
+          minReplicas: Math.max(1, so.minReplicaCount),
+          maxReplicas: so.maxReplicaCount,
+          behavior: so.behavior,
+          composite:
+            sm === undefined ? undefined : { formula: sm.formula.text, target: sm.targetText },
+        }));
+      });
       if (targets.length === 0) {
         throw new InputFileError(
           `spec.triggers: no trigger of type ${TRIGGER_TYPES.join(', ')} to check`,
@@ -380,7 +381,7 @@ async function checkOne(
       ...(target.composite === undefined
         ? []
         : [
-            `note: spec.advanced.scalingModifiers applies: the HPA sees ${target.composite.formula} against target ${target.composite.target}, not this trigger alone; the ScaledObject section below composes it`,
+            `note: spec.advanced.scalingModifiers applies: the HPA sees ${target.composite.formula} against target ${target.composite.target}, not this trigger alone; ${target.whole === undefined ? 'check without --trigger composes it' : 'the ScaledObject section below composes it'}`,
           ]),
       `HPA at ${replicas} replica(s), this trigger's metricType is ${metricType}:`,
       ...(['AverageValue', 'Value'] as const).flatMap(type => [

@@ -300,6 +300,9 @@ describe('check on real manifests', () => {
       PROM_URL,
     ]);
     expect(alone.stdout).not.toContain('ScaledObject solo, all');
+    expect(alone.stdout).toContain(
+      'note: spec.advanced.scalingModifiers applies: the HPA sees rps * 2 against target 100, not this trigger alone; check without --trigger composes it',
+    );
   });
 
   test('a failing trigger: its error on stderr, the ScaledObject not composed, exit 1', () => {
