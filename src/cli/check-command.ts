@@ -134,7 +134,7 @@ export async function runCheck(
       // --trigger N leaves the formula out of the loaded model (a one-trigger replay); the note
       // that the HPA sees the formula, not this trigger, still needs it.
       const formulas = (
-        triggerIndex === undefined ? loaded : loadScaledObjects(file, { name: values.name })
+        triggerIndex === undefined ? loaded : formulasForNote(file, values.name, loaded)
       ).map(so => so.scalingModifiers);
       targets = loaded.flatMap((so, i) => {
         const sm = formulas[i];
@@ -245,6 +245,23 @@ export async function runCheck(
   } finally {
     core.cache.close();
     await core.sources.close();
+  }
+}
+
+/**
+ * The ScaledObjects again with their formulas, for the note under `--trigger N`; when the formula
+ * is one this engine cannot parse, the trigger is still checked, without the note.
+ */
+function formulasForNote(
+  file: string,
+  name: string | undefined,
+  loaded: LoadedScaledObject[],
+): Pick<LoadedScaledObject, 'scalingModifiers'>[] {
+  try {
+    return loadScaledObjects(file, { name });
+  } catch (e) {
+    if (e instanceof InputFileError) return loaded;
+    throw e;
   }
 }
 

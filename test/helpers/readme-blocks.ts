@@ -96,15 +96,25 @@ export interface OutputBlock {
 }
 
 const OUTPUT_MARKER = /^<!-- readme-test: output -->$/;
+/** A comment line that looks like an output marker, spelled right or not. */
+const OUTPUT_MARKER_LIKE = /^<!--.*readme-test:\s*output/;
 
-/** Every fence marked as output, with the `run` block it shows the output of. */
+/**
+ * Every fence marked as output, with the `run` block it shows the output of: the shell block
+ * right before it must be a marked `run` block, and the fence must hold some text.
+ * @throws naming the README line of a marker that is misspelled, empty or not after a run block.
+ */
 export function outputBlocks(readme: string): OutputBlock[] {
   const lines = readme.split('\n');
-  const runs = markedBlocks(readme).filter(b => b.kind === 'run');
+  const marked = markedBlocks(readme);
+  const shells = shellBlocks(readme);
   const out: OutputBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (!OUTPUT_MARKER.test((lines[i] ?? '').trim())) continue;
+    const text = (lines[i] ?? '').trim();
+    if (!OUTPUT_MARKER_LIKE.test(text)) continue;
     const line = i + 1;
+    if (!OUTPUT_MARKER.test(text))
+      throw new Error(`README line ${line}: write the marker as <!-- readme-test: output -->`);
     let j = i + 1;
     while (j < lines.length && (lines[j] ?? '').trim() === '') j++;
     if (!(lines[j] ?? '').trim().startsWith('```'))
@@ -112,9 +122,12 @@ export function outputBlocks(readme: string): OutputBlock[] {
     const expected: string[] = [];
     for (j++; j < lines.length && (lines[j] ?? '').trim() !== '```'; j++)
       expected.push((lines[j] ?? '').trimEnd());
-    const run = runs.filter(r => r.line < line).pop();
+    const before = shells.filter(b => b.line < line).pop();
+    const run = marked.find(b => b.line === before?.line && b.kind === 'run');
     if (run === undefined)
       throw new Error(`README line ${line}: an output block needs a run block before it`);
+    if (expected.every(e => e.trim() === ''))
+      throw new Error(`README line ${line}: an output block must show some output`);
     out.push({ line, expected, run });
     i = j;
   }

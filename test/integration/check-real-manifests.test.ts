@@ -325,6 +325,24 @@ describe('check on real manifests', () => {
     );
   });
 
+  test('--trigger N checks a trigger even when the formula is beyond this engine', () => {
+    const so = file('median.yaml', oneTrigger(formula('median([rps, rps])')));
+    const whole = run(['check', '--scaledobject', so, '--prometheus-url', PROM_URL]);
+    expect(whole.status).toBe(2);
+    expect(whole.stderr).toContain('unknown function "median"');
+    const one = run([
+      'check',
+      '--scaledobject',
+      so,
+      '--trigger',
+      '0',
+      '--prometheus-url',
+      PROM_URL,
+    ]);
+    expect({ status: one.status, stderr: one.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(one.stdout).toContain('(value 15)');
+  });
+
   test('a formula that divides by zero gives no metric: said, exit 1', () => {
     const result = run([
       'check',

@@ -88,4 +88,12 @@ test('an output block belongs to the run block before it; its lines must appear 
   expect(() => outputBlocks('<!-- readme-test: output -->\n```\nx\n```')).toThrow(
     'an output block needs a run block before it',
   );
+  const cluster = text.replace('```sh', '```sh\nok\n```\n<!-- readme-test: cluster -->\n```sh');
+  expect(() => outputBlocks(cluster)).toThrow('README line 10: an output block needs a run block');
+  expect(() =>
+    outputBlocks(text.replace('value 15   \nsource default, answered in 15.4 ms', '')),
+  ).toThrow('an output block must show some output');
+  expect(() =>
+    outputBlocks(text.replace('<!-- readme-test: output -->', '<!--  readme-test: output -->')),
+  ).toThrow('README line 6: write the marker as <!-- readme-test: output -->');
 });
