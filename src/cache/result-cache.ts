@@ -263,8 +263,8 @@ export class ResultCache {
             ? e
             : new ScalerError('unavailable', 'the query failed unexpectedly', { cause: e });
           if (error.kind !== 'cancelled') {
-            // A Retry-After that did not go to the source's breaker (a trigger's own tenant was
-            // rate-limited) holds this query alone as long as asked.
+            // A Retry-After holds this query's negative entry as long as asked, too: the breaker
+            // that honours it (an identity's) can be forgotten first (query-gateway.ts).
             const ttl = Math.max(
               error.kind === 'bad_query'
                 ? this.settings.badQueryTtlMs

@@ -61,6 +61,28 @@ function buildQueryParams(q: InstantQuery): URLSearchParams {
 }
 
 /** Header names are case-insensitive; later layers win: custom < source < auth. */
+/**
+ * The customHeaders that reach the wire as this trigger sent them (lower-case names): not set by
+ * the source itself, and not ones its auth mode writes (authorization, SigV4's x-amz-*). They
+ * choose who the request is sent as (a tenant in X-Scope-OrgID), so the gateway keeps a breaker
+ * per set of them.
+ */
+export function tenantHeaders(
+  source: Pick<SourceEndpoint, 'headers' | 'authorize'>,
+  custom: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const own = source.headers();
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(custom)) {
+    const name = k.toLowerCase();
+    if (Object.hasOwn(own, name)) continue;
+    if (source.authorize !== undefined && (name === 'authorization' || name.startsWith('x-amz-')))
+      continue;
+    out[name] = v;
+  }
+  return out;
+}
+
 export function mergeHeaders(
   custom: Readonly<Record<string, string>>,
   source: Record<string, string>,
@@ -82,12 +104,9 @@ export async function queryInstant(
 ): Promise<QueryResult> {
   const params = buildQueryParams(q);
   const path = `${source.basePath}/api/v1/query`;
-  const sourceHeaders = source.headers();
-  const headers = mergeHeaders(q.customHeaders, sourceHeaders);
+  const headers = mergeHeaders(q.customHeaders, source.headers());
   // A header only this trigger sent (a tenant, a scope) can be what a 401/403/429 is about.
-  const triggerHeaders = Object.keys(q.customHeaders).filter(
-    k => !(k.toLowerCase() in sourceHeaders),
-  );
+  const triggerHeaders = Object.keys(tenantHeaders(source, q.customHeaders));
   const query = params.toString();
   // A long GET is refused by proxies and servers with 414/431; the same form works as a POST.
   const isPost = q.method === 'POST' || query.length > MAX_GET_QUERY_STRING_BYTES;
@@ -220,28 +239,27 @@ function retryAfterOf(headers: Record<string, string | string[] | undefined>): n
 }
 
 /**
- * Statuses with a meaning of their own, answered without reading the body. 401/403/429 count
- * against the source (its credentials and its limits are the source's configuration, and its
- * breaker is its own), unless the trigger sent headers of its own: then the refusal may be about
- * what those select (a tenant in X-Scope-OrgID, a scope), and one namespace's tenant must not open
- * the breaker every namespace's queries go through. Such a refusal is neither a failure nor a
- * success of the source; its Retry-After holds that trigger's query only (the cache's negative
- * entry). 413/414/431 mean this request was too large: the trigger's fault.
+ * Statuses with a meaning of their own, answered without reading the body. 401/403/429 are
+ * refusals of the identity the request was sent as: the source's credentials and limits, and the
+ * tenant a trigger's own customHeaders select. They count against that identity's breaker, which
+ * the gateway keeps apart from the source's (one namespace's tenant must not stop every other
+ * namespace's queries), and so does their Retry-After. 413/414/431 mean this request was too
+ * large: the trigger's fault.
  */
 function refusalOf(
   source: string,
   status: number,
   triggerHeaders: readonly string[],
 ): ((retryAfterMs: number | undefined) => UpstreamError) | undefined {
-  const mine = triggerHeaders.length > 0;
-  const about = mine
-    ? ` (this trigger's customHeaders ${triggerHeaders.join(', ')} may select it)`
-    : '';
+  const about =
+    triggerHeaders.length > 0
+      ? ` (this trigger's customHeaders ${triggerHeaders.join(', ')} may select it)`
+      : '';
   const failure = (message: string) => (retryAfterMs: number | undefined) =>
     new UpstreamError(
       'unavailable',
       message,
-      { verdict: mine ? 'neutral' : 'failure', retryAfterMs: mine ? undefined : retryAfterMs },
+      { verdict: 'failure', retryAfterMs, scope: 'identity' },
       { source, retryAfterMs },
     );
   switch (status) {

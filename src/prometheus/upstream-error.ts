@@ -1,11 +1,12 @@
-// How a failed query counts towards its source's circuit breaker: only the source's own failures
-// count, and a source that sends Retry-After is left alone that long.
+// How a failed query counts towards the circuit breakers: the source's own failures count against
+// the source, refusals of an identity against that identity, and Retry-After is honoured.
 import { ScalerError, isScalerError } from '../errors';
 import type { ScalerErrorKind } from '../errors';
 
 /**
  * success: the source answered (a query's own fault: 400/422, a request too large);
- * failure: the source's fault (unreachable, timeout, 5xx, 401/403/429, malformed answer);
+ * failure: the source's fault (unreachable, timeout, 5xx, malformed answer), or a refusal of the
+ * identity the request was sent as (401/403/429; scope `identity`);
  * neutral: neither (the caller went away, the answer was larger than maxResponseBytes).
  */
 export type BreakerVerdictKind = 'success' | 'failure' | 'neutral';
@@ -14,6 +15,12 @@ export interface BreakerVerdict {
   verdict: BreakerVerdictKind;
   /** The source's Retry-After (ms, capped), when it sent one with a failure. */
   retryAfterMs: number | undefined;
+  /**
+   * Whose failure it is: the source's (unreachable, 5xx, timeout; the default), or the identity
+   * the request was sent as (401/403/429: the source's credentials, plus the tenant a trigger's
+   * own customHeaders select). The gateway keeps a breaker for each.
+   */
+  scope?: 'source' | 'identity';
 }
 
 /** A ScalerError that says how it counts towards the source's breaker. */

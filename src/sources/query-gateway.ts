@@ -1,11 +1,12 @@
-// Every PromQL query passes here: the source's circuit breaker, its fair concurrency limit, the
-// query metrics and the record of when each source last answered.
+// Every PromQL query passes here: the source's circuit breaker, the breaker of the identity it is
+// sent as, the source's fair concurrency limit, the query metrics and when each source last answered.
 import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
 import type { InstantQuery } from '../prometheus/query-client';
-import { queryInstant } from '../prometheus/query-client';
+import { queryInstant, tenantHeaders } from '../prometheus/query-client';
 import { breakerVerdict } from '../prometheus/upstream-error';
 import type { BreakerState } from '../resilience/circuit-breaker';
+import type { BreakerTicket } from '../resilience/circuit-breaker';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
 import { FairLimiter } from '../resilience/fair-limiter';
 import type { Metrics } from '../telemetry/metrics';
@@ -26,6 +27,23 @@ export interface GatewayOptions {
 
 const BREAKER_SEVERITY: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
+/**
+ * Identity breakers kept at most (source credentials plus each distinct set of a trigger's own
+ * customHeaders); the least recently used goes first, so no caller can grow the map without end.
+ */
+const MAX_IDENTITY_BREAKERS = 4096;
+
+/** A ticket that records nothing: for probes that bypass the breakers. */
+const NO_TICKET: BreakerTicket = { success() {}, failure() {}, release() {} };
+
+/** An identity's breaker: the source's credentials ('' key) or a tenant a trigger selects. */
+interface Identity {
+  source: Source;
+  /** The trigger's own header names, '' for the source's credentials alone. */
+  headers: string;
+  breaker: CircuitBreaker;
+}
+
 interface Gate {
   source: Source;
   breaker: CircuitBreaker;
@@ -35,6 +53,8 @@ interface Gate {
 
 export class QueryGateway {
   private readonly gates = new Map<string, Gate>();
+  /** By source id and the trigger's own headers (names and values); insertion order is LRU. */
+  private readonly identities = new Map<string, Identity>();
   private readonly now: () => number;
   /**
    * When the first query was sent (ms), undefined before: readiness has nothing to judge before
@@ -53,14 +73,66 @@ export class QueryGateway {
    */
   private breakerStates(): { source: string; state: BreakerState }[] {
     const worst = new Map<string, BreakerState>();
-    for (const g of this.gates.values()) {
-      const state = g.breaker.state;
-      const before = worst.get(g.source.name);
+    const note = (name: string, state: BreakerState): void => {
+      const before = worst.get(name);
       if (before === undefined || BREAKER_SEVERITY[state] > BREAKER_SEVERITY[before]) {
-        worst.set(g.source.name, state);
+        worst.set(name, state);
       }
+    };
+    for (const g of this.gates.values()) note(g.source.name, g.breaker.state);
+    // The source's own credentials count; a tenant one trigger selects does not (its refusals
+    // show as that trigger's UNAVAILABLE answers, not as the whole source being down).
+    for (const id of this.identities.values()) {
+      if (id.headers === '') note(id.source.name, id.breaker.state);
     }
     return [...worst].map(([source, state]) => ({ source, state }));
+  }
+
+  /** The breaker of the identity a query is sent as; see {@link MAX_IDENTITY_BREAKERS}. */
+  private identity(source: Source, custom: Readonly<Record<string, string>>): Identity {
+    const own = Object.entries(tenantHeaders(source, custom)).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    const key = `${source.id}\u0000${JSON.stringify(own)}`;
+    let id = this.identities.get(key);
+    if (id !== undefined) {
+      this.identities.delete(key); // re-inserted below: most recently used last
+    } else {
+      id = {
+        source,
+        headers: own.map(([name]) => name).join(', '),
+        breaker: new CircuitBreaker({ ...this.options.breaker, now: this.now }),
+      };
+      if (this.identities.size >= MAX_IDENTITY_BREAKERS) {
+        const oldest = this.identities.keys().next().value as string;
+        this.identities.delete(oldest);
+      }
+    }
+    this.identities.set(key, id);
+    return id;
+  }
+
+  /** The refusal while `breaker` is open: the source failing, or the identity refused. */
+  private refused(
+    source: Source,
+    breaker: CircuitBreaker,
+    retryInMs: number,
+    identityHeaders: string | undefined,
+  ): ScalerError {
+    this.options.metrics.queryRefused(source.name, 'breaker_open');
+    const failures = `${breaker.consecutiveFailures} consecutive failures`;
+    const why = breaker.openedByRetryAfter
+      ? identityHeaders
+        ? `asked this trigger's customHeaders ${identityHeaders} to wait (Retry-After)`
+        : 'asked the scaler to wait (Retry-After)'
+      : identityHeaders
+        ? `refused this trigger's customHeaders ${identityHeaders} (circuit breaker open after ${failures})`
+        : `is failing (circuit breaker open after ${failures})`;
+    return new ScalerError(
+      'unavailable',
+      `source "${source.name}" ${why}; next attempt in ${Math.max(0, Math.ceil(retryInMs / 1000))}s`,
+      { source: source.name },
+    );
   }
 
   /**
@@ -89,7 +161,8 @@ export class QueryGateway {
   }
 
   /**
-   * Runs one query under the source's breaker and fair limit. Time spent queued counts against
+   * Runs one query under the source's breaker, the breaker of the identity it is sent as (the
+   * source's credentials plus the trigger's own customHeaders) and the source's fair limit. Time spent queued counts against
    * `q.timeoutMs`. `tenant` is the namespace whose request this is.
    *
    * @throws {@link ScalerError} classified, as queryInstant; `unavailable` when the breaker is
@@ -105,23 +178,31 @@ export class QueryGateway {
     const { metrics } = this.options;
     const gate = this.gate(source);
     this.firstAttemptMs ??= this.now();
+    const id = this.identity(source, q.customHeaders);
     const decision = options.bypassBreaker
-      ? { ok: true as const, ticket: { success() {}, failure() {}, release() {} } }
+      ? { ok: true as const, ticket: NO_TICKET }
       : gate.breaker.tryAcquire();
-    if (!decision.ok) {
-      metrics.queryRefused(source.name, 'breaker_open');
-      const why = gate.breaker.openedByRetryAfter
-        ? 'asked the scaler to wait (Retry-After)'
-        : `is failing (circuit breaker open after ${gate.breaker.consecutiveFailures} ` +
-          'consecutive failures)';
-      throw new ScalerError(
-        'unavailable',
-        `source "${source.name}" ${why}; next attempt in ` +
-          `${Math.max(0, Math.ceil(decision.retryInMs / 1000))}s`,
-        { source: source.name },
-      );
+    if (!decision.ok) throw this.refused(source, gate.breaker, decision.retryInMs, undefined);
+    const idDecision = options.bypassBreaker
+      ? { ok: true as const, ticket: NO_TICKET }
+      : id.breaker.tryAcquire();
+    if (!idDecision.ok) {
+      decision.ticket.release();
+      throw this.refused(source, id.breaker, idDecision.retryInMs, id.headers);
     }
-    const { ticket } = decision;
+    // One report to both breakers: a success is both's, a failure only its scope's.
+    const sourceTicket = decision.ticket;
+    const idTicket = idDecision.ticket;
+    const ticket = {
+      success(): void {
+        sourceTicket.success();
+        idTicket.success();
+      },
+      release(): void {
+        sourceTicket.release();
+        idTicket.release();
+      },
+    };
     const queuedAt = this.now();
     let release: () => void;
     try {
@@ -157,16 +238,21 @@ export class QueryGateway {
       outcome = 'ok';
       return result;
     } catch (e) {
-      // Only the source's own failures count: a trigger's bad query, oversized request or invalid
-      // header must not open a breaker that every namespace's queries go through.
-      const { verdict, retryAfterMs } = breakerVerdict(e);
+      // Each breaker counts only its own failures: the source's when it is down, the identity's
+      // when it was refused; a trigger's bad query or oversized request counts for neither.
+      const { verdict, retryAfterMs, scope } = breakerVerdict(e);
       if (verdict === 'success') {
         ticket.success();
         gate.lastSuccessMs = this.now();
       } else if (verdict === 'neutral') {
         ticket.release();
+      } else if (scope === 'identity') {
+        // The source answered; the identity it was sent as was refused.
+        sourceTicket.release();
+        idTicket.failure(retryAfterMs);
       } else {
-        ticket.failure(retryAfterMs);
+        sourceTicket.failure(retryAfterMs);
+        idTicket.release();
       }
       outcome = isScalerError(e) ? e.kind : 'internal';
       throw e;

@@ -152,27 +152,47 @@ describe('one shared source, tenants chosen by each trigger', () => {
   const breaker = () =>
     metricValue(scaler, 'keda_prometheus_scaler_source_breaker_state{source="shared"}');
 
-  test("a trigger's forbidden tenant fails that trigger only, never the shared breaker", async () => {
-    for (const q of ['f1', 'f2', 'f3']) {
+  test("a trigger's forbidden tenant stops that tenant's queries only, never the shared breaker", async () => {
+    const asked = scaler.prometheus.requests.length;
+    const details: string[] = [];
+    for (const q of ['f1', 'f2', 'f3', 'f4']) {
       const r = await getMetrics(tenant('forbidden', q), 'team-f');
       expect(status[r.code]).toBe('UNAVAILABLE');
-      expect(r.details).toMatch(
-        /HTTP 403.*this trigger's customHeaders X-Scope-OrgID may select it/,
-      );
+      details.push(r.details);
     }
+    // failureThreshold 2: two refusals reach the source, then that tenant's breaker holds.
+    expect(details[0]).toMatch(/HTTP 403.*this trigger's customHeaders x-scope-orgid may select/);
+    expect(details[3]).toMatch(
+      /refused this trigger's customHeaders x-scope-orgid \(circuit breaker open after 2 /,
+    );
+    expect(scaler.prometheus.requests.length - asked).toBe(2);
     expect(await breaker()).toBe(0);
     expect(status[(await getMetrics(trigger('shared', 'f1'), 'team-g')).code]).toBe('OK');
     expect(status[(await getMetrics(tenant('ok', 'f1'), 'team-g')).code]).toBe('OK');
+  });
+
+  test('a header that selects nothing still backs off: the source is not hammered', async () => {
+    // The same 403 for every query: whatever the trigger's headers, its identity's breaker opens.
+    const asked = scaler.prometheus.requests.length;
+    for (let i = 0; i < 20; i++) {
+      await getMetrics(
+        trigger('shared', `n${i}`, { customHeaders: 'X-Scope-OrgID=forbidden,X-Nothing=1' }),
+        'team-n',
+      );
+    }
+    expect(scaler.prometheus.requests.length - asked).toBe(2);
+    expect(await breaker()).toBe(0);
   });
 
   test("a trigger's rate-limited tenant waits as asked, alone", async () => {
     const first = await getMetrics(tenant('busy', 'r1'), 'team-r');
     expect(first.details).toMatch(/HTTP 429\) \(this trigger's customHeaders.*asked to wait 30s/);
     const asked = scaler.prometheus.requests.length;
-    // Past negativeTtl (300 ms), Retry-After (30 s) still holds this query: nothing is sent.
-    await new Promise(r => setTimeout(r, 500));
-    const again = await getMetrics(tenant('busy', 'r1'), 'team-r');
-    expect(again.details).toMatch(/HTTP 429/);
+    // Another query of the same tenant: the tenant's breaker waits the 30 s; nothing is sent.
+    const again = await getMetrics(tenant('busy', 'r2'), 'team-r');
+    expect(again.details).toMatch(
+      /asked this trigger's customHeaders x-scope-orgid to wait \(Retry-After\); next attempt in 30s/,
+    );
     expect(scaler.prometheus.requests.length).toBe(asked);
     expect(await breaker()).toBe(0);
     expect(status[(await getMetrics(trigger('shared', 'r1'), 'team-s')).code]).toBe('OK');

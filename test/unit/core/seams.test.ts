@@ -156,6 +156,68 @@ describe('QueryGateway', () => {
   });
 });
 
+describe('identity breakers', () => {
+  /** A source that answers every request with `statusCode`, counting them. */
+  const answering = (statusCode: number) => {
+    const sent = { count: 0 };
+    const src = {
+      ...gatewaySource(false),
+      dispatcher: () => ({
+        request: () => {
+          sent.count++;
+          return Promise.resolve({
+            statusCode,
+            headers: {},
+            body: Object.assign([Buffer.from('no')], { destroy: () => undefined, on: () => {} }),
+          });
+        },
+      }),
+    } as unknown as Source;
+    return { src, sent };
+  };
+  const asTenant = (tenant: string) => ({
+    ...gatewayQuery,
+    customHeaders: { 'X-Scope-OrgID': tenant },
+  });
+
+  /** A gateway whose breakers open at the first failure and stay open a minute. */
+  const strictGateway = () =>
+    new QueryGateway({
+      breaker: { failureThreshold: 1, openMs: 60_000, closeAfterSuccesses: 1 },
+      maxResponseBytes: 1000,
+      metrics: new NoopMetrics(),
+    });
+  const signal = new AbortController().signal;
+
+  test("a tenant's refusals open that tenant's breaker, not the source's", async () => {
+    const { src, sent } = answering(403);
+    const gateway = strictGateway();
+    await expect(gateway.query(src, asTenant('t1'), 'ns', signal)).rejects.toThrow(/HTTP 403/);
+    await expect(gateway.query(src, asTenant('t1'), 'ns', signal)).rejects.toThrow(
+      /refused this trigger's customHeaders x-scope-orgid \(circuit breaker open after 1 /,
+    );
+    expect(sent.count).toBe(1);
+    // Another tenant, and the source's own identity, are still asked.
+    await expect(gateway.query(src, asTenant('t2'), 'ns', signal)).rejects.toThrow(/HTTP 403/);
+    await expect(gateway.query(src, gatewayQuery, 'ns', signal)).rejects.toThrow(/HTTP 403/);
+    expect(sent.count).toBe(3);
+  });
+
+  test('at most 4096 identities are kept: the least recently used is forgotten', async () => {
+    const { src, sent } = answering(403);
+    const gateway = strictGateway();
+    const ask = (tenant: string) =>
+      gateway.query(src, asTenant(tenant), 'ns', signal).catch(() => 0);
+    await ask('victim');
+    for (let i = 0; i < 4095; i++) await ask(`other-${i}`);
+    await ask('victim'); // still remembered (4096 kept): refused without a request
+    expect(sent.count).toBe(4096);
+    await ask('one-more'); // pushes out the least recently used ('other-0')
+    await ask('other-0');
+    expect(sent.count).toBe(4098);
+  });
+});
+
 describe('Readiness', () => {
   test('staleReason only reads; checkAndProbe probes each source, at most every 5 s; ready means serving', () => {
     let now = 100_000;

@@ -4,7 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { MockAgent, Pool } from 'undici';
 import { isScalerError } from '../../../src/errors';
 import type { InstantQuery } from '../../../src/prometheus/query-client';
-import { prometheusTimeoutSeconds, queryInstant } from '../../../src/prometheus/query-client';
+import {
+  prometheusTimeoutSeconds,
+  queryInstant,
+  tenantHeaders,
+} from '../../../src/prometheus/query-client';
 import { breakerVerdict } from '../../../src/prometheus/upstream-error';
 import type { SourceEndpoint } from '../../../src/prometheus/source-endpoint';
 
@@ -170,13 +174,17 @@ describe('failures', () => {
     [403, /^source "unit" answered forbidden \(HTTP 403\)/],
     [429, /^source "unit" is rate-limiting the scaler \(HTTP 429\)/],
   ])(
-    'HTTP %d is UNAVAILABLE with its own message and counts against the source',
+    'HTTP %d is UNAVAILABLE with its own message and counts against the identity it was sent as',
     async (code, text) => {
       capture({ status: code, body: 'nope' });
       const error = await queryInstant(endpoint(), query(), signal()).catch((e: unknown) => e);
       expect(isScalerError(error) && error.kind).toBe('unavailable');
       expect((error as Error).message).toMatch(text);
-      expect(breakerVerdict(error)).toEqual({ verdict: 'failure', retryAfterMs: undefined });
+      expect(breakerVerdict(error)).toEqual({
+        verdict: 'failure',
+        retryAfterMs: undefined,
+        scope: 'identity',
+      });
     },
   );
 
@@ -193,7 +201,11 @@ describe('failures', () => {
         .intercept({ path: () => true })
         .reply(429, 'slow down', { headers: { 'retry-after': value } });
       const error = await queryInstant(endpoint(), query(), signal()).catch((e: unknown) => e);
-      expect(breakerVerdict(error)).toEqual({ verdict: 'failure', retryAfterMs: ms });
+      expect(breakerVerdict(error)).toEqual({
+        verdict: 'failure',
+        retryAfterMs: ms,
+        scope: 'identity',
+      });
     },
   );
 
@@ -346,5 +358,30 @@ describe('error bodies', () => {
     for (const secret of ['server-token-123', 'tenant-a', 'trigger-key-456']) {
       expect(message).not.toContain(secret);
     }
+  });
+});
+
+describe('tenantHeaders: the customHeaders that choose who a request is sent as', () => {
+  const src = (own: Record<string, string>, authenticates: boolean) => ({
+    headers: () => own,
+    ...(authenticates ? { authorize: () => Promise.resolve({}) } : {}),
+  });
+  test('headers the source sets itself are its own, by exact name, not by prototype', () => {
+    expect(
+      tenantHeaders(src({ 'x-scope-orgid': 'a' }, false), {
+        'X-Scope-OrgID': 'b',
+        'X-Team': 't',
+        constructor: 'c',
+      }),
+    ).toEqual({ 'x-team': 't', constructor: 'c' });
+  });
+  test("what an auth mode writes is the source's: authorization and SigV4's x-amz-*", () => {
+    const custom = { Authorization: 'Bearer x', 'X-Amz-Date': 'd', 'X-Scope-OrgID': 'a' };
+    expect(tenantHeaders(src({}, true), custom)).toEqual({ 'x-scope-orgid': 'a' });
+    expect(tenantHeaders(src({}, false), custom)).toEqual({
+      authorization: 'Bearer x',
+      'x-amz-date': 'd',
+      'x-scope-orgid': 'a',
+    });
   });
 });
