@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events';
 import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
 import { DEADLINE_MARGIN_MS } from '../resilience/deadline';
-import { compactKey } from './compact-key';
+import { compactKey } from '../util/compact-key';
 import { bucketStart, jitterMs, msToNextBucket } from './time-bucket';
 
 /**
@@ -54,7 +54,7 @@ export type CachedAnswer =
 export interface CacheRequest {
   /**
    * Identity of the answer: source, query and every parameter that changes it, and the TTL. A
-   * long key is kept as its digest (compact-key.ts).
+   * long key is kept as its digest (util/compact-key.ts).
    */
   key: string;
   /**
@@ -87,7 +87,7 @@ interface Good {
 type FetchOutcome = { ok: true } | { ok: false; error: ScalerError };
 
 interface Entry {
-  /** The compact key (compact-key.ts): the map's key. */
+  /** The compact key (util/compact-key.ts): the map's key. */
   key: string;
   /** This entry's share of {@link ResultCache.bytes}. */
   bytes: number;

@@ -6,7 +6,7 @@ import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { checkMetadataBounds, parseTrigger } from '../metadata/parse-trigger';
 import type { Source } from '../sources/source';
 import type { SourceRegistry } from '../sources/source-registry';
-import { compactKey } from '../cache/compact-key';
+import { compactKey } from '../util/compact-key';
 import { DEFAULTS } from '../config/schema';
 import type { Logger } from '../telemetry/logger';
 import { deriveMetricName } from './metric-name';

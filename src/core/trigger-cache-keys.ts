@@ -1,6 +1,6 @@
 // The cache key of a resolved trigger's query, memoised per trigger: built once, read per call.
 import { cacheKey } from '../cache/cache-key';
-import { compactKey } from '../cache/compact-key';
+import { compactKey } from '../util/compact-key';
 import type { ResolvedTrigger } from './resolve-trigger';
 
 /** One memo per owner (the evaluator, the watcher hub): no module-level state. */

@@ -1,5 +1,6 @@
 // Every PromQL query passes here: the source's circuit breaker, the breaker of the identity it is
 // sent as, the source's fair concurrency limit, the query metrics and when each source last answered.
+import { compactKey } from '../util/compact-key';
 import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
 import type { InstantQuery } from '../prometheus/query-client';
@@ -10,6 +11,7 @@ import type { BreakerTicket } from '../resilience/circuit-breaker';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
 import { FairLimiter } from '../resilience/fair-limiter';
 import type { Metrics } from '../telemetry/metrics';
+import { clip } from '../util/echo';
 import type { Source } from './source';
 
 export interface BreakerSettings {
@@ -93,14 +95,16 @@ export class QueryGateway {
     const own = Object.entries(tenantHeaders(source, custom)).sort(([a], [b]) =>
       a < b ? -1 : a > b ? 1 : 0,
     );
-    const key = `${source.id}\u0000${JSON.stringify(own)}`;
+    // Hashed when long and names cut short: 4,096 entries of up to 8 KiB of headers each would
+    // otherwise hold 32 MiB.
+    const key = compactKey(`${source.id}\u0000${JSON.stringify(own)}`);
     let id = this.identities.get(key);
     if (id !== undefined) {
       this.identities.delete(key); // re-inserted below: most recently used last
     } else {
       id = {
         source,
-        headers: own.map(([name]) => name).join(', '),
+        headers: clip(own.map(([name]) => name).join(', ')),
         breaker: new CircuitBreaker({ ...this.options.breaker, now: this.now }),
       };
       if (this.identities.size >= MAX_IDENTITY_BREAKERS) {
