@@ -166,8 +166,8 @@ export class QueryGateway {
 
   /**
    * Runs one query under the source's breaker, the breaker of the identity it is sent as (the
-   * source's credentials plus the trigger's own customHeaders) and the source's fair limit. Time spent queued counts against
-   * `q.timeoutMs`. `tenant` is the namespace whose request this is.
+   * source's credentials plus the trigger's own customHeaders) and the source's fair limit. Time
+   * spent queued counts against `q.timeoutMs`. `tenant` is the namespace whose request this is.
    *
    * @throws {@link ScalerError} classified, as queryInstant; `unavailable` when the breaker is
    * open or no slot frees in time.
