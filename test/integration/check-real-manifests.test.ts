@@ -136,26 +136,38 @@ describe('check on real manifests', () => {
     );
   });
 
-  /** Two triggers on the test data: 15 req/s and 50 queued jobs (test/helpers/fixtures.ts). */
-  function twoTriggers(advanced: string[], extraTrigger: string[] = []): string {
+  /** A ScaledObject named `name` with the given spec lines (before triggers) and triggers. */
+  function scaledObject(name: string, spec: string[], triggers: string[][]): string {
     return [
       'apiVersion: keda.sh/v1alpha1',
       'kind: ScaledObject',
-      'metadata: { name: shop }',
+      `metadata: { name: ${name} }`,
       'spec:',
-      '  scaleTargetRef: { name: shop }',
-      '  maxReplicaCount: 20',
-      ...advanced,
+      `  scaleTargetRef: { name: ${name} }`,
+      ...spec,
       '  triggers:',
-      '    - type: prometheus',
-      '      name: rps',
-      `      metadata: { serverAddress: "${PROM_URL}", query: "${QUERY}", threshold: "5" }`,
-      '    - type: prometheus',
-      '      name: queue',
-      `      metadata: { serverAddress: "${PROM_URL}", query: "sum(kps_test_queue_depth)", threshold: "10" }`,
-      ...extraTrigger,
+      ...triggers.flat(),
     ].join('\n');
   }
+  /** A prometheus trigger on the test Prometheus. */
+  const prometheusTrigger = (name: string, query: string, threshold: string): string[] => [
+    '    - type: prometheus',
+    `      name: ${name}`,
+    `      metadata: { serverAddress: "${PROM_URL}", query: "${query}", threshold: "${threshold}" }`,
+  ];
+  /** 15 req/s in the test data (test/helpers/fixtures.ts). */
+  const RPS = prometheusTrigger('rps', QUERY, '5');
+  /** 50 queued jobs in the test data. */
+  const QUEUE = prometheusTrigger('queue', 'sum(kps_test_queue_depth)', '10');
+  const CPU = [
+    '    - type: cpu',
+    '      metricType: Utilization',
+    '      metadata: { value: "60" }',
+  ];
+
+  /** Two triggers on the test data: 15 req/s and 50 queued jobs. */
+  const twoTriggers = (spec: string[], extra: string[][] = []): string =>
+    scaledObject('shop', ['  maxReplicaCount: 20', ...spec], [RPS, QUEUE, ...extra]);
 
   test('the whole ScaledObject: the formula over both values, its activity and the HPA on it', () => {
     const so = file(
@@ -220,13 +232,7 @@ describe('check on real manifests', () => {
   });
 
   test('the whole ScaledObject is not computed when a trigger is not one check can read', () => {
-    const so = file(
-      'cpu.yaml',
-      twoTriggers(
-        [],
-        ['    - type: cpu', '      metricType: Utilization', '      metadata: { value: "60" }'],
-      ),
-    );
+    const so = file('cpu.yaml', twoTriggers([], [CPU]));
     const result = run(['check', '--scaledobject', so, '--prometheus-url', PROM_URL]);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     expect(result.stdout).toContain(
@@ -234,22 +240,9 @@ describe('check on real manifests', () => {
     );
   });
 
-  /** One prometheus trigger named rps (15 req/s), with the given spec lines and more triggers. */
-  function oneTrigger(advanced: string[], extraTrigger: string[] = []): string {
-    return [
-      'apiVersion: keda.sh/v1alpha1',
-      'kind: ScaledObject',
-      'metadata: { name: solo }',
-      'spec:',
-      '  scaleTargetRef: { name: solo }',
-      ...advanced,
-      '  triggers:',
-      ...extraTrigger,
-      '    - type: prometheus',
-      '      name: rps',
-      `      metadata: { serverAddress: "${PROM_URL}", query: "${QUERY}", threshold: "5" }`,
-    ].join('\n');
-  }
+  /** One prometheus trigger named rps (15 req/s), after any `before` triggers. */
+  const oneTrigger = (spec: string[], before: string[][] = []): string =>
+    scaledObject('solo', spec, [...before, RPS]);
   const formula = (text: string): string[] => [
     '  advanced:',
     '    scalingModifiers:',
@@ -274,17 +267,10 @@ describe('check on real manifests', () => {
       '  IsActive        false  (composite 30 is not above activationTarget 40)\n',
     );
     const withCpu = run(
-      [
-        'check',
-        '--scaledobject',
-        file(
-          'solo-cpu.yaml',
-          oneTrigger(
-            [],
-            ['    - type: cpu', '      metricType: Utilization', '      metadata: { value: "60" }'],
-          ),
-        ),
-      ].concat(['--prometheus-url', PROM_URL]),
+      ['check', '--scaledobject', file('solo-cpu.yaml', oneTrigger([], [CPU]))].concat([
+        '--prometheus-url',
+        PROM_URL,
+      ]),
     );
     expect(withCpu.stdout).toContain(
       'ScaledObject solo, all 2 trigger(s):\n  not computed: spec.triggers[0] has type cpu;',
@@ -306,15 +292,11 @@ describe('check on real manifests', () => {
   });
 
   test('a failing trigger: its error on stderr, the ScaledObject not composed, exit 1', () => {
-    const broken = [
-      '    - type: prometheus',
-      '      name: broken',
-      `      metadata: { serverAddress: "${PROM_URL}", query: "sum(", threshold: "5" }`,
-    ];
+    const broken = prometheusTrigger('broken', 'sum(', '5');
     const result = run([
       'check',
       '--scaledobject',
-      file('broken.yaml', oneTrigger(formula('rps + broken'), broken)),
+      file('broken.yaml', oneTrigger(formula('rps + broken'), [broken])),
       '--prometheus-url',
       PROM_URL,
     ]);
