@@ -60,29 +60,24 @@ function buildQueryParams(q: InstantQuery): URLSearchParams {
   return params;
 }
 
-/** Header names are case-insensitive; later layers win: custom < source < auth. */
 /**
  * The customHeaders that reach the wire as this trigger sent them (lower-case names): not set by
- * the source itself, and not ones its auth mode writes (authorization, SigV4's x-amz-*). They
- * choose who the request is sent as (a tenant in X-Scope-OrgID), so the gateway keeps a breaker
- * per set of them.
+ * the source itself, its credentials or its auth mode. They choose who the request is sent as (a
+ * tenant in X-Scope-OrgID), so the gateway keeps a breaker per set of them.
  */
 export function tenantHeaders(
-  source: Pick<SourceEndpoint, 'headers' | 'authorize'>,
+  source: Pick<SourceEndpoint, 'ownsHeader'>,
   custom: Readonly<Record<string, string>>,
 ): Record<string, string> {
-  const own = source.headers();
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(custom)) {
     const name = k.toLowerCase();
-    if (Object.hasOwn(own, name)) continue;
-    if (source.authorize !== undefined && (name === 'authorization' || name.startsWith('x-amz-')))
-      continue;
-    out[name] = v;
+    if (!source.ownsHeader(name)) out[name] = v;
   }
   return out;
 }
 
+/** Header names are case-insensitive; later layers win: custom < source < auth. */
 export function mergeHeaders(
   custom: Readonly<Record<string, string>>,
   source: Record<string, string>,
@@ -105,8 +100,6 @@ export async function queryInstant(
   const params = buildQueryParams(q);
   const path = `${source.basePath}/api/v1/query`;
   const headers = mergeHeaders(q.customHeaders, source.headers());
-  // A header only this trigger sent (a tenant, a scope) can be what a 401/403/429 is about.
-  const triggerHeaders = Object.keys(tenantHeaders(source, q.customHeaders));
   const query = params.toString();
   // A long GET is refused by proxies and servers with 414/431; the same form works as a POST.
   const isPost = q.method === 'POST' || query.length > MAX_GET_QUERY_STRING_BYTES;
@@ -136,7 +129,10 @@ export async function queryInstant(
       signal: controller.signal,
     });
     const status = response.statusCode;
-    const refusal = refusalOf(source.name, status, triggerHeaders);
+    // A header only this trigger sent (a tenant, a scope) can be what a 401/403/429 is about.
+    const refusal = refusalOf(source.name, status, () =>
+      Object.keys(tenantHeaders(source, q.customHeaders)),
+    );
     if (refusal !== undefined) {
       // Only the status matters; the body is not read (nor echoed). Destroying it emits an
       // abort error on the stream, which nobody else listens for.
@@ -148,10 +144,16 @@ export async function queryInstant(
     const body = ok
       ? await readCapped(response.body, q.maxResponseBytes, source.name)
       : await readPrefix(response.body, MAX_ERROR_BODY_BYTES);
-    // Built only here, per response: a source's secrets may have rotated since the last one.
-    const redactor = new Redactor([...source.secretValues(), ...Object.values(q.customHeaders)]);
+    // Built per response (a source's secrets may have rotated since the last one), and only when
+    // text from the source is about to be shown: a good answer never needs it.
+    let redactor: Redactor | undefined;
+    const redact = (text: string): string =>
+      (redactor ??= new Redactor([
+        ...source.secretValues(),
+        ...Object.values(q.customHeaders),
+      ])).redact(text);
     try {
-      return decodeQueryResponse(source.name, status, body, redactor.redact);
+      return decodeQueryResponse(source.name, status, body, redact);
     } catch (e) {
       const retryAfterMs = status === 503 ? retryAfterOf(response.headers) : undefined;
       if (retryAfterMs === undefined || !isScalerError(e)) throw e;
@@ -249,12 +251,12 @@ function retryAfterOf(headers: Record<string, string | string[] | undefined>): n
 function refusalOf(
   source: string,
   status: number,
-  triggerHeaders: readonly string[],
+  triggerHeaders: () => readonly string[],
 ): ((retryAfterMs: number | undefined) => UpstreamError) | undefined {
+  if (![401, 403, 429, 413, 414, 431].includes(status)) return undefined;
+  const mine = triggerHeaders();
   const about =
-    triggerHeaders.length > 0
-      ? ` (this trigger's customHeaders ${triggerHeaders.join(', ')} may select it)`
-      : '';
+    mine.length > 0 ? ` (this trigger's customHeaders ${mine.join(', ')} may select it)` : '';
   const failure = (message: string) => (retryAfterMs: number | undefined) =>
     new UpstreamError(
       'unavailable',

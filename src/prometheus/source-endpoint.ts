@@ -17,6 +17,11 @@ export interface SourceEndpoint {
   /** Static headers and credentials, lower-case names. Wins over trigger customHeaders. */
   headers(): Record<string, string>;
   /**
+   * Whether the source itself sets header `name` (lower case) on its requests: a static header,
+   * its credentials, or what its auth mode writes. Reads no file and never throws.
+   */
+  ownsHeader(name: string): boolean;
+  /**
    * Every secret this endpoint sends, in its current value (re-read when a secret file changes):
    * tokens, passwords and their encoded forms, static header values. Text the source sends back
    * is redacted of them (redact.ts). Each auth mode adds its own values here. Never throws.

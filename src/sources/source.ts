@@ -33,6 +33,8 @@ export class Source implements SourceEndpoint {
   private readonly tlsFiles: { ca?: SecretFile; cert?: SecretFile; key?: SecretFile };
   private readonly auth: RequestAuth | undefined;
   private readonly authFiles = new Map<string, SecretFile>();
+  /** The configured static header names, lower case: what ownsHeader answers without I/O. */
+  private readonly staticHeaderNames: ReadonlySet<string>;
 
   constructor(
     private readonly config: SourceConfig,
@@ -58,6 +60,7 @@ export class Source implements SourceEndpoint {
     this.auth = createAuth(config.name, config.auth, path => this.authFile(path).read(), config);
     this.token = config.bearerTokenFile ? new SecretFile(config.bearerTokenFile) : undefined;
     this.password = config.basicAuth ? new SecretFile(config.basicAuth.passwordFile) : undefined;
+    this.staticHeaderNames = new Set(Object.keys(config.headers).map(k => k.toLowerCase()));
     const tls = config.tls;
     this.tlsFiles = {
       ...(tls.caFile ? { ca: new SecretFile(tls.caFile) } : {}),
@@ -108,6 +111,15 @@ export class Source implements SourceEndpoint {
       throw this.secretError(e);
     }
     return out;
+  }
+
+  ownsHeader(name: string): boolean {
+    if (this.staticHeaderNames.has(name)) return true;
+    if (name === 'authorization') {
+      return this.token !== undefined || this.password !== undefined || this.auth !== undefined;
+    }
+    // SigV4 signs with x-amz-date, x-amz-security-token and x-amz-content-sha256.
+    return name.startsWith('x-amz-') && this.config.auth?.sigv4 !== undefined;
   }
 
   authorize(request: OutgoingRequest, signal: AbortSignal): Promise<Record<string, string>> {

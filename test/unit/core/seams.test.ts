@@ -81,6 +81,7 @@ const gatewaySource = (fails: boolean, id = 's', name = 's'): Source =>
     basePath: '',
     maxConcurrentQueries: 1,
     headers: () => ({}),
+    ownsHeader: () => false,
     secretValues: () => [],
     dispatcher: () => {
       if (fails) throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });

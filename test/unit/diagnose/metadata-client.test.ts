@@ -21,6 +21,7 @@ const endpoint: SourceEndpoint = {
   defaultTimeoutMs: 3000,
   dispatcher: () => agent,
   headers: () => ({ authorization: 'Bearer source-token' }),
+  ownsHeader: name => name === 'authorization',
   secretValues: () => [],
 };
 const LIMITS = { maxRequests: 3, timeoutMs: 1000, maxResponseBytes: 200, windowSeconds: 3600 };
