@@ -45,6 +45,14 @@ export interface CommandConfig {
   prometheusUrlGiven: boolean;
 }
 
+/** The configuration file given with --config or SCALER_CONFIG (an empty variable is unset). */
+export function configFileOf(
+  options: { config?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  return options.config ?? (env['SCALER_CONFIG'] || undefined);
+}
+
 /** @throws {@link ConfigError} */
 export function commandConfig(
   options: { config?: string | undefined; 'prometheus-url'?: string | undefined },
@@ -53,7 +61,7 @@ export function commandConfig(
   const prometheusUrl = options['prometheus-url'] ?? (env['SCALER_PROMETHEUS_URL'] || undefined);
   return {
     config: loadConfig({
-      configFile: options.config ?? (env['SCALER_CONFIG'] || undefined),
+      configFile: configFileOf(options, env),
       prometheusUrl,
       logLevel: 'silent',
     }),

@@ -36,7 +36,7 @@ import {
   refuseIneffectiveKey,
   summarize,
 } from '../simulate/what-if';
-import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
+import { SOURCE_FLAGS, commandConfig, configFileOf, describeFailure } from './cli-config';
 import type { CommandIo, CommandSpec } from './command-args';
 import { UsageError, helpHint, parseCommandArgs, wholeNumberFlag } from './command-args';
 import { localizeTrigger } from './local-source';
@@ -339,9 +339,7 @@ export async function runSimulate(
     };
     // A configuration file's caps (maxTimeout, cache.ttlLimit, ...) apply as they do in `serve`.
     const fromFile =
-      (values.config ?? env['SCALER_CONFIG']) === undefined
-        ? undefined
-        : commandConfig(values, env);
+      configFileOf(values, env) === undefined ? undefined : commandConfig(values, env);
     config = fromFile?.config;
     const limits = triggerLimits(config ?? DEFAULTS);
     const choice = { name: values.name, triggerIndex };

@@ -12,14 +12,16 @@ let dir: string;
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'kps-sim-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runSimulate(
-    args,
-    {},
-    { out: t => void out.push(t), err: t => void err.push(t) },
-  );
+  const code = await runSimulate(args, env, {
+    out: t => void out.push(t),
+    err: t => void err.push(t),
+  });
   return { code, out: out.join(''), err: err.join('') };
 }
 
@@ -206,4 +208,12 @@ test('--series with --from is refused, and an --svg that cannot be written names
   const r = await run(['--scaledobject', EXAMPLE, '--series', EXAMPLE_CSV, '--svg', svg]);
   expect(r.code).toBe(2);
   expect(r.err).toContain(`--svg ${svg}: cannot write the chart (ENOENT)`);
+});
+
+test('an empty SCALER_CONFIG is no configuration file, as for check and serve', async () => {
+  const replay = ['--scaledobject', EXAMPLE, '--series', EXAMPLE_CSV];
+  const unset = await run(replay);
+  const empty = await run(replay, { SCALER_CONFIG: '' });
+  expect({ code: empty.code, err: empty.err }).toEqual({ code: 0, err: '' });
+  expect(empty.out).toBe(unset.out);
 });
