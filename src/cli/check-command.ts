@@ -129,15 +129,8 @@ export async function runCheck(
       throw new UsageError(`--output: must be text or json, got "${output}"`);
     }
     if (values.scaledobject !== undefined) {
-      const file = values.scaledobject;
-      const loaded = loadScaledObjects(file, { name: values.name, triggerIndex });
-      // --trigger N leaves the formula out of the loaded model (a one-trigger replay); the note
-      // that the HPA sees the formula, not this trigger, still needs it.
-      const formulas = (
-        triggerIndex === undefined ? loaded : formulasForNote(file, values.name, loaded)
-      ).map(so => so.scalingModifiers);
-      targets = loaded.flatMap((so, i) => {
-        const sm = formulas[i];
+      const loaded = loadScaledObjects(values.scaledobject, { name: values.name, triggerIndex });
+      targets = loaded.flatMap(so => {
         // The one trigger picked (or the only usable one); else every usable trigger in turn.
         const several = so.selected === undefined;
         const chosen =
@@ -153,8 +146,8 @@ export async function runCheck(
           minReplicas: Math.max(1, so.minReplicaCount),
           maxReplicas: so.maxReplicaCount,
           behavior: so.behavior,
-          composite:
-            sm === undefined ? undefined : { formula: sm.formula.text, target: sm.targetText },
+          // As written: under --trigger N the formula is not parsed, only named.
+          composite: so.formulaText,
         }));
       });
       if (targets.length === 0) {
@@ -245,23 +238,6 @@ export async function runCheck(
   } finally {
     core.cache.close();
     await core.sources.close();
-  }
-}
-
-/**
- * The ScaledObjects again with their formulas, for the note under `--trigger N`; when the formula
- * is one this engine cannot parse, the trigger is still checked, without the note.
- */
-function formulasForNote(
-  file: string,
-  name: string | undefined,
-  loaded: LoadedScaledObject[],
-): Pick<LoadedScaledObject, 'scalingModifiers'>[] {
-  try {
-    return loadScaledObjects(file, { name });
-  } catch (e) {
-    if (e instanceof InputFileError) return loaded;
-    throw e;
   }
 }
 

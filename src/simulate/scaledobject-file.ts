@@ -47,6 +47,11 @@ export interface LoadedScaledObject extends ScaledObjectFields {
   /** The single trigger `check` explains (the only usable one, or `--trigger N`). */
   selected: LoadedTrigger | undefined;
   scalingModifiers: LoadedScalingModifiers | undefined;
+  /**
+   * spec.advanced.scalingModifiers' formula and target as written, also under `--trigger N` (when
+   * the formula is left out of the model): what `check` names in its note. Not validated.
+   */
+  formulaText: { formula: string; target: string } | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -379,8 +384,17 @@ export function parseScaledObject(so: Json, triggerIndex?: number): LoadedScaled
     idleReplicaCount,
     behavior: behavior(advanced),
     scalingModifiers: modifiers,
+    formulaText: formulaText(advanced),
     fallback: fallback(spec, modifiers),
   };
+}
+
+/** The formula and target text as written, or undefined when there is no formula. */
+function formulaText(advanced: Json | undefined): LoadedScaledObject['formulaText'] {
+  const sm = advanced?.['scalingModifiers'];
+  if (!isMap(sm) || typeof sm['formula'] !== 'string') return undefined;
+  const target = sm['target'];
+  return { formula: sm['formula'], target: typeof target === 'string' ? target : String(target) };
 }
 
 /** What picks the ScaledObject and its trigger in a file. */
