@@ -1,9 +1,12 @@
 // Prometheus's metadata API (/api/v1/series, /api/v1/labels, /api/v1/label/<name>/values) and a
 // small instant query, with a request budget, a per-request timeout and capped response sizes,
 // so a diagnosis can never load a large Prometheus.
+import { MAX_JSON_DEPTH } from '../prometheus/decode-response';
 import { mergeHeaders } from '../prometheus/query-client';
+import { readAtMost } from '../prometheus/read-body';
 import { withAuth } from '../prometheus/source-endpoint';
 import { clip } from '../util/echo';
+import { nestingDepth } from '../util/json-depth';
 import type { SourceEndpoint } from '../prometheus/source-endpoint';
 
 /** What a diagnosis asks Prometheus. A list is undefined when it is too large to read. */
@@ -113,17 +116,13 @@ export class SourceMetadata implements PrometheusMetadata {
     // The source's auth mode (SigV4, OAuth2, ...) signs these requests as it does queries.
     const headers = await withAuth(this.source, request, signal);
     const response = await this.source.dispatcher().request({ ...request, headers, signal });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > this.limits.maxResponseBytes) {
-        response.body.destroy();
-        return { tooLarge: true };
-      }
-      chunks.push(chunk);
+    const text = await readAtMost(response.body, this.limits.maxResponseBytes);
+    if (text === undefined) return { tooLarge: true };
+    // As for query answers: the nesting is checked before JSON.parse recurses into it.
+    if (nestingDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+      throw new Error(`${path}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
     }
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    const body = JSON.parse(text) as {
       status?: string;
       data?: unknown;
       error?: string;

@@ -73,3 +73,15 @@ test('the request budget ends the diagnosis', async () => {
   for (let i = 0; i < 3; i++) expect(await api.labelNames()).toEqual(['job']);
   await expect(api.labelNames()).rejects.toBeInstanceOf(BudgetSpent);
 });
+
+test('an answer nested deeper than a Prometheus answer can be is refused before parsing', async () => {
+  const deep = `{"status":"success","data":${'['.repeat(40)}${']'.repeat(40)}}`;
+  agent
+    .get(ORIGIN)
+    .intercept({ path: p => p.startsWith('/prom/api/v1/series?') })
+    .reply(200, deep);
+  const api = new SourceMetadata(endpoint, {}, LIMITS, NOW_S);
+  await expect(api.hasSeries('{__name__="up"}')).rejects.toThrow(
+    '/api/v1/series: JSON nested deeper than 32 levels',
+  );
+});
