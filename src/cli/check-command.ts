@@ -18,10 +18,7 @@ import type { BehaviorInput, KubernetesVersion, MetricType } from '../simulate/h
 import {
   DEFAULT_KUBERNETES_VERSION,
   KUBERNETES_VERSIONS,
-  parseKubernetesVersion,
-  releaseRules,
-  tolerancesFor,
-  withBehaviorDefaults,
+  hpaTolerances,
 } from '../simulate/hpa-model';
 import type { LoadedScaledObject } from '../simulate/scaledobject-file';
 import { InputFileError, TRIGGER_TYPES, loadScaledObjects } from '../simulate/scaledobject-file';
@@ -29,7 +26,13 @@ import { createLogger } from '../telemetry/logger';
 import { NoopMetrics } from '../telemetry/metrics';
 import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
 import type { CommandIo, CommandSpec } from './command-args';
-import { UsageError, parseCommandArgs, wholeNumberFlag } from './command-args';
+import {
+  UsageError,
+  helpHint,
+  kubernetesVersionFlag,
+  parseCommandArgs,
+  wholeNumberFlag,
+} from './command-args';
 import type { CheckedReading } from './check-scaledobject';
 import { wholeScaledObject } from './check-scaledobject';
 import { localizeTrigger } from './local-source';
@@ -116,14 +119,7 @@ export async function runCheck(
   let k8s: KubernetesVersion;
   try {
     replicas = wholeNumberFlag('replicas', values.replicas) ?? 1;
-    const versionText = values['kubernetes-version'] ?? DEFAULT_KUBERNETES_VERSION;
-    const version = parseKubernetesVersion(versionText);
-    if (version === undefined) {
-      throw new UsageError(
-        `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')} (a patch release such as v1.30.4 is read as 1.30), got "${versionText.slice(0, 20)}"`,
-      );
-    }
-    k8s = version;
+    k8s = kubernetesVersionFlag(values['kubernetes-version']);
     const triggerIndex = wholeNumberFlag('trigger', values.trigger);
     if (output !== 'text' && output !== 'json') {
       throw new UsageError(`--output: must be text or json, got "${output}"`);
@@ -173,7 +169,7 @@ export async function runCheck(
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof InputFileError) {
-      io.err(`${e.message}\nrun "keda-prometheus-scaler check --help" for the flags\n`);
+      io.err(`${e.message}\n${helpHint(CHECK_COMMAND.name)}\n`);
       return 2;
     }
     throw e;
@@ -327,11 +323,7 @@ async function checkOne(
     // The simulator's own engine: milli-units as KEDA sends them, the release's tolerance rule
     // and the behavior's tolerances where the release honours them.
     const { k8s } = options;
-    const tolerances = tolerancesFor(
-      target.behavior === undefined ? undefined : withBehaviorDefaults(target.behavior),
-      0.1,
-      releaseRules(k8s),
-    );
+    const tolerances = hpaTolerances(target.behavior, k8s);
     const explain = (type: MetricType) =>
       explainHpa(
         type,

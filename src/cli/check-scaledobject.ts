@@ -5,7 +5,7 @@
 import type { HpaExplanation } from '../simulate/explain-hpa';
 import { explainHpa } from '../simulate/explain-hpa';
 import type { KubernetesVersion, MetricType } from '../simulate/hpa-model';
-import { releaseRules, tolerancesFor, withBehaviorDefaults } from '../simulate/hpa-model';
+import { hpaTolerances } from '../simulate/hpa-model';
 import type { LoadedScaledObject, LoadedTrigger } from '../simulate/scaledobject-file';
 import { TRIGGER_TYPES } from '../simulate/scaledobject-file';
 import { ScalingModel } from '../simulate/simulate';
@@ -30,9 +30,6 @@ export interface WholeScaledObject {
 function describeTrigger(t: LoadedTrigger): string {
   return t.named ? `trigger "${t.name}"` : `spec.triggers[${t.index}]`;
 }
-
-/** The kube-controller-manager's default --horizontal-pod-autoscaler-tolerance. */
-const DEFAULT_TOLERANCE = 0.1;
 
 /**
  * What KEDA and the HPA do with all of `so`'s triggers, or undefined when there is nothing to
@@ -68,11 +65,7 @@ export function wholeScaledObject(
   const values = readings as NonNullable<(typeof readings)[number]>[];
   const { replicas, k8s } = options;
   const minReplicas = Math.max(1, so.minReplicaCount);
-  const tolerances = tolerancesFor(
-    so.behavior === undefined ? undefined : withBehaviorDefaults(so.behavior),
-    DEFAULT_TOLERANCE,
-    releaseRules(k8s),
-  );
+  const tolerances = hpaTolerances(so.behavior, k8s);
   const explain = (type: MetricType, value: number, target: number): HpaExplanation =>
     explainHpa(type, value, target, replicas, minReplicas, so.maxReplicaCount, tolerances, k8s);
 

@@ -1,7 +1,14 @@
 // Flag tables and their parser, shared by every command: help text built from the table, "did you
 // mean" for an unknown flag, exit 2 on bad flags and 0 on --help.
 import { parseArgs } from 'node:util';
+import type { KubernetesVersion } from '../simulate/hpa-model';
+import {
+  DEFAULT_KUBERNETES_VERSION,
+  KUBERNETES_VERSIONS,
+  parseKubernetesVersion,
+} from '../simulate/hpa-model';
 import { didYouMean } from '../util/did-you-mean';
+import { quote } from '../util/echo';
 
 export interface CommandIo {
   out: (text: string) => void;
@@ -156,6 +163,18 @@ export function parseCommandArgs<F extends readonly FlagSpec[]>(
     return { exit: 0 };
   }
   return { values };
+}
+
+/** --kubernetes-version: a modelled release (`1.30`, `v1.30.4`), the newest when absent. */
+export function kubernetesVersionFlag(text: string | undefined): KubernetesVersion {
+  const given = text ?? DEFAULT_KUBERNETES_VERSION;
+  const version = parseKubernetesVersion(given);
+  if (version === undefined) {
+    throw new UsageError(
+      `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')} (a patch release such as v1.30.4 is read as 1.30), got ${quote(given, 20)}`,
+    );
+  }
+  return version;
 }
 
 /** A whole number >= `min` from a flag, or undefined when the flag is absent. */

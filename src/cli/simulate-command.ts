@@ -12,11 +12,7 @@ import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
 import { SourceRegistry } from '../sources/source-registry';
-import {
-  DEFAULT_KUBERNETES_VERSION,
-  KUBERNETES_VERSIONS,
-  parseKubernetesVersion,
-} from '../simulate/hpa-model';
+import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from '../simulate/hpa-model';
 import type { LoadedScaledObject } from '../simulate/scaledobject-file';
 import { InputFileError, loadScaledObject } from '../simulate/scaledobject-file';
 import { parseSeriesCsv } from '../simulate/series-csv';
@@ -38,7 +34,13 @@ import {
 } from '../simulate/what-if';
 import { SOURCE_FLAGS, commandConfig, configFileOf, describeFailure } from './cli-config';
 import type { CommandIo, CommandSpec } from './command-args';
-import { UsageError, helpHint, parseCommandArgs, wholeNumberFlag } from './command-args';
+import {
+  UsageError,
+  helpHint,
+  kubernetesVersionFlag,
+  parseCommandArgs,
+  wholeNumberFlag,
+} from './command-args';
 import { localizeTrigger } from './local-source';
 import { parseTimeFlag } from './time-input';
 
@@ -325,13 +327,7 @@ export async function runSimulate(
     const file = values.scaledobject;
     const triggerIndex = wholeNumberFlag('trigger', values.trigger);
     const initialReplicas = wholeNumberFlag('replicas', values.replicas);
-    const versionText = values['kubernetes-version'] ?? DEFAULT_KUBERNETES_VERSION;
-    const version = parseKubernetesVersion(versionText);
-    if (version === undefined) {
-      throw new UsageError(
-        `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')} (a patch release such as v1.30.4 is read as 1.30), got "${versionText.slice(0, 20)}"`,
-      );
-    }
+    const version = kubernetesVersionFlag(values['kubernetes-version']);
     const whatIf = values.set === undefined ? undefined : parseSet(values.set);
     const options: SimulationOptions = {
       kubernetesVersion: version,

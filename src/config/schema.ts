@@ -789,7 +789,6 @@ export const ConfigSchema = section(
 export type ServerConfig = Out<typeof ConfigSchema>;
 export type SourceConfig = ServerConfig['sources'][number];
 export type SourceTlsConfig = SourceConfig['tls'];
-export type SourceAuthConfig = NonNullable<SourceConfig['auth']>;
 export type CacheConfig = ServerConfig['cache'];
 export type BreakerConfig = ServerConfig['breaker'];
 export type GrpcTlsConfig = NonNullable<ServerConfig['tls']>;

@@ -72,6 +72,24 @@ export interface Tolerances {
   scaleDown: number;
 }
 
+/** kube-controller-manager's default --horizontal-pod-autoscaler-tolerance. */
+export const DEFAULT_HPA_TOLERANCE = 0.1;
+
+/**
+ * The tolerances an HPA with `behavior` (as written in a ScaledObject) gets under release `k8s`
+ * at the controller's default flag: what `check` explains with.
+ */
+export function hpaTolerances(
+  behavior: BehaviorInput | undefined,
+  k8s: KubernetesVersion,
+): Tolerances {
+  return tolerancesFor(
+    behavior === undefined ? undefined : withBehaviorDefaults(behavior),
+    DEFAULT_HPA_TOLERANCE,
+    releaseRules(k8s),
+  );
+}
+
 /** horizontal.go tolerancesForHpa: the controller flag, overridden per direction by behavior. */
 export function tolerancesFor(
   behavior: Behavior | undefined,
@@ -185,7 +203,7 @@ export function proposeReplicas(
   value: number,
   target: number,
   currentReplicas: number,
-  tolerance = 0.1,
+  tolerance = DEFAULT_HPA_TOLERANCE,
   version: KubernetesVersion = DEFAULT_KUBERNETES_VERSION,
 ): number {
   return proposeReplicasMilli(
@@ -309,7 +327,11 @@ export class HpaModel {
     this.behavior =
       spec.behavior === undefined ? undefined : withBehaviorDefaults(spec.behavior, window);
     this.rules = releaseRules(spec.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
-    this.tolerances = tolerancesFor(this.behavior, spec.tolerance ?? 0.1, this.rules);
+    this.tolerances = tolerancesFor(
+      this.behavior,
+      spec.tolerance ?? DEFAULT_HPA_TOLERANCE,
+      this.rules,
+    );
   }
 
   /**

@@ -27,11 +27,6 @@ export function urlProblem(text: string): UrlProblem | undefined {
 export const PATH_SEGMENT_RULE =
   'a path segment may not be "." or "..", nor contain "\\" or an encoded "/", "\\" or control character';
 
-/** An http(s) URL without credentials, query, fragment or smuggling path segments. */
-export function isPlainHttpUrl(text: string): boolean {
-  return urlProblem(text) === undefined;
-}
-
 /**
  * The path segments as written, before the WHATWG parser resolves dot segments (it reads `%2e` as
  * `.` and `\` as `/` in http URLs), so that what was written is what is judged.
