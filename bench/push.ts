@@ -26,10 +26,11 @@ function openStream(
   client: grpc.Client,
   metadata: Record<string, string>,
   onData: (active: boolean) => void,
+  namespace = 'bench',
 ): Stream {
   const stream = (client as unknown as { StreamIsActive: (r: unknown) => Stream }).StreamIsActive({
     name: 'bench',
-    namespace: 'bench',
+    namespace,
     scalerMetadata: metadata,
   });
   stream.on('data', (m: { result: boolean }) => onData(m.result));
@@ -45,9 +46,12 @@ export async function manyStreams(
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'kps-bench-push-'));
   writeFileSync(join(dir, 'token'), TOKEN);
+  // 10,000 streams are past the default caps (push.maxStreams 5,000 overall, 2,000 per
+  // namespace): raised here as an operator with that many would, and spread over namespaces.
   const server = await forkServer('scaler', prometheus.url, {
-    push: { alertmanagerTokenFile: join(dir, 'token') },
+    push: { alertmanagerTokenFile: join(dir, 'token'), maxStreams: 2 * streams },
   });
+  const namespaces = Math.ceil(streams / 1000);
   const idle = await server.usage();
   const { clientConstructor } = loadExternalScalerPackage();
   const clients = Array.from(
@@ -74,11 +78,16 @@ export async function manyStreams(
       activationAlertLabels: `group=g${(i % queries) % GROUPS}`,
     };
     opened.push(
-      openStream(clients[i % clients.length] as grpc.Client, metadata, active => {
-        const s = state[i]!;
-        if (active && s.last !== undefined) s.trueAt = performance.now();
-        s.last = active;
-      }),
+      openStream(
+        clients[i % clients.length] as grpc.Client,
+        metadata,
+        active => {
+          const s = state[i]!;
+          if (active && s.last !== undefined) s.trueAt = performance.now();
+          s.last = active;
+        },
+        `team-${i % namespaces}`,
+      ),
     );
   }
   const deadline = Date.now() + 60_000;
