@@ -23,15 +23,20 @@ function trackedFiles(): string[] {
     .filter(f => f !== '' && !ALLOWED.has(f) && !/\.(png|ico|gz)$/.test(f));
 }
 
+/** Each tracked text file with its content; one listed by git but not checked out is skipped. */
+function* trackedTexts(): Generator<[string, string]> {
+  for (const file of trackedFiles()) {
+    try {
+      yield [file, readFileSync(join(ROOT, file), 'utf8')];
+    } catch {
+      // listed by git but not in this checkout (e.g. deleted, not yet committed)
+    }
+  }
+}
+
 test('no tracked file refers to a document outside the repository', () => {
   const found: string[] = [];
-  for (const file of trackedFiles()) {
-    let text: string;
-    try {
-      text = readFileSync(join(ROOT, file), 'utf8');
-    } catch {
-      continue; // listed by git but not in this checkout (e.g. deleted, not yet committed)
-    }
+  for (const [file, text] of trackedTexts()) {
     text.split('\n').forEach((line, i) => {
       if (OUTSIDE.some(p => p.test(line)))
         found.push(`${file}:${i + 1}: ${line.trim().slice(0, 120)}`);
@@ -56,13 +61,7 @@ test('every README "Section" a file cites is a heading of the README', () => {
   const known = (name: string): boolean =>
     headings.some(h => h === name || h.startsWith(`${name} `));
   const broken: string[] = [];
-  for (const file of trackedFiles()) {
-    let text: string;
-    try {
-      text = readFileSync(join(ROOT, file), 'utf8');
-    } catch {
-      continue;
-    }
+  for (const [file, text] of trackedTexts()) {
     for (const m of text.matchAll(/README "([^"\n]+)"/g)) {
       if (!known(m[1]!)) broken.push(`${file}: README "${m[1]}"`);
     }
