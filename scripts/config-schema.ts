@@ -1,12 +1,12 @@
-// Writes config.schema.json and the configuration reference table of docs/configuration.md from
-// the one schema in src/config/schema.ts. `npm run schema` rewrites both; test/unit/config fails
-// when either is stale.
+// Writes config.schema.json and the configuration reference of docs/configuration.md (an entry per
+// key) from the one schema in src/config/schema.ts. `npm run schema` rewrites both; test/unit/config
+// fails when either is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema } from '../src/config/schema';
 
-export const TABLE_START = '<!-- config-reference:start (npm run schema writes this table) -->';
+export const TABLE_START = '<!-- config-reference:start (npm run schema writes this list) -->';
 export const TABLE_END = '<!-- config-reference:end -->';
 
 /** The schema as JSON Schema draft 2020-12 text; TypeBox's symbols are not JSON and drop out. */
@@ -74,17 +74,48 @@ function typeName(node: TSchema): string {
   return String(node['type']);
 }
 
-/** The Markdown table (without markers). */
-export function renderReferenceTable(): string {
+/** One reference entry: the key, then its type, default and meaning. */
+export function renderReferenceEntry(r: {
+  key: string;
+  type: string;
+  default: string;
+  meaning: string;
+}): string {
+  const facts =
+    r.default === 'required'
+      ? `${r.type}, required`
+      : r.default === 'none'
+        ? `${r.type}, optional`
+        : r.default === 'see its keys'
+          ? r.type
+          : `${r.type}, default ${r.default}`;
+  return `- **\`${r.key}\`** (${facts})${r.meaning === '' ? '' : `: ${r.meaning}`}`;
+}
+
+/**
+ * The reference (without markers): one list entry per key, in schema order, under a heading per
+ * top-level mapping or list of mappings (`sources`, `cache`, …) and one per run of plain top-level
+ * keys between them. A list, not a table, so that each entry wraps to the page width.
+ */
+export function renderReference(): string {
   const rows = referenceRows();
-  const lines = [
-    '| key | type | default | meaning |',
-    '| --- | --- | --- | --- |',
-    ...rows.map(
-      r => `| \`${r.key}\` | ${r.type} | ${r.default} | ${r.meaning.replace(/\|/g, '\\|')} |`,
-    ),
-  ];
-  return `${lines.join('\n')}\n`;
+  const hasChildren = (top: string): boolean =>
+    rows.some(r => r.key.startsWith(`${top}.`) || r.key.startsWith(`${top}[].`));
+  const groups: { keys: string[]; mapping: boolean; entries: string[] }[] = [];
+  for (const row of rows) {
+    const top = row.key.split(/[.[]/)[0] ?? row.key;
+    const last = groups[groups.length - 1];
+    const entry = renderReferenceEntry(row);
+    if (last !== undefined && (row.key !== top || (!hasChildren(top) && !last.mapping))) {
+      if (row.key === top) last.keys.push(top);
+      last.entries.push(entry);
+      continue;
+    }
+    groups.push({ keys: [top], mapping: hasChildren(top), entries: [entry] });
+  }
+  return groups
+    .map(g => `### ${g.keys.map(k => `\`${k}\``).join(', ')}\n\n${g.entries.join('\n')}\n`)
+    .join('\n');
 }
 
 /** The page holding the table, from the repository root. */
@@ -96,7 +127,7 @@ export function rewriteTablePage(page: string): string {
   const end = page.indexOf(TABLE_END);
   if (start < 0 || end < start)
     throw new Error(`${TABLE_PAGE}: markers ${TABLE_START} … ${TABLE_END} not found`);
-  return `${page.slice(0, start + TABLE_START.length)}\n\n${renderReferenceTable()}\n${page.slice(end)}`;
+  return `${page.slice(0, start + TABLE_START.length)}\n\n${renderReference()}\n${page.slice(end)}`;
 }
 
 if (require.main === module) {
@@ -105,5 +136,5 @@ if (require.main === module) {
   const PAGE_FILE = resolve(TABLE_PAGE);
   writeFileSync(SCHEMA_FILE, renderSchemaJson());
   writeFileSync(PAGE_FILE, rewriteTablePage(readFileSync(PAGE_FILE, 'utf8')));
-  console.log(`wrote ${SCHEMA_FILE} and the table in ${PAGE_FILE}`);
+  console.log(`wrote ${SCHEMA_FILE} and the reference in ${PAGE_FILE}`);
 }

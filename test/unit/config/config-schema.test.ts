@@ -1,4 +1,4 @@
-// config.schema.json and the reference table of docs/configuration.md match the schema in
+// config.schema.json and the reference of docs/configuration.md match the schema in
 // src/config/schema.ts; the documentation's and deploy/'s configuration files validate against the JSON Schema with ajv.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,8 @@ import {
   TABLE_END,
   TABLE_PAGE,
   TABLE_START,
-  renderReferenceTable,
+  renderReference,
+  renderReferenceEntry,
   renderSchemaJson,
   referenceRows,
 } from '../../../scripts/config-schema';
@@ -35,17 +36,12 @@ function docConfigFiles(): unknown[] {
   return blocks.filter(b => b.startsWith(SCHEMA_LINE)).map(b => parseYaml(b) as unknown);
 }
 
-/** The cells of each Markdown table row in `text`, header and separator rows left out. */
-function tableCells(text: string): string[][] {
+/** The reference entries in `text`: each `- **\`key\`**` item with its wrapped lines joined. */
+function entries(text: string): string[] {
   return text
-    .split('\n')
-    .filter(l => l.startsWith('|') && !/^\|\s*-/.test(l) && !/^\|\s*key\s*\|/.test(l))
-    .map(l =>
-      l
-        .slice(1, -1)
-        .split(/(?<!\\)\|/)
-        .map(c => c.trim()),
-    );
+    .split(/\n(?=- \*\*`)/)
+    .filter(e => e.startsWith('- **`'))
+    .map(e => (e.split('\n\n')[0] ?? '').replace(/\s+/g, ' ').trim());
 }
 
 function problems(raw: unknown): string[] {
@@ -62,16 +58,24 @@ test('the committed config.schema.json is what `npm run schema` writes from the 
   expect(committedSchema).toEqual(JSON.parse(renderSchemaJson()));
 });
 
-test(`${TABLE_PAGE}'s reference table is what \`npm run schema\` writes from the schema`, () => {
+test(`${TABLE_PAGE}'s reference is what \`npm run schema\` writes from the schema`, () => {
   const start = tablePage.indexOf(TABLE_START);
   const end = tablePage.indexOf(TABLE_END);
   expect(start).toBeGreaterThanOrEqual(0);
   expect(end).toBeGreaterThan(start);
-  expect(tableCells(tablePage.slice(start, end))).toEqual(tableCells(renderReferenceTable()));
-  // Every key of the schema is in the table with its default, and nothing else is.
-  expect(tableCells(tablePage.slice(start, end)).map(row => row[0])).toEqual(
-    referenceRows().map(r => `\`${r.key}\``),
+  const committed = entries(tablePage.slice(start, end));
+  expect(committed).toEqual(entries(renderReference()));
+  // Every key of the schema has its entry, in schema order, and nothing else has one.
+  expect(committed.map(e => /^- \*\*`([^`]+)`/.exec(e)?.[1])).toEqual(
+    referenceRows().map(r => r.key),
   );
+});
+
+test('a reference entry names the key, its type and its default or that it is required', () => {
+  const row = { key: 'cache.ttl', type: 'duration', default: '`15s`', meaning: 'How long.' };
+  expect(renderReferenceEntry(row)).toBe('- **`cache.ttl`** (duration, default `15s`): How long.');
+  expect(renderReferenceEntry({ ...row, default: 'required' })).toContain('(duration, required)');
+  expect(renderReferenceEntry({ ...row, default: 'none' })).toContain('(duration, optional)');
 });
 
 test("the documentation's example configuration validates against config.schema.json and the loader", () => {
