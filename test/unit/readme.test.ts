@@ -124,7 +124,7 @@ test('every repository file a page names exists', () => {
 
 test('every constant a page places in a file is defined there', () => {
   const placed = pages.flatMap(page => [
-    ...page.text.matchAll(/constant `([A-Z][A-Z0-9_]+)`, `((?:src|bench)\/[\w./-]+\.ts)`/g),
+    ...page.text.matchAll(/constant `([A-Z][A-Z0-9_]+)`,\s+`((?:src|bench)\/[\w./-]+\.ts)`/g),
   ]);
   expect(placed.length).toBeGreaterThan(5);
   const missing = placed
