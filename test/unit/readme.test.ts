@@ -6,6 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import { validateConfig } from '../../src/config/load-config';
 import { parseTrigger } from '../../src/metadata/parse-trigger';
 import { REPO_ROOT, docPage, docPages } from '../helpers/doc-pages';
+import type { Manifest } from '../helpers/kubernetes-schemas';
+import { validateManifests } from '../helpers/kubernetes-schemas';
 
 const pages = docPages();
 
@@ -33,14 +35,21 @@ test('the configuration file example is a valid configuration, with every docume
   expect(config.breaker.closeAfterSuccesses).toBe(3);
 });
 
-test("the README's complete ScaledObject has an external trigger whose metadata parses", () => {
-  const doc = yamlAfter('README.md', '## A complete ScaledObject') as {
-    kind: string;
+test("the README's complete ScaledObject is valid for KEDA's CRD and uses deploy/'s scaler", () => {
+  const doc = yamlAfter('README.md', '## A complete ScaledObject') as Manifest & {
     spec: { triggers: { type: string; metadata: Record<string, string> }[] };
   };
-  expect(doc.kind).toBe('ScaledObject');
-  expect(doc.spec.triggers[0]?.type).toBe('external');
-  expect(parseTrigger(doc.spec.triggers[0]?.metadata ?? {}).threshold).toBe(100);
+  expect(validateManifests([doc])).toEqual([]);
+  const trigger = doc.spec.triggers[0];
+  expect(trigger?.type).toBe('external');
+  const metadata = trigger?.metadata ?? {};
+  expect(parseTrigger(metadata).threshold).toBe(100);
+  // The source it names is one deploy/base configures, at the Service deploy/base creates.
+  const config = validateConfig(
+    parseYaml(readFileSync(join(REPO_ROOT, 'deploy/base/config.yaml'), 'utf8')),
+  );
+  expect(config.sources.map(source => source.name)).toContain(metadata['source']);
+  expect(metadata['scalerAddress']).toBe('keda-prometheus-scaler.keda.svc.cluster.local:6000');
 });
 
 test('the trigger example of Getting started parses as trigger metadata', () => {
