@@ -1,4 +1,4 @@
-// Finds the README's command blocks: a ```sh fence right after a
+// Finds the command blocks of a documentation page (README.md or docs/*.md): a ```sh fence right after a
 // `<!-- readme-test: run|serve|client|cluster [exit=N] -->` marker, split into commands; and the
 // output shown for them: a fence right after `<!-- readme-test: output -->`.
 
@@ -7,7 +7,7 @@ export type BlockKind = 'run' | 'serve' | 'client' | 'cluster';
 
 export interface CommandBlock {
   kind: BlockKind;
-  /** 1-based line of the marker in the README, to name the block in a failure. */
+  /** 1-based line of the marker in its page, to name the block in a failure. */
   line: number;
   /** The exit code every command must end with (0 unless the marker says `exit=N`). */
   exit: number;
@@ -24,7 +24,7 @@ export interface ShellBlock {
 const MARKER = /^<!-- readme-test: (run|serve|client|cluster)(?: exit=(\d+))? -->$/;
 const FENCE_OPEN = /^```(sh|bash|shell)\s*$/;
 
-/** Every ```sh block with the marker before it (if any), in README order. */
+/** Every ```sh block with the marker before it (if any), in page order. */
 export function shellBlocks(readme: string): ShellBlock[] {
   const lines = readme.split('\n');
   const out: ShellBlock[] = [];
@@ -86,7 +86,7 @@ export function markedBlocks(readme: string): CommandBlock[] {
   });
 }
 
-/** Output the README shows for the `run` block before it, as lines that stdout must contain. */
+/** Output a page shows for the `run` block before it, as lines that stdout must contain. */
 export interface OutputBlock {
   /** 1-based line of the output marker. */
   line: number;
@@ -102,9 +102,9 @@ const OUTPUT_MARKER_LIKE = /^<!--.*readme-test:\s*output/;
 /**
  * Every fence marked as output, with the `run` block it shows the output of: the shell block
  * right before it must be a marked `run` block, and the fence must hold some text.
- * @throws naming the README line of a marker that is misspelled, empty or not after a run block.
+ * @throws naming the page and line of a marker that is misspelled, empty or not after a run block.
  */
-export function outputBlocks(readme: string): OutputBlock[] {
+export function outputBlocks(readme: string, page = 'README'): OutputBlock[] {
   const lines = readme.split('\n');
   const marked = markedBlocks(readme);
   const shells = shellBlocks(readme);
@@ -114,20 +114,20 @@ export function outputBlocks(readme: string): OutputBlock[] {
     if (!OUTPUT_MARKER_LIKE.test(text)) continue;
     const line = i + 1;
     if (!OUTPUT_MARKER.test(text))
-      throw new Error(`README line ${line}: write the marker as <!-- readme-test: output -->`);
+      throw new Error(`${page} line ${line}: write the marker as <!-- readme-test: output -->`);
     let j = i + 1;
     while (j < lines.length && (lines[j] ?? '').trim() === '') j++;
     if (!(lines[j] ?? '').trim().startsWith('```'))
-      throw new Error(`README line ${line}: an output marker must be followed by a fence`);
+      throw new Error(`${page} line ${line}: an output marker must be followed by a fence`);
     const expected: string[] = [];
     for (j++; j < lines.length && (lines[j] ?? '').trim() !== '```'; j++)
       expected.push((lines[j] ?? '').trimEnd());
     const before = shells.filter(b => b.line < line).pop();
     const run = marked.find(b => b.line === before?.line && b.kind === 'run');
     if (run === undefined)
-      throw new Error(`README line ${line}: an output block needs a run block before it`);
+      throw new Error(`${page} line ${line}: an output block needs a run block before it`);
     if (expected.every(e => e.trim() === ''))
-      throw new Error(`README line ${line}: an output block must show some output`);
+      throw new Error(`${page} line ${line}: an output block must show some output`);
     out.push({ line, expected, run });
     i = j;
   }

@@ -147,7 +147,7 @@ for (const block of blocks.filter(b => b.kind === 'run')) {
 }
 
 const outputs: (OutputBlock & { page: string; run: PageBlock })[] = PAGES.flatMap(p =>
-  outputBlocks(p.text).map(o => ({ ...o, page: p.path, run: { ...o.run, page: p.path } })),
+  outputBlocks(p.text, p.path).map(o => ({ ...o, page: p.path, run: { ...o.run, page: p.path } })),
 );
 
 test('the documentation shows real output for its replays', () => {
