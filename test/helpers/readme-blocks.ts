@@ -1,6 +1,6 @@
-// Finds the command blocks of a documentation page (README.md or docs/*.md): a ```sh fence right after a
-// `<!-- readme-test: run|serve|client|cluster [exit=N] -->` marker, split into commands; and the
-// output shown for them: a fence right after `<!-- readme-test: output -->`.
+// Finds the command blocks of a documentation page (README.md or docs/*.md): a ```sh fence right
+// after a `<!-- readme-test: run|serve|client|cluster [exit=N] -->` marker, split into commands;
+// and the output shown for them: a fence right after `<!-- readme-test: output -->`.
 
 /** run, serve, client: run by the test; cluster: needs a cluster's Prometheus, shown only. */
 export type BlockKind = 'run' | 'serve' | 'client' | 'cluster';
