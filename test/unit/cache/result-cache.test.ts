@@ -46,11 +46,11 @@ const request = (extra: Partial<CacheRequest> = {}): CacheRequest => ({
   maxStalenessMs: 60_000,
   fallbackValue: undefined,
   run: source.run,
-  caller: { signal: new AbortController().signal, deadlineMs: Infinity },
+  caller: { signal: new AbortController().signal, deadlineMs: Infinity, tenant: 'ns' },
   ...extra,
 });
 const until = (deadlineMs: number): Partial<CacheRequest> => ({
-  caller: { signal: new AbortController().signal, deadlineMs },
+  caller: { signal: new AbortController().signal, deadlineMs, tenant: 'ns' },
 });
 const bucketOf = (t: number): number => Math.floor(t / TTL) * TTL;
 
@@ -217,7 +217,7 @@ describe("the caller's deadline", () => {
     source.answer = () => new Promise(r => (resolve = r));
     const controller = new AbortController();
     const leaving = cache.get(
-      request({ caller: { signal: controller.signal, deadlineMs: Infinity } }),
+      request({ caller: { signal: controller.signal, deadlineMs: Infinity, tenant: 'ns' } }),
     );
     const staying = cache.get(request());
     controller.abort();

@@ -16,12 +16,12 @@ test('a freed slot goes to namespaces in turn, not to the one with the longest q
   const first = await limiter.acquire('busy', 1000, never, timeout);
   const order: string[] = [];
   const wait = (ns: string): Promise<void> =>
-    limiter.acquire(ns, 1000, never, timeout).then(release => {
+    limiter.acquire(ns, 1000, never, timeout).then(slot => {
       order.push(ns);
-      release();
+      slot.release();
     });
   const all = Promise.all([wait('busy'), wait('busy'), wait('busy'), wait('quiet'), wait('other')]);
-  first();
+  first.release();
   await all;
   expect(order).toEqual(['busy', 'quiet', 'other', 'busy', 'busy']);
 });
@@ -48,8 +48,8 @@ describe('with fake timers', () => {
     const next = limiter.acquire('c', 1000, never, timeout);
     controller.abort(new Error('gone'));
     await expect(cancelled).rejects.toThrow('gone');
-    release();
-    await expect(next).resolves.toBeInstanceOf(Function);
+    release.release();
+    await expect(next).resolves.toHaveProperty('release');
     expect(limiter.inFlight).toBe(1);
   });
 });
