@@ -120,7 +120,7 @@ export class FairLimiter {
       if (q === undefined) this.queues.set(tenant, [waiter]);
       else q.push(waiter);
       this.next();
-      this.preemptFor(tenant);
+      if (c.background !== true) this.preemptFor(tenant);
     });
   }
 
@@ -189,15 +189,18 @@ export class FairLimiter {
       }
     }
     if (over === undefined) return;
+    // Of its slots, the one charged most to it; a refresh nobody waits for before a query
+    // someone does; of equals the newest (Set order is start order), which has done least work.
     let victim: Slot | undefined;
-    let part = 0;
+    let best = 0;
     for (const slot of this.running) {
       if (slot.preempt.signal.aborted) continue;
-      const p = slot.charge.shares().get(over) ?? 0;
-      // >=: of equal parts the newest (Set order is start order), which has done least work.
-      if (p >= part && p > EPSILON) {
+      const part = slot.charge.shares().get(over) ?? 0;
+      if (part <= EPSILON) continue;
+      const score = part + (slot.charge.background === true ? 1 : 0);
+      if (score >= best) {
         victim = slot;
-        part = p;
+        best = score;
       }
     }
     victim?.preempt.abort(new Preempted(over, most, share));

@@ -6,6 +6,11 @@ import { ScalerError } from '../errors';
 /** What a query slot is charged to: namespace → its part of one slot (the parts sum to 1). */
 export interface Charge {
   shares(): ReadonlyMap<string, number>;
+  /**
+   * Nobody waits for it (a refresh ahead): it never takes a slot back from another namespace,
+   * and is the first of its namespace's to give one back.
+   */
+  readonly background?: boolean;
 }
 
 /** A charge for one namespace alone (the operator's `check`, readiness probes, unit tests). */
@@ -42,6 +47,10 @@ export class QueryInterest implements Charge {
           once: true,
         });
     }
+  }
+
+  get background(): boolean {
+    return !this.abortWhenUnwatched && this.callers === 0;
   }
 
   /** Aborted when nobody waits any more (see the constructor) or the parent aborts. */
