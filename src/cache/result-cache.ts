@@ -182,13 +182,19 @@ export class ResultCache {
     const joined = live !== undefined;
     const pending = live ?? this.fetch(entry, bucket, true);
     const waited = await this.waitFor(pending, entry.interest as QueryInterest, req.caller);
-    if (waited === 'deadline' || waited === 'timeout') {
+    if (waited === 'timeout') {
+      // UNAVAILABLE, as a request timeout always was: the source did not answer in the time
+      // this trigger allows. Its own, so not remembered for the key's other callers.
+      const timeout = new ScalerError(
+        'unavailable',
+        `the source did not answer within this trigger's timeout (${req.caller.timeoutMs}ms)`,
+      );
+      return this.onFailure(entry, req, timeout);
+    }
+    if (waited === 'deadline') {
       const deadline = new ScalerError(
         'deadline_exceeded',
-        waited === 'timeout'
-          ? `this trigger's timeout (${req.caller.timeoutMs}ms) ran out while the source was ` +
-              'being queried'
-          : "the call's deadline ran out while the source was being queried",
+        "the call's deadline ran out while the source was being queried",
       );
       return this.onFailure(entry, req, deadline);
     }
