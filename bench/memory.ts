@@ -13,7 +13,7 @@ export async function memory(keys: number) {
   const before = process.memoryUsage();
   const cache = new ResultCache({ ...DEFAULTS.cache, maxEntries: keys });
   const result: QueryResult = { kind: 'vector', samples: [42] };
-  const caller = { signal: new AbortController().signal, deadlineMs: Infinity, tenant: 'bench' };
+  const caller = { signal: new AbortController().signal, deadlineMs: Infinity };
   // One caller for a thousand concurrent gets (a gRPC call has its own): no listener warning.
   setMaxListeners(0, caller.signal);
   const fill = async (from: number, to: number): Promise<void> => {
@@ -36,6 +36,7 @@ export async function memory(keys: number) {
             fallbackValue: undefined,
             run: () => Promise.resolve(result),
             caller,
+            tenant: 'bench',
           }),
         );
       }

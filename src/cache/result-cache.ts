@@ -78,19 +78,16 @@ export interface CacheRequest {
    * namespaces waiting on it and the signal that stops it when none is left.
    */
   run: (timeMs: number, interest: QueryInterest) => Promise<QueryResult>;
-  caller: Caller;
-}
-
-/** One caller's own bounds, applied to its own wait only: never to the shared query. */
-export interface Caller {
-  /** Its cancellation; read only when the caller has to wait. */
-  readonly signal: AbortSignal;
-  /** Its absolute deadline (ms, Infinity for none); {@link DEADLINE_MARGIN_MS} is kept back. */
-  readonly deadlineMs: number;
+  /**
+   * The caller's cancellation and absolute deadline (ms, Infinity for none;
+   * {@link DEADLINE_MARGIN_MS} is kept back). Its signal is read only when the caller has to wait.
+   * Like the two below, it bounds this caller's own wait, never the shared query.
+   */
+  caller: { readonly signal: AbortSignal; readonly deadlineMs: number };
   /** The namespace asking: a query it waits on is charged to it (resilience/fair-limiter.ts). */
-  readonly tenant: string;
-  /** Its trigger's own `timeout` (ms): how long this caller waits at most, from the call. */
-  readonly timeoutMs?: number | undefined;
+  tenant: string;
+  /** The caller's trigger's own `timeout` (ms): how long it waits at most, from the call. */
+  callerTimeoutMs?: number | undefined;
 }
 
 interface Good {
@@ -181,13 +178,13 @@ export class ResultCache {
     const live = entry.interest?.signal.aborted === true ? undefined : entry.inflight;
     const joined = live !== undefined;
     const pending = live ?? this.fetch(entry, bucket, true);
-    const waited = await this.waitFor(pending, entry.interest as QueryInterest, req.caller);
+    const waited = await this.waitFor(pending, entry.interest as QueryInterest, req);
     if (waited === 'timeout') {
       // UNAVAILABLE, as a request timeout always was: the source did not answer in the time
       // this trigger allows. Its own, so not remembered for the key's other callers.
       const timeout = new ScalerError(
         'unavailable',
-        `the source did not answer within this trigger's timeout (${req.caller.timeoutMs}ms)`,
+        `the source did not answer within this trigger's timeout (${req.callerTimeoutMs}ms)`,
       );
       return this.onFailure(entry, req, timeout);
     }
@@ -233,7 +230,7 @@ export class ResultCache {
         inflight: undefined,
         interest: undefined,
         lastAskedMs: now,
-        lastTenant: req.caller.tenant,
+        lastTenant: req.tenant,
         timer: undefined,
       };
       this.entries.set(key, entry);
@@ -244,7 +241,7 @@ export class ResultCache {
       this.entries.set(key, entry);
     }
     entry.lastAskedMs = now;
-    entry.lastTenant = req.caller.tenant;
+    entry.lastTenant = req.tenant;
     // Any caller's run will do: every one of this key sends the same request.
     entry.run = req.run;
     this.scheduleRefresh(entry, now);
@@ -334,11 +331,12 @@ export class ResultCache {
   private waitFor(
     pending: Promise<FetchOutcome>,
     interest: QueryInterest,
-    caller: Caller,
+    req: CacheRequest,
   ): Promise<FetchOutcome | 'deadline' | 'timeout' | 'cancelled'> {
-    const leave = interest.join(caller.tenant);
+    const { caller } = req;
+    const leave = interest.join(req.tenant);
     const deadlineLeftMs = caller.deadlineMs - this.now() - DEADLINE_MARGIN_MS;
-    const ownLeftMs = caller.timeoutMs ?? Infinity;
+    const ownLeftMs = req.callerTimeoutMs ?? Infinity;
     const bound = ownLeftMs < deadlineLeftMs ? 'timeout' : 'deadline';
     const leftMs = Math.min(ownLeftMs, deadlineLeftMs);
     if (leftMs <= 0) {

@@ -90,15 +90,9 @@ export class Evaluator {
         ttlMs,
         maxStalenessMs: spec.maxStalenessMs ?? cacheConfig.maxStalenessMs,
         fallbackValue: spec.fallbackValue,
-        caller: {
-          // A getter: the call's signal is made only if this caller has to wait (rpc.ts).
-          get signal() {
-            return ctx.signal;
-          },
-          deadlineMs: ctx.deadlineMs,
-          tenant,
-          timeoutMs: spec.timeoutMs,
-        },
+        caller: ctx,
+        tenant,
+        callerTimeoutMs: spec.timeoutMs,
         run: (timeMs, interest) =>
           gateway.query(source, { ...request, timeMs }, interest, interest.signal),
       });

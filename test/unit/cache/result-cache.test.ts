@@ -47,11 +47,12 @@ const request = (extra: Partial<CacheRequest> = {}): CacheRequest => ({
   maxStalenessMs: 60_000,
   fallbackValue: undefined,
   run: source.run,
-  caller: { signal: new AbortController().signal, deadlineMs: Infinity, tenant: 'ns' },
+  caller: { signal: new AbortController().signal, deadlineMs: Infinity },
+  tenant: 'ns',
   ...extra,
 });
 const until = (deadlineMs: number): Partial<CacheRequest> => ({
-  caller: { signal: new AbortController().signal, deadlineMs, tenant: 'ns' },
+  caller: { signal: new AbortController().signal, deadlineMs },
 });
 const bucketOf = (t: number): number => Math.floor(t / TTL) * TTL;
 
@@ -218,7 +219,7 @@ describe("the caller's deadline", () => {
     source.answer = () => new Promise(r => (resolve = r));
     const controller = new AbortController();
     const leaving = cache.get(
-      request({ caller: { signal: controller.signal, deadlineMs: Infinity, tenant: 'ns' } }),
+      request({ caller: { signal: controller.signal, deadlineMs: Infinity } }),
     );
     const staying = cache.get(request());
     controller.abort();
@@ -247,12 +248,8 @@ describe('who waits for the shared query', () => {
     const quick = cache.get(
       request({
         run: q.run,
-        caller: {
-          signal: new AbortController().signal,
-          deadlineMs: Infinity,
-          tenant: 'b',
-          timeoutMs: 1,
-        },
+        tenant: 'b',
+        callerTimeoutMs: 1,
       }),
     );
     const patient = cache.get(request({ run: q.run }));
@@ -275,7 +272,8 @@ describe('who waits for the shared query', () => {
     const leaving = cache.get(
       request({
         run: q.run,
-        caller: { signal: controller.signal, deadlineMs: Infinity, tenant: 'b' },
+        caller: { signal: controller.signal, deadlineMs: Infinity },
+        tenant: 'b',
       }),
     );
     const first = q.seen.interest;
@@ -295,7 +293,7 @@ describe('who waits for the shared query', () => {
     const b = cache.get(
       request({
         run: q.run,
-        caller: { signal: new AbortController().signal, deadlineMs: Infinity, tenant: 'b' },
+        tenant: 'b',
       }),
     );
     expect(q.seen.interest?.shares()).toEqual(
