@@ -36,6 +36,7 @@ export async function memory(keys: number) {
             fallbackValue: undefined,
             run: () => Promise.resolve(result),
             caller,
+            tenant: 'bench',
           }),
         );
       }

@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
 import { DEADLINE_MARGIN_MS } from '../resilience/deadline';
+import { QueryInterest } from '../resilience/query-interest';
 import { compactKey } from '../util/compact-key';
 import { bucketStart, jitterMs, msToNextBucket } from './time-bucket';
 
@@ -72,11 +73,22 @@ export interface CacheRequest {
    * bucket's data to wake a stream within one interval.
    */
   allowPreviousBucket?: boolean;
-  /** Runs the query for evaluation time `timeMs`; shared by every waiter of this key. */
-  run: (timeMs: number, signal: AbortSignal) => Promise<QueryResult>;
-  /** The caller's cancellation and absolute deadline (ms, Infinity for none). Its signal is
-   * read only when the caller has to wait. */
+  /**
+   * Runs the query for evaluation time `timeMs`; shared by every waiter of this key, so it must
+   * depend on nothing but the key (core/upstream-request.ts builds both). `interest`: the
+   * namespaces waiting on it and the signal that stops it when none is left.
+   */
+  run: (timeMs: number, interest: QueryInterest) => Promise<QueryResult>;
+  /**
+   * The caller's cancellation and absolute deadline (ms, Infinity for none;
+   * {@link DEADLINE_MARGIN_MS} is kept back). Its signal is read only when the caller has to wait.
+   * Like the two below, it bounds this caller's own wait, never the shared query.
+   */
   caller: { readonly signal: AbortSignal; readonly deadlineMs: number };
+  /** The namespace asking: a query it waits on is charged to it (resilience/fair-limiter.ts). */
+  tenant: string;
+  /** The caller's trigger's own `timeout` (ms): how long it waits at most, from the call. */
+  callerTimeoutMs?: number | undefined;
 }
 
 interface Good {
@@ -98,7 +110,11 @@ interface Entry {
   good: Good | undefined;
   failure: { error: ScalerError; untilMs: number } | undefined;
   inflight: Promise<FetchOutcome> | undefined;
+  /** Who waits on the query in flight. */
+  interest: QueryInterest | undefined;
   lastAskedMs: number;
+  /** The namespace that asked last: charged for refreshes ahead, which nobody waits for. */
+  lastTenant: string;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -153,15 +169,26 @@ export class ResultCache {
     if (previousOk && !failing && good !== undefined && good.timeMs === bucket - req.ttlMs) {
       // The previous bucket's value is still within one TTL of fresh: serve it and refresh in
       // the background (refresh ahead normally got there first; this covers its jitter).
-      if (entry.inflight === undefined) void this.fetch(entry, bucket);
+      if (entry.inflight === undefined) void this.fetch(entry, bucket, false);
       return { kind: 'result', result: good.result, ageMs: now - good.timeMs, outcome: 'previous' };
     }
     if (failing && entry.failure !== undefined)
       return this.onFailure(entry, req, entry.failure.error);
 
-    const joined = entry.inflight !== undefined;
-    const pending = entry.inflight ?? this.fetch(entry, bucket);
-    const waited = await this.waitFor(pending, req);
+    // A query whose callers all left is being stopped: a new caller starts its own.
+    const live = entry.interest?.signal.aborted === true ? undefined : entry.inflight;
+    const joined = live !== undefined;
+    const pending = live ?? this.fetch(entry, bucket, true);
+    const waited = await this.waitFor(pending, entry.interest as QueryInterest, req);
+    if (waited === 'timeout') {
+      // UNAVAILABLE, as a request timeout always was: the source did not answer in the time
+      // this trigger allows. Its own, so not remembered for the key's other callers.
+      const timeout = new ScalerError(
+        'unavailable',
+        `the source did not answer within this trigger's timeout (${req.callerTimeoutMs}ms)`,
+      );
+      return this.onFailure(entry, req, timeout);
+    }
     if (waited === 'deadline') {
       const deadline = new ScalerError(
         'deadline_exceeded',
@@ -202,7 +229,9 @@ export class ResultCache {
         good: undefined,
         failure: undefined,
         inflight: undefined,
+        interest: undefined,
         lastAskedMs: now,
+        lastTenant: req.tenant,
         timer: undefined,
       };
       this.entries.set(key, entry);
@@ -213,6 +242,8 @@ export class ResultCache {
       this.entries.set(key, entry);
     }
     entry.lastAskedMs = now;
+    entry.lastTenant = req.tenant;
+    // Any caller's run will do: every one of this key sends the same request.
     entry.run = req.run;
     this.scheduleRefresh(entry, now);
     return entry;
@@ -245,10 +276,15 @@ export class ResultCache {
     });
   }
 
-  /** Starts the shared query for `bucket`; the promise never rejects. */
-  private fetch(entry: Entry, bucket: number): Promise<FetchOutcome> {
+  /**
+   * Starts the shared query for `bucket`; the promise never rejects. `forCallers`: started for
+   * callers who wait on it, and stopped once none of them does; otherwise a refresh ahead.
+   */
+  private fetch(entry: Entry, bucket: number, forCallers: boolean): Promise<FetchOutcome> {
+    const interest = new QueryInterest(entry.lastTenant, forCallers, this.closed.signal);
+    entry.interest = interest;
     const pending = entry
-      .run(bucket, this.closed.signal)
+      .run(bucket, interest)
       .then(
         (result): FetchOutcome => {
           if (entry.good === undefined || bucket >= entry.good.timeMs) {
@@ -279,29 +315,47 @@ export class ResultCache {
         },
       )
       .finally(() => {
-        if (entry.inflight === pending) entry.inflight = undefined;
+        if (entry.inflight === pending) {
+          entry.inflight = undefined;
+          entry.interest = undefined;
+        }
       });
     entry.inflight = pending;
     return pending;
   }
 
-  /** Waits for the shared query within the caller's own deadline and cancellation. */
+  /**
+   * Waits for the shared query within the caller's own deadline, its trigger's timeout and its
+   * cancellation: `timeout` when the trigger's own bound ran out first. Counted as waiting on
+   * the query meanwhile; the last caller to stop waiting stops the query (QueryInterest).
+   */
   private waitFor(
     pending: Promise<FetchOutcome>,
+    interest: QueryInterest,
     req: CacheRequest,
-  ): Promise<FetchOutcome | 'deadline' | 'cancelled'> {
-    const leftMs = req.caller.deadlineMs - this.now() - DEADLINE_MARGIN_MS;
-    if (leftMs <= 0) return Promise.resolve('deadline');
-    const signal = req.caller.signal;
-    if (signal.aborted) return Promise.resolve('cancelled');
+  ): Promise<FetchOutcome | 'deadline' | 'timeout' | 'cancelled'> {
+    const { caller } = req;
+    const leave = interest.join(req.tenant);
+    const deadlineLeftMs = caller.deadlineMs - this.now() - DEADLINE_MARGIN_MS;
+    const ownLeftMs = req.callerTimeoutMs ?? Infinity;
+    const bound = ownLeftMs < deadlineLeftMs ? 'timeout' : 'deadline';
+    const leftMs = Math.min(ownLeftMs, deadlineLeftMs);
+    if (leftMs <= 0) {
+      leave();
+      return Promise.resolve(bound);
+    }
+    const signal = caller.signal;
+    if (signal.aborted) {
+      leave();
+      return Promise.resolve('cancelled');
+    }
     return new Promise(resolve => {
-      const timer = Number.isFinite(leftMs)
-        ? setTimeout(() => done('deadline'), leftMs)
-        : undefined;
+      const timer = Number.isFinite(leftMs) ? setTimeout(() => done(bound), leftMs) : undefined;
       const onAbort = (): void => done('cancelled');
-      const done = (value: FetchOutcome | 'deadline' | 'cancelled'): void => {
+      const done = (value: FetchOutcome | 'deadline' | 'timeout' | 'cancelled'): void => {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
+        leave();
         resolve(value);
       };
       signal.addEventListener('abort', onAbort, { once: true });
@@ -328,7 +382,7 @@ export class ResultCache {
     const failing = entry.failure !== undefined && now < entry.failure.untilMs;
     const bucket = bucketStart(now, entry.ttlMs);
     if (!failing && entry.inflight === undefined && entry.good?.timeMs !== bucket) {
-      void this.fetch(entry, bucket);
+      void this.fetch(entry, bucket, false);
     }
     this.scheduleRefresh(entry, now);
   }

@@ -13,6 +13,7 @@ import { describeEmptiness, emptiness } from '../diagnose/empty-result';
 import { SourceMetadata } from '../diagnose/metadata-client';
 import { buildMetricSpec, toMetricValueFields } from '../scaler/metric-spec';
 import type { ResolvedTrigger } from '../core/resolve-trigger';
+import { upstreamRequest } from '../core/upstream-request';
 import { explainHpa } from '../simulate/explain-hpa';
 import type { BehaviorInput, KubernetesVersion, MetricType } from '../simulate/hpa-model';
 import {
@@ -263,19 +264,13 @@ async function diagnoseIfEmpty(
   queryKey: 'query' | 'activationQuery',
 ): Promise<EmptyReport | undefined> {
   const { spec, source } = trigger;
-  const query = queryKey === 'query' ? spec.query : spec.activationQuery;
-  if (query === undefined) return undefined;
+  if (queryKey === 'activationQuery' && spec.activationQuery === undefined) return undefined;
+  // The request the server would send: built by the function that also makes its cache key.
+  const { request } = upstreamRequest(trigger, queryKey === 'query' ? 'query' : 'activation', 0);
+  const query = request.query;
   const result = await core.gateway.query(
     source,
-    {
-      query,
-      timeMs: Date.now(),
-      timeoutMs: spec.timeoutMs ?? source.defaultTimeoutMs,
-      namespace: spec.namespace,
-      queryParameters: spec.queryParameters,
-      customHeaders: spec.customHeaders,
-      method: spec.httpMethod,
-    },
+    { ...request, timeMs: Date.now() },
     'check',
     new AbortController().signal,
   );

@@ -11,6 +11,7 @@ import { isScalerError } from '../errors';
 import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
+import { upstreamRequest } from '../core/upstream-request';
 import { SourceRegistry } from '../sources/source-registry';
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from '../simulate/hpa-model';
 import type { LoadedScaledObject } from '../simulate/scaledobject-file';
@@ -235,6 +236,9 @@ interface TimeRange {
   stepS: number;
 }
 
+/** How long one replay's range query may take (ms): many steps cost Prometheus more than one. */
+const REPLAY_TIMEOUT_MS = 30_000;
+
 /** --from, --to and --step, checked before the configuration is read or any query runs. */
 function timeRange(values: { from?: string; to?: string; step?: string }): TimeRange {
   const stepText = values.step;
@@ -272,17 +276,21 @@ async function rangeSeries(
       triggers.map(({ metadata, spec }) => {
         const localized = localizeTrigger(metadata, config, loaded.prometheusUrlGiven);
         if (localized.note !== undefined) io.err(`${localized.note}\n`);
+        const source = sources.resolve(parseTrigger(localized.metadata, limits).source);
+        // What the server would send (the one builder of requests and cache keys), over a range;
+        // a replay of many steps gets a longer timeout of its own.
+        const { request } = upstreamRequest({ spec, source }, 'query', 0);
         return queryRange(
-          sources.resolve(parseTrigger(localized.metadata, limits).source),
+          source,
           {
-            query: spec.query,
+            query: request.query,
             startS,
             endS,
             stepS,
-            timeoutMs: 30_000,
-            namespace: spec.namespace,
-            queryParameters: spec.queryParameters,
-            customHeaders: spec.customHeaders,
+            timeoutMs: REPLAY_TIMEOUT_MS,
+            namespace: request.namespace,
+            queryParameters: request.queryParameters,
+            customHeaders: request.customHeaders,
           },
           spec,
         );

@@ -463,7 +463,11 @@ const Source = between(
       /** KEDA_HTTP_DEFAULT_TIMEOUT, the built-in prometheus trigger's default (3000 ms). */
       timeout: named(
         'timeoutMs',
-        duration({ default: '3s', description: 'Query timeout for triggers that set none.' }),
+        duration({
+          default: '3s',
+          description:
+            "Every query's upstream timeout; a trigger's timeout bounds only its own wait, and queryParameters timeout= may only lower it.",
+        }),
       ),
       /** Well under Prometheus's --query.max-concurrency default of 20. */
       maxConcurrentQueries: count({

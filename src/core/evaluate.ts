@@ -9,7 +9,7 @@ import type { QueryGateway } from '../sources/query-gateway';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
 import type { ResolvedTrigger } from './resolve-trigger';
-import { TriggerCacheKeys } from './trigger-cache-keys';
+import { TriggerRequests } from './trigger-requests';
 
 /** What one call may spend: a cancellation signal and an absolute deadline (ms, or Infinity). */
 export interface CallContext {
@@ -53,11 +53,16 @@ export interface EvaluatorDeps {
 }
 
 export class Evaluator {
-  private readonly keys = new TriggerCacheKeys();
+  private readonly requests = new TriggerRequests();
 
   constructor(private readonly deps: EvaluatorDeps) {}
 
   /**
+   * The shared part (the upstream request, its cached result, its query slot) depends only on
+   * the query and the source it is sent as (core/upstream-request.ts); what this trigger chose
+   * (its timeout, maxStaleness, fallbackValue, activation threshold) is applied to this caller
+   * alone, after it.
+   *
    * @param tenant the namespace asking, for per-namespace fairness at the source.
    * @throws {@link ScalerError}, classified.
    */
@@ -70,36 +75,26 @@ export class Evaluator {
     const { spec, source } = trigger;
     const { cache, cacheConfig, gateway, metrics, logger } = this.deps;
     const ttlMs = mode.ttlMs ?? spec.cacheTtlMs ?? cacheConfig.ttlMs;
-    const query =
-      mode.activation === true && spec.activationQuery !== undefined
-        ? spec.activationQuery
-        : spec.query;
-    const timeoutMs = spec.timeoutMs ?? source.defaultTimeoutMs;
+    const { request, key } = this.requests.of(
+      trigger,
+      ttlMs,
+      mode.activation === true ? 'activation' : 'query',
+    );
+    const query = request.query;
     let answer;
     try {
       answer = await cache.get({
-        key: this.keys.of(trigger, ttlMs, query),
+        key,
         retainedBytes: trigger.approxBytes ?? 0,
         allowPreviousBucket: mode.allowPreviousBucket !== false,
         ttlMs,
         maxStalenessMs: spec.maxStalenessMs ?? cacheConfig.maxStalenessMs,
         fallbackValue: spec.fallbackValue,
         caller: ctx,
-        run: (timeMs, signal) =>
-          gateway.query(
-            source,
-            {
-              query,
-              timeMs,
-              timeoutMs,
-              namespace: spec.namespace,
-              queryParameters: spec.queryParameters,
-              customHeaders: spec.customHeaders,
-              method: spec.httpMethod,
-            },
-            tenant,
-            signal,
-          ),
+        tenant,
+        callerTimeoutMs: spec.timeoutMs,
+        run: (timeMs, interest) =>
+          gateway.query(source, { ...request, timeMs }, interest, interest.signal),
       });
     } catch (e) {
       if (!isScalerError(e) || e.kind !== 'cancelled') metrics.cacheOutcome('error');

@@ -39,8 +39,17 @@ export interface TriggerSpec {
   queryParameters: Readonly<Record<string, string>>;
   /** Empty results and NaN/±Inf become 0 when true (built-in default), an error when false. */
   ignoreNullValues: boolean;
-  /** Per-trigger Prometheus timeout; undefined means the source's default. */
+  /**
+   * How long this trigger's own caller waits for the shared query (ms); undefined: as long as the
+   * source's timeout. Never sent upstream: a shared request carries the source's timeout.
+   */
   timeoutMs: number | undefined;
+  /**
+   * `queryParameters: timeout=…` (ms), which Prometheus reads as its query timeout: it may only
+   * lower the source's timeout for this request (core/upstream-request.ts). Kept out of
+   * `queryParameters`, which holds what is sent as it is.
+   */
+  queryTimeoutMs: number | undefined;
   /** Explicit metric name (already lower-cased); undefined means derived from the query. */
   metricName: string | undefined;
   multipleSeries: MultipleSeriesPolicy;
@@ -271,7 +280,7 @@ function credentialProblem(key: string, value: string): string {
 const ALERT_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /** Query parameters the scaler sets itself; letting metadata override them would be ambiguous. */
-const RESERVED_QUERY_PARAMETERS = new Set(['query', 'time', 'timeout']);
+const RESERVED_QUERY_PARAMETERS = new Set(['query', 'time']);
 
 const MULTIPLE_SERIES: readonly MultipleSeriesPolicy[] = ['error', 'sum', 'max', 'min', 'avg'];
 
@@ -366,7 +375,14 @@ export function parseTrigger(
 
   const activationThreshold = take('activationThreshold', parseJsonNumber) ?? 0;
   const customHeaders = take('customHeaders', parseHeaders) ?? {};
-  const queryParameters = take('queryParameters', parseQueryParameters) ?? {};
+  const { timeout: queryTimeout, ...queryParameters } =
+    take('queryParameters', parseQueryParameters) ?? {};
+  let queryTimeoutMs: number | undefined;
+  if (queryTimeout !== undefined) {
+    const t = parsePrometheusDurationMs(queryTimeout);
+    if (t.ok) queryTimeoutMs = t.value;
+    else problems.push(`queryParameters: timeout ${t.rule}, got ${quote(queryTimeout)}`);
+  }
   const ignoreNullValues = take('ignoreNullValues', parseGoBool) ?? true;
   // Validated for parity; TLS towards Prometheus is the source's setting (docs/trigger-metadata.md, unsafeSsl).
   take('unsafeSsl', parseGoBool);
@@ -436,6 +452,7 @@ export function parseTrigger(
     ignoreNullValues,
     // KEDA treats timeout 0 as "use the default" (KEDA_HTTP_DEFAULT_TIMEOUT).
     timeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
+    queryTimeoutMs,
     metricName,
     multipleSeries: multipleSeries ?? 'error',
     httpMethod: httpMethod ?? 'GET',
@@ -522,6 +539,19 @@ function parseQueryParameters(text: string): Parsed<Record<string, string>> {
     }
   }
   return map;
+}
+
+/**
+ * Prometheus's own `timeout` parameter (web/api/v1 parseDuration): a number of seconds or a
+ * duration such as `500ms`; more than 0.
+ */
+function parsePrometheusDurationMs(text: string): Parsed<number> {
+  const rule = "must be a number of seconds or a duration such as '500ms' or '2s', more than 0";
+  // A bare number is seconds here, unlike the trigger's own `timeout` (milliseconds, as KEDA's).
+  const parsed: Parsed<number> = /^\d+(\.\d+)?$/.test(text)
+    ? { ok: true, value: Number(text) * 1000 }
+    : parseDurationMs(text);
+  return parsed.ok && parsed.value > 0 ? parsed : { ok: false, rule };
 }
 
 function parseMetricName(text: string): Parsed<string> {

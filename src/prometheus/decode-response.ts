@@ -4,6 +4,7 @@ import { ScalerError } from '../errors';
 import { clip, quote } from '../util/echo';
 import { nestingDepth } from '../util/json-depth';
 import type { Redact } from './redact';
+import { UpstreamError } from './upstream-error';
 
 /** An instant query result. Sample values may be NaN or ±Inf; the reducer decides. */
 export type QueryResult =
@@ -92,11 +93,17 @@ export function decodeQueryResponse(
       throw new ScalerError('bad_query', `prometheus rejected the query: ${text}`, { source });
     }
     const kind = errorType === '' ? 'error' : clip(redact(errorType));
-    throw new ScalerError(
-      'unavailable',
-      `source "${source}" failed the query (HTTP ${httpStatus}, ${kind}): ${text}`,
-      { source },
-    );
+    const message = `source "${source}" failed the query (HTTP ${httpStatus}, ${kind}): ${text}`;
+    if (errorType === 'timeout') {
+      // Prometheus stopped the query at the `timeout` parameter the scaler sent.
+      throw new UpstreamError(
+        'unavailable',
+        message,
+        { verdict: 'failure', retryAfterMs: undefined, timedOut: true },
+        { source },
+      );
+    }
+    throw new ScalerError('unavailable', message, { source });
   }
   if (httpStatus < 200 || httpStatus > 299) {
     throw new ScalerError('unavailable', `source "${source}" answered HTTP ${httpStatus}`, {

@@ -169,9 +169,10 @@ export async function queryInstant(
       throw new ScalerError('cancelled', 'the caller cancelled the call', { cause: e });
     }
     if (timedOut) {
-      throw new ScalerError(
+      throw new UpstreamError(
         'unavailable',
         `source "${source.name}" did not answer within ${q.timeoutMs}ms`,
+        { verdict: 'failure', retryAfterMs: undefined, timedOut: true },
         { cause: e, source: source.name },
       );
     }

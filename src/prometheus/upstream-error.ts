@@ -21,6 +21,12 @@ export interface BreakerVerdict {
    * own customHeaders select). The gateway keeps a breaker for each.
    */
   scope?: 'source' | 'identity';
+  /**
+   * The request's time ran out (the scaler's own timeout, or Prometheus's errorType "timeout"):
+   * when a trigger lowered that time (`queryParameters: timeout=…`) the failure is its own, and
+   * the gateway counts it against no breaker.
+   */
+  timedOut?: boolean;
 }
 
 /** A ScalerError that says how it counts towards the source's breaker. */

@@ -1,11 +1,13 @@
-// Shared activation watchers: every StreamIsActive that depends on the same evaluation shares one
-// watcher, which re-evaluates once per activationInterval and pushes only inactive → active
-// transitions. Alertmanager alerts wake matching watchers at once.
+// Shared activation watchers: every StreamIsActive whose activation query is the same upstream
+// request shares one watcher, which has it evaluated once per activationInterval; each stream's
+// own trigger (threshold, fallbackValue, maxStaleness, timeout) decides what that stream hears,
+// and only inactive → active transitions are pushed. Alertmanager alerts wake matching streams.
 import { setMaxListeners } from 'node:events';
 import { jitterMs, msToNextBucket } from '../cache/time-bucket';
 import type { Evaluator } from '../core/evaluate';
 import type { ResolvedTrigger } from '../core/resolve-trigger';
-import { TriggerCacheKeys } from '../core/trigger-cache-keys';
+import { TriggerRequests } from '../core/trigger-requests';
+import { compactKey } from '../util/compact-key';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
 
@@ -16,23 +18,34 @@ export interface StreamSink {
 
 interface Subscriber {
   sink: StreamSink;
-  namespace: string;
   /** What this stream was last told; undefined until its first message. */
   last: boolean | undefined;
 }
 
+/**
+ * Streams of one namespace with the same trigger: they hear the same thing. Each group applies
+ * its own trigger to the watcher's shared query, so no stream's settings reach another's.
+ */
+interface Group {
+  key: string;
+  watcher: Watcher;
+  trigger: ResolvedTrigger;
+  namespace: string;
+  subscribers: Set<Subscriber>;
+  /** The latest known state for this trigger, undefined before its first evaluation. */
+  active: boolean | undefined;
+  /** Whether the previous evaluation failed: log a failure once, not every interval. */
+  failing: boolean;
+}
+
+/** One upstream request (query, source identity, interval): evaluated once per interval. */
 interface Watcher {
   key: string;
-  trigger: ResolvedTrigger;
   intervalMs: number;
-  subscribers: Set<Subscriber>;
-  /** The latest known state, undefined before the first evaluation. */
-  active: boolean | undefined;
+  groups: Map<string, Group>;
   timer: NodeJS.Timeout | undefined;
   alertTimer: NodeJS.Timeout | undefined;
   evaluating: boolean;
-  /** Whether the previous evaluation failed: log a failure once, not every interval. */
-  failing: boolean;
   jitterMs: number;
 }
 
@@ -58,9 +71,10 @@ export interface WatcherHubDeps {
 
 export class WatcherHub {
   private readonly watchers = new Map<string, Watcher>();
-  private readonly byAlert = new Map<string, Set<Watcher>>();
+  /** Groups whose trigger names an activationAlert, by that alert's name. */
+  private readonly byAlert = new Map<string, Set<Group>>();
   private readonly closed = new AbortController();
-  private readonly keys = new TriggerCacheKeys();
+  private readonly requests = new TriggerRequests();
 
   constructor(private readonly deps: WatcherHubDeps) {
     // Every watcher's evaluation in flight listens for close.
@@ -73,60 +87,70 @@ export class WatcherHub {
   }
 
   /**
-   * Adds a stream to the watcher of its evaluation, creating and starting the watcher if needed.
-   * The stream gets the current state at once when it is known, else after the first evaluation.
-   * Returns the function that removes it; the last removal stops the watcher.
+   * Adds a stream to the watcher of its activation query, creating and starting the watcher if
+   * needed. The stream gets its trigger's current state at once when it is known, else after the
+   * next evaluation. Returns the function that removes it; the last removal stops the watcher.
    */
   subscribe(trigger: ResolvedTrigger, namespace: string, sink: StreamSink): () => void {
-    const { spec } = trigger;
-    const intervalMs = spec.activationIntervalMs ?? this.deps.defaultIntervalMs;
-    const key = JSON.stringify([
-      this.keys.of(trigger, intervalMs, spec.activationQuery ?? spec.query),
-      spec.activationThreshold,
-      spec.ignoreNullValues,
-      spec.multipleSeries,
-      spec.activationAlert ?? null,
-      Object.entries(spec.activationAlertLabels).sort(),
-    ]);
+    const intervalMs = trigger.spec.activationIntervalMs ?? this.deps.defaultIntervalMs;
+    // The watcher is the shared part: the upstream request and its interval, nothing else.
+    const key = this.requests.of(trigger, intervalMs, 'activation').key;
     let watcher = this.watchers.get(key);
-    const subscriber: Subscriber = { sink, namespace, last: undefined };
-    if (watcher === undefined) {
-      watcher = {
-        key,
+    const isNew = watcher === undefined;
+    watcher ??= {
+      key,
+      intervalMs,
+      groups: new Map(),
+      timer: undefined,
+      alertTimer: undefined,
+      evaluating: false,
+      jitterMs: jitterMs(key, intervalMs),
+    };
+    // Every field of the trigger, so that two streams share what they hear only when nothing
+    // they chose differs; a digest when long.
+    const groupKey = compactKey(JSON.stringify([namespace, trigger.spec]));
+    let group = watcher.groups.get(groupKey);
+    const subscriber: Subscriber = { sink, last: undefined };
+    if (group === undefined) {
+      group = {
+        key: groupKey,
+        watcher,
         trigger,
-        intervalMs,
+        namespace,
         subscribers: new Set([subscriber]),
         active: undefined,
-        timer: undefined,
-        alertTimer: undefined,
-        evaluating: false,
         failing: false,
-        jitterMs: jitterMs(key, intervalMs),
       };
-      this.start(watcher);
+      this.addGroup(group);
+      if (!isNew) void this.evaluateGroups(watcher, [group]);
     } else {
-      watcher.subscribers.add(subscriber);
-      if (watcher.active !== undefined) this.deliver(subscriber, watcher.active, 'poll');
+      group.subscribers.add(subscriber);
+      if (group.active !== undefined) this.deliver(subscriber, group.active, 'poll');
     }
-    const w = watcher;
+    if (isNew) this.start(watcher);
+    const g = group;
     return () => {
-      if (!w.subscribers.delete(subscriber)) return;
-      if (w.subscribers.size === 0) this.stop(w);
+      if (!g.subscribers.delete(subscriber)) return;
+      if (g.subscribers.size > 0) return;
+      this.removeGroup(g);
+      if (g.watcher.groups.size === 0) this.stop(g.watcher);
     };
   }
 
-  /** Wakes every watcher that the alert matches: `true` at once to its inactive streams. */
+  /** Wakes every stream whose trigger the alert matches: `true` at once to its inactive streams. */
   alert(alert: FiringAlert): { watchers: number; streams: number } {
-    let watchers = 0;
+    const woken = new Set<Watcher>();
     let streams = 0;
-    for (const watcher of this.byAlert.get(alert.name) ?? []) {
-      const wanted = watcher.trigger.spec.activationAlertLabels;
+    for (const group of this.byAlert.get(alert.name) ?? []) {
+      const wanted = group.trigger.spec.activationAlertLabels;
       if (!Object.entries(wanted).every(([k, v]) => alert.labels[k] === v)) continue;
-      watchers++;
-      watcher.active = true;
-      for (const subscriber of watcher.subscribers) {
+      woken.add(group.watcher);
+      group.active = true;
+      for (const subscriber of group.subscribers) {
         if (this.deliver(subscriber, true, 'alert')) streams++;
       }
+    }
+    for (const watcher of woken) {
       // Deactivation stays with polling; this only makes the state follow the data sooner.
       clearTimeout(watcher.alertTimer);
       watcher.alertTimer = setTimeout(
@@ -135,7 +159,7 @@ export class WatcherHub {
       );
       watcher.alertTimer.unref();
     }
-    return { watchers, streams };
+    return { watchers: woken.size, streams };
   }
 
   /** Stops every watcher (server shutdown; the streams themselves are ended elsewhere). */
@@ -144,14 +168,29 @@ export class WatcherHub {
     for (const watcher of [...this.watchers.values()]) this.stop(watcher);
   }
 
-  private start(watcher: Watcher): void {
-    this.watchers.set(watcher.key, watcher);
-    const alertName = watcher.trigger.spec.activationAlert;
+  private addGroup(group: Group): void {
+    group.watcher.groups.set(group.key, group);
+    const alertName = group.trigger.spec.activationAlert;
     if (alertName !== undefined) {
       const set = this.byAlert.get(alertName) ?? new Set();
-      set.add(watcher);
+      set.add(group);
       this.byAlert.set(alertName, set);
     }
+  }
+
+  private removeGroup(group: Group): void {
+    group.subscribers.clear();
+    group.watcher.groups.delete(group.key);
+    const alertName = group.trigger.spec.activationAlert;
+    if (alertName !== undefined) {
+      const set = this.byAlert.get(alertName);
+      set?.delete(group);
+      if (set?.size === 0) this.byAlert.delete(alertName);
+    }
+  }
+
+  private start(watcher: Watcher): void {
+    this.watchers.set(watcher.key, watcher);
     void this.evaluate(watcher);
     this.scheduleTick(watcher);
   }
@@ -176,14 +215,8 @@ export class WatcherHub {
   private stop(watcher: Watcher): void {
     clearTimeout(watcher.timer);
     clearTimeout(watcher.alertTimer);
-    watcher.subscribers.clear();
+    for (const group of [...watcher.groups.values()]) this.removeGroup(group);
     this.watchers.delete(watcher.key);
-    const alertName = watcher.trigger.spec.activationAlert;
-    if (alertName !== undefined) {
-      const set = this.byAlert.get(alertName);
-      set?.delete(watcher);
-      if (set?.size === 0) this.byAlert.delete(alertName);
-    }
   }
 
   /**
@@ -206,37 +239,53 @@ export class WatcherHub {
     return false;
   }
 
+  /** One evaluation of the watcher's query, applied by each of its groups. */
   private async evaluate(watcher: Watcher): Promise<void> {
-    if (watcher.evaluating || !this.watchers.has(watcher.key)) return;
+    if (watcher.evaluating || this.watchers.get(watcher.key) !== watcher) return;
     watcher.evaluating = true;
-    const first: Subscriber | undefined = watcher.subscribers.values().next().value;
     try {
-      const { active } = await this.deps.evaluator.evaluate(
-        watcher.trigger,
-        { signal: this.closed.signal, deadlineMs: Infinity },
-        first?.namespace ?? '',
-        { activation: true, ttlMs: watcher.intervalMs, allowPreviousBucket: false },
-      );
-      if (watcher.failing)
-        this.deps.logger.info(
-          { metric: watcher.trigger.metricName },
-          'stream evaluation recovered',
-        );
-      watcher.failing = false;
-      watcher.active = active;
-      for (const subscriber of watcher.subscribers) this.deliver(subscriber, active, 'poll');
-    } catch (e) {
-      // The streams stay open: ending them would put KEDA into a backoff of up to 60 s.
-      this.deps.metrics.streamEvaluationFailed();
-      if (!watcher.failing && !this.closed.signal.aborted) {
-        this.deps.logger.warn(
-          { metric: watcher.trigger.metricName, streams: watcher.subscribers.size, err: e },
-          'stream evaluation failed; streams stay open',
-        );
-      }
-      watcher.failing = true;
+      await this.evaluateGroups(watcher, [...watcher.groups.values()]);
     } finally {
       watcher.evaluating = false;
     }
+  }
+
+  /**
+   * Each group evaluates with its own trigger, all at once: they wait on the same cached query
+   * (one upstream request per interval, coalesced in the cache), each within its own timeout and
+   * with its own fallbackValue, maxStaleness and threshold.
+   */
+  private async evaluateGroups(watcher: Watcher, groups: Group[]): Promise<void> {
+    await Promise.all(
+      groups.map(async group => {
+        const { trigger } = group;
+        try {
+          const { active } = await this.deps.evaluator.evaluate(
+            trigger,
+            { signal: this.closed.signal, deadlineMs: Infinity },
+            group.namespace,
+            { activation: true, ttlMs: watcher.intervalMs, allowPreviousBucket: false },
+          );
+          // The group may have closed while it waited.
+          if (watcher.groups.get(group.key) !== group) return;
+          if (group.failing) {
+            this.deps.logger.info({ metric: trigger.metricName }, 'stream evaluation recovered');
+          }
+          group.failing = false;
+          group.active = active;
+          for (const subscriber of group.subscribers) this.deliver(subscriber, active, 'poll');
+        } catch (e) {
+          // The streams stay open: ending them would put KEDA into a backoff of up to 60 s.
+          this.deps.metrics.streamEvaluationFailed();
+          if (!group.failing && !this.closed.signal.aborted) {
+            this.deps.logger.warn(
+              { metric: trigger.metricName, streams: group.subscribers.size, err: e },
+              'stream evaluation failed; streams stay open',
+            );
+          }
+          group.failing = true;
+        }
+      }),
+    );
   }
 }

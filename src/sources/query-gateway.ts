@@ -9,9 +9,12 @@ import { breakerVerdict } from '../prometheus/upstream-error';
 import type { BreakerState } from '../resilience/circuit-breaker';
 import type { BreakerTicket } from '../resilience/circuit-breaker';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
-import { FairLimiter } from '../resilience/fair-limiter';
+import type { Grant } from '../resilience/fair-limiter';
+import { FairLimiter, Preempted } from '../resilience/fair-limiter';
+import type { Charge } from '../resilience/query-interest';
+import { UpstreamError } from '../prometheus/upstream-error';
 import type { Metrics } from '../telemetry/metrics';
-import { clip } from '../util/echo';
+import { clip, quote } from '../util/echo';
 import type { Source } from './source';
 
 export interface BreakerSettings {
@@ -167,15 +170,20 @@ export class QueryGateway {
   /**
    * Runs one query under the source's breaker, the breaker of the identity it is sent as (the
    * source's credentials plus the trigger's own customHeaders) and the source's fair limit. Time
-   * spent queued counts against `q.timeoutMs`. `tenant` is the namespace whose request this is.
+   * spent queued counts against `q.timeoutMs`. `charge`: the namespaces whose query this is (the
+   * cache's QueryInterest: those waiting on it), or one namespace; its slot may be taken back for
+   * a namespace under its share (resilience/fair-limiter.ts).
+   *
+   * A `q.timeoutMs` below the source's own was chosen by the trigger (`queryParameters:
+   * timeout=…`): running out of it is that trigger's failure, counted against no breaker.
    *
    * @throws {@link ScalerError} classified, as queryInstant; `unavailable` when the breaker is
-   * open or no slot frees in time.
+   * open, no slot frees in time or the slot was taken back.
    */
   async query(
     source: Source,
     q: Omit<InstantQuery, 'maxResponseBytes'>,
-    tenant: string,
+    charge: Charge | string,
     signal: AbortSignal,
     options: { bypassBreaker?: boolean } = {},
   ): Promise<QueryResult> {
@@ -208,10 +216,10 @@ export class QueryGateway {
       },
     };
     const queuedAt = this.now();
-    let release: () => void;
+    let grant: Grant;
     try {
-      release = await gate.limiter.acquire(
-        tenant,
+      grant = await gate.limiter.acquire(
+        charge,
         q.timeoutMs,
         signal,
         () =>
@@ -231,24 +239,36 @@ export class QueryGateway {
     const startedMs = performance.now();
     let outcome = 'internal';
     metrics.queryStarted(source.name);
+    // The request stops when its callers all leave or when its slot is taken back.
+    const stop = new AbortController();
+    const onStop = (): void => stop.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    grant.preempted.addEventListener('abort', onStop, { once: true });
+    if (signal.aborted || grant.preempted.aborted) stop.abort();
     try {
       const result = await queryInstant(
         source,
         { ...q, timeoutMs: leftMs, maxResponseBytes: this.options.maxResponseBytes },
-        signal,
+        stop.signal,
       );
       ticket.success();
       gate.lastSuccessMs = this.now();
       outcome = 'ok';
       return result;
-    } catch (e) {
+    } catch (raw) {
+      const preempted = this.preemption(source, grant, signal, raw);
+      const e = preempted ?? raw;
       // Each breaker counts only its own failures: the source's when it is down, the identity's
-      // when it was refused; a trigger's bad query or oversized request counts for neither.
-      const { verdict, retryAfterMs, scope } = breakerVerdict(e);
+      // when it was refused; a trigger's bad query or oversized request counts for neither, nor
+      // does running out of a time the trigger itself lowered.
+      const { verdict, retryAfterMs, scope, timedOut } = breakerVerdict(e);
       if (verdict === 'success') {
         ticket.success();
         gate.lastSuccessMs = this.now();
-      } else if (verdict === 'neutral') {
+      } else if (
+        verdict === 'neutral' ||
+        (timedOut === true && q.timeoutMs < source.defaultTimeoutMs)
+      ) {
         ticket.release();
       } else if (scope === 'identity') {
         // The source answered; the identity it was sent as was refused.
@@ -258,11 +278,34 @@ export class QueryGateway {
         sourceTicket.failure(retryAfterMs);
         idTicket.release();
       }
-      outcome = isScalerError(e) ? e.kind : 'internal';
+      outcome = preempted !== undefined ? 'preempted' : isScalerError(e) ? e.kind : 'internal';
       throw e;
     } finally {
+      signal.removeEventListener('abort', onStop);
+      grant.preempted.removeEventListener('abort', onStop);
       metrics.queryFinished(source.name, outcome, (performance.now() - startedMs) / 1000);
-      release();
+      grant.release();
     }
+  }
+
+  /** The error for a query whose slot was taken back, when that (and not its callers) stopped it. */
+  private preemption(
+    source: Source,
+    grant: Grant,
+    signal: AbortSignal,
+    cause: unknown,
+  ): ScalerError | undefined {
+    const reason: unknown = grant.preempted.reason;
+    if (signal.aborted || !(reason instanceof Preempted)) return undefined;
+    const round = (n: number): number => Math.round(n * 10) / 10;
+    return new UpstreamError(
+      'unavailable',
+      `source "${source.name}" stopped this query to free its slot for another namespace: ` +
+        `namespace ${quote(reason.namespace)} held ${round(reason.heldSlots)} of ` +
+        `${source.maxConcurrentQueries} query slots, more than its share of ` +
+        `${round(reason.shareSlots)}, while others waited`,
+      { verdict: 'neutral', retryAfterMs: undefined },
+      { cause, source: source.name },
+    );
   }
 }

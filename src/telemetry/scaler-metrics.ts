@@ -97,7 +97,7 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
     });
     this.queries = new Counter({
       name: `${PREFIX}prometheus_queries_total`,
-      help: 'PromQL queries sent to sources, by source and outcome (ok, bad_query, no_data, unavailable, deadline_exceeded, cancelled).',
+      help: 'PromQL queries sent to sources, by source and outcome (ok, bad_query, no_data, unavailable, deadline_exceeded, cancelled, preempted).',
       labelNames: ['source', 'outcome'],
       registers,
     });

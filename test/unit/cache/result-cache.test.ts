@@ -4,6 +4,7 @@ import { ResultCache } from '../../../src/cache/result-cache';
 import type { CacheRequest, CacheSettings } from '../../../src/cache/result-cache';
 import { ScalerError } from '../../../src/errors';
 import type { QueryResult } from '../../../src/prometheus/decode-response';
+import type { QueryInterest } from '../../../src/resilience/query-interest';
 
 const SETTINGS: CacheSettings = {
   maxEntries: 100,
@@ -47,6 +48,7 @@ const request = (extra: Partial<CacheRequest> = {}): CacheRequest => ({
   fallbackValue: undefined,
   run: source.run,
   caller: { signal: new AbortController().signal, deadlineMs: Infinity },
+  tenant: 'ns',
   ...extra,
 });
 const until = (deadlineMs: number): Partial<CacheRequest> => ({
@@ -224,6 +226,94 @@ describe("the caller's deadline", () => {
     await expect(leaving).rejects.toMatchObject({ kind: 'cancelled' });
     resolve(vector(3));
     expect(await staying).toMatchObject({ outcome: 'coalesced', result: vector(3) });
+  });
+});
+
+describe('who waits for the shared query', () => {
+  /** A query that answers when told, and records the interest it ran with. */
+  const held = () => {
+    const seen: { interest?: QueryInterest; resolve?: (r: QueryResult) => void } = {};
+    const run: CacheRequest['run'] = (_timeMs, interest) => {
+      seen.interest = interest;
+      return new Promise((resolve, reject) => {
+        seen.resolve = resolve;
+        interest.signal.addEventListener('abort', () => reject(interest.signal.reason as Error));
+      });
+    };
+    return { seen, run };
+  };
+
+  test('a trigger timeout bounds only its own caller: the query goes on for the others', async () => {
+    const q = held();
+    const quick = cache.get(
+      request({
+        run: q.run,
+        tenant: 'b',
+        callerTimeoutMs: 1,
+      }),
+    );
+    const patient = cache.get(request({ run: q.run }));
+    const check = expect(quick).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: expect.stringContaining(
+        "the source did not answer within this trigger's timeout (1ms)",
+      ) as string,
+    });
+    await jest.advanceTimersByTimeAsync(1);
+    await check;
+    expect(q.seen.interest?.signal.aborted).toBe(false);
+    q.seen.resolve?.(vector(4));
+    expect(await patient).toMatchObject({ outcome: 'coalesced', result: vector(4) });
+  });
+
+  test('once no caller waits, the query is stopped, and the next caller starts its own', async () => {
+    const q = held();
+    const controller = new AbortController();
+    const leaving = cache.get(
+      request({
+        run: q.run,
+        caller: { signal: controller.signal, deadlineMs: Infinity },
+        tenant: 'b',
+      }),
+    );
+    const first = q.seen.interest;
+    expect(first?.shares()).toEqual(new Map([['b', 1]]));
+    controller.abort();
+    await expect(leaving).rejects.toMatchObject({ kind: 'cancelled' });
+    expect(first?.signal.aborted).toBe(true);
+    const next = cache.get(request({ run: q.run }));
+    expect(q.seen.interest).not.toBe(first);
+    q.seen.resolve?.(vector(5));
+    expect(await next).toMatchObject({ outcome: 'miss', result: vector(5) });
+  });
+
+  test('coalesced callers of two namespaces share the charge of the query', async () => {
+    const q = held();
+    const a = cache.get(request({ run: q.run }));
+    const b = cache.get(
+      request({
+        run: q.run,
+        tenant: 'b',
+      }),
+    );
+    expect(q.seen.interest?.shares()).toEqual(
+      new Map([
+        ['ns', 0.5],
+        ['b', 0.5],
+      ]),
+    );
+    q.seen.resolve?.(vector(1));
+    await Promise.all([a, b]);
+  });
+
+  test('a refresh ahead, which nobody waits for, is not stopped for want of callers', async () => {
+    await cache.get(request());
+    const q = held();
+    await cache.get(request({ run: q.run })); // a hit; the refresh ahead will use this run
+    await jest.advanceTimersByTimeAsync(TTL);
+    expect(q.seen.interest?.background).toBe(true);
+    expect(q.seen.interest?.signal.aborted).toBe(false);
+    q.seen.resolve?.(vector(9));
   });
 });
 

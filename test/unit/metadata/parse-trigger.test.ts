@@ -26,6 +26,7 @@ describe('valid metadata', () => {
       queryParameters: {},
       ignoreNullValues: true,
       timeoutMs: undefined,
+      queryTimeoutMs: undefined,
       metricName: undefined,
       multipleSeries: 'error',
       httpMethod: 'GET',
@@ -58,6 +59,16 @@ describe('valid metadata', () => {
     ['timeout in milliseconds', { ...base, timeout: '1500' }, { timeoutMs: 1500 }],
     ['timeout as a Go duration', { ...base, timeout: '1s500ms' }, { timeoutMs: 1500 }],
     ['timeout 0 means the default', { ...base, timeout: '0' }, { timeoutMs: undefined }],
+    [
+      "queryParameters timeout= in Prometheus's seconds, kept apart from the others",
+      { ...base, queryParameters: 'timeout=2.5,dedup=false' },
+      { queryTimeoutMs: 2500, queryParameters: { dedup: 'false' } },
+    ],
+    [
+      'queryParameters timeout= as a duration',
+      { ...base, queryParameters: 'timeout=500ms' },
+      { queryTimeoutMs: 500, queryParameters: {} },
+    ],
     [
       'ignoreNullValues takes Go booleans',
       { ...base, ignoreNullValues: 'F' },
@@ -164,6 +175,16 @@ describe('invalid metadata names the key, the value and the rule', () => {
     ['bad boolean', { ...base, ignoreNullValues: 'yes' }, 'ignoreNullValues: must be a boolean'],
     ['bad unsafeSsl', { ...base, unsafeSsl: 'nope' }, 'unsafeSsl: must be a boolean'],
     ['bad map', { ...base, queryParameters: 'a=1,b' }, 'queryParameters: must be key=value pairs'],
+    [
+      'queryParameters timeout= that is no duration',
+      { ...base, queryParameters: 'timeout=soon' },
+      "queryParameters: timeout must be a number of seconds or a duration such as '500ms'",
+    ],
+    [
+      'queryParameters timeout= of 0',
+      { ...base, queryParameters: 'timeout=0' },
+      'queryParameters: timeout must be',
+    ],
     [
       'reserved query parameter',
       { ...base, queryParameters: 'time=5' },

@@ -196,3 +196,50 @@ test('sources on one URL (different tenant headers) never share a watcher', () =
   hub.subscribe(on('tenant-b'), 'team-b', sink());
   expect(hub.watcherCount).toBe(2);
 });
+
+test("streams of one query share a watcher, and each hears its own trigger's answer", async () => {
+  // Answers with the trigger's own policy: its fallbackValue against its own threshold.
+  const seen: string[] = [];
+  const own = new WatcherHub({
+    evaluator: {
+      evaluate: (t: ResolvedTrigger, _ctx: unknown, tenant: string) => {
+        seen.push(tenant);
+        const value = t.spec.fallbackValue ?? 0;
+        return Promise.resolve({
+          value,
+          active: value > t.spec.activationThreshold,
+          source: 's',
+          ageMs: 0,
+          outcome: 'fallback',
+        });
+      },
+    },
+    logger: createLogger('silent'),
+    metrics,
+    defaultIntervalMs: 5000,
+  });
+  try {
+    const b = sink();
+    const a = sink();
+    const leaveB = own.subscribe(
+      trigger({ query: 'q', activationThreshold: '5', fallbackValue: '100', timeout: '1' }),
+      'team-b',
+      b,
+    );
+    own.subscribe(trigger({ query: 'q', activationThreshold: '5' }), 'team-a', a);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(own.watcherCount).toBe(1);
+    expect(b.sent).toEqual([true]);
+    expect(a.sent).toEqual([false]);
+    await jest.advanceTimersByTimeAsync(5000);
+    // One evaluation per interval for each namespace's trigger, each charged to its namespace.
+    expect(seen.slice(-2).sort()).toEqual(['team-a', 'team-b']);
+    leaveB();
+    seen.length = 0;
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(seen).toEqual(['team-a']);
+    expect(a.sent).toEqual([false]);
+  } finally {
+    own.close();
+  }
+});
