@@ -15,6 +15,7 @@ import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
 import type { HttpLimits } from './http/http-server';
 import { createHttpServer, listenHttp } from './http/http-server';
+import { clientIdentityInterceptor } from './scaler/client-identity-interceptor';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -160,7 +161,15 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   });
   const { service } = loadExternalScalerPackage();
 
-  const grpcServer = new grpc.Server({ ...GRPC_SERVER_OPTIONS, ...options.grpcServerOptions });
+  const allowedClientNames = config.tls?.allowedClientNames ?? [];
+  const grpcServer = new grpc.Server({
+    ...GRPC_SERVER_OPTIONS,
+    ...options.grpcServerOptions,
+    // grpc-js >= 1.10 runs server interceptors before any handler, reflection and health included.
+    ...(allowedClientNames.length === 0
+      ? {}
+      : { interceptors: [clientIdentityInterceptor(allowedClientNames, logger)] }),
+  });
   const tlsCredentials = createServerCredentials(
     config.tls,
     {
