@@ -1,5 +1,6 @@
 // Composition root: builds every part from the configuration, binds the ports, and stops them in
 // order. No scaling logic lives here.
+import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
@@ -200,6 +201,13 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     config.push.alertmanagerTokenFile === undefined
       ? undefined
       : new SecretFile(config.push.alertmanagerTokenFile);
+  if (webhookToken !== undefined && !existsSync(webhookToken.path)) {
+    // loadConfig admits a token file not written yet (an absent optional Secret); say so once.
+    logger.warn(
+      { file: webhookToken.path },
+      'push.alertmanagerTokenFile does not exist yet: the Alertmanager webhook answers 503 until it does (re-read, no restart)',
+    );
+  }
   const instanceId = randomUUID();
   const forwarder =
     config.push.peers === undefined || webhookToken === undefined

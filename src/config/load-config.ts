@@ -1,6 +1,7 @@
 // YAML file + flags/environment → a validated ServerConfig, listing every problem at once; the
 // per-key rules live in the schema, the rules between keys here.
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ServerConfig, SourceConfig } from './schema';
 import { CLI_SOURCE_NAME, ConfigSchema, SOURCE_SCHEMA, checkHttpUrl } from './schema';
@@ -51,12 +52,37 @@ export function loadConfig(overrides: ConfigOverrides): ServerConfig {
     ['tls.certFile', config.tls?.certFile],
     ['tls.keyFile', config.tls?.keyFile],
     ['tls.clientCaFile', config.tls?.clientCaFile],
-    ['push.alertmanagerTokenFile', config.push.alertmanagerTokenFile],
   ]
     .filter((pair): pair is [string, string] => pair[1] !== undefined && !readable(pair[1]))
     .map(([key, file]) => `${key}: cannot read ${quote(file)}`);
+  const token = config.push.alertmanagerTokenFile;
+  if (token !== undefined && !readable(token) && !awaitedFile(token)) {
+    unreadable.push(
+      `push.alertmanagerTokenFile: cannot read ${quote(token)} (a file not written yet is fine, but its directory must exist)`,
+    );
+  }
   if (unreadable.length > 0) throw new ConfigError(unreadable);
   return config;
+}
+
+/**
+ * A file that does not exist yet in a directory that does: what the kubelet mounts for an optional
+ * Secret that is absent (an empty directory; Kubernetes "Using Secrets as files from a Pod",
+ * `optional: true`). The webhook token is such a file: the webhook stays off (503) until it
+ * appears, and the pod runs meanwhile. A missing directory is a typo and still refused.
+ */
+export function awaitedFile(file: string): boolean {
+  try {
+    accessSync(file);
+    return false;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+  }
+  try {
+    return statSync(dirname(file)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Validates a parsed config document (from YAML or a test) plus overrides. */

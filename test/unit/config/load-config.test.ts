@@ -235,3 +235,44 @@ test('a source that was given but refused is not also reported as missing', () =
     'sources: at least one source is required (a "sources" list in the config file, or --prometheus-url / SCALER_PROMETHEUS_URL)',
   ]);
 });
+
+describe('files the configuration names', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kps-config-files-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const load = (extra: object): string[] => {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({ sources: [{ name: 'p', url: 'http://prom:9090' }], ...extra }),
+    );
+    try {
+      loadConfig({ configFile: file });
+      return [];
+    } catch (e) {
+      if (e instanceof ConfigError) return [...e.problems];
+      throw e;
+    }
+  };
+
+  test('a webhook token not written yet, in a directory that exists (an absent optional Secret), is accepted', () => {
+    // What the kubelet mounts for `secret: {optional: true}` when the Secret does not exist.
+    expect(load({ push: { alertmanagerTokenFile: join(dir, 'token') } })).toEqual([]);
+  });
+
+  test('a webhook token whose directory does not exist is refused (a typo), naming the key', () => {
+    expect(load({ push: { alertmanagerTokenFile: join(dir, 'nope/token') } })).toEqual([
+      expect.stringMatching(
+        /^push\.alertmanagerTokenFile: cannot read ".*nope\/token" \(a file not written yet is fine, but its directory must exist\)$/,
+      ),
+    ]);
+  });
+
+  test('TLS files are required to exist', () => {
+    expect(
+      load({ tls: { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') } }),
+    ).toEqual([
+      expect.stringMatching(/^tls\.certFile: cannot read/),
+      expect.stringMatching(/^tls\.keyFile: cannot read/),
+    ]);
+  });
+});
