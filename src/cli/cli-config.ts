@@ -29,7 +29,7 @@ export const SOURCE_FLAGS = [
     name: 'config',
     arg: 'FILE',
     env: 'SCALER_CONFIG',
-    help: "the scaler's YAML configuration (its sources)",
+    help: "the scaler's YAML configuration (its sources); several files separated by ':'",
   },
   {
     name: 'prometheus-url',

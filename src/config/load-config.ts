@@ -1,10 +1,11 @@
-// YAML file + flags/environment → a validated ServerConfig, listing every problem at once; the
+// YAML file(s) + flags/environment → a validated ServerConfig, listing every problem at once; the
 // per-key rules live in the schema, the rules between keys here.
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { delimiter, dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ServerConfig, SourceConfig } from './schema';
 import { CLI_SOURCE_NAME, ConfigSchema, SOURCE_SCHEMA, checkHttpUrl } from './schema';
+import { mergeConfig } from './merge-config';
 import { defaultsOf, readNode, reader } from './schema-reader';
 import { clip, quote } from '../util/echo';
 
@@ -25,26 +26,52 @@ export interface ConfigOverrides {
   logLevel?: string | undefined;
 }
 
-/** Reads the optional YAML file and applies overrides. @throws {@link ConfigError} */
+/**
+ * Most configuration files one --config may name: a base, a source, TLS and a user's overlay
+ * leave room to spare.
+ */
+export const MAX_CONFIG_FILES = 8;
+
+/**
+ * The files of a --config value: one path, or several separated by ':' (`path.delimiter`), the
+ * way KUBECONFIG lists files; merged in order by {@link mergeConfig}.
+ */
+export function configFilesOf(value: string): string[] {
+  return value.split(delimiter).filter(f => f !== '');
+}
+
+/** Reads one file's YAML. @throws {@link ConfigError} naming the file */
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError([`config file ${quote(file)}: ${clip((e as Error).message, 512)}`]);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text) ?? {};
+  } catch (e) {
+    // The YAML error quotes the offending line, which may be as long as the file.
+    throw new ConfigError([`config file ${quote(file)}: ${clip((e as Error).message, 512)}`]);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new ConfigError([`config file ${quote(file)}: must be a YAML mapping (key: value)`]);
+  }
+  return doc;
+}
+
+/** Reads the optional YAML file(s) and applies overrides. @throws {@link ConfigError} */
 export function loadConfig(overrides: ConfigOverrides): ServerConfig {
   let raw: unknown = {};
   if (overrides.configFile !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(overrides.configFile, 'utf8');
-    } catch (e) {
+    const files = configFilesOf(overrides.configFile);
+    if (files.length > MAX_CONFIG_FILES) {
       throw new ConfigError([
-        `config file ${quote(overrides.configFile)}: ${clip((e as Error).message, 512)}`,
+        `config files: at most ${MAX_CONFIG_FILES} separated by "${delimiter}", got ${files.length}`,
       ]);
     }
-    try {
-      raw = parseYaml(text) ?? {};
-    } catch (e) {
-      // The YAML error quotes the offending line, which may be as long as the file.
-      throw new ConfigError([
-        `config file ${quote(overrides.configFile)}: ${clip((e as Error).message, 512)}`,
-      ]);
-    }
+    for (const file of files) raw = mergeConfig(raw, readConfigFile(file));
   }
   const config = validateConfig(raw, overrides);
   // Files are checked here, not in validateConfig, so a config can be validated anywhere.
