@@ -78,15 +78,17 @@ test("the README's example configuration validates against config.schema.json an
   }
 });
 
-test.each(['deploy/base/config.yaml', 'deploy/components/mtls/config.yaml'])(
-  '%s names the schema and validates against it',
-  path => {
-    const text = readFileSync(join(root, path), 'utf8');
-    expect(text).toMatch(/^# yaml-language-server: \$schema=(\.\.\/)+config\.schema\.json$/m);
-    const file = parseYaml(text) as unknown;
-    expect(validate(file) ? [] : validate.errors).toEqual([]);
-  },
-);
+test.each([
+  'deploy/base/config.yaml',
+  'deploy/base/source.yaml',
+  'deploy/components/mtls/tls.yaml',
+])('%s names the schema and validates against it', path => {
+  const text = readFileSync(join(root, path), 'utf8');
+  expect(text).toMatch(/^# yaml-language-server: \$schema=(\.\.\/)+config\.schema\.json$/m);
+  // Each file alone holds part of a configuration; with a source it is a whole one.
+  const file = { sources: [{ name: 'p', url: 'http://p:9090' }], ...(parseYaml(text) as object) };
+  expect(validate(file) ? [] : validate.errors).toEqual([]);
+});
 
 test('a typo in the README example: the loader says did-you-mean, the JSON Schema rejects it', () => {
   const [example] = readmeConfigFiles() as Record<string, Record<string, unknown>>[];
