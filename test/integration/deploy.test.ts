@@ -193,7 +193,7 @@ describe('kubectl kustomize', () => {
   /** Renders `dir` (relative to deploy/ or absolute); stderr must be empty: no warnings. */
   const kustomize = (dir: string): Manifest[] => kustomizeDir(resolve(DEPLOY, dir));
 
-  /** A user's overlay: the base plus these components, as docs/install.md tells (cached). */
+  /** A user's overlay: the base plus these components, as docs/install.md "Install" tells (cached). */
   let overlays = 0;
   const rendered = new Map<string, Manifest[]>();
   const withComponents = (
