@@ -33,7 +33,7 @@ const SERVE_FLAG_TABLE = [
     arg: 'URL',
     env: 'SCALER_PROMETHEUS_URL',
     key: 'prometheusUrl',
-    help: 'define the source "default" at this URL',
+    help: 'define the source "prometheus" at this URL',
   },
   {
     name: 'log-level',

@@ -127,17 +127,24 @@ export function validateConfig(raw: unknown, overrides: ConfigOverrides = {}): S
       : raw;
   const config = readNode(ConfigSchema, doc, '', problems);
 
-  const sources = [...(config?.sources ?? [])];
+  let sources = [...(config?.sources ?? [])];
   if (overrides.prometheusUrl !== undefined) {
     const url = reader(checkHttpUrl)(overrides.prometheusUrl, '--prometheus-url', problems);
-    if (url !== undefined) sources.push(defaultSource(CLI_SOURCE_NAME, url));
+    // A flag wins over the file: the file's own "prometheus" (deploy/'s in-cluster URL) gives way
+    // to the one --prometheus-url defines, credentials and all, e.g. a port-forward for `check`.
+    if (url !== undefined) {
+      sources = [
+        ...sources.filter(s => s.name !== CLI_SOURCE_NAME),
+        defaultSource(CLI_SOURCE_NAME, url),
+      ];
+    }
   }
   const seen = new Set<string>();
   for (const s of sources) {
     if (seen.has(s.name)) {
       problems.push(
         `sources: name ${quote(s.name)} is defined more than once` +
-          (s.name === CLI_SOURCE_NAME ? ' (--prometheus-url defines "default")' : ''),
+          (s.name === CLI_SOURCE_NAME ? ` (--prometheus-url defines "${CLI_SOURCE_NAME}")` : ''),
       );
     }
     seen.add(s.name);

@@ -28,8 +28,12 @@ import {
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The source defined by `--prometheus-url` / SCALER_PROMETHEUS_URL. */
-export const CLI_SOURCE_NAME = 'default';
+/**
+ * The source defined by `--prometheus-url` / SCALER_PROMETHEUS_URL: the same name as deploy/'s
+ * one source, so a trigger written against a local scaler (`source: prometheus`) works in the
+ * cluster unchanged.
+ */
+export const CLI_SOURCE_NAME = 'prometheus';
 
 export { MIN_CACHE_TTL_MS };
 

@@ -613,6 +613,6 @@ test('an unreachable source is named with its URL', () => {
   ]);
   expect(result.status).toBe(1);
   expect(result.stderr).toMatch(
-    /^UNAVAILABLE: source "default" \(http:\/\/127\.0\.0\.1:9\) is unreachable \(ECONNREFUSED\)/,
+    /^UNAVAILABLE: source "prometheus" \(http:\/\/127\.0\.0\.1:9\) is unreachable \(ECONNREFUSED\)/,
   );
 });

@@ -15,7 +15,7 @@ function problems(raw: unknown, overrides = {}): string[] {
   throw new Error('expected a ConfigError');
 }
 
-test('defaults, and --prometheus-url defines the source "default"', () => {
+test('defaults, and --prometheus-url defines the source "prometheus"', () => {
   const config = validateConfig({}, { prometheusUrl: 'http://prom:9090/' });
   expect(config).toMatchObject({
     grpcAddress: DEFAULTS.grpcAddress,
@@ -27,7 +27,7 @@ test('defaults, and --prometheus-url defines the source "default"', () => {
   });
   expect(config.sources).toEqual([
     expect.objectContaining({
-      name: 'default',
+      name: 'prometheus',
       url: 'http://prom:9090',
       timeoutMs: 3000,
       maxConcurrentQueries: 8,
@@ -180,12 +180,20 @@ test.each([
   );
 });
 
-test('--prometheus-url clashing with a "default" source in the file is reported', () => {
-  const found = problems(
-    { sources: [{ name: 'default', url: 'http://a' }] },
+test('--prometheus-url replaces a "prometheus" source of the file (a flag wins over the file)', () => {
+  const config = validateConfig(
+    {
+      sources: [
+        { name: 'prometheus', url: 'http://a', headers: { 'X-Scope-OrgID': 't' } },
+        { name: 'other', url: 'http://c' },
+      ],
+    },
     { prometheusUrl: 'http://b' },
   );
-  expect(found.join('\n')).toContain('(--prometheus-url defines "default")');
+  expect(config.sources.map(s => [s.name, s.url, s.headers])).toEqual([
+    ['other', 'http://c', {}],
+    ['prometheus', 'http://b', {}],
+  ]);
 });
 
 test('every problem is listed, not only the first', () => {
