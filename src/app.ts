@@ -1,5 +1,6 @@
 // Composition root: builds every part from the configuration, binds the ports, and stops them in
 // order. No scaling logic lives here.
+import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
@@ -15,6 +16,7 @@ import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
 import type { HttpLimits } from './http/http-server';
 import { createHttpServer, listenHttp } from './http/http-server';
+import { clientIdentityInterceptor } from './scaler/client-identity-interceptor';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -160,7 +162,15 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   });
   const { service } = loadExternalScalerPackage();
 
-  const grpcServer = new grpc.Server({ ...GRPC_SERVER_OPTIONS, ...options.grpcServerOptions });
+  const allowedClientNames = config.tls?.allowedClientNames ?? [];
+  const grpcServer = new grpc.Server({
+    ...GRPC_SERVER_OPTIONS,
+    ...options.grpcServerOptions,
+    // grpc-js >= 1.10 runs server interceptors before any handler, reflection and health included.
+    ...(allowedClientNames.length === 0
+      ? {}
+      : { interceptors: [clientIdentityInterceptor(allowedClientNames, logger)] }),
+  });
   const tlsCredentials = createServerCredentials(
     config.tls,
     {
@@ -191,6 +201,13 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     config.push.alertmanagerTokenFile === undefined
       ? undefined
       : new SecretFile(config.push.alertmanagerTokenFile);
+  if (webhookToken !== undefined && !existsSync(webhookToken.path)) {
+    // loadConfig admits a token file not written yet (an absent optional Secret); say so once.
+    logger.warn(
+      { file: webhookToken.path },
+      'push.alertmanagerTokenFile does not exist yet: the Alertmanager webhook answers 503 until it does (re-read, no restart)',
+    );
+  }
   const instanceId = randomUUID();
   const forwarder =
     config.push.peers === undefined || webhookToken === undefined

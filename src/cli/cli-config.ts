@@ -29,7 +29,7 @@ export const SOURCE_FLAGS = [
     name: 'config',
     arg: 'FILE',
     env: 'SCALER_CONFIG',
-    help: "the scaler's YAML configuration (its sources)",
+    help: "the scaler's YAML configuration (its sources); several files separated by ':'",
   },
   {
     name: 'prometheus-url',
@@ -41,7 +41,7 @@ export const SOURCE_FLAGS = [
 
 export interface CommandConfig {
   config: ServerConfig;
-  /** Whether --prometheus-url (or its variable) defined the source "default". */
+  /** Whether --prometheus-url (or its variable) defined the source "prometheus". */
   prometheusUrlGiven: boolean;
 }
 
@@ -70,7 +70,7 @@ export function commandConfig(
 }
 
 /**
- * "UNAVAILABLE: source "default" (http://127.0.0.1:9) is unreachable (ECONNREFUSED)": the status
+ * "UNAVAILABLE: source "prometheus" (http://127.0.0.1:9) is unreachable (ECONNREFUSED)": the status
  * KEDA would see and the server's message, plus the source's URL (without credentials), which
  * is what a user needs to spot a wrong port. The server leaves URLs out of what it sends.
  */

@@ -37,7 +37,7 @@ function answeredAsIs(
  * The metadata with `source`/`serverAddress` pointed at the local source: the one --prometheus-url
  * defines (it answers every trigger), else, for what --config does not know, its only source.
  *
- * @param prometheusUrlGiven whether --prometheus-url (or SCALER_PROMETHEUS_URL) defined "default".
+ * @param prometheusUrlGiven whether --prometheus-url (or SCALER_PROMETHEUS_URL) defined "prometheus".
  * @throws {@link UsageError} when several configured sources could answer and none was named.
  */
 export function localizeTrigger(

@@ -12,7 +12,7 @@ const SERVE_FLAG_TABLE = [
     arg: 'FILE',
     env: 'SCALER_CONFIG',
     key: 'configFile',
-    help: 'YAML configuration file (sources, allowlist, limits)',
+    help: "YAML configuration file (sources, allowlist, limits); several separated by ':' are merged in order",
   },
   {
     name: 'grpc-address',
@@ -33,7 +33,7 @@ const SERVE_FLAG_TABLE = [
     arg: 'URL',
     env: 'SCALER_PROMETHEUS_URL',
     key: 'prometheusUrl',
-    help: 'define the source "default" at this URL',
+    help: 'define the source "prometheus" at this URL',
   },
   {
     name: 'log-level',

@@ -28,8 +28,12 @@ import {
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The source defined by `--prometheus-url` / SCALER_PROMETHEUS_URL. */
-export const CLI_SOURCE_NAME = 'default';
+/**
+ * The source defined by `--prometheus-url` / SCALER_PROMETHEUS_URL: the same name as deploy/'s
+ * one source, so a trigger written against a local scaler (`source: prometheus`) works in the
+ * cluster unchanged.
+ */
+export const CLI_SOURCE_NAME = 'prometheus';
 
 export { MIN_CACHE_TTL_MS };
 
@@ -193,7 +197,7 @@ const BasicAuth = Object.assign(
 /** A string with a default value (a name or a scope that is nearly always the same). */
 const textOr = (doc: Doc & { default: string }) => always(text(doc));
 
-const stringList = (doc: Doc) =>
+const stringList = (doc: Doc & { maxItems?: number }) =>
   always(
     leaf(
       Type.Array(Type.String({ minLength: 1 }), { default: [], ...doc }),
@@ -600,26 +604,52 @@ const Breaker = always(
   ),
 );
 
+/** Enough for KEDA's operator and a few other callers; each name at most a DNS name's length. */
+const MAX_ALLOWED_CLIENT_NAMES = 64;
+
 const GrpcTls = Object.assign(
-  section(
-    {
-      certFile: always(
-        text({ description: 'PEM certificate of the gRPC port; re-read on change (no restart).' }),
-      ),
-      keyFile: always(text({ description: 'PEM key of certFile.' })),
-      clientCaFile: text({
-        description: 'Set: clients must present a certificate this CA signed (mTLS).',
-      }),
-      /** cert-manager renews long before expiry; a minute is plenty and costs three stats. */
-      refreshInterval: named(
-        'refreshMs',
-        duration({ default: '1m', description: 'How often the files are checked for a change.' }),
-      ),
-    },
-    {
-      required: ['certFile', 'keyFile'],
-      description:
-        'TLS on the gRPC port. Unset: plaintext h2c, as KEDA dials without TLS material.',
+  between(
+    section(
+      {
+        certFile: always(
+          text({
+            description: 'PEM certificate of the gRPC port; re-read on change (no restart).',
+          }),
+        ),
+        keyFile: always(text({ description: 'PEM key of certFile.' })),
+        clientCaFile: text({
+          description: 'Set: clients must present a certificate this CA signed (mTLS).',
+        }),
+        /** cert-manager renews long before expiry; a minute is plenty and costs three stats. */
+        refreshInterval: named(
+          'refreshMs',
+          duration({ default: '1m', description: 'How often the files are checked for a change.' }),
+        ),
+        // Any certificate the CA signed gets through the handshake; this keeps a stolen or
+        // mis-issued one of another service out (issue "trust boundary": only KEDA may call).
+        allowedClientNames: stringList({
+          maxItems: MAX_ALLOWED_CLIENT_NAMES,
+          description:
+            'Set: a client certificate is accepted only when its subject CN or a DNS or URI SAN is one of these names exactly; other calls get PERMISSION_DENIED. Needs clientCaFile.',
+        }),
+      },
+      {
+        required: ['certFile', 'keyFile'],
+        description:
+          'TLS on the gRPC port. Unset: plaintext h2c, as KEDA dials without TLS material.',
+      },
+    ),
+    (tls, path, problems) => {
+      if (tls.allowedClientNames.length > 0 && tls.clientCaFile === undefined) {
+        problems.push(
+          `${path}.allowedClientNames: needs ${path}.clientCaFile (names are read from a client certificate, which only mTLS asks for)`,
+        );
+      }
+      if (tls.allowedClientNames.length > MAX_ALLOWED_CLIENT_NAMES) {
+        problems.push(
+          `${path}.allowedClientNames: at most ${MAX_ALLOWED_CLIENT_NAMES} names, got ${tls.allowedClientNames.length}`,
+        );
+      }
     },
   ),
   { [MissingRule]: 'certFile and keyFile are both required' },

@@ -1,9 +1,11 @@
 // Prometheus's metadata API (/api/v1/series, /api/v1/labels, /api/v1/label/<name>/values) and a
 // small instant query, with a request budget, a per-request timeout and capped response sizes,
-// so a diagnosis can never load a large Prometheus.
+// so a diagnosis can never load a large Prometheus. Every text the source sends back (errors, label
+// names and values) passes the source's redactor first: an echoing proxy must not reveal secrets.
 import { MAX_JSON_DEPTH } from '../prometheus/decode-response';
 import { mergeHeaders } from '../prometheus/query-client';
 import { readAtMost } from '../prometheus/read-body';
+import { Redactor } from '../prometheus/redact';
 import { withAuth } from '../prometheus/source-endpoint';
 import { clip } from '../util/echo';
 import { nestingDepth } from '../util/json-depth';
@@ -91,15 +93,38 @@ export class SourceMetadata implements PrometheusMetadata {
   private async list(path: string, params: Record<string, string>): Promise<string[] | undefined> {
     const got = await this.get(path, params);
     if (got.tooLarge || !Array.isArray(got.data)) return undefined;
-    return got.data.filter((v): v is string => typeof v === 'string');
+    const redact = this.redactor().redact;
+    return got.data.filter((v): v is string => typeof v === 'string').map(redact);
   }
 
+  /** Built per use: the source's secrets (a token file, an OAuth2 token) may have rotated. */
+  private redactor(): Redactor {
+    return new Redactor([...this.source.secretValues(), ...Object.values(this.customHeaders)]);
+  }
+
+  /**
+   * One request. Any error it throws carries only redacted text: the API's `error` field, and
+   * what JSON.parse or the HTTP client quote of the body or the URL, may echo a credential.
+   */
   private async get(
     path: string,
     params: Record<string, string>,
     windowed = true,
   ): Promise<Fetched> {
     if (++this.requests > this.limits.maxRequests) throw new BudgetSpent('request budget spent');
+    try {
+      return await this.fetch(path, params, windowed);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      throw new Error(clip(this.redactor().redact(message)));
+    }
+  }
+
+  private async fetch(
+    path: string,
+    params: Record<string, string>,
+    windowed: boolean,
+  ): Promise<Fetched> {
     const search = new URLSearchParams(params);
     if (windowed) {
       search.set('start', (this.nowS - this.limits.windowSeconds).toFixed(3));
@@ -129,7 +154,7 @@ export class SourceMetadata implements PrometheusMetadata {
     };
     if (response.statusCode !== 200 || body.status !== 'success') {
       throw new Error(
-        `${path}: HTTP ${response.statusCode} ${clip(String(body.error ?? ''))}`.trim(),
+        `${path}: HTTP ${response.statusCode} ${clip(this.redactor().redact(String(body.error ?? '')))}`.trim(),
       );
     }
     return { tooLarge: false, data: body.data };

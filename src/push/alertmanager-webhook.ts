@@ -189,9 +189,14 @@ export function createAlertmanagerHandler(
     try {
       expected = deps.token.read();
     } catch (e) {
-      deps.logger.error({ err: e }, 'cannot read push.alertmanagerTokenFile');
+      // Not there yet: the optional Secret (components/webhook) is absent and the pod runs with
+      // the webhook off, as the start-up warning said; not an error worth a line per request.
+      const absent = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      if (!absent) deps.logger.error({ err: e }, 'cannot read push.alertmanagerTokenFile');
       refuse(req, res, 503, 'token_unreadable', {
-        error: 'the webhook token cannot be read on the server',
+        error: absent
+          ? 'the webhook is off until its token file (push.alertmanagerTokenFile) exists on the server'
+          : 'the webhook token cannot be read on the server',
       });
       return;
     }

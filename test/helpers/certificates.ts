@@ -30,13 +30,23 @@ export function makeCa(dir: string, name = 'ca'): void {
   ]);
 }
 
-/** Creates `<name>.crt` / `<name>.key` signed by `ca`, valid for 127.0.0.1 and localhost. */
-export function makeLeaf(dir: string, name: string, cn: string, ca = 'ca', client = false): void {
+/**
+ * Creates `<name>.crt` / `<name>.key` signed by `ca`, valid for 127.0.0.1 and localhost; a client
+ * certificate carries `clientSans` (openssl syntax, `DNS:a,URI:spiffe://b`) when given.
+ */
+export function makeLeaf(
+  dir: string,
+  name: string,
+  cn: string,
+  ca = 'ca',
+  client = false,
+  clientSans?: string,
+): void {
   const ext = join(dir, `${name}.ext`);
   writeFileSync(
     ext,
     client
-      ? 'extendedKeyUsage=clientAuth\n'
+      ? `${clientSans === undefined ? '' : `subjectAltName=${clientSans}\n`}extendedKeyUsage=clientAuth\n`
       : 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
   );
   openssl(dir, [

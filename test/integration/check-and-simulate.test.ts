@@ -308,7 +308,7 @@ describe('simulate', () => {
     );
     expect(code).toBe(1);
     expect(run.err.join('')).toContain(
-      `UNAVAILABLE: source "default" (http://127.0.0.1:${port}) is unreachable or too slow for query_range (ECONNREFUSED)`,
+      `UNAVAILABLE: source "prometheus" (http://127.0.0.1:${port}) is unreachable or too slow for query_range (ECONNREFUSED)`,
     );
   });
 

@@ -2,36 +2,51 @@
 // combination of components without warnings, every rendered object and every example validates
 // against its published schema (Kubernetes, Prometheus Operator, cert-manager, KEDA's CRDs), the
 // base carries no secret values, and the shipped configs and example triggers parse with the
-// scaler's own code.
+// scaler's own code. deploy-pod.test.ts starts `serve` on what the pods see.
 import { spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { validateConfig } from '../../src/config/load-config';
+import { mergeConfig } from '../../src/config/merge-config';
 import { parseTrigger } from '../../src/metadata/parse-trigger';
 import { RENDERED, renderedPath } from '../../scripts/render-monitoring';
 import type { Manifest } from '../helpers/kubernetes-schemas';
 import { kedaValidators, validateManifests } from '../helpers/kubernetes-schemas';
-import { requireBinary } from '../helpers/prometheus';
+import type { Component, Overlay } from '../helpers/kustomize';
+import {
+  DEPLOY,
+  componentSubsets,
+  docsOf,
+  kubectlBinary,
+  kustomize as kustomizeDir,
+  renderOverlay,
+} from '../helpers/kustomize';
+import { podViewOf } from '../helpers/pod-view';
 
 const ROOT = join(__dirname, '../..');
-const DEPLOY = join(ROOT, 'deploy');
-const COMPONENTS = ['servicemonitor', 'prometheusrule', 'dashboard', 'mtls', 'webhook'] as const;
-type Component = (typeof COMPONENTS)[number];
+
+/**
+ * A commented block of deploy/kustomization.yaml (from its `# <first line>` to the next blank
+ * line), uncommented: what a user gets by uncommenting it as the file says.
+ */
+function commentedBlock(firstLine: string): string {
+  const lines = readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8').split('\n');
+  const start = lines.indexOf(`# ${firstLine}`);
+  if (start === -1) throw new Error(`deploy/kustomization.yaml has no "# ${firstLine}" block`);
+  const block: string[] = [];
+  for (const line of lines.slice(start)) {
+    if (!line.startsWith('#')) break;
+    block.push(line.replace(/^# ?/, ''));
+  }
+  return `${block.join('\n')}\n`;
+}
 
 type Trigger = {
   type: string;
   metadata: Record<string, string>;
-  authenticationRef?: { name: string };
+  authenticationRef?: { name: string; kind?: string };
 };
 type Container = Record<string, unknown> & { volumeMounts?: { name: string }[] };
 type DeploymentDoc = Manifest & {
@@ -55,23 +70,32 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
-function docsOf(text: string): Manifest[] {
-  return parseAllDocuments(text)
-    .map(d => d.toJSON() as Manifest)
-    .filter(d => d !== null);
-}
-
 const examples = yamlFiles(join(DEPLOY, 'examples')).flatMap(file =>
   docsOf(readFileSync(file, 'utf8')).map(doc => ({ file: relative(ROOT, file), doc })),
 );
 const scaledObjects = examples.filter(({ doc }) => doc.kind === 'ScaledObject');
 
 describe('examples', () => {
-  test('deploy/examples has the three ScaledObjects and the mTLS TriggerAuthentication', () => {
+  test('deploy/examples has the three ScaledObjects and the mTLS ClusterTriggerAuthentication', () => {
     expect(scaledObjects.map(s => (s.doc.spec?.['triggers'] as Trigger[])[0]?.type).sort()).toEqual(
       ['external', 'external-push', 'prometheus'],
     );
-    expect(examples.filter(({ doc }) => doc.kind === 'TriggerAuthentication')).toHaveLength(1);
+    // One object for every namespace, its Secret in keda: no per-namespace copies of KEDA's key.
+    expect(examples.filter(({ doc }) => doc.kind === 'TriggerAuthentication')).toHaveLength(0);
+    const cta = examples.filter(({ doc }) => doc.kind === 'ClusterTriggerAuthentication');
+    expect(cta.map(c => c.doc.metadata)).toEqual([{ name: 'keda-prometheus-scaler-mtls' }]);
+    expect(cta[0]!.doc).toEqual(
+      docsOf(
+        readFileSync(join(DEPLOY, 'components/mtls/clustertriggerauthentication.yaml'), 'utf8'),
+      )[0],
+    );
+    const push = scaledObjects.find(
+      s => (s.doc.spec?.['triggers'] as Trigger[])[0]?.type === 'external-push',
+    )!;
+    expect((push.doc.spec?.['triggers'] as Trigger[])[0]!.authenticationRef).toEqual({
+      name: 'keda-prometheus-scaler-mtls',
+      kind: 'ClusterTriggerAuthentication',
+    });
   });
 
   test('every example validates against its schema (KEDA CRDs, Kubernetes, Prometheus Operator)', () => {
@@ -81,6 +105,14 @@ describe('examples', () => {
   test('the schema checks are not vacuous: broken objects are rejected', () => {
     const so = scaledObjects[0]!.doc;
     expect(kedaValidators['keda.sh/v1alpha1/ScaledObject']!({ ...so, spec: {} })).toBe(false);
+    expect(
+      kedaValidators['keda.sh/v1alpha1/ClusterTriggerAuthentication']!({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ClusterTriggerAuthentication',
+        metadata: { name: 'x' },
+        spec: { secretTargetRef: [{ parameter: 'caCert' }] },
+      }),
+    ).toBe(false);
     const deployment = examples.find(e => e.doc.kind === 'Deployment')!.doc;
     const errors = validateManifests([
       { ...deployment, spec: { ...deployment.spec, replicas: 'two' } },
@@ -120,22 +152,29 @@ describe('examples', () => {
 });
 
 describe('configuration files', () => {
-  test.each([['deploy/base/config.yaml'], ['deploy/components/mtls/config.yaml']])(
-    '%s is a valid scaler configuration',
-    file => {
-      const config = validateConfig(parseYaml(readFileSync(join(ROOT, file), 'utf8')));
-      expect(config.sources.map(s => s.name)).toEqual(['prometheus']);
-    },
-  );
+  const fileOf = (path: string): unknown => parseYaml(readFileSync(join(DEPLOY, path), 'utf8'));
 
-  test("the mtls component's config is the base's plus `tls` and nothing else", () => {
-    const base = parseYaml(readFileSync(join(DEPLOY, 'base/config.yaml'), 'utf8')) as object;
-    const mtls = parseYaml(readFileSync(join(DEPLOY, 'components/mtls/config.yaml'), 'utf8')) as {
-      tls: unknown;
-    };
-    const { tls, ...rest } = mtls;
-    expect(rest).toEqual(base);
-    expect(tls).toBeDefined();
+  test('base: config.yaml and source.yaml merged are a valid configuration with the one source "prometheus"', () => {
+    const config = validateConfig(
+      mergeConfig(fileOf('base/config.yaml'), fileOf('base/source.yaml')),
+    );
+    expect(config.sources.map(s => [s.name, s.url])).toEqual([
+      ['prometheus', 'http://prometheus-operated.monitoring.svc:9090'],
+    ]);
+    // The source's URL is named once: serverAddress may use it as is (a configured source).
+    expect(config.allowedServerAddresses).toEqual([]);
+  });
+
+  test('source.yaml holds only the source, config.yaml everything else, tls.yaml only `tls`', () => {
+    expect(Object.keys(fileOf('base/source.yaml') as object)).toEqual(['sources']);
+    expect(Object.keys(fileOf('base/config.yaml') as object)).not.toContain('sources');
+    expect(Object.keys(fileOf('components/mtls/tls.yaml') as object)).toEqual(['tls']);
+  });
+
+  test('source.yaml names both common Prometheus installs', () => {
+    const text = readFileSync(join(DEPLOY, 'base/source.yaml'), 'utf8');
+    expect(text).toContain('http://prometheus-operated.monitoring.svc:9090');
+    expect(text).toContain('http://prometheus-server.<namespace>.svc:80');
   });
 
   test.each(RENDERED.map(r => [r.path, r.render] as const))(
@@ -147,44 +186,30 @@ describe('configuration files', () => {
 });
 
 describe('kubectl kustomize', () => {
-  const kubectl = requireBinary(
-    'kubectl',
-    'install kubectl with kustomize v5 (Debian 12 kubernetes-client 1.20 is too old for components)',
-  );
+  const kubectl = kubectlBinary();
   const work = mkdtempSync(join(tmpdir(), 'kps-kustomize-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   /** Renders `dir` (relative to deploy/ or absolute); stderr must be empty: no warnings. */
-  const kustomize = (dir: string): Manifest[] => {
-    const result = spawnSync(kubectl, ['kustomize', resolve(DEPLOY, dir)], { encoding: 'utf8' });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    return docsOf(result.stdout);
-  };
+  const kustomize = (dir: string): Manifest[] => kustomizeDir(resolve(DEPLOY, dir));
 
-  /** A user's overlay: the base plus these components, as docs/install.md "Install" tells. */
+  /** A user's overlay: the base plus these components, as docs/install.md "Install" tells (cached). */
   let overlays = 0;
-  const withComponents = (components: readonly Component[]): Manifest[] => {
-    const dir = join(work, `overlay-${overlays++}`);
-    cpSync(join(DEPLOY, 'components/webhook'), join(dir, 'webhook'), { recursive: true });
-    // The token file the user writes before adding the webhook component.
-    writeFileSync(join(dir, 'webhook/alertmanager-webhook-token'), 'test-token\n');
-    const up = relative(dir, DEPLOY);
-    const lines = components.map(
-      c => `  - ${c === 'webhook' ? 'webhook' : `${up}/components/${c}`}`,
-    );
-    writeFileSync(
-      join(dir, 'kustomization.yaml'),
-      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${up}/base\n` +
-        (lines.length > 0 ? `components:\n${lines.join('\n')}\n` : ''),
-    );
-    return kustomize(dir);
+  const rendered = new Map<string, Manifest[]>();
+  const withComponents = (
+    components: readonly Component[],
+    extra: Partial<Overlay> = {},
+  ): Manifest[] => {
+    const key = JSON.stringify([components, extra]);
+    let docs = rendered.get(key);
+    if (docs === undefined) {
+      docs = renderOverlay(join(work, `overlay-${overlays++}`), { components, ...extra });
+      rendered.set(key, docs);
+    }
+    return docs;
   };
 
-  const subsets: Component[][] = [];
-  for (let mask = 0; mask < 1 << COMPONENTS.length; mask++) {
-    subsets.push(COMPONENTS.filter((_c, i) => (mask & (1 << i)) !== 0));
-  }
+  const subsets = componentSubsets();
 
   test('kubectl has kustomize v5 (components, labels)', () => {
     const out = spawnSync(kubectl, ['version', '--client'], { encoding: 'utf8' }).stdout;
@@ -195,6 +220,7 @@ describe('kubectl kustomize', () => {
     const docs = kustomize('base');
     expect(docs.map(d => `${d.apiVersion} ${d.kind}`).sort()).toEqual([
       'apps/v1 Deployment',
+      'networking.k8s.io/v1 NetworkPolicy',
       'policy/v1 PodDisruptionBudget',
       'v1 ConfigMap',
       'v1 Service',
@@ -228,9 +254,83 @@ describe('kubectl kustomize', () => {
       data: Record<string, string>;
     };
     expect(JSON.stringify(deployment)).toContain(configMap.metadata!.name!);
-    const config = validateConfig(parseYaml(configMap.data['config.yaml'] ?? ''));
+    // SCALER_CONFIG lists the ConfigMap's two files, mounted at the config volume's path.
+    const env = container['env'] as { name: string; value?: string }[];
+    expect(env.find(e => e.name === 'SCALER_CONFIG')?.value).toBe(
+      '/etc/keda-prometheus-scaler/config/config.yaml:/etc/keda-prometheus-scaler/config/source.yaml',
+    );
+    expect(Object.keys(configMap.data).sort()).toEqual(['config.yaml', 'source.yaml']);
+    const config = validateConfig(
+      mergeConfig(
+        parseYaml(configMap.data['config.yaml']!),
+        parseYaml(configMap.data['source.yaml']!),
+      ),
+    );
     expect(config.push.alertmanagerTokenFile).toBe('/etc/keda-prometheus-scaler/webhook/token');
     expect(config.sources.every(s => s.bearerTokenFile === undefined)).toBe(true);
+  });
+
+  test("the NetworkPolicy admits only KEDA's operator to the gRPC port and anyone to the HTTP port", () => {
+    const docs = kustomize('base');
+    const policy = docs.find(d => d.kind === 'NetworkPolicy')!;
+    const deployment = docs.find(d => d.kind === 'Deployment') as DeploymentDoc & {
+      spec: { selector: { matchLabels: Record<string, string> } };
+    };
+    expect(policy.metadata?.name).toBe('keda-prometheus-scaler');
+    // It selects the scaler's pods (the Deployment's selector, labels added by the base included).
+    expect(policy.spec?.['podSelector']).toEqual({
+      matchLabels: deployment.spec.selector.matchLabels,
+    });
+    expect(policy.spec?.['policyTypes']).toEqual(['Ingress']);
+    expect(policy.spec?.['ingress']).toEqual([
+      {
+        ports: [{ port: 'grpc', protocol: 'TCP' }],
+        // Exactly KEDA's operator pods (kedacore/charts: app: keda-operator) in namespace keda;
+        // kustomize's label transformer must not have added the scaler's labels here.
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } },
+            podSelector: {
+              matchExpressions: [{ key: 'app', operator: 'In', values: ['keda-operator'] }],
+            },
+          },
+        ],
+      },
+      { ports: [{ port: 'http', protocol: 'TCP' }] },
+    ]);
+    // The named ports exist on the container.
+    const ports = deployment.spec.template.spec.containers[0]!['ports'] as { name: string }[];
+    expect(ports.map(p => p.name).sort()).toEqual(['grpc', 'http']);
+  });
+
+  test('the documented monitoring labels (deploy/kustomization.yaml) reach only the ServiceMonitor and PrometheusRule', () => {
+    const docs = withComponents(['servicemonitor', 'prometheusrule', 'dashboard'], {
+      kustomization: commentedBlock('labels:'),
+    });
+    const labelled = docs.filter(
+      d => (d.metadata as { labels?: Record<string, string> }).labels?.['release'] !== undefined,
+    );
+    expect(labelled.map(d => d.kind).sort()).toEqual(['PrometheusRule', 'ServiceMonitor']);
+    expect(
+      labelled.map(d => (d.metadata as { labels: Record<string, string> }).labels['release']),
+    ).toEqual(['kube-prometheus-stack', 'kube-prometheus-stack']);
+    expect(validateManifests(docs)).toEqual([]);
+  });
+
+  test('the documented source override (deploy/kustomization.yaml) replaces source.yaml only', () => {
+    const mine =
+      'sources:\n  - name: prometheus\n    url: http://prometheus-server.monitoring.svc:80\n';
+    const docs = withComponents(['mtls'], {
+      kustomization: commentedBlock('configMapGenerator:'),
+      files: { 'source.yaml': mine },
+    });
+    const configMap = docs.find(d => d.kind === 'ConfigMap') as Manifest & {
+      data: Record<string, string>;
+    };
+    expect(configMap.data['source.yaml']).toBe(mine);
+    const base = kustomize('base').find(d => d.kind === 'ConfigMap') as typeof configMap;
+    expect(configMap.data['config.yaml']).toBe(base.data['config.yaml']);
+    expect(Object.keys(configMap.data).sort()).toEqual(['config.yaml', 'source.yaml', 'tls.yaml']);
   });
 
   test('deploy/kustomization.yaml (every component commented out) renders the base', () => {
@@ -247,7 +347,19 @@ describe('kubectl kustomize', () => {
       expect(kinds.includes('PrometheusRule')).toBe(components.includes('prometheusrule'));
       expect(kinds.includes('Issuer')).toBe(components.includes('mtls'));
       expect(kinds.includes('Secret')).toBe(components.includes('webhook'));
-      expect(docs.every(d => d.metadata?.namespace === 'keda')).toBe(true);
+      expect(kinds.includes('ClusterTriggerAuthentication')).toBe(components.includes('mtls'));
+      expect(kinds.includes('NetworkPolicy')).toBe(true);
+      // Namespaced objects in keda; the ClusterTriggerAuthentication is cluster-scoped.
+      for (const d of docs) {
+        expect([d.kind, d.metadata?.namespace]).toEqual([
+          d.kind,
+          d.kind === 'ClusterTriggerAuthentication' ? undefined : 'keda',
+        ]);
+      }
+      // The pod is the one of base + its mtls/webhook components (deploy-pod.test.ts starts
+      // those four): the monitoring components add nothing the pod reads.
+      const podComponents = components.filter(c => c === 'mtls' || c === 'webhook');
+      expect(podViewOf(docs)).toEqual(podViewOf(withComponents(podComponents)));
     },
   );
 
@@ -270,11 +382,47 @@ describe('kubectl kustomize', () => {
     const configMap = docs.find(d => d.kind === 'ConfigMap') as Manifest & {
       data: Record<string, string>;
     };
-    expect(validateConfig(parseYaml(configMap.data['config.yaml'] ?? '')).tls?.clientCaFile).toBe(
-      '/etc/keda-prometheus-scaler/tls/ca.crt',
-    );
+    // tls.yaml joins the base's files in the same ConfigMap; they stay as the base has them.
+    const base = kustomize('base').find(d => d.kind === 'ConfigMap') as typeof configMap;
+    expect(Object.keys(configMap.data).sort()).toEqual(['config.yaml', 'source.yaml', 'tls.yaml']);
+    expect(configMap.data['config.yaml']).toBe(base.data['config.yaml']);
+    expect(configMap.data['source.yaml']).toBe(base.data['source.yaml']);
     const deployment = docs.find(d => d.kind === 'Deployment') as DeploymentDoc;
     const container = deployment.spec.template.spec.containers[0]!;
+    const env = container['env'] as { name: string; value?: string }[];
+    const files = env.find(e => e.name === 'SCALER_CONFIG')!.value!.split(':');
+    expect(files.map(f => f.replace('/etc/keda-prometheus-scaler/config/', ''))).toEqual([
+      'config.yaml',
+      'source.yaml',
+      'tls.yaml',
+    ]);
+    const config = validateConfig(
+      files
+        .map(f => parseYaml(configMap.data[f.split('/').at(-1)!]!) as unknown)
+        .reduce(mergeConfig),
+    );
+    expect(config.tls).toMatchObject({
+      clientCaFile: '/etc/keda-prometheus-scaler/tls/ca.crt',
+      allowedClientNames: ['keda-operator'],
+    });
+    // The name the server accepts is the one KEDA's client Certificate carries.
+    const client = certificates.find(
+      c => c.spec?.['secretName'] === 'keda-prometheus-scaler-client-tls',
+    )!;
+    expect(config.tls?.allowedClientNames).toEqual([client.spec?.['commonName']]);
+    // KEDA gets that Secret from its own namespace through the ClusterTriggerAuthentication.
+    const cta = docs.find(d => d.kind === 'ClusterTriggerAuthentication')!;
+    expect(cta.metadata).toEqual({ name: 'keda-prometheus-scaler-mtls' });
+    expect(
+      (cta.spec?.['secretTargetRef'] as { name: string; parameter: string; key: string }[]).map(
+        r => [r.parameter, r.name, r.key],
+      ),
+    ).toEqual([
+      ['caCert', 'keda-prometheus-scaler-client-tls', 'ca.crt'],
+      ['tlsClientCert', 'keda-prometheus-scaler-client-tls', 'tls.crt'],
+      ['tlsClientKey', 'keda-prometheus-scaler-client-tls', 'tls.key'],
+    ]);
+    expect(client.metadata?.namespace).toBe('keda');
     expect(container['readinessProbe']).toEqual(
       expect.objectContaining({ httpGet: { path: '/readyz', port: 'http' } }),
     );

@@ -13,6 +13,7 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import type { App } from '../../src/app';
 import { createApp } from '../../src/app';
 import { validateConfig } from '../../src/config/load-config';
+import { mergeConfig } from '../../src/config/merge-config';
 import { createLogger } from '../../src/telemetry/logger';
 import { HealthClient } from '../helpers/health-client';
 import { freePort, requireBinary } from '../helpers/prometheus';
@@ -35,7 +36,11 @@ function rendered(dir: string): Rendered {
   const configMap = docs.find(d => d['kind'] === 'ConfigMap') as { data: Record<string, string> };
   return {
     readiness: deployment.spec.template.spec.containers[0]!.readinessProbe,
-    config: parseYaml(configMap.data['config.yaml'] ?? '') as Record<string, unknown>,
+    // The files the Deployment's SCALER_CONFIG lists, merged as the server merges them.
+    config: mergeConfig(
+      parseYaml(configMap.data['config.yaml'] ?? ''),
+      parseYaml(configMap.data['source.yaml'] ?? ''),
+    ) as Record<string, unknown>,
   };
 }
 

@@ -10,14 +10,14 @@ test.each([
   ['kube-prometheus', 'http://prometheus-operated.monitoring.svc:9090'],
 ])('%s serverAddress is answered by --prometheus-url', (_shape, serverAddress) => {
   expect(localizeTrigger({ ...TUTORIAL, serverAddress }, LOCAL, true)).toEqual({
-    metadata: { ...TUTORIAL, source: 'default' },
+    metadata: { ...TUTORIAL, source: 'prometheus' },
     note: `serverAddress ${serverAddress} answered by http://127.0.0.1:9090`,
   });
 });
 
 test('an unknown source name is answered too; a known one is left alone', () => {
-  expect(localizeTrigger({ ...TUTORIAL, source: 'prometheus' }, LOCAL, true).note).toBe(
-    'source prometheus answered by http://127.0.0.1:9090',
+  expect(localizeTrigger({ ...TUTORIAL, source: 'thanos' }, LOCAL, true).note).toBe(
+    'source thanos answered by http://127.0.0.1:9090',
   );
   const named = validateConfig({ sources: [{ name: 'prometheus', url: 'http://127.0.0.1:9090' }] });
   expect(localizeTrigger({ ...TUTORIAL, source: 'prometheus' }, named, false)).toEqual({
@@ -56,13 +56,25 @@ test('printed URLs carry no credentials, query or fragment', () => {
   );
 });
 
-test("with the cluster's own config, --prometheus-url still answers its in-cluster source", () => {
+test("with the cluster's own config, --prometheus-url answers its in-cluster source", () => {
   const cluster = validateConfig(
     { sources: [{ name: 'prometheus', url: 'http://prometheus-operated.monitoring.svc:9090' }] },
     { prometheusUrl: 'http://127.0.0.1:9090' },
   );
+  // The flag's source replaces the file's of the same name (deploy/'s one source, "prometheus").
+  expect(cluster.sources.map(s => s.url)).toEqual(['http://127.0.0.1:9090']);
   expect(localizeTrigger({ ...TUTORIAL, source: 'prometheus' }, cluster, true)).toEqual({
-    metadata: { ...TUTORIAL, source: 'default' },
-    note: 'source prometheus answered by http://127.0.0.1:9090',
+    metadata: { ...TUTORIAL, source: 'prometheus' },
+    note: undefined,
   });
+  // The in-cluster URL by serverAddress is still answered locally, and said so.
+  expect(
+    localizeTrigger(
+      { ...TUTORIAL, serverAddress: 'http://prometheus-operated.monitoring.svc:9090' },
+      cluster,
+      true,
+    ).note,
+  ).toBe(
+    'serverAddress http://prometheus-operated.monitoring.svc:9090 answered by http://127.0.0.1:9090',
+  );
 });

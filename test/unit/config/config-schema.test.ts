@@ -87,15 +87,17 @@ test("the documentation's example configuration validates against config.schema.
   }
 });
 
-test.each(['deploy/base/config.yaml', 'deploy/components/mtls/config.yaml'])(
-  '%s names the schema and validates against it',
-  path => {
-    const text = readFileSync(join(root, path), 'utf8');
-    expect(text).toMatch(/^# yaml-language-server: \$schema=(\.\.\/)+config\.schema\.json$/m);
-    const file = parseYaml(text) as unknown;
-    expect(validate(file) ? [] : validate.errors).toEqual([]);
-  },
-);
+test.each([
+  'deploy/base/config.yaml',
+  'deploy/base/source.yaml',
+  'deploy/components/mtls/tls.yaml',
+])('%s names the schema and validates against it', path => {
+  const text = readFileSync(join(root, path), 'utf8');
+  expect(text).toMatch(/^# yaml-language-server: \$schema=(\.\.\/)+config\.schema\.json$/m);
+  // Each file alone holds part of a configuration; with a source it is a whole one.
+  const file = { sources: [{ name: 'p', url: 'http://p:9090' }], ...(parseYaml(text) as object) };
+  expect(validate(file) ? [] : validate.errors).toEqual([]);
+});
 
 test('a typo in the documented example: the loader says did-you-mean, the JSON Schema rejects it', () => {
   const [example] = docConfigFiles() as Record<string, Record<string, unknown>>[];

@@ -15,7 +15,7 @@ function problems(raw: unknown, overrides = {}): string[] {
   throw new Error('expected a ConfigError');
 }
 
-test('defaults, and --prometheus-url defines the source "default"', () => {
+test('defaults, and --prometheus-url defines the source "prometheus"', () => {
   const config = validateConfig({}, { prometheusUrl: 'http://prom:9090/' });
   expect(config).toMatchObject({
     grpcAddress: DEFAULTS.grpcAddress,
@@ -27,7 +27,7 @@ test('defaults, and --prometheus-url defines the source "default"', () => {
   });
   expect(config.sources).toEqual([
     expect.objectContaining({
-      name: 'default',
+      name: 'prometheus',
       url: 'http://prom:9090',
       timeoutMs: 3000,
       maxConcurrentQueries: 8,
@@ -180,12 +180,20 @@ test.each([
   );
 });
 
-test('--prometheus-url clashing with a "default" source in the file is reported', () => {
-  const found = problems(
-    { sources: [{ name: 'default', url: 'http://a' }] },
+test('--prometheus-url replaces a "prometheus" source of the file (a flag wins over the file)', () => {
+  const config = validateConfig(
+    {
+      sources: [
+        { name: 'prometheus', url: 'http://a', headers: { 'X-Scope-OrgID': 't' } },
+        { name: 'other', url: 'http://c' },
+      ],
+    },
     { prometheusUrl: 'http://b' },
   );
-  expect(found.join('\n')).toContain('(--prometheus-url defines "default")');
+  expect(config.sources.map(s => [s.name, s.url, s.headers])).toEqual([
+    ['other', 'http://c', {}],
+    ['prometheus', 'http://b', {}],
+  ]);
 });
 
 test('every problem is listed, not only the first', () => {
@@ -234,4 +242,45 @@ test('a source that was given but refused is not also reported as missing', () =
   expect(problems({ sources: [] })).toEqual([
     'sources: at least one source is required (a "sources" list in the config file, or --prometheus-url / SCALER_PROMETHEUS_URL)',
   ]);
+});
+
+describe('files the configuration names', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kps-config-files-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const load = (extra: object): string[] => {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({ sources: [{ name: 'p', url: 'http://prom:9090' }], ...extra }),
+    );
+    try {
+      loadConfig({ configFile: file });
+      return [];
+    } catch (e) {
+      if (e instanceof ConfigError) return [...e.problems];
+      throw e;
+    }
+  };
+
+  test('a webhook token not written yet, in a directory that exists (an absent optional Secret), is accepted', () => {
+    // What the kubelet mounts for `secret: {optional: true}` when the Secret does not exist.
+    expect(load({ push: { alertmanagerTokenFile: join(dir, 'token') } })).toEqual([]);
+  });
+
+  test('a webhook token whose directory does not exist is refused (a typo), naming the key', () => {
+    expect(load({ push: { alertmanagerTokenFile: join(dir, 'nope/token') } })).toEqual([
+      expect.stringMatching(
+        /^push\.alertmanagerTokenFile: cannot read ".*nope\/token" \(a file not written yet is fine, but its directory must exist\)$/,
+      ),
+    ]);
+  });
+
+  test('TLS files are required to exist', () => {
+    expect(
+      load({ tls: { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') } }),
+    ).toEqual([
+      expect.stringMatching(/^tls\.certFile: cannot read/),
+      expect.stringMatching(/^tls\.keyFile: cannot read/),
+    ]);
+  });
 });

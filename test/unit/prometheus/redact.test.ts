@@ -25,6 +25,49 @@ describe('Redactor', () => {
     expect(quoteful.redact(JSON.stringify({ p: 'pa"ss\\word' }))).toBe(`{"p":"${REDACTED}"}`);
   });
 
+  // Go's url.QueryEscape (a Go proxy, Thanos) encodes !'()* and writes a space as +;
+  // JavaScript's encodeURIComponent leaves !'()* alone; some encoders write lower-case hex.
+  const goSecret = "it's (a) *secret* token!";
+  const goQueryEscaped = 'it%27s+%28a%29+%2Asecret%2A+token%21';
+  test.each([
+    ['Go url.QueryEscape', goQueryEscaped],
+    ['Go url.PathEscape', 'it%27s%20%28a%29%20%2Asecret%2A%20token%21'],
+    ['encodeURIComponent', encodeURIComponent(goSecret)],
+    ['URLSearchParams (form)', new URLSearchParams({ t: goSecret }).toString().slice(2)],
+    ['lower-case hex', goQueryEscaped.toLowerCase().replace('it%27s', 'it%27s')],
+    ['encoded twice', encodeURIComponent(goQueryEscaped)],
+    ['JSON \\u escapes', 'it\\u0027s (a) *secret* token!'],
+    ['HTML references (Go html.EscapeString)', 'it&#39;s (a) *secret* token!'],
+    ['HTML hex references', 'it&#x27;s (a) *secret* token!'],
+    ['Go %q of bytes', 'it\\x27s (a) *secret* token!'],
+    ['mixed', 'it%27s+(a)%20*secret%2a token&#33;'],
+  ])('%s spelling of a secret', (_name, spelled) => {
+    const redactor = new Redactor([goSecret]);
+    expect(redactor.redact(`echo: ${spelled} end`)).toBe(`echo: ${REDACTED} end`);
+    // Cut off by a read limit, inside or between escapes.
+    for (const cut of [12, 13, 14]) {
+      expect(redactor.redact(`echo: ${spelled.slice(0, cut)}`)).toBe(`echo: ${REDACTED}`);
+    }
+  });
+
+  test('non-ASCII secrets in UTF-8 percent-encoding and JSON surrogate pairs', () => {
+    const secret = 'pässwörd-🔑-x';
+    const redactor = new Redactor([secret]);
+    expect(redactor.redact(`a=${encodeURIComponent(secret)}`)).toBe(`a=${REDACTED}`);
+    const ascii = JSON.stringify(secret).replace(
+      /[^\x20-\x7e]/g,
+      c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    expect(redactor.redact(`b=${ascii}`)).toBe(`b="${REDACTED}"`);
+  });
+
+  test('text without a secret is unchanged, regex characters in secrets are literal', () => {
+    const redactor = new Redactor(['a.b*c+d?', 'x(y)[z]']);
+    expect(redactor.redact('aXbbbcd a.b*c+d? x(y)[z] xyz')).toBe(
+      `aXbbbcd ${REDACTED} ${REDACTED} xyz`,
+    );
+  });
+
   test('a value containing another is replaced whole', () => {
     expect(new Redactor(['user', 'user:password']).redact('user:password')).toBe(REDACTED);
   });
