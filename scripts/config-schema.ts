@@ -1,10 +1,11 @@
-// Writes config.schema.json and the README's configuration reference table from the one schema
-// in src/config/schema.ts. `npm run schema` rewrites both; test/unit/config fails when either is
-// stale.
+// Writes config.schema.json, the Helm chart's values.schema.json and the README's configuration
+// reference table from the one schema in src/config/schema.ts. `npm run schema` rewrites them;
+// test/unit/config and test/integration/helm-chart.test.ts fail when one is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema } from '../src/config/schema';
+import { VALUES_SCHEMA_PATH, renderValuesSchema } from './chart-values-schema';
 
 export const TABLE_START = '<!-- config-reference:start (npm run schema writes this table) -->';
 export const TABLE_END = '<!-- config-reference:end -->';
@@ -102,5 +103,8 @@ if (require.main === module) {
   const README_FILE = resolve('README.md');
   writeFileSync(SCHEMA_FILE, renderSchemaJson());
   writeFileSync(README_FILE, rewriteReadme(readFileSync(README_FILE, 'utf8')));
-  console.log(`wrote ${SCHEMA_FILE} and the table in ${README_FILE}`);
+  // The Helm chart's values.schema.json derives from the same schema.
+  const VALUES_SCHEMA_FILE = resolve(VALUES_SCHEMA_PATH);
+  writeFileSync(VALUES_SCHEMA_FILE, renderValuesSchema());
+  console.log(`wrote ${SCHEMA_FILE}, ${VALUES_SCHEMA_FILE} and the table in ${README_FILE}`);
 }

@@ -31,6 +31,10 @@ function crdValidator(file: string): ValidateFunction {
 export const kedaValidators: Record<string, ValidateFunction> = {
   'keda.sh/v1alpha1/ScaledObject': crdValidator('keda.sh_scaledobjects.yaml'),
   'keda.sh/v1alpha1/TriggerAuthentication': crdValidator('keda.sh_triggerauthentications.yaml'),
+  'keda.sh/v1alpha1/ClusterTriggerAuthentication': crdValidator(
+    'keda.sh_clustertriggerauthentications.yaml',
+  ),
+  'keda.sh/v1alpha1/ScaledJob': crdValidator('keda.sh_scaledjobs.yaml'),
 };
 
 /**
@@ -42,6 +46,7 @@ const packages = {
   'v1': 'kubernetes-models/v1',
   'apps/v1': 'kubernetes-models/apps/v1',
   'policy/v1': 'kubernetes-models/policy/v1',
+  'networking.k8s.io/v1': 'kubernetes-models/networking.k8s.io/v1',
   'monitoring.coreos.com/v1': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1',
   'monitoring.coreos.com/v1alpha1': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1',
   'cert-manager.io/v1': '@kubernetes-models/cert-manager/cert-manager.io/v1',
