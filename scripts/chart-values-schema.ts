@@ -32,7 +32,7 @@ function secretsForFiles(node: Json): Json {
     for (const [key, child] of Object.entries(node['properties'] as Record<string, Json>)) {
       if (key.endsWith('File') && child['type'] === 'string') {
         properties[`${key.slice(0, -'File'.length)}Secret`] = SecretKeyRef(
-          String(child['description'] ?? ''),
+          typeof child['description'] === 'string' ? child['description'] : '',
         );
       } else {
         properties[key] = secretsForFiles(child);
