@@ -71,7 +71,7 @@ test('the distroless base is pinned by digest, or by tag with the command that p
   expect(distroless).toHaveLength(1);
   const [image, digest] = distroless[0]!.split('@');
   if (digest === undefined) {
-    // No registry is reachable here: a digest is only written once seen (issue 19).
+    // No registry is reachable here: a digest is only written once seen.
     expect(text).toContain(
       `docker buildx imagetools inspect ${image} --format '{{json .Manifest.Digest}}'`,
     );
