@@ -1,12 +1,15 @@
-# keda-prometheus-scaler image: build with the full toolchain, run on a distroless Node 20 base
-# with production dependencies only, as a non-root user, with no shell.
+# keda-prometheus-scaler image: build with the full toolchain, run on a distroless Node.js 24 base
+# (Node 20 reached end of life on 2026-04-30) with production dependencies only, as a non-root
+# user, with no shell.
 #   docker build -t keda-prometheus-scaler:0.1.0 .
 #   docker run --rm -p 6000:6000 -p 8080:8080 keda-prometheus-scaler:0.1.0 serve --prometheus-url http://prometheus:9090
-# Base images are pinned exactly, so a rebuild gets the same bases: node by its full version tag,
-# distroless (which publishes no version tags) by digest. To move them, change NODE_IMAGE's version
-# and take the digest that `docker buildx imagetools inspect gcr.io/distroless/nodejs20-debian12:nonroot`
-# prints.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# The build stages use node by its full version tag, the same version as .nvmrc (the Node the tests
+# run on). Distroless publishes no version tags: the run stage is pinned by its tag, nodejs24 on
+# Debian 12 (the build stages' glibc), because no registry is reachable where this file was written
+# and a digest is written here only once it has been seen. To pin it, print the digest with
+#   docker buildx imagetools inspect gcr.io/distroless/nodejs24-debian12:nonroot --format '{{json .Manifest.Digest}}'
+# and append it to the FROM line as `@sha256:<digest>`.
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # --- build: compile TypeScript -------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
@@ -29,7 +32,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # --- run: no shell, no package manager, uid 65532 (deploy/base runs as 65532 too) -----------
-FROM gcr.io/distroless/nodejs20-debian12:nonroot@sha256:2cd820156cf039c8b54ae2d2a97e424b6729070714de8707a6b79f20d56f6a9a
+FROM gcr.io/distroless/nodejs24-debian12:nonroot
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=deps /src/node_modules ./node_modules

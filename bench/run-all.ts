@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     cpus: cpus().length,
     quick,
   };
+  // Every figure depends on the Node.js version (the report's `node` field says it too).
+  process.stderr.write(`bench: Node.js ${process.version} (${process.execPath})\n`);
   try {
     process.stderr.write('bench: start-up to the first GetMetricSpec\n');
     report['startup'] = await startup(quick ? 5 : 10);

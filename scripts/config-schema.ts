@@ -1,10 +1,11 @@
-// Writes config.schema.json and the configuration reference of docs/configuration.md (an entry per
-// key) from the one schema in src/config/schema.ts. `npm run schema` rewrites both; test/unit/config
-// fails when either is stale.
+// Writes config.schema.json, the Helm chart's values.schema.json and the configuration reference of
+// docs/configuration.md (an entry per key) from the one schema in src/config/schema.ts. `npm run schema`
+// rewrites them; test/unit/config and test/integration/helm-chart.test.ts fail when one is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema } from '../src/config/schema';
+import { VALUES_SCHEMA_PATH, renderValuesSchema } from './chart-values-schema';
 
 export const TABLE_START = '<!-- config-reference:start (npm run schema writes this list) -->';
 export const TABLE_END = '<!-- config-reference:end -->';
@@ -136,5 +137,8 @@ if (require.main === module) {
   const PAGE_FILE = resolve(TABLE_PAGE);
   writeFileSync(SCHEMA_FILE, renderSchemaJson());
   writeFileSync(PAGE_FILE, rewriteTablePage(readFileSync(PAGE_FILE, 'utf8')));
-  console.log(`wrote ${SCHEMA_FILE} and the reference in ${PAGE_FILE}`);
+  // The Helm chart's values.schema.json derives from the same schema.
+  const VALUES_SCHEMA_FILE = resolve(VALUES_SCHEMA_PATH);
+  writeFileSync(VALUES_SCHEMA_FILE, renderValuesSchema());
+  console.log(`wrote ${SCHEMA_FILE}, ${VALUES_SCHEMA_FILE} and the reference in ${PAGE_FILE}`);
 }

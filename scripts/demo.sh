@@ -10,6 +10,9 @@ for arg in "$@"; do
     exec node dist/scripts/demo.js --help
   fi
 done
+# Node.js 24 (.nvmrc), fetched from the npm registry when the machine's node is another version.
+# shellcheck source=lib/use-node.sh
+source scripts/lib/use-node.sh
 bash scripts/install-deps.sh
 npm run --silent build
 exec node dist/scripts/demo.js "$@"

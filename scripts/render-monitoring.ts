@@ -1,5 +1,6 @@
 // Wraps deploy/monitoring's alert rules and dashboard into the kustomize components' manifests
-// (kustomize reads no file outside a component's folder): `npm run render:monitoring`.
+// and copies them into the Helm chart's files/ (neither kustomize nor Helm reads a file outside
+// its own folder): `npm run render:monitoring`.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -48,12 +49,31 @@ export function dashboardManifest(): string {
   return header('dashboard.json', 'The Grafana dashboard') + stringify(manifest, { lineWidth: 0 });
 }
 
+/** alerts.yaml for the chart's PrometheusRule (templates/prometheusrule.yaml reads it). */
+export function chartAlerts(): string {
+  const text = readFileSync(join(deployDir, 'monitoring', 'alerts.yaml'), 'utf8');
+  return header('alerts.yaml', "The scaler's alerts for the Helm chart") + text;
+}
+
+/** dashboard.json for the chart's dashboard ConfigMap (JSON has no comments: a plain copy). */
+export function chartDashboard(): string {
+  return readFileSync(join(deployDir, 'monitoring', 'dashboard.json'), 'utf8');
+}
+
 export const RENDERED = [
   {
     path: join('components', 'prometheusrule', 'prometheusrule.yaml'),
     render: prometheusRuleManifest,
   },
   { path: join('components', 'dashboard', 'dashboard.yaml'), render: dashboardManifest },
+  {
+    path: join('..', 'charts', 'keda-prometheus-scaler', 'files', 'alerts.yaml'),
+    render: chartAlerts,
+  },
+  {
+    path: join('..', 'charts', 'keda-prometheus-scaler', 'files', 'dashboard.json'),
+    render: chartDashboard,
+  },
 ];
 
 export function renderedPath(relative: string): string {

@@ -34,6 +34,7 @@ export const kedaValidators: Record<string, ValidateFunction> = {
   'keda.sh/v1alpha1/ClusterTriggerAuthentication': crdValidator(
     'keda.sh_clustertriggerauthentications.yaml',
   ),
+  'keda.sh/v1alpha1/ScaledJob': crdValidator('keda.sh_scaledjobs.yaml'),
 };
 
 /**
