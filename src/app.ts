@@ -15,6 +15,7 @@ import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
 import type { HttpLimits } from './http/http-server';
 import { createHttpServer, listenHttp } from './http/http-server';
+import { MAX_REQUEST_MESSAGE_BYTES } from './scaler/message-limit';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -83,6 +84,9 @@ export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.keepalive_time_ms': 60_000,
   /** …and closes it when the ping is not answered within this (ms): dead peers go. */
   'grpc.keepalive_timeout_ms': 20_000,
+  /** Larger request messages are refused with RESOURCE_EXHAUSTED from their length prefix, before
+   * any byte is decoded (grpc-js stream-decoder.js): the metadata bounds allow no more. */
+  'grpc.max_receive_message_length': MAX_REQUEST_MESSAGE_BYTES,
 };
 
 /** The scaler without its servers: what `check` runs, so it answers exactly as `serve` does. */
