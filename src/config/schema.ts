@@ -699,6 +699,23 @@ const Push = always(
           default: 2000,
           description: 'Most streams open at once from one namespace; more get RESOURCE_EXHAUSTED.',
         }),
+        /**
+         * The Deployment's 384 MB heap (deploy/base/deployment.yaml --max-old-space-size) less
+         * the result cache (128 MiB), the trigger memo (32 MiB), about 30 MB idle and room for
+         * the collector. An ordinary stream is charged about 10 KiB (src/scaler/stream-bytes.ts),
+         * so the 5,000 of maxStreams take under half of it; one with maximal metadata, about 800 KiB.
+         */
+        maxStreamBytes: count({
+          default: 96 * 1024 * 1024,
+          description:
+            'Estimated memory all open streams may keep (bytes: a fixed cost per stream plus its parsed trigger); more get RESOURCE_EXHAUSTED.',
+        }),
+        /** A third of maxStreamBytes: two namespaces with maximal metadata cannot fill it. */
+        maxStreamBytesPerNamespace: count({
+          default: 32 * 1024 * 1024,
+          description:
+            'Estimated memory the open streams of one namespace may keep (bytes); more get RESOURCE_EXHAUSTED.',
+        }),
         /** Alertmanager groups alerts; 1 MiB holds thousands of them. */
         alertmanagerMaxBodyBytes: count({
           default: 1024 * 1024,
