@@ -262,7 +262,6 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       grpcListener = await listenGrpc(grpcServer, credentials, config.grpcAddress, {
         maxConnections: config.connections.grpcMax,
         maxConnectionsPerClient: config.connections.grpcMaxPerClient,
-        prefaceTimeoutMs: config.connections.grpcPrefaceTimeoutMs,
       });
       grpcPort = grpcListener.port;
       // Reflection (about 30 ms of descriptor building here) is loaded only now that the port is

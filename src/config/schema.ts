@@ -751,15 +751,6 @@ const Connections = always(
         default: 100,
         description: 'Most gRPC connections open at once from one client address.',
       }),
-      /** A connection that sends nothing is otherwise kept until the 5-minute idle close. */
-      grpcPrefaceTimeout: named(
-        'grpcPrefaceTimeoutMs',
-        duration({
-          default: '10s',
-          description:
-            'Time a new gRPC connection has to send the HTTP/2 preface (or start its TLS handshake) before it is closed.',
-        }),
-      ),
       /** Probes, scrapes and webhooks need a handful. */
       httpMax: count({
         default: 256,

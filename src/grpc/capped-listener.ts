@@ -1,5 +1,5 @@
 // The gRPC port's own listening socket, in front of grpc-js: connections are capped in total and
-// per client address, and one that has not sent the HTTP/2 preface soon is closed. grpc-js 1.14
+// per client address. grpc-js 1.14
 // has no connection cap; its connection injector (Server.createConnectionInjector) takes the
 // sockets this server accepts, so calls, idle timeouts and shutdown stay grpc-js's.
 import { createServer } from 'node:net';
@@ -13,13 +13,7 @@ export interface GrpcConnectionLimits {
   maxConnections: number;
   /** Open connections from one client address. */
   maxConnectionsPerClient: number;
-  /** Time a new connection has to send its first 24 bytes (ms): the HTTP/2 client preface
-   * (RFC 9113 section 3.4), or the start of a TLS handshake. */
-  prefaceTimeoutMs: number;
 }
-
-/** "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n": every HTTP/2 connection starts with these 24 bytes. */
-const PREFACE_BYTES = 24;
 
 export interface GrpcListener {
   port: number;
@@ -41,13 +35,8 @@ export async function listenGrpc(
   listener.on('drop', onRefused);
   capConnectionsPerClient(listener, limits.maxConnectionsPerClient, onRefused);
   listener.on('connection', (socket: Socket) => {
+    // Closed by the per-client cap (a listener that runs first).
     if (socket.destroyed) return;
-    // Without the preface grpc-js waits for the idle timeout (minutes) to close the connection.
-    const timer = setTimeout(() => {
-      if (socket.bytesRead < PREFACE_BYTES) socket.destroy();
-    }, limits.prefaceTimeoutMs);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
     injector.injectConnection(socket);
   });
   const port = await listenOn(listener, address);
