@@ -2,7 +2,7 @@
 // --max-old-space-size=384 and every default, streams whose metadata is near every bound are
 // refused with RESOURCE_EXHAUSTED once the budget is spent, and the process lives on and answers.
 // Before the budget, 2,000 such streams (under the count caps) killed it ("Reached heap limit").
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import type { BuiltServer } from './built-server';
 import { startBuiltServer } from './built-server';
