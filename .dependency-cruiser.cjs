@@ -19,8 +19,8 @@ const LAYERS = {
   diagnose: ['prometheus', 'telemetry', 'util'],
   push: ['cache', 'core', 'errors', 'sources', 'telemetry', 'util'],
   health: ['cache', 'sources'],
-  http: ['telemetry'],
-  grpc: ['config'],
+  http: ['telemetry', 'util'],
+  grpc: ['config', 'util'],
   scaler: ['core', 'errors', 'grpc', 'metadata', 'push', 'telemetry', 'util'],
   simulate: ['util'],
   cli: [

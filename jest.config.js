@@ -26,6 +26,8 @@ module.exports = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/adversarial/**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
+      // Some tests run the built server as a child process (test/adversarial/built-server.ts).
+      globalSetup: '<rootDir>/test/adversarial/global-setup.ts',
     },
   ],
 };

@@ -10,6 +10,8 @@ import { Evaluator } from './core/evaluate';
 import { TRIGGER_MEMO_MAX_ENTRIES, TriggerResolver } from './core/resolve-trigger';
 import { EmptyResultWatch } from './diagnose/empty-watch';
 import { triggerLimits } from './config/schema';
+import type { GrpcListener } from './grpc/capped-listener';
+import { listenGrpc } from './grpc/capped-listener';
 import { GrpcHealth } from './grpc/health';
 import { loadExternalScalerPackage } from './grpc/load-proto';
 import { createServerCredentials } from './grpc/server-credentials';
@@ -17,6 +19,7 @@ import { Readiness } from './health/readiness';
 import type { HttpLimits } from './http/http-server';
 import { createHttpServer, listenHttp } from './http/http-server';
 import { clientIdentityInterceptor } from './scaler/client-identity-interceptor';
+import { MAX_REQUEST_MESSAGE_BYTES } from './scaler/message-limit';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -85,6 +88,9 @@ export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.keepalive_time_ms': 60_000,
   /** …and closes it when the ping is not answered within this (ms): dead peers go. */
   'grpc.keepalive_timeout_ms': 20_000,
+  /** Larger request messages are refused with RESOURCE_EXHAUSTED from their length prefix, before
+   * any byte is decoded (grpc-js stream-decoder.js): the metadata bounds allow no more. */
+  'grpc.max_receive_message_length': MAX_REQUEST_MESSAGE_BYTES,
 };
 
 /** The scaler without its servers: what `check` runs, so it answers exactly as `serve` does. */
@@ -234,7 +240,11 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
         seen: new SeenBatches(SEEN_BATCHES),
         forwarder,
       }),
-      limits: options.httpLimits,
+      limits: {
+        maxConnections: config.connections.httpMax,
+        maxConnectionsPerClient: config.connections.httpMaxPerClient,
+        ...options.httpLimits,
+      },
       notReadyReason: () => readiness.notReadyReason(),
       staleReason: () => readiness.checkAndProbe(),
       warnings: () => {
@@ -247,6 +257,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     options.httpServer,
   );
   let stopping: Promise<void> | undefined;
+  let grpcListener: GrpcListener | undefined;
 
   const start = async (): Promise<{ grpcPort: number; httpPort: number }> => {
     // HTTP first: /healthz answers (and /readyz says why not yet) while TLS files are awaited.
@@ -264,18 +275,18 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     try {
       const { credentials, ready } = tlsCredentials;
       await ready;
-      grpcPort = await new Promise<number>((resolve, reject) => {
-        grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
-          err
-            ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
-            : resolve(port),
-        );
+      // Our own listening socket, capped in all and per client; grpc-js serves what it admits.
+      grpcListener = await listenGrpc(grpcServer, credentials, config.grpcAddress, {
+        maxConnections: config.connections.grpcMax,
+        maxConnectionsPerClient: config.connections.grpcMaxPerClient,
       });
+      grpcPort = grpcListener.port;
       // Reflection (about 30 ms of descriptor building here) is loaded only now that the port is
       // bound (grpc-js accepts services added after bind), so connections queue meanwhile instead of
       // being refused; the log line below still means "everything is served".
       if (config.reflection) (await import('./grpc/reflection')).addReflection(grpcServer);
     } catch (e) {
+      grpcListener?.close();
       grpcServer.forceShutdown();
       httpServer.close();
       throw e;
@@ -306,6 +317,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       health.set({ alive: false, serving: false, fresh: false });
       await new Promise(resolve => setTimeout(resolve, config.shutdown.delayMs));
       readiness.stop();
+      grpcListener?.close();
       await new Promise<void>(resolve => {
         const force = setTimeout(() => {
           logger.warn({ graceMs: config.shutdown.graceMs }, 'grace period over; closing calls');

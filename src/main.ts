@@ -42,7 +42,10 @@ async function serve(argv: string[]): Promise<number> {
   }
   // /healthz answers while the rest loads; the app then takes the server over.
   const { listenEarly } = await import('./http/http-server');
-  const httpServer = await listenEarly(config.httpAddress);
+  const httpServer = await listenEarly(config.httpAddress, {
+    maxConnections: config.connections.httpMax,
+    maxConnectionsPerClient: config.connections.httpMaxPerClient,
+  });
   const createApp = await (await import('./cli/load-serve')).loadServe();
   // POD_IP: set from the downward API (status.podIP) in deploy/; lets push.peers skip this pod.
   const app = createApp(config, { httpServer, podIp: process.env.POD_IP });

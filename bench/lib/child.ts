@@ -8,6 +8,10 @@ export interface ServerChild {
   /** CPU time (user + system) the child has used so far, in microseconds, its RSS, and the
    * longest event-loop block since the previous call (ms). */
   usage(): Promise<{ micros: number; rss: number; loopMaxMs: number }>;
+  /** After a full garbage collection (when the child runs with --expose-gc): bytes. */
+  memory(): Promise<{ heapUsed: number; external: number; rss: number; gcExposed: boolean }>;
+  /** Whether the child is still running (it may die of "Reached heap limit"). */
+  alive(): boolean;
   stop(): Promise<void>;
 }
 
@@ -15,11 +19,13 @@ export async function forkServer(
   kind: 'scaler' | 'bare',
   prometheusUrl = '',
   extraConfig: Record<string, unknown> = {},
+  /** Node flags of the child, e.g. the Deployment's --max-old-space-size=384. */
+  execArgv: string[] = [],
 ): Promise<ServerChild> {
   const child = fork(
     join(__dirname, 'server-child.js'),
     [kind, prometheusUrl, JSON.stringify(extraConfig)],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv },
   );
   const ready = await new Promise<{ port: number; httpPort: number }>((resolve, reject) => {
     child.once('message', (m: { port: number; httpPort: number }) => resolve(m));
@@ -34,8 +40,22 @@ export async function forkServer(
         );
         child.send({ type: 'cpu' });
       }),
+    memory: () =>
+      new Promise(resolve => {
+        child.once(
+          'message',
+          (m: { heapUsed: number; external: number; rss: number; gcExposed: boolean }) =>
+            resolve(m),
+        );
+        child.send({ type: 'memory' });
+      }),
+    alive: () => child.exitCode === null && child.signalCode === null,
     stop: () =>
       new Promise(resolve => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
         child.once('exit', () => resolve());
         child.send({ type: 'stop' });
       }),

@@ -8,7 +8,7 @@ import { validateConfig } from '../../src/config/load-config';
 import { loadExternalScalerPackage } from '../../src/grpc/load-proto';
 import { createLogger } from '../../src/telemetry/logger';
 
-type Message = { type: 'cpu' } | { type: 'stop' };
+type Message = { type: 'cpu' } | { type: 'memory' } | { type: 'stop' };
 interface Running {
   port: number;
   httpPort: number;
@@ -67,6 +67,11 @@ async function main(): Promise<void> {
         rss: process.memoryUsage().rss,
         loopMaxMs,
       });
+    } else if (m.type === 'memory') {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const { heapUsed, external, rss } = process.memoryUsage();
+      process.send?.({ type: 'memory', heapUsed, external, rss, gcExposed: gc !== undefined });
     } else {
       void server.stop().then(() => process.exit(0));
     }

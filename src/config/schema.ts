@@ -733,6 +733,23 @@ const Push = always(
           default: 2000,
           description: 'Most streams open at once from one namespace; more get RESOURCE_EXHAUSTED.',
         }),
+        /**
+         * The Deployment's 384 MB heap (deploy/base/deployment.yaml --max-old-space-size) less
+         * the result cache (128 MiB), the trigger memo (32 MiB), about 30 MB idle and room for
+         * the collector. An ordinary stream is charged about 10 KiB (src/scaler/stream-bytes.ts),
+         * so the 5,000 of maxStreams take under half of it; one with maximal metadata, about 800 KiB.
+         */
+        maxStreamBytes: count({
+          default: 96 * 1024 * 1024,
+          description:
+            'Estimated memory all open streams may keep (bytes: a fixed cost per stream plus its parsed trigger); more get RESOURCE_EXHAUSTED.',
+        }),
+        /** A third of maxStreamBytes: two namespaces with maximal metadata cannot fill it. */
+        maxStreamBytesPerNamespace: count({
+          default: 32 * 1024 * 1024,
+          description:
+            'Estimated memory the open streams of one namespace may keep (bytes); more get RESOURCE_EXHAUSTED.',
+        }),
         /** Alertmanager groups alerts; 1 MiB holds thousands of them. */
         alertmanagerMaxBodyBytes: count({
           default: 1024 * 1024,
@@ -748,6 +765,38 @@ const Push = always(
         );
       }
     },
+  ),
+);
+
+/**
+ * Connection caps on both ports. An idle gRPC connection costs about 11 kB (RSS, measured with
+ * 18,500), an HTTP one less; KEDA keeps one gRPC connection per operator or metrics-server pod.
+ */
+const Connections = always(
+  section(
+    {
+      /** 1,000 idle connections are about 11 MB, inside the memory budget. */
+      grpcMax: count({
+        default: 1000,
+        description: 'Most gRPC connections open at once; more are closed as they arrive.',
+      }),
+      /** Far above KEDA's one connection per pod, a tenth of grpcMax. */
+      grpcMaxPerClient: count({
+        default: 100,
+        description: 'Most gRPC connections open at once from one client address.',
+      }),
+      /** Probes, scrapes and webhooks need a handful. */
+      httpMax: count({
+        default: 256,
+        description: 'Most HTTP connections open at once; more are closed as they arrive.',
+      }),
+      /** An eighth of httpMax, so the kubelet's probes still get through a one-client flood. */
+      httpMaxPerClient: count({
+        default: 32,
+        description: 'Most HTTP connections open at once from one client address.',
+      }),
+    },
+    { description: 'Connection caps on the gRPC and HTTP ports, in all and per client address.' },
   ),
 );
 
@@ -816,6 +865,7 @@ export const ConfigSchema = section(
     }),
     shutdown: Shutdown,
     push: Push,
+    connections: Connections,
   },
   { description: 'The keda-prometheus-scaler configuration file.' },
 );
@@ -828,6 +878,7 @@ export type BreakerConfig = ServerConfig['breaker'];
 export type GrpcTlsConfig = NonNullable<ServerConfig['tls']>;
 export type ShutdownConfig = ServerConfig['shutdown'];
 export type PushConfig = ServerConfig['push'];
+export type ConnectionsConfig = ServerConfig['connections'];
 
 /** Every setting at its default (no sources, no gRPC TLS). */
 export const DEFAULTS: ServerConfig = defaultsOf(ConfigSchema);

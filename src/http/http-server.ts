@@ -3,8 +3,9 @@
 // first moment of `serve`, before the rest of the scaler has loaded.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { MetricsExposition } from '../telemetry/metrics';
+import { capConnectionsPerClient } from '../util/client-connections';
+import { listenOn } from '../util/listen';
 
 export interface HttpServerDeps {
   metrics: MetricsExposition;
@@ -30,19 +31,26 @@ export interface HttpLimits {
   keepAliveTimeoutMs: number;
   socketIdleTimeoutMs: number;
   maxConnections: number;
+  maxConnectionsPerClient: number;
 }
 
 export const HTTP_LIMITS: Readonly<HttpLimits> = {
-  /** Time for a client to send all request headers (Node's default is 60 s). */
-  headersTimeoutMs: 10_000,
-  /** Time for a whole request, body included (Node's default is 300 s). */
-  requestTimeoutMs: 30_000,
+  /** Time for a client to send all request headers (Node's default is 60 s). A probe, a scrape
+   * or a webhook sends its headers in one packet; a slow-header socket is closed after this. */
+  headersTimeoutMs: 5_000,
+  /** Time for a whole request, body included (Node's default is 300 s): a 1 MiB webhook body
+   * takes milliseconds in a cluster. */
+  requestTimeoutMs: 15_000,
   /** Idle time allowed on a kept-alive connection between requests. */
   keepAliveTimeoutMs: 5_000,
   /** Idle time on a socket while a request is in progress (no bytes either way). */
   socketIdleTimeoutMs: 30_000,
-  /** Open connections; more are closed at once. Probes, scrapes and webhooks need a handful. */
+  /** Open connections; more are closed at once. Probes, scrapes and webhooks need a handful.
+   * Config `connections.httpMax`. */
   maxConnections: 256,
+  /** Open connections from one client address, an eighth of the total: the kubelet (probes),
+   * Prometheus and Alertmanager each need a few. Config `connections.httpMaxPerClient`. */
+  maxConnectionsPerClient: 32,
 };
 
 /** A server with HTTP_LIMITS (or `overrides`) applied, and no request handler yet. */
@@ -56,6 +64,7 @@ function boundedServer(overrides: Partial<HttpLimits> | undefined): Server {
     connectionsCheckingInterval: 1000,
   });
   server.maxConnections = limits.maxConnections;
+  capConnectionsPerClient(server, limits.maxConnectionsPerClient);
   server.setTimeout(limits.socketIdleTimeoutMs, socket => socket.destroy());
   return server;
 }
@@ -73,23 +82,13 @@ function whileStarting(req: IncomingMessage, res: ServerResponse): void {
 
 /** Binds `address` (host:port, [v6]:port) and resolves with the bound port. */
 export function listenHttp(server: Server, address: string): Promise<number> {
-  const i = address.lastIndexOf(':');
-  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(i + 1));
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void =>
-      reject(new Error(`cannot listen on ${address}: ${err.message}`));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
+  return listenOn(server, address);
 }
 
-/** A server that answers /healthz (and /readyz 503) before the scaler has loaded. */
-export async function listenEarly(address: string): Promise<Server> {
-  const server = boundedServer(undefined).on('request', whileStarting);
+/** A server that answers /healthz (and /readyz 503) before the scaler has loaded; `limits`
+ * stay in force when the app takes it over. */
+export async function listenEarly(address: string, limits?: Partial<HttpLimits>): Promise<Server> {
+  const server = boundedServer(limits).on('request', whileStarting);
   await listenHttp(server, address);
   return server;
 }

@@ -104,7 +104,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     (call, ctx) => {
       const trigger = resolver.resolve(metadataOf(call.request), call.request.namespace);
       ctx.fields.metric = trigger.metricName;
-      serveStreamIsActive(call, ctx, trigger, deps);
+      serveStreamIsActive(call, trigger, deps);
       return Promise.resolve();
     },
   );
@@ -116,7 +116,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     (call, ctx) => {
       const trigger = resolver.resolve(metadataOf(call.request), call.request.namespace);
       ctx.fields.metric = trigger.metricName;
-      serveStreamMetricSpec(call, ctx, trigger, deps);
+      serveStreamMetricSpec(call, trigger, deps);
       return Promise.resolve();
     },
   );

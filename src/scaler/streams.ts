@@ -8,53 +8,110 @@ import type { Metrics } from '../telemetry/metrics';
 import { ScalerError } from '../errors';
 import { quote } from '../util/echo';
 import { buildMetricSpec } from './metric-spec';
-import type { HandlerContext } from './rpc';
+import { releaseRequest } from './release-request';
+import { STREAM_OVERHEAD_BYTES, triggerRetainedBytes } from './stream-bytes';
 
-/** How many streams may be open at once (push.maxStreams, push.maxStreamsPerNamespace). */
+/** How many streams may be open at once, and the memory they may keep (push.maxStreams,
+ * push.maxStreamsPerNamespace, push.maxStreamBytes, push.maxStreamBytesPerNamespace; bytes). */
 export interface StreamLimits {
   maxStreams: number;
   maxStreamsPerNamespace: number;
+  maxStreamBytes: number;
+  maxStreamBytesPerNamespace: number;
 }
 
+/** Streams and their estimated bytes in one scope (all, or one namespace). A trigger shared by
+ * several streams (the memo hands out one object per metadata map) is charged once. */
+class StreamTally {
+  count = 0;
+  bytes = 0;
+  private readonly triggers = new Map<ResolvedTrigger, number>();
+
+  /** Bytes one more stream on `trigger` would add (bytes). */
+  cost(trigger: ResolvedTrigger, triggerBytes: number): number {
+    return STREAM_OVERHEAD_BYTES + (this.triggers.has(trigger) ? 0 : triggerBytes);
+  }
+
+  add(trigger: ResolvedTrigger, triggerBytes: number): void {
+    this.bytes += this.cost(trigger, triggerBytes);
+    this.count += 1;
+    this.triggers.set(trigger, (this.triggers.get(trigger) ?? 0) + 1);
+  }
+
+  remove(trigger: ResolvedTrigger, triggerBytes: number): void {
+    const left = (this.triggers.get(trigger) ?? 1) - 1;
+    if (left === 0) this.triggers.delete(trigger);
+    else this.triggers.set(trigger, left);
+    this.bytes -= STREAM_OVERHEAD_BYTES + (left === 0 ? triggerBytes : 0);
+    this.count -= 1;
+  }
+}
+
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
 /**
- * Open streams, bounded in number overall and per namespace (each holds a watcher and heap for as
- * long as the caller keeps it open), so shutdown can end them with OK (KEDA then retries after
- * 2 s: KEDA external_scaler.go runStreamIsActive).
+ * Open streams, bounded in number and in estimated memory, overall and per namespace (each holds
+ * a call, its trigger and a watcher for as long as the caller keeps it open), so shutdown can end
+ * them with OK (KEDA then retries after 2 s: KEDA external_scaler.go runStreamIsActive).
  */
 export class OpenStreams {
   private readonly ends = new Set<() => void>();
-  private readonly perNamespace = new Map<string, number>();
+  private readonly total = new StreamTally();
+  private readonly perNamespace = new Map<string, StreamTally>();
 
   constructor(private readonly limits: StreamLimits) {}
 
+  /** Estimated memory of the open streams (bytes). */
+  get bytes(): number {
+    return this.total.bytes;
+  }
+
   /**
-   * Registers a stream of `namespace`; the returned function unregisters it.
+   * Registers a stream of `namespace` that keeps `trigger`; the returned function unregisters it.
    * @throws {@link ScalerError} `resource_exhausted` when a bound is full; nothing is registered.
    */
-  add(namespace: string, end: () => void): () => void {
-    const inNamespace = this.perNamespace.get(namespace) ?? 0;
-    if (this.ends.size >= this.limits.maxStreams) {
+  add(namespace: string, trigger: ResolvedTrigger, end: () => void): () => void {
+    const triggerBytes = triggerRetainedBytes(trigger);
+    const inNamespace = this.perNamespace.get(namespace) ?? new StreamTally();
+    const retry = 'KEDA retries the stream, and polls IsActive meanwhile';
+    if (this.total.count >= this.limits.maxStreams) {
       throw new ScalerError(
         'resource_exhausted',
-        `${this.ends.size} streams are open, the most push.maxStreams allows; KEDA retries the stream, and polls IsActive meanwhile`,
+        `${this.total.count} streams are open, the most push.maxStreams allows; ${retry}`,
       );
     }
-    if (inNamespace >= this.limits.maxStreamsPerNamespace) {
+    if (inNamespace.count >= this.limits.maxStreamsPerNamespace) {
       throw new ScalerError(
         'resource_exhausted',
-        `namespace ${quote(namespace)} has ${inNamespace} streams open, the most push.maxStreamsPerNamespace allows; KEDA retries the stream, and polls IsActive meanwhile`,
+        `namespace ${quote(namespace)} has ${inNamespace.count} streams open, the most push.maxStreamsPerNamespace allows; ${retry}`,
+      );
+    }
+    const totalCost = this.total.cost(trigger, triggerBytes);
+    if (this.total.bytes + totalCost > this.limits.maxStreamBytes) {
+      throw new ScalerError(
+        'resource_exhausted',
+        `open streams keep about ${mib(this.total.bytes)} and this one needs ${Math.ceil(totalCost / 1024)} KiB more, past push.maxStreamBytes (${mib(this.limits.maxStreamBytes)}); ${retry}`,
+      );
+    }
+    const namespaceCost = inNamespace.cost(trigger, triggerBytes);
+    if (inNamespace.bytes + namespaceCost > this.limits.maxStreamBytesPerNamespace) {
+      throw new ScalerError(
+        'resource_exhausted',
+        `namespace ${quote(namespace)} has streams keeping about ${mib(inNamespace.bytes)} open and this one needs ${Math.ceil(namespaceCost / 1024)} KiB more, past push.maxStreamBytesPerNamespace (${mib(this.limits.maxStreamBytesPerNamespace)}); ${retry}`,
       );
     }
     this.ends.add(end);
-    this.perNamespace.set(namespace, inNamespace + 1);
+    this.total.add(trigger, triggerBytes);
+    inNamespace.add(trigger, triggerBytes);
+    this.perNamespace.set(namespace, inNamespace);
     let removed = false;
     return () => {
       if (removed) return;
       removed = true;
       this.ends.delete(end);
-      const left = (this.perNamespace.get(namespace) ?? 1) - 1;
-      if (left === 0) this.perNamespace.delete(namespace);
-      else this.perNamespace.set(namespace, left);
+      this.total.remove(trigger, triggerBytes);
+      inNamespace.remove(trigger, triggerBytes);
+      if (inNamespace.count === 0) this.perNamespace.delete(namespace);
     };
   }
 
@@ -64,18 +121,19 @@ export class OpenStreams {
 }
 
 /**
- * Admits `call` under the stream bounds, runs `open` (what the stream holds), and keeps the call
- * open until the client cancels (KEDA does on every ScaledObject change) or the server shuts
- * down, then releases what `open` returned, exactly once.
+ * Admits `call` under the stream bounds (count and bytes), runs `open` (what the stream holds),
+ * and keeps the call open until the client cancels (KEDA does on every ScaledObject change) or
+ * the server shuts down, then releases what `open` returned, exactly once.
  * @throws {@link ScalerError} `resource_exhausted` before `open` runs when a bound is full.
  */
 function holdOpen(
   call: grpc.ServerWritableStream<ScaledObjectRef, unknown>,
-  ctx: HandlerContext,
+  trigger: ResolvedTrigger,
   rpc: string,
   deps: { streams: OpenStreams; metrics: Metrics },
   open: () => () => void,
 ): void {
+  releaseRequest(call);
   let closed = false;
   let onClose: () => void = () => undefined;
   const close = (): void => {
@@ -85,7 +143,7 @@ function holdOpen(
     onClose();
     deps.metrics.streamClosed(rpc);
   };
-  const unregister = deps.streams.add(call.request.namespace, () => {
+  const unregister = deps.streams.add(call.request.namespace, trigger, () => {
     close();
     call.end();
   });
@@ -96,8 +154,10 @@ function holdOpen(
     close();
     throw e;
   }
-  ctx.signal.addEventListener('abort', close, { once: true });
-  if (ctx.signal.aborted) close();
+  // The call's own event, not the handler context's AbortSignal: a stream open for days need not
+  // keep an AbortController and its listener as well.
+  call.once('cancelled', close);
+  if (call.cancelled) close();
 }
 
 /**
@@ -106,11 +166,10 @@ function holdOpen(
  */
 export function serveStreamIsActive(
   call: grpc.ServerWritableStream<ScaledObjectRef, IsActiveResponse>,
-  ctx: HandlerContext,
   trigger: ResolvedTrigger,
   deps: { hub: WatcherHub; streams: OpenStreams; metrics: Metrics },
 ): void {
-  holdOpen(call, ctx, 'StreamIsActive', deps, () =>
+  holdOpen(call, trigger, 'StreamIsActive', deps, () =>
     deps.hub.subscribe(trigger, call.request.namespace, {
       write: active => call.write({ result: active }),
     }),
@@ -124,11 +183,10 @@ export function serveStreamIsActive(
  */
 export function serveStreamMetricSpec(
   call: grpc.ServerWritableStream<ScaledObjectRef, GetMetricSpecResponse>,
-  ctx: HandlerContext,
   trigger: ResolvedTrigger,
   deps: { streams: OpenStreams; metrics: Metrics },
 ): void {
-  holdOpen(call, ctx, 'StreamMetricSpec', deps, () => {
+  holdOpen(call, trigger, 'StreamMetricSpec', deps, () => {
     call.write({ metricSpecs: [buildMetricSpec(trigger.spec, trigger.metricName)] });
     return () => undefined;
   });
