@@ -184,14 +184,14 @@ export async function runCheck(
     }
     throw e;
   }
-  const { config, prometheusUrlGiven } = loaded;
+  const { config } = loaded;
   const core = createCore(config, createLogger('silent'), new NoopMetrics());
   try {
     const outcomes: Outcome[] = [];
     for (const target of targets) {
       let localized;
       try {
-        localized = localizeTrigger(target.metadata, config, prometheusUrlGiven);
+        localized = localizeTrigger(target.metadata, config, loaded);
       } catch (e) {
         if (!(e instanceof UsageError)) throw e;
         io.err(`${e.message}\n`);

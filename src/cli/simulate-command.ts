@@ -270,7 +270,7 @@ async function rangeSeries(
   try {
     const results = await Promise.all(
       triggers.map(({ metadata, spec }) => {
-        const localized = localizeTrigger(metadata, config, loaded.prometheusUrlGiven);
+        const localized = localizeTrigger(metadata, config, loaded);
         if (localized.note !== undefined) io.err(`${localized.note}\n`);
         return queryRange(
           sources.resolve(parseTrigger(localized.metadata, limits).source),
