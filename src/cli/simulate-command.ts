@@ -6,7 +6,7 @@ import { ConfigError } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
 import { DEFAULTS, triggerLimits } from '../config/schema';
 import type { CommandConfig } from './cli-config';
-import { parseDurationMs } from '../util/parse-values';
+import { parseUnitDurationMs } from '../util/parse-values';
 import { isScalerError } from '../errors';
 import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
@@ -238,11 +238,10 @@ interface TimeRange {
 /** --from, --to and --step, checked before the configuration is read or any query runs. */
 function timeRange(values: { from?: string; to?: string; step?: string }): TimeRange {
   const stepText = values.step;
-  const step = parseDurationMs(stepText ?? '15s');
+  const step = parseUnitDurationMs(stepText ?? '15s');
   if (!step.ok || step.value < 1000) {
-    throw new UsageError(
-      `--step: must be a duration of at least 1s, e.g. 15s, got "${(stepText ?? '').slice(0, 40)}"`,
-    );
+    const rule = step.ok ? 'must be a duration of at least 1s, e.g. 15s' : step.rule;
+    throw new UsageError(`--step: ${rule}, got "${(stepText ?? '').slice(0, 40)}"`);
   }
   const nowS = Date.now() / 1000;
   const startS = parseTimeFlag(values.from as string, '--from', nowS);

@@ -10,6 +10,7 @@ import { DEFAULTS, triggerLimits } from '../config/schema';
 import type { Parsed } from '../util/parse-values';
 import {
   parseDurationMs,
+  parseUnitDurationMs,
   parseGoBool,
   parseJsonNumber,
   parseKeyValueMap,
@@ -371,6 +372,7 @@ export function parseTrigger(
   // Validated for parity; TLS towards Prometheus is the source's setting (docs/trigger-metadata.md, unsafeSsl).
   take('unsafeSsl', parseGoBool);
   // KEDA accepts any timeout; a longer one than the server allows is capped, with a notice.
+  // KEDA's own rule: a bare number is milliseconds (typed_config.go). Our keys below need a unit.
   const askedTimeoutMs = take('timeout', parseDurationMs);
   const notices: string[] = [];
   let timeoutMs = askedTimeoutMs;
@@ -392,7 +394,7 @@ export function parseTrigger(
     durationAtMost(text, limits.maxStalenessLimitMs, "the server's cache.maxStalenessLimit"),
   );
   const activationIntervalMs = take('activationInterval', text => {
-    const d = parseDurationMs(text);
+    const d = parseUnitDurationMs(text);
     if (d.ok && d.value < limits.minActivationIntervalMs) {
       return {
         ok: false,
@@ -452,7 +454,7 @@ export function parseTrigger(
 
 /** A duration (KEDA rules) that may not exceed a server cap; the rule names the cap. */
 function durationAtMost(text: string, capMs: number, capName: string): Parsed<number> {
-  const d = parseDurationMs(text);
+  const d = parseUnitDurationMs(text);
   if (d.ok && d.value > capMs) {
     return { ok: false, rule: `must be at most ${capMs / 1000}s (${capName})` };
   }
