@@ -24,15 +24,19 @@ const USAGE = `Usage: bash scripts/demo.sh [--help]
   it starts is stopped at the end, on Ctrl-C, SIGTERM, SIGHUP, or when its output pipe closes.
 `;
 
-/** The trigger, as a user writes it in a ScaledObject. */
-const TRIGGER = {
-  scalerAddress: 'keda-prometheus-scaler.keda:6000',
+/**
+ * The trigger, as a user writes it in a ScaledObject, with the address this demo's scaler
+ * listens on (in a cluster it is the Service, e.g. keda-prometheus-scaler.keda:6000).
+ */
+const triggerFor = (scalerAddress: string) => ({
+  scalerAddress,
   query: 'sum(rate(demo_http_requests_total[10s]))',
   threshold: '10',
   activationThreshold: '1',
   // One evaluation per KEDA poll: with a 5 s pollingInterval, 5 s cache buckets (default 15 s).
   cacheTTL: '5s',
-};
+});
+const QUERY = triggerFor('').query;
 /** The ScaledObject around it, with short timings so the demo fits in two minutes. */
 const SCALED_OBJECT: ScaledObjectModel = {
   pollingIntervalSeconds: 5,
@@ -86,12 +90,13 @@ async function main(): Promise<void> {
     cleanups.push(() => scaler.stop());
     const client = new ScalerClient(`127.0.0.1:${ports.grpcPort}`);
     cleanups.push(() => Promise.resolve(client.close()));
-    const so = ref(TRIGGER, 'demo', 'default');
+    const trigger = triggerFor(`127.0.0.1:${ports.grpcPort}`);
+    const so = ref(trigger, 'demo', 'default');
 
     console.log(
       `app :${app.port} (counts requests), prometheus ${prometheus.url}, scaler gRPC :${ports.grpcPort}`,
     );
-    console.log(`trigger: ${JSON.stringify(TRIGGER)}`);
+    console.log(`trigger: ${JSON.stringify(trigger)}`);
     console.log(`GetMetricSpec -> ${JSON.stringify(await client.getMetricSpec(so))}`);
     console.log('waiting for the first scrape (Prometheus applies targets in ~5 s batches)...');
     await waitForSeries(prometheus.url, 'up{job="demo"}');
@@ -147,10 +152,7 @@ async function main(): Promise<void> {
     stopping = true;
     await Promise.all([poller, syncer]);
 
-    writeFileSync(
-      SVG_FILE,
-      renderSvg(rows, { title: `demo: ${TRIGGER.query}`, model: SCALED_OBJECT }),
-    );
+    writeFileSync(SVG_FILE, renderSvg(rows, { title: `demo: ${QUERY}`, model: SCALED_OBJECT }));
     const peak = Math.max(...rows.map(r => r.replicas));
     console.log(
       `\ndone: scaled from 0 up to ${peak} replicas under load and back to ${model.replicas}; chart: ${SVG_FILE}`,

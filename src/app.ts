@@ -15,6 +15,7 @@ import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
 import type { HttpLimits } from './http/http-server';
 import { createHttpServer, listenHttp } from './http/http-server';
+import { listenError } from './util/listen-error';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -244,14 +245,19 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       port: httpPort,
     });
     let grpcPort: number;
+    // grpc-js prints its own errors to stderr ("E No address added out of total 1 resolved")
+    // before the bind callback reports them: what it says reaches us as errors, so its log goes
+    // to ours at debug (GRPC_VERBOSITY still chooses what grpc-js logs at all).
+    grpc.setLogger({
+      error: (message?: unknown, ...rest: unknown[]) =>
+        logger.debug({ grpcJs: [message, ...rest].map(String).join(' ') }, 'grpc-js'),
+    });
     try {
       const { credentials, ready } = tlsCredentials;
       await ready;
       grpcPort = await new Promise<number>((resolve, reject) => {
         grpcServer.bindAsync(config.grpcAddress, credentials, (err, port) =>
-          err
-            ? reject(new Error(`cannot listen on ${config.grpcAddress}: ${err.message}`))
-            : resolve(port),
+          err ? reject(listenError(config.grpcAddress, '--grpc-address', err)) : resolve(port),
         );
       });
       // Reflection (about 30 ms of descriptor building here) is loaded only now that the port is

@@ -91,6 +91,18 @@ interface Target {
   composite: { formula: string; target: string } | undefined;
   /** spec.advanced.horizontalPodAutoscalerConfig.behavior, for its tolerances. */
   behavior: BehaviorInput | undefined;
+  /** For a built-in `prometheus` trigger: how to convert it, said after the check. */
+  migrateNote: string | undefined;
+}
+
+/**
+ * A `type: prometheus` trigger is read as this scaler would read it, but KEDA runs that type
+ * itself: the check says so and names the command that writes the `external` trigger.
+ */
+function migrateNoteFor(type: string, file: string): string | undefined {
+  return type === 'prometheus'
+    ? `note: type prometheus is KEDA's built-in trigger, which KEDA runs itself; to run it through this scaler, convert it with: keda-prometheus-scaler migrate --scaledobject ${file}`
+    : undefined;
 }
 
 interface Outcome {
@@ -144,6 +156,7 @@ export async function runCheck(
           behavior: so.behavior,
           // As written: under --trigger N the formula is not parsed, only named.
           composite: so.formulaText,
+          migrateNote: migrateNoteFor(t.type, values.scaledobject as string),
         }));
       });
       if (targets.length === 0) {
@@ -162,6 +175,7 @@ export async function runCheck(
           maxReplicas: 100,
           behavior: undefined,
           composite: undefined,
+          migrateNote: undefined,
         },
       ];
     } else {
@@ -341,6 +355,7 @@ async function checkOne(
       ok: code === 0,
       ...(target.label === undefined ? {} : { scaledObject: target.label }),
       ...(note === undefined ? {} : { answeredBy: note }),
+      ...(target.migrateNote === undefined ? {} : { migrate: target.migrateNote }),
       ...(empty.length === 0 ? {} : { empty }),
       ...(target.composite === undefined ? {} : { scalingModifiers: target.composite }),
       metricSpec: spec,
@@ -374,6 +389,7 @@ async function checkOne(
         ...hpa[type].steps.map(s => `    - ${s}`),
       ]),
       ...(code === 1 ? ['', ALLOW_EMPTY_HINT] : []),
+      ...(target.migrateNote === undefined ? [] : ['', target.migrateNote]),
     ];
     return {
       code,
@@ -406,11 +422,12 @@ async function checkOne(
         ok: false,
         ...(target.label === undefined ? {} : { scaledObject: target.label }),
         ...(note === undefined ? {} : { answeredBy: note }),
+        ...(target.migrateNote === undefined ? {} : { migrate: target.migrateNote }),
         ...(empty.length === 0 ? {} : { empty }),
         code: grpcStatusName(st.code),
         message: message.slice(message.indexOf(': ') + 2),
       },
-      text: `${[...emptyLines(empty), ...answeredBy, message].join('\n')}\n`,
+      text: `${[...emptyLines(empty), ...answeredBy, message, ...(target.migrateNote === undefined ? [] : [target.migrateNote])].join('\n')}\n`,
     };
   }
 }

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MetricsExposition } from '../telemetry/metrics';
+import { listenError } from '../util/listen-error';
 
 export interface HttpServerDeps {
   metrics: MetricsExposition;
@@ -77,8 +78,7 @@ export function listenHttp(server: Server, address: string): Promise<number> {
   const host = address.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(address.slice(i + 1));
   return new Promise((resolve, reject) => {
-    const onError = (err: Error): void =>
-      reject(new Error(`cannot listen on ${address}: ${err.message}`));
+    const onError = (err: Error): void => reject(listenError(address, '--http-address', err));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

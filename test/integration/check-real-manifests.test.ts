@@ -72,6 +72,10 @@ describe('check on real manifests', () => {
       expect(result.stdout).toContain(
         'IsActive        true  (value 15 is above activationThreshold 0)',
       );
+      // Issue 21: a built-in prometheus trigger is checked, and the conversion is pointed at.
+      const migrate = `keda-prometheus-scaler migrate --scaledobject ${so}`;
+      if (type === 'prometheus') expect(result.stdout).toContain(migrate);
+      else expect(result.stdout).not.toContain('migrate');
     },
   );
 
