@@ -11,6 +11,8 @@ import { HpaModel, quantityMilli } from './hpa-model';
 export interface Sample {
   timestamp: number;
   value: number | null;
+  /** No series at this time (the query matched nothing): KEDA reads `value`, a chart a gap. */
+  empty?: true;
 }
 
 export interface TriggerModel {
@@ -88,6 +90,11 @@ export interface SimulationRow {
   replicas: number;
   /** Which component acted: `keda` (poll) or `hpa` (sync). */
   by: 'keda' | 'hpa';
+  /**
+   * Triggers with no series at this step: before their series' first sample, or an empty
+   * result. KEDA saw `values` (0 by ignoreNullValues); a chart draws a gap, not a real 0.
+   */
+  noSeries?: string[];
 }
 
 /** One trigger as KEDA hands it on after GetMetricsWithFallback. */
@@ -389,21 +396,29 @@ export function sampleAt(samples: Sample[], t: number): Sample | undefined {
  * when every one of them failed, so their order does not matter.
  */
 export function normalizeSeries(series: Sample[]): Sample[] {
-  const byTime = new Map<number, number | null>();
+  const byTime = new Map<number, Sample>();
   for (const s of series) {
     const seen = byTime.get(s.timestamp);
-    if (seen === undefined || seen === null) byTime.set(s.timestamp, s.value);
-    else if (s.value !== null) byTime.set(s.timestamp, Math.max(seen, s.value));
+    // Empty only when every sample there is; a value wins over a failure.
+    const empty = (seen === undefined || seen.empty === true) && s.empty === true;
+    const value =
+      seen === undefined || seen.value === null
+        ? s.value
+        : s.value === null
+          ? seen.value
+          : Math.max(seen.value, s.value);
+    byTime.set(
+      s.timestamp,
+      empty ? { timestamp: s.timestamp, value, empty } : { timestamp: s.timestamp, value },
+    );
   }
-  return [...byTime.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([timestamp, value]) => ({ timestamp, value }));
+  return [...byTime.values()].sort((a, b) => a.timestamp - b.timestamp);
 }
 
 /**
  * Runs the models from the first sample to the last over one series per trigger. At a time
  * where both act, KEDA's poll comes first (it may activate from 0), then the HPA's sync. Before
- * a trigger's first sample its reading is 0.
+ * a trigger's first sample its reading is 0, and the row names it under `noSeries`.
  */
 export function simulate(
   seriesByTrigger: Sample[][],
@@ -426,16 +441,19 @@ export function simulate(
   let nextSync = first;
   while (Math.min(nextPoll, nextSync) <= last) {
     const t = Math.min(nextPoll, nextSync);
-    const raws = series.map(s => {
-      const at = sampleAt(s, t);
-      return at === undefined ? 0 : at.value;
-    });
+    const at = series.map(s => sampleAt(s, t));
+    const raws = at.map(a => (a === undefined ? 0 : a.value));
+    const noSeries = so.triggers
+      .filter((_, i) => at[i] === undefined || at[i]?.empty === true)
+      .map(x => x.name);
+    const mark = (row: SimulationRow): SimulationRow =>
+      noSeries.length === 0 ? row : { ...row, noSeries };
     if (t === nextPoll) {
-      rows.push(model.poll(t, raws));
+      rows.push(mark(model.poll(t, raws)));
       nextPoll += so.pollingIntervalSeconds;
     }
     if (t === nextSync) {
-      rows.push(model.sync(t, raws));
+      rows.push(mark(model.sync(t, raws)));
       nextSync += hpaSync;
     }
   }
