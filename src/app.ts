@@ -15,7 +15,7 @@ import { createServerCredentials } from './grpc/server-credentials';
 import { Readiness } from './health/readiness';
 import type { HttpLimits } from './http/http-server';
 import { createHttpServer, listenHttp } from './http/http-server';
-import { listenError } from './util/listen-error';
+import { listenError } from './http/listen-error';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';

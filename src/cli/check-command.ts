@@ -1,6 +1,8 @@
 // `keda-prometheus-scaler check`: a dry run of each trigger through the server's own path
 // (parser, source, cache, Prometheus), with the spec KEDA would get, the value, the activity, why
 // an empty result is empty, and the HPA's arithmetic at the current replica count.
+import type { KedaVersion } from '../simulate/keda-release';
+import { behaviorAsStored, kedaRules } from '../simulate/keda-release';
 import type { Core } from '../app';
 import { createCore } from '../app';
 import { ConfigError } from '../config/load-config';
@@ -27,8 +29,10 @@ import { NoopMetrics } from '../telemetry/metrics';
 import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
+  KEDA_VERSION_FLAG,
   UsageError,
   helpHint,
+  kedaVersionFlag,
   kubernetesVersionFlag,
   parseCommandArgs,
   wholeNumberFlag,
@@ -41,7 +45,7 @@ export const CHECK_COMMAND = {
   name: 'check',
   synopsis: `(--scaledobject FILE [--name NAME] [--trigger N] | --metadata k=v ...)
          [--replicas N] [--config FILE | --prometheus-url URL] [--allow-empty] [--output text|json]
-         [--kubernetes-version X.Y]`,
+         [--kubernetes-version X.Y] [--keda-version X.Y]`,
   description: `  Runs the trigger as the server would and prints the metric spec, the value, whether it is active,
   which source answered and how long it took, and what the HPA would do at --replicas (default 1).
   A serverAddress or source the configuration does not know (an in-cluster URL) is answered by the
@@ -75,6 +79,7 @@ export const CHECK_COMMAND = {
       arg: 'X.Y',
       help: `the HPA's release rules (${KUBERNETES_VERSIONS[0]}–${KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1]}, default ${DEFAULT_KUBERNETES_VERSION})`,
     },
+    KEDA_VERSION_FLAG,
   ],
 } as const satisfies CommandSpec;
 
@@ -129,9 +134,11 @@ export async function runCheck(
   let replicas: number;
   let targets: Target[];
   let k8s: KubernetesVersion;
+  let keda: KedaVersion;
   try {
     replicas = wholeNumberFlag('replicas', values.replicas) ?? 1;
     k8s = kubernetesVersionFlag(values['kubernetes-version']);
+    keda = kedaVersionFlag(values['keda-version']);
     const triggerIndex = wholeNumberFlag('trigger', values.trigger);
     if (output !== 'text' && output !== 'json') {
       throw new UsageError(`--output: must be text or json, got "${output}"`);
@@ -216,6 +223,7 @@ export async function runCheck(
           replicas,
           allowEmpty: values['allow-empty'] === true,
           k8s,
+          keda,
         }),
       );
     }
@@ -229,7 +237,7 @@ export async function runCheck(
         .map((x, j) => ({ index: targets[j]?.whole?.index ?? -1, so: targets[j]?.whole?.so, x }))
         .filter(r => r.so === whole.so)
         .map(r => ({ index: r.index, reading: r.x.reading }));
-      const summary = wholeScaledObject(whole.so, readings, { replicas, k8s });
+      const summary = wholeScaledObject(whole.so, readings, { replicas, k8s, keda });
       if (summary !== undefined) {
         parts.push({ ...summary, failed: false, reading: undefined, label: undefined });
       }
@@ -318,7 +326,7 @@ async function checkOne(
   config: ServerConfig,
   target: Target,
   note: string | undefined,
-  options: { replicas: number; allowEmpty: boolean; k8s: KubernetesVersion },
+  options: { replicas: number; allowEmpty: boolean; k8s: KubernetesVersion; keda: KedaVersion },
 ): Promise<Outcome> {
   const { replicas } = options;
   const { metricType, minReplicas, maxReplicas } = target;
@@ -336,8 +344,8 @@ async function checkOne(
     const fields = toMetricValueFields(evaluation.value);
     // The simulator's own engine: milli-units as KEDA sends them, the release's tolerance rule
     // and the behavior's tolerances where the release honours them.
-    const { k8s } = options;
-    const tolerances = hpaTolerances(target.behavior, k8s);
+    const { k8s, keda } = options;
+    const tolerances = hpaTolerances(behaviorAsStored(target.behavior, kedaRules(keda)), k8s);
     const explain = (type: MetricType) =>
       explainHpa(
         type,
@@ -348,6 +356,7 @@ async function checkOne(
         maxReplicas,
         tolerances,
         k8s,
+        keda,
       );
     const hpa = { AverageValue: explain('AverageValue'), Value: explain('Value') };
     const code = empty.length > 0 && !options.allowEmpty ? 1 : 0;

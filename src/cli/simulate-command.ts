@@ -37,6 +37,8 @@ import type { CommandIo, CommandSpec } from './command-args';
 import {
   UsageError,
   helpHint,
+  KEDA_VERSION_FLAG,
+  kedaVersionFlag,
   kubernetesVersionFlag,
   parseCommandArgs,
   wholeNumberFlag,
@@ -48,7 +50,7 @@ export const SIMULATE_COMMAND = {
   name: 'simulate',
   synopsis: `--scaledobject FILE [--name NAME] [--trigger N]
          (--series FILE.csv | --from TIME --to TIME [--step 15s] [--config FILE | --prometheus-url URL])
-         [--kubernetes-version ${KUBERNETES_VERSIONS[0]}..${KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1]}] [--set key=v1,v2,...]
+         [--kubernetes-version ${KUBERNETES_VERSIONS[0]}..${KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1]}] [--keda-version X.Y] [--set key=v1,v2,...]
          [--output table|csv|json] [--svg FILE] [--replicas N]`,
   description: `  Replays every trigger of the ScaledObject (or the one --trigger N picks) through KEDA
   (pollingInterval, activation, cooldown, min/max/idle replicas, fallback, scalingModifiers) and
@@ -74,6 +76,7 @@ export const SIMULATE_COMMAND = {
       arg: 'X.Y',
       help: `the HPA's release rules (default ${DEFAULT_KUBERNETES_VERSION})`,
     },
+    KEDA_VERSION_FLAG,
     {
       name: 'set',
       arg: 'KEY=V1,V2',
@@ -225,6 +228,8 @@ function toModel(
       scalingModifiers: loaded.scalingModifiers,
       fallback: loaded.fallback,
       behavior: loaded.behavior,
+      ...(loaded.createdAt === undefined ? {} : { createdAt: loaded.createdAt }),
+      ...(loaded.forceActivation === undefined ? {} : { forceActivation: loaded.forceActivation }),
     },
   };
 }
@@ -328,8 +333,10 @@ export async function runSimulate(
     const initialReplicas = wholeNumberFlag('replicas', values.replicas);
     const version = kubernetesVersionFlag(values['kubernetes-version']);
     const whatIf = values.set === undefined ? undefined : parseSet(values.set);
+    const kedaVersion = kedaVersionFlag(values['keda-version']);
     const options: SimulationOptions = {
       kubernetesVersion: version,
+      kedaVersion,
       ...(initialReplicas === undefined ? {} : { initialReplicas }),
     };
     // A configuration file's caps (maxTimeout, cache.ttlLimit, ...) apply as they do in `serve`.
@@ -405,7 +412,7 @@ export async function runSimulate(
         for (const r of runs) io.out(toCsv(r.rows, r.model, r.label));
       } else if (output === 'json') {
         io.out(
-          `${JSON.stringify({ scaledObject: loaded.name, kubernetesVersion: version, set: whatIf, variants: runs.map((r, i) => ({ label: r.label, summary: summaries[i], rows: r.rows })) }, null, 2)}\n`,
+          `${JSON.stringify({ scaledObject: loaded.name, kubernetesVersion: version, kedaVersion, set: whatIf, variants: runs.map((r, i) => ({ label: r.label, summary: summaries[i], rows: r.rows })) }, null, 2)}\n`,
         );
       } else io.out(comparisonTable(whatIf.key, summaries));
       return 0;

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MetricsExposition } from '../telemetry/metrics';
-import { listenError } from '../util/listen-error';
+import { listenError } from './listen-error';
 
 export interface HttpServerDeps {
   metrics: MetricsExposition;

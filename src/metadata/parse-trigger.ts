@@ -281,7 +281,7 @@ const MULTIPLE_SERIES: readonly MultipleSeriesPolicy[] = ['error', 'sum', 'max',
  * pkg/scalers/scaler.go: `fmt.Sprintf("%.3f")`): from 0.0005 up it rounds to at least 1m, below
  * it becomes 0, which the HPA refuses ("must be positive"). Thresholds in [0.0005, 0.001) are sent
  * as 0.001 (1m), the target KEDA makes of them, so that KEDA versions that truncated instead
- * (`int64(v*1000)`, before v2.20.2) get the same target.
+ * (`int64(v*1000)`, up to v2.19; v2.20.0 rounds, kedacore/keda #7534) get the same target.
  */
 const MILLI = 0.001;
 const MIN_THRESHOLD = 0.0005;

@@ -5,7 +5,9 @@
 import type { Formula } from './formula';
 import { FormulaError } from './formula';
 import type { BehaviorInput, HpaMetric, KubernetesVersion, MetricType } from './hpa-model';
-import { HpaModel, quantityMilli } from './hpa-model';
+import { HpaModel } from './hpa-model';
+import type { KedaRules, KedaVersion } from './keda-release';
+import { DEFAULT_KEDA_VERSION, behaviorAsStored, kedaMilli, kedaRules } from './keda-release';
 
 /** One reading of a trigger's query; `value: null` means the query failed (an error or a gap). */
 export interface Sample {
@@ -56,6 +58,13 @@ export interface ScaledObjectFields {
   idleReplicaCount: number | undefined;
   fallback: FallbackModel | undefined;
   behavior: BehaviorInput | undefined;
+  /**
+   * metadata.creationTimestamp (unix seconds), when the file has it: KEDA counts
+   * initialCooldownPeriod from it (executor checkScaleTargetActive), not from the replay's start.
+   */
+  createdAt?: number;
+  /** The autoscaling.keda.sh/force-activation annotation, as KEDA reads it (v2.18+). */
+  forceActivation?: boolean;
 }
 
 export interface ScaledObjectModel extends ScaledObjectFields {
@@ -69,6 +78,8 @@ export interface SimulationOptions {
   /** --horizontal-pod-autoscaler-tolerance (default 0.1). */
   tolerance?: number;
   kubernetesVersion?: KubernetesVersion;
+  /** The KEDA release whose rules apply (keda-release.ts); default the newest. */
+  kedaVersion?: KedaVersion;
   /** Replicas at the start; default: minReplicaCount (0 starts idle). */
   initialReplicas?: number;
 }
@@ -118,6 +129,7 @@ export class ScalingModel {
   private readonly failures: number[];
   private lastActive: number | undefined;
   private readonly createdAt: number;
+  private readonly keda: KedaRules;
   replicas: number;
 
   constructor(
@@ -126,6 +138,8 @@ export class ScalingModel {
     options: SimulationOptions = {},
   ) {
     const sm = so.scalingModifiers;
+    const keda = kedaRules(options.kedaVersion ?? DEFAULT_KEDA_VERSION);
+    this.keda = keda;
     // The HPA KEDA creates (controllers/keda/hpa.go): minReplicas = max(minReplicaCount, 1);
     // one external metric per trigger, or the single composite metric whose target is
     // NewMilliQuantity(int64(target × 1000)).
@@ -133,14 +147,14 @@ export class ScalingModel {
       sm === undefined
         ? so.triggers.map(t => ({
             metricType: t.metricType,
-            targetMilli: quantityMilli(t.threshold),
+            targetMilli: kedaMilli(t.threshold, keda),
           }))
         : [{ metricType: sm.metricType, targetMilli: Math.trunc(sm.target * 1000) }];
     this.hpa = new HpaModel({
       minReplicas: Math.max(so.minReplicaCount, 1),
       maxReplicas: so.maxReplicaCount,
       metrics,
-      behavior: so.behavior,
+      behavior: behaviorAsStored(so.behavior, keda),
       ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance }),
       ...(options.kubernetesVersion === undefined
         ? {}
@@ -148,7 +162,7 @@ export class ScalingModel {
     });
     this.failures = so.triggers.map(() => 0);
     this.replicas = options.initialReplicas ?? so.minReplicaCount;
-    this.createdAt = startSeconds;
+    this.createdAt = so.createdAt ?? startSeconds;
   }
 
   /** fallback.HasValidFallback: with scalingModifiers, `target` must be a whole number > 0. */
@@ -171,7 +185,7 @@ export class ScalingModel {
     if (raw !== null) {
       this.failures[i] = 0;
       return {
-        milli: quantityMilli(raw),
+        milli: kedaMilli(raw, this.keda),
         // The external scaler's IsActive: the raw value against activationThreshold.
         active: raw > t.activationThreshold,
         error: false,
@@ -215,7 +229,7 @@ export class ScalingModel {
       replicas /= current;
     }
     // The target as the HPA object holds it (AsApproximateFloat64 of the quantity).
-    const target = sm === undefined ? quantityMilli(t.threshold) / 1000 : sm.target;
+    const target = sm === undefined ? kedaMilli(t.threshold, this.keda) / 1000 : sm.target;
     return {
       milli: Math.trunc(target * 1000 * replicas),
       active: true,
@@ -300,6 +314,8 @@ export class ScalingModel {
         !isError && milli !== undefined && milli / 1000 > so.scalingModifiers.activationTarget;
     }
     if (activeOverride !== undefined) active = activeOverride;
+    // RequestScale: `isActive || scaledObject.NeedToForceActivation()` (v2.18+).
+    if (this.keda.forceActivation && so.forceActivation === true) active = true;
     const desired = this.requestScale(t, active, isError);
     this.replicas = desired;
     return this.row(t, raws, results, composite, { active, desiredReplicas: desired, by: 'keda' });

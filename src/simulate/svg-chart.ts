@@ -28,7 +28,7 @@ const TICK_FONT = 11;
 const COLORS = {
   value: '#2563eb',
   target: '#dc2626',
-  // Near-black, dotted: no variant colour below comes close (issue 21: amber was next to orange).
+  // Near-black, dotted: no variant colour below comes close (amber sat next to a variant orange).
   activation: '#111827',
   gap: '#93c5fd',
   replicas: '#16a34a',

@@ -134,7 +134,7 @@ describe('check', () => {
       'INVALID_ARGUMENT: invalid trigger metadata: threshold: must be a number > 0, got "abc"',
     );
   });
-  // Issue 21: `source: promethues` with a one-source --config was "answered by" it, exit 0.
+  // Was: `source: promethues` with a one-source --config was "answered by" it, exit 0.
   test('an unknown source is refused as the server refuses it, with its did-you-mean', async () => {
     const config = join(dir, 'one-source.yaml');
     writeFileSync(config, `sources:\n  - name: prometheus\n    url: ${PROM_URL}\n`);
@@ -364,6 +364,11 @@ describe('simulate', () => {
       '--to before --from',
       ['--from', '2000', '--to', '1000', '--prometheus-url', PROM_URL],
       '--to: must be later than --from',
+    ],
+    [
+      '--keda-version before 2.17',
+      ['--keda-version', 'v2.16.1', '--series', 'unused.csv'],
+      '--keda-version: must be one of 2.17, 2.18, 2.19, 2.20 (a patch release such as v2.18.3 is read as 2.18), got "v2.16.1"',
     ],
     [
       '--step below a second',

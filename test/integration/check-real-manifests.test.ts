@@ -72,7 +72,7 @@ describe('check on real manifests', () => {
       expect(result.stdout).toContain(
         'IsActive        true  (value 15 is above activationThreshold 0)',
       );
-      // Issue 21: a built-in prometheus trigger is checked, and the conversion is pointed at.
+      // Was: a built-in prometheus trigger is checked, and the conversion is pointed at.
       const migrate = `keda-prometheus-scaler migrate --scaledobject ${so}`;
       if (type === 'prometheus') expect(result.stdout).toContain(migrate);
       else expect(result.stdout).not.toContain('migrate');
@@ -502,7 +502,7 @@ describe('an empty result is diagnosed', () => {
     );
   });
 
-  // Issue 21: the tutorial's seed query without `_total` found "none of the N metric names is
+  // Was: the tutorial's seed query without `_total` found "none of the N metric names is
   // close": the family suffix is six edits away, past the typo limit.
   test('a metric without its _total suffix: its family comes before edit distance', () => {
     const result = check('sum(rate(kps_test_requests[1m]))');
@@ -512,7 +512,7 @@ describe('an empty result is diagnosed', () => {
     );
   });
 
-  // Issue 21: 600 s over the sample count called a 1-minute-old series scraped every 5 s
+  // Was: 600 s over the sample count called a 1-minute-old series scraped every 5 s
   // "about every 46s"; the samples' own timestamps say 5 s.
   test('a series a minute old: the scrape interval from its samples, not the window', async () => {
     const nowS = Math.floor(Date.now() / 1000);

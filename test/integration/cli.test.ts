@@ -111,7 +111,7 @@ test('every command lists its flags under --help', () => {
   }
 });
 
-// Issue 21: `help check` printed the general help.
+// Was: `help check` printed the general help.
 test("help COMMAND prints that command's help, as COMMAND --help does", () => {
   for (const command of ['check', 'simulate', 'serve']) {
     const viaHelp = spawnSync('node', [BIN, 'help', command], {
@@ -129,7 +129,7 @@ test("help COMMAND prints that command's help, as COMMAND --help does", () => {
   expect(check.stdout).toContain('--allow-empty');
 });
 
-// Issue 21: a port in use printed grpc-js's raw "E No address added out of total 1 resolved"
+// Was: a port in use printed grpc-js's raw "E No address added out of total 1 resolved"
 // before our message.
 test.each([
   ['--grpc-address', '--http-address'],

@@ -80,7 +80,7 @@ test('demo | head -3 leaves no Prometheus behind', async () => {
   const port = portOf(out.split('\n')[0] ?? '');
   expect(await exited).toBe(0);
   expect(out.trim().split('\n')).toHaveLength(3);
-  // Issue 21: the trigger printed keda-prometheus-scaler.keda:6000, not where its scaler listens.
+  // Was: the trigger printed keda-prometheus-scaler.keda:6000, not where its scaler listens.
   const grpcPort = /scaler gRPC :(\d+)/.exec(out)?.[1];
   expect(grpcPort).toBeDefined();
   expect(out.split('\n')[1]).toContain(`"scalerAddress":"127.0.0.1:${grpcPort}"`);

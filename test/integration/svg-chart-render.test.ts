@@ -251,7 +251,7 @@ function colourDistance(a: string, b: string): number {
   return Math.hypot(...x.map((v, i) => v - (y[i] ?? 0)));
 }
 
-// Issue 21: the demo chart's axis was UTC clock time while its table counts seconds; the load
+// Was: the demo chart's axis was UTC clock time while its table counts seconds; the load
 // phases were not marked; the final drop to 0 sat on the right border.
 test('the demo chart: seconds from the start, load phases marked, the drop to 0 inside the plot', () => {
   const so = model({
@@ -262,7 +262,7 @@ test('the demo chart: seconds from the start, load phases marked, the drop to 0 
   });
   const rate = (i: number): number => (i < 4 ? 0 : i < 6 ? 15 : i < 8 ? 35 : i < 11 ? 70 : 0);
   const rows = simulate([series(40, 5, rate)], so).filter(
-    (r, i, all) => i <= all.findIndex((x, j) => j > 20 && x.replicas === 0),
+    (_r, i, all) => i <= all.findIndex((x, j) => j > 20 && x.replicas === 0),
   );
   expect(rows[rows.length - 1]?.replicas).toBe(0);
   const events = [
@@ -296,7 +296,7 @@ test('the demo chart: seconds from the start, load phases marked, the drop to 0 
   expect(replicaPlot.x + replicaPlot.w - dropX).toBeGreaterThan(10);
 });
 
-// Issue 21: in simulate, time before a series existed was drawn as 0, like real zero traffic.
+// Was: in simulate, time before a series existed was drawn as 0, like real zero traffic.
 test('time before a series exists is a gap with a pale strip, not a line at 0', () => {
   const so = model({
     triggers: [
@@ -306,7 +306,7 @@ test('time before a series exists is a gap with a pale strip, not a line at 0', 
   });
   const rps = series(80, 15, i => 200 + i);
   // lag's series starts at step 30, and is empty (no series) again at steps 50-59.
-  const lag = series(80, 15, i => 20).flatMap((s, i) =>
+  const lag = series(80, 15, () => 20).flatMap((s, i) =>
     i < 30 ? [] : i >= 50 && i < 60 ? [{ ...s, value: 0, empty: true as const }] : [s],
   );
   const rows = simulate([rps, lag], so);
@@ -332,7 +332,7 @@ test('time before a series exists is a gap with a pale strip, not a line at 0', 
   ).toBe(true);
 });
 
-// Issue 21: the activation threshold's amber was next to a --set variant's orange.
+// Was: the activation threshold's amber was next to a --set variant's orange.
 test("the activation threshold's colour is far from every --set variant's", async () => {
   const svg = join(dir, 'variants-colours.svg');
   await simulateCli([

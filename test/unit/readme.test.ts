@@ -137,7 +137,7 @@ test('every constant a page places in a file is defined there', () => {
   expect(missing).toEqual([]);
 });
 
-// Issue 21: the simulate examples wrote chart.svg, two-triggers.svg and variants.svg into the
+// Was: the simulate examples wrote chart.svg, two-triggers.svg and variants.svg into the
 // checkout's root, where nothing ignores them.
 test('documented commands write their charts outside the checkout', () => {
   // Real paths only, not the placeholder of `--svg FILE`.
@@ -148,7 +148,7 @@ test('documented commands write their charts outside the checkout', () => {
   for (const target of targets) expect(target).toMatch(/^\/tmp\//);
 });
 
-// Issue 21: examples/config.yaml port-forwarded prometheus-operated while
+// Was: examples/config.yaml port-forwarded prometheus-operated while
 // examples/scaledobject.yaml points at prometheus-server.
 test('examples/config.yaml port-forwards the Service examples/scaledobject.yaml points at', () => {
   const config = readFileSync(join(REPO_ROOT, 'examples/config.yaml'), 'utf8');

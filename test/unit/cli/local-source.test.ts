@@ -70,7 +70,7 @@ test("with the cluster's own config, --prometheus-url still answers its in-clust
   });
 });
 
-// First contact (issue 21): `source: promethues` with a one-source --config printed "answered by"
+// Was: `source: promethues` with a one-source --config printed "answered by"
 // and exited 0. --config names the sources, so a name it lacks is left for the server's refusal.
 test.each([
   ['--config alone', CONFIG_ONLY, undefined],

@@ -180,7 +180,7 @@ test.each([
   );
 });
 
-// Issue 21: a source `timeout: 3` was 3 ms and `cache.ttl: 15` was refused as under 1s. A
+// Was: a source `timeout: 3` was 3 ms and `cache.ttl: 15` was refused as under 1s. A
 // duration of ours needs a unit; the one message shows both fixes.
 test('a bare-number duration is refused everywhere in the file, with the fix', () => {
   expect(
