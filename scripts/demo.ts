@@ -10,6 +10,7 @@ import type { App } from '../src/app';
 import { validateConfig } from '../src/config/load-config';
 import type { ScaledObjectModel, SimulationRow } from '../src/simulate/simulate';
 import { ScalingModel } from '../src/simulate/simulate';
+import type { ChartEvent } from '../src/simulate/svg-chart';
 import { renderSvg } from '../src/simulate/svg-chart';
 import { createLogger } from '../src/telemetry/logger';
 import { startPrometheus, waitForSeries } from './lib/prometheus-process';
@@ -24,15 +25,19 @@ const USAGE = `Usage: bash scripts/demo.sh [--help]
   it starts is stopped at the end, on Ctrl-C, SIGTERM, SIGHUP, or when its output pipe closes.
 `;
 
-/** The trigger, as a user writes it in a ScaledObject. */
-const TRIGGER = {
-  scalerAddress: 'keda-prometheus-scaler.keda:6000',
+/**
+ * The trigger, as a user writes it in a ScaledObject, with the address this demo's scaler
+ * listens on (in a cluster it is the Service, e.g. keda-prometheus-scaler.keda:6000).
+ */
+const triggerFor = (scalerAddress: string) => ({
+  scalerAddress,
   query: 'sum(rate(demo_http_requests_total[10s]))',
   threshold: '10',
   activationThreshold: '1',
   // One evaluation per KEDA poll: with a 5 s pollingInterval, 5 s cache buckets (default 15 s).
   cacheTTL: '5s',
-};
+});
+const QUERY = triggerFor('').query;
 /** The ScaledObject around it, with short timings so the demo fits in two minutes. */
 const SCALED_OBJECT: ScaledObjectModel = {
   pollingIntervalSeconds: 5,
@@ -86,12 +91,13 @@ async function main(): Promise<void> {
     cleanups.push(() => scaler.stop());
     const client = new ScalerClient(`127.0.0.1:${ports.grpcPort}`);
     cleanups.push(() => Promise.resolve(client.close()));
-    const so = ref(TRIGGER, 'demo', 'default');
+    const trigger = triggerFor(`127.0.0.1:${ports.grpcPort}`);
+    const so = ref(trigger, 'demo', 'default');
 
     console.log(
       `app :${app.port} (counts requests), prometheus ${prometheus.url}, scaler gRPC :${ports.grpcPort}`,
     );
-    console.log(`trigger: ${JSON.stringify(TRIGGER)}`);
+    console.log(`trigger: ${JSON.stringify(trigger)}`);
     console.log(`GetMetricSpec -> ${JSON.stringify(await client.getMetricSpec(so))}`);
     console.log('waiting for the first scrape (Prometheus applies targets in ~5 s batches)...');
     await waitForSeries(prometheus.url, 'up{job="demo"}');
@@ -132,7 +138,9 @@ async function main(): Promise<void> {
     await new Promise(r => setTimeout(r, 500)); // KEDA first, then the HPA, as at reconcile
     const syncer = loop(HPA_SYNC_SECONDS, 'HPA sync ', (t, v) => model.sync(t, [v.value]));
 
+    const events: ChartEvent[] = [];
     for (const stage of STAGES) {
+      events.push({ t: Date.now() / 1000, label: `load ${stage.rate} req/s` });
       console.log(`-- load: ${stage.rate} req/s for ${stage.seconds}s (autocannon)`);
       await autocannon({
         url: `http://127.0.0.1:${app.port}/`,
@@ -141,16 +149,23 @@ async function main(): Promise<void> {
         duration: stage.seconds,
       });
     }
+    events.push({ t: Date.now() / 1000, label: 'load stopped' });
     console.log('-- load stopped');
     const settleBy = Date.now() + SETTLE_TIMEOUT_SECONDS * 1000;
     while (model.replicas > 0 && Date.now() < settleBy) await new Promise(r => setTimeout(r, 1000));
+    // One more poll at 0, so the chart shows the final drop with time after it.
+    await new Promise(r => setTimeout(r, SCALED_OBJECT.pollingIntervalSeconds * 1000));
     stopping = true;
     await Promise.all([poller, syncer]);
 
-    writeFileSync(
-      SVG_FILE,
-      renderSvg(rows, { title: `demo: ${TRIGGER.query}`, model: SCALED_OBJECT }),
-    );
+    // Seconds from the start, as the table above counts, with the load phases marked.
+    const chart = renderSvg(rows, {
+      title: `demo: ${QUERY}`,
+      model: SCALED_OBJECT,
+      clock: { kind: 'elapsed', startS: start },
+      events,
+    });
+    writeFileSync(SVG_FILE, chart);
     const peak = Math.max(...rows.map(r => r.replicas));
     console.log(
       `\ndone: scaled from 0 up to ${peak} replicas under load and back to ${model.replicas}; chart: ${SVG_FILE}`,

@@ -272,6 +272,13 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
       port: httpPort,
     });
     let grpcPort: number;
+    // grpc-js prints its own errors to stderr ("E No address added out of total 1 resolved")
+    // before the bind callback reports them: what it says reaches us as errors, so its log goes
+    // to ours at debug (GRPC_VERBOSITY still chooses what grpc-js logs at all).
+    grpc.setLogger({
+      error: (message?: unknown, ...rest: unknown[]) =>
+        logger.debug({ grpcJs: [message, ...rest].map(String).join(' ') }, 'grpc-js'),
+    });
     try {
       const { credentials, ready } = tlsCredentials;
       await ready;

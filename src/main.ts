@@ -76,10 +76,14 @@ export async function main(argv: string[]): Promise<number> {
     case '-v':
       process.stdout.write(`${packageVersion()}\n`);
       return EXIT_OK;
+    case 'help':
+      // `help check` is `check --help`, as in git and kubectl.
+      if (rest[0] !== undefined && rest[0] !== 'help') return main([rest[0], '--help']);
+      process.stdout.write(usage());
+      return EXIT_OK;
     case undefined:
     case '-h':
     case '--help':
-    case 'help':
       process.stdout.write(usage());
       return command === undefined ? EXIT_USAGE : EXIT_OK;
     default: {

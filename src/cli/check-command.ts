@@ -1,6 +1,8 @@
 // `keda-prometheus-scaler check`: a dry run of each trigger through the server's own path
 // (parser, source, cache, Prometheus), with the spec KEDA would get, the value, the activity, why
 // an empty result is empty, and the HPA's arithmetic at the current replica count.
+import type { KedaVersion } from '../simulate/keda-release';
+import { behaviorAsStored, kedaRules } from '../simulate/keda-release';
 import type { Core } from '../app';
 import { createCore } from '../app';
 import { ConfigError } from '../config/load-config';
@@ -28,8 +30,10 @@ import { NoopMetrics } from '../telemetry/metrics';
 import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
+  KEDA_VERSION_FLAG,
   UsageError,
   helpHint,
+  kedaVersionFlag,
   kubernetesVersionFlag,
   parseCommandArgs,
   wholeNumberFlag,
@@ -42,7 +46,7 @@ export const CHECK_COMMAND = {
   name: 'check',
   synopsis: `(--scaledobject FILE [--name NAME] [--trigger N] | --metadata k=v ...)
          [--replicas N] [--config FILE | --prometheus-url URL] [--allow-empty] [--output text|json]
-         [--kubernetes-version X.Y]`,
+         [--kubernetes-version X.Y] [--keda-version X.Y]`,
   description: `  Runs the trigger as the server would and prints the metric spec, the value, whether it is active,
   which source answered and how long it took, and what the HPA would do at --replicas (default 1).
   A serverAddress or source the configuration does not know (an in-cluster URL) is answered by the
@@ -76,6 +80,7 @@ export const CHECK_COMMAND = {
       arg: 'X.Y',
       help: `the HPA's release rules (${KUBERNETES_VERSIONS[0]}–${KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1]}, default ${DEFAULT_KUBERNETES_VERSION})`,
     },
+    KEDA_VERSION_FLAG,
   ],
 } as const satisfies CommandSpec;
 
@@ -92,6 +97,18 @@ interface Target {
   composite: { formula: string; target: string } | undefined;
   /** spec.advanced.horizontalPodAutoscalerConfig.behavior, for its tolerances. */
   behavior: BehaviorInput | undefined;
+  /** For a built-in `prometheus` trigger: how to convert it, said after the check. */
+  migrateNote: string | undefined;
+}
+
+/**
+ * A `type: prometheus` trigger is read as this scaler would read it, but KEDA runs that type
+ * itself: the check says so and names the command that writes the `external` trigger.
+ */
+function migrateNoteFor(type: string, file: string): string | undefined {
+  return type === 'prometheus'
+    ? `note: type prometheus is KEDA's built-in trigger, which KEDA runs itself; to run it through this scaler, convert it with: keda-prometheus-scaler migrate --scaledobject ${file}`
+    : undefined;
 }
 
 interface Outcome {
@@ -118,9 +135,11 @@ export async function runCheck(
   let replicas: number;
   let targets: Target[];
   let k8s: KubernetesVersion;
+  let keda: KedaVersion;
   try {
     replicas = wholeNumberFlag('replicas', values.replicas) ?? 1;
     k8s = kubernetesVersionFlag(values['kubernetes-version']);
+    keda = kedaVersionFlag(values['keda-version']);
     const triggerIndex = wholeNumberFlag('trigger', values.trigger);
     if (output !== 'text' && output !== 'json') {
       throw new UsageError(`--output: must be text or json, got "${output}"`);
@@ -145,6 +164,7 @@ export async function runCheck(
           behavior: so.behavior,
           // As written: under --trigger N the formula is not parsed, only named.
           composite: so.formulaText,
+          migrateNote: migrateNoteFor(t.type, values.scaledobject as string),
         }));
       });
       if (targets.length === 0) {
@@ -163,6 +183,7 @@ export async function runCheck(
           maxReplicas: 100,
           behavior: undefined,
           composite: undefined,
+          migrateNote: undefined,
         },
       ];
     } else {
@@ -185,14 +206,14 @@ export async function runCheck(
     }
     throw e;
   }
-  const { config, prometheusUrlGiven } = loaded;
+  const { config } = loaded;
   const core = createCore(config, createLogger('silent'), new NoopMetrics());
   try {
     const outcomes: Outcome[] = [];
     for (const target of targets) {
       let localized;
       try {
-        localized = localizeTrigger(target.metadata, config, prometheusUrlGiven);
+        localized = localizeTrigger(target.metadata, config, loaded);
       } catch (e) {
         if (!(e instanceof UsageError)) throw e;
         io.err(`${e.message}\n`);
@@ -203,6 +224,7 @@ export async function runCheck(
           replicas,
           allowEmpty: values['allow-empty'] === true,
           k8s,
+          keda,
         }),
       );
     }
@@ -216,7 +238,7 @@ export async function runCheck(
         .map((x, j) => ({ index: targets[j]?.whole?.index ?? -1, so: targets[j]?.whole?.so, x }))
         .filter(r => r.so === whole.so)
         .map(r => ({ index: r.index, reading: r.x.reading }));
-      const summary = wholeScaledObject(whole.so, readings, { replicas, k8s });
+      const summary = wholeScaledObject(whole.so, readings, { replicas, k8s, keda });
       if (summary !== undefined) {
         parts.push({ ...summary, failed: false, reading: undefined, label: undefined });
       }
@@ -299,7 +321,7 @@ async function checkOne(
   config: ServerConfig,
   target: Target,
   note: string | undefined,
-  options: { replicas: number; allowEmpty: boolean; k8s: KubernetesVersion },
+  options: { replicas: number; allowEmpty: boolean; k8s: KubernetesVersion; keda: KedaVersion },
 ): Promise<Outcome> {
   const { replicas } = options;
   const { metricType, minReplicas, maxReplicas } = target;
@@ -317,8 +339,8 @@ async function checkOne(
     const fields = toMetricValueFields(evaluation.value);
     // The simulator's own engine: milli-units as KEDA sends them, the release's tolerance rule
     // and the behavior's tolerances where the release honours them.
-    const { k8s } = options;
-    const tolerances = hpaTolerances(target.behavior, k8s);
+    const { k8s, keda } = options;
+    const tolerances = hpaTolerances(behaviorAsStored(target.behavior, kedaRules(keda)), k8s);
     const explain = (type: MetricType) =>
       explainHpa(
         type,
@@ -329,6 +351,7 @@ async function checkOne(
         maxReplicas,
         tolerances,
         k8s,
+        keda,
       );
     const hpa = { AverageValue: explain('AverageValue'), Value: explain('Value') };
     const code = empty.length > 0 && !options.allowEmpty ? 1 : 0;
@@ -336,6 +359,7 @@ async function checkOne(
       ok: code === 0,
       ...(target.label === undefined ? {} : { scaledObject: target.label }),
       ...(note === undefined ? {} : { answeredBy: note }),
+      ...(target.migrateNote === undefined ? {} : { migrate: target.migrateNote }),
       ...(empty.length === 0 ? {} : { empty }),
       ...(target.composite === undefined ? {} : { scalingModifiers: target.composite }),
       metricSpec: spec,
@@ -369,6 +393,7 @@ async function checkOne(
         ...hpa[type].steps.map(s => `    - ${s}`),
       ]),
       ...(code === 1 ? ['', ALLOW_EMPTY_HINT] : []),
+      ...(target.migrateNote === undefined ? [] : ['', target.migrateNote]),
     ];
     return {
       code,
@@ -401,11 +426,12 @@ async function checkOne(
         ok: false,
         ...(target.label === undefined ? {} : { scaledObject: target.label }),
         ...(note === undefined ? {} : { answeredBy: note }),
+        ...(target.migrateNote === undefined ? {} : { migrate: target.migrateNote }),
         ...(empty.length === 0 ? {} : { empty }),
         code: grpcStatusName(st.code),
         message: message.slice(message.indexOf(': ') + 2),
       },
-      text: `${[...emptyLines(empty), ...answeredBy, message].join('\n')}\n`,
+      text: `${[...emptyLines(empty), ...answeredBy, message, ...(target.migrateNote === undefined ? [] : [target.migrateNote])].join('\n')}\n`,
     };
   }
 }

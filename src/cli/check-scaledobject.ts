@@ -2,6 +2,8 @@
 // them together, from the simulator's own engine. With scalingModifiers, the formula over the
 // triggers' values by name against `target` and `activationTarget`; without, the HPA's largest
 // proposal across its metrics and KEDA's "active when any trigger is active".
+import type { KedaVersion } from '../simulate/keda-release';
+import { behaviorAsStored, kedaRules } from '../simulate/keda-release';
 import type { HpaExplanation } from '../simulate/explain-hpa';
 import { explainHpa } from '../simulate/explain-hpa';
 import type { KubernetesVersion, MetricType } from '../simulate/hpa-model';
@@ -38,7 +40,7 @@ function describeTrigger(t: LoadedTrigger): string {
 export function wholeScaledObject(
   so: LoadedScaledObject,
   checked: readonly CheckedReading[],
-  options: { replicas: number; k8s: KubernetesVersion },
+  options: { replicas: number; k8s: KubernetesVersion; keda: KedaVersion },
 ): WholeScaledObject | undefined {
   const sm = so.scalingModifiers;
   if (sm === undefined && so.triggers.length < 2) return undefined;
@@ -63,11 +65,22 @@ export function wholeScaledObject(
     );
   }
   const values = readings as NonNullable<(typeof readings)[number]>[];
-  const { replicas, k8s } = options;
+  const { replicas, k8s, keda } = options;
   const minReplicas = Math.max(1, so.minReplicaCount);
-  const tolerances = hpaTolerances(so.behavior, k8s);
+  // Under KEDA 2.17 the CRD has no behavior tolerance: the API server drops it.
+  const tolerances = hpaTolerances(behaviorAsStored(so.behavior, kedaRules(keda)), k8s);
   const explain = (type: MetricType, value: number, target: number): HpaExplanation =>
-    explainHpa(type, value, target, replicas, minReplicas, so.maxReplicaCount, tolerances, k8s);
+    explainHpa(
+      type,
+      value,
+      target,
+      replicas,
+      minReplicas,
+      so.maxReplicaCount,
+      tolerances,
+      k8s,
+      keda,
+    );
 
   if (sm === undefined) {
     // computeReplicasForMetrics (pkg/controller/podautoscaler/horizontal.go): the largest
@@ -108,7 +121,7 @@ export function wholeScaledObject(
       scalingModifiers: sm,
     },
     0,
-    { initialReplicas: replicas, kubernetesVersion: k8s },
+    { initialReplicas: replicas, kubernetesVersion: k8s, kedaVersion: keda },
   );
   const row = model.poll(
     0,

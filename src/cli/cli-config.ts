@@ -43,6 +43,8 @@ export interface CommandConfig {
   config: ServerConfig;
   /** Whether --prometheus-url (or its variable) defined the source "prometheus". */
   prometheusUrlGiven: boolean;
+  /** Whether --config (or SCALER_CONFIG) named the sources, so a `source:` can be checked. */
+  configFileGiven: boolean;
 }
 
 /** The configuration file given with --config or SCALER_CONFIG (an empty variable is unset). */
@@ -59,13 +61,11 @@ export function commandConfig(
   env: NodeJS.ProcessEnv,
 ): CommandConfig {
   const prometheusUrl = options['prometheus-url'] ?? (env['SCALER_PROMETHEUS_URL'] || undefined);
+  const configFile = configFileOf(options, env);
   return {
-    config: loadConfig({
-      configFile: configFileOf(options, env),
-      prometheusUrl,
-      logLevel: 'silent',
-    }),
+    config: loadConfig({ configFile, prometheusUrl, logLevel: 'silent' }),
     prometheusUrlGiven: prometheusUrl !== undefined,
+    configFileGiven: configFile !== undefined,
   };
 }
 

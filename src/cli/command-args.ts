@@ -1,5 +1,7 @@
 // Flag tables and their parser, shared by every command: help text built from the table, "did you
 // mean" for an unknown flag, exit 2 on bad flags and 0 on --help.
+import type { KedaVersion } from '../simulate/keda-release';
+import { DEFAULT_KEDA_VERSION, KEDA_VERSIONS, parseKedaVersion } from '../simulate/keda-release';
 import { parseArgs } from 'node:util';
 import type { KubernetesVersion } from '../simulate/hpa-model';
 import {
@@ -190,3 +192,22 @@ export function wholeNumberFlag(
   }
   return n;
 }
+
+/** --keda-version: the KEDA release whose rules the model applies (default the newest). */
+export function kedaVersionFlag(text: string | undefined): KedaVersion {
+  const given = text ?? DEFAULT_KEDA_VERSION;
+  const version = parseKedaVersion(given);
+  if (version === undefined) {
+    throw new UsageError(
+      `--keda-version: must be one of ${KEDA_VERSIONS.join(', ')} (a patch release such as v2.18.3 is read as 2.18), got ${quote(given, 20)}`,
+    );
+  }
+  return version;
+}
+
+/** The --keda-version flag as check and simulate declare it. */
+export const KEDA_VERSION_FLAG = {
+  name: 'keda-version',
+  arg: 'X.Y',
+  help: `KEDA's release rules (${KEDA_VERSIONS[0]}–${KEDA_VERSIONS[KEDA_VERSIONS.length - 1]}, default ${DEFAULT_KEDA_VERSION}: v2.20.2)`,
+} as const;

@@ -1,10 +1,20 @@
 // Dry runs only: a trigger's in-cluster serverAddress or source name is answered by the local
 // Prometheus given with --prometheus-url or --config (a port-forward), and the output says so.
 // The server never does this: there, metadata can only select what its configuration allows.
+// A source name that --config does not know is left as written, so the dry run refuses it with
+// the server's own words (and its did-you-mean) instead of quietly answering a typo.
 import type { ServerConfig } from '../config/schema';
 import { CLI_SOURCE_NAME } from '../config/schema';
 import { compileAddressPattern, normalizeUrl, redactUrl } from '../util/url-rules';
 import { UsageError } from './command-args';
+
+/** Which flags defined the configuration's sources. */
+export interface SourcesGiven {
+  /** --prometheus-url (or SCALER_PROMETHEUS_URL) defined its source (`CLI_SOURCE_NAME`), which answers everything. */
+  prometheusUrlGiven: boolean;
+  /** --config (or SCALER_CONFIG) named the sources, so a `source:` name can be checked. */
+  configFileGiven: boolean;
+}
 
 export interface LocalizedTrigger {
   metadata: Record<string, string>;
@@ -37,14 +47,18 @@ function answeredAsIs(
  * The metadata with `source`/`serverAddress` pointed at the local source: the one --prometheus-url
  * defines (it answers every trigger), else, for what --config does not know, its only source.
  *
- * @param prometheusUrlGiven whether --prometheus-url (or SCALER_PROMETHEUS_URL) defined "prometheus".
+ * A `source` that --config does not name stays as written: resolving it then fails exactly as on
+ * the server ("unknown source … (did you mean …?)"). Without --config there are no names to check
+ * against (the cluster's configuration is elsewhere), so --prometheus-url answers it.
+ *
  * @throws {@link UsageError} when several configured sources could answer and none was named.
  */
 export function localizeTrigger(
   metadata: Readonly<Record<string, string>>,
   config: ServerConfig,
-  prometheusUrlGiven: boolean,
+  given: SourcesGiven,
 ): LocalizedTrigger {
+  const { prometheusUrlGiven, configFileGiven } = given;
   const { source, serverAddress, ...rest } = metadata;
   // --prometheus-url answers everything; --config alone answers what it knows, else its only source.
   const local = prometheusUrlGiven
@@ -53,6 +67,9 @@ export function localizeTrigger(
       ? config.sources[0]
       : undefined;
   const unchanged = { metadata: { ...metadata }, note: undefined };
+  if (configFileGiven && source !== undefined && !config.sources.some(s => s.name === source)) {
+    return unchanged;
+  }
   if (source === undefined && serverAddress === undefined) {
     return local === undefined || !prometheusUrlGiven
       ? unchanged

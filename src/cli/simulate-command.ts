@@ -6,7 +6,7 @@ import { ConfigError } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
 import { DEFAULTS, triggerLimits } from '../config/schema';
 import type { CommandConfig } from './cli-config';
-import { parseDurationMs } from '../util/parse-values';
+import { parseUnitDurationMs } from '../util/parse-values';
 import { isScalerError } from '../errors';
 import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
@@ -38,6 +38,8 @@ import type { CommandIo, CommandSpec } from './command-args';
 import {
   UsageError,
   helpHint,
+  KEDA_VERSION_FLAG,
+  kedaVersionFlag,
   kubernetesVersionFlag,
   parseCommandArgs,
   wholeNumberFlag,
@@ -49,7 +51,7 @@ export const SIMULATE_COMMAND = {
   name: 'simulate',
   synopsis: `--scaledobject FILE [--name NAME] [--trigger N]
          (--series FILE.csv | --from TIME --to TIME [--step 15s] [--config FILE | --prometheus-url URL])
-         [--kubernetes-version ${KUBERNETES_VERSIONS[0]}..${KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1]}] [--set key=v1,v2,...]
+         [--kubernetes-version ${KUBERNETES_VERSIONS[0]}..${KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1]}] [--keda-version X.Y] [--set key=v1,v2,...]
          [--output table|csv|json] [--svg FILE] [--replicas N]`,
   description: `  Replays every trigger of the ScaledObject (or the one --trigger N picks) through KEDA
   (pollingInterval, activation, cooldown, min/max/idle replicas, fallback, scalingModifiers) and
@@ -75,6 +77,7 @@ export const SIMULATE_COMMAND = {
       arg: 'X.Y',
       help: `the HPA's release rules (default ${DEFAULT_KUBERNETES_VERSION})`,
     },
+    KEDA_VERSION_FLAG,
     {
       name: 'set',
       arg: 'KEY=V1,V2',
@@ -226,6 +229,8 @@ function toModel(
       scalingModifiers: loaded.scalingModifiers,
       fallback: loaded.fallback,
       behavior: loaded.behavior,
+      ...(loaded.createdAt === undefined ? {} : { createdAt: loaded.createdAt }),
+      ...(loaded.forceActivation === undefined ? {} : { forceActivation: loaded.forceActivation }),
     },
   };
 }
@@ -242,11 +247,10 @@ const REPLAY_TIMEOUT_MS = 30_000;
 /** --from, --to and --step, checked before the configuration is read or any query runs. */
 function timeRange(values: { from?: string; to?: string; step?: string }): TimeRange {
   const stepText = values.step;
-  const step = parseDurationMs(stepText ?? '15s');
+  const step = parseUnitDurationMs(stepText ?? '15s');
   if (!step.ok || step.value < 1000) {
-    throw new UsageError(
-      `--step: must be a duration of at least 1s, e.g. 15s, got "${(stepText ?? '').slice(0, 40)}"`,
-    );
+    const rule = step.ok ? 'must be a duration of at least 1s, e.g. 15s' : step.rule;
+    throw new UsageError(`--step: ${rule}, got "${(stepText ?? '').slice(0, 40)}"`);
   }
   const nowS = Date.now() / 1000;
   const startS = parseTimeFlag(values.from as string, '--from', nowS);
@@ -274,7 +278,7 @@ async function rangeSeries(
   try {
     const results = await Promise.all(
       triggers.map(({ metadata, spec }) => {
-        const localized = localizeTrigger(metadata, config, loaded.prometheusUrlGiven);
+        const localized = localizeTrigger(metadata, config, loaded);
         if (localized.note !== undefined) io.err(`${localized.note}\n`);
         const source = sources.resolve(parseTrigger(localized.metadata, limits).source);
         // What the server would send (the one builder of requests and cache keys), over a range;
@@ -337,8 +341,10 @@ export async function runSimulate(
     const initialReplicas = wholeNumberFlag('replicas', values.replicas);
     const version = kubernetesVersionFlag(values['kubernetes-version']);
     const whatIf = values.set === undefined ? undefined : parseSet(values.set);
+    const kedaVersion = kedaVersionFlag(values['keda-version']);
     const options: SimulationOptions = {
       kubernetesVersion: version,
+      kedaVersion,
       ...(initialReplicas === undefined ? {} : { initialReplicas }),
     };
     // A configuration file's caps (maxTimeout, cache.ttlLimit, ...) apply as they do in `serve`.
@@ -414,7 +420,7 @@ export async function runSimulate(
         for (const r of runs) io.out(toCsv(r.rows, r.model, r.label));
       } else if (output === 'json') {
         io.out(
-          `${JSON.stringify({ scaledObject: loaded.name, kubernetesVersion: version, set: whatIf, variants: runs.map((r, i) => ({ label: r.label, summary: summaries[i], rows: r.rows })) }, null, 2)}\n`,
+          `${JSON.stringify({ scaledObject: loaded.name, kubernetesVersion: version, kedaVersion, set: whatIf, variants: runs.map((r, i) => ({ label: r.label, summary: summaries[i], rows: r.rows })) }, null, 2)}\n`,
         );
       } else io.out(comparisonTable(whatIf.key, summaries));
       return 0;

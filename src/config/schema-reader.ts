@@ -5,7 +5,7 @@ import { Kind, Type } from '@sinclair/typebox';
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import { clip, clipName, quote } from '../util/echo';
 import { redactUrl } from '../util/url-rules';
-import { parseDurationMs } from '../util/parse-values';
+import { parseUnitDurationMs } from '../util/parse-values';
 
 /** Reads one present value at `path`; records what is wrong in `problems`, returns undefined then. */
 export type Reader<T> = (value: unknown, path: string, problems: string[]) => T | undefined;
@@ -85,11 +85,11 @@ export function named<F extends string, S extends TSchema>(
   return Object.assign(schema, { [FieldName]: field });
 }
 
-/** Duration rule: "3s", "1m30s" or a whole number of milliseconds, at least `minMs`. */
+/** Duration rule: "3s", "1m30s", "500ms" (a unit is required), at least `minMs`. */
 export function durationCheck(minMs: number): Check<number> {
   return v => {
     if (typeof v !== 'string' && typeof v !== 'number') return { rule: 'must be a duration' };
-    const parsed = parseDurationMs(String(v));
+    const parsed = parseUnitDurationMs(String(v));
     if (!parsed.ok) return { rule: parsed.rule };
     if (parsed.value >= minMs) return { value: parsed.value };
     return {

@@ -40,8 +40,8 @@ export { MIN_CACHE_TTL_MS };
 /** Source names appear in metrics, logs and metadata: keep them simple. */
 const SOURCE_NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
 
-/** A Go duration (`500ms`, `1m30s`) as KEDA writes it, or a whole number of milliseconds. */
-const DURATION_TEXT = '^\\+?(\\d+|((\\d+\\.?\\d*|\\.\\d+)(ns|us|µs|μs|ms|s|m|h))+)$';
+/** A Go duration with its unit (`500ms`, `1m30s`); a bare number is refused (parseUnitDurationMs). */
+const DURATION_TEXT = '^\\+?(0|(\\d+\\.?\\d*|\\.\\d+)(ns|us|µs|μs|ms|s|m|h))+$';
 
 type Doc = { description: string };
 
@@ -82,9 +82,10 @@ const count = (doc: Doc & { default: number }) =>
 const duration = (doc: Doc & { default: string }, minMs = 1) =>
   always(
     leaf(
-      Type.Union([Type.String({ pattern: DURATION_TEXT }), Type.Integer({ minimum: minMs })], {
+      Type.String({
+        pattern: DURATION_TEXT,
         ...doc,
-        description: `${doc.description} A duration (\`500ms\`, \`3s\`, \`1m30s\`) or milliseconds${minMs > 1 ? `; at least ${formatMs(minMs)}` : ''}.`,
+        description: `${doc.description} A duration with its unit (\`500ms\`, \`3s\`, \`1m30s\`)${minMs > 1 ? `; at least ${formatMs(minMs)}` : ''}.`,
       }),
       reader(durationCheck(minMs)),
     ),

@@ -24,8 +24,52 @@ export interface Finding {
 const TWO_SAMPLE_FUNCTIONS = new Set(['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv']);
 /** Label values shown after "has:"; more are counted, not listed. */
 const MAX_VALUES_SHOWN = 10;
-/** The window count_over_time looks at to estimate the scrape interval (s). */
+/** The window whose samples give the scrape interval (s): ten minutes of a 15 s scrape is 40. */
 const INTERVAL_WINDOW_S = 600;
+/**
+ * Suffixes Prometheus naming puts on a metric family (counters, histograms, summaries, units;
+ * https://prometheus.io/docs/practices/naming/). `http_requests` for `http_requests_total` is the
+ * commonest empty query, and one edit-distance too far for a typo of a long name.
+ */
+const FAMILY_SUFFIXES = ['_total', '_count', '_sum', '_bucket', '_seconds', '_bytes', '_created'];
+/** Family members shown before "did you mean" falls back to edit distance. */
+const MAX_FAMILY_SHOWN = 3;
+
+/** The name without its family suffixes: `http_request_duration_seconds_bucket` → `http_request_duration`. */
+function familyStem(name: string): string {
+  let stem = name;
+  for (let cut = true; cut;) {
+    cut = false;
+    for (const suffix of FAMILY_SUFFIXES) {
+      if (stem.length > suffix.length && stem.endsWith(suffix)) {
+        stem = stem.slice(0, -suffix.length);
+        cut = true;
+      }
+    }
+  }
+  return stem;
+}
+
+/**
+ * Names of the same family as `metric`: the same stem once suffixes are dropped (`http_requests`
+ * → `http_requests_total`), or the stem under a namespace prefix either way round
+ * (`requests_total` → `app_requests_total`). Same-stem names first, then the shortest.
+ */
+export function familyNames(metric: string, names: readonly string[]): string[] {
+  const stem = familyStem(metric);
+  const scored: { name: string; rank: number }[] = [];
+  for (const name of names) {
+    if (name === metric) continue;
+    const other = familyStem(name);
+    const rank =
+      other === stem ? 0 : other.endsWith(`_${stem}`) || stem.endsWith(`_${other}`) ? 1 : undefined;
+    if (rank !== undefined) scored.push({ name, rank });
+  }
+  scored.sort(
+    (a, b) => a.rank - b.rank || a.name.length - b.name.length || a.name.localeCompare(b.name),
+  );
+  return scored.slice(0, MAX_FAMILY_SHOWN).map(s => s.name);
+}
 
 const show = (m: Matcher): string => `${m.label}${m.op}${JSON.stringify(m.value)}`;
 const where = (s: Selector): string => (s.metric === undefined ? 'the selector' : s.metric);
@@ -87,7 +131,8 @@ async function examine(selector: Selector, api: PrometheusMetadata): Promise<Fin
   const base = metric === undefined ? undefined : selectorText(metric, []);
   if (metric !== undefined && base !== undefined && !(await api.hasSeries(base))) {
     const names = await api.labelValues('__name__');
-    const near = names === undefined ? [] : nearestNames(metric, names);
+    const family = names === undefined ? [] : familyNames(metric, names);
+    const near = family.length > 0 || names === undefined ? family : nearestNames(metric, names);
     return [
       {
         kind: 'unknown_metric',
@@ -155,9 +200,11 @@ async function examineRange(selector: Selector, api: PrometheusMetadata): Promis
   const range = selector.rangeSeconds;
   if (fn === undefined || range === undefined || !TWO_SAMPLE_FUNCTIONS.has(fn)) return [];
   const full = selectorText(selector.metric, selector.matchers);
-  const perWindow = await api.scalar(`max(count_over_time(${full}[${INTERVAL_WINDOW_S}s]))`);
-  if (perWindow === undefined || !(perWindow > 0)) return [];
-  const intervalS = Math.round(INTERVAL_WINDOW_S / perWindow);
+  // The samples' own spacing, not the window over their count: a series one minute old and
+  // scraped every 5 s has 12 samples in ten minutes, which is not "every 50s".
+  const times = await api.sampleTimes(full, INTERVAL_WINDOW_S);
+  const intervalS = times === undefined ? undefined : medianGap(times);
+  if (intervalS === undefined) return [];
   if (range >= 2 * intervalS) return [];
   return [
     {
@@ -168,4 +215,15 @@ async function examineRange(selector: Selector, api: PrometheusMetadata): Promis
         `use at least [${2 * intervalS}s] (4 x the scrape interval, [${4 * intervalS}s], is the usual advice)`,
     },
   ];
+}
+
+/** The median gap between consecutive timestamps (whole seconds, at least 1), if two or more. */
+function medianGap(times: readonly number[]): number | undefined {
+  const gaps = times
+    .slice(1)
+    .map((t, i) => t - (times[i] as number))
+    .filter(g => g > 0)
+    .sort((a, b) => a - b);
+  const middle = gaps[Math.floor(gaps.length / 2)];
+  return middle === undefined ? undefined : Math.max(1, Math.round(middle));
 }

@@ -1,5 +1,5 @@
-// Prometheus's metadata API (/api/v1/series, /api/v1/labels, /api/v1/label/<name>/values) and a
-// small instant query, with a request budget, a per-request timeout and capped response sizes,
+// Prometheus's metadata API (/api/v1/series, /api/v1/labels, /api/v1/label/<name>/values) and one
+// series' recent samples, with a request budget, a per-request timeout and capped response sizes,
 // so a diagnosis can never load a large Prometheus. Every text the source sends back (errors, label
 // names and values) passes the source's redactor first: an echoing proxy must not reveal secrets.
 import { MAX_JSON_DEPTH } from '../prometheus/decode-response';
@@ -19,8 +19,11 @@ export interface PrometheusMetadata {
   labelNames(selector?: string): Promise<string[] | undefined>;
   /** Values of `label` over the series that match `selector` (all series when absent). */
   labelValues(label: string, selector?: string): Promise<string[] | undefined>;
-  /** An instant query expected to give one number (e.g. `max(count_over_time(...))`). */
-  scalar(query: string): Promise<number | undefined>;
+  /**
+   * Timestamps (unix seconds, ascending) of one matching series' samples in the last
+   * `windowSeconds`; undefined when no series matches or the answer is too large to read.
+   */
+  sampleTimes(selector: string, windowSeconds: number): Promise<number[] | undefined>;
 }
 
 export interface MetadataLimits {
@@ -42,6 +45,9 @@ export const DEFAULT_METADATA_LIMITS: MetadataLimits = {
   // Beyond Prometheus's 5 min lookback, so a series that just went stale still counts.
   windowSeconds: 3600,
 };
+
+/** A label name PromQL takes unquoted. */
+const PLAIN_LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Thrown when the request budget is spent; the diagnosis reports what it found so far. */
 export class BudgetSpent extends Error {
@@ -82,12 +88,31 @@ export class SourceMetadata implements PrometheusMetadata {
     );
   }
 
-  async scalar(query: string): Promise<number | undefined> {
-    const got = await this.get('/api/v1/query', { query, time: this.nowS.toFixed(3) }, false);
+  async sampleTimes(selector: string, windowSeconds: number): Promise<number[] | undefined> {
+    // One series first (its exact label set), then its samples: a range selector over a
+    // selector that matches thousands of series would be a large answer for one interval.
+    const found = await this.get('/api/v1/series', { 'match[]': selector, limit: '1' });
+    if (found.tooLarge || !Array.isArray(found.data)) return undefined;
+    const labels = found.data[0] as Record<string, unknown> | undefined;
+    if (labels === undefined || typeof labels !== 'object') return undefined;
+    const exact = `{${Object.entries(labels)
+      .filter((e): e is [string, string] => typeof e[1] === 'string')
+      // Prometheus 3 allows any UTF-8 label name, written quoted; plain names stay plain.
+      .map(
+        ([name, value]) =>
+          `${PLAIN_LABEL.test(name) ? name : JSON.stringify(name)}=${JSON.stringify(value)}`,
+      )
+      .join(',')}}`;
+    const got = await this.get(
+      '/api/v1/query',
+      { query: `${exact}[${windowSeconds}s]`, time: this.nowS.toFixed(3) },
+      false,
+    );
     if (got.tooLarge) return undefined;
-    const data = got.data as { result?: { value?: [number, string] }[] } | undefined;
-    const text = data?.result?.[0]?.value?.[1];
-    return text === undefined ? undefined : Number(text);
+    const data = got.data as { result?: { values?: unknown }[] } | undefined;
+    const values = data?.result?.[0]?.values;
+    if (!Array.isArray(values)) return undefined;
+    return values.map(v => (Array.isArray(v) ? Number(v[0]) : NaN)).filter(t => Number.isFinite(t));
   }
 
   private async list(path: string, params: Record<string, string>): Promise<string[] | undefined> {

@@ -39,7 +39,7 @@ export async function listenGrpc(
     if (socket.destroyed) return;
     injector.injectConnection(socket);
   });
-  const port = await listenOn(listener, address);
+  const port = await listenOn(listener, address, '--grpc-address');
   return {
     port,
     close: () => {

@@ -82,7 +82,7 @@ function whileStarting(req: IncomingMessage, res: ServerResponse): void {
 
 /** Binds `address` (host:port, [v6]:port) and resolves with the bound port. */
 export function listenHttp(server: Server, address: string): Promise<number> {
-  return listenOn(server, address);
+  return listenOn(server, address, '--http-address');
 }
 
 /** A server that answers /healthz (and /readyz 503) before the scaler has loaded; `limits`

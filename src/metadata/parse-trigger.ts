@@ -10,6 +10,7 @@ import { DEFAULTS, triggerLimits } from '../config/schema';
 import type { Parsed } from '../util/parse-values';
 import {
   parseDurationMs,
+  parseUnitDurationMs,
   parseGoBool,
   parseJsonNumber,
   parseKeyValueMap,
@@ -289,7 +290,7 @@ const MULTIPLE_SERIES: readonly MultipleSeriesPolicy[] = ['error', 'sum', 'max',
  * pkg/scalers/scaler.go: `fmt.Sprintf("%.3f")`): from 0.0005 up it rounds to at least 1m, below
  * it becomes 0, which the HPA refuses ("must be positive"). Thresholds in [0.0005, 0.001) are sent
  * as 0.001 (1m), the target KEDA makes of them, so that KEDA versions that truncated instead
- * (`int64(v*1000)`, before v2.20.2) get the same target.
+ * (`int64(v*1000)`, up to v2.19; v2.20.0 rounds, kedacore/keda #7534) get the same target.
  */
 const MILLI = 0.001;
 const MIN_THRESHOLD = 0.0005;
@@ -387,6 +388,7 @@ export function parseTrigger(
   // Validated for parity; TLS towards Prometheus is the source's setting (docs/trigger-metadata.md, unsafeSsl).
   take('unsafeSsl', parseGoBool);
   // KEDA accepts any timeout; a longer one than the server allows is capped, with a notice.
+  // KEDA's own rule: a bare number is milliseconds (typed_config.go). Our keys below need a unit.
   const askedTimeoutMs = take('timeout', parseDurationMs);
   const notices: string[] = [];
   let timeoutMs = askedTimeoutMs;
@@ -408,7 +410,7 @@ export function parseTrigger(
     durationAtMost(text, limits.maxStalenessLimitMs, "the server's cache.maxStalenessLimit"),
   );
   const activationIntervalMs = take('activationInterval', text => {
-    const d = parseDurationMs(text);
+    const d = parseUnitDurationMs(text);
     if (d.ok && d.value < limits.minActivationIntervalMs) {
       return {
         ok: false,
@@ -469,7 +471,7 @@ export function parseTrigger(
 
 /** A duration (KEDA rules) that may not exceed a server cap; the rule names the cap. */
 function durationAtMost(text: string, capMs: number, capName: string): Parsed<number> {
-  const d = parseDurationMs(text);
+  const d = parseUnitDurationMs(text);
   if (d.ok && d.value > capMs) {
     return { ok: false, rule: `must be at most ${capMs / 1000}s (${capName})` };
   }

@@ -23,7 +23,8 @@ export interface RangeRequest {
 
 /** The reduced value at each step, and how many series the query returned over the range. */
 export interface RangeResult {
-  points: { timestamp: number; value: number | null }[];
+  /** `empty`: no series had a point at this step (KEDA reads it as 0 or an error by policy). */
+  points: { timestamp: number; value: number | null; empty?: true }[];
   /** 0: the query matched nothing at any step (a misspelled metric or label, most often). */
   seriesCount: number;
 }
@@ -120,16 +121,19 @@ export async function queryRange(
   }
   // A step whose reduction fails (an empty result, several series) is a failed query there,
   // as GetMetrics would have failed at that time: null, for the replay's fallback model.
-  const out: { timestamp: number; value: number | null }[] = [];
+  const out: RangeResult['points'] = [];
   for (let t = r.startS; t <= r.endS; t += r.stepS) {
     let value: number | null;
+    const samples = byTime.get(t);
     try {
-      value = reduceResult({ kind: 'vector', samples: byTime.get(t) ?? [] }, policy);
+      value = reduceResult({ kind: 'vector', samples: samples ?? [] }, policy);
     } catch (e) {
       if (!(e instanceof ScalerError)) throw e;
       value = null;
     }
-    out.push({ timestamp: t, value });
+    out.push(
+      samples === undefined ? { timestamp: t, value, empty: true } : { timestamp: t, value },
+    );
   }
   return { points: out, seriesCount: doc.data.result.length };
 }

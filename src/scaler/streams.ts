@@ -177,7 +177,7 @@ export function serveStreamIsActive(
 }
 
 /**
- * StreamMetricSpec (KEDA 2.21): the current specs at once, never an empty list (KEDA #8115).
+ * StreamMetricSpec (KEDA main, #7794; in no release as of v2.20.2): the current specs at once, never an empty list (KEDA #8115).
  * Specs come from the metadata in the request, which cannot change during the stream, so the
  * stream stays open with nothing more to say and GetMetricSpec always answers the same.
  */

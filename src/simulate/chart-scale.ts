@@ -75,3 +75,28 @@ export function timeTicks(first: number, last: number, width: number, charPx: nu
   }
   return { ticks: [first], label: label(604_800) };
 }
+
+/**
+ * Ticks in seconds from `startS` (the demo's table counts that way): `0s`, `30s`, `1m30s`, on whole
+ * multiples of a round step, with room for each label as in {@link timeTicks}.
+ */
+export function elapsedTicks(
+  startS: number,
+  first: number,
+  last: number,
+  width: number,
+  charPx: number,
+): TimeTicks {
+  const span = Math.max(1, last - first);
+  const label = (t: number): string => `${Math.round(t - startS)}s`;
+  for (const step of TIME_STEPS) {
+    const chars = label(last).length;
+    if (span / step + 1 > Math.floor(width / (chars * charPx + 24))) continue;
+    const ticks: number[] = [];
+    for (let k = Math.ceil((first - startS) / step) * step; startS + k <= last; k += step) {
+      ticks.push(startS + k);
+    }
+    return { ticks, label };
+  }
+  return { ticks: [first], label };
+}

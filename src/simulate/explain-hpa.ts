@@ -2,6 +2,8 @@
 // functions (milli-units as KEDA sends them, the release's tolerance rule): what
 // `kubectl get hpa` shows and why, for AverageValue and for Value (the source of many "wrong
 // value" reports: KEDA #1881, #6549).
+import type { KedaVersion } from './keda-release';
+import { DEFAULT_KEDA_VERSION, kedaMilli, kedaRules } from './keda-release';
 import type { KubernetesVersion, MetricType, Tolerances } from './hpa-model';
 import {
   DEFAULT_KUBERNETES_VERSION,
@@ -41,10 +43,12 @@ export function explainHpa(
   maxReplicas: number,
   tolerances: Tolerances = { scaleUp: 0.1, scaleDown: 0.1 },
   version: KubernetesVersion = DEFAULT_KUBERNETES_VERSION,
+  keda: KedaVersion = DEFAULT_KEDA_VERSION,
 ): HpaExplanation {
   const rules = releaseRules(version);
-  const usage = quantityMilli(value);
-  const target = quantityMilli(threshold);
+  // What KEDA hands the HPA: rounded to milli-units from v2.20, truncated before.
+  const usage = kedaMilli(value, kedaRules(keda));
+  const target = kedaMilli(threshold, kedaRules(keda));
   const current = Math.max(replicas, 0);
   const proposal = proposeReplicasMilli(metricType, usage, target, current, tolerances, rules);
   const desired = Math.min(maxReplicas, Math.max(minReplicas, proposal));

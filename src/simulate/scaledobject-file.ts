@@ -1,6 +1,7 @@
 // Reads a ScaledObject YAML file into the simulator's model: every trigger, the HPA behavior,
 // scalingModifiers and fallback, with KEDA's defaults (apis/keda/v1alpha1) and an error naming
 // the field and its rule for every value the model reads.
+import { forceActivationAnnotation } from './keda-release';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { didYouMeanSuffix } from '../util/did-you-mean';
@@ -365,8 +366,25 @@ export function parseScaledObject(so: Json, triggerIndex?: number): LoadedScaled
       minReplicaCount,
     );
   const meta = map(so['metadata'], 'metadata');
+  const created = meta?.['creationTimestamp'];
+  const createdAt =
+    created === undefined || created === null
+      ? undefined
+      : typeof created === 'string'
+        ? Date.parse(created) / 1000
+        : NaN;
+  if (createdAt !== undefined && !Number.isFinite(createdAt)) {
+    fail('metadata.creationTimestamp', 'must be an RFC 3339 time', created);
+  }
+  const annotations = map(meta?.['annotations'], 'metadata.annotations');
+  const force = annotations?.['autoscaling.keda.sh/force-activation'];
   return {
     name: typeof meta?.['name'] === 'string' ? meta['name'] : 'scaledobject',
+    ...(createdAt === undefined ? {} : { createdAt }),
+    // Annotation values are strings; YAML may have read `true` as a boolean.
+    ...(typeof force === 'string' || typeof force === 'boolean'
+      ? { forceActivation: forceActivationAnnotation(String(force)) }
+      : {}),
     triggers,
     selected,
     // CRD: pollingInterval minimum 1 (a 0 would poll without end).

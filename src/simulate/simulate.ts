@@ -5,12 +5,16 @@
 import type { Formula } from './formula';
 import { FormulaError } from './formula';
 import type { BehaviorInput, HpaMetric, KubernetesVersion, MetricType } from './hpa-model';
-import { HpaModel, quantityMilli } from './hpa-model';
+import { HpaModel } from './hpa-model';
+import type { KedaRules, KedaVersion } from './keda-release';
+import { DEFAULT_KEDA_VERSION, behaviorAsStored, kedaMilli, kedaRules } from './keda-release';
 
 /** One reading of a trigger's query; `value: null` means the query failed (an error or a gap). */
 export interface Sample {
   timestamp: number;
   value: number | null;
+  /** No series at this time (the query matched nothing): KEDA reads `value`, a chart a gap. */
+  empty?: true;
 }
 
 export interface TriggerModel {
@@ -54,6 +58,13 @@ export interface ScaledObjectFields {
   idleReplicaCount: number | undefined;
   fallback: FallbackModel | undefined;
   behavior: BehaviorInput | undefined;
+  /**
+   * metadata.creationTimestamp (unix seconds), when the file has it: KEDA counts
+   * initialCooldownPeriod from it (executor checkScaleTargetActive), not from the replay's start.
+   */
+  createdAt?: number;
+  /** The autoscaling.keda.sh/force-activation annotation, as KEDA reads it (v2.18+). */
+  forceActivation?: boolean;
 }
 
 export interface ScaledObjectModel extends ScaledObjectFields {
@@ -67,6 +78,8 @@ export interface SimulationOptions {
   /** --horizontal-pod-autoscaler-tolerance (default 0.1). */
   tolerance?: number;
   kubernetesVersion?: KubernetesVersion;
+  /** The KEDA release whose rules apply (keda-release.ts); default the newest. */
+  kedaVersion?: KedaVersion;
   /** Replicas at the start; default: minReplicaCount (0 starts idle). */
   initialReplicas?: number;
 }
@@ -88,6 +101,11 @@ export interface SimulationRow {
   replicas: number;
   /** Which component acted: `keda` (poll) or `hpa` (sync). */
   by: 'keda' | 'hpa';
+  /**
+   * Triggers with no series at this step: before their series' first sample, or an empty
+   * result. KEDA saw `values` (0 by ignoreNullValues); a chart draws a gap, not a real 0.
+   */
+  noSeries?: string[];
 }
 
 /** One trigger as KEDA hands it on after GetMetricsWithFallback. */
@@ -111,6 +129,7 @@ export class ScalingModel {
   private readonly failures: number[];
   private lastActive: number | undefined;
   private readonly createdAt: number;
+  private readonly keda: KedaRules;
   replicas: number;
 
   constructor(
@@ -119,6 +138,8 @@ export class ScalingModel {
     options: SimulationOptions = {},
   ) {
     const sm = so.scalingModifiers;
+    const keda = kedaRules(options.kedaVersion ?? DEFAULT_KEDA_VERSION);
+    this.keda = keda;
     // The HPA KEDA creates (controllers/keda/hpa.go): minReplicas = max(minReplicaCount, 1);
     // one external metric per trigger, or the single composite metric whose target is
     // NewMilliQuantity(int64(target × 1000)).
@@ -126,14 +147,14 @@ export class ScalingModel {
       sm === undefined
         ? so.triggers.map(t => ({
             metricType: t.metricType,
-            targetMilli: quantityMilli(t.threshold),
+            targetMilli: kedaMilli(t.threshold, keda),
           }))
         : [{ metricType: sm.metricType, targetMilli: Math.trunc(sm.target * 1000) }];
     this.hpa = new HpaModel({
       minReplicas: Math.max(so.minReplicaCount, 1),
       maxReplicas: so.maxReplicaCount,
       metrics,
-      behavior: so.behavior,
+      behavior: behaviorAsStored(so.behavior, keda),
       ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance }),
       ...(options.kubernetesVersion === undefined
         ? {}
@@ -141,7 +162,7 @@ export class ScalingModel {
     });
     this.failures = so.triggers.map(() => 0);
     this.replicas = options.initialReplicas ?? so.minReplicaCount;
-    this.createdAt = startSeconds;
+    this.createdAt = so.createdAt ?? startSeconds;
   }
 
   /** fallback.HasValidFallback: with scalingModifiers, `target` must be a whole number > 0. */
@@ -164,7 +185,7 @@ export class ScalingModel {
     if (raw !== null) {
       this.failures[i] = 0;
       return {
-        milli: quantityMilli(raw),
+        milli: kedaMilli(raw, this.keda),
         // The external scaler's IsActive: the raw value against activationThreshold.
         active: raw > t.activationThreshold,
         error: false,
@@ -208,7 +229,7 @@ export class ScalingModel {
       replicas /= current;
     }
     // The target as the HPA object holds it (AsApproximateFloat64 of the quantity).
-    const target = sm === undefined ? quantityMilli(t.threshold) / 1000 : sm.target;
+    const target = sm === undefined ? kedaMilli(t.threshold, this.keda) / 1000 : sm.target;
     return {
       milli: Math.trunc(target * 1000 * replicas),
       active: true,
@@ -293,6 +314,8 @@ export class ScalingModel {
         !isError && milli !== undefined && milli / 1000 > so.scalingModifiers.activationTarget;
     }
     if (activeOverride !== undefined) active = activeOverride;
+    // RequestScale: `isActive || scaledObject.NeedToForceActivation()` (v2.18+).
+    if (this.keda.forceActivation && so.forceActivation === true) active = true;
     const desired = this.requestScale(t, active, isError);
     this.replicas = desired;
     return this.row(t, raws, results, composite, { active, desiredReplicas: desired, by: 'keda' });
@@ -389,21 +412,29 @@ export function sampleAt(samples: Sample[], t: number): Sample | undefined {
  * when every one of them failed, so their order does not matter.
  */
 export function normalizeSeries(series: Sample[]): Sample[] {
-  const byTime = new Map<number, number | null>();
+  const byTime = new Map<number, Sample>();
   for (const s of series) {
     const seen = byTime.get(s.timestamp);
-    if (seen === undefined || seen === null) byTime.set(s.timestamp, s.value);
-    else if (s.value !== null) byTime.set(s.timestamp, Math.max(seen, s.value));
+    // Empty only when every sample there is; a value wins over a failure.
+    const empty = (seen === undefined || seen.empty === true) && s.empty === true;
+    const value =
+      seen === undefined || seen.value === null
+        ? s.value
+        : s.value === null
+          ? seen.value
+          : Math.max(seen.value, s.value);
+    byTime.set(
+      s.timestamp,
+      empty ? { timestamp: s.timestamp, value, empty } : { timestamp: s.timestamp, value },
+    );
   }
-  return [...byTime.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([timestamp, value]) => ({ timestamp, value }));
+  return [...byTime.values()].sort((a, b) => a.timestamp - b.timestamp);
 }
 
 /**
  * Runs the models from the first sample to the last over one series per trigger. At a time
  * where both act, KEDA's poll comes first (it may activate from 0), then the HPA's sync. Before
- * a trigger's first sample its reading is 0.
+ * a trigger's first sample its reading is 0, and the row names it under `noSeries`.
  */
 export function simulate(
   seriesByTrigger: Sample[][],
@@ -426,16 +457,19 @@ export function simulate(
   let nextSync = first;
   while (Math.min(nextPoll, nextSync) <= last) {
     const t = Math.min(nextPoll, nextSync);
-    const raws = series.map(s => {
-      const at = sampleAt(s, t);
-      return at === undefined ? 0 : at.value;
-    });
+    const at = series.map(s => sampleAt(s, t));
+    const raws = at.map(a => (a === undefined ? 0 : a.value));
+    const noSeries = so.triggers
+      .filter((_, i) => at[i] === undefined || at[i]?.empty === true)
+      .map(x => x.name);
+    const mark = (row: SimulationRow): SimulationRow =>
+      noSeries.length === 0 ? row : { ...row, noSeries };
     if (t === nextPoll) {
-      rows.push(model.poll(t, raws));
+      rows.push(mark(model.poll(t, raws)));
       nextPoll += so.pollingIntervalSeconds;
     }
     if (t === nextSync) {
-      rows.push(model.sync(t, raws));
+      rows.push(mark(model.sync(t, raws)));
       nextSync += hpaSync;
     }
   }

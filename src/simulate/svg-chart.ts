@@ -2,10 +2,17 @@
 // compares (the composite of scalingModifiers, or each trigger) with its target, a panel per
 // formula input, and the replica count; what-if variants overlaid on the same frame.
 import type { Box, LegendItem } from './chart-layout';
-import { DASH, area, ellipsis, esc, legendRows, text } from './chart-layout';
+import { DASH, area, ellipsis, esc, legendRows, text, textWidth } from './chart-layout';
 import type { Point } from './chart-marks';
 import { bands, linePath, path, spans, stepPath } from './chart-marks';
-import { formatNumber, tickLabel, timeTicks, utcText, valueTicks } from './chart-scale';
+import {
+  elapsedTicks,
+  formatNumber,
+  tickLabel,
+  timeTicks,
+  utcText,
+  valueTicks,
+} from './chart-scale';
 import type { MetricType } from './hpa-model';
 import type { ScaledObjectModel, SimulationRow } from './simulate';
 
@@ -21,12 +28,15 @@ const TICK_FONT = 11;
 const COLORS = {
   value: '#2563eb',
   target: '#dc2626',
-  activation: '#d97706',
+  // Near-black, dotted: no variant colour below comes close (amber sat next to a variant orange).
+  activation: '#111827',
+  gap: '#93c5fd',
   replicas: '#16a34a',
   inactive: '#6b7280',
   failed: '#dc2626',
   fallback: '#f97316',
   grid: '#e5e7eb',
+  event: '#7c3aed',
   axis: '#374151',
 };
 const VARIANT_COLORS = [
@@ -56,10 +66,23 @@ interface Panel {
   failed?: [number, number][];
   /** Spans where KEDA served a fallback: shaded. */
   fallback?: [number, number][];
+  /** Spans with no series (the value line has a gap there): a pale strip along the bottom. */
+  noSeries?: [number, number][];
 }
+
+/** A moment marked on every panel, labelled on the first: a load phase, "load stopped". */
+export interface ChartEvent {
+  t: number;
+  label: string;
+}
+
+/** How the x-axis reads: UTC clock time (default), or seconds from `startS` (the demo's table). */
+export type ChartClock = { kind: 'utc' } | { kind: 'elapsed'; startS: number };
 
 interface Chart {
   title: string;
+  clock?: ChartClock;
+  events?: ChartEvent[];
   legend: LegendItem[];
   panels: Panel[];
   /** Spans where the ScaledObject was inactive: shaded on every panel. */
@@ -67,15 +90,25 @@ interface Chart {
   rows: SimulationRow[];
 }
 
-/** Times of the rows, first and last, and the longest step a line may bridge (3 × the median). */
-function timeBase(rows: SimulationRow[]): { first: number; last: number; maxGap: number } {
+/**
+ * Times of the rows, first and last, the longest step a line may bridge (3 × the median), and
+ * the end of the frame: one median step past the last row, so that its state (a final drop to
+ * 0, say) is drawn as a step of its own, not on the plot's right border.
+ */
+function timeBase(rows: SimulationRow[]): {
+  first: number;
+  last: number;
+  maxGap: number;
+  end: number;
+} {
   const times = [...new Set(rows.map(r => r.timestamp))].sort((a, b) => a - b);
   const steps = times
     .slice(1)
     .map((t, i) => t - (times[i] as number))
     .sort((a, b) => a - b);
   const median = steps[Math.floor(steps.length / 2)] ?? 1;
-  return { first: times[0] ?? 0, last: times[times.length - 1] ?? 0, maxGap: 3 * median };
+  const last = times[times.length - 1] ?? 0;
+  return { first: times[0] ?? 0, last, maxGap: 3 * median, end: last + median };
 }
 
 /** One point per timestamp (the last row's reading there). */
@@ -96,10 +129,15 @@ const steps = (rows: SimulationRow[], value: (r: SimulationRow) => number): Poin
 const timesOf = (rows: SimulationRow[]): number[] => rows.map(r => r.timestamp);
 
 function render(chart: Chart): string {
-  const { first, last, maxGap } = timeBase(chart.rows);
+  const { first, maxGap, end: last } = timeBase(chart.rows);
   const span = Math.max(1, last - first);
   const x = (t: number): number => PLOT_X + ((t - first) / span) * PLOT_W;
-  const time = timeTicks(first, last, PLOT_W, TICK_FONT * 0.6);
+  const clock = chart.clock ?? { kind: 'utc' };
+  const time =
+    clock.kind === 'elapsed'
+      ? elapsedTicks(clock.startS, first, last, PLOT_W, TICK_FONT * 0.6)
+      : timeTicks(first, last, PLOT_W, TICK_FONT * 0.6);
+  const events = (chart.events ?? []).filter(e => e.t >= first && e.t <= last);
   const body: string[] = [];
 
   const titleBox: Box = { x: PAD, y: PAD, w: W - 2 * PAD, h: 22 };
@@ -154,6 +192,7 @@ function render(chart: Chart): string {
             { width: 1 },
           ),
           ...bands(panel.failed ?? [], s, plot, COLORS.failed, { opacity: 0.8, strip: 4 }),
+          ...bands(panel.noSeries ?? [], s, plot, COLORS.gap, { opacity: 0.9, strip: 4 }),
           ...panel.lines.map(l =>
             path(
               l.kind === 'step'
@@ -168,6 +207,24 @@ function render(chart: Chart): string {
             ),
           ),
           path(`M${PLOT_X},${bottom} L${PLOT_X + PLOT_W},${bottom}`, COLORS.axis, { width: 1 }),
+          ...events.map(e =>
+            path(`M${x(e.t).toFixed(1)},${plot.y} L${x(e.t).toFixed(1)},${bottom}`, COLORS.event, {
+              width: 1,
+              dash: DASH.dash,
+            }),
+          ),
+          // Each event's label at the top of the first plot, left-aligned on its line.
+          ...(i === 0
+            ? events.map((e, k) => {
+                // Right of its line, or left of it where it would run past the plot.
+                const fits = x(e.t) + 3 + textWidth(e.label, TICK_FONT - 1) <= PLOT_X + PLOT_W;
+                return text(fits ? x(e.t) + 3 : x(e.t) - 3, plot.y + 11 + (k % 2) * 12, e.label, {
+                  size: TICK_FONT - 1,
+                  fill: COLORS.event,
+                  ...(fits ? {} : { anchor: 'end' as const }),
+                });
+              })
+            : []),
         ].filter(m => m !== ''),
       ),
     );
@@ -198,10 +255,17 @@ function render(chart: Chart): string {
           fill: COLORS.axis,
         }),
       ),
-      text(PLOT_X, bottom + 35, `time (UTC), ${utcText(first)} to ${utcText(last)}`, {
-        size: TICK_FONT,
-        fill: COLORS.axis,
-      }),
+      text(
+        PLOT_X,
+        bottom + 35,
+        clock.kind === 'elapsed'
+          ? `seconds from the start (${utcText(clock.startS)} UTC)`
+          : `time (UTC), ${utcText(first)} to ${utcText(timeBase(chart.rows).last)}`,
+        {
+          size: TICK_FONT,
+          fill: COLORS.axis,
+        },
+      ),
     ]),
   );
   const height = Math.ceil(axisBox.y + axisBox.h + PAD);
@@ -254,10 +318,12 @@ function metricPanels(
   targets: { rows: SimulationRow[]; model: ScaledObjectModel; color: string }[],
 ): Panel[] {
   const times = timesOf(rows);
-  const end = timeBase(rows).last;
+  const end = timeBase(rows).end;
   const sm = so.scalingModifiers;
   const failedSpans = (v: (r: SimulationRow) => number | null | undefined): [number, number][] =>
     spans(times, i => v(rows[i] as SimulationRow) === null, end);
+  const noSeriesSpans = (name: string): [number, number][] =>
+    spans(times, i => (rows[i] as SimulationRow).noSeries?.includes(name) === true, end);
   // With several variants each has its own target line.
   const targetOf = (v: number): string =>
     targets.length > 1 ? "each variant's target" : formatNumber(v);
@@ -284,6 +350,10 @@ function metricPanels(
   }
   so.triggers.forEach((t, i) => {
     const value = (r: SimulationRow): number | null => r.values[i] ?? null;
+    // No series yet (or an empty result): KEDA read 0, the line leaves a gap so that it does not
+    // look like real zero traffic.
+    const drawn = (r: SimulationRow): number | null =>
+      r.noSeries?.includes(t.name) === true ? null : value(r);
     panels.push(
       sm === undefined
         ? {
@@ -299,15 +369,17 @@ function metricPanels(
                 ),
               ),
               activationLine(rows, t.activationThreshold),
-              { kind: 'line', points: points(rows, value), color: COLORS.value, width: 2 },
+              { kind: 'line', points: points(rows, drawn), color: COLORS.value, width: 2 },
             ],
             failed: failedSpans(value),
+            noSeries: noSeriesSpans(t.name),
           }
         : {
             heading: `${t.name}: the formula's input`,
             height: 90,
-            lines: [{ kind: 'line', points: points(rows, value), color: COLORS.value, width: 1.5 }],
+            lines: [{ kind: 'line', points: points(rows, drawn), color: COLORS.value, width: 1.5 }],
             failed: failedSpans(value),
+            noSeries: noSeriesSpans(t.name),
           },
     );
   });
@@ -330,6 +402,9 @@ function legendFor(
   if (types.has('Value')) items.push({ label: 'target', color: COLORS.target, style: 'dash' });
   items.push({ label: 'activation threshold', color: COLORS.activation, style: 'dot' });
   items.push(...extra);
+  if (rows.some(r => (r.noSeries?.length ?? 0) > 0)) {
+    items.push({ label: 'no series yet: a gap (KEDA read 0)', color: COLORS.gap, style: 'band' });
+  }
   const failed = rows.some(r => r.values.some(v => v === null) || r.composite === null);
   if (failed) items.push({ label: 'no value (query failed)', color: COLORS.failed, style: 'band' });
   return items;
@@ -342,11 +417,11 @@ function legendFor(
  */
 export function renderSvg(
   rows: SimulationRow[],
-  opts: { title: string; model: ScaledObjectModel },
+  opts: { title: string; model: ScaledObjectModel; clock?: ChartClock; events?: ChartEvent[] },
 ): string {
   const so = opts.model;
   const times = timesOf(rows);
-  const end = timeBase(rows).last;
+  const end = timeBase(rows).end;
   const polls = rows.filter(r => r.by === 'keda');
   const inactive = spans(timesOf(polls), i => !(polls[i] as SimulationRow).active, end);
   const fallback = spans(times, i => (rows[i] as SimulationRow).fallback.length > 0, end);
@@ -355,6 +430,8 @@ export function renderSvg(
   if (fallback.length > 0) extra.push({ label: 'fallback', color: COLORS.fallback, style: 'band' });
   return render({
     title: opts.title,
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+    ...(opts.events === undefined ? {} : { events: opts.events }),
     rows,
     inactive,
     legend: legendFor(so, rows, extra),

@@ -1,6 +1,6 @@
 // Value parsers with KEDA's own rules (pkg/scalers/scalersconfig/typed_config.go), shared by
-// trigger metadata and server config
-// so both report problems in the same words.
+// trigger metadata and server config so both report problems in the same words; durations of
+// our own (not KEDA's) take a unit.
 
 /** A parse outcome: the value, or the rule the input broke (without the key or the value). */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; rule: string };
@@ -98,4 +98,23 @@ export function parseDurationMs(text: string): Parsed<number> {
   }
   if (sign < 0 && total > 0) return fail('must not be negative');
   return ok(total);
+}
+
+/** Digits alone, or with a fraction: a number that names no unit. */
+const BARE_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/**
+ * Our own durations (the configuration file, our trigger keys such as cacheTTL, CLI flags): a Go
+ * duration with a unit. KEDA's bare-number rule is kept only where KEDA has it (the trigger's
+ * `timeout`, {@link parseDurationMs}); elsewhere a bare `3` reads as 3 ms to one person and 3 s to
+ * the next, so it is refused with both spellings of the fix. Returns milliseconds.
+ */
+export function parseUnitDurationMs(text: string): Parsed<number> {
+  const bare = text.trim();
+  // Zero is zero in any unit (`maxStaleness: 0` never serves a stale value).
+  if (BARE_NUMBER.test(bare) && Number(bare) !== 0) {
+    const n = bare.replace(/^\+/, '');
+    return fail(`needs a unit: write "${n}s" for seconds or "${n}ms" for milliseconds`);
+  }
+  return parseDurationMs(text);
 }

@@ -134,6 +134,43 @@ describe('check', () => {
       'INVALID_ARGUMENT: invalid trigger metadata: threshold: must be a number > 0, got "abc"',
     );
   });
+  // Was: `source: promethues` with a one-source --config was "answered by" it, exit 0.
+  test('an unknown source is refused as the server refuses it, with its did-you-mean', async () => {
+    const config = join(dir, 'one-source.yaml');
+    writeFileSync(config, `sources:\n  - name: prometheus\n    url: ${PROM_URL}\n`);
+    const metadata = { source: 'promethues', query: 'up', threshold: '1', scalerAddress: 's:6000' };
+    const app: App = createApp(
+      validateConfig({
+        grpcAddress: '127.0.0.1:0',
+        httpAddress: '127.0.0.1:0',
+        sources: [{ name: 'prometheus', url: PROM_URL }],
+      }),
+      { logger: createLogger('silent') },
+    );
+    const { grpcPort } = await app.start();
+    const client = new ScalerClient(`127.0.0.1:${grpcPort}`);
+    try {
+      const refused = await client.getMetrics(ref(metadata), '').then(
+        () => undefined,
+        (e: { details: string }) => e.details,
+      );
+      expect(refused).toBe(
+        'invalid trigger metadata: source: unknown source "promethues" (did you mean "prometheus"?); configured sources: prometheus',
+      );
+      const run = io();
+      const code = await runCheck(
+        ['--scaledobject', scaledObject(metadata), '--config', config],
+        {},
+        run.io,
+      );
+      expect(code).toBe(1);
+      expect(run.out.join('')).not.toContain('answered by');
+      expect(run.err.join('')).toBe(`INVALID_ARGUMENT: ${refused}\n`);
+    } finally {
+      client.close();
+      await app.stop();
+    }
+  });
 });
 
 describe('simulate', () => {
@@ -327,6 +364,11 @@ describe('simulate', () => {
       '--to before --from',
       ['--from', '2000', '--to', '1000', '--prometheus-url', PROM_URL],
       '--to: must be later than --from',
+    ],
+    [
+      '--keda-version before 2.17',
+      ['--keda-version', 'v2.16.1', '--series', 'unused.csv'],
+      '--keda-version: must be one of 2.17, 2.18, 2.19, 2.20 (a patch release such as v2.18.3 is read as 2.18), got "v2.16.1"',
     ],
     [
       '--step below a second',

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startPrometheus } from '../helpers/prometheus';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'dist/src/main.js');
@@ -71,6 +72,10 @@ describe('check on real manifests', () => {
       expect(result.stdout).toContain(
         'IsActive        true  (value 15 is above activationThreshold 0)',
       );
+      // Was: a built-in prometheus trigger is checked, and the conversion is pointed at.
+      const migrate = `keda-prometheus-scaler migrate --scaledobject ${so}`;
+      if (type === 'prometheus') expect(result.stdout).toContain(migrate);
+      else expect(result.stdout).not.toContain('migrate');
     },
   );
 
@@ -497,6 +502,43 @@ describe('an empty result is diagnosed', () => {
     expect(result.stdout).toContain(
       'rate(...[10s]) over kps_test_requests_total: the series is scraped about every 15s, so a 10s range holds fewer than the two samples rate needs; use at least [30s]',
     );
+  });
+
+  // Was: the tutorial's seed query without `_total` found "none of the N metric names is
+  // close": the family suffix is six edits away, past the typo limit.
+  test('a metric without its _total suffix: its family comes before edit distance', () => {
+    const result = check('sum(rate(kps_test_requests[1m]))');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain(
+      '  - metric kps_test_requests has no series in the last hour (did you mean kps_test_requests_total?)',
+    );
+  });
+
+  // Was: 600 s over the sample count called a 1-minute-old series scraped every 5 s
+  // "about every 46s"; the samples' own timestamps say 5 s.
+  test('a series a minute old: the scrape interval from its samples, not the window', async () => {
+    const nowS = Math.floor(Date.now() / 1000);
+    const lines = ['# TYPE kps_new_requests counter'];
+    for (let t = nowS - 60; t <= nowS + 3600; t += 5) {
+      lines.push(`kps_new_requests_total ${t - (nowS - 60)} ${t}`);
+    }
+    const fresh = await startPrometheus({ openMetrics: `${lines.join('\n')}\n# EOF\n` });
+    try {
+      const result = run([
+        'check',
+        '--metadata',
+        'query=sum(rate(kps_new_requests_total[4s]))',
+        '--metadata',
+        'threshold=5',
+        '--prometheus-url',
+        fresh.url,
+      ]);
+      expect(result.stdout).toContain(
+        'rate(...[4s]) over kps_new_requests_total: the series is scraped about every 5s, so a 4s range holds fewer than the two samples rate needs; use at least [10s]',
+      );
+    } finally {
+      await fresh.stop();
+    }
   });
 
   test('with ignoreNullValues=false the server fails, and check says why', () => {

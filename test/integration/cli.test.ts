@@ -3,6 +3,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { freePort } from '../helpers/prometheus';
 import { ScalerClient, ref } from '../helpers/scaler-client';
@@ -106,6 +108,57 @@ test('every command lists its flags under --help', () => {
     const run = spawnSync('node', [BIN, command, '--help'], { encoding: 'utf8', env: cleanEnv() });
     expect(run.status).toBe(0);
     for (const flag of flags) expect(run.stdout).toContain(flag);
+  }
+});
+
+// Was: `help check` printed the general help.
+test("help COMMAND prints that command's help, as COMMAND --help does", () => {
+  for (const command of ['check', 'simulate', 'serve']) {
+    const viaHelp = spawnSync('node', [BIN, 'help', command], {
+      encoding: 'utf8',
+      env: cleanEnv(),
+    });
+    const viaFlag = spawnSync('node', [BIN, command, '--help'], {
+      encoding: 'utf8',
+      env: cleanEnv(),
+    });
+    expect(viaHelp.status).toBe(0);
+    expect(viaHelp.stdout).toBe(viaFlag.stdout);
+  }
+  const check = spawnSync('node', [BIN, 'help', 'check'], { encoding: 'utf8', env: cleanEnv() });
+  expect(check.stdout).toContain('--allow-empty');
+});
+
+// Was: a port in use printed grpc-js's raw "E No address added out of total 1 resolved"
+// before our message.
+test.each([
+  ['--grpc-address', '--http-address'],
+  ['--http-address', '--grpc-address'],
+])('a port in use (%s) is one clear line and exit 1', async (busyFlag, otherFlag) => {
+  const blocker = createServer();
+  await new Promise<void>(r => blocker.listen(0, '127.0.0.1', r));
+  const busy = `127.0.0.1:${(blocker.address() as AddressInfo).port}`;
+  try {
+    const run = spawnSync(
+      'node',
+      [
+        BIN,
+        'serve',
+        '--prometheus-url',
+        'http://127.0.0.1:9',
+        busyFlag,
+        busy,
+        otherFlag,
+        '127.0.0.1:0',
+      ],
+      { encoding: 'utf8', env: cleanEnv(), timeout: 20_000 },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `cannot listen on ${busy} (${busyFlag}): the port is already in use by another process; stop it, or choose another port\n`,
+    );
+  } finally {
+    blocker.close();
   }
 });
 

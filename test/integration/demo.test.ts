@@ -80,6 +80,10 @@ test('demo | head -3 leaves no Prometheus behind', async () => {
   const port = portOf(out.split('\n')[0] ?? '');
   expect(await exited).toBe(0);
   expect(out.trim().split('\n')).toHaveLength(3);
+  // Was: the trigger printed keda-prometheus-scaler.keda:6000, not where its scaler listens.
+  const grpcPort = /scaler gRPC :(\d+)/.exec(out)?.[1];
+  expect(grpcPort).toBeDefined();
+  expect(out.split('\n')[1]).toContain(`"scalerAddress":"127.0.0.1:${grpcPort}"`);
   // The demo notices the closed pipe at its next write (within the first scrape wait, ~5 s).
   expect(await waitUntil(() => prometheusPid(port) === undefined, 20_000)).toBe(true);
 }, 60_000);

@@ -243,3 +243,117 @@ test('--set variants share the frame: one replica line and one target line per v
   );
   expect(targets).toHaveLength(3);
 });
+
+/** Euclidean distance of two #rrggbb colours in RGB. */
+function colourDistance(a: string, b: string): number {
+  const rgb = (c: string) => [1, 3, 5].map(i => parseInt(c.slice(i, i + 2), 16));
+  const [x, y] = [rgb(a), rgb(b)];
+  return Math.hypot(...x.map((v, i) => v - (y[i] ?? 0)));
+}
+
+// Was: the demo chart's axis was UTC clock time while its table counts seconds; the load
+// phases were not marked; the final drop to 0 sat on the right border.
+test('the demo chart: seconds from the start, load phases marked, the drop to 0 inside the plot', () => {
+  const so = model({
+    pollingIntervalSeconds: 5,
+    cooldownPeriodSeconds: 20,
+    maxReplicaCount: 10,
+    triggers: [{ name: 'demo', metricType: 'AverageValue', threshold: 10, activationThreshold: 1 }],
+  });
+  const rate = (i: number): number => (i < 4 ? 0 : i < 6 ? 15 : i < 8 ? 35 : i < 11 ? 70 : 0);
+  const rows = simulate([series(40, 5, rate)], so).filter(
+    (_r, i, all) => i <= all.findIndex((x, j) => j > 20 && x.replicas === 0),
+  );
+  expect(rows[rows.length - 1]?.replicas).toBe(0);
+  const events = [
+    { t: T0 + 20, label: 'load 15 req/s' },
+    { t: T0 + 30, label: 'load 35 req/s' },
+    { t: T0 + 40, label: 'load 70 req/s' },
+    { t: T0 + 55, label: 'load stopped' },
+  ];
+  const chart = look(
+    'demo-elapsed',
+    renderSvg(rows, {
+      title: 'demo: sum(rate(demo_http_requests_total[10s]))',
+      model: so,
+      clock: { kind: 'elapsed', startS: T0 },
+      events,
+    }),
+  );
+  const axis = chart.marks.filter(m => m.area === 'x-axis').map(m => m.text ?? '');
+  expect(axis).toContain('0s');
+  expect(axis.filter(t => /^\d+s$/.test(t)).length).toBeGreaterThanOrEqual(4);
+  expect(axis).toContain('seconds from the start (2025-11-23 08:00:00 UTC)');
+  const labels = chart.marks.filter(m => m.area === 'plot 0' && m.tag === 'text').map(m => m.text);
+  expect(labels).toEqual(events.map(e => e.label));
+  // The replica line's last drop (to 0) is left of the plot's right edge by a step or more.
+  const replicaPlot = plotOf(chart, 1) as { x: number; w: number };
+  const replicas = chart.marks.find(
+    m => m.area === 'plot 1' && m.attrs['stroke'] === '#16a34a' && m.tag === 'path',
+  );
+  const xs = [...(replicas?.attrs['d'] ?? '').matchAll(/[ML]([\d.]+),/g)].map(m => Number(m[1]));
+  const dropX = xs[xs.length - 2] as number;
+  expect(replicaPlot.x + replicaPlot.w - dropX).toBeGreaterThan(10);
+});
+
+// Was: in simulate, time before a series existed was drawn as 0, like real zero traffic.
+test('time before a series exists is a gap with a pale strip, not a line at 0', () => {
+  const so = model({
+    triggers: [
+      { name: 'rps', metricType: 'AverageValue', threshold: 100, activationThreshold: 0 },
+      { name: 'lag', metricType: 'Value', threshold: 40, activationThreshold: 2 },
+    ],
+  });
+  const rps = series(80, 15, i => 200 + i);
+  // lag's series starts at step 30, and is empty (no series) again at steps 50-59.
+  const lag = series(80, 15, () => 20).flatMap((s, i) =>
+    i < 30 ? [] : i >= 50 && i < 60 ? [{ ...s, value: 0, empty: true as const }] : [s],
+  );
+  const rows = simulate([rps, lag], so);
+  // KEDA read 0 there (ignoreNullValues): the model is unchanged, only the drawing differs.
+  expect(rows[0]?.values[1]).toBe(0);
+  expect(rows[0]?.noSeries).toEqual(['lag']);
+  const chart = look(
+    'no-series',
+    renderSvg(rows, { title: 'a series that starts late', model: so }),
+  );
+  const lagLine = chart.marks.find(m => m.area === 'plot 1' && m.attrs['stroke'] === VALUE_BLUE);
+  const d = lagLine?.attrs['d'] ?? '';
+  // Two pieces (steps 30-49 and 60-79), nothing drawn before step 30.
+  expect(d.match(/M/g)?.length).toBe(2);
+  const lagPlot = plotOf(chart, 1) as { x: number; w: number };
+  expect(Number(/^M([\d.]+),/.exec(d)?.[1])).toBeGreaterThan(lagPlot.x + lagPlot.w * 0.3);
+  const strips = chart.marks.filter(
+    m => m.tag === 'rect' && m.area === 'plot 1' && m.attrs['fill'] === '#93c5fd',
+  );
+  expect(strips).toHaveLength(2);
+  expect(
+    chart.marks.some(m => m.area === 'legend' && m.text === 'no series yet: a gap (KEDA read 0)'),
+  ).toBe(true);
+});
+
+// Was: the activation threshold's amber was next to a --set variant's orange.
+test("the activation threshold's colour is far from every --set variant's", async () => {
+  const svg = join(dir, 'variants-colours.svg');
+  await simulateCli([
+    '--scaledobject',
+    EXAMPLE,
+    '--trigger',
+    '0',
+    '--series',
+    EXAMPLE_CSV,
+    '--set',
+    'threshold=10,20,30,40,50,60,70',
+    '--svg',
+    svg,
+  ]);
+  const chart = parseChart(readFileSync(svg, 'utf8'));
+  const activation = chart.marks.find(
+    m => m.area === 'plot 0' && m.attrs['stroke-dasharray'] === '2 3',
+  )?.attrs['stroke'];
+  const variants = chart.marks
+    .filter(m => m.area === 'plot 0' && m.attrs['stroke-dasharray'] === '6 4')
+    .map(m => m.attrs['stroke'] ?? '');
+  expect(variants).toHaveLength(7);
+  for (const v of variants) expect(colourDistance(activation ?? '', v)).toBeGreaterThan(100);
+});

@@ -145,3 +145,27 @@ test('every constant a page places in a file is defined there', () => {
     .map(([name, file]) => `${name} in ${file}`);
   expect(missing).toEqual([]);
 });
+
+// Was: the simulate examples wrote chart.svg, two-triggers.svg and variants.svg into the
+// checkout's root, where nothing ignores them.
+test('documented commands write their charts outside the checkout', () => {
+  // Real paths only, not the placeholder of `--svg FILE`.
+  const targets = pages.flatMap(p =>
+    [...p.text.matchAll(/--svg\s+([^\s`]+)/g)].map(m => m[1]).filter(t => t !== 'FILE'),
+  );
+  expect(targets).not.toHaveLength(0);
+  for (const target of targets) expect(target).toMatch(/^\/tmp\//);
+});
+
+// Was: examples/config.yaml port-forwarded prometheus-operated while
+// examples/scaledobject.yaml points at prometheus-server.
+test('examples/config.yaml port-forwards the Service examples/scaledobject.yaml points at', () => {
+  const config = readFileSync(join(REPO_ROOT, 'examples/config.yaml'), 'utf8');
+  const so = readFileSync(join(REPO_ROOT, 'examples/scaledobject.yaml'), 'utf8');
+  const address = /serverAddress:\s*(\S+)/.exec(so)?.[1] ?? '';
+  const { hostname, port } = new URL(address);
+  const [service, namespace] = hostname.split('.');
+  expect(config).toContain(
+    `kubectl -n ${namespace} port-forward svc/${service} 9090:${port || '80'}`,
+  );
+});

@@ -119,7 +119,9 @@ test('a typo in the documented example: the loader says did-you-mean, the JSON S
 // The JSON Schema is for editors; the loader decides. Where both can judge, they agree.
 test.each([
   [{ maxTimeout: '1m30s' }, true],
-  [{ maxTimeout: 45000 }, true],
+  [{ maxTimeout: '45s' }, true],
+  [{ maxTimeout: 45000 }, false],
+  [{ maxTimeout: '45000' }, false],
   [{ maxTimeout: '5 minutes' }, false],
   [{ maxTimeout: -1 }, false],
   [{ cache: { maxEntries: 0 } }, false],

@@ -180,6 +180,23 @@ test.each([
   );
 });
 
+// Was: a source `timeout: 3` was 3 ms and `cache.ttl: 15` was refused as under 1s. A
+// duration of ours needs a unit; the one message shows both fixes.
+test('a bare-number duration is refused everywhere in the file, with the fix', () => {
+  expect(
+    problems({
+      sources: [{ name: 'a', url: 'http://a', timeout: 3 }],
+      cache: { ttl: 15, maxStaleness: '60' },
+      shutdown: { grace: 2.5 },
+    }),
+  ).toEqual([
+    'sources[0].timeout: needs a unit: write "3s" for seconds or "3ms" for milliseconds, got 3',
+    'cache.ttl: needs a unit: write "15s" for seconds or "15ms" for milliseconds, got 15',
+    'cache.maxStaleness: needs a unit: write "60s" for seconds or "60ms" for milliseconds, got "60"',
+    'shutdown.grace: needs a unit: write "2.5s" for seconds or "2.5ms" for milliseconds, got 2.5',
+  ]);
+});
+
 test('--prometheus-url replaces a "prometheus" source of the file (a flag wins over the file)', () => {
   const config = validateConfig(
     {

@@ -9,7 +9,7 @@ type Series = Record<string, string>;
 /** Answers from a list of series: a selector matches a series when all its matchers do. */
 function fakeApi(
   series: Series[],
-  samplesPer10m = 40,
+  scrapeIntervalS = 15,
   budget = 100,
 ): PrometheusMetadata & { calls: number } {
   const matching = (selector: string | undefined): Series[] => {
@@ -55,7 +55,14 @@ function fakeApi(
           ),
         ].sort(),
       ),
-    scalar: () => answer(() => samplesPer10m),
+    // Ten minutes of samples at the scrape interval (a series as old as the window).
+    sampleTimes: (_selector: string, windowS: number) =>
+      answer(() =>
+        Array.from(
+          { length: Math.floor(windowS / scrapeIntervalS) },
+          (_, i) => i * scrapeIntervalS,
+        ),
+      ),
   };
   return api;
 }
@@ -110,18 +117,17 @@ test('matchers that each match alone but not together: the one that empties it, 
 });
 
 test('rate over a range shorter than two scrape intervals is named; a long enough one is not', async () => {
-  // 10 samples per 10 min: a 60 s scrape interval.
-  const [short] = await diagnoseEmpty('rate(http_requests_total[1m])', fakeApi(SERIES, 10));
+  const [short] = await diagnoseEmpty('rate(http_requests_total[1m])', fakeApi(SERIES, 60));
   expect(short?.kind).toBe('short_range');
   expect(short?.message).toContain(
     'scraped about every 60s, so a 60s range holds fewer than the two samples rate needs; use at least [120s]',
   );
-  const [fine] = await diagnoseEmpty('rate(http_requests_total[2m]) > 1e9', fakeApi(SERIES, 10));
+  const [fine] = await diagnoseEmpty('rate(http_requests_total[2m]) > 1e9', fakeApi(SERIES, 60));
   expect(fine?.kind).toBe('selectors_match');
 });
 
 test('bounded: a spent request budget ends the diagnosis with what it found', async () => {
-  const api = fakeApi(SERIES, 40, 1);
+  const api = fakeApi(SERIES, 15, 1);
   const findings = await diagnoseEmpty('a{x="1"} + b{y="2"} + c', api);
   expect(findings[findings.length - 1]?.kind).toBe('incomplete');
   expect(api.calls).toBe(2);
@@ -131,4 +137,33 @@ test('no selector at all is said plainly', async () => {
   expect(await diagnoseEmpty('vector(0) > 1', fakeApi(SERIES))).toEqual([
     { kind: 'incomplete', message: 'no metric selector found in the query to examine' },
   ]);
+});
+
+test('a metric family comes before edit distance: suffixes either way, and a namespace prefix', async () => {
+  const names: Series[] = [
+    { __name__: 'http_requests_total' },
+    { __name__: 'http_request_duration_seconds_bucket' },
+    { __name__: 'http_request_duration_seconds_count' },
+    { __name__: 'shop_orders_total' },
+  ];
+  const meant = async (query: string) => (await diagnoseEmpty(query, fakeApi(names)))[0]?.message;
+  expect(await meant('sum(rate(http_requests[1m]))')).toBe(
+    'metric http_requests has no series in the last hour (did you mean http_requests_total?)',
+  );
+  expect(await meant('http_requests_total_total')).toContain('(did you mean http_requests_total?)');
+  expect(await meant('http_request_duration_seconds')).toContain(
+    '(did you mean http_request_duration_seconds_count or http_request_duration_seconds_bucket?)',
+  );
+  expect(await meant('orders_total')).toContain('(did you mean shop_orders_total?)');
+  // No family member: the typo search as before.
+  expect(await meant('http_request_total')).toContain('(did you mean http_requests_total?)');
+});
+
+test('the scrape interval comes from the samples, not the window over their count', async () => {
+  const api = fakeApi(SERIES);
+  // A series one minute old, scraped every 5 s: 12 samples in the ten-minute window.
+  api.sampleTimes = () =>
+    Promise.resolve(Array.from({ length: 12 }, (_, i) => 1_700_000_000 + 5 * i));
+  const [f] = await diagnoseEmpty('rate(http_requests_total[8s])', api);
+  expect(f?.message).toContain('scraped about every 5s, so a 8s range holds fewer');
 });

@@ -85,3 +85,25 @@ test('an answer nested deeper than a Prometheus answer can be is refused before 
     '/api/v1/series: JSON nested deeper than 32 levels',
   );
 });
+
+test("sample times: one series' exact label set, then its samples over the window", async () => {
+  const queries: string[] = [];
+  const pool = agent.get(ORIGIN);
+  pool
+    .intercept({ path: p => p.startsWith('/prom/api/v1/series?') })
+    .reply(200, JSON.stringify({ status: 'success', data: [{ __name__: 'up', job: 'a"b' }] }));
+  pool.intercept({ path: p => p.startsWith('/prom/api/v1/query?') }).reply(200, opts => {
+    queries.push(new URL(`${ORIGIN}${opts.path}`).searchParams.get('query') ?? '');
+    const values = [
+      [NOW_S - 10, '1'],
+      [NOW_S - 5, '2'],
+    ];
+    return JSON.stringify({
+      status: 'success',
+      data: { resultType: 'matrix', result: [{ metric: {}, values }] },
+    });
+  });
+  const api = new SourceMetadata(endpoint, {}, LIMITS, NOW_S);
+  expect(await api.sampleTimes('up', 600)).toEqual([NOW_S - 10, NOW_S - 5]);
+  expect(queries).toEqual(['{__name__="up",job="a\\"b"}[600s]']);
+});

@@ -232,6 +232,17 @@ describe('invalid metadata names the key, the value and the rule', () => {
       'activationQuery: must be at most 65536 bytes',
     ],
     ['bad timeout', { ...base, timeout: '-1s' }, 'timeout: must not be negative, got "-1s"'],
+    // KEDA's bare-number rule is for its own `timeout` only; our duration keys need a unit.
+    [
+      'cacheTTL without a unit',
+      { ...base, cacheTTL: '15' },
+      'cacheTTL: needs a unit: write "15s" for seconds or "15ms" for milliseconds, got "15"',
+    ],
+    [
+      'maxStaleness without a unit',
+      { ...base, maxStaleness: '60' },
+      'maxStaleness: needs a unit: write "60s" for seconds or "60ms" for milliseconds, got "60"',
+    ],
     [
       'bad multipleSeries',
       { ...base, multipleSeries: 'first' },

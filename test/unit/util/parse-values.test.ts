@@ -1,6 +1,7 @@
 // KEDA's value grammar (typed_config.go): JSON numbers, Go booleans, k=v maps, durations.
 import {
   parseDurationMs,
+  parseUnitDurationMs,
   parseGoBool,
   parseJsonNumber,
   parseKeyValueMap,
@@ -91,5 +92,21 @@ describe('parseDurationMs: Go duration or whole milliseconds', () => {
     const parsed = parseDurationMs(text);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.rule).toMatch(rule);
+  });
+});
+
+describe('parseUnitDurationMs: our own durations need a unit', () => {
+  test.each([
+    ['3', '"3s" for seconds or "3ms" for milliseconds'],
+    ['+15', '"15s" for seconds or "15ms" for milliseconds'],
+    ['1.5', '"1.5s" for seconds or "1.5ms" for milliseconds'],
+  ])('a bare %s is refused with the fix', (text, fix) => {
+    expect(parseUnitDurationMs(text)).toEqual({ ok: false, rule: `needs a unit: write ${fix}` });
+  });
+  test('with a unit, as KEDA reads it', () => {
+    expect(parseUnitDurationMs('1m30s')).toEqual({ ok: true, value: 90_000 });
+    expect(parseUnitDurationMs('-1s')).toEqual({ ok: false, rule: 'must not be negative' });
+    // Zero needs no unit.
+    expect(parseUnitDurationMs('0')).toEqual({ ok: true, value: 0 });
   });
 });
