@@ -178,14 +178,20 @@ export const TRIGGER_KEYS = [
  * pkg/scalers/external_scaler.go, parseExternalScalerMetadata). Accepted and ignored. `unsafeSsl`
  * is in TRIGGER_KEYS: it is validated as a boolean.
  */
-const KEDA_OWN_KEYS = ['scalerAddress', 'enableTLS', 'caCert', 'tlsClientCert', 'tlsClientKey'];
+export const KEDA_OWN_KEYS: readonly string[] = [
+  'scalerAddress',
+  'enableTLS',
+  'caCert',
+  'tlsClientCert',
+  'tlsClientKey',
+];
 
 /**
  * Credential keys of the built-in trigger (KEDA pkg/scalers/prometheus_scaler.go). KEDA never
  * forwards TriggerAuthentication to external scalers (kedacore/keda #2571), so credentials live
  * on a source.
  */
-const AUTH_KEYS = new Set([
+export const AUTH_KEYS: ReadonlySet<string> = new Set([
   'authModes',
   'authMode',
   'bearerToken',
