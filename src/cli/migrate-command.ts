@@ -21,9 +21,11 @@ export const MIGRATE_COMMAND = {
   name: 'migrate',
   synopsis: `FILE... [--config-out FILE] [--push] [--scaler-address HOST:PORT]
          [--scaler-namespace NS] [--config FILE] [--output text|json]`,
-  description: `  Converts KEDA's built-in prometheus triggers to this scaler. FILE is YAML (several documents, or
-  kubectl get -o yaml List output; - reads standard input) with ScaledObjects, ScaledJobs and the
-  TriggerAuthentications they use. Writes every object to standard output (converted ones changed,
+  description: `  Converts KEDA's built-in prometheus triggers, and HPAs on prometheus-adapter's metrics, to this
+  scaler. FILE is YAML (several documents, or kubectl get -o yaml List output; - reads standard
+  input) with ScaledObjects, ScaledJobs and the TriggerAuthentications they use, or
+  prometheus-adapter's configuration (its ConfigMap or config.yaml) with the autoscaling/v2 HPAs
+  and, optionally, the workloads they target. An HPA becomes a ScaledObject that takes it over. Writes every object to standard output (converted ones changed,
   all others unchanged), the sources the triggers now name to --config-out, and a report to
   standard error: per object what changed, every warning, what cannot move and why, and for each
   source the Secret the scaler's namespace must hold with the command that copies it (values are
@@ -54,6 +56,11 @@ export const MIGRATE_COMMAND = {
       arg: 'FILE',
       env: 'SCALER_CONFIG',
       help: 'an existing scaler configuration: its sources are reused by URL',
+    },
+    {
+      name: 'adapter-prometheus-url',
+      arg: 'URL',
+      help: "the Prometheus prometheus-adapter queries (default: its Deployment's --prometheus-url, if given)",
     },
     { name: 'output', arg: 'FORMAT', help: 'the report as text (default) or json' },
   ],
@@ -163,12 +170,23 @@ export async function runMigrate(
       throw e;
     }
   }
-  const result = migrate(inputs, {
-    scalerAddress: values['scaler-address'] ?? DEFAULT_SCALER_ADDRESS,
-    push: values.push === true,
-    scalerNamespace: values['scaler-namespace'] ?? DEFAULT_SCALER_NAMESPACE,
-    existingSources,
-  });
+  let result;
+  try {
+    result = migrate(inputs, {
+      scalerAddress: values['scaler-address'] ?? DEFAULT_SCALER_ADDRESS,
+      push: values.push === true,
+      scalerNamespace: values['scaler-namespace'] ?? DEFAULT_SCALER_NAMESPACE,
+      existingSources,
+      adapterPrometheusUrl: values['adapter-prometheus-url'],
+    });
+  } catch (e) {
+    // A prometheus-adapter configuration that cannot be read is bad input like any other.
+    if (e instanceof MigrateInputError) {
+      io.err(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
   const configOut = values['config-out'];
   if (configOut !== undefined) {
     try {

@@ -53,6 +53,18 @@ export class SourcePlanner {
     for (const s of existing) this.taken.add(s.name);
   }
 
+  /** The name {@link use} would give, without taking it. */
+  peek(url: string, auth: AuthPlan, insecure: boolean): string {
+    const normalized = normalizeUrl(url);
+    const planned = this.planned.get(`${normalized}|${auth.identity}|${insecure}`);
+    if (planned !== undefined) return planned.name;
+    const known =
+      auth.identity === '' && !insecure
+        ? this.existing.find(s => normalizeUrl(s.url) === normalized)
+        : undefined;
+    return known?.name ?? this.freeName(normalized, auth);
+  }
+
   /** The source name a trigger at `url` with `auth` writes in `source:`. */
   use(url: string, auth: AuthPlan, insecure: boolean, namespace: string, user: string): string {
     const normalized = normalizeUrl(url);

@@ -36,7 +36,8 @@ export interface AuthPlan {
   identity: string;
 }
 
-const NO_AUTH: AuthPlan = {
+/** No credentials: the source is the URL alone. */
+export const NO_AUTH: AuthPlan = {
   fields: () => ({}),
   files: [],
   todo: [],
