@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in one run against one real Prometheus, printed as JSON.
-// Figures are ratios measured side by side in this run (README "Performance").
+// Figures are ratios measured side by side in this run (docs/performance.md "Performance").
 import { cpus } from 'node:os';
 import { backfillOpenMetrics } from '../test/helpers/fixtures';
 import { startPrometheus } from '../scripts/lib/prometheus-process';

@@ -1,6 +1,6 @@
-// Writes config.schema.json and the README's configuration reference table from the one schema
-// in src/config/schema.ts. `npm run schema` rewrites both; test/unit/config fails when either is
-// stale.
+// Writes config.schema.json and the configuration reference table of docs/configuration.md from
+// the one schema in src/config/schema.ts. `npm run schema` rewrites both; test/unit/config fails
+// when either is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
@@ -87,20 +87,23 @@ export function renderReferenceTable(): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The README with the text between the markers replaced by the current table. */
-export function rewriteReadme(readme: string): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
+/** The page holding the table, from the repository root. */
+export const TABLE_PAGE = 'docs/configuration.md';
+
+/** The page with the text between the markers replaced by the current table. */
+export function rewriteTablePage(page: string): string {
+  const start = page.indexOf(TABLE_START);
+  const end = page.indexOf(TABLE_END);
   if (start < 0 || end < start)
-    throw new Error(`README.md: markers ${TABLE_START} … ${TABLE_END} not found`);
-  return `${readme.slice(0, start + TABLE_START.length)}\n\n${renderReferenceTable()}\n${readme.slice(end)}`;
+    throw new Error(`${TABLE_PAGE}: markers ${TABLE_START} … ${TABLE_END} not found`);
+  return `${page.slice(0, start + TABLE_START.length)}\n\n${renderReferenceTable()}\n${page.slice(end)}`;
 }
 
 if (require.main === module) {
   // Run by `npm run schema` from the repository root, which then runs prettier on both files.
   const SCHEMA_FILE = resolve('config.schema.json');
-  const README_FILE = resolve('README.md');
+  const PAGE_FILE = resolve(TABLE_PAGE);
   writeFileSync(SCHEMA_FILE, renderSchemaJson());
-  writeFileSync(README_FILE, rewriteReadme(readFileSync(README_FILE, 'utf8')));
-  console.log(`wrote ${SCHEMA_FILE} and the table in ${README_FILE}`);
+  writeFileSync(PAGE_FILE, rewriteTablePage(readFileSync(PAGE_FILE, 'utf8')));
+  console.log(`wrote ${SCHEMA_FILE} and the table in ${PAGE_FILE}`);
 }

@@ -57,7 +57,7 @@ export function isScalerError(e: unknown): e is ScalerError {
   return typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true;
 }
 
-/** The status KEDA sees for each kind (README "Errors" table documents the same rows). */
+/** The status KEDA sees for each kind (docs/errors-and-limits.md "Errors and gRPC statuses" documents the same rows). */
 const STATUS_BY_KIND: Record<ScalerErrorKind, status> = {
   invalid_metadata: status.INVALID_ARGUMENT,
   permission_denied: status.PERMISSION_DENIED,

@@ -10,7 +10,7 @@ import { bucketStart, jitterMs, msToNextBucket } from './time-bucket';
 
 /**
  * What one entry costs besides its key, result and error text (bytes): bench/memory.ts measured
- * 700 bytes per key with 150-character keys and one-sample results (README "Performance").
+ * 700 bytes per key with 150-character keys and one-sample results (docs/performance.md "Performance").
  */
 const ENTRY_OVERHEAD_BYTES = 600;
 /** A sample in a vector result: an 8-byte double in a packed array (bytes). */

@@ -514,7 +514,7 @@ const Cache = always(
           'maxStalenessLimitMs',
           duration({ default: '10m', description: 'Largest maxStaleness a trigger may set.' }),
         ),
-        /** About 100 MB at the measured cost per key (README, "Memory"). */
+        /** About 100 MB at the measured cost per key (docs/performance.md "Performance"). */
         maxEntries: count({
           default: 100_000,
           description: 'Distinct query results kept; the least recently used are dropped.',

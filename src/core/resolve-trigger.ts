@@ -38,7 +38,7 @@ export const TRIGGER_MEMO_MAX_ENTRIES = 10_000;
 /**
  * Fixed cost of one memo entry besides its text (bytes): the map slot, the spec object with its
  * twenty fields, the source reference, the metric name. An estimate, of the order of the 700
- * bytes a cache entry was measured at (README "Performance").
+ * bytes a cache entry was measured at (docs/performance.md "Performance").
  */
 const ENTRY_OVERHEAD_BYTES = 1000;
 

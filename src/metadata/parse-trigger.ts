@@ -418,7 +418,7 @@ export function parseTrigger(
   const customHeaders = take('customHeaders', parseHeaders) ?? {};
   const queryParameters = take('queryParameters', parseQueryParameters) ?? {};
   const ignoreNullValues = take('ignoreNullValues', parseGoBool) ?? true;
-  // Validated for parity; TLS towards Prometheus is the source's setting (README, unsafeSsl).
+  // Validated for parity; TLS towards Prometheus is the source's setting (docs/trigger-metadata.md, unsafeSsl).
   take('unsafeSsl', parseGoBool);
   // KEDA accepts any timeout; a longer one than the server allows is capped, with a notice.
   const askedTimeoutMs = take('timeout', parseDurationMs);

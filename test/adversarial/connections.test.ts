@@ -1,6 +1,6 @@
 // Idle, half-open and slow connections cannot hold descriptors: the gRPC port closes idle
 // connections (also ones that never finish the HTTP/2 preface), the HTTP port has header,
-// request and idle timeouts and a connection cap. Short limits here; README "Limits" has the
+// request and idle timeouts and a connection cap. Short limits here; docs/errors-and-limits.md "Limits" has the
 // defaults.
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';

@@ -1,5 +1,5 @@
 // StreamIsActive and StreamMetricSpec refuse bad metadata and a denied serverAddress with the
-// same status, log line and metric as the unary calls (README "Errors" table).
+// same status, log line and metric as the unary calls (docs/errors-and-limits.md "Errors and gRPC statuses").
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
@@ -51,9 +51,9 @@ test('buf curl (Go client) sees INVALID_ARGUMENT on StreamIsActive with bad meta
   expect(error.message).toContain('threshold: must be a number > 0');
 });
 
-test("the README's Errors table has the stream rows with the statuses seen above", () => {
-  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
-  const errors = readme.slice(readme.indexOf('## Errors'), readme.indexOf('## Operations'));
+test('the Errors table of docs/errors-and-limits.md has the stream rows with the statuses seen above', () => {
+  const page = readFileSync(join(__dirname, '../../docs/errors-and-limits.md'), 'utf8');
+  const errors = page.slice(page.indexOf('## Errors'), page.indexOf('## Limits'));
   const rows = errors.split('\n').filter(l => l.startsWith('|') && l.includes('StreamIsActive'));
   expect(rows.some(r => r.includes('metadata') && r.includes('`INVALID_ARGUMENT`'))).toBe(true);
   expect(rows.some(r => r.includes('serverAddress') && r.includes('`PERMISSION_DENIED`'))).toBe(

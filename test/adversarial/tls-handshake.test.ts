@@ -1,5 +1,5 @@
 // A client that opens a TCP connection to the TLS gRPC port and never finishes the handshake is
-// disconnected after the handshake timeout (short here; README "Limits" has the default).
+// disconnected after the handshake timeout (short here; docs/errors-and-limits.md "Limits" has the default).
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';

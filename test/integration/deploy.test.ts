@@ -162,7 +162,7 @@ describe('kubectl kustomize', () => {
     return docsOf(result.stdout);
   };
 
-  /** A user's overlay: the base plus these components, as README "Deploying" tells. */
+  /** A user's overlay: the base plus these components, as docs/install.md "Install" tells. */
   let overlays = 0;
   const withComponents = (components: readonly Component[]): Manifest[] => {
     const dir = join(work, `overlay-${overlays++}`);

@@ -1,5 +1,5 @@
-// Runs the README's marked command blocks (check, simulate, serve + buf curl) against the real
-// test Prometheus, so the README cannot drift from what the binary does.
+// Runs the marked command blocks of README.md and every docs/ page (check, simulate, serve + buf
+// curl) against the real test Prometheus, so the documentation cannot drift from what the binary does.
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -15,20 +15,25 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CommandBlock } from '../helpers/readme-blocks';
+import { docPages } from '../helpers/doc-pages';
+import type { CommandBlock, OutputBlock } from '../helpers/readme-blocks';
 import { containsLines, markedBlocks, outputBlocks, shellBlocks } from '../helpers/readme-blocks';
 
 const ROOT = resolve(__dirname, '../..');
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const PAGES = docPages();
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
-/** What the README's commands may read, linked into the scratch directory they run in. */
+/** What the documented commands may read, linked into the scratch directory they run in. */
 const LINKED = ['dist', 'deploy', 'node_modules', 'package.json', 'config.schema.json'];
-/** The local Prometheus the README assumes (a port-forward), replaced by the test one. */
-const README_PROMETHEUS = 'http://127.0.0.1:9090';
+/** The local Prometheus the documentation assumes (a port-forward), replaced by the test one. */
+const DOCS_PROMETHEUS = 'http://127.0.0.1:9090';
 const BLOCK_TIMEOUT_MS = 60_000;
 
 let scratch: string;
-const blocks = markedBlocks(README);
+/** A marked block with the page it is on. */
+type PageBlock = CommandBlock & { page: string };
+const blocksOf = (page: string, text: string): PageBlock[] =>
+  markedBlocks(text).map(b => ({ ...b, page }));
+const blocks: PageBlock[] = PAGES.flatMap(p => blocksOf(p.path, p.text));
 
 beforeAll(() => {
   expect(PROM_URL).not.toBe('');
@@ -36,19 +41,19 @@ beforeAll(() => {
   for (const name of LINKED) {
     if (existsSync(join(ROOT, name))) symlinkSync(join(ROOT, name), join(scratch, name));
   }
-  // examples/ is copied: its configuration files name the README's local Prometheus too.
+  // examples/ is copied: its configuration files name the documentation's local Prometheus too.
   cpSync(join(ROOT, 'examples'), join(scratch, 'examples'), { recursive: true });
   for (const entry of readdirSync(join(scratch, 'examples'), { recursive: true })) {
     const path = join(scratch, 'examples', String(entry));
     if (!/\.ya?ml$/.test(path)) continue;
     const text = readFileSync(path, 'utf8');
-    writeFileSync(path, text.split(README_PROMETHEUS).join(PROM_URL));
+    writeFileSync(path, text.split(DOCS_PROMETHEUS).join(PROM_URL));
   }
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const title = (b: CommandBlock): string =>
-  `README line ${b.line}: ${(b.commands[0] ?? '').slice(0, 70)}`;
+const title = (b: PageBlock): string =>
+  `${b.page} line ${b.line}: ${(b.commands[0] ?? '').slice(0, 70)}`;
 
 /** Runs a block's commands in one bash (variables carry over) and returns each exit code. */
 function runCommands(
@@ -69,7 +74,7 @@ function runCommands(
   return { codes, output: `${substituted.join('\n')}\n---\n${result.stderr.slice(-4000)}` };
 }
 
-function expectExits(block: CommandBlock, replace: [string, string][]): void {
+function expectExits(block: PageBlock, replace: [string, string][]): void {
   const { codes, output } = runCommands(block.commands, replace);
   const expected = block.commands.map(() => block.exit);
   // Thrown rather than diffed, so that a failure prints what the commands said.
@@ -110,16 +115,18 @@ async function waitReady(httpPort: number, child: ChildProcess): Promise<void> {
   throw new Error('serve did not answer /readyz with 200 within 20 s');
 }
 
-test('the README marks its runnable blocks: every check and simulate, and a serve with a client', () => {
-  const unmarked = shellBlocks(README).filter(
-    b => b.marker === undefined && /main\.js (check|simulate)\b/.test(b.text),
+test('the documentation marks its runnable blocks: every check and simulate, and a serve with a client', () => {
+  const unmarked = PAGES.flatMap(p =>
+    shellBlocks(p.text)
+      .filter(b => b.marker === undefined && /main\.js (check|simulate)\b/.test(b.text))
+      .map(b => `${p.path} line ${b.line}`),
   );
-  expect(unmarked.map(b => `line ${b.line}`)).toEqual([]);
+  expect(unmarked).toEqual([]);
   // A block shown but not run must say why: it talks to a cluster (a port-forward).
   const notCluster = blocks.filter(
     b => b.kind === 'cluster' && !b.commands.some(c => /kubectl|port-forward/.test(c)),
   );
-  expect(notCluster.map(b => `line ${b.line}`)).toEqual([]);
+  expect(notCluster.map(b => `${b.page} line ${b.line}`)).toEqual([]);
   const kinds = blocks.map(b => b.kind);
   expect(kinds.filter(k => k === 'run').length).toBeGreaterThanOrEqual(4);
   expect(kinds).toContain('serve');
@@ -127,7 +134,7 @@ test('the README marks its runnable blocks: every check and simulate, and a serv
   for (const b of blocks) {
     if (b.kind === 'serve') expect(b.commands).toEqual([expect.stringMatching(/main\.js serve/)]);
     if (b.kind === 'client') {
-      const before = blocks.filter(x => x.line < b.line && x.kind !== 'run');
+      const before = blocks.filter(x => x.page === b.page && x.line < b.line && x.kind !== 'run');
       expect(before[before.length - 1]?.kind).toMatch(/serve|client/);
     }
   }
@@ -135,19 +142,21 @@ test('the README marks its runnable blocks: every check and simulate, and a serv
 
 for (const block of blocks.filter(b => b.kind === 'run')) {
   test(`${title(block)}: every command exits ${block.exit}`, () => {
-    expectExits(block, [[README_PROMETHEUS, PROM_URL]]);
+    expectExits(block, [[DOCS_PROMETHEUS, PROM_URL]]);
   });
 }
 
-const outputs = outputBlocks(README);
+const outputs: (OutputBlock & { page: string; run: PageBlock })[] = PAGES.flatMap(p =>
+  outputBlocks(p.text).map(o => ({ ...o, page: p.path, run: { ...o.run, page: p.path } })),
+);
 
-test('the README shows real output for its replays', () => {
+test('the documentation shows real output for its replays', () => {
   expect(outputs.length).toBeGreaterThanOrEqual(3);
 });
 
 for (const shown of outputs) {
-  test(`README line ${shown.line}: the output shown is what ${title(shown.run)} prints`, () => {
-    const script = shown.run.commands.map(c => c.split(README_PROMETHEUS).join(PROM_URL));
+  test(`${shown.page} line ${shown.line}: the output shown is what ${title(shown.run)} prints`, () => {
+    const script = shown.run.commands.map(c => c.split(DOCS_PROMETHEUS).join(PROM_URL));
     const result = spawnSync('bash', ['-c', script.join('\n')], {
       cwd: scratch,
       encoding: 'utf8',
@@ -157,7 +166,7 @@ for (const shown of outputs) {
     // Thrown rather than diffed, so that a failure prints the whole output.
     if (!containsLines(result.stdout, shown.expected)) {
       throw new Error(
-        `the README shows:\n${shown.expected.join('\n')}\n--- but stdout was:\n${result.stdout}\n${result.stderr.slice(-2000)}`,
+        `${shown.page} shows:\n${shown.expected.join('\n')}\n--- but stdout was:\n${result.stdout}\n${result.stderr.slice(-2000)}`,
       );
     }
   });
@@ -168,15 +177,22 @@ for (const serveBlock of blocks.filter(b => b.kind === 'serve')) {
     const clients = blocks.filter(
       b =>
         b.kind === 'client' &&
+        b.page === serveBlock.page &&
         b.line > serveBlock.line &&
-        !blocks.some(s => s.kind === 'serve' && s.line > serveBlock.line && s.line < b.line),
+        !blocks.some(
+          s =>
+            s.kind === 'serve' &&
+            s.page === serveBlock.page &&
+            s.line > serveBlock.line &&
+            s.line < b.line,
+        ),
     );
     let child: ChildProcess | undefined;
     let ports: { grpc: number; http: number };
 
     beforeAll(async () => {
       ports = { grpc: await freePort(), http: await freePort() };
-      const command = (serveBlock.commands[0] ?? '').split(README_PROMETHEUS).join(PROM_URL);
+      const command = (serveBlock.commands[0] ?? '').split(DOCS_PROMETHEUS).join(PROM_URL);
       child = spawn(
         'bash',
         [
@@ -203,7 +219,7 @@ for (const serveBlock of blocks.filter(b => b.kind === 'serve')) {
     for (const client of clients) {
       test(`client ${title(client)}: every command exits ${client.exit}`, () => {
         expectExits(client, [
-          [README_PROMETHEUS, PROM_URL],
+          [DOCS_PROMETHEUS, PROM_URL],
           ['127.0.0.1:6000', `127.0.0.1:${ports.grpc}`],
           ['localhost:6000', `127.0.0.1:${ports.grpc}`],
           ['127.0.0.1:8080', `127.0.0.1:${ports.http}`],

@@ -1,4 +1,4 @@
-// The one mapping from errors to gRPC statuses (README "Errors" table).
+// The one mapping from errors to gRPC statuses (docs/errors-and-limits.md "Errors and gRPC statuses").
 import { status } from '@grpc/grpc-js';
 import type { ScalerErrorKind } from '../../src/errors';
 import { ScalerError, isScalerError, toGrpcStatus } from '../../src/errors';

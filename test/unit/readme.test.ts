@@ -1,34 +1,53 @@
-// The README's configuration file and trigger examples parse with the scaler's own code.
+// The documentation (README.md and docs/*.md): its configuration and trigger examples parse with
+// the scaler's own code, and its links, file names and constants point at things that exist.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { validateConfig } from '../../src/config/load-config';
 import { parseTrigger } from '../../src/metadata/parse-trigger';
+import { REPO_ROOT, docPage, docPages } from '../helpers/doc-pages';
 
-const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+const pages = docPages();
 
-/** The first ```yaml block after a heading or sentence that contains `marker`. */
-function yamlAfter(marker: string): unknown {
-  const at = readme.indexOf(marker);
+/** The first ```yaml block of `page` after a heading or sentence that contains `marker`. */
+function yamlAfter(page: string, marker: string): unknown {
+  const text = docPage(page);
+  const at = text.indexOf(marker);
   expect(at).toBeGreaterThanOrEqual(0);
-  const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
-  if (block === null) throw new Error(`no yaml block after "${marker}"`);
+  const block = /```yaml\n([\s\S]*?)```/.exec(text.slice(at));
+  if (block === null) throw new Error(`${page}: no yaml block after "${marker}"`);
   return parseYaml(block[1] ?? '');
 }
 
+test('the pages covered include the README and every page of docs/', () => {
+  expect(pages[0]?.path).toBe('README.md');
+  expect(pages.map(p => p.path)).toEqual(
+    expect.arrayContaining(['docs/getting-started.md', 'docs/configuration.md', 'docs/cli.md']),
+  );
+});
+
 test('the configuration file example is a valid configuration, with every documented value', () => {
-  const config = validateConfig(yamlAfter('### Configuration file'));
+  const config = validateConfig(yamlAfter('docs/configuration.md', '# Configuration file'));
   expect(config.sources[0]?.name).toBe('prod');
   expect(config.cache.ttlMs).toBe(15_000);
   expect(config.breaker.closeAfterSuccesses).toBe(3);
 });
 
-test('the trigger example parses as trigger metadata', () => {
-  const doc = yamlAfter('A trigger that uses it') as {
+test("the README's complete ScaledObject has an external trigger whose metadata parses", () => {
+  const doc = yamlAfter('README.md', '## A complete ScaledObject') as {
+    kind: string;
+    spec: { triggers: { type: string; metadata: Record<string, string> }[] };
+  };
+  expect(doc.kind).toBe('ScaledObject');
+  expect(doc.spec.triggers[0]?.type).toBe('external');
+  expect(parseTrigger(doc.spec.triggers[0]?.metadata ?? {}).threshold).toBe(100);
+});
+
+test('the trigger example of Getting started parses as trigger metadata', () => {
+  const doc = yamlAfter('docs/getting-started.md', 'A trigger that uses it') as {
     triggers: { metadata: Record<string, string> }[];
   };
-  const metadata = doc.triggers[0]?.metadata ?? {};
-  expect(parseTrigger(metadata).threshold).toBe(100);
+  expect(parseTrigger(doc.triggers[0]?.metadata ?? {}).threshold).toBe(100);
 });
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
@@ -40,37 +59,79 @@ function anchorOf(heading: string): string {
     .replace(/\s/g, '-');
 }
 
-test('every #link in the README points at a heading', () => {
-  const anchors = new Set([...readme.matchAll(/^#{1,6} (.+)$/gm)].map(m => anchorOf(m[1] ?? '')));
-  const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map(m => m[1] ?? '');
-  expect(links.length).toBeGreaterThan(20);
-  expect(links.filter(l => !anchors.has(l))).toEqual([]);
+/** The anchors of a Markdown text's headings, code fences skipped. */
+function anchorsOf(text: string): Set<string> {
+  const anchors = new Set<string>();
+  let fenced = false;
+  for (const line of text.split('\n')) {
+    if (line.trim().startsWith('```')) fenced = !fenced;
+    const heading = /^#{1,6} (.+)$/.exec(line);
+    if (!fenced && heading !== null) anchors.add(anchorOf(heading[1] ?? ''));
+  }
+  return anchors;
+}
+
+test('every relative link of every page points at a file that exists, and at a heading there', () => {
+  const broken: string[] = [];
+  let count = 0;
+  for (const page of pages) {
+    for (const m of page.text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = m[1] ?? '';
+      if (/^(https?|mailto):/.test(target)) continue;
+      count++;
+      const [file = '', anchor] = target.split('#');
+      const path = file === '' ? page.path : normalize(join(dirname(page.path), file));
+      if (!existsSync(join(REPO_ROOT, path))) {
+        broken.push(`${page.path}: ${target} (no file ${path})`);
+        continue;
+      }
+      if (
+        anchor !== undefined &&
+        !anchorsOf(readFileSync(join(REPO_ROOT, path), 'utf8')).has(anchor)
+      )
+        broken.push(`${page.path}: ${target} (no heading #${anchor} in ${path})`);
+    }
+  }
+  expect(count).toBeGreaterThan(40);
+  expect(broken).toEqual([]);
 });
 
-test('every repository file the README names exists', () => {
-  const root = join(__dirname, '../..');
-  // Paths in links and in code spans or blocks: examples/x.yaml, deploy/..., scripts/..., src/...
-  const named = new Set(
-    [...readme.matchAll(/(?<![\w./-])((?:examples|deploy|scripts|bench|src|docs|test)\/[\w./-]+)/g)]
-      .map(m => (m[1] ?? '').replace(/[.,:]+$/, ''))
-      // Files the user creates (git-ignored), and globs.
-      .filter(p => !p.endsWith('alertmanager-webhook-token') && !p.includes('*')),
-  );
-  expect(named.size).toBeGreaterThan(10);
-  expect([...named].filter(p => !existsSync(join(root, p)))).toEqual([]);
+test('the link check sees a link to a missing heading', () => {
+  expect(anchorsOf('# A\n```sh\n# B\n```\n## C d').has('c-d')).toBe(true);
+  expect(anchorsOf('# A\n```sh\n# B\n```\n').has('b')).toBe(false);
 });
 
-test('every constant the README places in a file is defined there', () => {
-  const root = join(__dirname, '../..');
-  const placed = [
-    ...readme.matchAll(/constant `([A-Z][A-Z0-9_]+)`, `((?:src|bench)\/[\w./-]+\.ts)`/g),
-  ];
+test('every repository file a page names exists', () => {
+  // Paths in code spans or blocks, from the repository root: examples/x.yaml, deploy/..., src/...
+  const missing: string[] = [];
+  for (const page of pages) {
+    const named = new Set(
+      [
+        ...page.text.matchAll(
+          /(?<![\w./-])((?:examples|deploy|scripts|bench|src|docs|test)\/[\w./-]+)/g,
+        ),
+      ]
+        .map(m => (m[1] ?? '').replace(/[.,:]+$/, ''))
+        // Files the user creates (git-ignored), and globs.
+        .filter(p => !p.endsWith('alertmanager-webhook-token') && !p.includes('*')),
+    );
+    missing.push(
+      ...[...named].filter(p => !existsSync(join(REPO_ROOT, p))).map(p => `${page.path}: ${p}`),
+    );
+  }
+  expect(missing).toEqual([]);
+});
+
+test('every constant a page places in a file is defined there', () => {
+  const placed = pages.flatMap(page => [
+    ...page.text.matchAll(/constant `([A-Z][A-Z0-9_]+)`, `((?:src|bench)\/[\w./-]+\.ts)`/g),
+  ]);
   expect(placed.length).toBeGreaterThan(5);
   const missing = placed
     .map(m => [m[1] ?? '', m[2] ?? ''] as const)
     .filter(
       ([name, file]) =>
-        !new RegExp(`\\bconst ${name}\\b`).test(readFileSync(join(root, file), 'utf8')),
+        !new RegExp(`\\bconst ${name}\\b`).test(readFileSync(join(REPO_ROOT, file), 'utf8')),
     )
     .map(([name, file]) => `${name} in ${file}`);
   expect(missing).toEqual([]);

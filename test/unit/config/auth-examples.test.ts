@@ -42,8 +42,8 @@ test('two auth modes on one source, or auth with bearerTokenFile, are refused', 
   ).toThrow('sources[0].auth: cannot be combined with bearerTokenFile or basicAuth');
 });
 
-test("the README's source authentication stanzas are valid configurations", () => {
-  const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+test('the documented source authentication stanzas are valid configurations', () => {
+  const readme = readFileSync(join(__dirname, '../../../docs/configuration.md'), 'utf8');
   const start = readme.indexOf('<!-- section: source authentication, proxies and migration -->');
   const end = readme.indexOf(
     '<!-- end of section: source authentication, proxies and migration -->',

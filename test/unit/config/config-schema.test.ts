@@ -1,5 +1,5 @@
-// config.schema.json and the README's reference table match the schema in src/config/schema.ts;
-// the README's and deploy/'s configuration files validate against the JSON Schema with ajv.
+// config.schema.json and the reference table of docs/configuration.md match the schema in
+// src/config/schema.ts; the documentation's and deploy/'s configuration files validate against the JSON Schema with ajv.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
@@ -9,24 +9,29 @@ import { DEFAULTS } from '../../../src/config/schema';
 import { DEFAULT_TRIGGER_LIMITS } from '../../../src/metadata/parse-trigger';
 import {
   TABLE_END,
+  TABLE_PAGE,
   TABLE_START,
   renderReferenceTable,
   renderSchemaJson,
   referenceRows,
 } from '../../../scripts/config-schema';
+import { docPages } from '../../helpers/doc-pages';
 
 const root = join(__dirname, '../../..');
 const committedSchema = JSON.parse(
   readFileSync(join(root, 'config.schema.json'), 'utf8'),
 ) as object;
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const tablePage = readFileSync(join(root, TABLE_PAGE), 'utf8');
+const docs = docPages()
+  .map(p => p.text)
+  .join('\n');
 const SCHEMA_LINE = '# yaml-language-server: $schema=./config.schema.json';
 
 const validate = new Ajv2020({ allErrors: true }).compile(committedSchema);
 
-/** The README's yaml blocks that are configuration files: those that name the schema. */
-function readmeConfigFiles(): unknown[] {
-  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(m => m[1] ?? '');
+/** The documentation's yaml blocks that are configuration files: those that name the schema. */
+function docConfigFiles(): unknown[] {
+  const blocks = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].map(m => m[1] ?? '');
   return blocks.filter(b => b.startsWith(SCHEMA_LINE)).map(b => parseYaml(b) as unknown);
 }
 
@@ -57,20 +62,20 @@ test('the committed config.schema.json is what `npm run schema` writes from the 
   expect(committedSchema).toEqual(JSON.parse(renderSchemaJson()));
 });
 
-test("the README's reference table is what `npm run schema` writes from the schema", () => {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
+test(`${TABLE_PAGE}'s reference table is what \`npm run schema\` writes from the schema`, () => {
+  const start = tablePage.indexOf(TABLE_START);
+  const end = tablePage.indexOf(TABLE_END);
   expect(start).toBeGreaterThanOrEqual(0);
   expect(end).toBeGreaterThan(start);
-  expect(tableCells(readme.slice(start, end))).toEqual(tableCells(renderReferenceTable()));
+  expect(tableCells(tablePage.slice(start, end))).toEqual(tableCells(renderReferenceTable()));
   // Every key of the schema is in the table with its default, and nothing else is.
-  expect(tableCells(readme.slice(start, end)).map(row => row[0])).toEqual(
+  expect(tableCells(tablePage.slice(start, end)).map(row => row[0])).toEqual(
     referenceRows().map(r => `\`${r.key}\``),
   );
 });
 
-test("the README's example configuration validates against config.schema.json and the loader", () => {
-  const files = readmeConfigFiles();
+test("the documentation's example configuration validates against config.schema.json and the loader", () => {
+  const files = docConfigFiles();
   expect(files.length).toBeGreaterThanOrEqual(1);
   for (const file of files) {
     expect(validate(file) ? [] : validate.errors).toEqual([]);
@@ -88,8 +93,8 @@ test.each(['deploy/base/config.yaml', 'deploy/components/mtls/config.yaml'])(
   },
 );
 
-test('a typo in the README example: the loader says did-you-mean, the JSON Schema rejects it', () => {
-  const [example] = readmeConfigFiles() as Record<string, Record<string, unknown>>[];
+test('a typo in the documented example: the loader says did-you-mean, the JSON Schema rejects it', () => {
+  const [example] = docConfigFiles() as Record<string, Record<string, unknown>>[];
   const cache = { ...example?.['cache'] };
   cache['maxStalness'] = cache['maxStaleness'];
   delete cache['maxStaleness'];

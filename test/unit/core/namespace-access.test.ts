@@ -111,9 +111,9 @@ test('config refuses an allowlist entry without a pattern or with a bad namespac
   );
 });
 
-test("the README's multi-tenant example is a valid configuration with per-team namespaces", () => {
-  const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
-  const at = readme.indexOf('### Multi-tenant example');
+test('the multi-tenant example of docs/multi-tenancy.md is a valid configuration with per-team namespaces', () => {
+  const readme = readFileSync(join(__dirname, '../../../docs/multi-tenancy.md'), 'utf8');
+  const at = readme.indexOf('## Multi-tenant example');
   const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at))?.[1] ?? '';
   const example = new SourceRegistry(validateConfig(parseYaml(block)));
   const r = new TriggerResolver(example, DEFAULT_TRIGGER_LIMITS);
