@@ -10,8 +10,21 @@ import { MAX_INPUT_BYTES, MigrateInputError, readObjects } from '../migrate/mani
 import { migrate, yamlStream } from '../migrate/migrate';
 import { reportText } from '../migrate/report';
 import type { CommandIo, CommandSpec } from './command-args';
-import { UsageError, helpHint, parseCommandArgs } from './command-args';
-import { configFileOf } from './cli-config';
+import {
+  UsageError,
+  helpHint,
+  kubernetesVersionFlag,
+  parseCommandArgs,
+  wholeNumberFlag,
+} from './command-args';
+import { commandConfig, configFileOf } from './cli-config';
+import { createCore } from '../app';
+import { DEFAULT_KUBERNETES_VERSION } from '../simulate/hpa-model';
+import type { KubernetesVersion } from '../simulate/hpa-model';
+import { createLogger } from '../telemetry/logger';
+import { NoopMetrics } from '../telemetry/metrics';
+import type { VerifyRow } from './migrate-verify';
+import { verifyChecks, verifyText } from './migrate-verify';
 
 /** The scaler's Service in deploy/base (namespace keda, gRPC port 6000). */
 export const DEFAULT_SCALER_ADDRESS = 'keda-prometheus-scaler.keda.svc.cluster.local:6000';
@@ -61,6 +74,22 @@ export const MIGRATE_COMMAND = {
       name: 'adapter-prometheus-url',
       arg: 'URL',
       help: "the Prometheus prometheus-adapter queries (default: its Deployment's --prometheus-url, if given)",
+    },
+    {
+      name: 'verify',
+      help: 'evaluate original and converted triggers side by side against Prometheus (needs --config or --prometheus-url)',
+    },
+    {
+      name: 'prometheus-url',
+      arg: 'URL',
+      env: 'SCALER_PROMETHEUS_URL',
+      help: 'for --verify: a local Prometheus (a port-forward) that answers every source',
+    },
+    { name: 'replicas', arg: 'N', help: 'for --verify: the current replica count (default 1)' },
+    {
+      name: 'kubernetes-version',
+      arg: 'X.Y',
+      help: `for --verify: the HPA's release rules (default ${DEFAULT_KUBERNETES_VERSION})`,
     },
     { name: 'output', arg: 'FORMAT', help: 'the report as text (default) or json' },
   ],
@@ -114,7 +143,6 @@ function writeWhole(path: string, text: string): void {
   renameSync(temporary, path);
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await -- async: --verify awaits Prometheus
 export async function runMigrate(
   argv: string[],
   env: NodeJS.ProcessEnv,
@@ -127,7 +155,18 @@ export async function runMigrate(
   const output = values.output ?? 'text';
   let inputs: InputObject[];
   let existingSources: readonly { name: string; url: string }[] = [];
+  let replicas = 1;
+  let k8s: KubernetesVersion = DEFAULT_KUBERNETES_VERSION;
   try {
+    replicas = wholeNumberFlag('replicas', values.replicas, 1) ?? 1;
+    k8s = kubernetesVersionFlag(values['kubernetes-version']);
+    if (
+      values.verify === true &&
+      configFileOf(values, env) === undefined &&
+      (values['prometheus-url'] ?? (env['SCALER_PROMETHEUS_URL'] || undefined)) === undefined
+    ) {
+      throw new UsageError('--verify: needs --config FILE or --prometheus-url URL');
+    }
     if (output !== 'text' && output !== 'json') {
       throw new UsageError(`--output: must be text or json, got "${output.slice(0, 20)}"`);
     }
@@ -187,6 +226,29 @@ export async function runMigrate(
     }
     throw e;
   }
+  let rows: VerifyRow[] | undefined;
+  if (values.verify === true) {
+    let loaded;
+    try {
+      loaded = commandConfig(values, env);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        io.err(`${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    const core = createCore(loaded.config, createLogger('silent'), new NoopMetrics());
+    try {
+      rows = await verifyChecks(core, loaded.config, loaded.prometheusUrlGiven, result.checks, {
+        replicas,
+        k8s,
+      });
+    } finally {
+      core.cache.close();
+      await core.sources.close();
+    }
+  }
   const configOut = values['config-out'];
   if (configOut !== undefined) {
     try {
@@ -201,13 +263,16 @@ export async function runMigrate(
   io.out(yamlStream(result.objects));
   const { report } = result;
   if (output === 'json') {
-    io.err(`${JSON.stringify(report, null, 2)}\n`);
+    io.err(
+      `${JSON.stringify(rows === undefined ? report : { ...report, verify: rows }, null, 2)}\n`,
+    );
   } else {
     const unwritten =
       configOut === undefined && result.sources.length > 0
         ? `\nnote: ${result.sources.length} source(s) not written: pass --config-out FILE\n`
         : '';
-    io.err(reportText(report) + unwritten);
+    io.err(reportText(report) + unwritten + (rows === undefined ? '' : verifyText(rows)));
   }
-  return report.summary.cannotMove > 0 ? 1 : 0;
+  const differs = rows?.some(r => !r.ok) === true;
+  return report.summary.cannotMove > 0 || differs ? 1 : 0;
 }

@@ -16,6 +16,7 @@ import { isMap, objectName } from './manifests';
 import { numberText, parseQuantity } from './quantity';
 import type { ObjectReport } from './report';
 import { text } from './trigger-auth';
+import type { VerifyCheck } from './verify-plan';
 
 export const TRANSFER_ANNOTATION = 'scaledobject.keda.sh/transfer-hpa-ownership';
 
@@ -33,16 +34,7 @@ export interface AdapterConversion {
   rulesUsed: string[];
   apis: ApiUse;
   /** For --verify: per converted trigger, the adapter's own per-object query and the new one. */
-  checks: AdapterCheck[];
-}
-
-export interface AdapterCheck {
-  trigger: string;
-  /** What the adapter computed, as one PromQL value the HPA would use (sum over the objects). */
-  original: string;
-  converted: string;
-  metricType: 'AverageValue' | 'Value';
-  threshold: number;
+  checks: VerifyCheck[];
 }
 
 /** A workload's pods by name: `<deployment>-<replicaset hash>-<5 characters>` and the like. */
@@ -129,7 +121,7 @@ export function convertHpa(
   };
   const apis: ApiUse = { resource: false, custom: false, external: false };
   const rulesUsed: string[] = [];
-  const checks: AdapterCheck[] = [];
+  const checks: VerifyCheck[] = [];
   const spec = isMap(hpa.body['spec']) ? hpa.body['spec'] : {};
   const target = isMap(spec['scaleTargetRef']) ? spec['scaleTargetRef'] : {};
   const ns = hpa.namespace;
@@ -288,18 +280,19 @@ export function convertHpa(
     const metricType = targetType === 'Value' ? 'Value' : 'AverageValue';
     const query = `sum(${rendered})`;
     const name = triggerName(metricName, names);
-    triggers.push({
-      type: 'external',
-      name,
-      metricType,
-      metadata: { scalerAddress, source, query, threshold: numberText(quantity) },
-    });
+    const metadata = { scalerAddress, source, query, threshold: numberText(quantity) };
+    triggers.push({ type: 'external', name, metricType, metadata });
     checks.push({
+      object: report.object,
+      namespace: ns,
       trigger: name,
-      original: `sum(${rendered})`,
-      converted: query,
+      original: { query: rendered, read: 'sum', ignoreNullValues: true },
+      converted: metadata,
       metricType,
       threshold: quantity,
+      podsMetric: type === 'Pods',
+      minReplicas: typeof spec['minReplicas'] === 'number' ? spec['minReplicas'] : 1,
+      maxReplicas: typeof spec['maxReplicas'] === 'number' ? spec['maxReplicas'] : 1,
     });
     report.changes.push(
       `${field}: ${type} metric ${metricName} (${rule.at}, series ${series}) → trigger ${name}, ${metricType} ${numberText(quantity)}`,

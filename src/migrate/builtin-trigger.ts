@@ -20,6 +20,7 @@ import type { ObjectReport } from './report';
 import type { SourcePlanner } from './source-plan';
 import type { AuthPlan } from './trigger-auth';
 import { planAuth, text } from './trigger-auth';
+import type { VerifyCheck } from './verify-plan';
 
 export interface BuiltinOptions {
   /** The scaler's gRPC address as KEDA dials it (`scalerAddress`). */
@@ -71,7 +72,7 @@ export function convertBuiltin(
   findAuth: AuthLookup,
   planner: SourcePlanner,
   options: BuiltinOptions,
-): { report: ObjectReport; body: Json | undefined } {
+): { report: ObjectReport; body: Json | undefined; checks: VerifyCheck[] } {
   const report: ObjectReport = {
     object: objectName(o),
     origin: o.origin,
@@ -93,15 +94,36 @@ export function convertBuiltin(
     report.outcome = 'cannot-move';
     // Nothing of it is written changed, so nothing is reported as changed.
     report.changes = [];
-    return { report, body: undefined };
+    return { report, body: undefined, checks: [] };
   }
   // Every trigger can move: only now are sources taken (all or nothing per object).
+  const checks: VerifyCheck[] = [];
+  const whole = (v: unknown, fallback: number) =>
+    typeof v === 'number' && Number.isInteger(v) ? v : fallback;
   for (const p of plans) {
     const field = `spec.triggers[${p.index}]`;
     const source = planner.use(p.url, p.auth, p.insecure, o.namespace, report.object);
     const type = options.push ? 'external-push' : 'external';
     p.trigger['type'] = type;
-    p.trigger['metadata'] = { scalerAddress: options.scalerAddress, source, ...p.metadata };
+    const metadata = { scalerAddress: options.scalerAddress, source, ...p.metadata };
+    p.trigger['metadata'] = metadata;
+    // KEDA's defaults (apis/keda/v1alpha1): minReplicaCount 0, maxReplicaCount 100.
+    checks.push({
+      object: report.object,
+      namespace: o.namespace,
+      trigger: typeof p.trigger['name'] === 'string' ? p.trigger['name'] : `trigger${p.index}`,
+      original: {
+        query: p.metadata['query'] ?? '',
+        read: 'builtin',
+        ignoreNullValues: !/^(0|f|false)$/i.test(p.metadata['ignoreNullValues']?.trim() ?? 'true'),
+      },
+      converted: metadata,
+      metricType: p.trigger['metricType'] === 'Value' ? 'Value' : 'AverageValue',
+      threshold: Number(p.metadata['threshold']),
+      podsMetric: false,
+      minReplicas: Math.max(1, whole(spec['minReplicaCount'], 0)),
+      maxReplicas: whole(spec['maxReplicaCount'], 100),
+    });
     report.changes.push(
       `${field}: type prometheus → ${type}, serverAddress → source ${source}, scalerAddress ${options.scalerAddress}`,
     );
@@ -112,7 +134,7 @@ export function convertBuiltin(
       );
     }
   }
-  return { report, body };
+  return { report, body, checks };
 }
 
 function planTrigger(

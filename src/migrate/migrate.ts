@@ -1,7 +1,7 @@
 // `migrate` without its command line: input objects → the converted YAML stream, the sources for
 // the scaler configuration and the report. Objects it does not convert pass through unchanged.
 import { stringify } from 'yaml';
-import type { AdapterCheck, ApiUse } from './adapter-hpa';
+import type { ApiUse } from './adapter-hpa';
 import { convertHpa, usesAdapter } from './adapter-hpa';
 import type { AdapterConfig } from './adapter-rules';
 import { adapterConfigText, readAdapterConfig } from './adapter-rules';
@@ -13,6 +13,7 @@ import type { MigrateReport } from './report';
 import { emptyReport, summarize } from './report';
 import { SourcePlanner } from './source-plan';
 import { NO_AUTH } from './trigger-auth';
+import type { VerifyCheck } from './verify-plan';
 
 export interface MigrateOptions extends BuiltinOptions {
   /** The scaler's namespace: where the Secrets its sources read must be. */
@@ -29,8 +30,8 @@ export interface MigrateResult {
   /** The `sources:` entries for the scaler configuration. */
   sources: Json[];
   report: MigrateReport;
-  /** Per converted adapter trigger: what --verify compares. */
-  adapterChecks: (AdapterCheck & { object: string; namespace: string })[];
+  /** Per converted trigger: what --verify compares. */
+  checks: VerifyCheck[];
 }
 
 /** The YAML stream of the objects (standard output). */
@@ -54,7 +55,7 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
   const adapterUrl = options.adapterPrometheusUrl ?? adapterUrlOf(workloads);
   const apis: ApiUse = { resource: false, custom: false, external: false };
   const rulesUsed = new Set<string>();
-  const adapterChecks: MigrateResult['adapterChecks'] = [];
+  const checks: VerifyCheck[] = [];
 
   const objects: Json[] = [];
   for (const o of inputs) {
@@ -80,7 +81,7 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
         apis.resource ||= c.apis.resource;
         apis.custom ||= c.apis.custom;
         apis.external ||= c.apis.external;
-        adapterChecks.push(...c.checks.map(x => ({ ...x, object: user, namespace: o.namespace })));
+        checks.push(...c.checks);
       } else {
         objects.push(o.body);
       }
@@ -89,8 +90,9 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
     const isKedaScaler =
       o.group === 'keda.sh' && (o.kind === 'ScaledObject' || o.kind === 'ScaledJob');
     if (isKedaScaler && hasBuiltinTrigger(o)) {
-      const { report: r, body } = convertBuiltin(o, findAuth, planner, options);
+      const { report: r, body, checks: moved } = convertBuiltin(o, findAuth, planner, options);
       report.objects.push(r);
+      checks.push(...moved);
       objects.push(body ?? o.body);
       continue;
     }
@@ -126,7 +128,7 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
   ) {
     report.cutover = cutover(apis, configs);
   }
-  return { objects, sources: planned.sources, report: summarize(report), adapterChecks };
+  return { objects, sources: planned.sources, report: summarize(report), checks };
 }
 
 /** prometheus-adapter configurations among the inputs (ConfigMaps and plain config.yaml). */
