@@ -79,3 +79,30 @@ test('the adapter HPAs and their converted ScaledObjects give the same values an
   for (const r of rows) expect(r.original).toBe(r.converted);
   expect(code).toBe(0);
 });
+
+test('a trigger whose original and converted readings cannot agree is flagged, exit 1', async () => {
+  // Several series: KEDA's built-in fails, so there is nothing to compare.
+  const so = `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: api, namespace: shop}
+spec:
+  scaleTargetRef: {name: api}
+  triggers:
+    - type: prometheus
+      metadata:
+        serverAddress: http://prometheus-operated.monitoring.svc:9090
+        query: rate(http_requests_total[2m])
+        threshold: "1"
+`;
+  const err: string[] = [];
+  const code = await runMigrate(
+    ['-', '--verify', '--prometheus-url', prometheus.url],
+    {},
+    { out: () => undefined, err: t => void err.push(t) },
+    () => so,
+  );
+  expect(code).toBe(1);
+  expect(err.join('')).toContain(
+    'DIFF ScaledObject shop/api, trigger trigger0: error: KEDA fails: the query returned multiple elements',
+  );
+});
