@@ -23,6 +23,7 @@ const LAYERS = {
   grpc: ['config', 'util'],
   scaler: ['core', 'errors', 'grpc', 'metadata', 'push', 'telemetry', 'util'],
   simulate: ['util'],
+  migrate: ['errors', 'metadata', 'util'],
   cli: [
     'app',
     'config',
@@ -30,6 +31,7 @@ const LAYERS = {
     'diagnose',
     'errors',
     'metadata',
+    'migrate',
     'prometheus',
     'scaler',
     'simulate',

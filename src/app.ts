@@ -114,6 +114,7 @@ export function createCore(
     triggerLimits(config),
     { maxEntries: TRIGGER_MEMO_MAX_ENTRIES, maxBytes: config.cache.triggerMemoMaxBytes },
     logger,
+    metrics,
   );
   const gateway = new QueryGateway({
     breaker: config.breaker,

@@ -71,6 +71,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./cli/check-command')).runCheck(rest, process.env, io);
     case 'simulate':
       return (await import('./cli/simulate-command')).runSimulate(rest, process.env, io);
+    case 'migrate':
+      return (await import('./cli/migrate-command')).runMigrate(rest, process.env, io);
     case 'version':
     case '--version':
     case '-v':

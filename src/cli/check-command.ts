@@ -355,11 +355,14 @@ async function checkOne(
       );
     const hpa = { AverageValue: explain('AverageValue'), Value: explain('Value') };
     const code = empty.length > 0 && !options.allowEmpty ? 1 : 0;
+    // Keys the server accepts and ignores (it logs them once and counts them): said first.
+    const warnings = (trigger.spec.warnings ?? []).map(w => w.message);
     const report = {
       ok: code === 0,
       ...(target.label === undefined ? {} : { scaledObject: target.label }),
       ...(note === undefined ? {} : { answeredBy: note }),
       ...(target.migrateNote === undefined ? {} : { migrate: target.migrateNote }),
+      ...(warnings.length === 0 ? {} : { warnings }),
       ...(empty.length === 0 ? {} : { empty }),
       ...(target.composite === undefined ? {} : { scalingModifiers: target.composite }),
       metricSpec: spec,
@@ -375,6 +378,7 @@ async function checkOne(
     };
     const activeBy = trigger.spec.activationQuery === undefined ? 'value' : 'activationQuery value';
     const lines = [
+      ...warnings.map(w => `warning: ${w}`),
       ...emptyLines(empty),
       ...answeredBy,
       `GetMetricSpec   ${JSON.stringify(spec)}`,

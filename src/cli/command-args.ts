@@ -36,6 +36,8 @@ export interface CommandSpec<F extends readonly FlagSpec[] = readonly FlagSpec[]
   /** What the command does and its exit codes, as indented prose. */
   readonly description: string;
   readonly flags: F;
+  /** Arguments that are not flags (`FILE...`), for the commands that take them. */
+  readonly positionals?: boolean;
 }
 
 /** The parsed values, typed from the flag table: string, string[] or boolean per flag. */
@@ -93,6 +95,7 @@ export function helpHint(command: string): string {
 export function parseFlags<F extends readonly FlagSpec[]>(
   argv: string[],
   flags: F,
+  positionals: string[] | undefined = undefined,
 ): FlagValues<F> & { help?: boolean } {
   const options = Object.fromEntries(
     flags.map(f => [
@@ -103,13 +106,14 @@ export function parseFlags<F extends readonly FlagSpec[]>(
     ]),
   );
   try {
-    const { values } = parseArgs({
+    const parsed = parseArgs({
       args: joinNegativeValues(argv, flags),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: positionals !== undefined,
     });
-    return values as FlagValues<F> & { help?: boolean };
+    positionals?.push(...parsed.positionals);
+    return parsed.values as FlagValues<F> & { help?: boolean };
   } catch (e) {
     throw new UsageError(describeParseError(e as Error & { code?: string }, flags));
   }
@@ -152,10 +156,15 @@ export function parseCommandArgs<F extends readonly FlagSpec[]>(
   argv: string[],
   command: CommandSpec<F>,
   io: CommandIo,
-): { values: FlagValues<F> } | { exit: number } {
+): { values: FlagValues<F>; positionals: string[] } | { exit: number } {
   let values;
+  const positionals: string[] = [];
   try {
-    values = parseFlags(argv, command.flags);
+    values = parseFlags(
+      argv,
+      command.flags,
+      command.positionals === true ? positionals : undefined,
+    );
   } catch (e) {
     io.err(`${(e as Error).message}\n${helpHint(command.name)}\n`);
     return { exit: 2 };
@@ -164,7 +173,7 @@ export function parseCommandArgs<F extends readonly FlagSpec[]>(
     io.out(commandUsage(command));
     return { exit: 0 };
   }
-  return { values };
+  return { values, positionals };
 }
 
 /** --kubernetes-version: a modelled release (`1.30`, `v1.30.4`), the newest when absent. */

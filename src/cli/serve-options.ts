@@ -111,6 +111,7 @@ export const COMMANDS = [
   ['serve', '[flags]', 'run the gRPC scaler (serve --help)'],
   ['check', '...', 'dry-run a trigger against Prometheus (check --help)'],
   ['simulate', '...', 'replay history through KEDA and the HPA (simulate --help)'],
+  ['migrate', 'FILE...', 'convert built-in prometheus triggers (migrate --help)'],
   ['version', '', 'print the version (also --version)'],
   ['help', '', 'this text (also --help)'],
 ] as const;

@@ -857,6 +857,22 @@ export const ConfigSchema = section(
       'maxTimeoutMs',
       duration({ default: '30s', description: 'Upper bound for a trigger timeout.' }),
     ),
+    /**
+     * KEDA ignores metadata keys it does not know (a typo scales on a default); here they are
+     * refused unless a cluster chooses to run unmigrated manifests first (docs/migrate.md).
+     */
+    unknownMetadataKeys: always(
+      leaf(
+        Type.Union([Type.Literal('refuse'), Type.Literal('warn')], {
+          default: 'refuse',
+          description:
+            'What a trigger metadata key that is neither known nor a near-miss of a known key does: `refuse` (INVALID_ARGUMENT) or `warn` (ignored, logged once per trigger, counted in keda_prometheus_scaler_metadata_warnings_total). A misspelled key is refused either way.',
+        }),
+        reader<'refuse' | 'warn'>(v =>
+          v === 'refuse' || v === 'warn' ? { value: v } : { rule: 'must be refuse or warn' },
+        ),
+      ),
+    ),
     cache: Cache,
     breaker: Breaker,
     tls: GrpcTls,
@@ -885,8 +901,12 @@ export type ConnectionsConfig = ServerConfig['connections'];
 export const DEFAULTS: ServerConfig = defaultsOf(ConfigSchema);
 
 /** The caps a trigger's metadata may not exceed, from a configuration (ms). */
-export function triggerLimits(config: Pick<ServerConfig, 'maxTimeoutMs' | 'cache' | 'push'>) {
+export function triggerLimits(
+  config: Pick<ServerConfig, 'maxTimeoutMs' | 'cache' | 'push'> &
+    Partial<Pick<ServerConfig, 'unknownMetadataKeys'>>,
+) {
   return {
+    unknownKeys: config.unknownMetadataKeys ?? 'refuse',
     maxTimeoutMs: config.maxTimeoutMs,
     maxCacheTtlMs: config.cache.ttlLimitMs,
     maxStalenessLimitMs: config.cache.maxStalenessLimitMs,

@@ -9,6 +9,7 @@ import type { SourceRegistry } from '../sources/source-registry';
 import { compactKey } from '../util/compact-key';
 import { DEFAULTS } from '../config/schema';
 import type { Logger } from '../telemetry/logger';
+import type { Metrics } from '../telemetry/metrics';
 import { deriveMetricName } from './metric-name';
 
 export interface ResolvedTrigger {
@@ -78,6 +79,7 @@ export class TriggerResolver {
       maxBytes: DEFAULTS.cache.triggerMemoMaxBytes,
     },
     private readonly logger?: Logger,
+    private readonly metrics?: Pick<Metrics, 'metadataWarning'>,
   ) {}
 
   /** Estimated memory of the memo (bytes); kept at most `maxBytes`. */
@@ -138,6 +140,14 @@ export class TriggerResolver {
       // Once per trigger: resolve() memoises this result for every later call with the map.
       for (const notice of spec.notices ?? []) {
         this.logger?.warn({ source: source.name, query: spec.query.slice(0, 200) }, notice);
+      }
+      // Keys accepted and ignored: gRPC has no warning channel, so the log and a counter.
+      for (const warning of spec.warnings ?? []) {
+        this.logger?.warn(
+          { source: source.name, query: spec.query.slice(0, 200), key: warning.key },
+          warning.message,
+        );
+        this.metrics?.metadataWarning(warning.kind);
       }
       const approxBytes = ENTRY_OVERHEAD_BYTES + BYTES_PER_METADATA_CHAR * textLength;
       return {

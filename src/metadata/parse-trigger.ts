@@ -71,6 +71,20 @@ export interface TriggerSpec {
   activationAlertLabels: Readonly<Record<string, string>>;
   /** What was changed to fit the server's limits (a capped timeout), logged once per trigger. */
   notices?: readonly string[];
+  /** Keys accepted but ignored (legacy keys KEDA ignores too, or unknown keys under `warn`). */
+  warnings?: readonly MetadataWarning[];
+}
+
+/**
+ * A metadata key accepted and ignored. `legacy`: a key KEDA documents or once documented and
+ * now ignores; `unknown`: any other key, accepted only under `unknownMetadataKeys: warn`. gRPC
+ * has no warning channel: the server logs it once per trigger and counts it, `check` prints it.
+ */
+export interface MetadataWarning {
+  kind: 'legacy' | 'unknown';
+  /** The key, cut short (it comes from the manifest). */
+  key: string;
+  message: string;
 }
 
 /** Caps from the server configuration that a trigger may not exceed (ms). */
@@ -80,6 +94,8 @@ export interface TriggerLimits {
   maxStalenessLimitMs: number;
   /** The floor for activationInterval: streams may not poll Prometheus faster. */
   minActivationIntervalMs: number;
+  /** What an unknown key that is no near-miss of a known one does (`unknownMetadataKeys`). */
+  unknownKeys: 'refuse' | 'warn';
 }
 
 /** Caps used when no server configuration is given: the configuration schema's defaults. */
@@ -172,14 +188,20 @@ export const TRIGGER_KEYS = [
  * pkg/scalers/external_scaler.go, parseExternalScalerMetadata). Accepted and ignored. `unsafeSsl`
  * is in TRIGGER_KEYS: it is validated as a boolean.
  */
-const KEDA_OWN_KEYS = ['scalerAddress', 'enableTLS', 'caCert', 'tlsClientCert', 'tlsClientKey'];
+export const KEDA_OWN_KEYS: readonly string[] = [
+  'scalerAddress',
+  'enableTLS',
+  'caCert',
+  'tlsClientCert',
+  'tlsClientKey',
+];
 
 /**
  * Credential keys of the built-in trigger (KEDA pkg/scalers/prometheus_scaler.go). KEDA never
  * forwards TriggerAuthentication to external scalers (kedacore/keda #2571), so credentials live
  * on a source.
  */
-const AUTH_KEYS = new Set([
+export const AUTH_KEYS: ReadonlySet<string> = new Set([
   'authModes',
   'authMode',
   'bearerToken',
@@ -277,6 +299,31 @@ function credentialProblem(key: string, value: string): string {
   );
 }
 
+/**
+ * Keys KEDA documents or once documented that it now ignores, with what KEDA does with each: the
+ * built-in accepts them, so refusing them would break a drop-in. Ignored here as well.
+ */
+export const LEGACY_KEYS: Readonly<Record<string, string>> = {
+  // KEDA pkg/scalers/prometheus_scaler.go: an error until v2.14, dropped in v2.15 (PR #5990).
+  cortexOrgID:
+    'KEDA ignores it since v2.15 and sends no X-Scope-OrgID header; ignored here too (to send ' +
+    "the header, use customHeaders: X-Scope-OrgID=<tenant> or the source's headers)",
+  // KEDA pkg/scalers/external_scaler.go: removed in v2.17 (PR #6338).
+  tlsCertFile:
+    "KEDA's external trigger stopped reading it in v2.17 (TLS to the scaler now comes from " +
+    'enableTLS or caCert in a TriggerAuthentication); ignored here too',
+};
+
+/**
+ * metricName: explicit names were deprecated in KEDA v2.10 (PR #4235) and are ignored since
+ * v2.12 (PR #4806), which names the metric s<index>-prometheus. Here a valid one still names the
+ * HPA metric; one that is not a valid name here (a `:` of a recording rule) is ignored, as KEDA
+ * ignores every one.
+ */
+const METRIC_NAME_IGNORED =
+  'KEDA ignores metricName since v2.12 (it names the metric s<index>-prometheus); this one is ' +
+  'not a valid metric name here';
+
 /** Prometheus alert names are metric-name-like (alerting rules use the same grammar). */
 const ALERT_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -328,22 +375,25 @@ export function parseTrigger(
   }
 
   const known: readonly string[] = TRIGGER_KEYS;
+  const warnings: MetadataWarning[] = [];
   for (const key of values.keys()) {
     if (known.includes(key) || KEDA_OWN_KEYS.includes(key)) continue;
-    if (AUTH_KEYS.has(key)) {
+    const legacy = LEGACY_KEYS[key];
+    if (legacy !== undefined) {
+      warnings.push({ kind: 'legacy', key, message: `${key}: ${legacy}` });
+    } else if (AUTH_KEYS.has(key)) {
       problems.push(credentialProblem(key, values.get(key) ?? ''));
-    } else if (key === 'metricType') {
-      problems.push(
-        'metricType: is a field of the trigger itself (next to "type"), not of its metadata',
-      );
-    } else if (key === 'cortexOrgID') {
-      problems.push(
-        'cortexOrgID: removed from KEDA; use customHeaders: X-Scope-OrgID=<tenant>, or set the ' +
-          'header on the source in the scaler configuration',
-      );
     } else {
-      const hint = didYouMeanSuffix(key, [...known, ...KEDA_OWN_KEYS]);
-      problems.push(`${clipName(key)}: unknown key${hint}`);
+      const unknown = unknownKeyProblem(key);
+      if (unknown.misspelling || limits.unknownKeys === 'refuse') {
+        problems.push(unknown.message);
+      } else {
+        warnings.push({
+          kind: 'unknown',
+          key: clipName(key),
+          message: `${unknown.message}; ignored (unknownMetadataKeys: warn)`,
+        });
+      }
     }
   }
 
@@ -436,7 +486,17 @@ export function parseTrigger(
   const httpMethod = take('httpMethod', text =>
     parseEnum<HttpMethod>(text.toUpperCase(), ['GET', 'POST']),
   );
-  const metricName = take('metricName', parseMetricName);
+  const metricNameText = values.get('metricName');
+  const metricNameParsed =
+    metricNameText === undefined ? undefined : parseMetricName(metricNameText);
+  if (metricNameParsed !== undefined && !metricNameParsed.ok) {
+    warnings.push({
+      kind: 'legacy',
+      key: 'metricName',
+      message: `metricName: ${METRIC_NAME_IGNORED} (${metricNameParsed.rule})${quoted('metricName', metricNameText ?? '')}; ignored`,
+    });
+  }
+  const metricName = metricNameParsed?.ok === true ? metricNameParsed.value : undefined;
   const activationQuery = take('activationQuery', parseQueryText);
   const source = selectSource(values.get('source'), values.get('serverAddress'), problems);
 
@@ -466,7 +526,28 @@ export function parseTrigger(
     activationAlert,
     activationAlertLabels,
     ...(notices.length > 0 ? { notices } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
+}
+
+/**
+ * An unknown key's message. A near-miss of a known key is a misspelling, refused whatever the
+ * server's unknownMetadataKeys says: KEDA would ignore it and scale on the default.
+ */
+function unknownKeyProblem(key: string): { message: string; misspelling: boolean } {
+  if (key === 'metricType') {
+    // kedacore/keda #5472: KEDA forwards it from metadata and ignores it.
+    return {
+      message: 'metricType: is a field of the trigger itself (next to "type"), not of its metadata',
+      misspelling: false,
+    };
+  }
+  const hint = didYouMeanSuffix(key, [
+    ...TRIGGER_KEYS,
+    ...KEDA_OWN_KEYS,
+    ...Object.keys(LEGACY_KEYS),
+  ]);
+  return { message: `${clipName(key)}: unknown key${hint}`, misspelling: hint !== '' };
 }
 
 /** A duration (KEDA rules) that may not exceed a server cap; the rule names the cap. */

@@ -56,6 +56,9 @@ export interface Metrics {
 
   /** New TLS files were refused on reload; the previous certificate keeps serving. */
   tlsReloadFailed(): void;
+
+  /** A trigger's metadata key was accepted and ignored (once per distinct metadata map). */
+  metadataWarning(kind: 'legacy' | 'unknown'): void;
 }
 
 /** What /metrics serves: the text exposition and its content type. */
@@ -84,4 +87,5 @@ export class NoopMetrics implements Metrics {
   webhookRequest: Metrics['webhookRequest'] = noop;
   peerForward: Metrics['peerForward'] = noop;
   tlsReloadFailed: Metrics['tlsReloadFailed'] = noop;
+  metadataWarning: Metrics['metadataWarning'] = noop;
 }

@@ -74,6 +74,7 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
   private readonly webhookRequests: Counter<'outcome'>;
   private readonly peerForwards: Counter<'outcome'>;
   private readonly tlsReloadFailures: Counter;
+  private readonly metadataWarnings: Counter<'kind'>;
   private readonly collectHooks = new Map<CollectHook, () => void>();
 
   private readonly cacheOutcomeChild = boundBy(outcome => this.cacheOutcomes.labels(outcome));
@@ -179,10 +180,17 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
       help: 'Refused re-reads of the gRPC TLS files (unreadable, garbage, or key not matching the certificate); the previous files keep serving.',
       registers,
     });
+    this.metadataWarnings = new Counter({
+      name: `${PREFIX}metadata_warnings_total`,
+      help: 'Trigger metadata keys accepted and ignored, once per distinct metadata map, by kind (legacy: a key KEDA ignores too; unknown: accepted under unknownMetadataKeys: warn).',
+      labelNames: ['kind'],
+      registers,
+    });
     collectDefaultMetrics({ register: registry, prefix: PREFIX });
     for (const outcome of CACHE_OUTCOMES) this.cacheOutcomeChild(outcome).inc(0);
     for (const cause of TRANSITION_CAUSES) this.transitionChild(cause).inc(0);
     for (const outcome of WEBHOOK_OUTCOMES) this.webhookRequests.inc({ outcome }, 0);
+    for (const kind of ['legacy', 'unknown']) this.metadataWarnings.inc({ kind }, 0);
   }
 
   rpc(rpc: string): RpcMetrics {
@@ -265,6 +273,10 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
 
   tlsReloadFailed(): void {
     this.tlsReloadFailures.inc();
+  }
+
+  metadataWarning(kind: 'legacy' | 'unknown'): void {
+    this.metadataWarnings.inc({ kind });
   }
 
   async exposition(): Promise<{ contentType: string; text: string }> {

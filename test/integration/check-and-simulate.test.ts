@@ -122,6 +122,26 @@ describe('check', () => {
     }
   });
 
+  test('a key KEDA ignores is shown as a warning, and the trigger still works', async () => {
+    const run = io();
+    const code = await runCheck(
+      [
+        '--metadata',
+        'query=sum(rate(kps_test_requests_total[1m]))',
+        '--metadata',
+        'threshold=4',
+        '--metadata',
+        'cortexOrgID=tenant-a',
+        '--prometheus-url',
+        PROM_URL,
+      ],
+      {},
+      run.io,
+    );
+    expect(code).toBe(0);
+    expect(run.out.join('')).toMatch(/^warning: cortexOrgID: KEDA ignores it since v2\.15/);
+  });
+
   test('a bad trigger gets the message the server would return, and exit code 1', async () => {
     const run = io();
     const code = await runCheck(

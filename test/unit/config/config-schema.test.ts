@@ -146,7 +146,9 @@ test('the trigger caps without a configuration are the schema defaults', () => {
     maxCacheTtlMs: DEFAULTS.cache.ttlLimitMs,
     maxStalenessLimitMs: DEFAULTS.cache.maxStalenessLimitMs,
     minActivationIntervalMs: DEFAULTS.push.minActivationIntervalMs,
+    unknownKeys: DEFAULTS.unknownMetadataKeys,
   });
+  expect(DEFAULTS.unknownMetadataKeys).toBe('refuse');
   // The defaults are read from the schema's JSON `default`s by the loader's own rules.
   expect(DEFAULTS.cache.ttlMs).toBe(15_000);
   expect(DEFAULTS.maxTimeoutMs).toBe(30_000);

@@ -1,10 +1,12 @@
 // The parsed-trigger memo: bounded by entries and estimated bytes, and invalid input is kept by a
-// digest and its capped message, never by its text; a capped timeout is logged once per trigger.
+// digest and its capped message, never by its text; a capped timeout and an ignored key are
+// logged once per trigger, and ignored keys counted.
 import { validateConfig } from '../../../src/config/load-config';
 import { DEFAULTS, triggerLimits } from '../../../src/config/schema';
 import { TriggerResolver } from '../../../src/core/resolve-trigger';
 import { SourceRegistry } from '../../../src/sources/source-registry';
 import type { Logger } from '../../../src/telemetry/logger';
+import { ScalerMetrics } from '../../../src/telemetry/scaler-metrics';
 
 const registry = new SourceRegistry(
   validateConfig({ sources: [{ name: 'prom', url: 'http://prom:9090' }] }),
@@ -73,4 +75,30 @@ test('a capped timeout is logged once per trigger, not per call', () => {
   for (let i = 0; i < 3; i++) expect(resolver.resolve(metadata, null).spec.timeoutMs).toBe(10_000);
   resolver.resolve({ ...metadata, timeout: '5s' }, null);
   expect(warned).toEqual(["timeout: 20s is above the server's maxTimeout; capped to 10s"]);
+});
+
+test('an ignored metadata key is logged and counted once per trigger, not per call', async () => {
+  const config = validateConfig({
+    unknownMetadataKeys: 'warn',
+    sources: [{ name: 'p', url: 'http://127.0.0.1:9' }],
+  });
+  const warned: { key: unknown; message: string }[] = [];
+  const logger = {
+    warn: (fields: { key?: unknown }, message: string) =>
+      void warned.push({ key: fields.key, message }),
+  } as unknown as Logger;
+  const metrics = new ScalerMetrics();
+  const resolver = new TriggerResolver(
+    new SourceRegistry(config),
+    triggerLimits(config),
+    { maxEntries: 1000, maxBytes: DEFAULTS.cache.triggerMemoMaxBytes },
+    logger,
+    metrics,
+  );
+  const metadata = { query: 'up', threshold: '1', cortexOrgID: 'tenant-a', legacyFlag: 'x' };
+  for (let i = 0; i < 3; i++) resolver.resolve(metadata, null);
+  expect(warned.map(w => w.key)).toEqual(['cortexOrgID', 'legacyFlag']);
+  const text = (await metrics.exposition()).text;
+  expect(text).toContain('keda_prometheus_scaler_metadata_warnings_total{kind="legacy"} 1');
+  expect(text).toContain('keda_prometheus_scaler_metadata_warnings_total{kind="unknown"} 1');
 });

@@ -1,6 +1,7 @@
 // Every metadata rule of the drop-in superset of KEDA's prometheus trigger as a named table case.
 import { isScalerError } from '../../../src/errors';
-import { parseTrigger } from '../../../src/metadata/parse-trigger';
+import type { TriggerLimits } from '../../../src/metadata/parse-trigger';
+import { DEFAULT_TRIGGER_LIMITS, parseTrigger } from '../../../src/metadata/parse-trigger';
 
 const base = { query: 'sum(up)', threshold: '10' };
 
@@ -253,7 +254,6 @@ describe('invalid metadata names the key, the value and the rule', () => {
       { ...base, httpMethod: 'PUT' },
       'httpMethod: must be one of GET, POST, got "PUT"',
     ],
-    ['bad metricName', { ...base, metricName: 'a/b' }, 'metricName: must be letters, digits'],
     [
       'serverAddress must be http(s)',
       { ...base, serverAddress: 'file:///etc/passwd' },
@@ -280,7 +280,11 @@ describe('invalid metadata names the key, the value and the rule', () => {
       { ...base, metricType: 'Value' },
       'metricType: is a field of the trigger itself',
     ],
-    ['cortexOrgID was removed', { ...base, cortexOrgID: 't' }, 'cortexOrgID: removed from KEDA'],
+    [
+      'a misspelled legacy key',
+      { ...base, cortexOrgId: 't' },
+      'cortexOrgId: unknown key (did you mean "cortexOrgID"?)',
+    ],
     [
       'auth keys belong on a source',
       { ...base, authModes: 'bearer' },
@@ -332,5 +336,54 @@ describe('invalid metadata names the key, the value and the rule', () => {
     ['customHeaders', { customHeaders: 'Authorization=Bearer s3cr3t-token,bad' }],
   ])('secret-bearing %s never appears in the message', (_name, extra) => {
     expect(problemsOf({ ...base, ...extra })).not.toContain('s3cr3t-token');
+  });
+});
+
+describe('keys the built-in trigger accepts and KEDA ignores', () => {
+  const warn: TriggerLimits = { ...DEFAULT_TRIGGER_LIMITS, unknownKeys: 'warn' };
+
+  test.each([
+    ['cortexOrgID', { cortexOrgID: 'tenant-a' }, 'cortexOrgID: KEDA ignores it since v2.15'],
+    ['tlsCertFile', { tlsCertFile: '/certs/ca.pem' }, "tlsCertFile: KEDA's external trigger"],
+    [
+      'a metricName with a ":" (a recording rule name)',
+      { metricName: 'job:http_requests:rate5m' },
+      'metricName: KEDA ignores metricName since v2.12',
+    ],
+  ])('%s is accepted with a warning saying what KEDA does', (_name, extra, message) => {
+    const spec = parseTrigger({ ...base, ...extra });
+    expect(spec.warnings).toEqual([expect.objectContaining({ kind: 'legacy' })]);
+    expect(spec.warnings?.[0]?.message).toContain(message);
+    expect(spec.metricName).toBeUndefined();
+  });
+
+  test('a valid metricName still names the metric, without a warning', () => {
+    const spec = parseTrigger({ ...base, metricName: 'queue_depth' });
+    expect(spec.metricName).toBe('queue_depth');
+    expect(spec.warnings).toBeUndefined();
+  });
+
+  test('an unknown key is refused by default and a warning under unknownMetadataKeys: warn', () => {
+    expect(problemsOf({ ...base, zzzzzz: '1' })).toContain('zzzzzz: unknown key');
+    const spec = parseTrigger({ ...base, zzzzzz: '1', metricType: 'Value' }, warn);
+    expect(spec.warnings?.map(w => [w.kind, w.key])).toEqual([
+      ['unknown', 'zzzzzz'],
+      ['unknown', 'metricType'],
+    ]);
+    expect(spec.warnings?.[0]?.message).toBe(
+      'zzzzzz: unknown key; ignored (unknownMetadataKeys: warn)',
+    );
+  });
+
+  test('a misspelling stays an error under unknownMetadataKeys: warn', () => {
+    expect(() => parseTrigger({ ...base, thresold: '5' }, warn)).toThrow(
+      'thresold: unknown key (did you mean "threshold"?)',
+    );
+  });
+
+  test('credential keys stay refused under unknownMetadataKeys: warn', () => {
+    expect(() => parseTrigger({ ...base, authModes: 'bearer' }, warn)).toThrow(
+      'authModes: credentials are not read from trigger metadata',
+    );
   });
 });

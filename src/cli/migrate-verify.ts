@@ -1,0 +1,160 @@
+// `migrate --verify`: for every converted trigger, the original (KEDA's built-in reading of its
+// query, or prometheus-adapter's per-object values as the HPA combines them) and the converted
+// trigger (this scaler's parser, source and reducer) evaluated at the same instant against the live
+// Prometheus, with both HPA decisions from `check`'s engine (simulate/explain-hpa.ts).
+import type { Core } from '../app';
+import type { ServerConfig } from '../config/schema';
+import { isScalerError } from '../errors';
+import type { VerifyCheck } from '../migrate/verify-plan';
+import type { QueryResult } from '../prometheus/decode-response';
+import { reduceResult } from '../prometheus/reduce-result';
+import { explainHpa } from '../simulate/explain-hpa';
+import type { KubernetesVersion } from '../simulate/hpa-model';
+import { hpaTolerances } from '../simulate/hpa-model';
+import { UsageError } from './command-args';
+import { localizeTrigger } from './local-source';
+
+/**
+ * Two values agree when they differ by at most this fraction of the larger (or by
+ * {@link ABSOLUTE_TOLERANCE} near 0). Both queries run at one evaluation time, so on the same data
+ * they differ only by floating-point summation order; 1e-9 leaves room for that and nothing else.
+ * docs/migrate.md, "Proof before the switch".
+ */
+export const RELATIVE_TOLERANCE = 1e-9;
+export const ABSOLUTE_TOLERANCE = 1e-12;
+
+export interface VerifyRow {
+  object: string;
+  trigger: string;
+  /** A number, or the error either side ran into. */
+  original: number | string;
+  converted: number | string;
+  /** The replica count both decisions start from. */
+  replicas: number;
+  originalDesired: number | undefined;
+  convertedDesired: number | undefined;
+  ok: boolean;
+}
+
+/** KEDA's built-in reading of a result (prometheus_scaler.go ExecutePromQuery, keda.md §3.6). */
+function builtinReading(result: QueryResult, ignoreNullValues: boolean): number | string {
+  if (result.kind === 'scalar') return 'KEDA fails on a scalar result';
+  if (result.samples.length > 1) return 'KEDA fails: the query returned multiple elements';
+  const only = result.samples[0];
+  if (only === undefined || !Number.isFinite(only)) {
+    return ignoreNullValues ? 0 : 'KEDA fails: empty or non-finite result';
+  }
+  return only;
+}
+
+function agree(a: number, b: number): boolean {
+  return (
+    Math.abs(a - b) <=
+    Math.max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * Math.max(Math.abs(a), Math.abs(b)))
+  );
+}
+
+const errorText = (e: unknown): string => (isScalerError(e) ? e.message : String(e));
+
+export async function verifyChecks(
+  core: Core,
+  config: ServerConfig,
+  prometheusUrlGiven: boolean,
+  checks: readonly VerifyCheck[],
+  options: { replicas: number; k8s: KubernetesVersion },
+): Promise<VerifyRow[]> {
+  const rows: VerifyRow[] = [];
+  const tolerances = hpaTolerances(undefined, options.k8s);
+  for (const check of checks) {
+    const row: VerifyRow = {
+      object: check.object,
+      trigger: check.trigger,
+      original: 'not evaluated',
+      converted: 'not evaluated',
+      replicas: options.replicas,
+      originalDesired: undefined,
+      convertedDesired: undefined,
+      ok: false,
+    };
+    rows.push(row);
+    let trigger;
+    try {
+      const localized = localizeTrigger(check.converted, config, prometheusUrlGiven);
+      trigger = core.resolver.resolve(localized.metadata, null);
+    } catch (e) {
+      if (!(e instanceof UsageError) && !isScalerError(e)) throw e;
+      row.converted = (e as Error).message;
+      continue;
+    }
+    const { spec, source } = trigger;
+    // One instant for both, so that a moving counter cannot make them differ.
+    const timeMs = Date.now();
+    const ask = (query: string) =>
+      core.gateway.query(
+        source,
+        {
+          query,
+          timeMs,
+          timeoutMs: spec.timeoutMs ?? source.defaultTimeoutMs,
+          namespace: spec.namespace,
+          queryParameters: spec.queryParameters,
+          customHeaders: spec.customHeaders,
+          method: spec.httpMethod,
+        },
+        'migrate-verify',
+        new AbortController().signal,
+      );
+    try {
+      const original = await ask(check.original.query);
+      if (check.original.read === 'builtin') {
+        row.original = builtinReading(original, check.original.ignoreNullValues);
+      } else {
+        const samples = original.kind === 'scalar' ? [original.value] : original.samples;
+        row.original = samples.filter(Number.isFinite).reduce((a, b) => a + b, 0);
+        // A Pods metric: the HPA's replicas are the pods the adapter has a value for.
+        if (check.podsMetric) row.replicas = Math.max(1, samples.length);
+      }
+    } catch (e) {
+      row.original = errorText(e);
+    }
+    try {
+      row.converted = reduceResult(await ask(spec.query), spec);
+    } catch (e) {
+      row.converted = errorText(e);
+    }
+    const decide = (value: number | string) =>
+      typeof value === 'number'
+        ? explainHpa(
+            check.metricType,
+            Math.max(0, value),
+            check.threshold,
+            row.replicas,
+            check.minReplicas,
+            check.maxReplicas,
+            tolerances,
+            options.k8s,
+          ).desired
+        : undefined;
+    row.originalDesired = decide(row.original);
+    row.convertedDesired = decide(row.converted);
+    row.ok =
+      typeof row.original === 'number' &&
+      typeof row.converted === 'number' &&
+      agree(row.original, row.converted) &&
+      row.originalDesired === row.convertedDesired;
+  }
+  return rows;
+}
+
+/** The side-by-side table for the report. */
+export function verifyText(rows: readonly VerifyRow[]): string {
+  const lines = ['', 'Verify (original vs converted, same instant; HPA desired replicas):'];
+  for (const r of rows) {
+    const show = (v: number | string) => (typeof v === 'number' ? String(v) : `error: ${v}`);
+    lines.push(
+      `  ${r.ok ? 'ok  ' : 'DIFF'} ${r.object}, trigger ${r.trigger}: ${show(r.original)} vs ${show(r.converted)}; ` +
+        `at ${r.replicas} replica(s) desired ${r.originalDesired ?? '-'} vs ${r.convertedDesired ?? '-'}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

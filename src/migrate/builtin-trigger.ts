@@ -1,0 +1,239 @@
+// A ScaledObject or ScaledJob with KEDA's built-in `prometheus` triggers → the same object with
+// `external` (or `external-push`) triggers on this scaler: serverAddress and credentials become a
+// named source, keys KEDA ignored are removed and reported, everything else stays (trigger names,
+// so scalingModifiers formulas keep working; fallback, metricType, advanced). All or nothing.
+import { isScalerError } from '../errors';
+import {
+  AUTH_KEYS,
+  KEDA_OWN_KEYS,
+  LEGACY_KEYS,
+  TRIGGER_KEYS,
+  parseTrigger,
+} from '../metadata/parse-trigger';
+import { didYouMean } from '../util/did-you-mean';
+import { clip } from '../util/echo';
+import { urlProblem } from '../util/url-rules';
+import { DIFFERENCES, differencesMet } from './differences';
+import type { InputObject, Json } from './manifests';
+import { isMap, objectName } from './manifests';
+import type { ObjectReport } from './report';
+import type { SourcePlanner } from './source-plan';
+import type { AuthPlan } from './trigger-auth';
+import { planAuth, text } from './trigger-auth';
+import type { VerifyCheck } from './verify-plan';
+
+export interface BuiltinOptions {
+  /** The scaler's gRPC address as KEDA dials it (`scalerAddress`). */
+  scalerAddress: string;
+  /** `external-push` instead of `external` (StreamIsActive: activation pushed, not polled). */
+  push: boolean;
+}
+
+/** Keys of the built-in trigger that stay in the external trigger's metadata as they are. */
+const KEPT = new Set([
+  'query',
+  'threshold',
+  'activationThreshold',
+  'namespace',
+  'customHeaders',
+  'queryParameters',
+  'ignoreNullValues',
+  'timeout',
+]);
+
+/** Finds a TriggerAuthentication (namespaced) or ClusterTriggerAuthentication among the inputs. */
+export type AuthLookup = (kind: string, namespace: string, name: string) => InputObject | undefined;
+
+interface TriggerPlan {
+  index: number;
+  trigger: Json;
+  metadata: Record<string, string>;
+  url: string;
+  auth: AuthPlan;
+  insecure: boolean;
+}
+
+/** True when the object has a built-in prometheus trigger to convert. */
+export function hasBuiltinTrigger(o: InputObject): boolean {
+  const spec = o.body['spec'];
+  return (
+    isMap(spec) &&
+    Array.isArray(spec['triggers']) &&
+    spec['triggers'].some(t => isMap(t) && t['type'] === 'prometheus')
+  );
+}
+
+/**
+ * Converts one object. On success the report says `converted` and `body` is the new object;
+ * otherwise `cannot-move` with every reason, and the object is to pass through unchanged.
+ */
+export function convertBuiltin(
+  o: InputObject,
+  findAuth: AuthLookup,
+  planner: SourcePlanner,
+  options: BuiltinOptions,
+): { report: ObjectReport; body: Json | undefined; checks: VerifyCheck[] } {
+  const report: ObjectReport = {
+    object: objectName(o),
+    origin: o.origin,
+    outcome: 'converted',
+    changes: [],
+    warnings: [],
+    reasons: [],
+  };
+  const body = structuredClone(o.body);
+  const spec = body['spec'] as Json;
+  const triggers = spec['triggers'] as unknown[];
+  const plans: TriggerPlan[] = [];
+  for (const [index, trigger] of triggers.entries()) {
+    if (!isMap(trigger) || trigger['type'] !== 'prometheus') continue;
+    const plan = planTrigger(o, index, trigger, findAuth, report);
+    if (plan !== undefined) plans.push(plan);
+  }
+  if (report.reasons.length > 0) {
+    report.outcome = 'cannot-move';
+    // Nothing of it is written changed, so nothing is reported as changed.
+    report.changes = [];
+    return { report, body: undefined, checks: [] };
+  }
+  // Every trigger can move: only now are sources taken (all or nothing per object).
+  const checks: VerifyCheck[] = [];
+  const whole = (v: unknown, fallback: number) =>
+    typeof v === 'number' && Number.isInteger(v) ? v : fallback;
+  for (const p of plans) {
+    const field = `spec.triggers[${p.index}]`;
+    const source = planner.use(p.url, p.auth, p.insecure, o.namespace, report.object);
+    const type = options.push ? 'external-push' : 'external';
+    p.trigger['type'] = type;
+    const metadata = { scalerAddress: options.scalerAddress, source, ...p.metadata };
+    p.trigger['metadata'] = metadata;
+    // KEDA's defaults (apis/keda/v1alpha1): minReplicaCount 0, maxReplicaCount 100.
+    checks.push({
+      object: report.object,
+      namespace: o.namespace,
+      trigger: typeof p.trigger['name'] === 'string' ? p.trigger['name'] : `trigger${p.index}`,
+      original: {
+        query: p.metadata['query'] ?? '',
+        read: 'builtin',
+        ignoreNullValues: !/^(0|f|false)$/i.test(p.metadata['ignoreNullValues']?.trim() ?? 'true'),
+      },
+      converted: metadata,
+      metricType: p.trigger['metricType'] === 'Value' ? 'Value' : 'AverageValue',
+      threshold: Number(p.metadata['threshold']),
+      podsMetric: false,
+      minReplicas: Math.max(1, whole(spec['minReplicaCount'], 0)),
+      maxReplicas: whole(spec['maxReplicaCount'], 100),
+    });
+    report.changes.push(
+      `${field}: type prometheus → ${type}, serverAddress → source ${source}, scalerAddress ${options.scalerAddress}`,
+    );
+    if ('authenticationRef' in p.trigger) {
+      delete p.trigger['authenticationRef'];
+      report.changes.push(
+        `${field}.authenticationRef: removed; its credentials are on source ${source}`,
+      );
+    }
+  }
+  return { report, body, checks };
+}
+
+function planTrigger(
+  o: InputObject,
+  index: number,
+  trigger: Json,
+  findAuth: AuthLookup,
+  report: ObjectReport,
+): TriggerPlan | undefined {
+  const field = `spec.triggers[${index}]`;
+  const raw = trigger['metadata'];
+  if (!isMap(raw)) {
+    report.reasons.push(`${field}.metadata: must be a map of strings`);
+    return undefined;
+  }
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    // KEDA's CRD holds strings; an unquoted number in a file is kubectl's to refuse, read as text.
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      metadata[k] = String(v);
+    else report.reasons.push(`${field}.metadata.${clip(k)}: must be a string`);
+  }
+  const url = metadata['serverAddress']?.trim() ?? '';
+  if (url === '') {
+    report.reasons.push(
+      `${field}.metadata.serverAddress: missing (the built-in trigger requires it)`,
+    );
+  } else if (urlProblem(url) !== undefined) {
+    report.reasons.push(
+      `${field}.metadata.serverAddress: must be an http:// or https:// URL without credentials, query or fragment`,
+    );
+  }
+
+  let ta: InputObject | undefined;
+  const ref = trigger['authenticationRef'];
+  if (isMap(ref)) {
+    const kind =
+      typeof ref['kind'] === 'string' && ref['kind'] !== '' ? ref['kind'] : 'TriggerAuthentication';
+    const name = text(ref['name']);
+    ta = findAuth(kind, o.namespace, name);
+    if (ta === undefined) {
+      const where = kind === 'ClusterTriggerAuthentication' ? name : `${o.namespace}/${name}`;
+      report.reasons.push(
+        `${field}.authenticationRef.name: ${kind} ${where} is not in the input; pass it too (kubectl get ${kind.toLowerCase()} ${kind === 'ClusterTriggerAuthentication' ? '' : `-n ${o.namespace} `}${name} -o yaml)`,
+      );
+    }
+  }
+  for (const key of Object.keys(metadata)) {
+    if (key.endsWith('FromEnv') || key.endsWith('FromEnvFile')) {
+      report.reasons.push(
+        `${field}.metadata.${clip(key)}: read from the target container's environment, which the scaler cannot see; put the credential in a Secret and a TriggerAuthentication`,
+      );
+    }
+  }
+  if (report.reasons.length > 0) return undefined;
+  const auth = planAuth(metadata, ta);
+  report.reasons.push(...auth.cannotMove.map(r => `${field}: ${r}`));
+  report.warnings.push(...auth.warnings.map(w => `${field}: ${w}`));
+
+  const kept: Record<string, string> = {};
+  let insecure = false;
+  const known: readonly string[] = [...TRIGGER_KEYS, ...KEDA_OWN_KEYS];
+  for (const [key, value] of Object.entries(metadata)) {
+    const at = `${field}.metadata.${clip(key)}`;
+    if (KEPT.has(key)) kept[key] = value;
+    else if (key === 'serverAddress') continue;
+    else if (key === 'unsafeSsl') {
+      insecure = /^(1|t|true)$/i.test(value.trim());
+      if (insecure) report.warnings.push(`${at}: ${DIFFERENCES.unsafeSsl}`);
+      report.changes.push(`${at}: removed${insecure ? '; the source skips TLS verification' : ''}`);
+    } else if (AUTH_KEYS.has(key)) {
+      report.changes.push(`${at}: moved to the source`);
+    } else if (LEGACY_KEYS[key] !== undefined) {
+      report.changes.push(`${at}: removed; ${LEGACY_KEYS[key]}`);
+    } else if (key === 'metricName') {
+      report.changes.push(
+        `${at}: removed; KEDA ignores it since v2.12 and names the metric s${index}-prometheus (keeping it would rename the HPA metric here)`,
+      );
+    } else {
+      const guess = key === 'metricType' ? undefined : didYouMean(key, known);
+      report.changes.push(`${at}: removed; KEDA ignored this unknown key`);
+      report.warnings.push(
+        key === 'metricType'
+          ? `${at}: KEDA ignores metricType in metadata; it is a field of the trigger (next to type). Check the HPA metric type you meant`
+          : `${at}: KEDA ignored it${guess === undefined ? '' : ` (did you mean "${guess}"? KEDA used that key's default instead)`}`,
+      );
+    }
+  }
+  for (const d of differencesMet(kept)) report.warnings.push(`${field}: ${d}`);
+  try {
+    parseTrigger({ ...kept, source: 'migrated' });
+  } catch (e) {
+    if (!isScalerError(e)) throw e;
+    const threshold = Number(kept['threshold']);
+    report.reasons.push(
+      Number.isFinite(threshold) && threshold <= 0
+        ? `${field}.metadata.threshold: ${DIFFERENCES.threshold}`
+        : `${field}.metadata: ${e.message}`,
+    );
+  }
+  return { index, trigger, metadata: kept, url, auth, insecure };
+}

@@ -1,0 +1,206 @@
+// `migrate` without its command line: input objects → the converted YAML stream, the sources for
+// the scaler configuration and the report. Objects it does not convert pass through unchanged.
+import { stringify } from 'yaml';
+import type { ApiUse } from './adapter-hpa';
+import { convertHpa, usesAdapter } from './adapter-hpa';
+import type { AdapterConfig } from './adapter-rules';
+import { adapterConfigText, readAdapterConfig } from './adapter-rules';
+import type { BuiltinOptions } from './builtin-trigger';
+import { convertBuiltin, hasBuiltinTrigger } from './builtin-trigger';
+import type { InputObject, Json } from './manifests';
+import { objectName } from './manifests';
+import type { MigrateReport } from './report';
+import { emptyReport, summarize } from './report';
+import { SourcePlanner } from './source-plan';
+import { NO_AUTH } from './trigger-auth';
+import type { VerifyCheck } from './verify-plan';
+
+export interface MigrateOptions extends BuiltinOptions {
+  /** The scaler's namespace: where the Secrets its sources read must be. */
+  scalerNamespace: string;
+  /** Sources of an existing configuration (--config): reused by URL. */
+  existingSources: readonly { name: string; url: string }[];
+  /** The Prometheus prometheus-adapter queries (its --prometheus-url), when given. */
+  adapterPrometheusUrl: string | undefined;
+}
+
+export interface MigrateResult {
+  /** Every object, converted or not, in input order. */
+  objects: Json[];
+  /** The `sources:` entries for the scaler configuration. */
+  sources: Json[];
+  report: MigrateReport;
+  /** Per converted trigger: what --verify compares. */
+  checks: VerifyCheck[];
+}
+
+/** The YAML stream of the objects (standard output). */
+export function yamlStream(objects: readonly Json[]): string {
+  return objects.map(o => stringify(o, { lineWidth: 0 })).join('---\n');
+}
+
+export function migrate(inputs: readonly InputObject[], options: MigrateOptions): MigrateResult {
+  const report = emptyReport();
+  const planner = new SourcePlanner(options.existingSources, options.scalerNamespace);
+  const auths = new Map<string, InputObject>();
+  for (const o of inputs) {
+    if (o.kind === 'TriggerAuthentication') auths.set(`${o.kind}/${o.namespace}/${o.name}`, o);
+    if (o.kind === 'ClusterTriggerAuthentication') auths.set(`${o.kind}//${o.name}`, o);
+  }
+  const findAuth = (kind: string, namespace: string, name: string) =>
+    auths.get(`${kind}/${kind === 'ClusterTriggerAuthentication' ? '' : namespace}/${name}`);
+
+  const configs = adapterConfigs(inputs);
+  const workloads = inputs.filter(o => o.group === 'apps');
+  const adapterUrl = options.adapterPrometheusUrl ?? adapterUrlOf(workloads);
+  const apis: ApiUse = { resource: false, custom: false, external: false };
+  const rulesUsed = new Set<string>();
+  const checks: VerifyCheck[] = [];
+
+  const objects: Json[] = [];
+  for (const o of inputs) {
+    const isHpa = o.group === 'autoscaling' && o.kind === 'HorizontalPodAutoscaler';
+    if (isHpa && /^autoscaling\/v2/.test(String(o.body['apiVersion'])) && usesAdapter(o, configs)) {
+      const user = objectName(o);
+      const source = adapterUrl === undefined ? '' : planner.peek(adapterUrl, NO_AUTH, false);
+      const c = convertHpa(o, configs, workloads, source, options.scalerAddress);
+      if (c.body !== undefined && adapterUrl === undefined && c.checks.length > 0) {
+        c.report.outcome = 'cannot-move';
+        c.report.changes = [];
+        c.report.reasons.push(
+          "the Prometheus prometheus-adapter queries is unknown: pass --adapter-prometheus-url, or the adapter's Deployment (its --prometheus-url argument)",
+        );
+      }
+      report.objects.push(c.report);
+      if (c.report.outcome === 'converted' && c.body !== undefined) {
+        if (c.checks.length > 0 && adapterUrl !== undefined) {
+          planner.use(adapterUrl, NO_AUTH, false, o.namespace, user);
+        }
+        objects.push(c.body);
+        c.rulesUsed.forEach(r => rulesUsed.add(r));
+        apis.resource ||= c.apis.resource;
+        apis.custom ||= c.apis.custom;
+        apis.external ||= c.apis.external;
+        checks.push(...c.checks);
+      } else {
+        objects.push(o.body);
+      }
+      continue;
+    }
+    const isKedaScaler =
+      o.group === 'keda.sh' && (o.kind === 'ScaledObject' || o.kind === 'ScaledJob');
+    if (isKedaScaler && hasBuiltinTrigger(o)) {
+      const { report: r, body, checks: moved } = convertBuiltin(o, findAuth, planner, options);
+      report.objects.push(r);
+      checks.push(...moved);
+      objects.push(body ?? o.body);
+      continue;
+    }
+    // A Secret given along (kubectl get secret -o yaml) is never written: its values are secrets.
+    const isSecret = o.group === '' && o.kind === 'Secret';
+    if (!isSecret) objects.push(o.body);
+    report.objects.push({
+      object: objectName(o),
+      origin: o.origin,
+      outcome: 'unchanged',
+      changes: [],
+      warnings: [],
+      reasons: [passReason(o, isKedaScaler)],
+    });
+  }
+  const planned = planner.finish();
+  report.sources = planned.reports;
+  report.secrets = planned.secrets;
+  for (const config of configs) {
+    for (const rule of config.rules) {
+      if (!rulesUsed.has(rule.at)) {
+        report.unusedAdapterMetrics.push(
+          `${config.origin} ${rule.at}: seriesQuery ${rule.seriesQuery}${rule.as === '' ? '' : `, named ${rule.as}`}`,
+        );
+      }
+    }
+  }
+  if (
+    configs.length > 0 &&
+    report.objects.some(
+      o => o.outcome === 'converted' && o.object.startsWith('HorizontalPodAutoscaler'),
+    )
+  ) {
+    report.cutover = cutover(apis, configs);
+  }
+  return { objects, sources: planned.sources, report: summarize(report), checks };
+}
+
+/** prometheus-adapter configurations among the inputs (ConfigMaps and plain config.yaml). */
+function adapterConfigs(inputs: readonly InputObject[]): AdapterConfig[] {
+  const out: AdapterConfig[] = [];
+  for (const o of inputs) {
+    if (o.kind === '') out.push(readAdapterConfig(o.body, o.origin));
+    const text = adapterConfigText(o);
+    if (text !== undefined) out.push(readAdapterConfig(text, `${objectName(o)} (${o.origin})`));
+  }
+  return out;
+}
+
+/** prometheus-adapter's --prometheus-url, from its Deployment's container arguments. */
+function adapterUrlOf(workloads: readonly InputObject[]): string | undefined {
+  for (const w of workloads) {
+    const spec = w.body['spec'] as
+      { template?: { spec?: { containers?: { args?: unknown }[] } } } | undefined;
+    for (const c of spec?.template?.spec?.containers ?? []) {
+      const args = Array.isArray(c.args) ? c.args.map(String) : [];
+      for (const [i, a] of args.entries()) {
+        const m = /^--prometheus-url=(.+)$/.exec(a);
+        if (m !== null) return m[1];
+        if (a === '--prometheus-url' && args[i + 1] !== undefined) return args[i + 1];
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An order that never leaves an HPA without its metrics API: KEDA and the adapter cannot both
+ * serve external.metrics.k8s.io (kubernetes-sigs/prometheus-adapter #705).
+ */
+function cutover(apis: ApiUse, configs: readonly AdapterConfig[]): string[] {
+  const adapterServesResources = configs.some(c => c.resourceRules !== undefined);
+  const steps = [
+    'Deploy the scaler with the sources of --config-out (and the Secrets above); check the converted ScaledObjects with `keda-prometheus-scaler check --scaledobject FILE`.',
+  ];
+  if (apis.resource) {
+    steps.push(
+      adapterServesResources
+        ? 'metrics.k8s.io: the cpu/memory triggers need it and the adapter serves it (resourceRules): install metrics-server and move APIService v1beta1.metrics.k8s.io to it before the adapter goes.'
+        : 'metrics.k8s.io: the cpu/memory triggers need it; keep metrics-server as it is.',
+    );
+  }
+  if (apis.external) {
+    steps.push(
+      "external.metrics.k8s.io: in one step, point APIService v1beta1.external.metrics.k8s.io at KEDA's metrics server and apply the ScaledObjects that replace HPAs using External metrics (the adapter and KEDA cannot both serve it).",
+    );
+  }
+  steps.push(
+    'Apply the other ScaledObjects: KEDA takes each existing HPA over (transfer-hpa-ownership) without deleting it.',
+  );
+  steps.push(
+    `custom.metrics.k8s.io: last, once no HPA uses a custom metric, delete APIService v1beta1.custom.metrics.k8s.io${adapterServesResources ? '' : ' and prometheus-adapter'}.`,
+  );
+  if (adapterServesResources) steps.push('Then remove prometheus-adapter.');
+  return steps;
+}
+
+function passReason(o: InputObject, isKedaScaler: boolean): string {
+  if (o.group === '' && o.kind === 'Secret')
+    return 'not written: migrate never writes secret values';
+  if (isKedaScaler) return 'no trigger of type prometheus';
+  if (o.kind === '' || adapterConfigText(o) !== undefined) {
+    return 'prometheus-adapter configuration, read; remove it at the end of the cut-over';
+  }
+  if (o.kind === 'HorizontalPodAutoscaler')
+    return 'no metric prometheus-adapter serves (or not autoscaling/v2)';
+  if (o.kind === 'TriggerAuthentication' || o.kind === 'ClusterTriggerAuthentication') {
+    return 'read for its parameters; delete it once no trigger uses it';
+  }
+  return 'not an object migrate converts';
+}

@@ -1,0 +1,124 @@
+// What `migrate` tells its user, per object and for the cluster: the report's shape (the JSON of
+// `--output json`) and its text form. It never holds a secret value: Secrets are named by
+// namespace, name and key only.
+
+/** What happened to one input object. */
+export type Outcome = 'converted' | 'unchanged' | 'cannot-move';
+
+export interface ObjectReport {
+  /** `ScaledObject shop/checkout`. */
+  object: string;
+  /** Where it was read (`file.yaml#2`). */
+  origin: string;
+  outcome: Outcome;
+  /** What was changed, one line each. */
+  changes: string[];
+  /** What the user should know (a key KEDA ignored, a difference from the built-in trigger). */
+  warnings: string[];
+  /** For `cannot-move`: why, naming the field. For `unchanged`: why nothing was to do. */
+  reasons: string[];
+}
+
+/** A Secret the scaler's namespace must hold for a source: names and keys, never values. */
+export interface SecretCopy {
+  source: string;
+  /** The Secret to create in the scaler's namespace. */
+  name: string;
+  namespace: string;
+  /** Where the scaler's Deployment must mount it (the source's files are read from there). */
+  mountPath: string;
+  /** Each key: which tenant Secret and key it copies. */
+  keys: { key: string; from: { namespace: string; name: string; key: string } }[];
+  /** The command that copies the values without printing them. */
+  command: string;
+}
+
+export interface SourceReport {
+  name: string;
+  url: string;
+  namespaces: string[];
+  /** Which objects use it. */
+  usedBy: string[];
+  /** Steps left to a person (a value migrate will not copy, an identity to bind). */
+  todo: string[];
+}
+
+export interface MigrateReport {
+  objects: ObjectReport[];
+  sources: SourceReport[];
+  secrets: SecretCopy[];
+  /** prometheus-adapter: metrics its rules serve that no HPA in the input uses. */
+  unusedAdapterMetrics: string[];
+  /** prometheus-adapter: the order in which to move the metrics APIs. */
+  cutover: string[];
+  summary: { converted: number; unchanged: number; cannotMove: number };
+}
+
+export function emptyReport(): MigrateReport {
+  return {
+    objects: [],
+    sources: [],
+    secrets: [],
+    unusedAdapterMetrics: [],
+    cutover: [],
+    summary: { converted: 0, unchanged: 0, cannotMove: 0 },
+  };
+}
+
+export function summarize(report: MigrateReport): MigrateReport {
+  const count = (o: Outcome) => report.objects.filter(x => x.outcome === o).length;
+  report.summary = {
+    converted: count('converted'),
+    unchanged: count('unchanged'),
+    cannotMove: count('cannot-move'),
+  };
+  return report;
+}
+
+const OUTCOME_WORD: Record<Outcome, string> = {
+  converted: 'converted',
+  unchanged: 'unchanged (passed through)',
+  'cannot-move': 'CANNOT MOVE (passed through unchanged)',
+};
+
+/** The report as text for standard error. */
+export function reportText(report: MigrateReport): string {
+  const lines: string[] = [];
+  for (const o of report.objects) {
+    lines.push(`${o.object} (${o.origin}): ${OUTCOME_WORD[o.outcome]}`);
+    for (const c of o.changes) lines.push(`  - ${c}`);
+    for (const w of o.warnings) lines.push(`  warning: ${w}`);
+    for (const r of o.reasons)
+      lines.push(`  ${o.outcome === 'cannot-move' ? 'cannot move' : 'why'}: ${r}`);
+  }
+  if (report.sources.length > 0) {
+    lines.push('', 'Sources (the scaler configuration, --config-out):');
+    for (const s of report.sources) {
+      lines.push(
+        `  ${s.name}: ${s.url}, namespaces ${s.namespaces.join(', ')}; used by ${s.usedBy.join(', ')}`,
+      );
+      for (const t of s.todo) lines.push(`    todo: ${t}`);
+    }
+  }
+  if (report.secrets.length > 0) {
+    lines.push('', "Secrets the scaler's namespace must hold (values are copied, never shown):");
+    for (const s of report.secrets) {
+      lines.push(`  ${s.namespace}/${s.name} for source ${s.source}, mounted at ${s.mountPath}:`);
+      for (const k of s.keys) {
+        lines.push(`    ${k.key} <- Secret ${k.from.namespace}/${k.from.name} key ${k.from.key}`);
+      }
+      lines.push(`    ${s.command}`);
+    }
+  }
+  if (report.unusedAdapterMetrics.length > 0) {
+    lines.push('', 'prometheus-adapter metrics no HPA in the input uses:');
+    for (const m of report.unusedAdapterMetrics) lines.push(`  ${m}`);
+  }
+  if (report.cutover.length > 0) {
+    lines.push('', 'Cut-over order:');
+    report.cutover.forEach((step, i) => lines.push(`  ${i + 1}. ${step}`));
+  }
+  const { converted, unchanged, cannotMove } = report.summary;
+  lines.push('', `${converted} converted, ${unchanged} unchanged, ${cannotMove} cannot move`);
+  return `${lines.join('\n')}\n`;
+}

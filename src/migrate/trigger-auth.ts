@@ -1,0 +1,374 @@
+// A built-in prometheus trigger's credentials (its authModes, its TriggerAuthentication's
+// parameters and pod identity; KEDA pkg/scalers/prometheus_scaler.go and
+// pkg/scalers/authentication/authentication_types.go) → the auth of a scaler source: which files
+// it reads, which tenant Secret keys fill them, what is left to a person, what cannot move.
+import type { InputObject, Json } from './manifests';
+import { isMap, objectName } from './manifests';
+
+/** A field's text; anything else (a map, a list) as empty, which then names nothing. */
+export const text = (v: unknown): string =>
+  typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+
+/** Where one auth parameter's value lives. */
+export type ParamRef =
+  | { via: 'secret' | 'configmap'; namespace: string; name: string; key: string }
+  | { via: 'env' | 'vault'; what: string }
+  | { via: 'metadata'; value: string };
+
+/** A file the source reads, filled from a tenant's Secret or ConfigMap key. */
+export interface CopiedFile {
+  /** The key in the scaler namespace's Secret, also the file name under the mount path. */
+  key: string;
+  from: { via: 'secret' | 'configmap'; namespace: string; name: string; key: string };
+}
+
+export interface AuthPlan {
+  /** The source's auth fields, given the directory its Secret is mounted at. */
+  fields: (mountPath: string) => Json;
+  files: CopiedFile[];
+  /** Steps left to a person; the source works only after them. */
+  todo: string[];
+  /** Why the trigger cannot move (its object then passes through unchanged). */
+  cannotMove: string[];
+  /** Differences from what KEDA did with the same credentials. */
+  warnings: string[];
+  /** Triggers with the same identity share a source (with the same URL). */
+  identity: string;
+}
+
+/** No credentials: the source is the URL alone. */
+export const NO_AUTH: AuthPlan = {
+  fields: () => ({}),
+  files: [],
+  todo: [],
+  cannotMove: [],
+  warnings: [],
+  identity: '',
+};
+
+/** KEDA's scopes by `cloud` metadata (pkg/scalers/azure/azure_managed_prometheus_http_round_tripper.go). */
+const AZURE_SCOPES: Record<string, string> = {
+  AZUREPUBLICCLOUD: 'https://prometheus.monitor.azure.com/.default',
+  AZUREUSGOVERNMENTCLOUD: 'https://prometheus.monitor.azure.us/.default',
+  AZURECHINACLOUD: 'https://prometheus.monitor.azure.cn/.default',
+};
+
+/** The TriggerAuthentication's parameters by name (auth params; KEDA resolves them the same way). */
+export function authParams(ta: InputObject): Map<string, ParamRef> {
+  const spec = isMap(ta.body['spec']) ? ta.body['spec'] : {};
+  const params = new Map<string, ParamRef>();
+  const list = (field: string): Json[] => {
+    const v = spec[field];
+    return Array.isArray(v) ? v.filter(isMap) : [];
+  };
+  // A ClusterTriggerAuthentication's Secrets live in KEDA's namespace (KEDA_CLUSTER_OBJECT_NAMESPACE).
+  const secretNamespace = ta.kind === 'ClusterTriggerAuthentication' ? 'keda' : ta.namespace;
+  for (const [field, via] of [
+    ['secretTargetRef', 'secret'],
+    ['configMapTargetRef', 'configmap'],
+  ] as const) {
+    for (const ref of list(field)) {
+      const parameter = text(ref['parameter']);
+      params.set(parameter, {
+        via,
+        namespace: secretNamespace,
+        name: text(ref['name']),
+        key: text(ref['key']),
+      });
+    }
+  }
+  for (const ref of list('env')) {
+    params.set(text(ref['parameter']), {
+      via: 'env',
+      what: `env ${text(ref['name'])} of the target's container`,
+    });
+  }
+  for (const store of ['hashiCorpVault', 'azureKeyVault', 'awsSecretManager', 'gcpSecretManager']) {
+    const s = spec[store];
+    const entries = isMap(s) && Array.isArray(s['secrets']) ? s['secrets'].filter(isMap) : [];
+    for (const e of entries) {
+      params.set(text(e['parameter']), { via: 'vault', what: store });
+    }
+  }
+  return params;
+}
+
+/** The param's value when it is written in the open (metadata), else a placeholder and a todo. */
+function literal(
+  ref: ParamRef | undefined,
+  what: string,
+  todo: string[],
+  placeholder: string,
+): string | undefined {
+  if (ref === undefined) return undefined;
+  if (ref.via === 'metadata') return ref.value;
+  if (ref.via === 'secret' || ref.via === 'configmap') {
+    todo.push(
+      `${what}: write the value of ${ref.via === 'secret' ? 'Secret' : 'ConfigMap'} ${ref.namespace}/${ref.name} key ${ref.key} in place of ${placeholder} (migrate copies no values into the configuration)`,
+    );
+  } else if (ref.via === 'env' || ref.via === 'vault') {
+    todo.push(`${what}: comes from ${ref.what}; write it in place of ${placeholder}`);
+  }
+  return placeholder;
+}
+
+/**
+ * Plans the source auth for one trigger. `metadata` is the trigger's metadata (authModes,
+ * awsRegion, cloud and the like may be written there); `ta` its TriggerAuthentication, if any.
+ */
+export function planAuth(metadata: Record<string, string>, ta: InputObject | undefined): AuthPlan {
+  const params = ta === undefined ? new Map<string, ParamRef>() : authParams(ta);
+  // Trigger metadata keys KEDA reads in the auth group too (typed_config.go orders).
+  for (const key of ['authModes', 'authMode', 'awsRegion', 'identityOwner', 'cloud']) {
+    const v = metadata[key]?.trim();
+    if (v !== undefined && v !== '' && !params.has(key))
+      params.set(key, { via: 'metadata', value: v });
+  }
+  const spec = ta !== undefined && isMap(ta.body['spec']) ? ta.body['spec'] : {};
+  const podIdentity = isMap(spec['podIdentity']) ? spec['podIdentity'] : undefined;
+  const provider = typeof podIdentity?.['provider'] === 'string' ? podIdentity['provider'] : 'none';
+  const who = ta === undefined ? 'trigger metadata' : objectName(ta);
+
+  const plan: AuthPlan = {
+    ...NO_AUTH,
+    files: [],
+    todo: [],
+    cannotMove: [],
+    warnings: [],
+    identity: ta === undefined ? '' : `${ta.kind}/${ta.namespace}/${ta.name}`,
+  };
+  const fileOf = (param: string, key: string): ((mount: string) => string) | undefined => {
+    const ref = params.get(param);
+    if (ref === undefined) return undefined;
+    if (ref.via === 'secret' || ref.via === 'configmap') {
+      plan.files.push({ key, from: ref });
+      return mount => `${mount}/${key}`;
+    }
+    const where = ref.via === 'env' || ref.via === 'vault' ? ref.what : 'trigger metadata';
+    plan.cannotMove.push(
+      `${who}: parameter ${param} comes from ${where}, which the scaler cannot read; put it in a Secret (secretTargetRef) first`,
+    );
+    return undefined;
+  };
+  const deferred: ((mount: string, out: Json) => void)[] = [];
+
+  const modesRef = params.get('authModes') ?? params.get('authMode');
+  for (const [param, ref] of params) {
+    if (ref.via === 'env' || ref.via === 'vault') {
+      plan.cannotMove.push(
+        `${who}: parameter ${param} comes from ${ref.what}; the scaler reads credentials from files in its own namespace only: copy it into a Secret and reference it with secretTargetRef, then run migrate again`,
+      );
+    }
+  }
+  if (plan.cannotMove.length > 0) return plan;
+  if (modesRef !== undefined && modesRef.via !== 'metadata') {
+    plan.cannotMove.push(
+      `${who}: authModes is read from ${modesRef.via === 'secret' || modesRef.via === 'configmap' ? `${modesRef.via} ${modesRef.name}` : 'outside'}, so migrate cannot tell which mode applies; write authModes in the trigger metadata`,
+    );
+    return plan;
+  }
+  const modes = modesRef === undefined ? [] : modesRef.value.split(',').map(m => m.trim());
+  // No TriggerAuthentication and no mode: no credentials, the URL alone names the source.
+  if (ta !== undefined || modes.length > 0) plan.identity += `|${modes.join(',')}|${provider}`;
+
+  if (modes.length > 0 && provider !== 'none' && provider !== '') {
+    plan.cannotMove.push(
+      `${who}: authModes with podIdentity ${provider}: KEDA refuses the pair ("pod identity cannot be enabled with other auth types")`,
+    );
+    return plan;
+  }
+  // Header auth: KEDA applies one, in the order bearer, basic, custom.
+  const header = ['bearer', 'basic', 'custom'].find(m => modes.includes(m));
+  if (header === 'bearer') {
+    const file = fileOf(params.has('bearerToken') ? 'bearerToken' : 'token', 'bearerToken');
+    if (file !== undefined) deferred.push((m, out) => (out['bearerTokenFile'] = file(m)));
+    else if (plan.cannotMove.length === 0) {
+      plan.cannotMove.push(`${who}: authModes bearer without a bearerToken parameter`);
+    }
+  } else if (header === 'basic') {
+    const username = literal(params.get('username'), 'basicAuth.username', plan.todo, '<username>');
+    const password = fileOf('password', 'password');
+    if (username === undefined) {
+      plan.cannotMove.push(`${who}: authModes basic without a username parameter`);
+    } else if (password !== undefined) {
+      deferred.push((m, out) => (out['basicAuth'] = { username, passwordFile: password(m) }));
+    } else {
+      // KEDA allows an empty password; a source reads it from a file, so an empty one is written.
+      plan.todo.push(
+        'basicAuth.passwordFile: KEDA sent an empty password; point it at an empty file',
+      );
+      deferred.push((_m, out) => (out['basicAuth'] = { username, passwordFile: '<empty-file>' }));
+    }
+  } else if (header === 'custom') {
+    const name = literal(
+      params.get('customAuthHeader'),
+      'headers (name)',
+      plan.todo,
+      '<Header-Name>',
+    );
+    literal(params.get('customAuthValue'), 'headers (value)', plan.todo, '<value>');
+    deferred.push((_m, out) => (out['headers'] = { [name ?? '<Header-Name>']: '<value>' }));
+  }
+  for (const m of modes.filter(x => ['bearer', 'basic', 'custom'].includes(x) && x !== header)) {
+    plan.warnings.push(
+      `authModes ${m}: KEDA applies only one header mode (bearer, then basic, then custom) and ignored ${m}; not moved`,
+    );
+  }
+  if (modes.includes('tls')) {
+    const cert = fileOf('cert', 'tls.crt');
+    const key = fileOf('key', 'tls.key');
+    const ca = fileOf('ca', 'ca.crt');
+    deferred.push((m, out) => {
+      out['tls'] = {
+        ...(ca === undefined ? {} : { caFile: ca(m) }),
+        ...(cert === undefined ? {} : { certFile: cert(m) }),
+        ...(key === undefined ? {} : { keyFile: key(m) }),
+      };
+    });
+  }
+  if (modes.includes('oauth')) {
+    plan.warnings.push(
+      'authModes oauth: KEDA parses it but never sends a token to Prometheus; the source here fetches one and sends it (docs/migrate.md, deliberate differences)',
+    );
+    const tokenUrl = literal(
+      params.get('oauthTokenURI'),
+      'auth.oauth2.tokenUrl',
+      plan.todo,
+      '<token-url>',
+    );
+    const clientId = literal(
+      params.get('clientID'),
+      'auth.oauth2.clientId',
+      plan.todo,
+      '<client-id>',
+    );
+    const secret = fileOf('clientSecret', 'clientSecret');
+    const scopes = literal(
+      params.get('scopes') ?? params.get('scope'),
+      'auth.oauth2.scopes',
+      plan.todo,
+      '<scope>',
+    );
+    deferred.push((m, out) => {
+      out['auth'] = {
+        oauth2: {
+          tokenUrl: tokenUrl ?? '<token-url>',
+          clientId: clientId ?? '<client-id>',
+          clientSecretFile: secret === undefined ? '<file>' : secret(m),
+          ...(scopes === undefined ? {} : { scopes: scopes.split(',').map(s => s.trim()) }),
+        },
+      };
+    });
+  }
+  if (modes.includes('apiKey')) {
+    plan.warnings.push(
+      'authModes apiKey: KEDA parses it but never sends the key to Prometheus; not moved (docs/migrate.md, deliberate differences; to send one, set headers on the source)',
+    );
+  }
+  if (modes.length === 0) planIdentity(params, provider, podIdentity, who, plan, deferred);
+  plan.fields = mount => {
+    const out: Json = {};
+    for (const d of deferred) d(mount, out);
+    return out;
+  };
+  return plan;
+}
+
+/** Pod identity and the cloud keys (only when authModes is empty, as in KEDA). */
+function planIdentity(
+  params: Map<string, ParamRef>,
+  provider: string,
+  podIdentity: Json | undefined,
+  who: string,
+  plan: AuthPlan,
+  deferred: ((mount: string, out: Json) => void)[],
+): void {
+  const region = params.get('awsRegion');
+  const operator = params.get('identityOwner');
+  const staticKeys = ['awsAccessKeyID', 'awsAccessKeyId', 'awsSecretAccessKey'].filter(p =>
+    params.has(p),
+  );
+  const bind = (what: string) =>
+    plan.todo.push(
+      `the scaler's ServiceAccount must carry the ${what} the tenant's pods had (it runs in the scaler's namespace)`,
+    );
+  if (
+    provider === 'aws' ||
+    provider === 'aws-eks' ||
+    (operator?.via === 'metadata' && operator.value === 'operator') ||
+    params.has('awsRoleArn')
+  ) {
+    if (staticKeys.length > 0) {
+      plan.cannotMove.push(
+        `${who}: static AWS keys (${staticKeys.join(', ')}): give the scaler's pod its own AWS credentials (IRSA or EKS Pod Identity) instead`,
+      );
+      return;
+    }
+    const regionText = literal(region, 'auth.sigv4.region', plan.todo, '<aws-region>');
+    if (regionText === undefined) {
+      plan.cannotMove.push(
+        `${who}: AWS identity without awsRegion (KEDA signs nothing without it)`,
+      );
+      return;
+    }
+    const roleArn =
+      typeof podIdentity?.['roleArn'] === 'string'
+        ? podIdentity['roleArn']
+        : literal(params.get('awsRoleArn'), 'auth.sigv4.roleArn', plan.todo, '<role-arn>');
+    bind('AWS identity (IRSA or EKS Pod Identity)');
+    deferred.push((_m, out) => {
+      out['auth'] = {
+        sigv4: { region: regionText, ...(roleArn === undefined ? {} : { roleArn }) },
+      };
+    });
+    return;
+  }
+  if (staticKeys.length > 0) {
+    plan.cannotMove.push(
+      `${who}: static AWS keys (${staticKeys.join(', ')}): give the scaler's pod its own AWS credentials (IRSA or EKS Pod Identity) instead`,
+    );
+    return;
+  }
+  if (provider === 'azure-workload') {
+    const cloud = params.get('cloud');
+    const cloudName = cloud?.via === 'metadata' ? cloud.value.toUpperCase() : 'AZUREPUBLICCLOUD';
+    const scope = AZURE_SCOPES[cloudName];
+    if (scope === undefined) {
+      plan.cannotMove.push(
+        `${who}: cloud ${cloudName}: write the source's auth.azure.scope by hand (azureManagedPrometheusResourceURL + /.default)`,
+      );
+      return;
+    }
+    const clientId =
+      typeof podIdentity?.['identityId'] === 'string' ? podIdentity['identityId'] : undefined;
+    bind(
+      'Azure workload identity (azure.workload.identity/client-id annotation and federated credential)',
+    );
+    deferred.push((_m, out) => {
+      out['auth'] = { azure: { scope, ...(clientId === undefined ? {} : { clientId }) } };
+    });
+    return;
+  }
+  if (provider === 'gcp' || params.has('GoogleApplicationCredentials')) {
+    const file = params.has('GoogleApplicationCredentials')
+      ? (() => {
+          const ref = params.get('GoogleApplicationCredentials');
+          if (ref?.via === 'secret' || ref?.via === 'configmap') {
+            plan.files.push({ key: 'credentials.json', from: ref });
+            return (m: string) => `${m}/credentials.json`;
+          }
+          return undefined;
+        })()
+      : undefined;
+    if (file === undefined) bind('GCP workload identity');
+    deferred.push((m, out) => {
+      out['auth'] = { google: file === undefined ? {} : { credentialsFile: file(m) } };
+    });
+    return;
+  }
+  if (provider !== 'none' && provider !== '') {
+    plan.cannotMove.push(
+      `${who}: podIdentity provider ${provider} has no source auth mode here (AWS, Azure and GCP do)`,
+    );
+  }
+}
