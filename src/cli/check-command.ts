@@ -107,7 +107,7 @@ interface Target {
  */
 function migrateNoteFor(type: string, file: string): string | undefined {
   return type === 'prometheus'
-    ? `note: type prometheus is KEDA's built-in trigger, which KEDA runs itself; to run it through this scaler, convert it with: keda-prometheus-scaler migrate --scaledobject ${file}`
+    ? `note: type prometheus is KEDA's built-in trigger, which KEDA runs itself; to run it through this scaler, convert it with: keda-prometheus-scaler migrate ${file}`
     : undefined;
 }
 

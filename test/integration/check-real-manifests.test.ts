@@ -73,7 +73,7 @@ describe('check on real manifests', () => {
         'IsActive        true  (value 15 is above activationThreshold 0)',
       );
       // Was: a built-in prometheus trigger is checked, and the conversion is pointed at.
-      const migrate = `keda-prometheus-scaler migrate --scaledobject ${so}`;
+      const migrate = `keda-prometheus-scaler migrate ${so}`;
       if (type === 'prometheus') expect(result.stdout).toContain(migrate);
       else expect(result.stdout).not.toContain('migrate');
     },
