@@ -72,7 +72,7 @@ const ONLY = [
   {
     name: 'only-the-edge-imports-grpc',
     packages: '@grpc/[^/]+',
-    parts: ['scaler', 'grpc', 'errors', 'app'],
+    parts: ['scaler', 'grpc', 'app'],
   },
 ];
 

@@ -1,10 +1,10 @@
-// The scaler's error taxonomy and the one mapping from an error to a gRPC status.
-import { status } from '@grpc/grpc-js';
+// The scaler's error taxonomy: protocol-neutral kinds; the gRPC edge maps them to statuses
+// (src/scaler/grpc-status.ts), so nothing below the edge knows gRPC.
 import { capMessage } from './util/echo';
 
 /**
- * Every failure the scaler knows how to explain. The kind decides the gRPC status in
- * {@link toGrpcStatus}; nothing else in the code base picks a status.
+ * Every failure the scaler knows how to explain. The kind decides the status the edge sends
+ * (scaler/grpc-status.ts); nothing else in the code base picks a status.
  */
 export type ScalerErrorKind =
   /** Trigger metadata is missing, malformed, out of range or unknown. */
@@ -55,49 +55,4 @@ export class ScalerError extends Error {
 /** Brand check that survives duplicated module copies (cockatiel / connect-es style). */
 export function isScalerError(e: unknown): e is ScalerError {
   return typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true;
-}
-
-/**
- * The status KEDA sees for each kind (docs/errors-and-limits.md "Errors and gRPC statuses"
- * documents the same rows).
- */
-const STATUS_BY_KIND: Record<ScalerErrorKind, status> = {
-  invalid_metadata: status.INVALID_ARGUMENT,
-  permission_denied: status.PERMISSION_DENIED,
-  bad_query: status.INVALID_ARGUMENT,
-  no_data: status.FAILED_PRECONDITION,
-  unavailable: status.UNAVAILABLE,
-  deadline_exceeded: status.DEADLINE_EXCEEDED,
-  cancelled: status.CANCELLED,
-  resource_exhausted: status.RESOURCE_EXHAUSTED,
-};
-
-/** What goes on the wire for a failed call. */
-export interface GrpcStatusError {
-  code: status;
-  details: string;
-  /** True when the error is a bug: the log gets the stack, the wire a generic message. */
-  internal: boolean;
-}
-
-/** The name of a gRPC status code as grpc-js spells it ("INVALID_ARGUMENT"), for messages. */
-export function grpcStatusName(code: status): string {
-  return status[code];
-}
-
-/**
- * The single mapping from anything thrown to a gRPC status. A `ScalerError` keeps its message;
- * anything else is a bug and becomes INTERNAL with a generic message, so internal addresses or
- * stack traces never reach KEDA.
- */
-export function toGrpcStatus(e: unknown): GrpcStatusError {
-  if (isScalerError(e)) {
-    // Capped again for an error from another copy of this module (the brand check admits it).
-    return { code: STATUS_BY_KIND[e.kind], details: capMessage(e.message), internal: false };
-  }
-  return {
-    code: status.INTERNAL,
-    details: 'internal error in keda-prometheus-scaler; see the scaler log',
-    internal: true,
-  };
 }

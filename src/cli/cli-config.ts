@@ -4,7 +4,7 @@
 import { loadConfig } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
 import type { ScalerError } from '../errors';
-import { grpcStatusName, toGrpcStatus } from '../errors';
+import { grpcStatusName, toGrpcStatus } from '../scaler/grpc-status';
 import type { FlagSpec } from './command-args';
 import { redactUrl } from '../util/url-rules';
 

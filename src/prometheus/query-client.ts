@@ -176,7 +176,7 @@ export async function queryInstant(
         { cause: e, source: source.name },
       );
     }
-    if (e instanceof ScalerError) throw e;
+    if (isScalerError(e)) throw e;
     const code = describeNetworkError(e);
     if (code === 'UND_ERR_INVALID_ARG') {
       // The request itself could not be built: the trigger's fault, never the source's.

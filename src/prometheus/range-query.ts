@@ -1,6 +1,6 @@
 // query_range for the simulator: the trigger's query over [start, end] at a step, each instant
 // reduced with the trigger's own result policy, so a replay sees what GetMetrics would have seen.
-import { ScalerError } from '../errors';
+import { ScalerError, isScalerError } from '../errors';
 import type { SourceEndpoint } from './source-endpoint';
 import { withAuth } from './source-endpoint';
 import { parseSampleValue } from './decode-response';
@@ -72,7 +72,7 @@ export async function queryRange(
     status = res.statusCode;
     body = await res.body.text();
   } catch (e) {
-    if (e instanceof ScalerError) throw e;
+    if (isScalerError(e)) throw e;
     throw new ScalerError(
       'unavailable',
       `source "${source.name}" is unreachable or too slow for query_range (${describeNetworkError(e)})`,
@@ -128,7 +128,7 @@ export async function queryRange(
     try {
       value = reduceResult({ kind: 'vector', samples: samples ?? [] }, policy);
     } catch (e) {
-      if (!(e instanceof ScalerError)) throw e;
+      if (!isScalerError(e)) throw e;
       value = null;
     }
     out.push(

@@ -29,8 +29,12 @@ export interface BreakerVerdict {
   timedOut?: boolean;
 }
 
+const UPSTREAM_BRAND = Symbol.for('keda-prometheus-scaler.UpstreamError');
+
 /** A ScalerError that says how it counts towards the source's breaker. */
 export class UpstreamError extends ScalerError {
+  readonly [UPSTREAM_BRAND] = true;
+
   constructor(
     kind: ScalerErrorKind,
     message: string,
@@ -41,9 +45,14 @@ export class UpstreamError extends ScalerError {
   }
 }
 
+/** Brand check, like isScalerError: survives duplicated module copies. */
+function isUpstreamError(e: unknown): e is UpstreamError {
+  return isScalerError(e) && (e as { [UPSTREAM_BRAND]?: unknown })[UPSTREAM_BRAND] === true;
+}
+
 /** How `e` counts: an UpstreamError says so; otherwise by kind (bad_query answered, cancelled neither). */
 export function breakerVerdict(e: unknown): BreakerVerdict {
-  if (e instanceof UpstreamError) return e.breaker;
+  if (isUpstreamError(e)) return e.breaker;
   const kind = isScalerError(e) ? e.kind : 'internal';
   const verdict: BreakerVerdictKind =
     kind === 'bad_query' ? 'success' : kind === 'cancelled' ? 'neutral' : 'failure';

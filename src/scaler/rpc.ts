@@ -2,7 +2,8 @@
 // failed call, RPC metrics, and a per-call AbortSignal and deadline.
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import { isScalerError, toGrpcStatus } from '../errors';
+import { isScalerError } from '../errors';
+import { toGrpcStatus } from './grpc-status';
 import { clip } from '../util/echo';
 import type { CallContext } from '../core/evaluate';
 import type { Logger } from '../telemetry/logger';

@@ -2,7 +2,8 @@
 // (docs/errors-and-limits.md "Errors and gRPC statuses").
 import { status } from '@grpc/grpc-js';
 import type { ScalerErrorKind } from '../../src/errors';
-import { ScalerError, isScalerError, toGrpcStatus } from '../../src/errors';
+import { ScalerError, isScalerError } from '../../src/errors';
+import { toGrpcStatus } from '../../src/scaler/grpc-status';
 
 test.each<[ScalerErrorKind, status]>([
   ['invalid_metadata', status.INVALID_ARGUMENT],

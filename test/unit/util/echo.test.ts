@@ -2,7 +2,8 @@
 import { status } from '@grpc/grpc-js';
 import { validateConfig } from '../../../src/config/load-config';
 import { ConfigError } from '../../../src/config/load-config';
-import { ScalerError, isScalerError, toGrpcStatus } from '../../../src/errors';
+import { ScalerError, isScalerError } from '../../../src/errors';
+import { toGrpcStatus } from '../../../src/scaler/grpc-status';
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import { SourceRegistry } from '../../../src/sources/source-registry';
 import { MAX_MESSAGE_BYTES, capMessage, clip, clipName, quote } from '../../../src/util/echo';
