@@ -240,7 +240,7 @@ export async function runMigrate(
     }
     const core = createCore(loaded.config, createLogger('silent'), new NoopMetrics());
     try {
-      rows = await verifyChecks(core, loaded.config, loaded.prometheusUrlGiven, result.checks, {
+      rows = await verifyChecks(core, loaded.config, loaded, result.checks, {
         replicas,
         k8s,
       });

@@ -12,6 +12,7 @@ import { explainHpa } from '../simulate/explain-hpa';
 import type { KubernetesVersion } from '../simulate/hpa-model';
 import { hpaTolerances } from '../simulate/hpa-model';
 import { UsageError } from './command-args';
+import type { SourcesGiven } from './local-source';
 import { localizeTrigger } from './local-source';
 
 /**
@@ -59,7 +60,7 @@ const errorText = (e: unknown): string => (isScalerError(e) ? e.message : String
 export async function verifyChecks(
   core: Core,
   config: ServerConfig,
-  prometheusUrlGiven: boolean,
+  given: SourcesGiven,
   checks: readonly VerifyCheck[],
   options: { replicas: number; k8s: KubernetesVersion },
 ): Promise<VerifyRow[]> {
@@ -79,7 +80,7 @@ export async function verifyChecks(
     rows.push(row);
     let trigger;
     try {
-      const localized = localizeTrigger(check.converted, config, prometheusUrlGiven);
+      const localized = localizeTrigger(check.converted, config, given);
       trigger = core.resolver.resolve(localized.metadata, null);
     } catch (e) {
       if (!(e instanceof UsageError) && !isScalerError(e)) throw e;

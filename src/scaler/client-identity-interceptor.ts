@@ -1,9 +1,10 @@
 // Refuses every call on the gRPC port whose client certificate names no one in
 // tls.allowedClientNames, before the call reaches a handler: a certificate the CA signed for
-// another service is not KEDA's (issue "trust boundary": only KEDA may call).
+// another service is not KEDA's: only KEDA may call (docs/multi-tenancy.md).
 import * as grpc from '@grpc/grpc-js';
-import { ScalerError, toGrpcStatus } from '../errors';
+import { ScalerError } from '../errors';
 import { ClientIdentityCheck } from '../grpc/client-identity';
+import { toGrpcStatus } from './grpc-status';
 import type { Logger } from '../telemetry/logger';
 import { clip, quote } from '../util/echo';
 
