@@ -37,7 +37,7 @@ export interface VerifyRow {
   ok: boolean;
 }
 
-/** KEDA's built-in reading of a result (prometheus_scaler.go ExecutePromQuery, keda.md §3.6). */
+/** KEDA's built-in reading of a result (KEDA pkg/scalers/prometheus_scaler.go, ExecutePromQuery). */
 function builtinReading(result: QueryResult, ignoreNullValues: boolean): number | string {
   if (result.kind === 'scalar') return 'KEDA fails on a scalar result';
   if (result.samples.length > 1) return 'KEDA fails: the query returned multiple elements';

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { mergeConfig } from '../../src/config/merge-config';
 import { validateConfig } from '../../src/config/load-config';
 import { parseTrigger } from '../../src/metadata/parse-trigger';
 import { REPO_ROOT, docPage, docPages } from '../helpers/doc-pages';
@@ -44,10 +45,11 @@ test("the README's complete ScaledObject is valid for KEDA's CRD and uses deploy
   expect(trigger?.type).toBe('external');
   const metadata = trigger?.metadata ?? {};
   expect(parseTrigger(metadata).threshold).toBe(100);
-  // The source it names is one deploy/base configures, at the Service deploy/base creates.
-  const config = validateConfig(
-    parseYaml(readFileSync(join(REPO_ROOT, 'deploy/base/config.yaml'), 'utf8')),
-  );
+  // The source it names is one deploy/base configures (config.yaml merged with source.yaml, as the
+  // Deployment's SCALER_CONFIG lists them), at the Service deploy/base creates.
+  const deployFile = (name: string): unknown =>
+    parseYaml(readFileSync(join(REPO_ROOT, 'deploy/base', name), 'utf8'));
+  const config = validateConfig(mergeConfig(deployFile('config.yaml'), deployFile('source.yaml')));
   expect(config.sources.map(source => source.name)).toContain(metadata['source']);
   expect(metadata['scalerAddress']).toBe('keda-prometheus-scaler.keda.svc.cluster.local:6000');
 });
