@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
+import { mergeConfig } from '../../src/config/merge-config';
 import { validateConfig } from '../../src/config/load-config';
 import { parseTrigger } from '../../src/metadata/parse-trigger';
 import { VALUES_SCHEMA_PATH, renderValuesSchema } from '../../scripts/chart-values-schema';
@@ -554,6 +555,23 @@ describe('the chart and deploy/ do not drift', () => {
     const pod = deployment.spec.template.spec;
     const container = (pod['containers'] as Record<string, unknown>[])[0]!;
     delete container['imagePullPolicy'];
+    // The configuration the scaler ends up with, however it is passed: deploy/ lists several files
+    // in SCALER_CONFIG (merged in order), the chart renders one and names it with --config.
+    const env = (container['env'] as { name: string; value?: string }[] | undefined) ?? [];
+    const args = container['args'] as string[];
+    const listed = env.find(e => e.name === 'SCALER_CONFIG')?.value?.split(':') ?? [];
+    const flagAt = args.indexOf('--config');
+    const files = flagAt >= 0 ? [args[flagAt + 1]!] : listed;
+    container['env'] = env.filter(e => e.name !== 'SCALER_CONFIG');
+    container['args'] =
+      flagAt >= 0 ? args.filter((_, i) => i !== flagAt && i !== flagAt + 1) : args;
+    const configData = docs
+      .filter(d => d.kind === 'ConfigMap')
+      .map(d => (d['data'] ?? {}) as Record<string, string>)
+      .find(data => data['config.yaml'] !== undefined)!;
+    const config = files
+      .map(file => parseYaml(configData[file.slice(file.lastIndexOf('/') + 1)] ?? '') as unknown)
+      .reduce((merged, next) => mergeConfig(merged, next), {});
     for (const constraint of (pod['topologySpreadConstraints'] as Record<string, unknown>[]) ??
       []) {
       delete constraint['labelSelector'];
@@ -572,7 +590,7 @@ describe('the chart and deploy/ do not drift', () => {
       replicas: deployment.spec['replicas'],
       pod,
       service: { name: service.metadata?.name, spec: serviceSpec },
-      config: configOf(docs),
+      config,
     };
   };
 
