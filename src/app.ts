@@ -332,9 +332,14 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
           grpcServer.forceShutdown();
           resolve();
         }, config.shutdown.graceMs);
+        // tryShutdown reports done for the connections grpc-js was handed (the capped listener's)
+        // while their last frames, the streams' OK trailers among them, may still be unwritten: wait
+        // until those connections have closed too, within the same grace period.
         grpcServer.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
+          void (grpcListener?.drained() ?? Promise.resolve()).then(() => {
+            clearTimeout(force);
+            resolve();
+          });
         });
         streams.endAll();
       });

@@ -19,6 +19,8 @@ export interface GrpcListener {
   port: number;
   /** Stops accepting; connections already open are grpc-js's to close (tryShutdown). */
   close(): void;
+  /** Resolves once every connection this listener accepted has closed. */
+  drained(): Promise<void>;
 }
 
 /** Listens on `address` and hands each admitted connection to `server`. */
@@ -34,9 +36,16 @@ export async function listenGrpc(
   listener.maxConnections = limits.maxConnections;
   listener.on('drop', onRefused);
   capConnectionsPerClient(listener, limits.maxConnectionsPerClient, onRefused);
+  const open = new Set<Socket>();
+  let onDrained: (() => void) | undefined;
   listener.on('connection', (socket: Socket) => {
     // Closed by the per-client cap (a listener that runs first).
     if (socket.destroyed) return;
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      if (open.size === 0) onDrained?.();
+    });
     injector.injectConnection(socket);
   });
   const port = await listenOn(listener, address, '--grpc-address');
@@ -45,5 +54,7 @@ export async function listenGrpc(
     close: () => {
       listener.close();
     },
+    drained: () =>
+      open.size === 0 ? Promise.resolve() : new Promise<void>(resolve => (onDrained = resolve)),
   };
 }
