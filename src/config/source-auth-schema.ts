@@ -1,0 +1,101 @@
+// The schema of a source's `auth:` block: one of AWS SigV4, OAuth2 client credentials, Azure
+// Monitor or Google Cloud identities, and the rule that it replaces bearerTokenFile and basicAuth.
+import { always, between, section } from './schema-reader';
+import { anyHttpUrl, stringList, stringMap, text, textOr } from './schema-fields';
+
+const SigV4Auth = section(
+  {
+    region: always(text({ description: 'AWS region of the workspace (e.g. eu-west-1).' })),
+    roleArn: text({
+      description: 'Role assumed with the default credentials (STS AssumeRole); unset: none.',
+    }),
+    /** Amazon Managed Service for Prometheus signs as service `aps`. */
+    service: textOr({ default: 'aps', description: 'Service name in the signature.' }),
+  },
+  {
+    required: ['region'],
+    description:
+      'AWS Signature V4 on every request (Amazon Managed Service for Prometheus). Credentials come from the default chain: environment, IRSA web-identity token file, EKS Pod Identity, shared files, instance metadata.',
+  },
+);
+
+const OAuth2Auth = section(
+  {
+    tokenUrl: always(anyHttpUrl({ description: 'Token endpoint (client credentials grant).' })),
+    clientId: always(text({ description: 'OAuth2 client id.' })),
+    clientSecretFile: always(
+      text({ description: 'File holding the client secret; re-read when it changes.' }),
+    ),
+    scopes: stringList({ description: 'Scopes asked for (space-joined in the request).' }),
+    endpointParams: stringMap({ description: 'Extra form parameters sent to the token endpoint.' }),
+  },
+  {
+    required: ['tokenUrl', 'clientId', 'clientSecretFile'],
+    description:
+      'OAuth2 client credentials: a bearer token fetched from tokenUrl, cached until shortly before it expires.',
+  },
+);
+
+const AzureAuth = section(
+  {
+    /** KEDA's scope for the public cloud (`cloud: AZUREPUBLICCLOUD`). */
+    scope: textOr({
+      default: 'https://prometheus.monitor.azure.com/.default',
+      description: 'Token scope (…monitor.azure.us/.default, …azure.cn/.default for other clouds).',
+    }),
+    tenantId: text({ description: 'Directory (tenant) id; default: AZURE_TENANT_ID.' }),
+    clientId: text({
+      description: 'Application or user-assigned identity client id; default: AZURE_CLIENT_ID.',
+    }),
+    clientSecretFile: text({
+      description: 'File with a client secret: use it instead of a workload or managed identity.',
+    }),
+  },
+  {
+    description:
+      'Azure Monitor managed Prometheus: a Microsoft Entra token from workload identity (AZURE_FEDERATED_TOKEN_FILE set), a client secret file, or the managed identity.',
+  },
+);
+
+const GoogleAuth = section(
+  {
+    scope: textOr({
+      default: 'https://www.googleapis.com/auth/monitoring.read',
+      description: 'Token scope.',
+    }),
+    credentialsFile: text({
+      description:
+        'Service account or external account JSON; default: application default credentials (workload identity).',
+    }),
+  },
+  {
+    description:
+      'Google Cloud Managed Service for Prometheus: a token from application default credentials.',
+  },
+);
+
+const AUTH_MODES = ['sigv4', 'oauth2', 'azure', 'google'] as const;
+
+export const SourceAuth = between(
+  section(
+    { sigv4: SigV4Auth, oauth2: OAuth2Auth, azure: AzureAuth, google: GoogleAuth },
+    { description: 'How requests to this source authenticate; exactly one mode.' },
+  ),
+  (auth, path, problems) => {
+    const set = AUTH_MODES.filter(m => auth[m] !== undefined);
+    if (set.length !== 1) {
+      problems.push(`${path}: needs exactly one of ${AUTH_MODES.join(', ')}, got ${set.length}`);
+    }
+  },
+);
+
+/** Only one credential on the wire: auth modes replace bearerTokenFile and basicAuth. */
+export function sourceAuthRule(
+  source: { auth?: unknown; bearerTokenFile?: string | undefined; basicAuth?: unknown },
+  path: string,
+  problems: string[],
+): void {
+  if (source.auth !== undefined && (source.bearerTokenFile !== undefined || source.basicAuth)) {
+    problems.push(`${path}.auth: cannot be combined with bearerTokenFile or basicAuth`);
+  }
+}
