@@ -20,13 +20,27 @@ const SecretKeyRef = (description: string): Json => ({
   additionalProperties: false,
 });
 
+/** A refusal's wording in values: the `xFile` keys it names are `xSecret` there. */
+const valuesWording = (rule: string): string => rule.replace(/\b(\w+)File\b/g, '$1Secret');
+
 /**
  * A source as values write it: the configuration's source with each `xFile` path replaced by
  * `xSecret: {name, key}`, so that credentials only ever come from Secrets the user already has
- * (the chart mounts them and writes the file paths); `required` follows the rename.
+ * (the chart mounts them and writes the file paths); `required` and the refusals that say where a
+ * credential goes instead (credential-rules.ts) follow the rename.
  */
 function secretsForFiles(node: Json): Json {
   const out: Json = { ...node };
+  if (typeof node['const'] === 'string') out['const'] = valuesWording(node['const']);
+  if (node['then'] !== undefined) out['then'] = secretsForFiles(node['then'] as Json);
+  if (node['patternProperties'] !== undefined) {
+    out['patternProperties'] = Object.fromEntries(
+      Object.entries(node['patternProperties'] as Record<string, Json>).map(([k, v]) => [
+        k,
+        secretsForFiles(v),
+      ]),
+    );
+  }
   if (node['properties'] !== undefined) {
     const properties: Json = {};
     for (const [key, child] of Object.entries(node['properties'] as Record<string, Json>)) {

@@ -4,6 +4,12 @@ import { Type } from '@sinclair/typebox';
 import { always, leaf, readNode, section } from './schema-reader';
 import { namespaces, text } from './schema-fields';
 import { addressPatternProblem } from '../util/url-rules';
+import { noUserinfo, urlCredentialsRule } from './credential-rules';
+
+/** The JSON Schema's wording of a rule the reader enforces with addressPatternProblem. */
+const PATTERN_CREDENTIALS_RULE = urlCredentialsRule(
+  "a pattern admits servers, the credentials are the source's (basicAuth, bearerTokenFile)",
+);
 
 /** An allowedServerAddresses entry: the pattern, and the namespaces that may use it. */
 export interface AllowedAddress {
@@ -14,7 +20,12 @@ export interface AllowedAddress {
 
 const AllowedAddressEntry = section(
   {
-    pattern: always(text({ description: 'The URL pattern, as in the plain string form.' })),
+    pattern: always(
+      Object.assign(
+        text({ description: 'The URL pattern, as in the plain string form.' }),
+        noUserinfo(PATTERN_CREDENTIALS_RULE),
+      ),
+    ),
     namespaces: namespaces(
       'Namespaces whose triggers may name a URL this pattern admits; unset: all namespaces.',
     ),
@@ -45,11 +56,17 @@ function readAllowedAddress(
 /** The `allowedServerAddresses` list: plain patterns and `{pattern, namespaces}` entries. */
 export const AllowedAddresses = always(
   leaf(
-    Type.Array(Type.Union([Type.String({ pattern: '^https?://.' }), AllowedAddressEntry]), {
-      default: [],
-      description:
-        'URL patterns a trigger serverAddress may name besides the sources own; `*` matches within one host label or one path segment (a lone `*` any non-empty part, `*` among other characters any run, possibly empty), or any port. Scheme and host ignore case, the path does not. An entry may be `{pattern, namespaces}` to admit it only for some namespaces.',
-    }),
+    Type.Array(
+      Type.Union([
+        Type.String({ pattern: '^https?://.', ...noUserinfo(PATTERN_CREDENTIALS_RULE) }),
+        AllowedAddressEntry,
+      ]),
+      {
+        default: [],
+        description:
+          'URL patterns a trigger serverAddress may name besides the sources own; `*` matches within one host label or one path segment (a lone `*` any non-empty part, `*` among other characters any run, possibly empty), or any port. Scheme and host ignore case, the path does not. An entry may be `{pattern, namespaces}` to admit it only for some namespaces.',
+      },
+    ),
     (v, path, problems) => {
       if (!Array.isArray(v)) {
         problems.push(`${path}: must be a list of URL patterns`);

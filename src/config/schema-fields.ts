@@ -5,6 +5,8 @@ import type { Check } from './schema-reader';
 import { always, durationCheck, formatMs, leaf, reader } from './schema-reader';
 import { PATH_SEGMENT_RULE, normalizeUrl, urlProblem } from '../util/url-rules';
 import { NAMESPACE_PATTERN, NAMESPACE_PATTERN_RULE } from '../util/namespace-rules';
+import { clipName } from '../util/echo';
+import { hasUserinfo, noUserinfo, refusedWith, urlCredentialsRule } from './credential-rules';
 
 /** A Go duration with its unit (`500ms`, `1m30s`); a bare number is refused (parseUnitDurationMs). */
 const DURATION_TEXT = '^\\+?(0|(\\d+\\.?\\d*|\\.\\d+)(ns|us|µs|μs|ms|s|m|h))+$';
@@ -74,6 +76,11 @@ export const address = (doc: Doc & { default: string }) =>
     ),
   );
 
+/** Where a source's credentials go instead of its URL. */
+export const SOURCE_URL_CREDENTIALS_RULE = urlCredentialsRule(
+  'use basicAuth with a passwordFile, or bearerTokenFile',
+);
+
 /** An http(s) base URL without credentials, query or fragment; the trailing `/` dropped. */
 export const checkHttpUrl: Check<string> = v => {
   if (typeof v !== 'string') return { rule: 'must be an http:// or https:// URL' };
@@ -84,7 +91,7 @@ export const checkHttpUrl: Check<string> = v => {
     case 'not_http':
       return { rule: 'must be an http:// or https:// URL' };
     case 'credentials':
-      return { rule: 'must not carry credentials; use basicAuth with a passwordFile', quiet: true };
+      return { rule: SOURCE_URL_CREDENTIALS_RULE, quiet: true };
     case 'query_or_fragment':
       return { rule: 'must not have a query string or fragment', quiet: true };
     case 'path_segment':
@@ -109,15 +116,24 @@ export const stringList = (doc: Doc & { maxItems?: number }) =>
     ),
   );
 
+/** Keys a mapping refuses (a JSON Schema pattern) and the rule they break. */
+export interface RefusedKeys {
+  pattern: string;
+  rule: string;
+}
+
 /**
- * A string-to-string mapping; `rule` names what is wrong with one entry (undefined: fine). Quiet:
- * problems name the key, never the value, which may be a credential.
+ * A string-to-string mapping; `rule` names what is wrong with one entry (undefined: fine), and
+ * keys matching `refused` break its rule (in the JSON Schema too). Quiet: problems name the key,
+ * cut short, never the value, which may be a credential.
  */
 export const stringMap = (
   doc: Doc,
   rule: (key: string, value: string) => string | undefined = () => undefined,
-) =>
-  always(
+  refused?: RefusedKeys,
+) => {
+  const refusedKey = refused === undefined ? undefined : new RegExp(refused.pattern);
+  const node = always(
     leaf(
       Type.Record(Type.String(), Type.String(), { default: {}, ...doc }),
       (v, path, problems) => {
@@ -127,24 +143,41 @@ export const stringMap = (
         }
         const out: Record<string, string> = {};
         for (const [k, x] of Object.entries(v)) {
-          const problem = typeof x !== 'string' ? 'must be a string' : rule(k, x);
+          const problem =
+            refusedKey?.test(k) === true
+              ? refused!.rule
+              : typeof x !== 'string'
+                ? 'must be a string'
+                : rule(k, x);
           if (problem === undefined) out[k] = x as string;
-          else problems.push(`${path}.${k}: ${problem}`);
+          else problems.push(`${path}.${clipName(k)}: ${problem}`);
         }
         return out;
       },
     ),
   );
+  if (refused !== undefined) {
+    // Beside the record's own `^(.*)$`: a refused key must match both, which it cannot.
+    (node as { patternProperties: Record<string, unknown> }).patternProperties = {
+      ...node.patternProperties,
+      [refused.pattern]: refusedWith(refused.rule),
+    };
+  }
+  return node;
+};
 
-/** An http(s) URL; quiet: a proxy or token URL may carry credentials. */
-export const anyHttpUrl = (doc: Doc) =>
+/**
+ * An http(s) URL that may have a query; quiet: a token URL's query may hold a secret. User
+ * information is refused with `credentialsRule` (the message says where the credential goes).
+ */
+export const anyHttpUrl = (doc: Doc, credentialsRule: string) =>
   leaf(
-    Type.String({ pattern: '^https?://', ...doc }),
+    Type.String({ pattern: '^https?://', ...doc, ...noUserinfo(credentialsRule) }),
     reader<string>(v => {
       try {
         const url = new URL(String(v));
         if (typeof v === 'string' && (url.protocol === 'http:' || url.protocol === 'https:')) {
-          return { value: v.trim() };
+          return hasUserinfo(url) ? { rule: credentialsRule, quiet: true } : { value: v.trim() };
         }
       } catch {
         // falls through to the rule

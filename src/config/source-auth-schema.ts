@@ -2,6 +2,7 @@
 // Monitor or Google Cloud identities, and the rule that it replaces bearerTokenFile and basicAuth.
 import { always, between, section } from './schema-reader';
 import { anyHttpUrl, stringList, stringMap, text, textOr } from './schema-fields';
+import { CREDENTIAL_NAME_PATTERN, urlCredentialsRule } from './credential-rules';
 
 const SigV4Auth = section(
   {
@@ -21,13 +22,29 @@ const SigV4Auth = section(
 
 const OAuth2Auth = section(
   {
-    tokenUrl: always(anyHttpUrl({ description: 'Token endpoint (client credentials grant).' })),
+    tokenUrl: always(
+      anyHttpUrl(
+        { description: 'Token endpoint (client credentials grant).' },
+        urlCredentialsRule('use clientId and clientSecretFile'),
+      ),
+    ),
     clientId: always(text({ description: 'OAuth2 client id.' })),
     clientSecretFile: always(
       text({ description: 'File holding the client secret; re-read when it changes.' }),
     ),
     scopes: stringList({ description: 'Scopes asked for (space-joined in the request).' }),
-    endpointParams: stringMap({ description: 'Extra form parameters sent to the token endpoint.' }),
+    // client_secret, password, refresh_token: the secret belongs in clientSecretFile.
+    endpointParams: stringMap(
+      {
+        description:
+          'Extra form parameters sent to the token endpoint (audience, resource); never a credential.',
+      },
+      undefined,
+      {
+        pattern: CREDENTIAL_NAME_PATTERN,
+        rule: 'is a credential, and parameters are written into the configuration (a ConfigMap, chart values); use clientSecretFile',
+      },
+    ),
   },
   {
     required: ['tokenUrl', 'clientId', 'clientSecretFile'],

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { MissingRule, always, between, leaf, named, reader, section } from './schema-reader';
 import {
   type Doc,
+  SOURCE_URL_CREDENTIALS_RULE,
   anyHttpUrl,
   checkHttpUrl,
   count,
@@ -15,6 +16,12 @@ import {
   text,
 } from './schema-fields';
 import { SourceAuth, sourceAuthRule } from './source-auth-schema';
+import {
+  CREDENTIAL_NAME_PATTERN,
+  CREDENTIAL_HEADER_RULE,
+  noUserinfo,
+  urlCredentialsRule,
+} from './credential-rules';
 import { FIELD_VALUE_RULE, HEADER_NAME, isFieldValue } from '../util/http-fields';
 
 /** Source names appear in metrics, logs and metadata: keep them simple. */
@@ -62,23 +69,36 @@ const BasicAuth = Object.assign(
 );
 
 const SourceProxy = {
-  proxyUrl: anyHttpUrl({
-    description:
-      'HTTP proxy for this source (CONNECT for https). Unset: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.',
-  }),
+  // undici's ProxyAgent reads the proxy's credentials from HTTPS_PROXY's user information.
+  proxyUrl: anyHttpUrl(
+    {
+      description:
+        'HTTP proxy for this source (CONNECT for https). Unset: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.',
+    },
+    urlCredentialsRule(
+      'leave proxyUrl unset and set HTTPS_PROXY / HTTP_PROXY with them from a Secret (env valueFrom.secretKeyRef)',
+    ),
+  ),
   noProxy: stringList({
     description:
       'Hosts reached without proxyUrl: `host`, `.domain` or `domain` (also its subdomains), `host:port`, `*`.',
   }),
 };
 
-/** Static source headers: HTTP tokens as names, visible ASCII values (RFC 9110 field-value). */
+/**
+ * Static source headers: HTTP tokens as names, visible ASCII values (RFC 9110 field-value), no
+ * credential header (its value would sit in the ConfigMap or the chart values).
+ */
 const sourceHeaders = (doc: Doc) =>
-  stringMap(doc, (name, value) => {
-    if (!HEADER_NAME.test(name)) return 'is not an HTTP token';
-    if (!isFieldValue(value)) return FIELD_VALUE_RULE;
-    return undefined;
-  });
+  stringMap(
+    doc,
+    (name, value) => {
+      if (!HEADER_NAME.test(name)) return 'is not an HTTP token';
+      if (!isFieldValue(value)) return FIELD_VALUE_RULE;
+      return undefined;
+    },
+    { pattern: CREDENTIAL_NAME_PATTERN, rule: CREDENTIAL_HEADER_RULE },
+  );
 
 export const Source = between(
   section(
@@ -101,13 +121,15 @@ export const Source = between(
           Type.String({
             pattern: '^https?://',
             description:
-              'Base URL; `/api/v1/query` is appended. May carry a path prefix (e.g. /select/0/prometheus).',
+              'Base URL; `/api/v1/query` is appended. May carry a path prefix (e.g. /select/0/prometheus). No credentials (user:password@): use basicAuth or bearerTokenFile.',
+            ...noUserinfo(SOURCE_URL_CREDENTIALS_RULE),
           }),
           reader(checkHttpUrl),
         ),
       ),
       headers: sourceHeaders({
-        description: 'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders.',
+        description:
+          'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders. Never credentials: Authorization, Proxy-Authorization, Cookie and names with token, secret, password, credential, api-key, or the word key or auth are refused (use bearerTokenFile, basicAuth or auth).',
       }),
       bearerTokenFile: text({
         description: 'File holding a bearer token; re-read when it changes. Wins over basicAuth.',
