@@ -253,7 +253,7 @@ test('a source that was given but refused is not also reported as missing', () =
     'sources[0].url: must be an http:// or https:// URL, got "ftp://a"',
   ]);
   expect(problems({}, { prometheusUrl: 'http://u:p@prom:9090' })).toEqual([
-    '--prometheus-url: must not carry credentials; use basicAuth with a passwordFile',
+    '--prometheus-url: must not carry credentials (user:password@), which would be written into the configuration; use basicAuth with a passwordFile, or bearerTokenFile',
   ]);
   // With nothing written at all, the missing source is the one problem.
   expect(problems({ sources: [] })).toEqual([
