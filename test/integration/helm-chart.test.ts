@@ -481,6 +481,31 @@ describe('values.schema.json refuses bad values, naming the field', () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("additional properties 'bearerTokenFile' not allowed");
   });
+
+  test.each([
+    ['url', { url: 'http://user:pw-s3cret@prom:9090' }, '/config/sources/0/url', 'passwordSecret'],
+    [
+      'Authorization header',
+      { headers: { Authorization: 'Bearer pw-s3cret' } },
+      '/config/sources/0/headers/Authorization',
+      'bearerTokenSecret',
+    ],
+    [
+      'X-Api-Key header',
+      { headers: { 'X-Api-Key': 'pw-s3cret' } },
+      '/config/sources/0/headers/X-Api-Key',
+      'bearerTokenSecret',
+    ],
+  ])(
+    'a secret in a source (%s) is refused, naming the field and never the value',
+    (_n, extra, field, instead) => {
+      const result = helm(['template', 'x', CHART, '--values', valuesFile(source(extra))]);
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain(field);
+      expect(result.stderr).toContain(instead);
+      expect(result.stderr).not.toContain('pw-s3cret');
+    },
+  );
 });
 
 describe('NOTES.txt', () => {
