@@ -17,7 +17,8 @@ import {
   parseCommandArgs,
   wholeNumberFlag,
 } from './command-args';
-import { commandConfig, configFileOf } from './cli-config';
+import { configFileOf } from './cli-config';
+import { configOrExit } from './config-or-exit';
 import { createCore } from '../app';
 import { DEFAULT_KUBERNETES_VERSION } from '../simulate/hpa-model';
 import type { KubernetesVersion } from '../simulate/hpa-model';
@@ -228,16 +229,8 @@ export async function runMigrate(
   }
   let rows: VerifyRow[] | undefined;
   if (values.verify === true) {
-    let loaded;
-    try {
-      loaded = commandConfig(values, env);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        io.err(`${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
+    const loaded = configOrExit(values, env, io);
+    if ('exit' in loaded) return loaded.exit;
     const core = createCore(loaded.config, createLogger('silent'), new NoopMetrics());
     try {
       rows = await verifyChecks(core, loaded.config, loaded, result.checks, {

@@ -5,6 +5,7 @@
 import { isScalerError } from '../errors';
 import {
   AUTH_KEYS,
+  BUILTIN_SAME_KEYS,
   KEDA_OWN_KEYS,
   LEGACY_KEYS,
   TRIGGER_KEYS,
@@ -30,16 +31,7 @@ export interface BuiltinOptions {
 }
 
 /** Keys of the built-in trigger that stay in the external trigger's metadata as they are. */
-const KEPT = new Set([
-  'query',
-  'threshold',
-  'activationThreshold',
-  'namespace',
-  'customHeaders',
-  'queryParameters',
-  'ignoreNullValues',
-  'timeout',
-]);
+const KEPT: ReadonlySet<string> = new Set(BUILTIN_SAME_KEYS);
 
 /** Finds a TriggerAuthentication (namespaced) or ClusterTriggerAuthentication among the inputs. */
 export type AuthLookup = (kind: string, namespace: string, name: string) => InputObject | undefined;
