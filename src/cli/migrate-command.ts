@@ -20,7 +20,7 @@ import {
 import { configFileOf } from './cli-config';
 import { configOrExit } from './config-or-exit';
 import { createCore } from '../app';
-import { DEFAULT_KUBERNETES_VERSION } from '../simulate/hpa-model';
+import { DEFAULT_HPA_TOLERANCE, DEFAULT_KUBERNETES_VERSION } from '../simulate/hpa-model';
 import type { KubernetesVersion } from '../simulate/hpa-model';
 import { createLogger } from '../telemetry/logger';
 import { NoopMetrics } from '../telemetry/metrics';
@@ -87,6 +87,11 @@ export const MIGRATE_COMMAND = {
       help: 'for --verify: a local Prometheus (a port-forward) that answers every source',
     },
     { name: 'replicas', arg: 'N', help: 'for --verify: the current replica count (default 1)' },
+    {
+      name: 'hpa-tolerance',
+      arg: 'F',
+      help: `for --verify: kube-controller-manager's --horizontal-pod-autoscaler-tolerance, used where the HPA's behavior sets none (default ${DEFAULT_HPA_TOLERANCE})`,
+    },
     {
       name: 'kubernetes-version',
       arg: 'X.Y',
@@ -158,7 +163,17 @@ export async function runMigrate(
   let existingSources: readonly { name: string; url: string }[] = [];
   let replicas = 1;
   let k8s: KubernetesVersion = DEFAULT_KUBERNETES_VERSION;
+  let controllerTolerance = DEFAULT_HPA_TOLERANCE;
   try {
+    const tolerance = values['hpa-tolerance'];
+    if (tolerance !== undefined) {
+      controllerTolerance = Number(tolerance);
+      if (!/^\d*\.?\d+$/.test(tolerance.trim()) || controllerTolerance >= 1) {
+        throw new UsageError(
+          `--hpa-tolerance: must be a fraction >= 0 and < 1 (0.1 is 10%), got "${tolerance.slice(0, 20)}"`,
+        );
+      }
+    }
     replicas = wholeNumberFlag('replicas', values.replicas, 1) ?? 1;
     k8s = kubernetesVersionFlag(values['kubernetes-version']);
     if (
@@ -236,6 +251,7 @@ export async function runMigrate(
       rows = await verifyChecks(core, loaded.config, loaded, result.checks, {
         replicas,
         k8s,
+        controllerTolerance,
       });
     } finally {
       core.cache.close();

@@ -22,6 +22,7 @@ import type { SourcePlanner } from './source-plan';
 import type { AuthPlan } from './trigger-auth';
 import { planAuth, text } from './trigger-auth';
 import type { VerifyCheck } from './verify-plan';
+import { behaviorTolerances } from './verify-plan';
 
 export interface BuiltinOptions {
   /** The scaler's gRPC address as KEDA dials it (`scalerAddress`). */
@@ -115,6 +116,11 @@ export function convertBuiltin(
       podsMetric: false,
       minReplicas: Math.max(1, whole(spec['minReplicaCount'], 0)),
       maxReplicas: whole(spec['maxReplicaCount'], 100),
+      tolerances: behaviorTolerances(
+        isMap(spec['advanced']) && isMap(spec['advanced']['horizontalPodAutoscalerConfig'])
+          ? spec['advanced']['horizontalPodAutoscalerConfig']['behavior']
+          : undefined,
+      ),
     });
     report.changes.push(
       `${field}: type prometheus → ${type}, serverAddress → source ${source}, scalerAddress ${options.scalerAddress}`,
