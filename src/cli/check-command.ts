@@ -5,7 +5,6 @@ import type { KedaVersion } from '../simulate/keda-release';
 import { behaviorAsStored, kedaRules } from '../simulate/keda-release';
 import type { Core } from '../app';
 import { createCore } from '../app';
-import { ConfigError } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
 import { isScalerError } from '../errors';
 import { grpcStatusName, toGrpcStatus } from '../scaler/grpc-status';
@@ -28,7 +27,8 @@ import type { LoadedScaledObject } from '../simulate/scaledobject-file';
 import { InputFileError, TRIGGER_TYPES, loadScaledObjects } from '../simulate/scaledobject-file';
 import { createLogger } from '../telemetry/logger';
 import { NoopMetrics } from '../telemetry/metrics';
-import { SOURCE_FLAGS, commandConfig, describeFailure } from './cli-config';
+import { SOURCE_FLAGS, describeFailure } from './cli-config';
+import { configOrExit } from './config-or-exit';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
   KEDA_VERSION_FLAG,
@@ -197,16 +197,8 @@ export async function runCheck(
     }
     throw e;
   }
-  let loaded;
-  try {
-    loaded = commandConfig(values, env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      io.err(`${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const loaded = configOrExit(values, env, io);
+  if ('exit' in loaded) return loaded.exit;
   const { config } = loaded;
   const core = createCore(config, createLogger('silent'), new NoopMetrics());
   try {

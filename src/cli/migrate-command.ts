@@ -17,9 +17,10 @@ import {
   parseCommandArgs,
   wholeNumberFlag,
 } from './command-args';
-import { commandConfig, configFileOf } from './cli-config';
+import { configFileOf } from './cli-config';
+import { configOrExit } from './config-or-exit';
 import { createCore } from '../app';
-import { DEFAULT_KUBERNETES_VERSION } from '../simulate/hpa-model';
+import { DEFAULT_HPA_TOLERANCE, DEFAULT_KUBERNETES_VERSION } from '../simulate/hpa-model';
 import type { KubernetesVersion } from '../simulate/hpa-model';
 import { createLogger } from '../telemetry/logger';
 import { NoopMetrics } from '../telemetry/metrics';
@@ -86,6 +87,11 @@ export const MIGRATE_COMMAND = {
       help: 'for --verify: a local Prometheus (a port-forward) that answers every source',
     },
     { name: 'replicas', arg: 'N', help: 'for --verify: the current replica count (default 1)' },
+    {
+      name: 'hpa-tolerance',
+      arg: 'F',
+      help: `for --verify: kube-controller-manager's --horizontal-pod-autoscaler-tolerance, used where the HPA's behavior sets none (default ${DEFAULT_HPA_TOLERANCE})`,
+    },
     {
       name: 'kubernetes-version',
       arg: 'X.Y',
@@ -157,7 +163,17 @@ export async function runMigrate(
   let existingSources: readonly { name: string; url: string }[] = [];
   let replicas = 1;
   let k8s: KubernetesVersion = DEFAULT_KUBERNETES_VERSION;
+  let controllerTolerance = DEFAULT_HPA_TOLERANCE;
   try {
+    const tolerance = values['hpa-tolerance'];
+    if (tolerance !== undefined) {
+      controllerTolerance = Number(tolerance);
+      if (!/^\d*\.?\d+$/.test(tolerance.trim()) || controllerTolerance >= 1) {
+        throw new UsageError(
+          `--hpa-tolerance: must be a fraction >= 0 and < 1 (0.1 is 10%), got "${tolerance.slice(0, 20)}"`,
+        );
+      }
+    }
     replicas = wholeNumberFlag('replicas', values.replicas, 1) ?? 1;
     k8s = kubernetesVersionFlag(values['kubernetes-version']);
     if (
@@ -228,21 +244,14 @@ export async function runMigrate(
   }
   let rows: VerifyRow[] | undefined;
   if (values.verify === true) {
-    let loaded;
-    try {
-      loaded = commandConfig(values, env);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        io.err(`${e.message}\n`);
-        return 2;
-      }
-      throw e;
-    }
+    const loaded = configOrExit(values, env, io);
+    if ('exit' in loaded) return loaded.exit;
     const core = createCore(loaded.config, createLogger('silent'), new NoopMetrics());
     try {
       rows = await verifyChecks(core, loaded.config, loaded, result.checks, {
         replicas,
         k8s,
+        controllerTolerance,
       });
     } finally {
       core.cache.close();

@@ -9,8 +9,8 @@ import type { VerifyCheck } from '../migrate/verify-plan';
 import type { QueryResult } from '../prometheus/decode-response';
 import { reduceResult } from '../prometheus/reduce-result';
 import { explainHpa } from '../simulate/explain-hpa';
-import type { KubernetesVersion } from '../simulate/hpa-model';
-import { hpaTolerances } from '../simulate/hpa-model';
+import type { KubernetesVersion, Tolerances } from '../simulate/hpa-model';
+import { releaseRules, tolerancesFor, withBehaviorDefaults } from '../simulate/hpa-model';
 import { UsageError } from './command-args';
 import type { SourcesGiven } from './local-source';
 import { localizeTrigger } from './local-source';
@@ -32,6 +32,8 @@ export interface VerifyRow {
   converted: number | string;
   /** The replica count both decisions start from. */
   replicas: number;
+  /** The HPA's tolerances both decisions are made with. */
+  tolerances: Tolerances;
   originalDesired: number | undefined;
   convertedDesired: number | undefined;
   ok: boolean;
@@ -55,6 +57,27 @@ function agree(a: number, b: number): boolean {
   );
 }
 
+/**
+ * The tolerances the HPA decides with: the behavior's own (scaleUp/scaleDown.tolerance) where the
+ * release honours them, else kube-controller-manager's --horizontal-pod-autoscaler-tolerance
+ * (k8s pkg/controller/podautoscaler/horizontal.go, tolerancesForHpa).
+ */
+function hpaTolerancesOf(
+  check: VerifyCheck,
+  k8s: KubernetesVersion,
+  controllerTolerance: number,
+): Tolerances {
+  const { scaleUp, scaleDown } = check.tolerances;
+  const behavior =
+    scaleUp === undefined && scaleDown === undefined
+      ? undefined
+      : withBehaviorDefaults({
+          scaleUp: { tolerance: scaleUp },
+          scaleDown: { tolerance: scaleDown },
+        });
+  return tolerancesFor(behavior, controllerTolerance, releaseRules(k8s));
+}
+
 const errorText = (e: unknown): string => (isScalerError(e) ? e.message : String(e));
 
 export async function verifyChecks(
@@ -62,17 +85,18 @@ export async function verifyChecks(
   config: ServerConfig,
   given: SourcesGiven,
   checks: readonly VerifyCheck[],
-  options: { replicas: number; k8s: KubernetesVersion },
+  options: { replicas: number; k8s: KubernetesVersion; controllerTolerance: number },
 ): Promise<VerifyRow[]> {
   const rows: VerifyRow[] = [];
-  const tolerances = hpaTolerances(undefined, options.k8s);
   for (const check of checks) {
+    const tolerances = hpaTolerancesOf(check, options.k8s, options.controllerTolerance);
     const row: VerifyRow = {
       object: check.object,
       trigger: check.trigger,
       original: 'not evaluated',
       converted: 'not evaluated',
       replicas: options.replicas,
+      tolerances,
       originalDesired: undefined,
       convertedDesired: undefined,
       ok: false,
@@ -147,6 +171,9 @@ export async function verifyChecks(
   return rows;
 }
 
+const toleranceText = (t: Tolerances): string =>
+  t.scaleUp === t.scaleDown ? String(t.scaleUp) : `up ${t.scaleUp}, down ${t.scaleDown}`;
+
 /** The side-by-side table for the report. */
 export function verifyText(rows: readonly VerifyRow[]): string {
   const lines = ['', 'Verify (original vs converted, same instant; HPA desired replicas):'];
@@ -154,7 +181,8 @@ export function verifyText(rows: readonly VerifyRow[]): string {
     const show = (v: number | string) => (typeof v === 'number' ? String(v) : `error: ${v}`);
     lines.push(
       `  ${r.ok ? 'ok  ' : 'DIFF'} ${r.object}, trigger ${r.trigger}: ${show(r.original)} vs ${show(r.converted)}; ` +
-        `at ${r.replicas} replica(s) desired ${r.originalDesired ?? '-'} vs ${r.convertedDesired ?? '-'}`,
+        `at ${r.replicas} replica(s) desired ${r.originalDesired ?? '-'} vs ${r.convertedDesired ?? '-'}` +
+        ` (tolerance ${toleranceText(r.tolerances)})`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -158,9 +158,8 @@ export function checkMetadataBounds(
   }
 }
 
-/** Keys with the built-in prometheus trigger's meaning, plus the keys this scaler adds. */
-export const TRIGGER_KEYS = [
-  'serverAddress',
+/** Keys of the built-in prometheus trigger that mean the same here (`migrate` keeps them as they are). */
+export const BUILTIN_SAME_KEYS = [
   'query',
   'threshold',
   'activationThreshold',
@@ -168,8 +167,14 @@ export const TRIGGER_KEYS = [
   'customHeaders',
   'queryParameters',
   'ignoreNullValues',
-  'unsafeSsl',
   'timeout',
+] as const;
+
+/** Keys with the built-in prometheus trigger's meaning, plus the keys this scaler adds. */
+export const TRIGGER_KEYS = [
+  'serverAddress',
+  ...BUILTIN_SAME_KEYS,
+  'unsafeSsl',
   'source',
   'metricName',
   'multipleSeries',

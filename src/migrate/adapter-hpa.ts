@@ -17,6 +17,7 @@ import { numberText, parseQuantity } from './quantity';
 import type { ObjectReport } from './report';
 import { text } from './trigger-auth';
 import type { VerifyCheck } from './verify-plan';
+import { behaviorTolerances } from './verify-plan';
 
 export const TRANSFER_ANNOTATION = 'scaledobject.keda.sh/transfer-hpa-ownership';
 
@@ -293,6 +294,7 @@ export function convertHpa(
       podsMetric: type === 'Pods',
       minReplicas: typeof spec['minReplicas'] === 'number' ? spec['minReplicas'] : 1,
       maxReplicas: typeof spec['maxReplicas'] === 'number' ? spec['maxReplicas'] : 1,
+      tolerances: behaviorTolerances(spec['behavior']),
     });
     report.changes.push(
       `${field}: ${type} metric ${metricName} (${rule.at}, series ${series}) → trigger ${name}, ${metricType} ${numberText(quantity)}`,

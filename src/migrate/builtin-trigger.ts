@@ -5,6 +5,7 @@
 import { isScalerError } from '../errors';
 import {
   AUTH_KEYS,
+  BUILTIN_SAME_KEYS,
   KEDA_OWN_KEYS,
   LEGACY_KEYS,
   TRIGGER_KEYS,
@@ -21,6 +22,7 @@ import type { SourcePlanner } from './source-plan';
 import type { AuthPlan } from './trigger-auth';
 import { planAuth, text } from './trigger-auth';
 import type { VerifyCheck } from './verify-plan';
+import { behaviorTolerances } from './verify-plan';
 
 export interface BuiltinOptions {
   /** The scaler's gRPC address as KEDA dials it (`scalerAddress`). */
@@ -30,16 +32,7 @@ export interface BuiltinOptions {
 }
 
 /** Keys of the built-in trigger that stay in the external trigger's metadata as they are. */
-const KEPT = new Set([
-  'query',
-  'threshold',
-  'activationThreshold',
-  'namespace',
-  'customHeaders',
-  'queryParameters',
-  'ignoreNullValues',
-  'timeout',
-]);
+const KEPT: ReadonlySet<string> = new Set(BUILTIN_SAME_KEYS);
 
 /** Finds a TriggerAuthentication (namespaced) or ClusterTriggerAuthentication among the inputs. */
 export type AuthLookup = (kind: string, namespace: string, name: string) => InputObject | undefined;
@@ -123,6 +116,11 @@ export function convertBuiltin(
       podsMetric: false,
       minReplicas: Math.max(1, whole(spec['minReplicaCount'], 0)),
       maxReplicas: whole(spec['maxReplicaCount'], 100),
+      tolerances: behaviorTolerances(
+        isMap(spec['advanced']) && isMap(spec['advanced']['horizontalPodAutoscalerConfig'])
+          ? spec['advanced']['horizontalPodAutoscalerConfig']['behavior']
+          : undefined,
+      ),
     });
     report.changes.push(
       `${field}: type prometheus → ${type}, serverAddress → source ${source}, scalerAddress ${options.scalerAddress}`,

@@ -102,10 +102,10 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
     report.objects.push({
       object: objectName(o),
       origin: o.origin,
-      outcome: 'unchanged',
+      outcome: isSecret ? 'withheld' : 'unchanged',
       changes: [],
       warnings: [],
-      reasons: [passReason(o, isKedaScaler)],
+      reasons: isSecret ? [] : [passReason(o, isKedaScaler)],
     });
   }
   const planned = planner.finish();
@@ -191,8 +191,6 @@ function cutover(apis: ApiUse, configs: readonly AdapterConfig[]): string[] {
 }
 
 function passReason(o: InputObject, isKedaScaler: boolean): string {
-  if (o.group === '' && o.kind === 'Secret')
-    return 'not written: migrate never writes secret values';
   if (isKedaScaler) return 'no trigger of type prometheus';
   if (o.kind === '' || adapterConfigText(o) !== undefined) {
     return 'prometheus-adapter configuration, read; remove it at the end of the cut-over';

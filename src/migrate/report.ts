@@ -2,8 +2,11 @@
 // `--output json`) and its text form. It never holds a secret value: Secrets are named by
 // namespace, name and key only.
 
-/** What happened to one input object. */
-export type Outcome = 'converted' | 'unchanged' | 'cannot-move';
+/**
+ * What happened to one input object. `withheld`: a Secret, read for nothing and never written
+ * (migrate never outputs secret values); every other object that is not converted is written.
+ */
+export type Outcome = 'converted' | 'unchanged' | 'cannot-move' | 'withheld';
 
 export interface ObjectReport {
   /** `ScaledObject shop/checkout`. */
@@ -15,7 +18,7 @@ export interface ObjectReport {
   changes: string[];
   /** What the user should know (a key KEDA ignored, a difference from the built-in trigger). */
   warnings: string[];
-  /** For `cannot-move`: why, naming the field. For `unchanged`: why nothing was to do. */
+  /** For `cannot-move`: why, naming the field. For `unchanged`: why nothing was to do. None for `withheld`. */
   reasons: string[];
 }
 
@@ -51,7 +54,7 @@ export interface MigrateReport {
   unusedAdapterMetrics: string[];
   /** prometheus-adapter: the order in which to move the metrics APIs. */
   cutover: string[];
-  summary: { converted: number; unchanged: number; cannotMove: number };
+  summary: { converted: number; unchanged: number; cannotMove: number; withheld: number };
 }
 
 export function emptyReport(): MigrateReport {
@@ -61,7 +64,7 @@ export function emptyReport(): MigrateReport {
     secrets: [],
     unusedAdapterMetrics: [],
     cutover: [],
-    summary: { converted: 0, unchanged: 0, cannotMove: 0 },
+    summary: { converted: 0, unchanged: 0, cannotMove: 0, withheld: 0 },
   };
 }
 
@@ -71,6 +74,7 @@ export function summarize(report: MigrateReport): MigrateReport {
     converted: count('converted'),
     unchanged: count('unchanged'),
     cannotMove: count('cannot-move'),
+    withheld: count('withheld'),
   };
   return report;
 }
@@ -79,6 +83,7 @@ const OUTCOME_WORD: Record<Outcome, string> = {
   converted: 'converted',
   unchanged: 'unchanged (passed through)',
   'cannot-move': 'CANNOT MOVE (passed through unchanged)',
+  withheld: 'not written (a Secret: migrate never outputs secret values)',
 };
 
 /** The report as text for standard error. */
@@ -118,7 +123,11 @@ export function reportText(report: MigrateReport): string {
     lines.push('', 'Cut-over order:');
     report.cutover.forEach((step, i) => lines.push(`  ${i + 1}. ${step}`));
   }
-  const { converted, unchanged, cannotMove } = report.summary;
-  lines.push('', `${converted} converted, ${unchanged} unchanged, ${cannotMove} cannot move`);
+  const { converted, unchanged, cannotMove, withheld } = report.summary;
+  lines.push(
+    '',
+    `${converted} converted, ${unchanged} unchanged, ${cannotMove} cannot move` +
+      (withheld > 0 ? `, ${withheld} Secret(s) not written` : ''),
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -106,3 +106,74 @@ spec:
     'DIFF ScaledObject shop/api, trigger trigger0: error: KEDA fails: the query returned multiple elements',
   );
 });
+
+describe("both decisions use the HPA's own tolerance", () => {
+  // 90 messages against 44 per replica at 2 replicas: a usage ratio of 90 / 88 = 1.023, inside
+  // the controller's default tolerance of 0.1 (keep 2) and outside 0.01 (ceil(90 / 44) = 3).
+  const scaledObject = (behavior: string) => `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: worker, namespace: shop}
+spec:
+  scaleTargetRef: {name: worker}
+  maxReplicaCount: 10
+  advanced:
+    horizontalPodAutoscalerConfig:
+      ${behavior}
+  triggers:
+    - type: prometheus
+      name: queue
+      metadata:
+        serverAddress: http://prometheus-operated.monitoring.svc:9090
+        query: sum(rabbitmq_queue_messages_ready)
+        threshold: "44"
+`;
+  async function verify(so: string, ...flags: string[]) {
+    const err: string[] = [];
+    const code = await runMigrate(
+      ['-', '--verify', '--prometheus-url', prometheus.url, '--replicas', '2', ...flags],
+      {},
+      { out: () => undefined, err: t => void err.push(t) },
+      () => so,
+    );
+    return { code, err: err.join('') };
+  }
+
+  test.each([
+    ['no behavior: the controller default', 'name: worker', [], 2, '0.1'],
+    [
+      'behavior.scaleUp.tolerance',
+      'behavior: {scaleUp: {tolerance: "0.01"}}',
+      [],
+      3,
+      'up 0.01, down 0.1',
+    ],
+    [
+      '--hpa-tolerance, no behavior tolerance',
+      'name: worker',
+      ['--hpa-tolerance', '0.01'],
+      3,
+      '0.01',
+    ],
+    [
+      'behavior tolerance over --hpa-tolerance',
+      'behavior: {scaleUp: {tolerance: 200m}, scaleDown: {tolerance: 200m}}',
+      ['--hpa-tolerance', '0.01'],
+      2,
+      '0.2',
+    ],
+  ])('%s', async (_name, behavior, flags, desired, shown) => {
+    const r = await verify(scaledObject(behavior), ...flags);
+    expect(r.err).toContain(
+      `ok   ScaledObject shop/worker, trigger queue: 90 vs 90; at 2 replica(s) desired ${desired} vs ${desired} (tolerance ${shown})`,
+    );
+    expect(r.code).toBe(0);
+  });
+
+  test('a tolerance that is not a fraction is a usage error', async () => {
+    const r = await verify(scaledObject('name: worker'), '--hpa-tolerance', '10%');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(
+      '--hpa-tolerance: must be a fraction >= 0 and < 1 (0.1 is 10%), got "10%"',
+    );
+  });
+});
