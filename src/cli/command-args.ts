@@ -176,16 +176,38 @@ export function parseCommandArgs<F extends readonly FlagSpec[]>(
   return { values, positionals };
 }
 
-/** --kubernetes-version: a modelled release (`1.30`, `v1.30.4`), the newest when absent. */
-export function kubernetesVersionFlag(text: string | undefined): KubernetesVersion {
-  const given = text ?? DEFAULT_KUBERNETES_VERSION;
-  const version = parseKubernetesVersion(given);
+/**
+ * A modelled release named by a flag (default `fallback`), read by `parse`; the error lists the
+ * releases the model knows and shows how a patch release is read.
+ */
+function releaseFlag<Version>(
+  flag: string,
+  text: string | undefined,
+  fallback: string,
+  parse: (given: string) => Version | undefined,
+  known: readonly string[],
+  patchExample: string,
+): Version {
+  const given = text ?? fallback;
+  const version = parse(given);
   if (version === undefined) {
     throw new UsageError(
-      `--kubernetes-version: must be one of ${KUBERNETES_VERSIONS.join(', ')} (a patch release such as v1.30.4 is read as 1.30), got ${quote(given, 20)}`,
+      `--${flag}: must be one of ${known.join(', ')} (a patch release such as ${patchExample}), got ${quote(given, 20)}`,
     );
   }
   return version;
+}
+
+/** --kubernetes-version: a modelled release (`1.30`, `v1.30.4`), the newest when absent. */
+export function kubernetesVersionFlag(text: string | undefined): KubernetesVersion {
+  return releaseFlag(
+    'kubernetes-version',
+    text,
+    DEFAULT_KUBERNETES_VERSION,
+    parseKubernetesVersion,
+    KUBERNETES_VERSIONS,
+    'v1.30.4 is read as 1.30',
+  );
 }
 
 /** A whole number >= `min` from a flag, or undefined when the flag is absent. */
@@ -204,14 +226,14 @@ export function wholeNumberFlag(
 
 /** --keda-version: the KEDA release whose rules the model applies (default the newest). */
 export function kedaVersionFlag(text: string | undefined): KedaVersion {
-  const given = text ?? DEFAULT_KEDA_VERSION;
-  const version = parseKedaVersion(given);
-  if (version === undefined) {
-    throw new UsageError(
-      `--keda-version: must be one of ${KEDA_VERSIONS.join(', ')} (a patch release such as v2.18.3 is read as 2.18), got ${quote(given, 20)}`,
-    );
-  }
-  return version;
+  return releaseFlag(
+    'keda-version',
+    text,
+    DEFAULT_KEDA_VERSION,
+    parseKedaVersion,
+    KEDA_VERSIONS,
+    'v2.18.3 is read as 2.18',
+  );
 }
 
 /** The --keda-version flag as check and simulate declare it. */

@@ -3,7 +3,8 @@
 import { isScalerError } from '../errors';
 import type { ScalerError } from '../errors';
 import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
-import { checkMetadataBounds, parseTrigger } from '../metadata/parse-trigger';
+import { checkMetadataBounds } from '../metadata/metadata-bounds';
+import { parseTrigger } from '../metadata/parse-trigger';
 import type { Source } from '../sources/source';
 import type { SourceRegistry } from '../sources/source-registry';
 import { compactKey } from '../util/compact-key';

@@ -2,6 +2,7 @@
 // prometheus trigger's rules (KEDA pkg/scalers/scalersconfig/typed_config.go and
 // pkg/scalers/prometheus_scaler.go) and every problem reported at once.
 import { ScalerError } from '../errors';
+import { checkMetadataBounds } from './metadata-bounds';
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import { clipName, quote } from '../util/echo';
 import { FIELD_VALUE_RULE, HEADER_NAME, isFieldValue } from '../util/http-fields';
@@ -100,63 +101,6 @@ export interface TriggerLimits {
 
 /** Caps used when no server configuration is given: the configuration schema's defaults. */
 export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = triggerLimits(DEFAULTS);
-
-/**
- * Bounds on the raw metadata map, checked before any other work so that no map can make a call
- * expensive. The longest real values are PromQL queries; 64 KiB is far above any hand-written
- * one and below the 1 MiB URL that Prometheus's Go HTTP server accepts (net/http
- * DefaultMaxHeaderBytes). Lengths are in UTF-16 code units (JavaScript string length).
- */
-export interface MetadataBounds {
-  /** Keys in one map: KEDA's own keys plus this trigger's are about 30. */
-  maxKeys: number;
-  /** Characters in one key: the longest known key has 21. */
-  maxKeyLength: number;
-  /** Characters in one value. */
-  maxValueLength: number;
-  /** Characters in all keys and values together. */
-  maxTotalLength: number;
-}
-
-export const DEFAULT_METADATA_BOUNDS: MetadataBounds = {
-  maxKeys: 64,
-  maxKeyLength: 128,
-  maxValueLength: 65_536,
-  maxTotalLength: 262_144,
-};
-
-/** @throws {@link ScalerError} `invalid_metadata` when the map is over a bound. */
-export function checkMetadataBounds(
-  metadata: Readonly<Record<string, string>>,
-  bounds: MetadataBounds = DEFAULT_METADATA_BOUNDS,
-): void {
-  const keys = Object.keys(metadata);
-  const problems: string[] = [];
-  if (keys.length > bounds.maxKeys) {
-    problems.push(`metadata has ${keys.length} keys; at most ${bounds.maxKeys} are allowed`);
-  }
-  let total = 0;
-  for (const key of keys) {
-    const value = String(metadata[key] ?? '');
-    total += key.length + value.length;
-    if (problems.length >= 3) continue;
-    if (key.length > bounds.maxKeyLength) {
-      problems.push(`key ${quote(key)}: longer than ${bounds.maxKeyLength} characters`);
-    } else if (value.length > bounds.maxValueLength) {
-      problems.push(
-        `${clipName(key)}: value of ${value.length} characters; at most ${bounds.maxValueLength} are allowed`,
-      );
-    }
-  }
-  if (total > bounds.maxTotalLength) {
-    problems.push(
-      `metadata is ${total} characters in all; at most ${bounds.maxTotalLength} are allowed`,
-    );
-  }
-  if (problems.length > 0) {
-    throw new ScalerError('invalid_metadata', `invalid trigger metadata: ${problems.join('; ')}`);
-  }
-}
 
 /** Keys of the built-in prometheus trigger that mean the same here (`migrate` keeps them as they are). */
 export const BUILTIN_SAME_KEYS = [

@@ -1,7 +1,7 @@
 // The largest request message the gRPC port accepts: exactly what the metadata bounds allow, so
 // grpc-js refuses anything larger from the message's 5-byte length prefix, before decoding it.
-import { DEFAULT_METADATA_BOUNDS } from '../metadata/parse-trigger';
-import type { MetadataBounds } from '../metadata/parse-trigger';
+import { DEFAULT_METADATA_BOUNDS } from '../metadata/metadata-bounds';
+import type { MetadataBounds } from '../metadata/metadata-bounds';
 
 /** UTF-8 bytes one UTF-16 code unit can take (a BMP character above U+07FF; a surrogate pair is
  * 4 bytes for 2 units). The metadata bounds count code units (JavaScript string length). */
