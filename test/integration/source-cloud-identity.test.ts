@@ -48,8 +48,10 @@ beforeAll(async () => {
   const sink = { write: (s: string) => void lines.push(s) };
   scaler = await startScaler(
     [
-      { name: 'azure', url: gate.url, auth: exampleAuth('azure.yaml') },
-      { name: 'google', url: gate.url, auth: exampleAuth('google.yaml') },
+      // A bound on a hang only: the SDKs' first token fetch can take seconds on a loaded machine,
+      // and the default 3s source timeout then failed a correct flow.
+      { name: 'azure', url: gate.url, auth: exampleAuth('azure.yaml'), timeout: '20s' },
+      { name: 'google', url: gate.url, auth: exampleAuth('google.yaml'), timeout: '20s' },
     ],
     createLogger('trace', sink),
   );
@@ -74,9 +76,13 @@ test('azure: a managed identity token for the Azure Monitor scope, fetched once 
 });
 
 test('google: a metadata server token with the monitoring.read scope, fetched once and reused', async () => {
+  const isToken = (r: { url: string }): boolean =>
+    r.url.includes('/service-accounts/default/token');
+  // Only this test's requests: counts from earlier tests are theirs.
+  const before = identity.requests.filter(isToken).length;
   expect(await value('google')).toBe(SUM);
   expect(await value('google')).toBe(SUM);
-  const token = identity.requests.filter(r => r.url.includes('/service-accounts/default/token'));
+  const token = identity.requests.filter(isToken).slice(before);
   expect(token.map(r => r.status)).toEqual([200]);
   expect(token[0]!.url).toContain(
     encodeURIComponent('https://www.googleapis.com/auth/monitoring.read'),
