@@ -8,7 +8,7 @@ export const VALUES_SCHEMA_PATH = 'charts/keda-prometheus-scaler/values.schema.j
 
 type Json = Record<string, unknown>;
 
-/** A key of an existing Secret: what every `…File` key of a source becomes in values. */
+/** A key of an existing Secret: what every `…File` key of a source becomes in values (`…Files` maps: each value). */
 const SecretKeyRef = (description: string): Json => ({
   type: 'object',
   description: `${description} From an existing Secret in the release namespace, mounted read-only.`,
@@ -20,8 +20,8 @@ const SecretKeyRef = (description: string): Json => ({
   additionalProperties: false,
 });
 
-/** A refusal's wording in values: the `xFile` keys it names are `xSecret` there. */
-const valuesWording = (rule: string): string => rule.replace(/\b(\w+)File\b/g, '$1Secret');
+/** A refusal's wording in values: the `xFile(s)` keys it names are `xSecret(s)` there. */
+const valuesWording = (rule: string): string => rule.replace(/\b(\w+)File(s?)\b/g, '$1Secret$2');
 
 /**
  * A source as values write it: the configuration's source with each `xFile` path replaced by
@@ -44,10 +44,17 @@ function secretsForFiles(node: Json): Json {
   if (node['properties'] !== undefined) {
     const properties: Json = {};
     for (const [key, child] of Object.entries(node['properties'] as Record<string, Json>)) {
+      const description = typeof child['description'] === 'string' ? child['description'] : '';
       if (key.endsWith('File') && child['type'] === 'string') {
-        properties[`${key.slice(0, -'File'.length)}Secret`] = SecretKeyRef(
-          typeof child['description'] === 'string' ? child['description'] : '',
-        );
+        properties[`${key.slice(0, -'File'.length)}Secret`] = SecretKeyRef(description);
+      } else if (key.endsWith('Files') && child['type'] === 'object') {
+        // A map of files (headerFiles): each value a Secret key, the map's own keys unchanged.
+        properties[`${key.slice(0, -'Files'.length)}Secrets`] = {
+          type: 'object',
+          default: {},
+          description: `${valuesWording(description)} Here each value is {name, key} of an existing Secret in the release namespace (mounted read-only) instead of a file path.`,
+          additionalProperties: SecretKeyRef('The Secret key holding the header value.'),
+        };
       } else {
         properties[key] = secretsForFiles(child);
       }

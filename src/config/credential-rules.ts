@@ -41,7 +41,7 @@ export const CREDENTIAL_NAME_PATTERN =
 /** Why a credential header is refused in a source's `headers`, and what to write instead. */
 export const CREDENTIAL_HEADER_RULE =
   'is a credential header, and headers are written into the configuration (a ConfigMap, chart values); ' +
-  'send credentials with bearerTokenFile, basicAuth.passwordFile or auth, which read them from files';
+  'send credentials with bearerTokenFile, basicAuth.passwordFile, auth or headerFiles, which read them from files';
 
 /** `scheme://…@`: a URL whose authority carries user information (WHATWG: `\` ends it too). */
 export const URL_USERINFO_PATTERN = '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#\\\\]*@';

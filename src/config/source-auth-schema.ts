@@ -1,8 +1,9 @@
 // The schema of a source's `auth:` block: one of AWS SigV4, OAuth2 client credentials, Azure
-// Monitor or Google Cloud identities, and the rule that it replaces bearerTokenFile and basicAuth.
+// Monitor or Google Cloud identities, and the rule that one credential or header has one origin.
 import { always, between, section } from './schema-reader';
 import { anyHttpUrl, stringList, stringMap, text, textOr } from './schema-fields';
 import { CREDENTIAL_NAME_PATTERN, urlCredentialsRule } from './credential-rules';
+import { clipName } from '../util/echo';
 
 const SigV4Auth = section(
   {
@@ -106,13 +107,37 @@ export const SourceAuth = between(
   },
 );
 
-/** Only one credential on the wire: auth modes replace bearerTokenFile and basicAuth. */
+/**
+ * Only one credential on the wire: auth modes replace bearerTokenFile and basicAuth, and a header
+ * has one value: from `headers` or from `headerFiles`, and Authorization from one place.
+ */
 export function sourceAuthRule(
-  source: { auth?: unknown; bearerTokenFile?: string | undefined; basicAuth?: unknown },
+  source: {
+    auth?: unknown;
+    bearerTokenFile?: string | undefined;
+    basicAuth?: unknown;
+    headers?: Readonly<Record<string, string>>;
+    headerFiles?: Readonly<Record<string, string>>;
+  },
   path: string,
   problems: string[],
 ): void {
+  const otherCredential =
+    source.auth !== undefined || source.bearerTokenFile !== undefined || source.basicAuth;
   if (source.auth !== undefined && (source.bearerTokenFile !== undefined || source.basicAuth)) {
     problems.push(`${path}.auth: cannot be combined with bearerTokenFile or basicAuth`);
+  }
+  const staticNames = new Set(Object.keys(source.headers ?? {}).map(n => n.toLowerCase()));
+  for (const name of Object.keys(source.headerFiles ?? {})) {
+    const lower = name.toLowerCase();
+    if (staticNames.has(lower)) {
+      problems.push(
+        `${path}.headerFiles.${clipName(name)}: also set in ${path}.headers; a header has one value`,
+      );
+    } else if (lower === 'authorization' && otherCredential) {
+      problems.push(
+        `${path}.headerFiles.${clipName(name)}: cannot be combined with bearerTokenFile, basicAuth or auth (each writes Authorization)`,
+      );
+    }
   }
 }

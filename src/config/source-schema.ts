@@ -129,8 +129,21 @@ export const Source = between(
       ),
       headers: sourceHeaders({
         description:
-          'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders. Never credentials: Authorization, Proxy-Authorization, Cookie and names with token, secret, password, credential, api-key, or the word key or auth are refused (use bearerTokenFile, basicAuth or auth).',
+          'Static headers (e.g. X-Scope-OrgID); they win over trigger customHeaders. Never credentials: Authorization, Proxy-Authorization, Cookie and names with token, secret, password, credential, api-key, or the word key or auth are refused (use bearerTokenFile, basicAuth, auth or headerFiles).',
       }),
+      // KEDA's `authModes: custom` (customAuthHeader/customAuthValue) and gateways that take an
+      // API key in a header of their own: the value comes from a mounted Secret, never the config.
+      headerFiles: stringMap(
+        {
+          description:
+            'Headers whose value is read from a file (a mounted Secret), such as an API key in X-Api-Key; re-read when it changes and redacted from what the source sends back. Also Authorization with a scheme of its own (e.g. "Token …") when no bearerTokenFile, basicAuth or auth is set.',
+        },
+        (name, file) => {
+          if (!HEADER_NAME.test(name)) return 'is not an HTTP token';
+          if (file.trim() === '') return 'must be a file path';
+          return undefined;
+        },
+      ),
       bearerTokenFile: text({
         description: 'File holding a bearer token; re-read when it changes. Wins over basicAuth.',
       }),

@@ -10,6 +10,7 @@ import { proxyFor } from '../prometheus/proxy';
 import type { HttpDispatcher, SourceEndpoint } from '../prometheus/source-endpoint';
 import type { NamespaceRule } from '../util/namespace-rules';
 import { quote } from '../util/echo';
+import { FIELD_VALUE_RULE, isFieldValue } from '../util/http-fields';
 import { MAX_NAMESPACE_LENGTH, namespaceRule } from '../util/namespace-rules';
 import { SecretFile } from './secret-file';
 
@@ -30,6 +31,8 @@ export class Source implements SourceEndpoint {
   private readonly pool: ConnectionPool;
   private readonly token: SecretFile | undefined;
   private readonly password: SecretFile | undefined;
+  /** headerFiles: lower-case header name → the file its value is read from. */
+  private readonly headerFiles: ReadonlyMap<string, SecretFile>;
   private readonly tlsFiles: { ca?: SecretFile; cert?: SecretFile; key?: SecretFile };
   private readonly auth: RequestAuth | undefined;
   private readonly authFiles = new Map<string, SecretFile>();
@@ -60,7 +63,16 @@ export class Source implements SourceEndpoint {
     this.auth = createAuth(config.name, config.auth, path => this.authFile(path).read(), config);
     this.token = config.bearerTokenFile ? new SecretFile(config.bearerTokenFile) : undefined;
     this.password = config.basicAuth ? new SecretFile(config.basicAuth.passwordFile) : undefined;
-    this.staticHeaderNames = new Set(Object.keys(config.headers).map(k => k.toLowerCase()));
+    this.headerFiles = new Map(
+      Object.entries(config.headerFiles).map(([k, file]) => [
+        k.toLowerCase(),
+        new SecretFile(file),
+      ]),
+    );
+    this.staticHeaderNames = new Set([
+      ...Object.keys(config.headers).map(k => k.toLowerCase()),
+      ...this.headerFiles.keys(),
+    ]);
     const tls = config.tls;
     this.tlsFiles = {
       ...(tls.caFile ? { ca: new SecretFile(tls.caFile) } : {}),
@@ -107,8 +119,19 @@ export class Source implements SourceEndpoint {
         const pair = `${this.config.basicAuth.username}:${this.password.read()}`;
         out['authorization'] = `Basic ${Buffer.from(pair).toString('base64')}`;
       }
+      for (const [name, file] of this.headerFiles) out[name] = file.read();
     } catch (e) {
       throw this.secretError(e);
+    }
+    for (const [name, file] of this.headerFiles) {
+      // undici would refuse it mid-request; say which header and file, never the content.
+      if (!isFieldValue(out[name]!)) {
+        throw new ScalerError(
+          'unavailable',
+          `source "${this.name}": headerFiles.${name}: the content of ${quote(file.path)} is not a valid header value (${FIELD_VALUE_RULE})`,
+          { source: this.name },
+        );
+      }
     }
     return out;
   }
@@ -148,7 +171,7 @@ export class Source implements SourceEndpoint {
       const pair = `${this.config.basicAuth.username}:${password}`;
       values.push(password, pair, Buffer.from(pair).toString('base64'));
     }
-    for (const file of this.authFiles.values()) {
+    for (const file of [...this.headerFiles.values(), ...this.authFiles.values()]) {
       const secret = read(file);
       if (secret !== undefined) values.push(secret);
     }

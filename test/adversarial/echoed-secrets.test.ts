@@ -15,8 +15,15 @@ const TOKEN = 'bearer-token-0f1e2d3c4b5a';
 const PASSWORD = 'basic-password-9a8b7c';
 const TENANT = 'tenant-header-value-77';
 const TRIGGER_HEADER = 'trigger-header-value-88';
+const GATEWAY_KEY = 'gateway-key-5e6f7a';
 const BASIC_PAIR = Buffer.from(`scaler:${PASSWORD}`).toString('base64');
-const SECRETS = [TOKEN, PASSWORD, TENANT, TRIGGER_HEADER, BASIC_PAIR];
+const SECRETS = [TOKEN, PASSWORD, TENANT, TRIGGER_HEADER, BASIC_PAIR, GATEWAY_KEY];
+/** What each source sends that must not come back. */
+const CREDENTIAL_SENT: Record<string, string> = {
+  token: TOKEN,
+  basic: BASIC_PAIR,
+  gateway: GATEWAY_KEY,
+};
 
 /** KEDA's HPA path gives about 3 s; the source's timeout is 1 s. */
 const DEADLINE_MS = 3000;
@@ -26,6 +33,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'echoed-secrets-'));
   writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
   writeFileSync(join(dir, 'password'), PASSWORD);
+  writeFileSync(join(dir, 'gateway-key'), `${GATEWAY_KEY}\n`);
   scaler = await startScaler(url => ({
     // A breaker that never opens here: each case must show its own failure.
     breaker: { failureThreshold: 1000 },
@@ -43,6 +51,12 @@ beforeAll(async () => {
         timeout: '1s',
         basicAuth: { username: 'scaler', passwordFile: join(dir, 'password') },
       },
+      {
+        name: 'gateway',
+        url: `${url}/gateway`,
+        timeout: '1s',
+        headerFiles: { 'X-Gateway-Key': join(dir, 'gateway-key') },
+      },
     ],
   }));
 });
@@ -56,6 +70,7 @@ test.each([
   ['a 400 from the token source', 'token', 400, status.INVALID_ARGUMENT],
   ['a 503 from the token source', 'token', 503, status.INVALID_ARGUMENT],
   ['a 400 from the basic-auth source', 'basic', 400, status.INVALID_ARGUMENT],
+  ['a 400 from the source with a header from a file', 'gateway', 400, status.INVALID_ARGUMENT],
 ])(
   '%s echoing every request header: no secret in the status or the logs',
   async (_, source, httpStatus, code) => {
@@ -71,7 +86,7 @@ test.each([
     // The source did receive the secrets, so their absence below means they were redacted.
     const sent = scaler.prometheus.requests.at(-1)?.headers ?? {};
     expect(JSON.stringify(sent)).toContain(TRIGGER_HEADER);
-    expect(JSON.stringify(sent)).toContain(source === 'token' ? TOKEN : BASIC_PAIR);
+    expect(JSON.stringify(sent)).toContain(CREDENTIAL_SENT[source]);
     expect(status[result.code]).toBe(status[code]);
     expect(result.details).toMatch(/rejected the query: request headers: .*\[REDACTED\]/);
     const text = everything(result.details);

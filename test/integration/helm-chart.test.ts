@@ -123,6 +123,12 @@ const VARIANTS: Record<string, Variant> = {
     values: source({ bearerTokenSecret: { name: 'prometheus-token', key: 'token' } }),
     secrets: { 'prometheus-token': { token: 'a-token\n' } },
   },
+  'source-api-key-header': {
+    values: source({
+      headerSecrets: { 'X-Api-Key': { name: 'prometheus-api-key', key: 'api-key' } },
+    }),
+    secrets: { 'prometheus-api-key': { 'api-key': 'a-key\n' } },
+  },
   'source-basic-auth': {
     values: source({
       basicAuth: { username: 'scaler', passwordSecret: { name: 'prometheus-basic', key: 'pw' } },
@@ -494,7 +500,7 @@ describe('values.schema.json refuses bad values, naming the field', () => {
       'X-Api-Key header',
       { headers: { 'X-Api-Key': 'pw-s3cret' } },
       '/config/sources/0/headers/X-Api-Key',
-      'bearerTokenSecret',
+      'headerSecrets',
     ],
   ])(
     'a secret in a source (%s) is refused, naming the field and never the value',

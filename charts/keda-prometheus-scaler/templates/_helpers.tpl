@@ -70,13 +70,20 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 
 {{/*
 A source (or a part of one) with every `xSecret: {name, key}` replaced by `xFile: <path>` where the
-pod mounts that Secret (kps.secretsDir/<name>/<key>). Called with a map, returns YAML.
+pod mounts that Secret (kps.secretsDir/<name>/<key>), and every `xSecrets: {header: {name, key}}`
+by `xFiles: {header: <path>}`. Called with a map, returns YAML.
 */}}
 {{- define "kps.filesFromSecrets" -}}
 {{- $out := dict -}}
 {{- range $key, $value := . -}}
 {{- if and (hasSuffix "Secret" $key) (kindIs "map" $value) (hasKey $value "name") -}}
 {{- $_ := set $out (printf "%sFile" (trimSuffix "Secret" $key)) (printf "%s/%s/%s" (include "kps.secretsDir" $) $value.name $value.key) -}}
+{{- else if and (hasSuffix "Secrets" $key) (kindIs "map" $value) -}}
+{{- $files := dict -}}
+{{- range $name, $ref := $value -}}
+{{- $_ := set $files $name (printf "%s/%s/%s" (include "kps.secretsDir" $) $ref.name $ref.key) -}}
+{{- end -}}
+{{- $_ := set $out (printf "%sFiles" (trimSuffix "Secrets" $key)) $files -}}
 {{- else if kindIs "map" $value -}}
 {{- $_ := set $out $key (include "kps.filesFromSecrets" $value | fromYaml) -}}
 {{- else -}}
@@ -91,6 +98,10 @@ pod mounts that Secret (kps.secretsDir/<name>/<key>). Called with a map, returns
 {{- range $key, $value := . -}}
 {{- if and (hasSuffix "Secret" $key) (kindIs "map" $value) (hasKey $value "name") -}}
 {{ $value.name }}
+{{ else if and (hasSuffix "Secrets" $key) (kindIs "map" $value) -}}
+{{- range $value }}
+{{ .name }}
+{{ end -}}
 {{ else if kindIs "map" $value -}}
 {{ include "kps.sourceSecretNames" $value }}
 {{- end -}}

@@ -61,6 +61,7 @@ test('a full source is read into typed fields', () => {
     name: 'mimir',
     url: 'https://mimir.example/prometheus',
     headers: { 'X-Scope-OrgID': 'team-a' },
+    headerFiles: {},
     bearerTokenFile: '/var/run/token',
     basicAuth: undefined,
     tls: { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem', insecureSkipVerify: false },

@@ -1,5 +1,8 @@
 // Which request headers a source sets itself (so a trigger's customHeaders of that name are not
 // the trigger's own identity): static headers, its credentials, what its auth mode writes.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { validateConfig } from '../../../src/config/load-config';
 import { Source } from '../../../src/sources/source';
 
@@ -48,4 +51,90 @@ test.each<[string, Record<string, unknown>, Record<string, boolean>]>([
   } finally {
     await source.close();
   }
+});
+
+/** The error `act` throws; fails the test when it throws none. */
+function thrown(act: () => unknown): { kind?: string; message: string } {
+  try {
+    act();
+  } catch (e) {
+    return e as { kind?: string; message: string };
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+describe('headerFiles', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kps-header-files-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the value is read from the file, sent under its header and redacted; a rotation is picked up', async () => {
+    const file = join(dir, 'api-key');
+    writeFileSync(file, 'key-one\n');
+    // Only Date is faked: SecretFile re-checks a file once a second of Date.now().
+    jest.useFakeTimers({ doNotFake: ['setTimeout', 'setInterval', 'setImmediate', 'nextTick'] });
+    const source = sourceWith({ headerFiles: { 'X-Api-Key': file } });
+    try {
+      expect(source.ownsHeader('x-api-key')).toBe(true);
+      expect(source.headers()).toEqual({ 'x-api-key': 'key-one' });
+      expect(source.secretValues()).toContain('key-one');
+      writeFileSync(file, 'key-two-longer\n');
+      jest.setSystemTime(Date.now() + 2000);
+      expect(source.headers()).toEqual({ 'x-api-key': 'key-two-longer' });
+      expect(source.secretValues()).toContain('key-two-longer');
+    } finally {
+      jest.useRealTimers();
+      await source.close();
+    }
+  });
+
+  test('an unreadable file or a value that is no header value: UNAVAILABLE naming the file, never the content', async () => {
+    const bad = join(dir, 'bad');
+    writeFileSync(bad, 'line-one-secret\nline-two');
+    const missing = sourceWith({ headerFiles: { 'X-Api-Key': join(dir, 'absent') } });
+    const invalid = sourceWith({ headerFiles: { 'X-Api-Key': bad } });
+    try {
+      expect(thrown(() => missing.headers())).toMatchObject({
+        kind: 'unavailable',
+        message: 'source "s": a credential or TLS file configured for it cannot be read',
+      });
+      const { message } = thrown(() => invalid.headers());
+      expect(message).toContain(`headerFiles.x-api-key: the content of "${bad}"`);
+      expect(message).not.toContain('secret');
+    } finally {
+      await missing.close();
+      await invalid.close();
+    }
+  });
+
+  test.each<[string, Record<string, unknown>, string]>([
+    [
+      'a header set in both maps',
+      { headers: { 'X-Scope-OrgID': 'a' }, headerFiles: { 'x-scope-orgid': '/f' } },
+      'sources[0].headerFiles.x-scope-orgid: also set in sources[0].headers; a header has one value',
+    ],
+    [
+      'Authorization beside a bearer token',
+      { bearerTokenFile: '/t', headerFiles: { Authorization: '/f' } },
+      'sources[0].headerFiles.Authorization: cannot be combined with bearerTokenFile, basicAuth or auth (each writes Authorization)',
+    ],
+    ['a name that is no HTTP token', { headerFiles: { 'X Api': '/f' } }, 'is not an HTTP token'],
+    ['an empty path', { headerFiles: { 'X-Api-Key': ' ' } }, 'must be a file path'],
+  ])('%s is refused by the configuration', (_name, extra, problem) => {
+    const { message } = thrown(() =>
+      validateConfig({ sources: [{ name: 's', url: 'http://prom.test:9090', ...extra }] }),
+    );
+    expect(message).toContain(problem);
+  });
+
+  test('Authorization with a scheme of its own is accepted when nothing else writes it', () => {
+    const config = validateConfig({
+      sources: [{ name: 's', url: 'http://prom.test:9090', headerFiles: { Authorization: '/f' } }],
+    });
+    expect(config.sources[0]!.headerFiles).toEqual({ Authorization: '/f' });
+  });
 });
