@@ -200,14 +200,19 @@ export function planAuth(metadata: Record<string, string>, ta: InputObject | und
       deferred.push((_m, out) => (out['basicAuth'] = { username, passwordFile: '<empty-file>' }));
     }
   } else if (header === 'custom') {
+    // The header's name is configuration; its value is a credential, read from a file.
     const name = literal(
       params.get('customAuthHeader'),
-      'headers (name)',
+      'headerFiles (name)',
       plan.todo,
       '<Header-Name>',
     );
-    literal(params.get('customAuthValue'), 'headers (value)', plan.todo, '<value>');
-    deferred.push((_m, out) => (out['headers'] = { [name ?? '<Header-Name>']: '<value>' }));
+    const value = fileOf('customAuthValue', 'customAuthValue');
+    if (value !== undefined) {
+      deferred.push((m, out) => (out['headerFiles'] = { [name ?? '<Header-Name>']: value(m) }));
+    } else if (plan.cannotMove.length === 0) {
+      plan.cannotMove.push(`${who}: authModes custom without a customAuthValue parameter`);
+    }
   }
   for (const m of modes.filter(x => ['bearer', 'basic', 'custom'].includes(x) && x !== header)) {
     plan.warnings.push(
