@@ -6,6 +6,7 @@
 import type { AdapterConfig, AdapterRule } from './adapter-rules';
 import {
   TemplateError,
+  exactSeriesName,
   labelFor,
   renderMetricsQuery,
   selectorMatchers,
@@ -64,17 +65,25 @@ function podPattern(
   return { pattern, note };
 }
 
-/** The rule serving `metric` (an HPA metric name), with its series. */
-function ruleFor(
+/**
+ * The rules that could serve `metric` (an HPA metric name), each with its series. Offline, several
+ * rules may give one name (the adapter's rules must not overlap, its docs/config.md says, but which
+ * series exist decides): a rule whose seriesQuery names its one series comes first, then the
+ * others in the configuration's order.
+ */
+function rulesFor(
   config: AdapterConfig,
   metric: string,
   external: boolean,
-): { rule: AdapterRule; series: string } | undefined {
+): { rule: AdapterRule; series: string }[] {
+  const found: { rule: AdapterRule; series: string; exact: boolean }[] = [];
   for (const rule of config.rules.filter(r => r.external === external)) {
     const series = seriesFor(rule, metric);
-    if (series !== undefined) return { rule, series };
+    if (series !== undefined) {
+      found.push({ rule, series, exact: exactSeriesName(rule.seriesQuery) === series });
+    }
   }
-  return undefined;
+  return [...found.filter(f => f.exact), ...found.filter(f => !f.exact)];
 }
 
 /** A trigger name from a metric name: lower-case, `-` for anything else (KEDA: DNS-1123-ish). */
@@ -193,7 +202,7 @@ export function convertHpa(
       return;
     }
     const external = type === 'External';
-    const found = ruleFor(config, metricName, external);
+    const [found, ...others] = rulesFor(config, metricName, external);
     if (found === undefined) {
       report.reasons.push(
         `${field}.${type.toLowerCase()}.metric.name: no ${external ? 'externalRules' : 'rules'} entry of ${config.origin} serves ${JSON.stringify(metricName)} (after name, seriesQuery and seriesFilters)`,
@@ -201,6 +210,21 @@ export function convertHpa(
       return;
     }
     const { rule, series } = found;
+    if (others.length > 0 && exactSeriesName(rule.seriesQuery) !== series) {
+      report.warnings.push(
+        `${field}: ${metricName} is read from ${rule.at} (series ${series}); ${others.map(o => `${o.rule.at} (series ${o.series})`).join(', ')} would give the same name if that series exists: which one the adapter serves depends on the series in Prometheus (--verify shows a series that does not exist as DIFF)`,
+      );
+    }
+    if (rule.problem !== undefined) {
+      report.reasons.push(`${field}: served by ${config.origin} ${rule.problem}`);
+      return;
+    }
+    if (rule.replacesLabelValues) {
+      report.reasons.push(
+        `${field}: ${rule.at}.labelValueReplacements: the adapter rewrites label values before it queries; migrate does not, so the query would differ`,
+      );
+      return;
+    }
     rulesUsed.push(rule.at);
     if (external) apis.external = true;
     else apis.custom = true;
@@ -243,13 +267,26 @@ export function convertHpa(
         ...selector,
       ];
       groupBy = label;
+    } else if (!rule.namespaced) {
+      // External with resources.namespaced: false: no namespace matcher at all. The adapter
+      // renders an External query with an empty <<.GroupBy>> (pkg/naming/metric_namer.go,
+      // QueryForExternalSeries), and the HPA sums what it returns.
+      matchers = selector;
+      groupBy = '';
+      report.warnings.push(
+        `${field}: ${rule.at} sets resources.namespaced: false, so the query has no namespace matcher and reads ${series} of every namespace, as the adapter did`,
+      );
     } else {
-      // External: the namespace only when the rule maps one (a namespaced external metric).
-      matchers = [
-        ...(nsLabel === undefined ? [] : [`${nsLabel}=${JSON.stringify(ns)}`]),
-        ...selector,
-      ];
-      groupBy = nsLabel ?? '';
+      // External, namespaced (the adapter's default): the HPA's namespace on the rule's label;
+      // without one the adapter fails the query (pkg/naming/metrics_query.go, BuildExternal).
+      if (nsLabel === undefined) {
+        report.reasons.push(
+          `${field}: ${rule.at}: resources map no namespace label and namespaced is not false, so the adapter cannot serve this External metric (set resources.namespaced: false, or an override namespace: {resource: namespace})`,
+        );
+        return;
+      }
+      matchers = [`${nsLabel}=${JSON.stringify(ns)}`, ...selector];
+      groupBy = '';
     }
     let rendered: string;
     try {

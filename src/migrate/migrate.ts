@@ -50,7 +50,8 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
   const findAuth = (kind: string, namespace: string, name: string) =>
     auths.get(`${kind}/${kind === 'ClusterTriggerAuthentication' ? '' : namespace}/${name}`);
 
-  const configs = adapterConfigs(inputs);
+  const configOf = adapterConfigs(inputs);
+  const configs = [...configOf.values()];
   const workloads = inputs.filter(o => o.group === 'apps');
   const adapterUrl = options.adapterPrometheusUrl ?? adapterUrlOf(workloads);
   const apis: ApiUse = { resource: false, custom: false, external: false };
@@ -96,6 +97,20 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
       objects.push(body ?? o.body);
       continue;
     }
+    const config = configOf.get(o);
+    if (config !== undefined) {
+      // Rules the adapter cannot serve from cannot move; the rest of the configuration does.
+      objects.push(o.body);
+      report.objects.push({
+        object: objectName(o),
+        origin: o.origin,
+        outcome: config.problems.length > 0 ? 'cannot-move' : 'unchanged',
+        changes: [],
+        warnings: config.warnings,
+        reasons: config.problems.length > 0 ? config.problems : [passReason(o, false)],
+      });
+      continue;
+    }
     // A Secret given along (kubectl get secret -o yaml) is never written: its values are secrets.
     const isSecret = o.group === '' && o.kind === 'Secret';
     if (!isSecret) objects.push(o.body);
@@ -132,12 +147,12 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
 }
 
 /** prometheus-adapter configurations among the inputs (ConfigMaps and plain config.yaml). */
-function adapterConfigs(inputs: readonly InputObject[]): AdapterConfig[] {
-  const out: AdapterConfig[] = [];
+function adapterConfigs(inputs: readonly InputObject[]): Map<InputObject, AdapterConfig> {
+  const out = new Map<InputObject, AdapterConfig>();
   for (const o of inputs) {
-    if (o.kind === '') out.push(readAdapterConfig(o.body, o.origin));
+    if (o.kind === '') out.set(o, readAdapterConfig(o.body, o.origin));
     const text = adapterConfigText(o);
-    if (text !== undefined) out.push(readAdapterConfig(text, `${objectName(o)} (${o.origin})`));
+    if (text !== undefined) out.set(o, readAdapterConfig(text, `${objectName(o)} (${o.origin})`));
   }
   return out;
 }

@@ -7,6 +7,7 @@ import type { PrometheusProcess } from '../helpers/prometheus';
 import { startPrometheus } from '../helpers/prometheus';
 
 const WALKTHROUGH = join(__dirname, '../fixtures/migrate/adapter-walkthrough.yaml');
+const SAMPLE_CONFIG = join(__dirname, '../fixtures/migrate/adapter-sample-config.yaml');
 const STEP_S = 15;
 let prometheus: PrometheusProcess;
 
@@ -30,6 +31,21 @@ function data(): string {
     t =>
       `nginx_ingress_controller_requests_total{namespace="shop",ingress="frontend"} ${300 * (t - start)} ${t}`,
   );
+  // adapter-sample-config.yaml: cAdvisor CPU seconds of two api pods (0.5 and 0.25 cores) and
+  // a queue_depth in two namespaces (its rule is not namespaced: both count).
+  lines.push('# TYPE container_cpu_usage_seconds counter');
+  for (const [pod, cores] of [
+    ['api-7f9c6d5b8-kq2xz', 0.5],
+    ['api-7f9c6d5b8-m4n7p', 0.25],
+  ] as const) {
+    each(
+      t =>
+        `container_cpu_usage_seconds_total{namespace="web",pod="${pod}",container="api"} ${cores * (t - start)} ${t}`,
+    );
+  }
+  lines.push('# TYPE queue_depth gauge');
+  each(t => `queue_depth{namespace="jobs",topic="orders",name="orders-consumer"} 120 ${t}`);
+  each(t => `queue_depth{namespace="billing",topic="orders",name="orders-audit"} 30 ${t}`);
   lines.push('# TYPE rabbitmq_queue_messages_ready gauge');
   each(t => `rabbitmq_queue_messages_ready{namespace="shop",queue="orders"} 90 ${t}`);
   lines.push('# EOF');
@@ -41,25 +57,19 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => prometheus?.stop());
 
-test('the adapter HPAs and their converted ScaledObjects give the same values and decisions', async () => {
+/** `migrate FILE --verify --replicas 2` against the test Prometheus: exit code and verify rows. */
+async function verifyRows(file: string, ...flags: string[]) {
   const err: string[] = [];
   const code = await runMigrate(
-    [
-      WALKTHROUGH,
-      '--verify',
-      '--prometheus-url',
-      prometheus.url,
-      '--replicas',
-      '2',
-      '--output',
-      'json',
-    ],
+    [file, ...flags, '--verify', '--prometheus-url', prometheus.url, '--replicas', '2'],
     {},
     { out: () => undefined, err: t => void err.push(t) },
   );
   const rows = (JSON.parse(err.join('')) as { verify: VerifyRow[] }).verify;
-  expect(
-    rows.map(r => [
+  return {
+    code,
+    rows,
+    compared: rows.map(r => [
       r.trigger,
       r.original,
       r.converted,
@@ -67,7 +77,12 @@ test('the adapter HPAs and their converted ScaledObjects give the same values an
       r.convertedDesired,
       r.ok,
     ]),
-  ).toEqual([
+  };
+}
+
+test('the adapter HPAs and their converted ScaledObjects give the same values and decisions', async () => {
+  const { code, rows, compared } = await verifyRows(WALKTHROUGH, '--output', 'json');
+  expect(compared).toEqual([
     // 3 requests/s over 2 pods, target 0.5 per pod: ceil(3 / 0.5) = 6.
     ['http-requests-per-second', expect.closeTo(3, 9), expect.closeTo(3, 9), 6, 6, true],
     // 90 messages, target 30 per pod: 3.
@@ -78,6 +93,25 @@ test('the adapter HPAs and their converted ScaledObjects give the same values an
   // The same instant and data: exactly the same numbers (rate() rounding included).
   for (const r of rows) expect(r.original).toBe(r.converted);
   expect(code).toBe(0);
+});
+
+test("the adapter's sample-config shapes: per-pod cAdvisor rates and a non-namespaced external metric", async () => {
+  const { code, rows, compared } = await verifyRows(
+    SAMPLE_CONFIG,
+    '--adapter-prometheus-url',
+    'http://prometheus.monitoring.svc:9090',
+    '--output',
+    'json',
+  );
+  expect(compared).toEqual([
+    // 0.75 cores over 2 pods against 0.25 per pod: ceil(0.75 / 0.25) = 3.
+    ['cpu-usage', expect.closeTo(0.75, 9), expect.closeTo(0.75, 9), 3, 3, true],
+    // The queue in both namespaces, 150 against 100 per replica: 2.
+    ['queue-depth', 150, 150, 2, 2, true],
+  ]);
+  for (const r of rows) expect(r.original).toBe(r.converted);
+  // The HPAs on the rule without metricsQuery and on the unlabelled namespaced rule cannot move.
+  expect(code).toBe(1);
 });
 
 test('a trigger whose original and converted readings cannot agree is flagged, exit 1', async () => {
