@@ -19,7 +19,7 @@ export interface MigrateOptions extends BuiltinOptions {
   /** The scaler's namespace: where the Secrets its sources read must be. */
   scalerNamespace: string;
   /** Sources of an existing configuration (--config): reused by URL. */
-  existingSources: readonly { name: string; url: string }[];
+  existingSources: readonly { name: string; url: string; timeoutMs?: number }[];
   /** The Prometheus prometheus-adapter queries (its --prometheus-url), when given. */
   adapterPrometheusUrl: string | undefined;
 }

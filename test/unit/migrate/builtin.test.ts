@@ -199,6 +199,37 @@ spec:
   });
 });
 
+describe("a trigger timeout above its source's", () => {
+  // KEDA sends the built-in trigger's timeout upstream; here the shared request carries the
+  // source's. 10000 is KEDA's bare-milliseconds form.
+  const so = `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: slow, namespace: web}
+spec:
+  scaleTargetRef: {name: slow}
+  triggers:
+    - type: prometheus
+      metadata: {serverAddress: http://prom.web:9090, query: sum(up), threshold: "1", timeout: "10000"}
+    - type: prometheus
+      metadata: {serverAddress: http://prom.web:9090, query: sum(up), threshold: "1", timeout: "2s"}
+`;
+  test("is a warning naming both timeouts; one within it is not; an existing source's own counts", async () => {
+    const r = await run(['-', '--output', 'json'], so);
+    expect(r.code).toBe(0);
+    const warnings = (JSON.parse(r.err) as MigrateReport).objects[0]?.warnings;
+    expect(warnings).toEqual([
+      "spec.triggers[0].metadata.timeout: 10s is above source prom's timeout (3s): the query to Prometheus gives up after the source's timeout, and the trigger's timeout only bounds its own wait; raise the source's timeout if the query needs longer",
+    ]);
+    const existing = join(dir, 'slow-source.yaml');
+    writeFileSync(
+      existing,
+      'sources:\n  - name: web\n    url: http://prom.web:9090\n    timeout: 15s\n',
+    );
+    const withConfig = await run(['-', '--config', existing, '--output', 'json'], so);
+    expect((JSON.parse(withConfig.err) as MigrateReport).objects[0]?.warnings).toEqual([]);
+  });
+});
+
 describe('what cannot move', () => {
   test('is written unchanged, named with its field, and exits 1; the other objects still convert', async () => {
     const r = await run([CANNOT, '--output', 'json']);
