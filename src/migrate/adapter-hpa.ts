@@ -14,6 +14,7 @@ import {
 } from './adapter-rules';
 import type { InputObject, Json } from './manifests';
 import { isMap, objectName } from './manifests';
+import { podSelection } from './pod-selector';
 import { numberText, parseQuantity } from './quantity';
 import type { ObjectReport } from './report';
 import { text } from './trigger-auth';
@@ -37,32 +38,6 @@ export interface AdapterConversion {
   apis: ApiUse;
   /** For --verify: per converted trigger, the adapter's own per-object query and the new one. */
   checks: VerifyCheck[];
-}
-
-/** A workload's pods by name: `<deployment>-<replicaset hash>-<5 characters>` and the like. */
-function podPattern(
-  target: Json,
-  workloads: readonly InputObject[],
-  namespace: string,
-): { pattern: string; note: string } {
-  const kind = text(target['kind']);
-  const name = text(target['name']);
-  const found = workloads.find(
-    w => w.kind === kind && w.name === name && w.namespace === namespace,
-  );
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const patterns: Record<string, string> = {
-    // kubernetes pkg/controller/deployment: pod-template-hash (up to 10) and a 5-character suffix.
-    Deployment: `${escaped}-[a-z0-9]{1,10}-[a-z0-9]{5}`,
-    StatefulSet: `${escaped}-[0-9]+`,
-    ReplicaSet: `${escaped}-[a-z0-9]{5}`,
-  };
-  const pattern = patterns[kind] ?? `${escaped}-.+`;
-  const note =
-    `pods of ${kind} ${namespace}/${name} are matched by name (pod=~"${pattern}"), an approximation: ` +
-    `a workload whose name extends this one (${name}-canary) would match too` +
-    (found === undefined ? `; ${kind} not in the input, its kind taken from scaleTargetRef` : '');
-  return { pattern, note };
 }
 
 /**
@@ -232,6 +207,9 @@ export function convertHpa(
     const nsLabel = labelFor(rule, 'namespace');
     let matchers: string[];
     let groupBy: string;
+    // A Pods metric: the adapter's pods by name (for --verify) and, where the workload's selector
+    // can say it, the converted query's pods by label.
+    let pods: { byName: string[]; converted: string[]; filter: string | undefined } | undefined;
     if (type === 'Pods') {
       const podLabel = labelFor(rule, 'pod');
       if (podLabel === undefined || nsLabel === undefined) {
@@ -240,13 +218,11 @@ export function convertHpa(
         );
         return;
       }
-      const pods = podPattern(target, workloads, ns);
-      report.warnings.push(`${field}: ${pods.note}`);
-      matchers = [
-        `${nsLabel}=${JSON.stringify(ns)}`,
-        `${podLabel}=~${JSON.stringify(pods.pattern)}`,
-        ...selector,
-      ];
+      const { byName, bySelector } = podSelection(target, workloads, ns, podLabel);
+      const chosen = bySelector ?? byName;
+      report.warnings.push(`${field}: ${chosen.note}`);
+      matchers = [`${nsLabel}=${JSON.stringify(ns)}`, ...selector];
+      pods = { byName: byName.matchers, converted: chosen.matchers, filter: chosen.filter };
       groupBy = podLabel;
     } else if (type === 'Object') {
       const described = isMap(body?.['describedObject']) ? body['describedObject'] : {};
@@ -288,13 +264,22 @@ export function convertHpa(
       matchers = [`${nsLabel}=${JSON.stringify(ns)}`, ...selector];
       groupBy = '';
     }
+    // The adapter's own query (per object), and the converted trigger's total.
     let rendered: string;
+    let query: string;
     try {
-      rendered = renderMetricsQuery(rule.metricsQuery, {
-        series,
-        labelMatchers: matchers.join(','),
-        groupBy,
-      });
+      // The pods' matchers go after the namespace's, as the adapter writes them.
+      const render = (podMatchers: string[]) =>
+        renderMetricsQuery(rule.metricsQuery, {
+          series,
+          labelMatchers: [...matchers.slice(0, 1), ...podMatchers, ...matchers.slice(1)].join(','),
+          groupBy,
+        });
+      rendered = render(pods?.byName ?? []);
+      query =
+        pods?.filter === undefined
+          ? `sum(${rendered})`
+          : `sum((${render(pods.converted)}) and on(${groupBy}) ${pods.filter})`;
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
       report.reasons.push(`${rule.at}.${e.message}`);
@@ -316,9 +301,16 @@ export function convertHpa(
       return;
     }
     const metricType = targetType === 'Value' ? 'Value' : 'AverageValue';
-    const query = `sum(${rendered})`;
     const name = triggerName(metricName, names);
-    const metadata = { scalerAddress, source, query, threshold: numberText(quantity) };
+    // With no series the adapter answers the HPA with no value and the HPA holds its replicas;
+    // ignoreNullValues: "false" makes an empty result an error here too, not a 0 that scales in.
+    const metadata = {
+      scalerAddress,
+      source,
+      query,
+      threshold: numberText(quantity),
+      ignoreNullValues: 'false',
+    };
     triggers.push({ type: 'external', name, metricType, metadata });
     checks.push({
       object: report.object,

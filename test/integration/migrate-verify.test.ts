@@ -1,5 +1,6 @@
 // `migrate --verify` against a real Prometheus backfilled with prometheus-adapter-shaped series:
 // the adapter's per-pod, per-object and external values and the converted queries compare exactly.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMigrate } from '../../src/cli/migrate-command';
 import type { VerifyRow } from '../../src/cli/migrate-verify';
@@ -26,6 +27,17 @@ function data(): string {
     ['sample-app-5d8f7c9b4-fghij', 1],
   ] as const) {
     each(t => `http_requests_total{namespace="shop",pod="${pod}"} ${slope * (t - start)} ${t}`);
+  }
+  // kube-state-metrics' kube_pod_labels for the pods the Deployments' selectors choose.
+  lines.push('# TYPE kube_pod_labels gauge');
+  for (const pod of ['sample-app-5d8f7c9b4-abcde', 'sample-app-5d8f7c9b4-fghij']) {
+    each(t => `kube_pod_labels{namespace="shop",pod="${pod}",label_app="sample-app"} 1 ${t}`);
+  }
+  for (const pod of ['api-7f9c6d5b8-kq2xz', 'api-7f9c6d5b8-m4n7p']) {
+    each(
+      t =>
+        `kube_pod_labels{namespace="web",pod="${pod}",label_app="api",label_tier="backend"} 1 ${t}`,
+    );
   }
   each(
     t =>
@@ -57,13 +69,17 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => prometheus?.stop());
 
-/** `migrate FILE --verify --replicas 2` against the test Prometheus: exit code and verify rows. */
-async function verifyRows(file: string, ...flags: string[]) {
+/**
+ * `migrate FILE --verify --replicas 2` against the test Prometheus: exit code and verify rows.
+ * FILE `-` reads `stdin`.
+ */
+async function verifyRows(file: string, flags: string[], stdin = '') {
   const err: string[] = [];
   const code = await runMigrate(
     [file, ...flags, '--verify', '--prometheus-url', prometheus.url, '--replicas', '2'],
     {},
     { out: () => undefined, err: t => void err.push(t) },
+    () => stdin,
   );
   const rows = (JSON.parse(err.join('')) as { verify: VerifyRow[] }).verify;
   return {
@@ -81,7 +97,7 @@ async function verifyRows(file: string, ...flags: string[]) {
 }
 
 test('the adapter HPAs and their converted ScaledObjects give the same values and decisions', async () => {
-  const { code, rows, compared } = await verifyRows(WALKTHROUGH, '--output', 'json');
+  const { code, rows, compared } = await verifyRows(WALKTHROUGH, ['--output', 'json']);
   expect(compared).toEqual([
     // 3 requests/s over 2 pods, target 0.5 per pod: ceil(3 / 0.5) = 6.
     ['http-requests-per-second', expect.closeTo(3, 9), expect.closeTo(3, 9), 6, 6, true],
@@ -96,13 +112,12 @@ test('the adapter HPAs and their converted ScaledObjects give the same values an
 });
 
 test("the adapter's sample-config shapes: per-pod cAdvisor rates and a non-namespaced external metric", async () => {
-  const { code, rows, compared } = await verifyRows(
-    SAMPLE_CONFIG,
+  const { code, rows, compared } = await verifyRows(SAMPLE_CONFIG, [
     '--adapter-prometheus-url',
     'http://prometheus.monitoring.svc:9090',
     '--output',
     'json',
-  );
+  ]);
   expect(compared).toEqual([
     // 0.75 cores over 2 pods against 0.25 per pod: ceil(0.75 / 0.25) = 3.
     ['cpu-usage', expect.closeTo(0.75, 9), expect.closeTo(0.75, 9), 3, 3, true],
@@ -111,6 +126,24 @@ test("the adapter's sample-config shapes: per-pod cAdvisor rates and a non-names
   ]);
   for (const r of rows) expect(r.original).toBe(r.converted);
   // The HPAs on the rule without metricsQuery and on the unlabelled namespaced rule cannot move.
+  expect(code).toBe(1);
+});
+
+test("pods the workload's selector does not find in kube_pod_labels: a difference, not a 0", async () => {
+  // The Deployment's selector names a label kube-state-metrics does not export for its pods.
+  const text = readFileSync(WALKTHROUGH, 'utf8').replace(
+    'matchLabels: { app: sample-app }',
+    'matchLabels: { app: sample-app, team: shop }',
+  );
+  const { code, compared } = await verifyRows('-', ['--output', 'json'], text);
+  expect(compared[0]).toEqual([
+    'http-requests-per-second',
+    expect.closeTo(3, 9),
+    expect.stringContaining('empty'),
+    6,
+    undefined,
+    false,
+  ]);
   expect(code).toBe(1);
 });
 

@@ -166,9 +166,11 @@ describe('HPAs on prometheus-adapter metrics', () => {
         metadata: {
           scalerAddress: 'keda-prometheus-scaler.keda.svc.cluster.local:6000',
           source: 'prometheus-k8s',
+          // The Deployment is in the input: its selector picks the pods (kube_pod_labels).
           query:
-            'sum(sum(rate(http_requests_total{namespace="shop",pod=~"sample-app-[a-z0-9]{1,10}-[a-z0-9]{5}"}[2m])) by (pod))',
+            'sum((sum(rate(http_requests_total{namespace="shop"}[2m])) by (pod)) and on(pod) kube_pod_labels{namespace="shop",label_app="sample-app"})',
           threshold: '0.5',
+          ignoreNullValues: 'false',
         },
       },
       { type: 'cpu', name: 'cpu', metricType: 'Utilization', metadata: { value: '80' } },
@@ -201,7 +203,9 @@ describe('HPAs on prometheus-adapter metrics', () => {
     const appReport = report.objects.find(
       o => o.object === 'HorizontalPodAutoscaler shop/sample-app',
     )!;
-    expect(appReport.warnings.join('\n')).toContain('an approximation');
+    expect(appReport.warnings.join('\n')).toContain(
+      "chosen by its spec.selector through kube-state-metrics' kube_pod_labels, which must export those labels (--metric-labels-allowlist=pods=[app])",
+    );
     expect(appReport.warnings.join('\n')).toContain('not-ready');
   });
 
@@ -270,7 +274,7 @@ describe('configurations in the shapes of the adapter docs and kube-prometheus',
       [
         'api',
         [
-          'sum(sum(rate(container_cpu_usage_seconds_total{namespace="web",pod=~"api-[a-z0-9]{1,10}-[a-z0-9]{5}",container!="POD"}[2m])) by (pod))',
+          'sum((sum(rate(container_cpu_usage_seconds_total{namespace="web",container!="POD"}[2m])) by (pod)) and on(pod) kube_pod_labels{namespace="web",label_app="api",label_tier="backend"})',
         ],
       ],
       // resources.namespaced: false: no namespace matcher, as the adapter queries it.
