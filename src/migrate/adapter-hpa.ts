@@ -33,7 +33,7 @@ export interface ApiUse {
 export interface AdapterConversion {
   report: ObjectReport;
   body: Json | undefined;
-  /** The rules this HPA uses (`rules[0]`), for the list of unused ones. */
+  /** The rules this HPA uses (`rules[0]`), converted or not, for the list of unused ones. */
   rulesUsed: string[];
   apis: ApiUse;
   /** For --verify: per converted trigger, the adapter's own per-object query and the new one. */
@@ -185,6 +185,7 @@ export function convertHpa(
       return;
     }
     const { rule, series } = found;
+    rulesUsed.push(rule.at);
     if (others.length > 0 && exactSeriesName(rule.seriesQuery) !== series) {
       report.warnings.push(
         `${field}: ${metricName} is read from ${rule.at} (series ${series}); ${others.map(o => `${o.rule.at} (series ${o.series})`).join(', ')} would give the same name if that series exists: which one the adapter serves depends on the series in Prometheus (--verify shows a series that does not exist as DIFF)`,
@@ -200,7 +201,6 @@ export function convertHpa(
       );
       return;
     }
-    rulesUsed.push(rule.at);
     if (external) apis.external = true;
     else apis.custom = true;
     const selector = selectorMatchers(metric['selector']);

@@ -73,12 +73,12 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
         );
       }
       report.objects.push(c.report);
+      c.rulesUsed.forEach(r => rulesUsed.add(r));
       if (c.report.outcome === 'converted' && c.body !== undefined) {
         if (c.checks.length > 0 && adapterUrl !== undefined) {
           planner.use(adapterUrl, NO_AUTH, false, o.namespace, user);
         }
         objects.push(c.body);
-        c.rulesUsed.forEach(r => rulesUsed.add(r));
         apis.resource ||= c.apis.resource;
         apis.custom ||= c.apis.custom;
         apis.external ||= c.apis.external;

@@ -289,6 +289,11 @@ describe('configurations in the shapes of the adapter docs and kube-prometheus',
         'externalRules[0]: resources map no namespace label and namespaced is not false',
       ),
     ]);
+    // Rules that HPAs use count as used, whether those HPAs can move or not.
+    expect(report.unusedAdapterMetrics).toEqual([
+      expect.stringContaining('#1 rules[1]: seriesQuery'),
+      expect.stringContaining('#1 rules[2]: seriesQuery'),
+    ]);
     // Several rules could give cpu_usage: the first is used and the others named.
     expect(entry(report, 'HorizontalPodAutoscaler web/api').warnings[0]).toContain(
       'rules[1] (series container_cpu_usage_total), rules[2] (series cpu_usage_total) would give the same name',
