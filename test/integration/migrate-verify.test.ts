@@ -2,8 +2,8 @@
 // the adapter's per-pod, per-object and external values and the converted queries compare exactly.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runMigrate } from '../../src/cli/migrate-command';
 import type { VerifyRow } from '../../src/cli/migrate-verify';
+import { runMigrateCaptured } from '../helpers/migrate-run';
 import type { PrometheusProcess } from '../helpers/prometheus';
 import { startPrometheus } from '../helpers/prometheus';
 
@@ -74,14 +74,11 @@ afterAll(async () => prometheus?.stop());
  * FILE `-` reads `stdin`.
  */
 async function verifyRows(file: string, flags: string[], stdin = '') {
-  const err: string[] = [];
-  const code = await runMigrate(
+  const { code, err } = await runMigrateCaptured(
     [file, ...flags, '--verify', '--prometheus-url', prometheus.url, '--replicas', '2'],
-    {},
-    { out: () => undefined, err: t => void err.push(t) },
-    () => stdin,
+    stdin,
   );
-  const rows = (JSON.parse(err.join('')) as { verify: VerifyRow[] }).verify;
+  const rows = (JSON.parse(err) as { verify: VerifyRow[] }).verify;
   return {
     code,
     rows,
@@ -161,15 +158,12 @@ spec:
         query: rate(http_requests_total[2m])
         threshold: "1"
 `;
-  const err: string[] = [];
-  const code = await runMigrate(
+  const { code, err } = await runMigrateCaptured(
     ['-', '--verify', '--prometheus-url', prometheus.url],
-    {},
-    { out: () => undefined, err: t => void err.push(t) },
-    () => so,
+    so,
   );
   expect(code).toBe(1);
-  expect(err.join('')).toContain(
+  expect(err).toContain(
     'DIFF ScaledObject shop/api, trigger trigger0: error: KEDA fails: the query returned multiple elements',
   );
 });
@@ -194,16 +188,11 @@ spec:
         query: sum(rabbitmq_queue_messages_ready)
         threshold: "44"
 `;
-  async function verify(so: string, ...flags: string[]) {
-    const err: string[] = [];
-    const code = await runMigrate(
+  const verify = (so: string, ...flags: string[]) =>
+    runMigrateCaptured(
       ['-', '--verify', '--prometheus-url', prometheus.url, '--replicas', '2', ...flags],
-      {},
-      { out: () => undefined, err: t => void err.push(t) },
-      () => so,
+      so,
     );
-    return { code, err: err.join('') };
-  }
 
   test.each([
     ['no behavior: the controller default', 'name: worker', [], 2, '0.1'],

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { runMigrate } from '../../../src/cli/migrate-command';
 import type { AdapterRule } from '../../../src/migrate/adapter-rules';
 import {
   TemplateError,
@@ -16,6 +15,7 @@ import {
 import { parseQuantity } from '../../../src/migrate/quantity';
 import type { MigrateReport } from '../../../src/migrate/report';
 import { kedaValidators } from '../../helpers/kubernetes-schemas';
+import { runMigrateCaptured } from '../../helpers/migrate-run';
 
 const WALKTHROUGH = join(__dirname, '../../fixtures/migrate/adapter-walkthrough.yaml');
 const SAMPLE_CONFIG = join(__dirname, '../../fixtures/migrate/adapter-sample-config.yaml');
@@ -39,17 +39,7 @@ interface Obj {
   };
 }
 
-async function run(args: string[], stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runMigrate(
-    args,
-    {},
-    { out: t => void out.push(t), err: t => void err.push(t) },
-    () => stdin,
-  );
-  return { code, out: out.join(''), err: err.join('') };
-}
+const run = runMigrateCaptured;
 
 const rule = (overrides: Partial<AdapterRule>): AdapterRule => ({
   ...readAdapterConfig(

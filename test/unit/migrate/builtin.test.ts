@@ -5,10 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { runMigrate } from '../../../src/cli/migrate-command';
 import { validateConfig } from '../../../src/config/load-config';
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import type { MigrateReport } from '../../../src/migrate/report';
+import { runMigrateCaptured } from '../../helpers/migrate-run';
 
 const FIXTURES = join(__dirname, '../../fixtures/migrate');
 const DOCS = join(FIXTURES, 'builtin-docs.yaml');
@@ -29,20 +29,7 @@ interface Obj {
   spec: { triggers: Trigger[]; fallback?: unknown; advanced?: unknown };
 }
 
-async function run(
-  args: string[],
-  stdin = '',
-): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runMigrate(
-    args,
-    {},
-    { out: t => void out.push(t), err: t => void err.push(t) },
-    () => stdin,
-  );
-  return { code, out: out.join(''), err: err.join('') };
-}
+const run = runMigrateCaptured;
 
 const docsOf = (text: string): Obj[] => parseAllDocuments(text).map(d => d.toJS() as Obj);
 const find = (docs: Obj[], kind: string, name: string): Obj =>
