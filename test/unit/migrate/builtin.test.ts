@@ -13,6 +13,7 @@ import { runMigrateCaptured } from '../../helpers/migrate-run';
 const FIXTURES = join(__dirname, '../../fixtures/migrate');
 const DOCS = join(FIXTURES, 'builtin-docs.yaml');
 const CANNOT = join(FIXTURES, 'builtin-cannot-move.yaml');
+const OPTIONS = join(FIXTURES, 'builtin-docs-options.yaml');
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'kps-migrate-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -183,6 +184,51 @@ spec:
     expect(r.err).toContain("skip verifying the scaler's own certificate");
     const config = validateConfig(parse(readFileSync(configOut, 'utf8')));
     expect(config.sources[0]?.tls?.insecureSkipVerify).toBe(true);
+  });
+});
+
+describe("every optional field of KEDA's prometheus scaler page", () => {
+  test('stays on the trigger; custom authentication becomes source headers, no value shown', async () => {
+    const configOut = join(dir, 'options.yaml');
+    const r = await run([OPTIONS, '--config-out', configOut, '--output', 'json']);
+    expect(r.code).toBe(0);
+    const docs = docsOf(r.out);
+    // The Secret given along is not written; its values appear nowhere, encoded or not.
+    expect(docs.map(d => d.kind)).toEqual(['TriggerAuthentication', 'ScaledObject']);
+    const written = r.out + r.err + readFileSync(configOut, 'utf8');
+    for (const secret of [
+      'c2VjcmV0LXZhbHVlLW5ldmVyLXByaW50ZWQ=',
+      'secret-value-never-printed',
+      'WC1BVVRILVRPS0VO',
+      'X-AUTH-TOKEN',
+    ]) {
+      expect(written).not.toContain(secret);
+    }
+    // timeout: 1000 (a YAML number, KEDA's bare milliseconds) is kept as text.
+    expect(trigger(docs, 'ledger').metadata).toEqual({
+      scalerAddress: 'keda-prometheus-scaler.keda.svc.cluster.local:6000',
+      source: 'thanos-query-prom-header',
+      query: 'sum(rate(ledger_writes_total{deployment="ledger"}[2m]))',
+      threshold: '100.50',
+      activationThreshold: '5.5',
+      namespace: 'payments',
+      customHeaders: 'X-Client-Id=ledger,X-Tenant-Id=payments',
+      ignoreNullValues: 'false',
+      queryParameters: 'dedup=true,partial_response=false',
+      timeout: '1000',
+    });
+    // Placeholders the report's todos replace (the configuration is not valid until then).
+    const config = parse(readFileSync(configOut, 'utf8')) as { sources: { headers: unknown }[] };
+    expect(config.sources[0]?.headers).toEqual({ '<Header-Name>': '<value>' });
+    const report = JSON.parse(r.err) as MigrateReport;
+    expect(report.sources[0]?.todo).toEqual([
+      expect.stringContaining('Secret payments/prom-header key customAuthHeader'),
+      expect.stringContaining('Secret payments/prom-header key customAuthValue'),
+    ]);
+    // 1000 ms is within the source's 3 s; 8000 is not.
+    expect(report.objects.find(o => o.object === 'ScaledObject payments/ledger')?.warnings).toEqual(
+      [expect.stringMatching(/^spec\.triggers\[1\]\.metadata\.timeout: 8s is above source/)],
+    );
   });
 });
 
