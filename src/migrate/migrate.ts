@@ -53,7 +53,14 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
   const configOf = adapterConfigs(inputs);
   const configs = [...configOf.values()];
   const workloads = inputs.filter(o => o.group === 'apps');
-  const adapterUrl = options.adapterPrometheusUrl ?? adapterUrlOf(workloads);
+  const fromDeployment = adapterUrlOf(workloads);
+  // The adapter's walkthrough runs Prometheus in the adapter's own pod (--prometheus-url
+  // http://localhost:9090): an address the scaler's pod cannot reach the same Prometheus at.
+  const podLocal =
+    options.adapterPrometheusUrl === undefined &&
+    fromDeployment !== undefined &&
+    /^https?:\/\/(localhost|127\.[\d.]+|\[::1\])(:\d+)?(\/|$)/i.test(fromDeployment);
+  const adapterUrl = options.adapterPrometheusUrl ?? (podLocal ? undefined : fromDeployment);
   const apis: ApiUse = { resource: false, custom: false, external: false };
   const rulesUsed = new Set<string>();
   const checks: VerifyCheck[] = [];
@@ -69,7 +76,9 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
         c.report.outcome = 'cannot-move';
         c.report.changes = [];
         c.report.reasons.push(
-          "the Prometheus prometheus-adapter queries is unknown: pass --adapter-prometheus-url, or the adapter's Deployment (its --prometheus-url argument)",
+          podLocal
+            ? `prometheus-adapter's --prometheus-url ${fromDeployment} is in its own pod, which the scaler cannot reach: pass --adapter-prometheus-url with that Prometheus's Service address`
+            : "the Prometheus prometheus-adapter queries is unknown: pass --adapter-prometheus-url, or the adapter's Deployment (its --prometheus-url argument)",
         );
       }
       report.objects.push(c.report);

@@ -325,3 +325,24 @@ describe('configurations in the shapes of the adapter docs and kube-prometheus',
     expect(report.cutover.join('\n')).toContain('install metrics-server');
   });
 });
+
+test('an adapter whose Prometheus is in its own pod (localhost) needs --adapter-prometheus-url', async () => {
+  // The adapter walkthrough's Deployment: Prometheus beside the adapter, at localhost.
+  const text = readFileSync(WALKTHROUGH, 'utf8').replace(
+    '--prometheus-url=http://prometheus-k8s.monitoring.svc:9090/',
+    '--prometheus-url=http://localhost:9090',
+  );
+  const r = await run(['-', '--output', 'json'], text);
+  expect(r.code).toBe(1);
+  const report = JSON.parse(r.err) as MigrateReport;
+  expect(
+    report.objects.find(o => o.object === 'HorizontalPodAutoscaler shop/worker'),
+  ).toMatchObject({
+    outcome: 'cannot-move',
+    reasons: [
+      "prometheus-adapter's --prometheus-url http://localhost:9090 is in its own pod, which the scaler cannot reach: pass --adapter-prometheus-url with that Prometheus's Service address",
+    ],
+  });
+  const given = await run(['-', ...ADAPTER_URL, '--output', 'json'], text);
+  expect(given.code).toBe(0);
+});
