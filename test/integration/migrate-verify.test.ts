@@ -144,6 +144,20 @@ test("pods the workload's selector does not find in kube_pod_labels: a differenc
   expect(code).toBe(1);
 });
 
+test('an adapter query that matches no series is a difference: the adapter serves no value', async () => {
+  // The worker's queue selector names a queue Prometheus does not have.
+  const text = readFileSync(WALKTHROUGH, 'utf8').replace('queue: orders', 'queue: refunds');
+  const { code, rows } = await verifyRows('-', ['--output', 'json'], text);
+  const worker = rows.find(r => r.object === 'HorizontalPodAutoscaler shop/worker');
+  expect([worker?.original, worker?.ok]).toEqual([
+    "no series: prometheus-adapter serves no value, so the HPA's metric is missing",
+    false,
+  ]);
+  // ignoreNullValues "false": the converted trigger fails too, rather than reading 0.
+  expect(worker?.converted).toEqual(expect.stringContaining('empty'));
+  expect(code).toBe(1);
+});
+
 test('a trigger whose original and converted readings cannot agree is flagged, exit 1', async () => {
   // Several series: KEDA's built-in fails, so there is nothing to compare.
   const so = `apiVersion: keda.sh/v1alpha1
