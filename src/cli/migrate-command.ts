@@ -160,7 +160,7 @@ export async function runMigrate(
   const { values, positionals } = parsed;
   const output = values.output ?? 'text';
   let inputs: InputObject[];
-  let existingSources: readonly { name: string; url: string }[] = [];
+  let existingSources: readonly { name: string; url: string; timeoutMs?: number }[] = [];
   let replicas = 1;
   let k8s: KubernetesVersion = DEFAULT_KUBERNETES_VERSION;
   let controllerTolerance = DEFAULT_HPA_TOLERANCE;

@@ -135,7 +135,12 @@ export async function verifyChecks(
         row.original = builtinReading(original, check.original.ignoreNullValues);
       } else {
         const samples = original.kind === 'scalar' ? [original.value] : original.samples;
-        row.original = samples.filter(Number.isFinite).reduce((a, b) => a + b, 0);
+        // No series: the adapter answers the HPA with no value (its metric is missing), where
+        // the converted trigger reads 0; a rule chosen for a series that does not exist shows so.
+        row.original =
+          samples.length === 0
+            ? "no series: prometheus-adapter serves no value, so the HPA's metric is missing"
+            : samples.filter(Number.isFinite).reduce((a, b) => a + b, 0);
         // A Pods metric: the HPA's replicas are the pods the adapter has a value for.
         if (check.podsMetric) row.replicas = Math.max(1, samples.length);
       }

@@ -6,6 +6,7 @@
 import type { AdapterConfig, AdapterRule } from './adapter-rules';
 import {
   TemplateError,
+  exactSeriesName,
   labelFor,
   renderMetricsQuery,
   selectorMatchers,
@@ -13,6 +14,7 @@ import {
 } from './adapter-rules';
 import type { InputObject, Json } from './manifests';
 import { isMap, objectName } from './manifests';
+import { podSelection } from './pod-selector';
 import { numberText, parseQuantity } from './quantity';
 import type { ObjectReport } from './report';
 import { text } from './trigger-auth';
@@ -31,50 +33,32 @@ export interface ApiUse {
 export interface AdapterConversion {
   report: ObjectReport;
   body: Json | undefined;
-  /** The rules this HPA uses (`rules[0]`), for the list of unused ones. */
+  /** The rules this HPA uses (`rules[0]`), converted or not, for the list of unused ones. */
   rulesUsed: string[];
   apis: ApiUse;
   /** For --verify: per converted trigger, the adapter's own per-object query and the new one. */
   checks: VerifyCheck[];
 }
 
-/** A workload's pods by name: `<deployment>-<replicaset hash>-<5 characters>` and the like. */
-function podPattern(
-  target: Json,
-  workloads: readonly InputObject[],
-  namespace: string,
-): { pattern: string; note: string } {
-  const kind = text(target['kind']);
-  const name = text(target['name']);
-  const found = workloads.find(
-    w => w.kind === kind && w.name === name && w.namespace === namespace,
-  );
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const patterns: Record<string, string> = {
-    // kubernetes pkg/controller/deployment: pod-template-hash (up to 10) and a 5-character suffix.
-    Deployment: `${escaped}-[a-z0-9]{1,10}-[a-z0-9]{5}`,
-    StatefulSet: `${escaped}-[0-9]+`,
-    ReplicaSet: `${escaped}-[a-z0-9]{5}`,
-  };
-  const pattern = patterns[kind] ?? `${escaped}-.+`;
-  const note =
-    `pods of ${kind} ${namespace}/${name} are matched by name (pod=~"${pattern}"), an approximation: ` +
-    `a workload whose name extends this one (${name}-canary) would match too` +
-    (found === undefined ? `; ${kind} not in the input, its kind taken from scaleTargetRef` : '');
-  return { pattern, note };
-}
-
-/** The rule serving `metric` (an HPA metric name), with its series. */
-function ruleFor(
+/**
+ * The rules that could serve `metric` (an HPA metric name), each with its series. Offline, several
+ * rules may give one name (the adapter's rules must not overlap, its docs/config.md says, but which
+ * series exist decides): a rule whose seriesQuery names its one series comes first, then the
+ * others in the configuration's order.
+ */
+function rulesFor(
   config: AdapterConfig,
   metric: string,
   external: boolean,
-): { rule: AdapterRule; series: string } | undefined {
+): { rule: AdapterRule; series: string }[] {
+  const found: { rule: AdapterRule; series: string; exact: boolean }[] = [];
   for (const rule of config.rules.filter(r => r.external === external)) {
     const series = seriesFor(rule, metric);
-    if (series !== undefined) return { rule, series };
+    if (series !== undefined) {
+      found.push({ rule, series, exact: exactSeriesName(rule.seriesQuery) === series });
+    }
   }
-  return undefined;
+  return [...found.filter(f => f.exact), ...found.filter(f => !f.exact)];
 }
 
 /** A trigger name from a metric name: lower-case, `-` for anything else (KEDA: DNS-1123-ish). */
@@ -193,7 +177,7 @@ export function convertHpa(
       return;
     }
     const external = type === 'External';
-    const found = ruleFor(config, metricName, external);
+    const [found, ...others] = rulesFor(config, metricName, external);
     if (found === undefined) {
       report.reasons.push(
         `${field}.${type.toLowerCase()}.metric.name: no ${external ? 'externalRules' : 'rules'} entry of ${config.origin} serves ${JSON.stringify(metricName)} (after name, seriesQuery and seriesFilters)`,
@@ -202,12 +186,30 @@ export function convertHpa(
     }
     const { rule, series } = found;
     rulesUsed.push(rule.at);
+    if (others.length > 0 && exactSeriesName(rule.seriesQuery) !== series) {
+      report.warnings.push(
+        `${field}: ${metricName} is read from ${rule.at} (series ${series}); ${others.map(o => `${o.rule.at} (series ${o.series})`).join(', ')} would give the same name if that series exists: which one the adapter serves depends on the series in Prometheus (--verify shows a series that does not exist as DIFF)`,
+      );
+    }
+    if (rule.problem !== undefined) {
+      report.reasons.push(`${field}: served by ${config.origin} ${rule.problem}`);
+      return;
+    }
+    if (rule.replacesLabelValues) {
+      report.reasons.push(
+        `${field}: ${rule.at}.labelValueReplacements: the adapter rewrites label values before it queries; migrate does not, so the query would differ`,
+      );
+      return;
+    }
     if (external) apis.external = true;
     else apis.custom = true;
     const selector = selectorMatchers(metric['selector']);
     const nsLabel = labelFor(rule, 'namespace');
     let matchers: string[];
     let groupBy: string;
+    // A Pods metric: the adapter's pods by name (for --verify) and, where the workload's selector
+    // can say it, the converted query's pods by label.
+    let pods: { byName: string[]; converted: string[]; filter: string | undefined } | undefined;
     if (type === 'Pods') {
       const podLabel = labelFor(rule, 'pod');
       if (podLabel === undefined || nsLabel === undefined) {
@@ -216,13 +218,11 @@ export function convertHpa(
         );
         return;
       }
-      const pods = podPattern(target, workloads, ns);
-      report.warnings.push(`${field}: ${pods.note}`);
-      matchers = [
-        `${nsLabel}=${JSON.stringify(ns)}`,
-        `${podLabel}=~${JSON.stringify(pods.pattern)}`,
-        ...selector,
-      ];
+      const { byName, bySelector } = podSelection(target, workloads, ns, podLabel);
+      const chosen = bySelector ?? byName;
+      report.warnings.push(`${field}: ${chosen.note}`);
+      matchers = [`${nsLabel}=${JSON.stringify(ns)}`, ...selector];
+      pods = { byName: byName.matchers, converted: chosen.matchers, filter: chosen.filter };
       groupBy = podLabel;
     } else if (type === 'Object') {
       const described = isMap(body?.['describedObject']) ? body['describedObject'] : {};
@@ -243,21 +243,43 @@ export function convertHpa(
         ...selector,
       ];
       groupBy = label;
+    } else if (!rule.namespaced) {
+      // External with resources.namespaced: false: no namespace matcher at all. The adapter
+      // renders an External query with an empty <<.GroupBy>> (pkg/naming/metric_namer.go,
+      // QueryForExternalSeries), and the HPA sums what it returns.
+      matchers = selector;
+      groupBy = '';
+      report.warnings.push(
+        `${field}: ${rule.at} sets resources.namespaced: false, so the query has no namespace matcher and reads ${series} of every namespace, as the adapter did`,
+      );
     } else {
-      // External: the namespace only when the rule maps one (a namespaced external metric).
-      matchers = [
-        ...(nsLabel === undefined ? [] : [`${nsLabel}=${JSON.stringify(ns)}`]),
-        ...selector,
-      ];
-      groupBy = nsLabel ?? '';
+      // External, namespaced (the adapter's default): the HPA's namespace on the rule's label;
+      // without one the adapter fails the query (pkg/naming/metrics_query.go, BuildExternal).
+      if (nsLabel === undefined) {
+        report.reasons.push(
+          `${field}: ${rule.at}: resources map no namespace label and namespaced is not false, so the adapter cannot serve this External metric (set resources.namespaced: false, or an override namespace: {resource: namespace})`,
+        );
+        return;
+      }
+      matchers = [`${nsLabel}=${JSON.stringify(ns)}`, ...selector];
+      groupBy = '';
     }
+    // The adapter's own query (per object), and the converted trigger's total.
     let rendered: string;
+    let query: string;
     try {
-      rendered = renderMetricsQuery(rule.metricsQuery, {
-        series,
-        labelMatchers: matchers.join(','),
-        groupBy,
-      });
+      // The pods' matchers go after the namespace's, as the adapter writes them.
+      const render = (podMatchers: string[]) =>
+        renderMetricsQuery(rule.metricsQuery, {
+          series,
+          labelMatchers: [...matchers.slice(0, 1), ...podMatchers, ...matchers.slice(1)].join(','),
+          groupBy,
+        });
+      rendered = render(pods?.byName ?? []);
+      query =
+        pods?.filter === undefined
+          ? `sum(${rendered})`
+          : `sum((${render(pods.converted)}) and on(${groupBy}) ${pods.filter})`;
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
       report.reasons.push(`${rule.at}.${e.message}`);
@@ -279,9 +301,16 @@ export function convertHpa(
       return;
     }
     const metricType = targetType === 'Value' ? 'Value' : 'AverageValue';
-    const query = `sum(${rendered})`;
     const name = triggerName(metricName, names);
-    const metadata = { scalerAddress, source, query, threshold: numberText(quantity) };
+    // With no series the adapter answers the HPA with no value and the HPA holds its replicas;
+    // ignoreNullValues: "false" makes an empty result an error here too, not a 0 that scales in.
+    const metadata = {
+      scalerAddress,
+      source,
+      query,
+      threshold: numberText(quantity),
+      ignoreNullValues: 'false',
+    };
     triggers.push({ type: 'external', name, metricType, metadata });
     checks.push({
       object: report.object,

@@ -3,8 +3,27 @@
 // rule serves an HPA's metric name (the `name` mapping inverted, then `seriesQuery` and
 // `seriesFilters` checked); and the `metricsQuery` template rendered for one namespace and target.
 import { parse } from 'yaml';
+import { didYouMeanSuffix } from '../util/did-you-mean';
+import { clip } from '../util/echo';
 import type { InputObject, Json } from './manifests';
 import { MigrateInputError, isMap } from './manifests';
+
+/**
+ * The keys prometheus-adapter reads (pkg/config/config.go: MetricsDiscoveryConfig, DiscoveryRule,
+ * ResourceMapping, NameMapping). It unmarshals YAML into those structs and ignores any other key,
+ * so a misspelt key silently loses its setting there; here it is named with its did-you-mean.
+ */
+const CONFIG_KEYS = ['rules', 'externalRules', 'resourceRules'];
+const RULE_KEYS = [
+  'seriesQuery',
+  'seriesFilters',
+  'resources',
+  'name',
+  'metricsQuery',
+  'labelValueReplacements',
+];
+const RESOURCES_KEYS = ['overrides', 'template', 'namespaced'];
+const NAME_KEYS = ['matches', 'as'];
 
 export interface AdapterRule {
   /** `rules[2]` or `externalRules[0]`: where the report points. */
@@ -21,6 +40,16 @@ export interface AdapterRule {
   overrides: Map<string, string>;
   /** resources.template (`kube_<<.Group>>_<<.Resource>>`), if any. */
   template: string | undefined;
+  /**
+   * resources.namespaced (default true): false makes an external metric's query carry no
+   * namespace matcher (pkg/naming/metrics_query.go, BuildExternal), so an HPA in one namespace
+   * can read a series of another.
+   */
+  namespaced: boolean;
+  /** labelValueReplacements: find/replace on label values that migrate does not apply. */
+  replacesLabelValues: boolean;
+  /** Why the adapter cannot answer queries for this rule (a missing metricsQuery), if so. */
+  problem: string | undefined;
 }
 
 export interface ResourceRules {
@@ -32,6 +61,10 @@ export interface AdapterConfig {
   origin: string;
   rules: AdapterRule[];
   resourceRules: ResourceRules | undefined;
+  /** Keys the adapter ignores (a misspelling loses its setting there too), one line each. */
+  warnings: string[];
+  /** Rules the adapter cannot answer queries for, one line each (`rules[3]: ...`). */
+  problems: string[];
 }
 
 /** The config.yaml text of a ConfigMap that holds prometheus-adapter's configuration, if any. */
@@ -40,7 +73,11 @@ export function adapterConfigText(o: InputObject): string | undefined {
   const data = o.body['data'];
   if (!isMap(data)) return undefined;
   for (const value of Object.values(data)) {
-    if (typeof value === 'string' && /^(rules|externalRules|resourceRules)\s*:/m.test(value)) {
+    // kube-prometheus writes the keys quoted (`"resourceRules":`), as jsonnet's YAML output does.
+    if (
+      typeof value === 'string' &&
+      /^(["']?)(rules|externalRules|resourceRules)\1\s*:/m.test(value)
+    ) {
       return value;
     }
   }
@@ -55,6 +92,79 @@ function regex(text: unknown, at: string): RegExp {
   }
 }
 
+/** `at: unknown key` lines for the keys of `map` the adapter does not read. */
+function unknownKeys(map: Json, known: readonly string[], at: string): string[] {
+  return Object.keys(map)
+    .filter(k => !known.includes(k))
+    .map(
+      k =>
+        `${at}${at === '' ? '' : '.'}${clip(k)}: prometheus-adapter ignores this key${didYouMeanSuffix(k, known)}`,
+    );
+}
+
+/** One rule of `rules` or `externalRules`, with what the adapter would ignore in it. */
+function readRule(
+  r: Json,
+  field: string,
+  i: number,
+  origin: string,
+  external: boolean,
+  warnings: string[],
+): AdapterRule {
+  const at = `${field}[${i}]`;
+  const name = isMap(r['name']) ? r['name'] : {};
+  const resources = isMap(r['resources']) ? r['resources'] : {};
+  warnings.push(
+    ...unknownKeys(resources, RESOURCES_KEYS, `${at}.resources`),
+    ...unknownKeys(name, NAME_KEYS, `${at}.name`),
+  );
+  const overrides = new Map<string, string>();
+  if (isMap(resources['overrides'])) {
+    for (const [label, v] of Object.entries(resources['overrides'])) {
+      if (isMap(v) && typeof v['resource'] === 'string') overrides.set(label, v['resource']);
+    }
+  }
+  const filters = Array.isArray(r['seriesFilters'])
+    ? r['seriesFilters'].filter(isMap).map(f => ({
+        ...(f['is'] === undefined ? {} : { is: regex(f['is'], `${origin}: ${at}.seriesFilters`) }),
+        ...(f['isNot'] === undefined
+          ? {}
+          : { isNot: regex(f['isNot'], `${origin}: ${at}.seriesFilters`) }),
+      }))
+    : [];
+  // The adapter reads a missing string as "": a rule without seriesQuery discovers nothing
+  // useful, one without metricsQuery fails every query ("empty query produced by metrics query
+  // template", pkg/naming/metrics_query.go). Only that rule is lost, so only its HPAs cannot move.
+  const missing = (['seriesQuery', 'metricsQuery'] as const).filter(
+    k => typeof r[k] !== 'string' || r[k] === '',
+  );
+  const misspelt = Object.keys(r)
+    .filter(k => !RULE_KEYS.includes(k))
+    .map(k => `${clip(k)}${didYouMeanSuffix(k, RULE_KEYS)}`);
+  const problem =
+    missing.length === 0
+      ? undefined
+      : `${at}: no ${missing.join(' and ')} (a non-empty string), so prometheus-adapter serves no value from this rule` +
+        (misspelt.length > 0 ? `; keys it ignores here: ${misspelt.join(', ')}` : '');
+  // A rule that cannot serve names its ignored keys in its problem, not twice.
+  if (problem === undefined) warnings.push(...unknownKeys(r, RULE_KEYS, at));
+  return {
+    at,
+    external,
+    seriesQuery: typeof r['seriesQuery'] === 'string' ? r['seriesQuery'] : '',
+    filters,
+    matches: regex(name['matches'] ?? '.*', `${origin}: ${at}.name.matches`),
+    as: typeof name['as'] === 'string' ? name['as'] : '',
+    metricsQuery: typeof r['metricsQuery'] === 'string' ? r['metricsQuery'] : '',
+    overrides,
+    template: typeof resources['template'] === 'string' ? resources['template'] : undefined,
+    namespaced: resources['namespaced'] !== false,
+    replacesLabelValues:
+      Array.isArray(r['labelValueReplacements']) && r['labelValueReplacements'].length > 0,
+    problem,
+  };
+}
+
 /** Reads the adapter configuration (a parsed config.yaml). @throws {@link MigrateInputError} */
 export function readAdapterConfig(body: Json | string, origin: string): AdapterConfig {
   let config: unknown = body;
@@ -67,6 +177,7 @@ export function readAdapterConfig(body: Json | string, origin: string): AdapterC
   }
   if (!isMap(config)) throw new MigrateInputError(`${origin}: must be a mapping`);
   const rules: AdapterRule[] = [];
+  const warnings = unknownKeys(config, CONFIG_KEYS, '');
   for (const [field, external] of [
     ['rules', false],
     ['externalRules', true],
@@ -75,38 +186,8 @@ export function readAdapterConfig(body: Json | string, origin: string): AdapterC
     if (list === undefined || list === null) continue;
     if (!Array.isArray(list)) throw new MigrateInputError(`${origin}: ${field}: must be a list`);
     list.forEach((r: unknown, i) => {
-      const at = `${origin}: ${field}[${i}]`;
-      if (!isMap(r)) throw new MigrateInputError(`${at}: must be a mapping`);
-      const name = isMap(r['name']) ? r['name'] : {};
-      const resources = isMap(r['resources']) ? r['resources'] : {};
-      const overrides = new Map<string, string>();
-      if (isMap(resources['overrides'])) {
-        for (const [label, v] of Object.entries(resources['overrides'])) {
-          if (isMap(v) && typeof v['resource'] === 'string') overrides.set(label, v['resource']);
-        }
-      }
-      const filters = Array.isArray(r['seriesFilters'])
-        ? r['seriesFilters'].filter(isMap).map(f => ({
-            ...(f['is'] === undefined ? {} : { is: regex(f['is'], `${at}.seriesFilters`) }),
-            ...(f['isNot'] === undefined
-              ? {}
-              : { isNot: regex(f['isNot'], `${at}.seriesFilters`) }),
-          }))
-        : [];
-      if (typeof r['seriesQuery'] !== 'string' || typeof r['metricsQuery'] !== 'string') {
-        throw new MigrateInputError(`${at}: seriesQuery and metricsQuery must be strings`);
-      }
-      rules.push({
-        at: `${field}[${i}]`,
-        external,
-        seriesQuery: r['seriesQuery'],
-        filters,
-        matches: regex(name['matches'] ?? '.*', `${at}.name.matches`),
-        as: typeof name['as'] === 'string' ? name['as'] : '',
-        metricsQuery: r['metricsQuery'],
-        overrides,
-        template: typeof resources['template'] === 'string' ? resources['template'] : undefined,
-      });
+      if (!isMap(r)) throw new MigrateInputError(`${origin}: ${field}[${i}]: must be a mapping`);
+      rules.push(readRule(r, field, i, origin, external, warnings));
     });
   }
   const rr = config['resourceRules'];
@@ -120,7 +201,8 @@ export function readAdapterConfig(body: Json | string, origin: string): AdapterC
             : undefined,
       }
     : undefined;
-  return { origin, rules, resourceRules };
+  const problems = rules.flatMap(r => (r.problem === undefined ? [] : [r.problem]));
+  return { origin, rules, resourceRules, warnings, problems };
 }
 
 /** The metric name a rule gives a series (Go regexp ReplaceAllString semantics, `$1`/`${1}`). */
@@ -135,19 +217,35 @@ export function metricNameOf(rule: AdapterRule, series: string): string | undefi
   return series.slice(0, m.index) + replaced + series.slice(m.index + m[0].length);
 }
 
+/** The one `__name__` a seriesQuery selects (`foo{...}`, `{__name__="foo"}`), if it names one. */
+export function exactSeriesName(seriesQuery: string): string | undefined {
+  const m = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{|$)|__name__\s*=\s*"([^"]*)"/.exec(seriesQuery);
+  return m === null ? undefined : (m[1] ?? m[3]);
+}
+
 /** The `__name__` the seriesQuery selects: exact (`foo{...}`, `__name__="foo"`) or a regex. */
 function seriesNameMatcher(seriesQuery: string): ((s: string) => boolean) | undefined {
-  const bare = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{|$)/.exec(seriesQuery);
-  if (bare !== null) return s => s === bare[1];
-  const exact = /__name__\s*=\s*"([^"]*)"/.exec(seriesQuery);
-  if (exact !== null) return s => s === exact[1];
+  const exact = exactSeriesName(seriesQuery);
+  if (exact !== undefined) return s => s === exact;
+  // PromQL regexes are anchored at both ends.
+  // A regex JavaScript cannot read (RE2 and JavaScript differ at the edges) constrains nothing.
+  const anchored = (text: string | undefined) => {
+    try {
+      return new RegExp(`^(?:${(text ?? '').replace(/\\\\/g, '\\')})$`);
+    } catch {
+      return undefined;
+    }
+  };
   const re = /__name__\s*=~\s*"([^"]*)"/.exec(seriesQuery);
-  if (re !== null) {
-    // PromQL regexes are anchored at both ends.
-    const anchored = new RegExp(`^(?:${(re[1] ?? '').replace(/\\\\/g, '\\')})$`);
-    return s => anchored.test(s);
-  }
-  return undefined;
+  const notRe = /__name__\s*!~\s*"([^"]*)"/.exec(seriesQuery);
+  const not = /__name__\s*!=\s*"([^"]*)"/.exec(seriesQuery);
+  if (re === null && notRe === null && not === null) return undefined;
+  const selects = re === null ? undefined : anchored(re[1]);
+  const excludes = notRe === null ? undefined : anchored(notRe[1]);
+  return s =>
+    (selects === undefined || selects.test(s)) &&
+    (excludes === undefined || !excludes.test(s)) &&
+    (not === null || s !== not[1]);
 }
 
 /**
@@ -172,8 +270,13 @@ export function seriesFor(rule: AdapterRule, metric: string): string | undefined
   const values = new Map<number, string>();
   groups.forEach((g, i) => values.set(g, m[i + 1] ?? ''));
   let series: string;
+  const exactName = exactSeriesName(rule.seriesQuery);
   if (values.has(0)) series = values.get(0) ?? '';
-  else {
+  else if (groups.length === 0 && exactName !== undefined) {
+    // A constant `as` (docs/sample-config.yaml: `name: {as: "cheesy_goodness"}`) names the one
+    // series the seriesQuery selects.
+    series = exactName;
+  } else {
     // Put each value in place of its capturing group of `matches`, and drop the anchors.
     let n = 0;
     series = rule.matches.source

@@ -44,6 +44,8 @@ interface TriggerPlan {
   url: string;
   auth: AuthPlan;
   insecure: boolean;
+  /** The trigger's `timeout` in ms, if it sets one. */
+  timeoutMs: number | undefined;
 }
 
 /** True when the object has a built-in prometheus trigger to convert. */
@@ -125,6 +127,14 @@ export function convertBuiltin(
     report.changes.push(
       `${field}: type prometheus → ${type}, serverAddress → source ${source}, scalerAddress ${options.scalerAddress}`,
     );
+    // KEDA's built-in trigger sends its timeout upstream; here the request is shared, so it
+    // carries the source's timeout and a trigger's only bounds its own wait (docs/multi-tenancy.md).
+    const sourceTimeoutMs = planner.timeoutMsOf(source);
+    if (p.timeoutMs !== undefined && p.timeoutMs > sourceTimeoutMs) {
+      report.warnings.push(
+        `${field}.metadata.timeout: ${p.timeoutMs / 1000}s is above source ${source}'s timeout (${sourceTimeoutMs / 1000}s): the query to Prometheus gives up after the source's timeout, and the trigger's timeout only bounds its own wait; raise the source's timeout if the query needs longer`,
+      );
+    }
     if ('authenticationRef' in p.trigger) {
       delete p.trigger['authenticationRef'];
       report.changes.push(
@@ -222,8 +232,9 @@ function planTrigger(
     }
   }
   for (const d of differencesMet(kept)) report.warnings.push(`${field}: ${d}`);
+  let timeoutMs: number | undefined;
   try {
-    parseTrigger({ ...kept, source: 'migrated' });
+    timeoutMs = parseTrigger({ ...kept, source: 'migrated' }).timeoutMs;
   } catch (e) {
     if (!isScalerError(e)) throw e;
     const threshold = Number(kept['threshold']);
@@ -233,5 +244,5 @@ function planTrigger(
         : `${field}.metadata: ${e.message}`,
     );
   }
-  return { index, trigger, metadata: kept, url, auth, insecure };
+  return { index, trigger, metadata: kept, url, auth, insecure, timeoutMs };
 }

@@ -19,7 +19,7 @@ export interface MigrateOptions extends BuiltinOptions {
   /** The scaler's namespace: where the Secrets its sources read must be. */
   scalerNamespace: string;
   /** Sources of an existing configuration (--config): reused by URL. */
-  existingSources: readonly { name: string; url: string }[];
+  existingSources: readonly { name: string; url: string; timeoutMs?: number }[];
   /** The Prometheus prometheus-adapter queries (its --prometheus-url), when given. */
   adapterPrometheusUrl: string | undefined;
 }
@@ -50,9 +50,17 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
   const findAuth = (kind: string, namespace: string, name: string) =>
     auths.get(`${kind}/${kind === 'ClusterTriggerAuthentication' ? '' : namespace}/${name}`);
 
-  const configs = adapterConfigs(inputs);
+  const configOf = adapterConfigs(inputs);
+  const configs = [...configOf.values()];
   const workloads = inputs.filter(o => o.group === 'apps');
-  const adapterUrl = options.adapterPrometheusUrl ?? adapterUrlOf(workloads);
+  const fromDeployment = adapterUrlOf(workloads);
+  // The adapter's walkthrough runs Prometheus in the adapter's own pod (--prometheus-url
+  // http://localhost:9090): an address the scaler's pod cannot reach the same Prometheus at.
+  const podLocal =
+    options.adapterPrometheusUrl === undefined &&
+    fromDeployment !== undefined &&
+    /^https?:\/\/(localhost|127\.[\d.]+|\[::1\])(:\d+)?(\/|$)/i.test(fromDeployment);
+  const adapterUrl = options.adapterPrometheusUrl ?? (podLocal ? undefined : fromDeployment);
   const apis: ApiUse = { resource: false, custom: false, external: false };
   const rulesUsed = new Set<string>();
   const checks: VerifyCheck[] = [];
@@ -68,16 +76,18 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
         c.report.outcome = 'cannot-move';
         c.report.changes = [];
         c.report.reasons.push(
-          "the Prometheus prometheus-adapter queries is unknown: pass --adapter-prometheus-url, or the adapter's Deployment (its --prometheus-url argument)",
+          podLocal
+            ? `prometheus-adapter's --prometheus-url ${fromDeployment} is in its own pod, which the scaler cannot reach: pass --adapter-prometheus-url with that Prometheus's Service address`
+            : "the Prometheus prometheus-adapter queries is unknown: pass --adapter-prometheus-url, or the adapter's Deployment (its --prometheus-url argument)",
         );
       }
       report.objects.push(c.report);
+      c.rulesUsed.forEach(r => rulesUsed.add(r));
       if (c.report.outcome === 'converted' && c.body !== undefined) {
         if (c.checks.length > 0 && adapterUrl !== undefined) {
           planner.use(adapterUrl, NO_AUTH, false, o.namespace, user);
         }
         objects.push(c.body);
-        c.rulesUsed.forEach(r => rulesUsed.add(r));
         apis.resource ||= c.apis.resource;
         apis.custom ||= c.apis.custom;
         apis.external ||= c.apis.external;
@@ -94,6 +104,20 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
       report.objects.push(r);
       checks.push(...moved);
       objects.push(body ?? o.body);
+      continue;
+    }
+    const config = configOf.get(o);
+    if (config !== undefined) {
+      // Rules the adapter cannot serve from cannot move; the rest of the configuration does.
+      objects.push(o.body);
+      report.objects.push({
+        object: objectName(o),
+        origin: o.origin,
+        outcome: config.problems.length > 0 ? 'cannot-move' : 'unchanged',
+        changes: [],
+        warnings: config.warnings,
+        reasons: config.problems.length > 0 ? config.problems : [passReason(o, false)],
+      });
       continue;
     }
     // A Secret given along (kubectl get secret -o yaml) is never written: its values are secrets.
@@ -132,12 +156,12 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
 }
 
 /** prometheus-adapter configurations among the inputs (ConfigMaps and plain config.yaml). */
-function adapterConfigs(inputs: readonly InputObject[]): AdapterConfig[] {
-  const out: AdapterConfig[] = [];
+function adapterConfigs(inputs: readonly InputObject[]): Map<InputObject, AdapterConfig> {
+  const out = new Map<InputObject, AdapterConfig>();
   for (const o of inputs) {
-    if (o.kind === '') out.push(readAdapterConfig(o.body, o.origin));
+    if (o.kind === '') out.set(o, readAdapterConfig(o.body, o.origin));
     const text = adapterConfigText(o);
-    if (text !== undefined) out.push(readAdapterConfig(text, `${objectName(o)} (${o.origin})`));
+    if (text !== undefined) out.set(o, readAdapterConfig(text, `${objectName(o)} (${o.origin})`));
   }
   return out;
 }

@@ -37,6 +37,9 @@ const jsonPathKey = (key: string): string => `{.data.${key.replace(/\./g, '\\.')
 /** Single-quoted for a POSIX shell. */
 const sh = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
+/** A new source's timeout: config/source-schema.ts's default (KEDA_HTTP_DEFAULT_TIMEOUT, 3 s). */
+export const NEW_SOURCE_TIMEOUT_MS = 3000;
+
 export class SourcePlanner {
   private readonly planned = new Map<string, Planned>();
   private readonly taken = new Set<string>();
@@ -47,10 +50,15 @@ export class SourcePlanner {
    * @param scalerNamespace where the scaler runs and its Secrets must be.
    */
   constructor(
-    private readonly existing: readonly { name: string; url: string }[],
+    private readonly existing: readonly { name: string; url: string; timeoutMs?: number }[],
     private readonly scalerNamespace: string,
   ) {
     for (const s of existing) this.taken.add(s.name);
+  }
+
+  /** The upstream timeout of a source by name: an existing one's own, else a new one's default. */
+  timeoutMsOf(name: string): number {
+    return this.existing.find(s => s.name === name)?.timeoutMs ?? NEW_SOURCE_TIMEOUT_MS;
   }
 
   /** The name {@link use} would give, without taking it. */

@@ -1,12 +1,14 @@
 // `migrate --verify` against a real Prometheus backfilled with prometheus-adapter-shaped series:
 // the adapter's per-pod, per-object and external values and the converted queries compare exactly.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runMigrate } from '../../src/cli/migrate-command';
 import type { VerifyRow } from '../../src/cli/migrate-verify';
+import { runMigrateCaptured } from '../helpers/migrate-run';
 import type { PrometheusProcess } from '../helpers/prometheus';
 import { startPrometheus } from '../helpers/prometheus';
 
 const WALKTHROUGH = join(__dirname, '../fixtures/migrate/adapter-walkthrough.yaml');
+const SAMPLE_CONFIG = join(__dirname, '../fixtures/migrate/adapter-sample-config.yaml');
 const STEP_S = 15;
 let prometheus: PrometheusProcess;
 
@@ -26,10 +28,36 @@ function data(): string {
   ] as const) {
     each(t => `http_requests_total{namespace="shop",pod="${pod}"} ${slope * (t - start)} ${t}`);
   }
+  // kube-state-metrics' kube_pod_labels for the pods the Deployments' selectors choose.
+  lines.push('# TYPE kube_pod_labels gauge');
+  for (const pod of ['sample-app-5d8f7c9b4-abcde', 'sample-app-5d8f7c9b4-fghij']) {
+    each(t => `kube_pod_labels{namespace="shop",pod="${pod}",label_app="sample-app"} 1 ${t}`);
+  }
+  for (const pod of ['api-7f9c6d5b8-kq2xz', 'api-7f9c6d5b8-m4n7p']) {
+    each(
+      t =>
+        `kube_pod_labels{namespace="web",pod="${pod}",label_app="api",label_tier="backend"} 1 ${t}`,
+    );
+  }
   each(
     t =>
       `nginx_ingress_controller_requests_total{namespace="shop",ingress="frontend"} ${300 * (t - start)} ${t}`,
   );
+  // adapter-sample-config.yaml: cAdvisor CPU seconds of two api pods (0.5 and 0.25 cores) and
+  // a queue_depth in two namespaces (its rule is not namespaced: both count).
+  lines.push('# TYPE container_cpu_usage_seconds counter');
+  for (const [pod, cores] of [
+    ['api-7f9c6d5b8-kq2xz', 0.5],
+    ['api-7f9c6d5b8-m4n7p', 0.25],
+  ] as const) {
+    each(
+      t =>
+        `container_cpu_usage_seconds_total{namespace="web",pod="${pod}",container="api"} ${cores * (t - start)} ${t}`,
+    );
+  }
+  lines.push('# TYPE queue_depth gauge');
+  each(t => `queue_depth{namespace="jobs",topic="orders",name="orders-consumer"} 120 ${t}`);
+  each(t => `queue_depth{namespace="billing",topic="orders",name="orders-audit"} 30 ${t}`);
   lines.push('# TYPE rabbitmq_queue_messages_ready gauge');
   each(t => `rabbitmq_queue_messages_ready{namespace="shop",queue="orders"} 90 ${t}`);
   lines.push('# EOF');
@@ -41,25 +69,20 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => prometheus?.stop());
 
-test('the adapter HPAs and their converted ScaledObjects give the same values and decisions', async () => {
-  const err: string[] = [];
-  const code = await runMigrate(
-    [
-      WALKTHROUGH,
-      '--verify',
-      '--prometheus-url',
-      prometheus.url,
-      '--replicas',
-      '2',
-      '--output',
-      'json',
-    ],
-    {},
-    { out: () => undefined, err: t => void err.push(t) },
+/**
+ * `migrate FILE --verify --replicas 2` against the test Prometheus: exit code and verify rows.
+ * FILE `-` reads `stdin`.
+ */
+async function verifyRows(file: string, flags: string[], stdin = '') {
+  const { code, err } = await runMigrateCaptured(
+    [file, ...flags, '--verify', '--prometheus-url', prometheus.url, '--replicas', '2'],
+    stdin,
   );
-  const rows = (JSON.parse(err.join('')) as { verify: VerifyRow[] }).verify;
-  expect(
-    rows.map(r => [
+  const rows = (JSON.parse(err) as { verify: VerifyRow[] }).verify;
+  return {
+    code,
+    rows,
+    compared: rows.map(r => [
       r.trigger,
       r.original,
       r.converted,
@@ -67,7 +90,12 @@ test('the adapter HPAs and their converted ScaledObjects give the same values an
       r.convertedDesired,
       r.ok,
     ]),
-  ).toEqual([
+  };
+}
+
+test('the adapter HPAs and their converted ScaledObjects give the same values and decisions', async () => {
+  const { code, rows, compared } = await verifyRows(WALKTHROUGH, ['--output', 'json']);
+  expect(compared).toEqual([
     // 3 requests/s over 2 pods, target 0.5 per pod: ceil(3 / 0.5) = 6.
     ['http-requests-per-second', expect.closeTo(3, 9), expect.closeTo(3, 9), 6, 6, true],
     // 90 messages, target 30 per pod: 3.
@@ -78,6 +106,56 @@ test('the adapter HPAs and their converted ScaledObjects give the same values an
   // The same instant and data: exactly the same numbers (rate() rounding included).
   for (const r of rows) expect(r.original).toBe(r.converted);
   expect(code).toBe(0);
+});
+
+test("the adapter's sample-config shapes: per-pod cAdvisor rates and a non-namespaced external metric", async () => {
+  const { code, rows, compared } = await verifyRows(SAMPLE_CONFIG, [
+    '--adapter-prometheus-url',
+    'http://prometheus.monitoring.svc:9090',
+    '--output',
+    'json',
+  ]);
+  expect(compared).toEqual([
+    // 0.75 cores over 2 pods against 0.25 per pod: ceil(0.75 / 0.25) = 3.
+    ['cpu-usage', expect.closeTo(0.75, 9), expect.closeTo(0.75, 9), 3, 3, true],
+    // The queue in both namespaces, 150 against 100 per replica: 2.
+    ['queue-depth', 150, 150, 2, 2, true],
+  ]);
+  for (const r of rows) expect(r.original).toBe(r.converted);
+  // The HPAs on the rule without metricsQuery and on the unlabelled namespaced rule cannot move.
+  expect(code).toBe(1);
+});
+
+test("pods the workload's selector does not find in kube_pod_labels: a difference, not a 0", async () => {
+  // The Deployment's selector names a label kube-state-metrics does not export for its pods.
+  const text = readFileSync(WALKTHROUGH, 'utf8').replace(
+    'matchLabels: { app: sample-app }',
+    'matchLabels: { app: sample-app, team: shop }',
+  );
+  const { code, compared } = await verifyRows('-', ['--output', 'json'], text);
+  expect(compared[0]).toEqual([
+    'http-requests-per-second',
+    expect.closeTo(3, 9),
+    expect.stringContaining('empty'),
+    6,
+    undefined,
+    false,
+  ]);
+  expect(code).toBe(1);
+});
+
+test('an adapter query that matches no series is a difference: the adapter serves no value', async () => {
+  // The worker's queue selector names a queue Prometheus does not have.
+  const text = readFileSync(WALKTHROUGH, 'utf8').replace('queue: orders', 'queue: refunds');
+  const { code, rows } = await verifyRows('-', ['--output', 'json'], text);
+  const worker = rows.find(r => r.object === 'HorizontalPodAutoscaler shop/worker');
+  expect([worker?.original, worker?.ok]).toEqual([
+    "no series: prometheus-adapter serves no value, so the HPA's metric is missing",
+    false,
+  ]);
+  // ignoreNullValues "false": the converted trigger fails too, rather than reading 0.
+  expect(worker?.converted).toEqual(expect.stringContaining('empty'));
+  expect(code).toBe(1);
 });
 
 test('a trigger whose original and converted readings cannot agree is flagged, exit 1', async () => {
@@ -94,15 +172,12 @@ spec:
         query: rate(http_requests_total[2m])
         threshold: "1"
 `;
-  const err: string[] = [];
-  const code = await runMigrate(
+  const { code, err } = await runMigrateCaptured(
     ['-', '--verify', '--prometheus-url', prometheus.url],
-    {},
-    { out: () => undefined, err: t => void err.push(t) },
-    () => so,
+    so,
   );
   expect(code).toBe(1);
-  expect(err.join('')).toContain(
+  expect(err).toContain(
     'DIFF ScaledObject shop/api, trigger trigger0: error: KEDA fails: the query returned multiple elements',
   );
 });
@@ -127,16 +202,11 @@ spec:
         query: sum(rabbitmq_queue_messages_ready)
         threshold: "44"
 `;
-  async function verify(so: string, ...flags: string[]) {
-    const err: string[] = [];
-    const code = await runMigrate(
+  const verify = (so: string, ...flags: string[]) =>
+    runMigrateCaptured(
       ['-', '--verify', '--prometheus-url', prometheus.url, '--replicas', '2', ...flags],
-      {},
-      { out: () => undefined, err: t => void err.push(t) },
-      () => so,
+      so,
     );
-    return { code, err: err.join('') };
-  }
 
   test.each([
     ['no behavior: the controller default', 'name: worker', [], 2, '0.1'],

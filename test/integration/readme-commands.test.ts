@@ -22,8 +22,8 @@ import { containsLines, markedBlocks, outputBlocks, shellBlocks } from '../helpe
 const ROOT = resolve(__dirname, '../..');
 const PAGES = docPages();
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
-/** What the documented commands may read, linked into the scratch directory they run in. */
-const LINKED = ['dist', 'deploy', 'node_modules', 'package.json', 'config.schema.json'];
+/** What the documented commands may read (test/ for docs/migrate.md's fixtures), linked into the scratch directory they run in. */
+const LINKED = ['dist', 'deploy', 'node_modules', 'package.json', 'config.schema.json', 'test'];
 /** The local Prometheus the documentation assumes (a port-forward), replaced by the test one. */
 const DOCS_PROMETHEUS = 'http://127.0.0.1:9090';
 const BLOCK_TIMEOUT_MS = 60_000;

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { runMigrate } from '../../../src/cli/migrate-command';
 import type { AdapterRule } from '../../../src/migrate/adapter-rules';
 import {
   TemplateError,
@@ -16,8 +15,12 @@ import {
 import { parseQuantity } from '../../../src/migrate/quantity';
 import type { MigrateReport } from '../../../src/migrate/report';
 import { kedaValidators } from '../../helpers/kubernetes-schemas';
+import { runMigrateCaptured } from '../../helpers/migrate-run';
 
 const WALKTHROUGH = join(__dirname, '../../fixtures/migrate/adapter-walkthrough.yaml');
+const SAMPLE_CONFIG = join(__dirname, '../../fixtures/migrate/adapter-sample-config.yaml');
+const KUBE_PROMETHEUS = join(__dirname, '../../fixtures/migrate/adapter-kube-prometheus.yaml');
+const ADAPTER_URL = ['--adapter-prometheus-url', 'http://prometheus.monitoring.svc:9090'];
 
 interface Obj {
   apiVersion: string;
@@ -36,17 +39,7 @@ interface Obj {
   };
 }
 
-async function run(args: string[], stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runMigrate(
-    args,
-    {},
-    { out: t => void out.push(t), err: t => void err.push(t) },
-    () => stdin,
-  );
-  return { code, out: out.join(''), err: err.join('') };
-}
+const run = runMigrateCaptured;
 
 const rule = (overrides: Partial<AdapterRule>): AdapterRule => ({
   ...readAdapterConfig(
@@ -163,15 +156,18 @@ describe('HPAs on prometheus-adapter metrics', () => {
         metadata: {
           scalerAddress: 'keda-prometheus-scaler.keda.svc.cluster.local:6000',
           source: 'prometheus-k8s',
+          // The Deployment is in the input: its selector picks the pods (kube_pod_labels).
           query:
-            'sum(sum(rate(http_requests_total{namespace="shop",pod=~"sample-app-[a-z0-9]{1,10}-[a-z0-9]{5}"}[2m])) by (pod))',
+            'sum((sum(rate(http_requests_total{namespace="shop"}[2m])) by (pod)) and on(pod) kube_pod_labels{namespace="shop",label_app="sample-app"})',
           threshold: '0.5',
+          ignoreNullValues: 'false',
         },
       },
       { type: 'cpu', name: 'cpu', metricType: 'Utilization', metadata: { value: '80' } },
     ]);
     expect(worker.spec.triggers[0]?.metadata['query']).toBe(
-      'sum(sum(rabbitmq_queue_messages_ready{namespace="shop",queue="orders"}) by (namespace))',
+      // The adapter renders an External query with an empty <<.GroupBy>>.
+      'sum(sum(rabbitmq_queue_messages_ready{namespace="shop",queue="orders"}) by ())',
     );
     expect(frontend.spec.triggers[0]).toMatchObject({
       metricType: 'Value',
@@ -197,7 +193,9 @@ describe('HPAs on prometheus-adapter metrics', () => {
     const appReport = report.objects.find(
       o => o.object === 'HorizontalPodAutoscaler shop/sample-app',
     )!;
-    expect(appReport.warnings.join('\n')).toContain('an approximation');
+    expect(appReport.warnings.join('\n')).toContain(
+      "chosen by its spec.selector through kube-state-metrics' kube_pod_labels, which must export those labels (--metric-labels-allowlist=pods=[app])",
+    );
     expect(appReport.warnings.join('\n')).toContain('not-ready');
   });
 
@@ -235,4 +233,116 @@ describe('HPAs on prometheus-adapter metrics', () => {
     expect(r.out).toBe('');
     expect(r.err).toContain('ConfigMap m/a');
   });
+});
+
+describe('configurations in the shapes of the adapter docs and kube-prometheus', () => {
+  const reportOf = (r: { err: string }) => JSON.parse(r.err) as MigrateReport;
+  const entry = (report: MigrateReport, object: string) =>
+    report.objects.find(o => o.object === object)!;
+
+  test('a rule with a misspelt metricsQuery cannot move; the rest of the configuration does', async () => {
+    const r = await run([SAMPLE_CONFIG, ...ADAPTER_URL, '--output', 'json']);
+    // Not bad input (2): the adapter ignores the unknown key and loses only that rule.
+    expect(r.code).toBe(1);
+    const report = reportOf(r);
+    const typo =
+      'rules[3]: no metricsQuery (a non-empty string), so prometheus-adapter serves no value from this rule; keys it ignores here: metricQuery (did you mean "metricsQuery"?)';
+    expect(entry(report, 'prometheus-adapter config')).toMatchObject({
+      outcome: 'cannot-move',
+      reasons: [typo],
+    });
+    expect(entry(report, 'HorizontalPodAutoscaler jobs/urgent')).toMatchObject({
+      outcome: 'cannot-move',
+      reasons: [`spec.metrics[0]: served by ${SAMPLE_CONFIG}#1 ${typo}`],
+    });
+    expect(
+      parseAllDocuments(r.out)
+        .map(d => d.toJS() as Obj)
+        .filter(d => d.kind === 'ScaledObject')
+        .map(d => [d.metadata.name, d.spec.triggers.map(t => t.metadata['query'])]),
+    ).toEqual([
+      [
+        'api',
+        [
+          'sum((sum(rate(container_cpu_usage_seconds_total{namespace="web",container!="POD"}[2m])) by (pod)) and on(pod) kube_pod_labels{namespace="web",label_app="api",label_tier="backend"})',
+        ],
+      ],
+      // resources.namespaced: false: no namespace matcher, as the adapter queries it.
+      ['consumer', ['sum(sum(queue_depth{topic="orders"}) by (name))']],
+    ]);
+    expect(entry(report, 'HorizontalPodAutoscaler jobs/consumer').warnings).toEqual([
+      'spec.metrics[0]: externalRules[1] sets resources.namespaced: false, so the query has no namespace matcher and reads queue_depth of every namespace, as the adapter did',
+    ]);
+    // Namespaced (the default) with no namespace label: the adapter fails that query.
+    expect(entry(report, 'HorizontalPodAutoscaler jobs/lagging').reasons).toEqual([
+      expect.stringContaining(
+        'externalRules[0]: resources map no namespace label and namespaced is not false',
+      ),
+    ]);
+    // Rules that HPAs use count as used, whether those HPAs can move or not.
+    expect(report.unusedAdapterMetrics).toEqual([
+      expect.stringContaining('#1 rules[1]: seriesQuery'),
+      expect.stringContaining('#1 rules[2]: seriesQuery'),
+    ]);
+    // Several rules could give cpu_usage: the first is used and the others named.
+    expect(entry(report, 'HorizontalPodAutoscaler web/api').warnings[0]).toContain(
+      'rules[1] (series container_cpu_usage_total), rules[2] (series cpu_usage_total) would give the same name',
+    );
+  });
+
+  test('keys the adapter ignores are warnings with their did-you-mean', async () => {
+    const text = readFileSync(SAMPLE_CONFIG, 'utf8')
+      .replace("seriesFilters:\n      - isNot: '^container_.*_seconds_total$'", 'seriesFilter: []')
+      .replace('      namespaced: false', '      namespaced: false\n      overide: {}');
+    const r = await run(['-', ...ADAPTER_URL, '--output', 'json'], text);
+    expect(r.code).toBe(1);
+    expect(entry(reportOf(r), 'prometheus-adapter config').warnings).toEqual([
+      'rules[1].seriesFilter: prometheus-adapter ignores this key (did you mean "seriesFilters"?)',
+      'externalRules[1].resources.overide: prometheus-adapter ignores this key (did you mean "overrides"?)',
+    ]);
+  });
+
+  test("kube-prometheus's generated config (quoted keys, resourceRules only) is read", async () => {
+    const r = await run([KUBE_PROMETHEUS, '--output', 'json']);
+    expect(r.code).toBe(0);
+    const [so] = parseAllDocuments(r.out)
+      .map(d => d.toJS() as Obj)
+      .filter(d => d.kind === 'ScaledObject');
+    expect(so?.spec.triggers).toEqual([
+      { type: 'cpu', name: 'cpu', metricType: 'Utilization', metadata: { value: '70' } },
+      {
+        type: 'memory',
+        name: 'memory',
+        metricType: 'AverageValue',
+        metadata: { value: String(512 * 2 ** 20) },
+      },
+    ]);
+    const report = reportOf(r);
+    expect(entry(report, 'ConfigMap monitoring/adapter-config').reasons).toEqual([
+      'prometheus-adapter configuration, read; remove it at the end of the cut-over',
+    ]);
+    // The adapter serves metrics.k8s.io here: metrics-server must take it before the adapter goes.
+    expect(report.cutover.join('\n')).toContain('install metrics-server');
+  });
+});
+
+test('an adapter whose Prometheus is in its own pod (localhost) needs --adapter-prometheus-url', async () => {
+  // The adapter walkthrough's Deployment: Prometheus beside the adapter, at localhost.
+  const text = readFileSync(WALKTHROUGH, 'utf8').replace(
+    '--prometheus-url=http://prometheus-k8s.monitoring.svc:9090/',
+    '--prometheus-url=http://localhost:9090',
+  );
+  const r = await run(['-', '--output', 'json'], text);
+  expect(r.code).toBe(1);
+  const report = JSON.parse(r.err) as MigrateReport;
+  expect(
+    report.objects.find(o => o.object === 'HorizontalPodAutoscaler shop/worker'),
+  ).toMatchObject({
+    outcome: 'cannot-move',
+    reasons: [
+      "prometheus-adapter's --prometheus-url http://localhost:9090 is in its own pod, which the scaler cannot reach: pass --adapter-prometheus-url with that Prometheus's Service address",
+    ],
+  });
+  const given = await run(['-', ...ADAPTER_URL, '--output', 'json'], text);
+  expect(given.code).toBe(0);
 });

@@ -5,14 +5,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { runMigrate } from '../../../src/cli/migrate-command';
 import { validateConfig } from '../../../src/config/load-config';
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import type { MigrateReport } from '../../../src/migrate/report';
+import { runMigrateCaptured } from '../../helpers/migrate-run';
 
 const FIXTURES = join(__dirname, '../../fixtures/migrate');
 const DOCS = join(FIXTURES, 'builtin-docs.yaml');
 const CANNOT = join(FIXTURES, 'builtin-cannot-move.yaml');
+const OPTIONS = join(FIXTURES, 'builtin-docs-options.yaml');
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'kps-migrate-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,20 +30,7 @@ interface Obj {
   spec: { triggers: Trigger[]; fallback?: unknown; advanced?: unknown };
 }
 
-async function run(
-  args: string[],
-  stdin = '',
-): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runMigrate(
-    args,
-    {},
-    { out: t => void out.push(t), err: t => void err.push(t) },
-    () => stdin,
-  );
-  return { code, out: out.join(''), err: err.join('') };
-}
+const run = runMigrateCaptured;
 
 const docsOf = (text: string): Obj[] => parseAllDocuments(text).map(d => d.toJS() as Obj);
 const find = (docs: Obj[], kind: string, name: string): Obj =>
@@ -238,6 +226,82 @@ spec:
     expect(report.sources[0]?.todo.join('\n')).toContain(
       'headerFiles (name): write the value of Secret web/gateway key header',
     );
+  });
+});
+
+describe("every optional field of KEDA's prometheus scaler page", () => {
+  test('stays on the trigger; custom authentication becomes source headers, no value shown', async () => {
+    const configOut = join(dir, 'options.yaml');
+    const r = await run([OPTIONS, '--config-out', configOut, '--output', 'json']);
+    expect(r.code).toBe(0);
+    const docs = docsOf(r.out);
+    // The Secret given along is not written; its values appear nowhere, encoded or not.
+    expect(docs.map(d => d.kind)).toEqual(['TriggerAuthentication', 'ScaledObject']);
+    const written = r.out + r.err + readFileSync(configOut, 'utf8');
+    for (const secret of [
+      'c2VjcmV0LXZhbHVlLW5ldmVyLXByaW50ZWQ=',
+      'secret-value-never-printed',
+      'WC1BVVRILVRPS0VO',
+      'X-AUTH-TOKEN',
+    ]) {
+      expect(written).not.toContain(secret);
+    }
+    // timeout: 1000 (a YAML number, KEDA's bare milliseconds) is kept as text.
+    expect(trigger(docs, 'ledger').metadata).toEqual({
+      scalerAddress: 'keda-prometheus-scaler.keda.svc.cluster.local:6000',
+      source: 'thanos-query-prom-header',
+      query: 'sum(rate(ledger_writes_total{deployment="ledger"}[2m]))',
+      threshold: '100.50',
+      activationThreshold: '5.5',
+      namespace: 'payments',
+      customHeaders: 'X-Client-Id=ledger,X-Tenant-Id=payments',
+      ignoreNullValues: 'false',
+      queryParameters: 'dedup=true,partial_response=false',
+      timeout: '1000',
+    });
+    // Placeholders the report's todos replace (the configuration is not valid until then).
+    const config = parse(readFileSync(configOut, 'utf8')) as { sources: { headers: unknown }[] };
+    expect(config.sources[0]?.headers).toEqual({ '<Header-Name>': '<value>' });
+    const report = JSON.parse(r.err) as MigrateReport;
+    expect(report.sources[0]?.todo).toEqual([
+      expect.stringContaining('Secret payments/prom-header key customAuthHeader'),
+      expect.stringContaining('Secret payments/prom-header key customAuthValue'),
+    ]);
+    // 1000 ms is within the source's 3 s; 8000 is not.
+    expect(report.objects.find(o => o.object === 'ScaledObject payments/ledger')?.warnings).toEqual(
+      [expect.stringMatching(/^spec\.triggers\[1\]\.metadata\.timeout: 8s is above source/)],
+    );
+  });
+});
+
+describe("a trigger timeout above its source's", () => {
+  // KEDA sends the built-in trigger's timeout upstream; here the shared request carries the
+  // source's. 10000 is KEDA's bare-milliseconds form.
+  const so = `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: slow, namespace: web}
+spec:
+  scaleTargetRef: {name: slow}
+  triggers:
+    - type: prometheus
+      metadata: {serverAddress: http://prom.web:9090, query: sum(up), threshold: "1", timeout: "10000"}
+    - type: prometheus
+      metadata: {serverAddress: http://prom.web:9090, query: sum(up), threshold: "1", timeout: "2s"}
+`;
+  test("is a warning naming both timeouts; one within it is not; an existing source's own counts", async () => {
+    const r = await run(['-', '--output', 'json'], so);
+    expect(r.code).toBe(0);
+    const warnings = (JSON.parse(r.err) as MigrateReport).objects[0]?.warnings;
+    expect(warnings).toEqual([
+      "spec.triggers[0].metadata.timeout: 10s is above source prom's timeout (3s): the query to Prometheus gives up after the source's timeout, and the trigger's timeout only bounds its own wait; raise the source's timeout if the query needs longer",
+    ]);
+    const existing = join(dir, 'slow-source.yaml');
+    writeFileSync(
+      existing,
+      'sources:\n  - name: web\n    url: http://prom.web:9090\n    timeout: 15s\n',
+    );
+    const withConfig = await run(['-', '--config', existing, '--output', 'json'], so);
+    expect((JSON.parse(withConfig.err) as MigrateReport).objects[0]?.warnings).toEqual([]);
   });
 });
 
