@@ -230,7 +230,7 @@ spec:
 });
 
 describe("every optional field of KEDA's prometheus scaler page", () => {
-  test('stays on the trigger; custom authentication becomes source headers, no value shown', async () => {
+  test('stays on the trigger; custom authentication becomes a source header read from a file, no value shown', async () => {
     const configOut = join(dir, 'options.yaml');
     const r = await run([OPTIONS, '--config-out', configOut, '--output', 'json']);
     expect(r.code).toBe(0);
@@ -259,13 +259,16 @@ describe("every optional field of KEDA's prometheus scaler page", () => {
       queryParameters: 'dedup=true,partial_response=false',
       timeout: '1000',
     });
-    // Placeholders the report's todos replace (the configuration is not valid until then).
-    const config = parse(readFileSync(configOut, 'utf8')) as { sources: { headers: unknown }[] };
-    expect(config.sources[0]?.headers).toEqual({ '<Header-Name>': '<value>' });
+    // The header's name is a placeholder its to-do replaces; its value is a file of the copied
+    // Secret, never written into the configuration.
+    const config = parse(readFileSync(configOut, 'utf8')) as {
+      sources: { headerFiles: Record<string, string> }[];
+    };
+    expect(Object.keys(config.sources[0]!.headerFiles)).toEqual(['<Header-Name>']);
+    expect(config.sources[0]!.headerFiles['<Header-Name>']).toMatch(/\/customAuthValue$/);
     const report = JSON.parse(r.err) as MigrateReport;
     expect(report.sources[0]?.todo).toEqual([
       expect.stringContaining('Secret payments/prom-header key customAuthHeader'),
-      expect.stringContaining('Secret payments/prom-header key customAuthValue'),
     ]);
     // 1000 ms is within the source's 3 s; 8000 is not.
     expect(report.objects.find(o => o.object === 'ScaledObject payments/ledger')?.warnings).toEqual(
