@@ -54,6 +54,18 @@ test("the README's complete ScaledObject is valid for KEDA's CRD and uses deploy
   expect(metadata['scalerAddress']).toBe('keda-prometheus-scaler.keda.svc.cluster.local:6000');
 });
 
+test("no page asks for a Node.js other than .nvmrc's major, the one the image and the tests run on", () => {
+  const major = readFileSync(join(REPO_ROOT, '.nvmrc'), 'utf8').trim().split('.')[0];
+  const requirement =
+    /Node(?:\.js)?\s*(?:≥|>=|version)\s*v?(\d+)|Node(?:\.js)?\s+v?(\d+)(?:\.\d+)*\+?\s+or\s+(?:later|newer|above)/gi;
+  const claims = pages.flatMap(page =>
+    [...page.text.matchAll(requirement)]
+      .filter(m => (m[1] ?? m[2]) !== major)
+      .map(m => `${page.path}: ${m[0]}`),
+  );
+  expect(claims).toEqual([]);
+});
+
 test('the trigger example of Getting started parses as trigger metadata', () => {
   const doc = yamlAfter('docs/getting-started.md', 'A trigger that uses it') as {
     triggers: { metadata: Record<string, string> }[];
