@@ -13,12 +13,14 @@ import { validateConfig } from '../../src/config/load-config';
 import { parseTrigger } from '../../src/metadata/parse-trigger';
 import { VALUES_SCHEMA_PATH, renderValuesSchema } from '../../scripts/chart-values-schema';
 import { makeCa, makeLeaf } from '../helpers/certificates';
-import { cleanHelmHome, helm } from '../helpers/helm';
+import { docPages } from '../helpers/doc-pages';
+import { cleanHelmHome, helm, helmCommandLine } from '../helpers/helm';
 import type { Manifest } from '../helpers/kubernetes-schemas';
 import { kedaValidators, validateManifests } from '../helpers/kubernetes-schemas';
 import type { ClusterSecrets } from '../helpers/pod-files';
 import { layOutPod, serveUntilReady } from '../helpers/pod-files';
 import { requireBinary } from '../helpers/prometheus';
+import { commandsOf, shellBlocks } from '../helpers/readme-blocks';
 
 const ROOT = join(__dirname, '../..');
 const CHART = join(ROOT, 'charts/keda-prometheus-scaler');
@@ -546,6 +548,37 @@ describe('NOTES.txt', () => {
     expect(kedaValidators['keda.sh/v1alpha1/ScaledObject']!(scaledObject)).toBe(true);
     expect(() => parseTrigger(triggers[0]!.metadata)).not.toThrow();
     expect(triggers[0]!.authenticationRef !== undefined).toBe('tls' in values);
+  });
+});
+
+describe('the helm install commands of the documentation', () => {
+  // Shown, not run, by the doc tests (they need a cluster): here each one is run as written, with
+  // --dry-run=client added, so that a command a user pastes installs what the page says.
+  const commands = docPages().flatMap(page =>
+    shellBlocks(page.text).flatMap(block =>
+      commandsOf(block.text)
+        .filter(command => command.startsWith('helm install '))
+        .map(command => [page.path, command] as const),
+    ),
+  );
+
+  test('README.md and docs/install.md show one', () => {
+    expect(new Set(commands.map(([page]) => page))).toEqual(
+      new Set(['README.md', 'docs/install.md']),
+    );
+  });
+
+  test.each(commands)('%s: %s', (_page, command) => {
+    const result = helmCommandLine(`${command} --dry-run=client`);
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    const manifest = result.stdout.slice(result.stdout.indexOf('MANIFEST:'));
+    const docs = docsOf(manifest.slice(manifest.indexOf('---'), manifest.indexOf('NOTES:')));
+    // The image you pushed and the source you named, not the chart's placeholders.
+    const container = JSON.stringify(docs.find(d => d.kind === 'Deployment'));
+    expect(container).toContain('"image":"registry.example.com/platform/keda-prometheus-scaler:');
+    expect(configOf(docs)['sources']).toEqual([
+      { name: 'prometheus', url: 'http://prometheus-server.monitoring.svc:80' },
+    ]);
   });
 });
 
