@@ -112,6 +112,11 @@ const VARIANTS: Record<string, Variant> = {
     values: { webhook: { existingSecret: 'alertmanager-webhook' } },
     secrets: { 'alertmanager-webhook': { token: 'webhook-token\n' } },
   },
+  // Installed before its token Secret is created: the optional Secret is an empty directory, the
+  // pod must still start (the webhook answers 503 until the Secret appears).
+  'webhook-secret-not-created-yet': {
+    values: { webhook: { existingSecret: 'alertmanager-webhook' } },
+  },
   monitoring: {
     values: {
       metrics: {
