@@ -259,7 +259,7 @@ export function valuesSchema(): Json {
           {
             enabled: bool('Create the NetworkPolicy.'),
             grpcFrom: anyList(
-              'Peers admitted to the gRPC port; default: pods app=keda-operator in the namespace named keda.',
+              'Peers admitted to the gRPC port; empty: pods app=keda-operator in keda.namespace.',
             ),
             httpFrom: anyList('Peers admitted to the HTTP port; empty: any.'),
           },

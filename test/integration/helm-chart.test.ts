@@ -362,6 +362,27 @@ describe('what the variants render', () => {
     expect(kinds(template({ networkPolicy: { enabled: false } }))).not.toContain('NetworkPolicy');
   });
 
+  test('the NetworkPolicy follows keda.namespace, and an empty grpcFrom never admits every pod', () => {
+    const grpcRule = (values: Values): unknown =>
+      (template(values).find(d => d.kind === 'NetworkPolicy')!.spec?.['ingress'] as unknown[])[0];
+    const operatorIn = (namespace: string): unknown => ({
+      ports: [{ protocol: 'TCP', port: 'grpc' }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+          podSelector: { matchLabels: { app: 'keda-operator' } },
+        },
+      ],
+    });
+    expect(grpcRule({ keda: { namespace: 'keda-system' } })).toEqual(operatorIn('keda-system'));
+    expect(grpcRule({ networkPolicy: { grpcFrom: [] } })).toEqual(operatorIn('keda'));
+    const own = [{ ipBlock: { cidr: '10.0.0.0/8' } }];
+    expect(grpcRule({ networkPolicy: { grpcFrom: own } })).toEqual({
+      ports: [{ protocol: 'TCP', port: 'grpc' }],
+      from: own,
+    });
+  });
+
   test('mTLS with cert-manager: own CA chain, client certificate in KEDA namespace, ClusterTriggerAuthentication, HTTP probes', () => {
     const docs = template(VARIANTS['mtls-cert-manager']!.values);
     const certificates = docs.filter(d => d.kind === 'Certificate');

@@ -73,6 +73,25 @@ test('the trigger example of Getting started parses as trigger metadata', () => 
   expect(parseTrigger(doc.triggers[0]?.metadata ?? {}).threshold).toBe(100);
 });
 
+test("Getting started's trigger names the source deploy/ and the Helm chart configure by default", () => {
+  const doc = yamlAfter('docs/getting-started.md', 'A trigger that uses it') as {
+    triggers: { metadata: Record<string, string> }[];
+  };
+  const named = doc.triggers[0]?.metadata['source'];
+  const yamlFile = (path: string): unknown =>
+    parseYaml(readFileSync(join(REPO_ROOT, path), 'utf8'));
+  const deployed = validateConfig(
+    mergeConfig(yamlFile('deploy/base/config.yaml'), yamlFile('deploy/base/source.yaml')),
+  );
+  const chartValues = yamlFile('charts/keda-prometheus-scaler/values.yaml') as {
+    config: { sources: { name: string }[] };
+  };
+  expect([
+    deployed.sources.map(source => source.name),
+    chartValues.config.sources.map(source => source.name),
+  ]).toEqual([[named], [named]]);
+});
+
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
 function anchorOf(heading: string): string {
   return heading
