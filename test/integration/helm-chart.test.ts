@@ -126,6 +126,32 @@ const VARIANTS: Record<string, Variant> = {
       },
     },
   },
+  // What one platform team sets at once: mTLS, the webhook, monitoring, a source with a token
+  // Secret, extra environment, and the HTTP port narrowed to the monitoring namespace.
+  production: {
+    values: {
+      ...source({ bearerTokenSecret: { name: 'prometheus-token', key: 'token' } }),
+      replicaCount: 3,
+      tls: { enabled: true },
+      webhook: { existingSecret: 'alertmanager-webhook' },
+      metrics: {
+        serviceMonitor: { enabled: true, additionalLabels: { release: 'kube-prometheus-stack' } },
+        prometheusRule: { enabled: true, additionalLabels: { release: 'kube-prometheus-stack' } },
+        dashboard: { enabled: true },
+      },
+      networkPolicy: {
+        httpFrom: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+        ],
+      },
+      extraEnv: [{ name: 'UV_THREADPOOL_SIZE', value: '8' }],
+    },
+    secrets: {
+      'keda-prometheus-scaler-tls': serverTls,
+      'alertmanager-webhook': { token: 'webhook-token\n' },
+      'prometheus-token': { token: 'a-token\n' },
+    },
+  },
   'source-bearer-token': {
     values: source({ bearerTokenSecret: { name: 'prometheus-token', key: 'token' } }),
     secrets: { 'prometheus-token': { token: 'a-token\n' } },
