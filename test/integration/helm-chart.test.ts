@@ -601,6 +601,15 @@ describe('NOTES.txt', () => {
     expect(() => parseTrigger(triggers[0]!.metadata)).not.toThrow();
     expect(triggers[0]!.authenticationRef !== undefined).toBe('tls' in values);
   });
+
+  test("with tls.existingSecret: KEDA's client Secret is the user's to create, and where", () => {
+    const text = notes(VARIANTS['mtls-existing-secret']!.values).replace(/\s+/g, ' ');
+    expect(text).toContain(
+      'create Secret keda-prometheus-scaler-client-tls (ca.crt, tls.crt, tls.key; a certificate ' +
+        'naming one of tls.allowedClientNames: keda-operator) in namespace keda,',
+    );
+    expect(notes({ tls: { enabled: true } })).not.toContain('create Secret');
+  });
 });
 
 describe('the helm install commands of the documentation', () => {
