@@ -466,6 +466,30 @@ describe('what the variants render', () => {
     expect(result.stderr).toContain('set tls.certManager.issuerRef to a ClusterIssuer');
   });
 
+  test('a client certificate name the scaler would refuse stops the install, naming both values', () => {
+    const result = helm([
+      'template',
+      'keda-prometheus-scaler',
+      CHART,
+      '--namespace',
+      'keda',
+      '--set',
+      'tls.enabled=true',
+      '--set',
+      'tls.clientCommonName=keda-operator.keda',
+    ]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(
+      'tls.clientCommonName "keda-operator.keda", which tls.allowedClientNames [keda-operator] does not list',
+    );
+    const listed = template({
+      tls: { enabled: true, clientCommonName: 'kx', allowedClientNames: ['kx'] },
+    });
+    expect((configOf(listed)['tls'] as Record<string, unknown>)['allowedClientNames']).toEqual([
+      'kx',
+    ]);
+  });
+
   test('webhook: the token file only with a Secret, mounted optional', () => {
     const docs = template(VARIANTS['webhook']!.values);
     expect((configOf(docs)['push'] as Record<string, unknown>)['alertmanagerTokenFile']).toBe(
