@@ -533,6 +533,23 @@ describe('what the variants render', () => {
   });
 });
 
+test('with a nameOverride, the alerts read the job the ServiceMonitor scrapes as', () => {
+  const docs = template({
+    nameOverride: 'prom-scaler',
+    metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } },
+  });
+  const monitor = docs.find(d => d.kind === 'ServiceMonitor')!;
+  const service = docs.find(d => d.kind === 'Service')!;
+  // The Prometheus Operator takes the job from the Service label that jobLabel names.
+  const job = (service.metadata as { labels: Record<string, string> }).labels[
+    monitor.spec?.['jobLabel'] as string
+  ];
+  expect(job).toBe('prom-scaler');
+  const rules = JSON.stringify(docs.find(d => d.kind === 'PrometheusRule')!.spec);
+  expect(rules).toContain(`absent(up{job=\\"${job}\\"})`);
+  expect(rules).not.toContain('job=\\"keda-prometheus-scaler\\"');
+});
+
 describe('values.schema.json refuses bad values, naming the field', () => {
   test.each([
     ['config.logLevel=loud', '/config/logLevel'],
