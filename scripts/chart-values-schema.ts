@@ -61,6 +61,7 @@ function secretsForFiles(node: Json): Json {
   }
   if (node['items'] !== undefined) out['items'] = secretsForFiles(node['items'] as Json);
   if (node['anyOf'] !== undefined) out['anyOf'] = (node['anyOf'] as Json[]).map(secretsForFiles);
+  if (node['allOf'] !== undefined) out['allOf'] = (node['allOf'] as Json[]).map(secretsForFiles);
   return out;
 }
 

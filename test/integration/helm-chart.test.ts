@@ -579,6 +579,13 @@ describe('values.schema.json refuses bad values, naming the field', () => {
 
   test.each([
     ['url', { url: 'http://user:pw-s3cret@prom:9090' }, '/config/sources/0/url', 'passwordSecret'],
+    // The scaler refuses a query too; the schema must, or the pods would crash-loop instead.
+    [
+      'url query',
+      { url: 'http://prom:9090/api?api_key=pw-s3cret' },
+      '/config/sources/0/url',
+      'must not have a query string or fragment (a token in it would be written into the configuration; use bearerTokenSecret or auth)',
+    ],
     [
       'Authorization header',
       { headers: { Authorization: 'Bearer pw-s3cret' } },
