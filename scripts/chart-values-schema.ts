@@ -68,6 +68,7 @@ function secretsForFiles(node: Json): Json {
   }
   if (node['items'] !== undefined) out['items'] = secretsForFiles(node['items'] as Json);
   if (node['anyOf'] !== undefined) out['anyOf'] = (node['anyOf'] as Json[]).map(secretsForFiles);
+  if (node['allOf'] !== undefined) out['allOf'] = (node['allOf'] as Json[]).map(secretsForFiles);
   return out;
 }
 
@@ -266,7 +267,7 @@ export function valuesSchema(): Json {
           {
             enabled: bool('Create the NetworkPolicy.'),
             grpcFrom: anyList(
-              'Peers admitted to the gRPC port; default: pods app=keda-operator in the namespace named keda.',
+              'Peers admitted to the gRPC port; empty: pods app=keda-operator in keda.namespace.',
             ),
             httpFrom: anyList('Peers admitted to the HTTP port; empty: any.'),
           },

@@ -64,6 +64,17 @@ export function refusedWith(rule: string): { const: string } {
   return { const: `(refused: ${rule})` };
 }
 
+/**
+ * Keywords for a URL string node: refused, with `rule`, when it has a query string or a fragment
+ * (`?` or `#` anywhere; a query may hold a token, so the value is never printed).
+ */
+export function noQueryOrFragment(rule: string): {
+  if: { pattern: string };
+  then: { const: string };
+} {
+  return { if: { pattern: '[?#]' }, then: refusedWith(rule) };
+}
+
 /** Keywords for a URL string node: refused, with `rule`, when it carries user information. */
 export function noUserinfo(rule: string): { if: { pattern: string }; then: { const: string } } {
   return { if: { pattern: URL_USERINFO_PATTERN }, then: refusedWith(rule) };

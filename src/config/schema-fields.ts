@@ -81,6 +81,10 @@ export const SOURCE_URL_CREDENTIALS_RULE = urlCredentialsRule(
   'use basicAuth with a passwordFile, or bearerTokenFile',
 );
 
+/** Why a source URL with a query or a fragment is refused (the reader and the JSON Schema). */
+export const SOURCE_URL_QUERY_RULE =
+  'must not have a query string or fragment (a token in it would be written into the configuration; use bearerTokenFile or auth)';
+
 /** An http(s) base URL without credentials, query or fragment; the trailing `/` dropped. */
 export const checkHttpUrl: Check<string> = v => {
   if (typeof v !== 'string') return { rule: 'must be an http:// or https:// URL' };
@@ -93,7 +97,7 @@ export const checkHttpUrl: Check<string> = v => {
     case 'credentials':
       return { rule: SOURCE_URL_CREDENTIALS_RULE, quiet: true };
     case 'query_or_fragment':
-      return { rule: 'must not have a query string or fragment', quiet: true };
+      return { rule: SOURCE_URL_QUERY_RULE, quiet: true };
     case 'path_segment':
       return { rule: PATH_SEGMENT_RULE };
   }

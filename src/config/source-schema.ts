@@ -5,6 +5,7 @@ import { MissingRule, always, between, leaf, named, reader, section } from './sc
 import {
   type Doc,
   SOURCE_URL_CREDENTIALS_RULE,
+  SOURCE_URL_QUERY_RULE,
   anyHttpUrl,
   checkHttpUrl,
   count,
@@ -19,6 +20,7 @@ import { SourceAuth, sourceAuthRule } from './source-auth-schema';
 import {
   CREDENTIAL_NAME_PATTERN,
   CREDENTIAL_HEADER_RULE,
+  noQueryOrFragment,
   noUserinfo,
   urlCredentialsRule,
 } from './credential-rules';
@@ -122,7 +124,11 @@ export const Source = between(
             pattern: '^https?://',
             description:
               'Base URL; `/api/v1/query` is appended. May carry a path prefix (e.g. /select/0/prometheus). No credentials (user:password@): use basicAuth or bearerTokenFile.',
-            ...noUserinfo(SOURCE_URL_CREDENTIALS_RULE),
+            // Both refusals of the reader (checkHttpUrl), so Helm refuses them before a pod would.
+            allOf: [
+              noUserinfo(SOURCE_URL_CREDENTIALS_RULE),
+              noQueryOrFragment(SOURCE_URL_QUERY_RULE),
+            ],
           }),
           reader(checkHttpUrl),
         ),

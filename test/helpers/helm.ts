@@ -12,7 +12,7 @@ import {
   rmSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { requireBinary } from './prometheus';
 
 const ROOT = join(__dirname, '../..');
@@ -67,21 +67,39 @@ export interface HelmResult {
   stderr: string;
 }
 
-/** Runs helm with its own empty home (no repositories, no plugins, no user config). */
-export function helm(args: string[]): HelmResult {
-  const result = spawnSync(helmBinary(), args, {
+/** Helm's own empty home (no repositories, no plugins, no user config), `helm` first on PATH. */
+function helmEnvironment(): NodeJS.ProcessEnv {
+  return {
+    PATH: `${dirname(helmBinary())}:${process.env['PATH'] ?? ''}`,
+    HOME: HELM_HOME,
+    HELM_CACHE_HOME: join(HELM_HOME, 'cache'),
+    HELM_CONFIG_HOME: join(HELM_HOME, 'config'),
+    HELM_DATA_HOME: join(HELM_HOME, 'data'),
+  };
+}
+
+function run(file: string, args: string[]): HelmResult {
+  const result = spawnSync(file, args, {
     encoding: 'utf8',
     cwd: ROOT,
-    env: {
-      PATH: process.env['PATH'],
-      HOME: HELM_HOME,
-      HELM_CACHE_HOME: join(HELM_HOME, 'cache'),
-      HELM_CONFIG_HOME: join(HELM_HOME, 'config'),
-      HELM_DATA_HOME: join(HELM_HOME, 'data'),
-    },
+    env: helmEnvironment(),
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs helm with its own empty home. */
+export function helm(args: string[]): HelmResult {
+  return run(helmBinary(), args);
+}
+
+/**
+ * Runs a documented shell command line that calls `helm`, from the repository root, in bash with
+ * `failglob`: an unquoted `[0]` that bash would pass on unchanged stops there, as it does in zsh
+ * (macOS's default shell), so a command a user pastes there is checked too.
+ */
+export function helmCommandLine(commandLine: string): HelmResult {
+  return run('bash', ['-O', 'failglob', '-c', commandLine]);
 }
 
 /** Removes Helm's temporary home (the extracted binary stays cached). */

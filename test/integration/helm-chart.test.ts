@@ -13,12 +13,14 @@ import { validateConfig } from '../../src/config/load-config';
 import { parseTrigger } from '../../src/metadata/parse-trigger';
 import { VALUES_SCHEMA_PATH, renderValuesSchema } from '../../scripts/chart-values-schema';
 import { makeCa, makeLeaf } from '../helpers/certificates';
-import { cleanHelmHome, helm } from '../helpers/helm';
+import { docPages } from '../helpers/doc-pages';
+import { cleanHelmHome, helm, helmCommandLine } from '../helpers/helm';
 import type { Manifest } from '../helpers/kubernetes-schemas';
 import { kedaValidators, validateManifests } from '../helpers/kubernetes-schemas';
 import type { ClusterSecrets } from '../helpers/pod-files';
 import { layOutPod, serveUntilReady } from '../helpers/pod-files';
 import { requireBinary } from '../helpers/prometheus';
+import { commandsOf, shellBlocks } from '../helpers/readme-blocks';
 
 const ROOT = join(__dirname, '../..');
 const CHART = join(ROOT, 'charts/keda-prometheus-scaler');
@@ -110,6 +112,11 @@ const VARIANTS: Record<string, Variant> = {
     values: { webhook: { existingSecret: 'alertmanager-webhook' } },
     secrets: { 'alertmanager-webhook': { token: 'webhook-token\n' } },
   },
+  // Installed before its token Secret is created: the optional Secret is an empty directory, the
+  // pod must still start (the webhook answers 503 until the Secret appears).
+  'webhook-secret-not-created-yet': {
+    values: { webhook: { existingSecret: 'alertmanager-webhook' } },
+  },
   monitoring: {
     values: {
       metrics: {
@@ -117,6 +124,32 @@ const VARIANTS: Record<string, Variant> = {
         prometheusRule: { enabled: true, additionalLabels: { release: 'kube-prometheus-stack' } },
         dashboard: { enabled: true, annotations: { grafana_folder: 'KEDA' } },
       },
+    },
+  },
+  // What one platform team sets at once: mTLS, the webhook, monitoring, a source with a token
+  // Secret, extra environment, and the HTTP port narrowed to the monitoring namespace.
+  production: {
+    values: {
+      ...source({ bearerTokenSecret: { name: 'prometheus-token', key: 'token' } }),
+      replicaCount: 3,
+      tls: { enabled: true },
+      webhook: { existingSecret: 'alertmanager-webhook' },
+      metrics: {
+        serviceMonitor: { enabled: true, additionalLabels: { release: 'kube-prometheus-stack' } },
+        prometheusRule: { enabled: true, additionalLabels: { release: 'kube-prometheus-stack' } },
+        dashboard: { enabled: true },
+      },
+      networkPolicy: {
+        httpFrom: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+        ],
+      },
+      extraEnv: [{ name: 'UV_THREADPOOL_SIZE', value: '8' }],
+    },
+    secrets: {
+      'keda-prometheus-scaler-tls': serverTls,
+      'alertmanager-webhook': { token: 'webhook-token\n' },
+      'prometheus-token': { token: 'a-token\n' },
     },
   },
   'source-bearer-token': {
@@ -361,6 +394,27 @@ describe('what the variants render', () => {
     expect(kinds(template({ networkPolicy: { enabled: false } }))).not.toContain('NetworkPolicy');
   });
 
+  test('the NetworkPolicy follows keda.namespace, and an empty grpcFrom never admits every pod', () => {
+    const grpcRule = (values: Values): unknown =>
+      (template(values).find(d => d.kind === 'NetworkPolicy')!.spec?.['ingress'] as unknown[])[0];
+    const operatorIn = (namespace: string): unknown => ({
+      ports: [{ protocol: 'TCP', port: 'grpc' }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+          podSelector: { matchLabels: { app: 'keda-operator' } },
+        },
+      ],
+    });
+    expect(grpcRule({ keda: { namespace: 'keda-system' } })).toEqual(operatorIn('keda-system'));
+    expect(grpcRule({ networkPolicy: { grpcFrom: [] } })).toEqual(operatorIn('keda'));
+    const own = [{ ipBlock: { cidr: '10.0.0.0/8' } }];
+    expect(grpcRule({ networkPolicy: { grpcFrom: own } })).toEqual({
+      ports: [{ protocol: 'TCP', port: 'grpc' }],
+      from: own,
+    });
+  });
+
   test('mTLS with cert-manager: own CA chain, client certificate in KEDA namespace, ClusterTriggerAuthentication, HTTP probes', () => {
     const docs = template(VARIANTS['mtls-cert-manager']!.values);
     const certificates = docs.filter(d => d.kind === 'Certificate');
@@ -418,6 +472,30 @@ describe('what the variants render', () => {
     expect(result.stderr).toContain('set tls.certManager.issuerRef to a ClusterIssuer');
   });
 
+  test('a client certificate name the scaler would refuse stops the install, naming both values', () => {
+    const result = helm([
+      'template',
+      'keda-prometheus-scaler',
+      CHART,
+      '--namespace',
+      'keda',
+      '--set',
+      'tls.enabled=true',
+      '--set',
+      'tls.clientCommonName=keda-operator.keda',
+    ]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(
+      'tls.clientCommonName "keda-operator.keda", which tls.allowedClientNames [keda-operator] does not list',
+    );
+    const listed = template({
+      tls: { enabled: true, clientCommonName: 'kx', allowedClientNames: ['kx'] },
+    });
+    expect((configOf(listed)['tls'] as Record<string, unknown>)['allowedClientNames']).toEqual([
+      'kx',
+    ]);
+  });
+
   test('webhook: the token file only with a Secret, mounted optional', () => {
     const docs = template(VARIANTS['webhook']!.values);
     expect((configOf(docs)['push'] as Record<string, unknown>)['alertmanagerTokenFile']).toBe(
@@ -461,6 +539,23 @@ describe('what the variants render', () => {
   });
 });
 
+test('with a nameOverride, the alerts read the job the ServiceMonitor scrapes as', () => {
+  const docs = template({
+    nameOverride: 'prom-scaler',
+    metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } },
+  });
+  const monitor = docs.find(d => d.kind === 'ServiceMonitor')!;
+  const service = docs.find(d => d.kind === 'Service')!;
+  // The Prometheus Operator takes the job from the Service label that jobLabel names.
+  const job = (service.metadata as { labels: Record<string, string> }).labels[
+    monitor.spec?.['jobLabel'] as string
+  ];
+  expect(job).toBe('prom-scaler');
+  const rules = JSON.stringify(docs.find(d => d.kind === 'PrometheusRule')!.spec);
+  expect(rules).toContain(`absent(up{job=\\"${job}\\"})`);
+  expect(rules).not.toContain('job=\\"keda-prometheus-scaler\\"');
+});
+
 describe('values.schema.json refuses bad values, naming the field', () => {
   test.each([
     ['config.logLevel=loud', '/config/logLevel'],
@@ -490,6 +585,13 @@ describe('values.schema.json refuses bad values, naming the field', () => {
 
   test.each([
     ['url', { url: 'http://user:pw-s3cret@prom:9090' }, '/config/sources/0/url', 'passwordSecret'],
+    // The scaler refuses a query too; the schema must, or the pods would crash-loop instead.
+    [
+      'url query',
+      { url: 'http://prom:9090/api?api_key=pw-s3cret' },
+      '/config/sources/0/url',
+      'must not have a query string or fragment (a token in it would be written into the configuration; use bearerTokenSecret or auth)',
+    ],
     [
       'Authorization header',
       { headers: { Authorization: 'Bearer pw-s3cret' } },
@@ -552,6 +654,46 @@ describe('NOTES.txt', () => {
     expect(kedaValidators['keda.sh/v1alpha1/ScaledObject']!(scaledObject)).toBe(true);
     expect(() => parseTrigger(triggers[0]!.metadata)).not.toThrow();
     expect(triggers[0]!.authenticationRef !== undefined).toBe('tls' in values);
+  });
+
+  test("with tls.existingSecret: KEDA's client Secret is the user's to create, and where", () => {
+    const text = notes(VARIANTS['mtls-existing-secret']!.values).replace(/\s+/g, ' ');
+    expect(text).toContain(
+      'create Secret keda-prometheus-scaler-client-tls (ca.crt, tls.crt, tls.key; a certificate ' +
+        'naming one of tls.allowedClientNames: keda-operator) in namespace keda,',
+    );
+    expect(notes({ tls: { enabled: true } })).not.toContain('create Secret');
+  });
+});
+
+describe('the helm install commands of the documentation', () => {
+  // Shown, not run, by the doc tests (they need a cluster): here each one is run as written, with
+  // --dry-run=client added, so that a command a user pastes installs what the page says.
+  const commands = docPages().flatMap(page =>
+    shellBlocks(page.text).flatMap(block =>
+      commandsOf(block.text)
+        .filter(command => command.startsWith('helm install '))
+        .map(command => [page.path, command] as const),
+    ),
+  );
+
+  test('README.md and docs/install.md show one', () => {
+    expect(new Set(commands.map(([page]) => page))).toEqual(
+      new Set(['README.md', 'docs/install.md']),
+    );
+  });
+
+  test.each(commands)('%s: %s', (_page, command) => {
+    const result = helmCommandLine(`${command} --dry-run=client`);
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    const manifest = result.stdout.slice(result.stdout.indexOf('MANIFEST:'));
+    const docs = docsOf(manifest.slice(manifest.indexOf('---'), manifest.indexOf('NOTES:')));
+    // The image you pushed and the source you named, not the chart's placeholders.
+    const container = JSON.stringify(docs.find(d => d.kind === 'Deployment'));
+    expect(container).toContain('"image":"registry.example.com/platform/keda-prometheus-scaler:');
+    expect(configOf(docs)['sources']).toEqual([
+      { name: 'prometheus', url: 'http://prometheus-server.monitoring.svc:80' },
+    ]);
   });
 });
 

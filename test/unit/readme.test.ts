@@ -54,11 +54,42 @@ test("the README's complete ScaledObject is valid for KEDA's CRD and uses deploy
   expect(metadata['scalerAddress']).toBe('keda-prometheus-scaler.keda.svc.cluster.local:6000');
 });
 
+test("no page asks for a Node.js other than .nvmrc's major, the one the image and the tests run on", () => {
+  const major = readFileSync(join(REPO_ROOT, '.nvmrc'), 'utf8').trim().split('.')[0];
+  const requirement =
+    /Node(?:\.js)?\s*(?:≥|>=|version)\s*v?(\d+)|Node(?:\.js)?\s+v?(\d+)(?:\.\d+)*\+?\s+or\s+(?:later|newer|above)/gi;
+  const claims = pages.flatMap(page =>
+    [...page.text.matchAll(requirement)]
+      .filter(m => (m[1] ?? m[2]) !== major)
+      .map(m => `${page.path}: ${m[0]}`),
+  );
+  expect(claims).toEqual([]);
+});
+
 test('the trigger example of Getting started parses as trigger metadata', () => {
   const doc = yamlAfter('docs/getting-started.md', 'A trigger that uses it') as {
     triggers: { metadata: Record<string, string> }[];
   };
   expect(parseTrigger(doc.triggers[0]?.metadata ?? {}).threshold).toBe(100);
+});
+
+test("Getting started's trigger names the source deploy/ and the Helm chart configure by default", () => {
+  const doc = yamlAfter('docs/getting-started.md', 'A trigger that uses it') as {
+    triggers: { metadata: Record<string, string> }[];
+  };
+  const named = doc.triggers[0]?.metadata['source'];
+  const yamlFile = (path: string): unknown =>
+    parseYaml(readFileSync(join(REPO_ROOT, path), 'utf8'));
+  const deployed = validateConfig(
+    mergeConfig(yamlFile('deploy/base/config.yaml'), yamlFile('deploy/base/source.yaml')),
+  );
+  const chartValues = yamlFile('charts/keda-prometheus-scaler/values.yaml') as {
+    config: { sources: { name: string }[] };
+  };
+  expect([
+    deployed.sources.map(source => source.name),
+    chartValues.config.sources.map(source => source.name),
+  ]).toEqual([[named], [named]]);
 });
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */

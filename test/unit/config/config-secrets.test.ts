@@ -23,6 +23,7 @@ const source = (extra: Record<string, unknown>) => ({
 
 test.each([
   ['url', { url: `http://user:${SECRET}@prom:9090` }, 'sources[0].url', 'basicAuth'],
+  ['url query', { url: `http://prom:9090/api?api_key=${SECRET}` }, 'sources[0].url', 'query'],
   ['proxyUrl', { proxyUrl: `http://u:${SECRET}@proxy:3128` }, 'sources[0].proxyUrl', 'HTTPS_PROXY'],
   [
     'Authorization',
