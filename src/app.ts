@@ -20,6 +20,7 @@ import type { HttpLimits } from './http/http-server';
 import { createHttpServer, listenHttp } from './http/http-server';
 import { clientIdentityInterceptor } from './scaler/client-identity-interceptor';
 import { MAX_REQUEST_MESSAGE_BYTES } from './scaler/message-limit';
+import { guardMetadataEntries } from './scaler/metadata-entry-guard';
 import { createExternalScalerService } from './scaler/service';
 import { OpenStreams } from './scaler/streams';
 import { createAlertmanagerHandler } from './push/alertmanager-webhook';
@@ -192,7 +193,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): App {
     options.tlsHandshakeTimeoutMs,
   );
   grpcServer.addService(
-    service,
+    // A map with more entries than the metadata bounds allow is refused without being decoded.
+    guardMetadataEntries(service),
     createExternalScalerService({ logger, metrics, resolver, evaluator, streams, hub }),
   );
   const health = new GrpcHealth();

@@ -27,15 +27,29 @@ export const DEFAULT_METADATA_BOUNDS: MetadataBounds = {
   maxTotalLength: 262_144,
 };
 
+/** Marks a map the gRPC edge did not decode because it had too many entries (their count). */
+const UNDECODED_ENTRIES = Symbol('undecoded metadata entries');
+
+/**
+ * An empty stand-in for a map of `entries` entries left undecoded (scaler/metadata-entry-guard.ts):
+ * checkMetadataBounds refuses it with that count, as it would the decoded map.
+ */
+export function undecodedMetadata(entries: number): Record<string, string> {
+  return Object.assign(Object.create(null) as Record<string, string>, {
+    [UNDECODED_ENTRIES]: entries,
+  });
+}
+
 /** @throws {@link ScalerError} `invalid_metadata` when the map is over a bound. */
 export function checkMetadataBounds(
   metadata: Readonly<Record<string, string>>,
   bounds: MetadataBounds = DEFAULT_METADATA_BOUNDS,
 ): void {
   const keys = Object.keys(metadata);
+  const count = (metadata as { [UNDECODED_ENTRIES]?: number })[UNDECODED_ENTRIES] ?? keys.length;
   const problems: string[] = [];
-  if (keys.length > bounds.maxKeys) {
-    problems.push(`metadata has ${keys.length} keys; at most ${bounds.maxKeys} are allowed`);
+  if (count > bounds.maxKeys) {
+    problems.push(`metadata has ${count} keys; at most ${bounds.maxKeys} are allowed`);
   }
   let total = 0;
   for (const key of keys) {

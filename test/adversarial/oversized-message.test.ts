@@ -53,6 +53,25 @@ test('grpc-js: a message just under the bound is decoded and meets the metadata 
   expect(await decodedCalls()).toBe(before.calls + 1);
 });
 
+/** 70,000 four-character keys: about 700 kB, under the message bound; 280,000 characters. */
+const MANY_SHORT_KEYS = Object.fromEntries(
+  Array.from({ length: 70_000 }, (_, i) => [i.toString(36).padStart(4, '0'), '']),
+);
+
+test('grpc-js: a message under the size bound with 70,000 keys is refused by its count, the keys never decoded', async () => {
+  const metadata = goodMetadata(MANY_SHORT_KEYS);
+  const keys = Object.keys(metadata).length;
+  const before = { calls: await decodedCalls(), logs: metadataRefusals() };
+  const result = await timed(() => scaler.client.getMetricSpec(ref(metadata)));
+  expect(status[result.code]).toBe('INVALID_ARGUMENT');
+  // Only the count: a decoded map would also be refused for its 280,000 characters in all.
+  expect(result.details).toBe(
+    `invalid trigger metadata: metadata has ${keys} keys; at most 64 are allowed`,
+  );
+  expect(metadataRefusals()).toBe(before.logs + 1);
+  expect(await decodedCalls()).toBe(before.calls + 1);
+});
+
 test('buf curl (Go client): a 4 MB StreamIsActive is refused by size', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kps-oversized-'));
   const body = join(dir, 'body.json');
