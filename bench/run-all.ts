@@ -12,6 +12,7 @@ import { peerWake } from './peers';
 import { crossingLatency, manyStreams } from './push';
 import { startup } from './startup';
 import { fuzzEventLoop } from './fuzz-event-loop';
+import { hostileTransport } from './hostile-transport';
 import { maximalStreams, ordinaryStreams } from './stream-memory';
 
 const quick = process.argv.includes('--quick');
@@ -84,6 +85,10 @@ async function main(): Promise<void> {
         maximalMetadata: await maximalStreams(prometheus, 2, quick ? 200 : 400),
         ordinary: await ordinaryStreams(prometheus, 10_000, 100),
       };
+    }
+    if (want('hostileTransport')) {
+      process.stderr.write('bench: oversized messages and a slow-header flood (hostile clients)\n');
+      report['hostileTransport'] = await hostileTransport(prometheus.url, quick);
     }
   } finally {
     await prometheus.stop();

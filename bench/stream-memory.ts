@@ -6,11 +6,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadExternalScalerPackage } from '../src/grpc/load-proto';
 import type { PrometheusProcess } from '../scripts/lib/prometheus-process';
-import { forkServer } from './lib/child';
+import { DEPLOYMENT_NODE_FLAGS, forkServer } from './lib/child';
 import type { ServerChild } from './lib/child';
 import { round } from './lib/load';
 
-const DEPLOYMENT_NODE_FLAGS = ['--max-old-space-size=384', '--expose-gc'];
 const KB = 1024;
 
 type Stream = grpc.ClientReadableStream<{ result: boolean }>;

@@ -2,6 +2,9 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 
+/** The Deployment's Node flags (deploy/), plus --expose-gc so memory() can collect first. */
+export const DEPLOYMENT_NODE_FLAGS = ['--max-old-space-size=384', '--expose-gc'];
+
 export interface ServerChild {
   port: number;
   httpPort: number;
@@ -21,10 +24,12 @@ export async function forkServer(
   extraConfig: Record<string, unknown> = {},
   /** Node flags of the child, e.g. the Deployment's --max-old-space-size=384. */
   execArgv: string[] = [],
+  /** createApp options of a `scaler` child, e.g. grpcServerOptions to compare with a default. */
+  appOptions: Record<string, unknown> = {},
 ): Promise<ServerChild> {
   const child = fork(
     join(__dirname, 'server-child.js'),
-    [kind, prometheusUrl, JSON.stringify(extraConfig)],
+    [kind, prometheusUrl, JSON.stringify(extraConfig), JSON.stringify(appOptions)],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv },
   );
   const ready = await new Promise<{ port: number; httpPort: number }>((resolve, reject) => {

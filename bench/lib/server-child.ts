@@ -36,6 +36,7 @@ async function startBare(): Promise<Running> {
 async function startScaler(
   prometheusUrl: string,
   extra: Record<string, unknown>,
+  appOptions: Record<string, unknown>,
 ): Promise<Running> {
   const config = validateConfig({
     grpcAddress: '127.0.0.1:0',
@@ -43,16 +44,17 @@ async function startScaler(
     sources: [{ name: 'bench', url: prometheusUrl }],
     ...extra,
   });
-  const app = createApp(config, { logger: createLogger('silent') });
+  const app = createApp(config, { logger: createLogger('silent'), ...appOptions });
   const { grpcPort, httpPort } = await app.start();
   return { port: grpcPort, httpPort, stop: () => app.stop() };
 }
 
 async function main(): Promise<void> {
-  const [kind, prometheusUrl, extraJson] = process.argv.slice(2);
+  const [kind, prometheusUrl, extraJson, appOptionsJson] = process.argv.slice(2);
   const extra = JSON.parse(extraJson ?? '{}') as Record<string, unknown>;
+  const appOptions = JSON.parse(appOptionsJson ?? '{}') as Record<string, unknown>;
   const server: Running =
-    kind === 'bare' ? await startBare() : await startScaler(prometheusUrl ?? '', extra);
+    kind === 'bare' ? await startBare() : await startScaler(prometheusUrl ?? '', extra, appOptions);
   // The longest event-loop block since the previous 'cpu' message (1 ms resolution).
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();

@@ -23,8 +23,8 @@ afterAll(() => scaler.stop());
 const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms));
 
-/** `n` sockets from 127.0.0.2, each sending `first` and then nothing; closed ones are counted. */
-async function flood(port: number, n: number, first: string) {
+/** `n` sockets from `from`, each sending `first` and then nothing; closed ones are counted. */
+async function flood(port: number, n: number, first: string, from = '127.0.0.2') {
   const sockets: Socket[] = [];
   let closed = 0;
   await Promise.all(
@@ -32,7 +32,7 @@ async function flood(port: number, n: number, first: string) {
       { length: n },
       () =>
         new Promise<void>(resolve => {
-          const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
+          const s = connect({ host: '127.0.0.1', port, localAddress: from });
           sockets.push(s);
           s.on('error', () => undefined);
           s.on('close', () => (closed += 1));
@@ -70,4 +70,23 @@ test('gRPC: past the per-client cap connections are closed; another client still
     expect(spec.metricSpecs).toHaveLength(1);
   }
   for (const s of held.sockets) s.destroy();
+});
+
+test('gRPC: past the total cap connections are closed whatever their address', async () => {
+  const port = Number(scaler.target.split(':')[1]);
+  await sleep(500); // the previous test's sockets are gone on the server's side too
+  // 11 addresses with 20 each, every one within its per-client cap: 220 over a total of 200.
+  const floods = await Promise.all(
+    Array.from({ length: 11 }, (_, i) => flood(port, 20, PREFACE, `127.0.0.${i + 2}`)),
+  );
+  await sleep(500);
+  const sockets = floods.flatMap(f => f.sockets);
+  const open = sockets.filter(s => !s.destroyed).length;
+  // The test's own client may hold one of the 200.
+  expect(open).toBeGreaterThanOrEqual(199);
+  expect(open).toBeLessThanOrEqual(200);
+  for (const s of sockets) s.destroy();
+  await sleep(500);
+  const spec = await scaler.client.getMetricSpec(ref(goodMetadata()));
+  expect(spec.metricSpecs).toHaveLength(1);
 });
