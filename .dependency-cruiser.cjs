@@ -15,7 +15,17 @@ const LAYERS = {
   prometheus: ['errors', 'metadata', 'util'],
   cache: ['errors', 'prometheus', 'resilience', 'util'],
   sources: ['config', 'errors', 'metadata', 'prometheus', 'resilience', 'telemetry', 'util'],
-  core: ['cache', 'config', 'errors', 'metadata', 'prometheus', 'sources', 'telemetry', 'util'],
+  core: [
+    'cache',
+    'config',
+    'diagnose',
+    'errors',
+    'metadata',
+    'prometheus',
+    'sources',
+    'telemetry',
+    'util',
+  ],
   diagnose: ['prometheus', 'telemetry', 'util'],
   push: ['cache', 'core', 'errors', 'sources', 'telemetry', 'util'],
   health: ['cache', 'sources'],
@@ -85,6 +95,14 @@ module.exports = {
       comment: 'Import cycles make the layers meaningless.',
       from: {},
       to: { circular: true },
+    },
+    {
+      name: 'commands-do-not-load-the-server',
+      severity: 'error',
+      comment:
+        'check, simulate and migrate build core/create-core.ts; only the serve loader may load the composition root.',
+      from: { path: '^src/cli/', pathNot: '^src/cli/load-serve\\.ts$' },
+      to: { path: '^src/app\\.ts$' },
     },
     ...ONLY.map(rule => ({
       name: rule.name,

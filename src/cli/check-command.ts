@@ -3,8 +3,8 @@
 // an empty result is empty, and the HPA's arithmetic at the current replica count.
 import type { KedaVersion } from '../simulate/keda-release';
 import { behaviorAsStored, kedaRules } from '../simulate/keda-release';
-import type { Core } from '../app';
-import { createCore } from '../app';
+import type { Core } from '../core/create-core';
+import { createCore } from '../core/create-core';
 import type { ServerConfig } from '../config/schema';
 import { isScalerError } from '../errors';
 import { grpcStatusName, toGrpcStatus } from '../scaler/grpc-status';

@@ -19,7 +19,7 @@ import {
 } from './command-args';
 import { configFileOf } from './cli-config';
 import { configOrExit } from './config-or-exit';
-import { createCore } from '../app';
+import { createCore } from '../core/create-core';
 import { DEFAULT_HPA_TOLERANCE, DEFAULT_KUBERNETES_VERSION } from '../simulate/hpa-model';
 import type { KubernetesVersion } from '../simulate/hpa-model';
 import { createLogger } from '../telemetry/logger';

@@ -2,7 +2,7 @@
 // query, or prometheus-adapter's per-object values as the HPA combines them) and the converted
 // trigger (this scaler's parser, source and reducer) evaluated at the same instant against the live
 // Prometheus, with both HPA decisions from `check`'s engine (simulate/explain-hpa.ts).
-import type { Core } from '../app';
+import type { Core } from '../core/create-core';
 import type { ServerConfig } from '../config/schema';
 import { isScalerError } from '../errors';
 import type { VerifyCheck } from '../migrate/verify-plan';
