@@ -33,6 +33,7 @@ const LAYERS = {
   grpc: ['config', 'util'],
   scaler: ['core', 'errors', 'grpc', 'metadata', 'push', 'telemetry', 'util'],
   simulate: ['util'],
+  manifest: ['simulate', 'util'],
   migrate: ['errors', 'metadata', 'util'],
   cli: [
     'app',
@@ -40,6 +41,7 @@ const LAYERS = {
     'core',
     'diagnose',
     'errors',
+    'manifest',
     'metadata',
     'migrate',
     'prometheus',

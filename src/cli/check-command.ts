@@ -23,11 +23,12 @@ import {
   KUBERNETES_VERSIONS,
   hpaTolerances,
 } from '../simulate/hpa-model';
-import type { LoadedScaledObject } from '../simulate/scaledobject-file';
-import { InputFileError, TRIGGER_TYPES, loadScaledObjects } from '../simulate/scaledobject-file';
+import { ManifestError } from '../manifest/manifest-error';
+import type { LoadedScaledObject } from '../manifest/scaledobject-file';
+import { TRIGGER_TYPES, loadScaledObjects } from '../manifest/scaledobject-file';
 import { createLogger } from '../telemetry/logger';
 import { NoopMetrics } from '../telemetry/metrics';
-import { SOURCE_FLAGS, describeFailure } from './cli-config';
+import { SCALEDOBJECT_FLAG_WORDS, SOURCE_FLAGS, describeFailure } from './cli-config';
 import { configOrExit } from './config-or-exit';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
@@ -169,7 +170,7 @@ export async function runCheck(
         }));
       });
       if (targets.length === 0) {
-        throw new InputFileError(
+        throw new ManifestError(
           `spec.triggers: no trigger of type ${TRIGGER_TYPES.join(', ')} to check`,
         );
       }
@@ -191,8 +192,9 @@ export async function runCheck(
       throw new UsageError('give --scaledobject FILE or --metadata k=v');
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof InputFileError) {
-      io.err(`${e.message}\n${helpHint(CHECK_COMMAND.name)}\n`);
+    if (e instanceof UsageError || e instanceof ManifestError) {
+      const message = e instanceof ManifestError ? e.describe(SCALEDOBJECT_FLAG_WORDS) : e.message;
+      io.err(`${message}\n${helpHint(CHECK_COMMAND.name)}\n`);
       return 2;
     }
     throw e;

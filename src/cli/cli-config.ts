@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
 import type { ScalerError } from '../errors';
 import { grpcStatusName, toGrpcStatus } from '../scaler/grpc-status';
+import type { ChoiceWords } from '../manifest/manifest-error';
 import type { FlagSpec } from './command-args';
 import { redactUrl } from '../util/url-rules';
 
@@ -38,6 +39,14 @@ export const SOURCE_FLAGS = [
     help: 'a local Prometheus (a port-forward); answers in-cluster serverAddress/source',
   },
 ] as const satisfies readonly FlagSpec[];
+
+/** A manifest error's choices named by the flags above that make them. */
+export const SCALEDOBJECT_FLAG_WORDS: ChoiceWords = {
+  file: '--scaledobject',
+  name: '--name',
+  triggerIndex: '--trigger',
+  pickOne: '--name NAME',
+};
 
 export interface CommandConfig {
   config: ServerConfig;

@@ -14,9 +14,10 @@ import { queryRange } from '../prometheus/range-query';
 import { upstreamRequest } from '../core/upstream-request';
 import { SourceRegistry } from '../sources/source-registry';
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from '../simulate/hpa-model';
-import type { LoadedScaledObject } from '../simulate/scaledobject-file';
-import { InputFileError, loadScaledObject } from '../simulate/scaledobject-file';
-import { parseSeriesCsv } from '../simulate/series-csv';
+import { ManifestError } from '../manifest/manifest-error';
+import type { LoadedScaledObject } from '../manifest/scaledobject-file';
+import { loadScaledObject } from '../manifest/scaledobject-file';
+import { SeriesFileError, parseSeriesCsv } from '../simulate/series-csv';
 import type {
   Sample,
   ScaledObjectModel,
@@ -33,7 +34,13 @@ import {
   refuseIneffectiveKey,
   summarize,
 } from '../simulate/what-if';
-import { SOURCE_FLAGS, commandConfig, configFileOf, describeFailure } from './cli-config';
+import {
+  SCALEDOBJECT_FLAG_WORDS,
+  SOURCE_FLAGS,
+  commandConfig,
+  configFileOf,
+  describeFailure,
+} from './cli-config';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
   UsageError,
@@ -199,7 +206,7 @@ function toModel(
 ): { model: ScaledObjectModel; specs: TriggerSpec[] } {
   const specs = loaded.triggers.map(t => {
     if (!['prometheus', 'external', 'external-push'].includes(t.type)) {
-      throw new InputFileError(
+      throw new ManifestError(
         `spec.triggers[${t.index}].type: ${t.type} cannot be replayed (prometheus, external, external-push); pick one with --trigger N`,
       );
     }
@@ -208,7 +215,7 @@ function toModel(
       return parseTrigger(t.metadata, limits);
     } catch (e) {
       if (!isScalerError(e)) throw e;
-      throw new InputFileError(`spec.triggers[${t.index}].metadata: ${e.message}`);
+      throw new ManifestError(`spec.triggers[${t.index}].metadata: ${e.message}`);
     }
   });
   return {
@@ -373,7 +380,7 @@ export async function runSimulate(
       try {
         text = readFileSync(values.series, 'utf8');
       } catch (e) {
-        throw new InputFileError(`--series ${values.series}: ${(e as Error).message}`);
+        throw new SeriesFileError(`--series ${values.series}: ${(e as Error).message}`);
       }
       const parsedSeries = parseSeriesCsv(
         text,
@@ -450,7 +457,11 @@ export async function runSimulate(
     else io.out(toTable(rows, model));
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof InputFileError || e instanceof WhatIfError) {
+    if (e instanceof ManifestError) {
+      io.err(`${e.describe(SCALEDOBJECT_FLAG_WORDS)}\n${helpHint('simulate')}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError || e instanceof SeriesFileError || e instanceof WhatIfError) {
       io.err(`${e.message}\n${helpHint('simulate')}\n`);
       return 2;
     }
