@@ -12,7 +12,7 @@ const LAYERS = {
   resilience: ['errors'],
   config: ['util'],
   metadata: ['config', 'errors', 'util'],
-  prometheus: ['errors', 'metadata', 'util'],
+  prometheus: ['errors', 'util'],
   cache: ['errors', 'prometheus', 'resilience', 'util'],
   sources: ['config', 'errors', 'metadata', 'prometheus', 'resilience', 'telemetry', 'util'],
   core: [

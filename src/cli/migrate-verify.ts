@@ -7,7 +7,7 @@ import type { ServerConfig } from '../config/schema';
 import { isScalerError } from '../errors';
 import type { VerifyCheck } from '../migrate/verify-plan';
 import type { QueryResult } from '../prometheus/decode-response';
-import { reduceResult } from '../prometheus/reduce-result';
+import { reduceResult } from '../core/reduce-result';
 import { explainHpa } from '../simulate/explain-hpa';
 import type { KubernetesVersion, Tolerances } from '../simulate/hpa-model';
 import { releaseRules, tolerancesFor, withBehaviorDefaults } from '../simulate/hpa-model';

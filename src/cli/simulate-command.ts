@@ -11,6 +11,7 @@ import { isScalerError } from '../errors';
 import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
+import { reduceResult } from '../core/reduce-result';
 import { upstreamRequest } from '../core/upstream-request';
 import { SourceRegistry } from '../sources/source-registry';
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from '../simulate/hpa-model';
@@ -303,7 +304,7 @@ async function rangeSeries(
             queryParameters: request.queryParameters,
             customHeaders: request.customHeaders,
           },
-          spec,
+          result => reduceResult(result, spec),
         );
       }),
     );

@@ -1,7 +1,6 @@
 // Sends one PromQL instant query to a source over undici and classifies every failure.
 import { errors as undiciErrors } from 'undici';
 import { ScalerError, isScalerError } from '../errors';
-import type { HttpMethod } from '../metadata/parse-trigger';
 import type { SourceEndpoint } from './source-endpoint';
 import { withAuth } from './source-endpoint';
 import type { BodyRead, QueryResult } from './decode-response';
@@ -26,7 +25,8 @@ export interface InstantQuery {
   namespace: string | undefined;
   queryParameters: Readonly<Record<string, string>>;
   customHeaders: Readonly<Record<string, string>>;
-  method: HttpMethod;
+  /** The trigger's httpMethod (metadata/parse-trigger.ts): POST for a query too long for a URL. */
+  method: 'GET' | 'POST';
   maxResponseBytes: number;
 }
 
