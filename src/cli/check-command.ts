@@ -26,13 +26,13 @@ import type { LoadedScaledObject } from '../manifest/scaledobject-file';
 import { TRIGGER_TYPES, loadScaledObjects } from '../manifest/scaledobject-file';
 import { createLogger } from '../telemetry/logger';
 import { NoopMetrics } from '../telemetry/metrics';
-import { SCALEDOBJECT_FLAG_WORDS, SOURCE_FLAGS, describeFailure } from './cli-config';
+import { SOURCE_FLAGS, describeFailure, withFlagNames } from './cli-config';
+import { CliError, EXIT_USAGE } from './cli-error';
 import { configOrExit } from './config-or-exit';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
   KEDA_VERSION_FLAG,
   UsageError,
-  helpHint,
   kedaVersionFlag,
   kubernetesVersionFlag,
   parseCommandArgs,
@@ -180,15 +180,9 @@ export async function runCheck(
       throw new UsageError('give --scaledobject FILE or --metadata k=v');
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ManifestError) {
-      const message = e instanceof ManifestError ? e.describe(SCALEDOBJECT_FLAG_WORDS) : e.message;
-      io.err(`${message}\n${helpHint(CHECK_COMMAND.name)}\n`);
-      return 2;
-    }
-    throw e;
+    throw withFlagNames(e);
   }
-  const loaded = configOrExit(values, env, io);
-  if ('exit' in loaded) return loaded.exit;
+  const loaded = configOrExit(values, env);
   const { config } = loaded;
   const core = createCore(config, createLogger('silent'), new NoopMetrics());
   try {
@@ -198,9 +192,9 @@ export async function runCheck(
       try {
         localized = localizeTrigger(target.metadata, config, loaded);
       } catch (e) {
+        // A source to pick among several: said without the help hint (the flags were fine).
         if (!(e instanceof UsageError)) throw e;
-        io.err(`${e.message}\n`);
-        return 2;
+        throw new CliError(e.message, EXIT_USAGE);
       }
       outcomes.push(
         await checkOne(core, config, { ...target, metadata: localized.metadata }, localized.note, {

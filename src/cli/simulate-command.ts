@@ -2,7 +2,6 @@
 // query over a time range of the real source) through the KEDA and HPA models, as a table, CSV,
 // JSON and SVG; with --set, once per value, as a comparison.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ConfigError } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
 import { DEFAULTS, triggerLimits } from '../config/schema';
 import type { CommandConfig } from './cli-config';
@@ -36,16 +35,17 @@ import {
   summarize,
 } from '../simulate/what-if';
 import {
-  SCALEDOBJECT_FLAG_WORDS,
   SOURCE_FLAGS,
   commandConfig,
   configFileOf,
   describeFailure,
+  withFlagNames,
 } from './cli-config';
+import { CliError, EXIT_FAILED, EXIT_USAGE } from './cli-error';
+import { asUsageFailure } from './config-or-exit';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
   UsageError,
-  helpHint,
   KEDA_VERSION_FLAG,
   kedaVersionFlag,
   kubernetesVersionFlag,
@@ -458,22 +458,12 @@ export async function runSimulate(
     else io.out(toTable(rows, model));
     return 0;
   } catch (e) {
-    if (e instanceof ManifestError) {
-      io.err(`${e.describe(SCALEDOBJECT_FLAG_WORDS)}\n${helpHint('simulate')}\n`);
-      return 2;
+    // Bad files and --set values are bad input like bad flags: exit 2 with the help hint.
+    if (e instanceof SeriesFileError || e instanceof WhatIfError) {
+      throw new CliError(e.message, EXIT_USAGE, true);
     }
-    if (e instanceof UsageError || e instanceof SeriesFileError || e instanceof WhatIfError) {
-      io.err(`${e.message}\n${helpHint('simulate')}\n`);
-      return 2;
-    }
-    if (e instanceof ConfigError) {
-      io.err(`${e.message}\n`);
-      return 2;
-    }
-    if (isScalerError(e)) {
-      io.err(`${describeFailure(e, config)}\n`);
-      return 1;
-    }
-    throw e;
+    // The failure the server would have returned for the replay's query.
+    if (isScalerError(e)) throw new CliError(describeFailure(e, config), EXIT_FAILED);
+    throw asUsageFailure(withFlagNames(e));
   }
 }

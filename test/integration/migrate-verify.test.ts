@@ -1,7 +1,7 @@
 // `migrate --verify` against a real Prometheus backfilled with prometheus-adapter-shaped series:
 // the adapter's per-pod, per-object and external values and the converted queries compare exactly.
 import { join } from 'node:path';
-import { runMigrate } from '../../src/cli/migrate-command';
+import { main } from '../../src/main';
 import type { VerifyRow } from '../../src/cli/migrate-verify';
 import type { PrometheusProcess } from '../helpers/prometheus';
 import { startPrometheus } from '../helpers/prometheus';
@@ -43,8 +43,9 @@ afterAll(async () => prometheus?.stop());
 
 test('the adapter HPAs and their converted ScaledObjects give the same values and decisions', async () => {
   const err: string[] = [];
-  const code = await runMigrate(
+  const code = await main(
     [
+      'migrate',
       WALKTHROUGH,
       '--verify',
       '--prometheus-url',
@@ -95,8 +96,8 @@ spec:
         threshold: "1"
 `;
   const err: string[] = [];
-  const code = await runMigrate(
-    ['-', '--verify', '--prometheus-url', prometheus.url],
+  const code = await main(
+    ['migrate', '-', '--verify', '--prometheus-url', prometheus.url],
     {},
     { out: () => undefined, err: t => void err.push(t) },
     () => so,
@@ -129,8 +130,8 @@ spec:
 `;
   async function verify(so: string, ...flags: string[]) {
     const err: string[] = [];
-    const code = await runMigrate(
-      ['-', '--verify', '--prometheus-url', prometheus.url, '--replicas', '2', ...flags],
+    const code = await main(
+      ['migrate', '-', '--verify', '--prometheus-url', prometheus.url, '--replicas', '2', ...flags],
       {},
       { out: () => undefined, err: t => void err.push(t) },
       () => so,

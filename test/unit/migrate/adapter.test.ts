@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { runMigrate } from '../../../src/cli/migrate-command';
+import { main } from '../../../src/main';
 import type { AdapterRule } from '../../../src/migrate/adapter-rules';
 import {
   TemplateError,
@@ -39,8 +39,8 @@ interface Obj {
 async function run(args: string[], stdin = '') {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runMigrate(
-    args,
+  const code = await main(
+    ['migrate', ...args],
     {},
     { out: t => void out.push(t), err: t => void err.push(t) },
     () => stdin,

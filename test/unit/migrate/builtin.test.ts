@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { runMigrate } from '../../../src/cli/migrate-command';
+import { main } from '../../../src/main';
 import { validateConfig } from '../../../src/config/load-config';
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import type { MigrateReport } from '../../../src/migrate/report';
@@ -35,8 +35,8 @@ async function run(
 ): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runMigrate(
-    args,
+  const code = await main(
+    ['migrate', ...args],
     {},
     { out: t => void out.push(t), err: t => void err.push(t) },
     () => stdin,
