@@ -15,7 +15,7 @@ function emptyLines(empty: EmptyReport[]): string[] {
 }
 
 /** One element of `check --output json` (the keys in a stable order). */
-export function checkReport(r: TriggerCheck): Record<string, unknown> {
+function checkReport(r: TriggerCheck): Record<string, unknown> {
   const context = {
     ...(r.label === undefined ? {} : { scaledObject: r.label }),
     ...(r.answeredBy === undefined ? {} : { answeredBy: r.answeredBy }),
@@ -51,7 +51,7 @@ export function checkReport(r: TriggerCheck): Record<string, unknown> {
 }
 
 /** The text report: warnings and empty results first, then what KEDA and the HPA would see. */
-export function checkText(r: TriggerCheck): string {
+function checkText(r: TriggerCheck): string {
   const answeredBy = r.answeredBy === undefined ? [] : [r.answeredBy];
   const migrate = r.migrateNote === undefined ? [] : [r.migrateNote];
   if (r.outcome === 'failed') {

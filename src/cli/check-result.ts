@@ -28,7 +28,7 @@ interface TriggerContext {
 }
 
 /** The trigger ran as the server would run it. */
-export interface TriggerChecked extends TriggerContext {
+interface TriggerChecked extends TriggerContext {
   outcome: 'checked';
   /** 1 when the result is empty and --allow-empty was not given, else 0. */
   code: 0 | 1;
@@ -57,7 +57,7 @@ export interface TriggerChecked extends TriggerContext {
 }
 
 /** The server would have answered with an error. */
-export interface TriggerFailed extends TriggerContext {
+interface TriggerFailed extends TriggerContext {
   outcome: 'failed';
   code: 1;
   /** The gRPC status KEDA would see ("INVALID_ARGUMENT"). */

@@ -21,8 +21,8 @@ import { localizeTrigger } from './local-source';
  * they differ only by floating-point summation order; 1e-9 leaves room for that and nothing else.
  * docs/migrate.md, "Proof before the switch".
  */
-export const RELATIVE_TOLERANCE = 1e-9;
-export const ABSOLUTE_TOLERANCE = 1e-12;
+const RELATIVE_TOLERANCE = 1e-9;
+const ABSOLUTE_TOLERANCE = 1e-12;
 
 export interface VerifyRow {
   object: string;

@@ -35,7 +35,7 @@ export interface LoadedTrigger {
   metricType: MetricType;
 }
 
-export type LoadedScalingModifiers = ScalingModifiersModel;
+type LoadedScalingModifiers = ScalingModifiersModel;
 
 export interface LoadedScaledObject extends ScaledObjectFields {
   name: string;

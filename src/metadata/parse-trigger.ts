@@ -19,7 +19,7 @@ import {
 import { PATH_SEGMENT_RULE, redactUrl, urlProblem } from '../util/url-rules';
 
 export type MultipleSeriesPolicy = 'error' | 'sum' | 'max' | 'min' | 'avg';
-export type HttpMethod = 'GET' | 'POST';
+type HttpMethod = 'GET' | 'POST';
 
 /** Where the trigger wants its query answered; resolved against the server's sources later. */
 export type SourceSelector =
@@ -81,7 +81,7 @@ export interface TriggerSpec {
  * now ignores; `unknown`: any other key, accepted only under `unknownMetadataKeys: warn`. gRPC
  * has no warning channel: the server logs it once per trigger and counts it, `check` prints it.
  */
-export interface MetadataWarning {
+interface MetadataWarning {
   kind: 'legacy' | 'unknown';
   /** The key, cut short (it comes from the manifest). */
   key: string;

@@ -13,7 +13,7 @@ import { readAtMost } from './read-body';
  * How much of a non-2xx body is read (bytes); the rest is discarded unread. Prometheus's error
  * envelope is a few hundred bytes; 4 KiB keeps the whole of it and never a multi-megabyte page.
  */
-export const MAX_ERROR_BODY_BYTES = 4096;
+const MAX_ERROR_BODY_BYTES = 4096;
 import { UpstreamError, parseRetryAfter } from './upstream-error';
 
 export interface InstantQuery {
@@ -35,7 +35,7 @@ export interface InstantQuery {
  * Prometheus's /api/v1/query accepts. 8 KiB is the default request-line limit of common proxies
  * and servers (nginx large_client_header_buffers, Apache LimitRequestLine).
  */
-export const MAX_GET_QUERY_STRING_BYTES = 8 * 1024;
+const MAX_GET_QUERY_STRING_BYTES = 8 * 1024;
 
 /**
  * Prometheus's own `timeout` parameter is set a little below ours so that Prometheus abandons

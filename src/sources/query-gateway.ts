@@ -17,7 +17,7 @@ import type { Metrics } from '../telemetry/metrics';
 import { clip, quote } from '../util/echo';
 import type { Source } from './source';
 
-export interface BreakerSettings {
+interface BreakerSettings {
   failureThreshold: number;
   openMs: number;
   closeAfterSuccesses: number;
