@@ -11,7 +11,7 @@ const LAYERS = {
   telemetry: [],
   resilience: ['errors'],
   config: ['util'],
-  metadata: ['config', 'errors', 'util'],
+  metadata: ['errors', 'util'],
   prometheus: ['errors', 'util'],
   cache: ['errors', 'prometheus', 'resilience', 'util'],
   sources: ['config', 'errors', 'metadata', 'prometheus', 'resilience', 'telemetry', 'util'],
