@@ -6,10 +6,6 @@ import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { ServerConfig } from './config/schema';
-import { Evaluator } from './core/evaluate';
-import { TRIGGER_MEMO_MAX_ENTRIES, TriggerResolver } from './core/resolve-trigger';
-import { EmptyResultWatch } from './diagnose/empty-watch';
-import { triggerLimits } from './config/schema';
 import type { GrpcListener } from './grpc/capped-listener';
 import { listenGrpc } from './grpc/capped-listener';
 import { GrpcHealth } from './grpc/health';
@@ -29,12 +25,10 @@ import { PeerForwarder } from './push/peer-forwarder';
 import { SeenBatches } from './push/seen-batches';
 import { WatcherHub } from './push/watcher-hub';
 import { SecretFile } from './sources/secret-file';
-import { QueryGateway } from './sources/query-gateway';
-import { SourceRegistry } from './sources/source-registry';
-import { ResultCache } from './cache/result-cache';
 import type { Logger } from './telemetry/logger';
 import { createLogger } from './telemetry/logger';
-import type { Metrics } from './telemetry/metrics';
+import type { CoreOptions } from './core/create-core';
+import { createCore } from './core/create-core';
 import type { MetricsRegistry } from './telemetry/scaler-metrics';
 import { ScalerMetrics } from './telemetry/scaler-metrics';
 import { registerBuildInfo } from './telemetry/build-info';
@@ -50,7 +44,7 @@ export interface App {
   readonly registry: MetricsRegistry;
 }
 
-export interface AppOptions {
+export interface AppOptions extends CoreOptions {
   logger?: Logger;
   /** An HTTP server already listening on config.httpAddress (`serve` binds it first thing). */
   httpServer?: HttpServer;
@@ -62,9 +56,10 @@ export interface AppOptions {
   tlsHandshakeTimeoutMs?: number;
   /** This pod's IP (POD_IP from the downward API): skipped among the DNS peers. */
   podIp?: string | undefined;
-  /** How long a query must keep returning nothing before its debug diagnosis (ms; tests). */
-  emptyDiagnosisAfterMs?: number;
 }
+
+// bench/resources.ts imports createCore from here; it lives in core/create-core.ts now.
+export { createCore };
 
 /** How often gRPC health follows readiness (ms); kubelet probes every few seconds. */
 const HEALTH_SYNC_MS = 1000;
@@ -93,62 +88,6 @@ export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = {
    * any byte is decoded (grpc-js stream-decoder.js): the metadata bounds allow no more. */
   'grpc.max_receive_message_length': MAX_REQUEST_MESSAGE_BYTES,
 };
-
-/** The scaler without its servers: what `check` runs, so it answers exactly as `serve` does. */
-export interface Core {
-  sources: SourceRegistry;
-  resolver: TriggerResolver;
-  gateway: QueryGateway;
-  cache: ResultCache;
-  evaluator: Evaluator;
-}
-
-export function createCore(
-  config: ServerConfig,
-  logger: Logger,
-  metrics: Metrics,
-  options: Pick<AppOptions, 'emptyDiagnosisAfterMs'> = {},
-): Core {
-  const sources = new SourceRegistry(config);
-  const resolver = new TriggerResolver(
-    sources,
-    triggerLimits(config),
-    { maxEntries: TRIGGER_MEMO_MAX_ENTRIES, maxBytes: config.cache.triggerMemoMaxBytes },
-    logger,
-    metrics,
-  );
-  const gateway = new QueryGateway({
-    breaker: config.breaker,
-    maxResponseBytes: config.maxResponseBytes,
-    metrics,
-  });
-  const cache = new ResultCache(config.cache);
-  metrics.observeCacheEntries(() => cache.size);
-  // At debug level, a query that keeps returning nothing is diagnosed once and logged.
-  const emptyWatch = logger.isLevelEnabled('debug')
-    ? new EmptyResultWatch({ logger, keepsEmptyMs: options.emptyDiagnosisAfterMs })
-    : undefined;
-  const evaluator = new Evaluator({
-    cache,
-    cacheConfig: config.cache,
-    gateway,
-    metrics,
-    logger,
-    ...(emptyWatch === undefined
-      ? {}
-      : {
-          onResult: (trigger, query, result) =>
-            emptyWatch.observe(
-              trigger.source,
-              trigger.metricName,
-              query,
-              result,
-              trigger.spec.customHeaders,
-            ),
-        }),
-  });
-  return { sources, resolver, gateway, cache, evaluator };
-}
 
 export function createApp(config: ServerConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);

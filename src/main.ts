@@ -4,7 +4,9 @@
 // does not pay for check/simulate, so KEDA meets a new pod sooner (bench/startup.ts).
 import { enableCompileCache } from 'node:module';
 import { COMMANDS, nameOrigins, parseServeOptions, usage } from './cli/serve-options';
+import type { CommandIo } from './cli/command-args';
 import { helpHint } from './cli/command-args';
+import { CliError, EXIT_USAGE, isCliError } from './cli/cli-error';
 import { didYouMean } from './util/did-you-mean';
 import { packageVersion } from './version';
 
@@ -12,28 +14,22 @@ import { packageVersion } from './version';
 // prom-client, pino) are compiled from cached V8 code on the next start. It honours NODE_COMPILE_CACHE
 // for the directory; on a read-only file system it reports failure and the start goes on uncached.
 // https://nodejs.org/api/module.html#moduleenablecompilecachecachedir
-enableCompileCache?.();
+// Only when this file is the process entry: tests import main() and keep Node's defaults.
+if (require.main === module) enableCompileCache?.();
 
-const io = {
+const PROCESS_IO: CommandIo = {
   out: (text: string): void => void process.stdout.write(text),
   err: (text: string): void => void process.stderr.write(text),
 };
 
-/** Exit codes documented in `--help`. */
+/** Exit codes documented in `--help` (cli/cli-error.ts has the failure codes). */
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
-const EXIT_USAGE = 2;
 
-async function serve(argv: string[]): Promise<number> {
-  let options;
-  try {
-    options = parseServeOptions(argv, process.env);
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${helpHint('serve')}\n`);
-    return EXIT_USAGE;
-  }
+async function serve(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
+  const options = parseServeOptions(argv, env);
   if (options.help) {
-    process.stdout.write(usage());
+    io.out(usage());
     return EXIT_OK;
   }
   const { ConfigError, loadConfig } = await import('./config/load-config');
@@ -41,11 +37,8 @@ async function serve(argv: string[]): Promise<number> {
   try {
     config = loadConfig(options.overrides);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${nameOrigins(e, options.origins).message}\n`);
-      return EXIT_USAGE;
-    }
-    throw e;
+    if (!(e instanceof ConfigError)) throw e;
+    throw new CliError(nameOrigins(e, options.origins).message, EXIT_USAGE);
   }
   // /healthz answers while the rest loads; the app then takes the server over.
   const { listenEarly } = await import('./http/http-server');
@@ -55,7 +48,7 @@ async function serve(argv: string[]): Promise<number> {
   });
   const createApp = await (await import('./cli/load-serve')).loadServe();
   // POD_IP: set from the downward API (status.podIP) in deploy/; lets push.peers skip this pod.
-  const app = createApp(config, { httpServer, podIp: process.env.POD_IP });
+  const app = createApp(config, { httpServer, podIp: env['POD_IP'] });
   await app.start();
   await new Promise<void>(resolve => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -69,35 +62,61 @@ async function serve(argv: string[]): Promise<number> {
   return EXIT_OK;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs a command and returns its exit code. A command's expected failure (a CliError) is printed
+ * here, once for every command: its message, then for bad flags and files the help hint.
+ * @param stdin what `migrate -` reads (tests give it text).
+ */
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: CommandIo = PROCESS_IO,
+  stdin?: () => string,
+): Promise<number> {
+  try {
+    return await run(argv, env, io, stdin);
+  } catch (e) {
+    if (!isCliError(e)) throw e;
+    io.err(`${e.message}\n${e.withHelpHint ? `${helpHint(argv[0] ?? '')}\n` : ''}`);
+    return e.exitCode;
+  }
+}
+
+async function run(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  io: CommandIo,
+  stdin: (() => string) | undefined,
+): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
-      return serve(rest);
+      return serve(rest, env, io);
     case 'check':
-      return (await import('./cli/check-command')).runCheck(rest, process.env, io);
+      return (await import('./cli/check-command')).runCheck(rest, env, io);
     case 'simulate':
-      return (await import('./cli/simulate-command')).runSimulate(rest, process.env, io);
+      return (await import('./cli/simulate-command')).runSimulate(rest, env, io);
     case 'migrate':
-      return (await import('./cli/migrate-command')).runMigrate(rest, process.env, io);
+      return (await import('./cli/migrate-command')).runMigrate(rest, env, io, stdin);
     case 'version':
     case '--version':
     case '-v':
-      process.stdout.write(`${packageVersion()}\n`);
+      io.out(`${packageVersion()}\n`);
       return EXIT_OK;
     case 'help':
       // `help check` is `check --help`, as in git and kubectl.
-      if (rest[0] !== undefined && rest[0] !== 'help') return main([rest[0], '--help']);
-      process.stdout.write(usage());
+      if (rest[0] !== undefined && rest[0] !== 'help')
+        return run([rest[0], '--help'], env, io, stdin);
+      io.out(usage());
       return EXIT_OK;
     case undefined:
     case '-h':
     case '--help':
-      process.stdout.write(usage());
+      io.out(usage());
       return command === undefined ? EXIT_USAGE : EXIT_OK;
     default: {
       const guess = didYouMean(command, [...COMMANDS.map(([name]) => name), '--version', '--help']);
-      process.stderr.write(
+      io.err(
         `unknown command "${command}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}\n` +
           `run "keda-prometheus-scaler --help" for the commands\n`,
       );

@@ -14,7 +14,7 @@ const INSTALL_HINT =
  * OpenMetrics (timestamps in seconds, `# EOF`) → Prometheus text exposition (timestamps in
  * milliseconds), the format /api/v1/import/prometheus reads.
  */
-export function openMetricsToPrometheusText(openMetrics: string): string {
+function openMetricsToPrometheusText(openMetrics: string): string {
   return openMetrics
     .split('\n')
     .filter(line => line !== '# EOF' && !line.startsWith('#') && line !== '')

@@ -3,14 +3,12 @@
 // an empty result is empty, and the HPA's arithmetic at the current replica count.
 import type { KedaVersion } from '../simulate/keda-release';
 import { behaviorAsStored, kedaRules } from '../simulate/keda-release';
-import type { Core } from '../app';
-import { createCore } from '../app';
+import type { Core } from '../core/create-core';
+import { createCore } from '../core/create-core';
 import type { ServerConfig } from '../config/schema';
 import { isScalerError } from '../errors';
 import { grpcStatusName, toGrpcStatus } from '../scaler/grpc-status';
-import type { Finding } from '../diagnose/diagnose-empty';
 import { diagnoseEmpty } from '../diagnose/diagnose-empty';
-import type { Emptiness } from '../diagnose/empty-result';
 import { describeEmptiness, emptiness } from '../diagnose/empty-result';
 import { SourceMetadata } from '../diagnose/metadata-client';
 import { buildMetricSpec, toMetricValueFields } from '../scaler/metric-spec';
@@ -23,24 +21,27 @@ import {
   KUBERNETES_VERSIONS,
   hpaTolerances,
 } from '../simulate/hpa-model';
-import type { LoadedScaledObject } from '../simulate/scaledobject-file';
-import { InputFileError, TRIGGER_TYPES, loadScaledObjects } from '../simulate/scaledobject-file';
+import { ManifestError } from '../manifest/manifest-error';
+import type { LoadedScaledObject } from '../manifest/scaledobject-file';
+import { TRIGGER_TYPES, loadScaledObjects } from '../manifest/scaledobject-file';
 import { createLogger } from '../telemetry/logger';
 import { NoopMetrics } from '../telemetry/metrics';
-import { SOURCE_FLAGS, describeFailure } from './cli-config';
+import { SOURCE_FLAGS, describeFailure, withFlagNames } from './cli-config';
+import { CliError, EXIT_USAGE } from './cli-error';
 import { configOrExit } from './config-or-exit';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
   KEDA_VERSION_FLAG,
   UsageError,
-  helpHint,
   kedaVersionFlag,
   kubernetesVersionFlag,
   parseCommandArgs,
   wholeNumberFlag,
 } from './command-args';
-import type { CheckedReading } from './check-scaledobject';
 import { wholeScaledObject } from './check-scaledobject';
+import type { CheckPart } from './check-render';
+import { renderCheck } from './check-render';
+import type { EmptyReport, TriggerCheck } from './check-result';
 import { localizeTrigger } from './local-source';
 
 export const CHECK_COMMAND = {
@@ -112,18 +113,6 @@ function migrateNoteFor(type: string, file: string): string | undefined {
     : undefined;
 }
 
-interface Outcome {
-  code: number;
-  /** What the whole-ScaledObject summary needs; undefined when the check failed. */
-  reading: CheckedReading['reading'];
-  /** The `== ScaledObject …` header when several parts are printed; none for a summary. */
-  label: string | undefined;
-  /** A failure the server would return goes to stderr; a report, even a failing one, to stdout. */
-  failed: boolean;
-  report: Record<string, unknown>;
-  text: string;
-}
-
 export async function runCheck(
   argv: string[],
   env: NodeJS.ProcessEnv,
@@ -169,7 +158,7 @@ export async function runCheck(
         }));
       });
       if (targets.length === 0) {
-        throw new InputFileError(
+        throw new ManifestError(
           `spec.triggers: no trigger of type ${TRIGGER_TYPES.join(', ')} to check`,
         );
       }
@@ -191,26 +180,21 @@ export async function runCheck(
       throw new UsageError('give --scaledobject FILE or --metadata k=v');
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof InputFileError) {
-      io.err(`${e.message}\n${helpHint(CHECK_COMMAND.name)}\n`);
-      return 2;
-    }
-    throw e;
+    throw withFlagNames(e);
   }
-  const loaded = configOrExit(values, env, io);
-  if ('exit' in loaded) return loaded.exit;
+  const loaded = configOrExit(values, env);
   const { config } = loaded;
   const core = createCore(config, createLogger('silent'), new NoopMetrics());
   try {
-    const outcomes: Outcome[] = [];
+    const outcomes: TriggerCheck[] = [];
     for (const target of targets) {
       let localized;
       try {
         localized = localizeTrigger(target.metadata, config, loaded);
       } catch (e) {
+        // A source to pick among several: said without the help hint (the flags were fine).
         if (!(e instanceof UsageError)) throw e;
-        io.err(`${e.message}\n`);
-        return 2;
+        throw new CliError(e.message, EXIT_USAGE);
       }
       outcomes.push(
         await checkOne(core, config, { ...target, metadata: localized.metadata }, localized.note, {
@@ -222,7 +206,7 @@ export async function runCheck(
       );
     }
     // After the last trigger of a ScaledObject: what KEDA and the HPA make of all of them.
-    const parts: Outcome[] = [];
+    const parts: CheckPart[] = [];
     for (const [i, o] of outcomes.entries()) {
       parts.push(o);
       const whole = targets[i]?.whole;
@@ -230,22 +214,14 @@ export async function runCheck(
       const readings = outcomes
         .map((x, j) => ({ index: targets[j]?.whole?.index ?? -1, so: targets[j]?.whole?.so, x }))
         .filter(r => r.so === whole.so)
-        .map(r => ({ index: r.index, reading: r.x.reading }));
+        .map(r => ({
+          index: r.index,
+          reading: r.x.outcome === 'checked' ? r.x.reading : undefined,
+        }));
       const summary = wholeScaledObject(whole.so, readings, { replicas, k8s, keda });
-      if (summary !== undefined) {
-        parts.push({ ...summary, failed: false, reading: undefined, label: undefined });
-      }
+      if (summary !== undefined) parts.push({ outcome: 'whole', ...summary });
     }
-    const several = parts.length > 1;
-    if (output === 'json') {
-      const reports = parts.map(o => o.report);
-      io.out(`${JSON.stringify(several ? reports : reports[0], null, 2)}\n`);
-    } else {
-      for (const [i, o] of parts.entries()) {
-        const header = several && o.label !== undefined ? `== ScaledObject ${o.label}\n` : '';
-        (o.failed ? io.err : io.out)(`${i > 0 ? '\n' : ''}${header}${o.text}`);
-      }
-    }
+    renderCheck(parts, output, io);
     return Math.max(...parts.map(o => o.code));
   } finally {
     core.cache.close();
@@ -262,14 +238,6 @@ function parseMetadataFlags(pairs: string[]): Record<string, string> {
       return [pair.slice(0, i), pair.slice(i + 1)];
     }),
   );
-}
-
-/** What an empty result means for this trigger, and why it is empty. */
-interface EmptyReport {
-  query: 'query' | 'activationQuery';
-  result: Emptiness;
-  summary: string;
-  findings: Finding[];
 }
 
 /** Asks the source directly (no cache) whether `query` gives nothing, and if so, why. */
@@ -302,34 +270,27 @@ async function diagnoseIfEmpty(
   };
 }
 
-const ALLOW_EMPTY_HINT =
-  'exit 1: the trigger would scale on a constant 0; pass --allow-empty if an empty result is expected (e.g. no traffic yet)';
-
-function emptyLines(empty: EmptyReport[]): string[] {
-  return empty.flatMap(e => [e.summary, ...e.findings.map(f => `  - ${f.message}`)]);
-}
-
 async function checkOne(
   core: Core,
   config: ServerConfig,
   target: Target,
   note: string | undefined,
   options: { replicas: number; allowEmpty: boolean; k8s: KubernetesVersion; keda: KedaVersion },
-): Promise<Outcome> {
+): Promise<TriggerCheck> {
   const { replicas } = options;
   const { metricType, minReplicas, maxReplicas } = target;
-  const answeredBy = note === undefined ? [] : [note];
+  const context = { label: target.label, answeredBy: note, migrateNote: target.migrateNote };
   let trigger: ResolvedTrigger | undefined;
   try {
     trigger = core.resolver.resolve(target.metadata, null);
-    const spec = buildMetricSpec(trigger.spec, trigger.metricName);
+    const { spec: triggerSpec } = trigger;
+    const spec = buildMetricSpec(triggerSpec, trigger.metricName);
     const ctx = { signal: new AbortController().signal, deadlineMs: Date.now() + 30_000 };
     const started = performance.now();
     const evaluation = await core.evaluator.evaluate(trigger, ctx, 'check');
     const activity = await core.evaluator.evaluate(trigger, ctx, 'check', { activation: true });
     const tookMs = performance.now() - started;
     const empty = await collectEmpty(core, trigger, evaluation.value, activity.value);
-    const fields = toMetricValueFields(evaluation.value);
     // The simulator's own engine: milli-units as KEDA sends them, the release's tolerance rule
     // and the behavior's tolerances where the release honours them.
     const { k8s, keda } = options;
@@ -338,7 +299,7 @@ async function checkOne(
       explainHpa(
         type,
         evaluation.value,
-        trigger!.spec.threshold,
+        triggerSpec.threshold,
         replicas,
         minReplicas,
         maxReplicas,
@@ -346,89 +307,48 @@ async function checkOne(
         k8s,
         keda,
       );
-    const hpa = { AverageValue: explain('AverageValue'), Value: explain('Value') };
-    const code = empty.length > 0 && !options.allowEmpty ? 1 : 0;
-    // Keys the server accepts and ignores (it logs them once and counts them): said first.
-    const warnings = (trigger.spec.warnings ?? []).map(w => w.message);
-    const report = {
-      ok: code === 0,
-      ...(target.label === undefined ? {} : { scaledObject: target.label }),
-      ...(note === undefined ? {} : { answeredBy: note }),
-      ...(target.migrateNote === undefined ? {} : { migrate: target.migrateNote }),
-      ...(warnings.length === 0 ? {} : { warnings }),
-      ...(empty.length === 0 ? {} : { empty }),
-      ...(target.composite === undefined ? {} : { scalingModifiers: target.composite }),
+    return {
+      outcome: 'checked',
+      ...context,
+      empty,
+      code: empty.length > 0 && !options.allowEmpty ? 1 : 0,
+      // Keys the server accepts and ignores (it logs them once and counts them): said first.
+      warnings: (triggerSpec.warnings ?? []).map(w => w.message),
+      composite: target.composite,
+      composedBelow: target.whole !== undefined,
       metricSpec: spec,
-      metricValue: fields,
+      metricValue: toMetricValueFields(evaluation.value),
       value: evaluation.value,
       active: activity.active,
-      activationThreshold: trigger.spec.activationThreshold,
+      activeBy: triggerSpec.activationQuery === undefined ? 'value' : 'activationQuery value',
+      activationValue: activity.value,
+      activationThreshold: triggerSpec.activationThreshold,
       source: trigger.source.name,
       tookMs: Math.round(tookMs * 10) / 10,
       replicas,
       metricType,
-      hpa,
-    };
-    const activeBy = trigger.spec.activationQuery === undefined ? 'value' : 'activationQuery value';
-    const lines = [
-      ...warnings.map(w => `warning: ${w}`),
-      ...emptyLines(empty),
-      ...answeredBy,
-      `GetMetricSpec   ${JSON.stringify(spec)}`,
-      `GetMetrics      ${JSON.stringify(fields)}  (value ${evaluation.value})`,
-      `IsActive        ${activity.active}  (${activeBy} ${activity.value} is ${activity.active ? '' : 'not '}above activationThreshold ${trigger.spec.activationThreshold})`,
-      `source          ${trigger.source.name}, answered in ${report.tookMs} ms`,
-      '',
-      ...(target.composite === undefined
-        ? []
-        : [
-            `note: spec.advanced.scalingModifiers applies: the HPA sees ${target.composite.formula} against target ${target.composite.target}, not this trigger alone; ${target.whole === undefined ? 'check without --trigger composes it' : 'the ScaledObject section below composes it'}`,
-          ]),
-      `HPA at ${replicas} replica(s), this trigger's metricType is ${metricType}:`,
-      ...(['AverageValue', 'Value'] as const).flatMap(type => [
-        `  ${type}${type === metricType ? ' (this trigger)' : ''}: kubectl get hpa shows ${hpa[type].shown}; desired ${hpa[type].desired}`,
-        ...hpa[type].steps.map(s => `    - ${s}`),
-      ]),
-      ...(code === 1 ? ['', ALLOW_EMPTY_HINT] : []),
-      ...(target.migrateNote === undefined ? [] : ['', target.migrateNote]),
-    ];
-    return {
-      code,
-      failed: false,
-      report,
-      text: `${lines.join('\n')}\n`,
-      label: target.label,
+      hpa: { AverageValue: explain('AverageValue'), Value: explain('Value') },
       reading: {
         value: evaluation.value,
         active: activity.active,
-        threshold: trigger.spec.threshold,
-        activationThreshold: trigger.spec.activationThreshold,
+        threshold: triggerSpec.threshold,
+        activationThreshold: triggerSpec.activationThreshold,
       },
     };
   } catch (e) {
     if (!isScalerError(e)) throw e;
-    const st = toGrpcStatus(e);
     // The server's no_data answer: say why the result is empty as well.
     const empty =
       e.kind === 'no_data' && trigger !== undefined
         ? await collectEmpty(core, trigger, 0, 0).catch(() => [])
         : [];
-    const message = describeFailure(e, config);
     return {
+      outcome: 'failed',
+      ...context,
+      empty,
       code: 1,
-      failed: true,
-      label: target.label,
-      reading: undefined,
-      report: {
-        ok: false,
-        ...(target.label === undefined ? {} : { scaledObject: target.label }),
-        ...(note === undefined ? {} : { answeredBy: note }),
-        ...(target.migrateNote === undefined ? {} : { migrate: target.migrateNote }),
-        ...(empty.length === 0 ? {} : { empty }),
-        code: grpcStatusName(st.code),
-        message: message.slice(message.indexOf(': ') + 2),
-      },
-      text: `${[...emptyLines(empty), ...answeredBy, message, ...(target.migrateNote === undefined ? [] : [target.migrateNote])].join('\n')}\n`,
+      status: grpcStatusName(toGrpcStatus(e).code),
+      message: describeFailure(e, config),
     };
   }
 }

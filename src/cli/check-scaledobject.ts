@@ -8,8 +8,8 @@ import type { HpaExplanation } from '../simulate/explain-hpa';
 import { explainHpa } from '../simulate/explain-hpa';
 import type { KubernetesVersion, MetricType } from '../simulate/hpa-model';
 import { hpaTolerances } from '../simulate/hpa-model';
-import type { LoadedScaledObject, LoadedTrigger } from '../simulate/scaledobject-file';
-import { TRIGGER_TYPES } from '../simulate/scaledobject-file';
+import type { LoadedScaledObject, LoadedTrigger } from '../manifest/scaledobject-file';
+import { TRIGGER_TYPES } from '../manifest/scaledobject-file';
 import { ScalingModel } from '../simulate/simulate';
 
 /** One trigger's checked reading, by its place in spec.triggers. */

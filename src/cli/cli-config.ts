@@ -5,6 +5,9 @@ import { loadConfig } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
 import type { ScalerError } from '../errors';
 import { grpcStatusName, toGrpcStatus } from '../scaler/grpc-status';
+import type { ChoiceWords } from '../manifest/manifest-error';
+import { ManifestError } from '../manifest/manifest-error';
+import { CliError, EXIT_USAGE } from './cli-error';
 import type { FlagSpec } from './command-args';
 import { redactUrl } from '../util/url-rules';
 
@@ -38,6 +41,24 @@ export const SOURCE_FLAGS = [
     help: 'a local Prometheus (a port-forward); answers in-cluster serverAddress/source',
   },
 ] as const satisfies readonly FlagSpec[];
+
+/** A manifest error's choices named by the flags above that make them. */
+export const SCALEDOBJECT_FLAG_WORDS: ChoiceWords = {
+  file: '--scaledobject',
+  name: '--name',
+  triggerIndex: '--trigger',
+  pickOne: '--name NAME',
+};
+
+/**
+ * A ManifestError as the CliError that prints it, its choices named by their flags (exit 2, with
+ * the help hint); anything else as it is.
+ */
+export function withFlagNames(e: unknown): unknown {
+  return e instanceof ManifestError
+    ? new CliError(e.describe(SCALEDOBJECT_FLAG_WORDS), EXIT_USAGE, true)
+    : e;
+}
 
 export interface CommandConfig {
   config: ServerConfig;

@@ -11,6 +11,7 @@ import {
 } from '../simulate/hpa-model';
 import { didYouMean } from '../util/did-you-mean';
 import { quote } from '../util/echo';
+import { CliError, EXIT_USAGE } from './cli-error';
 
 export interface CommandIo {
   out: (text: string) => void;
@@ -51,9 +52,13 @@ export type FlagValues<F extends readonly FlagSpec[]> = {
 
 export const PROGRAM = 'keda-prometheus-scaler';
 
-/** A flag value that breaks its rule, or an unknown flag; the commands answer it with exit 2. */
-export class UsageError extends Error {
+/** A flag value that breaks its rule, or an unknown flag: exit 2, with the help hint. */
+export class UsageError extends CliError {
   override readonly name = 'UsageError';
+
+  constructor(message: string) {
+    super(message, EXIT_USAGE, true);
+  }
 }
 
 /** The lines listing each flag, its value, its help and its environment variable. */
@@ -151,24 +156,21 @@ function describeParseError(e: Error & { code?: string }, flags: readonly FlagSp
   return e.message;
 }
 
-/** The parsed flags, or the exit code when the command should stop here (--help, bad flags). */
+/**
+ * The parsed flags, or exit code 0 when the command printed its --help.
+ * @throws {@link UsageError} for bad flags.
+ */
 export function parseCommandArgs<F extends readonly FlagSpec[]>(
   argv: string[],
   command: CommandSpec<F>,
   io: CommandIo,
 ): { values: FlagValues<F>; positionals: string[] } | { exit: number } {
-  let values;
   const positionals: string[] = [];
-  try {
-    values = parseFlags(
-      argv,
-      command.flags,
-      command.positionals === true ? positionals : undefined,
-    );
-  } catch (e) {
-    io.err(`${(e as Error).message}\n${helpHint(command.name)}\n`);
-    return { exit: 2 };
-  }
+  const values = parseFlags(
+    argv,
+    command.flags,
+    command.positionals === true ? positionals : undefined,
+  );
   if (values.help === true) {
     io.out(commandUsage(command));
     return { exit: 0 };

@@ -4,7 +4,7 @@
 // --verify found a difference), 2 bad flags or input (then nothing is written).
 import { readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { ConfigError, loadConfig } from '../config/load-config';
+import { loadConfig } from '../config/load-config';
 import type { InputObject } from '../migrate/manifests';
 import { MAX_INPUT_BYTES, MigrateInputError, readObjects } from '../migrate/manifests';
 import { migrate, yamlStream } from '../migrate/migrate';
@@ -12,14 +12,14 @@ import { reportText } from '../migrate/report';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
   UsageError,
-  helpHint,
   kubernetesVersionFlag,
   parseCommandArgs,
   wholeNumberFlag,
 } from './command-args';
 import { configFileOf } from './cli-config';
-import { configOrExit } from './config-or-exit';
-import { createCore } from '../app';
+import { CliError, EXIT_USAGE } from './cli-error';
+import { asUsageFailure, configOrExit } from './config-or-exit';
+import { createCore } from '../core/create-core';
 import { DEFAULT_HPA_TOLERANCE, DEFAULT_KUBERNETES_VERSION } from '../simulate/hpa-model';
 import type { KubernetesVersion } from '../simulate/hpa-model';
 import { createLogger } from '../telemetry/logger';
@@ -149,6 +149,11 @@ function writeWhole(path: string, text: string): void {
   renameSync(temporary, path);
 }
 
+/** An input file that cannot be read is bad input (exit 2), said without the help hint. */
+function asInputFailure(e: unknown): unknown {
+  return e instanceof MigrateInputError ? new CliError(e.message, EXIT_USAGE) : e;
+}
+
 export async function runMigrate(
   argv: string[],
   env: NodeJS.ProcessEnv,
@@ -203,26 +208,14 @@ export async function runMigrate(
     }
     inputs = positionals.flatMap(p => readObjects(readInput(p, stdin), p === '-' ? 'stdin' : p));
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`${e.message}\n${helpHint(MIGRATE_COMMAND.name)}\n`);
-      return 2;
-    }
-    if (e instanceof MigrateInputError) {
-      io.err(`${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    throw asInputFailure(e);
   }
   const configFile = configFileOf(values, env);
   if (configFile !== undefined) {
     try {
       existingSources = loadConfig({ configFile, logLevel: 'silent' }).sources;
     } catch (e) {
-      if (e instanceof ConfigError) {
-        io.err(`${e.message}\n`);
-        return 2;
-      }
-      throw e;
+      throw asUsageFailure(e);
     }
   }
   let result;
@@ -236,16 +229,11 @@ export async function runMigrate(
     });
   } catch (e) {
     // A prometheus-adapter configuration that cannot be read is bad input like any other.
-    if (e instanceof MigrateInputError) {
-      io.err(`${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    throw asInputFailure(e);
   }
   let rows: VerifyRow[] | undefined;
   if (values.verify === true) {
-    const loaded = configOrExit(values, env, io);
-    if ('exit' in loaded) return loaded.exit;
+    const loaded = configOrExit(values, env);
     const core = createCore(loaded.config, createLogger('silent'), new NoopMetrics());
     try {
       rows = await verifyChecks(core, loaded.config, loaded, result.checks, {
@@ -263,10 +251,10 @@ export async function runMigrate(
     try {
       writeWhole(configOut, stringify({ sources: result.sources }, { lineWidth: 0 }));
     } catch (e) {
-      io.err(
-        `--config-out: cannot write ${configOut} (${(e as NodeJS.ErrnoException).code ?? 'error'})\n`,
+      throw new CliError(
+        `--config-out: cannot write ${configOut} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+        EXIT_USAGE,
       );
-      return 2;
     }
   }
   io.out(yamlStream(result.objects));

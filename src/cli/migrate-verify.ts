@@ -2,12 +2,12 @@
 // query, or prometheus-adapter's per-object values as the HPA combines them) and the converted
 // trigger (this scaler's parser, source and reducer) evaluated at the same instant against the live
 // Prometheus, with both HPA decisions from `check`'s engine (simulate/explain-hpa.ts).
-import type { Core } from '../app';
+import type { Core } from '../core/create-core';
 import type { ServerConfig } from '../config/schema';
 import { isScalerError } from '../errors';
 import type { VerifyCheck } from '../migrate/verify-plan';
 import type { QueryResult } from '../prometheus/decode-response';
-import { reduceResult } from '../prometheus/reduce-result';
+import { reduceResult } from '../core/reduce-result';
 import { explainHpa } from '../simulate/explain-hpa';
 import type { KubernetesVersion, Tolerances } from '../simulate/hpa-model';
 import { releaseRules, tolerancesFor, withBehaviorDefaults } from '../simulate/hpa-model';
@@ -21,8 +21,8 @@ import { localizeTrigger } from './local-source';
  * they differ only by floating-point summation order; 1e-9 leaves room for that and nothing else.
  * docs/migrate.md, "Proof before the switch".
  */
-export const RELATIVE_TOLERANCE = 1e-9;
-export const ABSOLUTE_TOLERANCE = 1e-12;
+const RELATIVE_TOLERANCE = 1e-9;
+const ABSOLUTE_TOLERANCE = 1e-12;
 
 export interface VerifyRow {
   object: string;

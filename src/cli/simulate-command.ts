@@ -2,7 +2,6 @@
 // query over a time range of the real source) through the KEDA and HPA models, as a table, CSV,
 // JSON and SVG; with --set, once per value, as a comparison.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ConfigError } from '../config/load-config';
 import type { ServerConfig } from '../config/schema';
 import { DEFAULTS, triggerLimits } from '../config/schema';
 import type { CommandConfig } from './cli-config';
@@ -11,12 +10,14 @@ import { isScalerError } from '../errors';
 import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
 import { queryRange } from '../prometheus/range-query';
+import { reduceResult } from '../core/reduce-result';
 import { upstreamRequest } from '../core/upstream-request';
 import { SourceRegistry } from '../sources/source-registry';
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from '../simulate/hpa-model';
-import type { LoadedScaledObject } from '../simulate/scaledobject-file';
-import { InputFileError, loadScaledObject } from '../simulate/scaledobject-file';
-import { parseSeriesCsv } from '../simulate/series-csv';
+import { ManifestError } from '../manifest/manifest-error';
+import type { LoadedScaledObject } from '../manifest/scaledobject-file';
+import { loadScaledObject } from '../manifest/scaledobject-file';
+import { SeriesFileError, parseSeriesCsv } from '../simulate/series-csv';
 import type {
   Sample,
   ScaledObjectModel,
@@ -33,11 +34,18 @@ import {
   refuseIneffectiveKey,
   summarize,
 } from '../simulate/what-if';
-import { SOURCE_FLAGS, commandConfig, configFileOf, describeFailure } from './cli-config';
+import {
+  SOURCE_FLAGS,
+  commandConfig,
+  configFileOf,
+  describeFailure,
+  withFlagNames,
+} from './cli-config';
+import { CliError, EXIT_FAILED, EXIT_USAGE } from './cli-error';
+import { asUsageFailure } from './config-or-exit';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
   UsageError,
-  helpHint,
   KEDA_VERSION_FLAG,
   kedaVersionFlag,
   kubernetesVersionFlag,
@@ -199,7 +207,7 @@ function toModel(
 ): { model: ScaledObjectModel; specs: TriggerSpec[] } {
   const specs = loaded.triggers.map(t => {
     if (!['prometheus', 'external', 'external-push'].includes(t.type)) {
-      throw new InputFileError(
+      throw new ManifestError(
         `spec.triggers[${t.index}].type: ${t.type} cannot be replayed (prometheus, external, external-push); pick one with --trigger N`,
       );
     }
@@ -208,7 +216,7 @@ function toModel(
       return parseTrigger(t.metadata, limits);
     } catch (e) {
       if (!isScalerError(e)) throw e;
-      throw new InputFileError(`spec.triggers[${t.index}].metadata: ${e.message}`);
+      throw new ManifestError(`spec.triggers[${t.index}].metadata: ${e.message}`);
     }
   });
   return {
@@ -296,7 +304,7 @@ async function rangeSeries(
             queryParameters: request.queryParameters,
             customHeaders: request.customHeaders,
           },
-          spec,
+          result => reduceResult(result, spec),
         );
       }),
     );
@@ -373,7 +381,7 @@ export async function runSimulate(
       try {
         text = readFileSync(values.series, 'utf8');
       } catch (e) {
-        throw new InputFileError(`--series ${values.series}: ${(e as Error).message}`);
+        throw new SeriesFileError(`--series ${values.series}: ${(e as Error).message}`);
       }
       const parsedSeries = parseSeriesCsv(
         text,
@@ -450,18 +458,12 @@ export async function runSimulate(
     else io.out(toTable(rows, model));
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof InputFileError || e instanceof WhatIfError) {
-      io.err(`${e.message}\n${helpHint('simulate')}\n`);
-      return 2;
+    // Bad files and --set values are bad input like bad flags: exit 2 with the help hint.
+    if (e instanceof SeriesFileError || e instanceof WhatIfError) {
+      throw new CliError(e.message, EXIT_USAGE, true);
     }
-    if (e instanceof ConfigError) {
-      io.err(`${e.message}\n`);
-      return 2;
-    }
-    if (isScalerError(e)) {
-      io.err(`${describeFailure(e, config)}\n`);
-      return 1;
-    }
-    throw e;
+    // The failure the server would have returned for the replay's query.
+    if (isScalerError(e)) throw new CliError(describeFailure(e, config), EXIT_FAILED);
+    throw asUsageFailure(withFlagNames(e));
   }
 }

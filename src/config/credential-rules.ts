@@ -44,7 +44,7 @@ export const CREDENTIAL_HEADER_RULE =
   'send credentials with bearerTokenFile, basicAuth.passwordFile, auth or headerFiles, which read them from files';
 
 /** `scheme://…@`: a URL whose authority carries user information (WHATWG: `\` ends it too). */
-export const URL_USERINFO_PATTERN = '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#\\\\]*@';
+const URL_USERINFO_PATTERN = '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#\\\\]*@';
 
 export function hasUserinfo(url: URL): boolean {
   return url.username !== '' || url.password !== '';

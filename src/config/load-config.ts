@@ -36,7 +36,7 @@ export const MAX_CONFIG_FILES = 8;
  * The files of a --config value: one path, or several separated by ':' (`path.delimiter`), the
  * way KUBECONFIG lists files; merged in order by {@link mergeConfig}.
  */
-export function configFilesOf(value: string): string[] {
+function configFilesOf(value: string): string[] {
   return value.split(delimiter).filter(f => f !== '');
 }
 
@@ -98,7 +98,7 @@ export function loadConfig(overrides: ConfigOverrides): ServerConfig {
  * `optional: true`). The webhook token is such a file: the webhook stays off (503) until it
  * appears, and the pod runs meanwhile. A missing directory is a typo and still refused.
  */
-export function awaitedFile(file: string): boolean {
+function awaitedFile(file: string): boolean {
   try {
     accessSync(file);
     return false;

@@ -21,7 +21,7 @@ function hostPort(text: string): HostPort | undefined {
 }
 
 /** `dns:///name:port` or `static:///host:port,host:port`. */
-export const checkPeers: Check<PeersConfig> = v => {
+const checkPeers: Check<PeersConfig> = v => {
   const rule =
     'must be dns:///<name>:<port> or static:///<host>:<port>[,<host>:<port>...] (e.g. dns:///keda-prometheus-scaler.keda.svc:8080)';
   if (typeof v !== 'string') return { rule };

@@ -11,16 +11,16 @@ import { parseUnitDurationMs } from '../util/parse-values';
 export type Reader<T> = (value: unknown, path: string, problems: string[]) => T | undefined;
 
 /** On a schema node: how its value is read. Symbols never appear in the emitted JSON Schema. */
-export const Read = Symbol('read');
+const Read = Symbol('read');
 /** On a schema node: the name of the typed field when it differs from the YAML key. */
-export const FieldName = Symbol('fieldName');
+const FieldName = Symbol('fieldName');
 /** On a schema node: the value is always there after reading (a default, or required). */
-export const Always = Symbol('always');
+const Always = Symbol('always');
 /** On an object node: the one problem reported when a required key is missing. */
 export const MissingRule = Symbol('missingRule');
 
 /** On an object node: rules between its keys, run on the values read (defaults filled in). */
-export const Between = Symbol('between');
+const Between = Symbol('between');
 export type BetweenRule<O> = (out: O, path: string, problems: string[]) => void;
 
 /** Adds the rules between an object node's keys. */
@@ -28,7 +28,7 @@ export function between<S extends TObject>(schema: S, rule: BetweenRule<Out<S>>)
   return Object.assign(schema, { [Between]: rule });
 }
 
-export type Leaf<T> = TSchema & { [Read]: Reader<T> };
+type Leaf<T> = TSchema & { [Read]: Reader<T> };
 
 /** A check on one value: the typed value, or the rule it broke (`quiet`: never echo the value). */
 export type Check<T> = (v: unknown) => { value: T } | { rule: string; quiet?: boolean };
@@ -194,7 +194,7 @@ function readObject(
 }
 
 /** The typed default of a node: a leaf's JSON Schema `default` read, a section's defaults. */
-export function defaultOf<S extends TSchema>(schema: S): Out<S> | undefined {
+function defaultOf<S extends TSchema>(schema: S): Out<S> | undefined {
   if (isObjectNode(schema) && (schema as Partial<Leaf<unknown>>)[Read] === undefined) {
     return (schema as { [Always]?: true })[Always] === true
       ? (defaultsOf(schema) as Out<S>)

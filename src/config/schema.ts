@@ -10,13 +10,10 @@ import { AllowedAddresses } from './allowed-addresses-schema';
 import { Breaker, Cache } from './upstream-schema';
 import { Connections, GrpcTls, Shutdown } from './listener-schema';
 import { Push } from './push-schema';
-import { MIN_CACHE_TTL_MS } from '../util/limits';
 
 export { checkHttpUrl } from './schema-fields';
-export { type PeersConfig, checkPeers } from './push-schema';
-export type { AllowedAddress } from './allowed-addresses-schema';
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
@@ -25,8 +22,6 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * cluster unchanged.
  */
 export const CLI_SOURCE_NAME = 'prometheus';
-
-export { MIN_CACHE_TTL_MS };
 
 /** The whole configuration file. */
 export const ConfigSchema = section(
@@ -96,13 +91,8 @@ export const ConfigSchema = section(
 
 export type ServerConfig = Out<typeof ConfigSchema>;
 export type SourceConfig = ServerConfig['sources'][number];
-export type SourceTlsConfig = SourceConfig['tls'];
 export type CacheConfig = ServerConfig['cache'];
-export type BreakerConfig = ServerConfig['breaker'];
 export type GrpcTlsConfig = NonNullable<ServerConfig['tls']>;
-export type ShutdownConfig = ServerConfig['shutdown'];
-export type PushConfig = ServerConfig['push'];
-export type ConnectionsConfig = ServerConfig['connections'];
 
 /** Every setting at its default (no sources, no gRPC TLS). */
 export const DEFAULTS: ServerConfig = defaultsOf(ConfigSchema);

@@ -4,7 +4,7 @@ import type { CacheOutcome, ResultCache } from '../cache/result-cache';
 import type { CacheConfig } from '../config/schema';
 import { isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
-import { reduceResult } from '../prometheus/reduce-result';
+import { reduceResult } from './reduce-result';
 import type { QueryGateway } from '../sources/query-gateway';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';

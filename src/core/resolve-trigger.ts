@@ -1,9 +1,10 @@
 // Metadata → a ready-to-run trigger (parsed spec, source, metric name), memoised because
 // GetMetricSpec, GetMetrics and IsActive each arrive with the same map on every poll.
+import { LRUCache } from 'lru-cache';
 import { isScalerError } from '../errors';
 import type { ScalerError } from '../errors';
 import type { TriggerLimits, TriggerSpec } from '../metadata/parse-trigger';
-import { checkMetadataBounds } from '../metadata/metadata-bounds';
+import { DEFAULT_METADATA_BOUNDS, checkMetadataBounds } from '../metadata/metadata-bounds';
 import { parseTrigger } from '../metadata/parse-trigger';
 import type { Source } from '../sources/source';
 import type { SourceRegistry } from '../sources/source-registry';
@@ -50,6 +51,14 @@ const ENTRY_OVERHEAD_BYTES = 1000;
  */
 const BYTES_PER_METADATA_CHAR = 2;
 
+/**
+ * The largest entry the metadata bounds admit (a failure keeps less: its message, at most 1 KiB,
+ * and the key, a digest when long). The memo's budget is at least this, so the newest map is
+ * always remembered, whatever `triggerMemoMaxBytes` says.
+ */
+const LARGEST_ENTRY_BYTES =
+  ENTRY_OVERHEAD_BYTES + BYTES_PER_METADATA_CHAR * DEFAULT_METADATA_BOUNDS.maxTotalLength + 1024;
+
 /** The metadata map as one string, keys sorted: KEDA's Go client sends map entries in random
  * order. Cheaper than JSON.stringify of sorted entries on this per-call path. */
 function memoText(metadata: Readonly<Record<string, string>>): string {
@@ -68,24 +77,33 @@ type Entry = ({ ok: true; trigger: ResolvedTrigger } | { ok: false; error: Scale
 };
 
 export class TriggerResolver {
-  /** Keyed by the compact key of the map's text: a long map, valid or not, costs a digest. */
-  private readonly memo = new Map<string, Entry>();
-  private totalBytes = 0;
+  /**
+   * Keyed by the compact key of the map's text: a long map, valid or not, costs a digest. The
+   * least recently used go first when either bound is passed (lru-cache: a hit is a lookup and a
+   * move in its linked list, no Map delete and re-insert).
+   */
+  private readonly memo: LRUCache<string, Entry>;
 
   constructor(
     private readonly registry: SourceRegistry,
     private readonly limits: TriggerLimits,
-    private readonly bounds: MemoBounds = {
+    bounds: MemoBounds = {
       maxEntries: TRIGGER_MEMO_MAX_ENTRIES,
       maxBytes: DEFAULTS.cache.triggerMemoMaxBytes,
     },
     private readonly logger?: Logger,
     private readonly metrics?: Pick<Metrics, 'metadataWarning'>,
-  ) {}
+  ) {
+    this.memo = new LRUCache<string, Entry>({
+      max: bounds.maxEntries,
+      maxSize: Math.max(bounds.maxBytes, LARGEST_ENTRY_BYTES),
+      sizeCalculation: entry => entry.bytes,
+    });
+  }
 
-  /** Estimated memory of the memo (bytes); kept at most `maxBytes`. */
+  /** Estimated memory of the memo (bytes); kept at most `maxBytes` (or one largest entry). */
   get bytes(): number {
-    return this.totalBytes;
+    return this.memo.calculatedSize;
   }
 
   get size(): number {
@@ -110,20 +128,9 @@ export class TriggerResolver {
     const text = memoText(metadata);
     const key = compactKey(text);
     let entry = this.memo.get(key);
-    if (entry !== undefined) {
-      // Re-insert: Map keeps insertion order, so the first key is the least recently used.
-      this.memo.delete(key);
-      this.memo.set(key, entry);
-    } else {
+    if (entry === undefined) {
       entry = this.compute(metadata, text.length, key.length);
       this.memo.set(key, entry);
-      this.totalBytes += entry.bytes;
-      const { maxEntries, maxBytes } = this.bounds;
-      while (this.memo.size > 1 && (this.memo.size > maxEntries || this.totalBytes > maxBytes)) {
-        const [oldestKey, oldest] = this.memo.entries().next().value as [string, Entry];
-        this.memo.delete(oldestKey);
-        this.totalBytes -= oldest.bytes;
-      }
     }
     if (!entry.ok) throw entry.error;
     if (namespace !== null) entry.trigger.source.checkNamespace(namespace);

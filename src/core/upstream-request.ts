@@ -5,7 +5,7 @@ import { compactKey } from '../util/compact-key';
 import type { ResolvedTrigger } from './resolve-trigger';
 
 /** Everything sent to the source for one query except its evaluation time (the cache's bucket). */
-export type UpstreamRequest = Readonly<Omit<InstantQuery, 'timeMs' | 'maxResponseBytes'>>;
+type UpstreamRequest = Readonly<Omit<InstantQuery, 'timeMs' | 'maxResponseBytes'>>;
 
 export interface KeyedRequest {
   request: UpstreamRequest;

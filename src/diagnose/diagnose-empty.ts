@@ -7,7 +7,7 @@ import { BudgetSpent } from './metadata-client';
 import type { Matcher, Selector } from './promql-selectors';
 import { extractSelectors, selectorText } from './promql-selectors';
 
-export type FindingKind =
+type FindingKind =
   | 'unknown_metric'
   | 'unknown_label'
   | 'emptying_matcher'
@@ -55,7 +55,7 @@ function familyStem(name: string): string {
  * → `http_requests_total`), or the stem under a namespace prefix either way round
  * (`requests_total` → `app_requests_total`). Same-stem names first, then the shortest.
  */
-export function familyNames(metric: string, names: readonly string[]): string[] {
+function familyNames(metric: string, names: readonly string[]): string[] {
   const stem = familyStem(metric);
   const scored: { name: string; rank: number }[] = [];
   for (const name of names) {

@@ -37,7 +37,7 @@ export interface MetadataLimits {
   windowSeconds: number;
 }
 
-export const DEFAULT_METADATA_LIMITS: MetadataLimits = {
+const DEFAULT_METADATA_LIMITS: MetadataLimits = {
   maxRequests: 24,
   timeoutMs: 5000,
   // 1 MiB holds about 25,000 metric names of 40 characters: enough for a did-you-mean.

@@ -2,7 +2,7 @@
 // around it. Not a PromQL parser: it skips strings, numbers, keywords and grouping clauses, and
 // stops at fixed bounds, which is all a diagnosis of an empty result needs.
 
-export type MatchOp = '=' | '!=' | '=~' | '!~';
+type MatchOp = '=' | '!=' | '=~' | '!~';
 
 export interface Matcher {
   label: string;
@@ -24,8 +24,8 @@ export interface Selector {
 /** Longer queries are not diagnosed: the work is linear, but the output would not be readable. */
 export const MAX_QUERY_LENGTH = 8192;
 /** At most this many selectors, and matchers per selector, are reported. */
-export const MAX_SELECTORS = 16;
-export const MAX_MATCHERS = 16;
+const MAX_SELECTORS = 16;
+const MAX_MATCHERS = 16;
 
 /** Words that are not metric names: binary operators, modifiers, literals. */
 const KEYWORDS = new Set([

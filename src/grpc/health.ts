@@ -9,15 +9,15 @@ import * as protoLoader from '@grpc/proto-loader';
 import { PROTO_LOADER_OPTIONS, protoPath } from './load-proto';
 
 export const HEALTH_PROTO = 'grpc/health/v1/health.proto';
-export const LIVENESS_SERVICE = '';
+const LIVENESS_SERVICE = '';
 /**
  * Readiness is "able to serve calls", not "data fresh": an unready pod drops out of the headless
  * Service's DNS, KEDA's GetMetricSpec then fails and KEDA's own fallback never engages
  * (kedacore/keda #8056). Stale data is reported by GetMetrics (UNAVAILABLE or fallbackValue).
  */
-export const READINESS_SERVICE = 'externalscaler.ExternalScaler';
+const READINESS_SERVICE = 'externalscaler.ExternalScaler';
 /** Some source answered, or a cached value is, within cache.maxStaleness (as GET /healthz/data). */
-export const DATA_SERVICE = 'keda-prometheus-scaler.data';
+const DATA_SERVICE = 'keda-prometheus-scaler.data';
 
 type Status = 'SERVING' | 'NOT_SERVING';
 type Reply = { status: Status | 'SERVICE_UNKNOWN' };

@@ -10,7 +10,7 @@ export interface IsActiveResponse {
   result: boolean;
 }
 
-export interface MetricSpec {
+interface MetricSpec {
   metricName: string;
   targetSize: string;
   targetSizeFloat: number;
@@ -25,7 +25,7 @@ export interface GetMetricsRequest {
   metricName: string;
 }
 
-export interface MetricValue {
+interface MetricValue {
   metricName: string;
   metricValue: string;
   metricValueFloat: number;

@@ -13,7 +13,7 @@ const FIRST_LOAD_TIMEOUT_MS = 10_000;
  * Time a client has to finish the TLS handshake (ms); Node's tls.Server default is 120 s, long
  * enough for idle half-open connections to pile up. KEDA's handshake takes milliseconds.
  */
-export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How often start() retries while the files are not there yet (ms): cert-manager may lag. */
 const FIRST_LOAD_RETRY_MS = 250;
 

@@ -34,7 +34,7 @@ export interface HttpLimits {
   maxConnectionsPerClient: number;
 }
 
-export const HTTP_LIMITS: Readonly<HttpLimits> = {
+const HTTP_LIMITS: Readonly<HttpLimits> = {
   /** Time for a client to send all request headers (Node's default is 60 s). A probe, a scrape
    * or a webhook sends its headers in one packet; a slow-header socket is closed after this. */
   headersTimeoutMs: 5_000,

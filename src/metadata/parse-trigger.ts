@@ -7,7 +7,6 @@ import { didYouMeanSuffix } from '../util/did-you-mean';
 import { clipName, quote } from '../util/echo';
 import { FIELD_VALUE_RULE, HEADER_NAME, isFieldValue } from '../util/http-fields';
 import { MAX_CUSTOM_HEADERS_BYTES, MAX_QUERY_BYTES, MIN_CACHE_TTL_MS } from '../util/limits';
-import { DEFAULTS, triggerLimits } from '../config/schema';
 import type { Parsed } from '../util/parse-values';
 import {
   parseDurationMs,
@@ -19,7 +18,7 @@ import {
 import { PATH_SEGMENT_RULE, redactUrl, urlProblem } from '../util/url-rules';
 
 export type MultipleSeriesPolicy = 'error' | 'sum' | 'max' | 'min' | 'avg';
-export type HttpMethod = 'GET' | 'POST';
+type HttpMethod = 'GET' | 'POST';
 
 /** Where the trigger wants its query answered; resolved against the server's sources later. */
 export type SourceSelector =
@@ -81,7 +80,7 @@ export interface TriggerSpec {
  * now ignores; `unknown`: any other key, accepted only under `unknownMetadataKeys: warn`. gRPC
  * has no warning channel: the server logs it once per trigger and counts it, `check` prints it.
  */
-export interface MetadataWarning {
+interface MetadataWarning {
   kind: 'legacy' | 'unknown';
   /** The key, cut short (it comes from the manifest). */
   key: string;
@@ -99,8 +98,19 @@ export interface TriggerLimits {
   unknownKeys: 'refuse' | 'warn';
 }
 
-/** Caps used when no server configuration is given: the configuration schema's defaults. */
-export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = triggerLimits(DEFAULTS);
+/**
+ * Caps used when no server configuration is given: the configuration schema's defaults
+ * (maxTimeout 30s, cache.ttlLimit 5m, cache.maxStalenessLimit 10m, push.minActivationInterval 1s,
+ * unknownMetadataKeys refuse), written out so that trigger parsing does not load the schema;
+ * test/unit/config/config-schema.test.ts keeps the two equal.
+ */
+export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = {
+  maxTimeoutMs: 30_000,
+  maxCacheTtlMs: 300_000,
+  maxStalenessLimitMs: 600_000,
+  minActivationIntervalMs: 1_000,
+  unknownKeys: 'refuse',
+};
 
 /** Keys of the built-in prometheus trigger that mean the same here (`migrate` keeps them as they are). */
 export const BUILTIN_SAME_KEYS = [

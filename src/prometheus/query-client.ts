@@ -1,7 +1,6 @@
 // Sends one PromQL instant query to a source over undici and classifies every failure.
 import { errors as undiciErrors } from 'undici';
 import { ScalerError, isScalerError } from '../errors';
-import type { HttpMethod } from '../metadata/parse-trigger';
 import type { SourceEndpoint } from './source-endpoint';
 import { withAuth } from './source-endpoint';
 import type { BodyRead, QueryResult } from './decode-response';
@@ -14,7 +13,7 @@ import { readAtMost } from './read-body';
  * How much of a non-2xx body is read (bytes); the rest is discarded unread. Prometheus's error
  * envelope is a few hundred bytes; 4 KiB keeps the whole of it and never a multi-megabyte page.
  */
-export const MAX_ERROR_BODY_BYTES = 4096;
+const MAX_ERROR_BODY_BYTES = 4096;
 import { UpstreamError, parseRetryAfter } from './upstream-error';
 
 export interface InstantQuery {
@@ -26,7 +25,8 @@ export interface InstantQuery {
   namespace: string | undefined;
   queryParameters: Readonly<Record<string, string>>;
   customHeaders: Readonly<Record<string, string>>;
-  method: HttpMethod;
+  /** The trigger's httpMethod (metadata/parse-trigger.ts): POST for a query too long for a URL. */
+  method: 'GET' | 'POST';
   maxResponseBytes: number;
 }
 
@@ -35,7 +35,7 @@ export interface InstantQuery {
  * Prometheus's /api/v1/query accepts. 8 KiB is the default request-line limit of common proxies
  * and servers (nginx large_client_header_buffers, Apache LimitRequestLine).
  */
-export const MAX_GET_QUERY_STRING_BYTES = 8 * 1024;
+const MAX_GET_QUERY_STRING_BYTES = 8 * 1024;
 
 /**
  * Prometheus's own `timeout` parameter is set a little below ours so that Prometheus abandons

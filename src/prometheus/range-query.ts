@@ -1,14 +1,14 @@
 // query_range for the simulator: the trigger's query over [start, end] at a step, each instant
-// reduced with the trigger's own result policy, so a replay sees what GetMetrics would have seen.
+// reduced by the caller's reducer (the trigger's own result policy, core/reduce-result.ts), so a
+// replay sees what GetMetrics would have seen.
 import { ScalerError, isScalerError } from '../errors';
 import type { SourceEndpoint } from './source-endpoint';
 import { withAuth } from './source-endpoint';
+import type { QueryResult } from './decode-response';
 import { parseSampleValue } from './decode-response';
 import { describeNetworkError, mergeHeaders } from './query-client';
 import { Redactor } from './redact';
 import { clip } from '../util/echo';
-import type { ReducePolicy } from './reduce-result';
-import { reduceResult } from './reduce-result';
 
 export interface RangeRequest {
   query: string;
@@ -32,11 +32,15 @@ export interface RangeResult {
 /** Prometheus refuses more than 11,000 points per series. */
 const MAX_POINTS = 11_000;
 
-/** @throws {@link ScalerError} for a refused query, an unreachable source or too many points. */
+/**
+ * @param reduce one instant's samples to the trigger's value; a `ScalerError` from it makes that
+ * step a failed query (null).
+ * @throws {@link ScalerError} for a refused query, an unreachable source or too many points.
+ */
 export async function queryRange(
   source: SourceEndpoint,
   r: RangeRequest,
-  policy: ReducePolicy,
+  reduce: (result: QueryResult) => number,
 ): Promise<RangeResult> {
   if ((r.endS - r.startS) / r.stepS > MAX_POINTS) {
     throw new ScalerError(
@@ -126,7 +130,7 @@ export async function queryRange(
     let value: number | null;
     const samples = byTime.get(t);
     try {
-      value = reduceResult({ kind: 'vector', samples: samples ?? [] }, policy);
+      value = reduce({ kind: 'vector', samples: samples ?? [] });
     } catch (e) {
       if (!isScalerError(e)) throw e;
       value = null;

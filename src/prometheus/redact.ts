@@ -8,7 +8,7 @@ export const REDACTED = '[REDACTED]';
  * Values shorter than this are not searched for: replacing every "1" or "on" would destroy the
  * text, and a secret this short is guessable anyway. Tokens, passwords and tenant ids are longer.
  */
-export const MIN_SECRET_CHARS = 4;
+const MIN_SECRET_CHARS = 4;
 
 /** Text from a source, made safe to show; `(text) => text` only where no secret exists (tests). */
 export type Redact = (text: string) => string;

@@ -9,7 +9,7 @@ import type { ScalerErrorKind } from '../errors';
  * identity the request was sent as (401/403/429; scope `identity`);
  * neutral: neither (the caller went away, the answer was larger than maxResponseBytes).
  */
-export type BreakerVerdictKind = 'success' | 'failure' | 'neutral';
+type BreakerVerdictKind = 'success' | 'failure' | 'neutral';
 
 export interface BreakerVerdict {
   verdict: BreakerVerdictKind;
@@ -63,7 +63,7 @@ export function breakerVerdict(e: unknown): BreakerVerdict {
  * Longest Retry-After honoured (ms): a wrong or hostile value must not silence a source for
  * hours; five minutes is past any sane rate-limit window and within KEDA's fallback handling.
  */
-export const MAX_RETRY_AFTER_MS = 5 * 60_000;
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /**
  * Reads Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP date, as milliseconds from `nowMs`,

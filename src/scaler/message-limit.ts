@@ -22,7 +22,7 @@ const MAP_ENTRY_FRAMING_BYTES = 11;
 const NAMES_ALLOWANCE_BYTES = 4096;
 
 /** The largest ScaledObjectRef or GetMetricsRequest whose metadata can pass `bounds` (bytes). */
-export function maxRequestMessageBytes(bounds: MetadataBounds = DEFAULT_METADATA_BOUNDS): number {
+function maxRequestMessageBytes(bounds: MetadataBounds = DEFAULT_METADATA_BOUNDS): number {
   return (
     UTF8_BYTES_PER_CODE_UNIT * bounds.maxTotalLength +
     MAP_ENTRY_FRAMING_BYTES * bounds.maxKeys +

@@ -15,7 +15,7 @@ export interface RpcDeps {
 }
 
 /** Filled by a handler as it learns them, so the failure log line can name them. */
-export interface CallFields {
+interface CallFields {
   metric?: string;
   source?: string;
 }
@@ -83,7 +83,7 @@ class LazyCallContext implements HandlerContext {
  * The status and log line for a failed call. Bugs are logged with their stack at error level
  * and reach KEDA as INTERNAL with a generic message; expected failures are logged at warn.
  */
-export function reportFailure(
+function reportFailure(
   deps: RpcDeps,
   rpc: string,
   ref: RefLike | undefined,

@@ -3,7 +3,7 @@
 // reader of the SVG can check that nothing leaves its area.
 
 /** Average glyph width of a sans-serif font, as a fraction of the font size (an estimate). */
-export const CHAR_EM = 0.6;
+const CHAR_EM = 0.6;
 
 export interface Box {
   x: number;

@@ -8,7 +8,7 @@ export class FormulaError extends Error {
 }
 
 /** A value inside a formula: a number, a boolean, nil (a failed trigger), or a list. */
-export type FormulaValue = number | boolean | null | FormulaValue[];
+type FormulaValue = number | boolean | null | FormulaValue[];
 
 type Node =
   | { k: 'num'; v: number }

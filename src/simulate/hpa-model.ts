@@ -248,7 +248,7 @@ function periodStart(
 }
 
 /** calculateScaleUpLimitWithScalingRules: Percent rounds up. */
-export function scaleUpLimit(
+function scaleUpLimit(
   current: number,
   ups: ScaleEvent[],
   downs: ScaleEvent[],
@@ -267,7 +267,7 @@ export function scaleUpLimit(
 }
 
 /** calculateScaleDownLimitWithBehaviors: Percent truncates (Go's int32 conversion). */
-export function scaleDownLimit(
+function scaleDownLimit(
   current: number,
   ups: ScaleEvent[],
   downs: ScaleEvent[],

@@ -4,7 +4,11 @@
 // RFC 3339 times (with their zone) are read too.
 import { didYouMeanSuffix } from '../util/did-you-mean';
 import type { Sample } from './simulate';
-import { InputFileError } from './scaledobject-file';
+
+/** The series file is unreadable or malformed; the message names the line or the column. */
+export class SeriesFileError extends Error {
+  override readonly name = 'SeriesFileError';
+}
 
 const FAILED = new Set(['', 'error', 'err', '-']);
 
@@ -32,7 +36,7 @@ export interface ParsedSeries {
 
 /**
  * @param triggerNames the triggers to feed, in order.
- * @throws {@link InputFileError} naming the line or the column.
+ * @throws {@link SeriesFileError} naming the line or the column.
  */
 export function parseSeriesCsv(text: string, triggerNames: string[]): ParsedSeries {
   const lines = text.split(/\r?\n/).map(l => l.trim());
@@ -41,7 +45,7 @@ export function parseSeriesCsv(text: string, triggerNames: string[]): ParsedSeri
   const hasHeader = /^[A-Za-z_"]/.test(first);
   const header = hasHeader ? first.split(',').map(h => h.trim().replace(/^"|"$/g, '')) : [];
   const width = hasHeader ? header.length : first.split(',').length;
-  if (first === '') throw new InputFileError('--series: the file is empty');
+  if (first === '') throw new SeriesFileError('--series: the file is empty');
   const columns = columnsFor(header, triggerNames, width);
   const out: Sample[][] = triggerNames.map(() => []);
   const stamps: { line: number; timestamp: number }[] = [];
@@ -51,32 +55,32 @@ export function parseSeriesCsv(text: string, triggerNames: string[]): ParsedSeri
     const t = cells[0] ?? '';
     const timestamp = /^\d/.test(t) && !/^[\d.]+$/.test(t) ? rfc3339Seconds(t) : Number(t);
     if (t === '' || timestamp === undefined || !Number.isFinite(timestamp)) {
-      throw new InputFileError(
+      throw new SeriesFileError(
         `--series line ${i + 1}: the timestamp must be unix seconds or RFC 3339, got "${t.slice(0, 40)}"`,
       );
     }
     // A longer row would be read by position and its extra cells dropped without a word.
     if (cells.length > width)
-      throw new InputFileError(
+      throw new SeriesFileError(
         `--series line ${i + 1}: ${cells.length} cells, but the ${hasHeader ? 'header' : 'first line'} has ${width}: "${line.slice(0, 80)}"`,
       );
     stamps.push({ line: i + 1, timestamp });
     columns.forEach((c, k) => {
       const cell = cells[c];
       if (cell === undefined)
-        throw new InputFileError(
+        throw new SeriesFileError(
           `--series line ${i + 1}: expected ${columns.length + 1} columns, got "${line.slice(0, 80)}"`,
         );
       const failed = FAILED.has(cell.toLowerCase());
       const value = Number(cell);
       if (!failed && !Number.isFinite(value))
-        throw new InputFileError(
+        throw new SeriesFileError(
           `--series line ${i + 1}: "${cell.slice(0, 40)}" is not a number (an empty cell or "error" marks a failed query)`,
         );
       (out[k] as Sample[]).push({ timestamp, value: failed ? null : value });
     });
   });
-  if (out.every(s => s.length === 0)) throw new InputFileError('--series: no samples');
+  if (out.every(s => s.length === 0)) throw new SeriesFileError('--series: no samples');
   const scale = timestampScale(stamps);
   return scale === 1
     ? { series: out, note: undefined }
@@ -90,7 +94,7 @@ export function parseSeriesCsv(text: string, triggerNames: string[]): ParsedSeri
 function timestampScale(stamps: { line: number; timestamp: number }[]): number {
   const tooFine = stamps.find(s => s.timestamp >= TOO_FINE_FROM);
   if (tooFine !== undefined) {
-    throw new InputFileError(
+    throw new SeriesFileError(
       `--series line ${tooFine.line}: timestamp ${tooFine.timestamp} is too large for unix seconds or milliseconds (micro- or nanoseconds?); give unix seconds`,
     );
   }
@@ -98,7 +102,7 @@ function timestampScale(stamps: { line: number; timestamp: number }[]): number {
   if (millis === undefined) return 1;
   const seconds = stamps.find(s => s.timestamp < MILLISECONDS_FROM);
   if (seconds !== undefined) {
-    throw new InputFileError(
+    throw new SeriesFileError(
       `--series line ${seconds.line}: timestamp ${seconds.timestamp} is in seconds but line ${millis.line} is in milliseconds; use one unit for the whole file`,
     );
   }
@@ -118,7 +122,7 @@ function columnsFor(header: string[], names: string[], width: number): number[] 
   const misnamed = unknown.find(h => didYouMeanSuffix(h, names) !== '');
   if (misnamed !== undefined || (unknown.length > 0 && unknown.length < header.length - 1)) {
     const column = misnamed ?? unknown[0] ?? '';
-    throw new InputFileError(
+    throw new SeriesFileError(
       `--series: the header's column "${column.slice(0, 40)}" is not a trigger name` +
         `${didYouMeanSuffix(column, names)}; name every column after a trigger ` +
         `(${names.join(', ')}) or none of them (then the columns are read in order)`,
@@ -127,7 +131,7 @@ function columnsFor(header: string[], names: string[], width: number): number[] 
   if (width - 1 === names.length) return names.map((_, i) => i + 1);
   const separator =
     width === 1 && /[;\t]/.test(header[0] ?? '') ? ' (columns are separated by commas)' : '';
-  throw new InputFileError(
+  throw new SeriesFileError(
     `--series: ${width - 1} value column(s) for ${names.length} trigger(s) (${names.join(', ')}); ` +
       `give one column per trigger, in order or named after the triggers in the header${separator}`,
   );

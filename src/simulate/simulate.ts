@@ -17,7 +17,7 @@ export interface Sample {
   empty?: true;
 }
 
-export interface TriggerModel {
+interface TriggerModel {
   /** The trigger's `name` (the formula refers to it), or `trigger<N>` when it has none. */
   name: string;
   metricType: MetricType;
@@ -392,7 +392,7 @@ export class ScalingModel {
 }
 
 /** The latest sample at or before `t`, by binary search on sorted samples. */
-export function sampleAt(samples: Sample[], t: number): Sample | undefined {
+function sampleAt(samples: Sample[], t: number): Sample | undefined {
   let lo = 0;
   let hi = samples.length - 1;
   let found: Sample | undefined;
@@ -411,7 +411,7 @@ export function sampleAt(samples: Sample[], t: number): Sample | undefined {
  * Sorts by time. Samples with equal timestamps become one: the largest finite value, or a failure
  * when every one of them failed, so their order does not matter.
  */
-export function normalizeSeries(series: Sample[]): Sample[] {
+function normalizeSeries(series: Sample[]): Sample[] {
   const byTime = new Map<number, Sample>();
   for (const s of series) {
     const seen = byTime.get(s.timestamp);

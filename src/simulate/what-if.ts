@@ -23,7 +23,7 @@ const BEHAVIOR_KEY =
 const MODIFIER_KEY = /^scalingModifiers\.(target|activationTarget|formula|metricType)$/;
 const FALLBACK_KEY = /^fallback\.(failureThreshold|replicas|behavior)$/;
 
-export const SET_KEYS_HELP =
+const SET_KEYS_HELP =
   `${[...TRIGGER_KEYS, ...SPEC_KEYS].join(', ')}, <triggerName>.threshold, ` +
   'scaleUp|scaleDown.(stabilizationWindowSeconds|selectPolicy|tolerance|policies[N].value|policies[N].periodSeconds), ' +
   'scalingModifiers.(target|activationTarget), fallback.(failureThreshold|replicas|behavior)';

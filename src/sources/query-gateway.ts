@@ -1,5 +1,6 @@
 // Every PromQL query passes here: the source's circuit breaker, the breaker of the identity it is
 // sent as, the source's fair concurrency limit, the query metrics and when each source last answered.
+import { LRUCache } from 'lru-cache';
 import { compactKey } from '../util/compact-key';
 import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
@@ -17,7 +18,7 @@ import type { Metrics } from '../telemetry/metrics';
 import { clip, quote } from '../util/echo';
 import type { Source } from './source';
 
-export interface BreakerSettings {
+interface BreakerSettings {
   failureThreshold: number;
   openMs: number;
   closeAfterSuccesses: number;
@@ -58,8 +59,8 @@ interface Gate {
 
 export class QueryGateway {
   private readonly gates = new Map<string, Gate>();
-  /** By source id and the trigger's own headers (names and values); insertion order is LRU. */
-  private readonly identities = new Map<string, Identity>();
+  /** By source id and the trigger's own headers (names and values); the least recently used go. */
+  private readonly identities = new LRUCache<string, Identity>({ max: MAX_IDENTITY_BREAKERS });
   private readonly now: () => number;
   /**
    * When the first query was sent (ms), undefined before: readiness has nothing to judge before
@@ -102,20 +103,14 @@ export class QueryGateway {
     // otherwise hold 32 MiB.
     const key = compactKey(`${source.id}\u0000${JSON.stringify(own)}`);
     let id = this.identities.get(key);
-    if (id !== undefined) {
-      this.identities.delete(key); // re-inserted below: most recently used last
-    } else {
+    if (id === undefined) {
       id = {
         source,
         headers: clip(own.map(([name]) => name).join(', ')),
         breaker: new CircuitBreaker({ ...this.options.breaker, now: this.now }),
       };
-      if (this.identities.size >= MAX_IDENTITY_BREAKERS) {
-        const oldest = this.identities.keys().next().value as string;
-        this.identities.delete(oldest);
-      }
+      this.identities.set(key, id);
     }
-    this.identities.set(key, id);
     return id;
   }
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  * Keys up to this length (UTF-16 code units) are kept as they are: hashing costs more than it
  * saves below it, and nearly every real key (source, query, TTL) is shorter.
  */
-export const MAX_PLAIN_KEY_CHARS = 512;
+const MAX_PLAIN_KEY_CHARS = 512;
 
 /**
  * `key` itself when short, else `#` and its SHA-256 (base64, 44 characters). The keys this is

@@ -6,7 +6,7 @@
  * Longest echoed value (UTF-16 code units). Long enough for any key, source name, metric name or a
  * Prometheus parse error's position; a 1 MB value shows its start and its size.
  */
-export const MAX_ECHO_CHARS = 128;
+const MAX_ECHO_CHARS = 128;
 
 /**
  * Longest whole message (UTF-8 bytes). grpc-js clients stop reading a status whose message passes

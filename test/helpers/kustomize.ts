@@ -8,13 +8,7 @@ import type { Manifest } from './kubernetes-schemas';
 import { requireBinary } from './prometheus';
 
 export const DEPLOY = join(__dirname, '../../deploy');
-export const COMPONENTS = [
-  'servicemonitor',
-  'prometheusrule',
-  'dashboard',
-  'mtls',
-  'webhook',
-] as const;
+const COMPONENTS = ['servicemonitor', 'prometheusrule', 'dashboard', 'mtls', 'webhook'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 export const kubectlBinary = (): string =>

@@ -1,6 +1,6 @@
-// Runs `migrate` in-process with its standard output and standard error captured, for the
+// Runs `migrate` in-process through main() with its standard output and standard error captured, for the
 // migrate tests (unit and --verify integration alike).
-import { runMigrate } from '../../src/cli/migrate-command';
+import { main } from '../../src/main';
 
 /** `migrate ARGS` with `stdin` as standard input: exit code, standard output and error. */
 export async function runMigrateCaptured(
@@ -9,8 +9,9 @@ export async function runMigrateCaptured(
 ): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runMigrate(
-    args,
+  // Through main(), which turns a command's CliError into its exit code and message.
+  const code = await main(
+    ['migrate', ...args],
     {},
     { out: t => void out.push(t), err: t => void err.push(t) },
     () => stdin,

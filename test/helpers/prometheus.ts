@@ -5,7 +5,6 @@ import { join } from 'node:path';
 export {
   PrometheusProcess,
   freePort,
-  handlerRequestCount,
   requireBinary,
   startPrometheus,
   waitForSeries,

@@ -3,7 +3,7 @@
 // and the output shown for them: a fence right after `<!-- readme-test: output -->`.
 
 /** run, serve, client: run by the test; cluster: needs a cluster's Prometheus, shown only. */
-export type BlockKind = 'run' | 'serve' | 'client' | 'cluster';
+type BlockKind = 'run' | 'serve' | 'client' | 'cluster';
 
 export interface CommandBlock {
   kind: BlockKind;

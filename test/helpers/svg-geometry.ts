@@ -10,7 +10,7 @@ export interface Box {
   h: number;
 }
 
-export interface Mark {
+interface Mark {
   tag: string;
   area: string;
   box: Box;

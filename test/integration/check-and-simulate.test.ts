@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import type { App } from '../../src/app';
 import { createApp } from '../../src/app';
-import { runCheck } from '../../src/cli/check-command';
-import { runSimulate } from '../../src/cli/simulate-command';
+import { main } from '../../src/main';
 import { validateConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/telemetry/logger';
 import { freePort } from '../helpers/prometheus';
@@ -72,8 +71,9 @@ describe('check', () => {
     try {
       const viaGrpc = (await client.getMetrics(ref(metadata), '')).metricValues[0]!;
       const run = io();
-      const code = await runCheck(
+      const code = await main(
         [
+          'check',
           '--scaledobject',
           scaledObject(metadata),
           '--replicas',
@@ -101,8 +101,9 @@ describe('check', () => {
 
       const text = io();
       expect(
-        await runCheck(
+        await main(
           [
+            'check',
             '--scaledobject',
             scaledObject(metadata),
             '--replicas',
@@ -124,8 +125,9 @@ describe('check', () => {
 
   test('a key KEDA ignores is shown as a warning, and the trigger still works', async () => {
     const run = io();
-    const code = await runCheck(
+    const code = await main(
       [
+        'check',
         '--metadata',
         'query=sum(rate(kps_test_requests_total[1m]))',
         '--metadata',
@@ -144,8 +146,16 @@ describe('check', () => {
 
   test('a bad trigger gets the message the server would return, and exit code 1', async () => {
     const run = io();
-    const code = await runCheck(
-      ['--metadata', 'query=up', '--metadata', 'threshold=abc', '--prometheus-url', PROM_URL],
+    const code = await main(
+      [
+        'check',
+        '--metadata',
+        'query=up',
+        '--metadata',
+        'threshold=abc',
+        '--prometheus-url',
+        PROM_URL,
+      ],
       {},
       run.io,
     );
@@ -178,8 +188,8 @@ describe('check', () => {
         'invalid trigger metadata: source: unknown source "promethues" (did you mean "prometheus"?); configured sources: prometheus',
       );
       const run = io();
-      const code = await runCheck(
-        ['--scaledobject', scaledObject(metadata), '--config', config],
+      const code = await main(
+        ['check', '--scaledobject', scaledObject(metadata), '--config', config],
         {},
         run.io,
       );
@@ -207,8 +217,9 @@ describe('simulate', () => {
     writeFileSync(series, csv);
     const svg = join(dir, 'chart.svg');
     const run = io();
-    const code = await runSimulate(
+    const code = await main(
       [
+        'simulate',
         '--scaledobject',
         scaledObject({ query: 'q', threshold: '10' }, '  maxReplicaCount: 20'),
         '--series',
@@ -240,8 +251,9 @@ describe('simulate', () => {
   test('a range over the real source replays what GetMetrics would have seen', async () => {
     const run = io();
     const end = Math.floor(Date.now() / 1000 / 15) * 15;
-    const code = await runSimulate(
+    const code = await main(
       [
+        'simulate',
         '--scaledobject',
         scaledObject(
           { query: 'sum(kps_test_queue_depth)', threshold: '10' },
@@ -291,8 +303,9 @@ describe('simulate', () => {
     );
     const end = Math.floor(Date.now() / 1000 / 15) * 15;
     const run = io();
-    const code = await runSimulate(
+    const code = await main(
       [
+        'simulate',
         '--scaledobject',
         file,
         '--from',
@@ -323,8 +336,9 @@ describe('simulate', () => {
   test('a query that matches nothing over the range is said on stderr, naming the trigger', async () => {
     const lastFiveMinutes = async (query: string) => {
       const run = io();
-      const code = await runSimulate(
+      const code = await main(
         [
+          'simulate',
           '--scaledobject',
           scaledObject({ query, threshold: '10' }),
           '--from',
@@ -349,8 +363,9 @@ describe('simulate', () => {
   test('an unreachable source is named with its URL, as check names it', async () => {
     const port = await freePort();
     const run = io();
-    const code = await runSimulate(
+    const code = await main(
       [
+        'simulate',
         '--scaledobject',
         scaledObject({ query: 'sum(kps_test_queue_depth)', threshold: '10' }),
         '--from',
@@ -399,7 +414,7 @@ describe('simulate', () => {
     const run = io();
     const args = ['--scaledobject', scaledObject({ query: 'q', threshold: '1' }), ...flags];
     if (!flags.includes('--from')) args.push('--series', join(dir, 'unused.csv'));
-    expect(await runSimulate(args, {}, run.io)).toBe(2);
+    expect(await main(['simulate', ...args], {}, run.io)).toBe(2);
     expect(run.err.join('')).toContain(message);
   });
 
@@ -411,8 +426,8 @@ describe('simulate', () => {
     ] as const) {
       const run = io();
       expect(
-        await runCheck(
-          ['--metadata', 'query=up', '--metadata', 'threshold=1', ...flags],
+        await main(
+          ['check', '--metadata', 'query=up', '--metadata', 'threshold=1', ...flags],
           {},
           run.io,
         ),
@@ -426,8 +441,14 @@ describe('simulate', () => {
     writeFileSync(bad, '1700000000,1\nnot,a,number\n');
     const run = io();
     expect(
-      await runSimulate(
-        ['--scaledobject', scaledObject({ query: 'q', threshold: '1' }), '--series', bad],
+      await main(
+        [
+          'simulate',
+          '--scaledobject',
+          scaledObject({ query: 'q', threshold: '1' }),
+          '--series',
+          bad,
+        ],
         {},
         run.io,
       ),
@@ -437,8 +458,8 @@ describe('simulate', () => {
     );
     const missing = io();
     expect(
-      await runSimulate(
-        ['--scaledobject', join(dir, 'nope.yaml'), '--series', bad],
+      await main(
+        ['simulate', '--scaledobject', join(dir, 'nope.yaml'), '--series', bad],
         {},
         missing.io,
       ),

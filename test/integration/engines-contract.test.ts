@@ -3,6 +3,7 @@
 // namespace/queryParameters over gRPC, and query_range as `simulate` uses it.
 import { defaultSource } from '../../src/config/load-config';
 import { queryRange } from '../../src/prometheus/range-query';
+import { reduceResult } from '../../src/core/reduce-result';
 import { Source } from '../../src/sources/source';
 import { createLogger } from '../../src/telemetry/logger';
 import { EXPECTED } from '../helpers/fixtures';
@@ -102,7 +103,7 @@ describe.each(ENGINES)('%s', source => {
           queryParameters: {},
           customHeaders: {},
         },
-        { ignoreNullValues: false, multipleSeries: 'error' },
+        result => reduceResult(result, { ignoreNullValues: false, multipleSeries: 'error' }),
       );
       expect(points.map(p => p.value)).toEqual([SUM, SUM, SUM, SUM, SUM, SUM]);
       expect(points[0]!.timestamp).toBe(endS - 300);

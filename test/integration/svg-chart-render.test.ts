@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runSimulate } from '../../src/cli/simulate-command';
+import { main } from '../../src/main';
 import type { Sample, ScaledObjectModel } from '../../src/simulate/simulate';
 import { simulate } from '../../src/simulate/simulate';
 import { renderSvg } from '../../src/simulate/svg-chart';
@@ -204,7 +204,11 @@ test('a 200-character query: the title is cut with an ellipsis and the legend ke
 });
 
 async function simulateCli(args: string[]): Promise<void> {
-  const code = await runSimulate(args, {}, { out: () => undefined, err: () => undefined });
+  const code = await main(
+    ['simulate', ...args],
+    {},
+    { out: () => undefined, err: () => undefined },
+  );
   expect(code).toBe(0);
 }
 

@@ -49,13 +49,16 @@ function tableUnder(heading: string): Map<string, string> {
   return out;
 }
 
-test('a wrong import, prom-client outside telemetry/, gRPC below the edge and a cycle each fail the rules', () => {
+test('a wrong import, prom-client outside telemetry/, gRPC below the edge, a command loading the server and a cycle each fail the rules', () => {
   const r = cruise(join(ROOT, 'test', 'fixtures', 'architecture'));
   expect(r.status).not.toBe(0);
   expect(r.output).toMatch(/not-in-allowed: src\/push\/wrong-way\.ts → src\/scaler\/edge\.ts/);
   expect(r.output).toMatch(/only-telemetry-imports-prom-client: src\/http\/metrics\.ts/);
   expect(r.output).toMatch(/only-the-edge-imports-grpc: src\/errors\.ts/);
   expect(r.output).toMatch(/no-circular: src\/core\/a\.ts/);
+  expect(r.output).toMatch(
+    /commands-do-not-load-the-server: src\/cli\/check-command\.ts → src\/app\.ts/,
+  );
 }, 60_000);
 
 test('docs/architecture.md lists the same arrows as the rules file', () => {
@@ -81,6 +84,7 @@ test('every folder and root file of src/ is a documented part with a job', () =>
 test('the forbidden rules include no cycles and the package rules the page names', () => {
   expect(rules.forbidden.map(r => r.name)).toEqual([
     'no-circular',
+    'commands-do-not-load-the-server',
     'only-prometheus-imports-undici',
     'only-telemetry-imports-pino',
     'only-telemetry-imports-prom-client',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, validateConfig } from '../../../src/config/load-config';
-import { DEFAULTS } from '../../../src/config/schema';
+import { DEFAULTS, triggerLimits } from '../../../src/config/schema';
 import { DEFAULT_TRIGGER_LIMITS } from '../../../src/metadata/parse-trigger';
 import {
   TABLE_END,
@@ -141,6 +141,7 @@ test.each([
 });
 
 test('the trigger caps without a configuration are the schema defaults', () => {
+  expect(DEFAULT_TRIGGER_LIMITS).toEqual(triggerLimits(DEFAULTS));
   expect(DEFAULT_TRIGGER_LIMITS).toEqual({
     maxTimeoutMs: DEFAULTS.maxTimeoutMs,
     maxCacheTtlMs: DEFAULTS.cache.ttlLimitMs,

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSimulate } from '../../../src/cli/simulate-command';
+import { main } from '../../../src/main';
 
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'kps-sim-limits-'))));
@@ -34,7 +34,11 @@ async function simulateWithCacheTtl2m(configText?: string): Promise<{ code: numb
     args.push('--config', config);
   }
   const err: string[] = [];
-  const code = await runSimulate(args, {}, { out: () => undefined, err: t => void err.push(t) });
+  const code = await main(
+    ['simulate', ...args],
+    {},
+    { out: () => undefined, err: t => void err.push(t) },
+  );
   return { code, err: err.join('') };
 }
 

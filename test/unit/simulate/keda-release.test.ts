@@ -10,7 +10,7 @@ import {
   kedaRules,
   parseKedaVersion,
 } from '../../../src/simulate/keda-release';
-import { parseScaledObject } from '../../../src/simulate/scaledobject-file';
+import { parseScaledObject } from '../../../src/manifest/scaledobject-file';
 import type { Sample, ScaledObjectModel } from '../../../src/simulate/simulate';
 import { simulate } from '../../../src/simulate/simulate';
 

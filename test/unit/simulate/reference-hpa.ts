@@ -4,7 +4,7 @@
 // GetExternal[PerPod]MetricReplicas) without looking at src/simulate: full histories instead of
 // reused slots, explicit allowed ranges instead of early returns.
 
-export interface RefPolicy {
+interface RefPolicy {
   type: 'Pods' | 'Percent';
   value: number;
   periodSeconds: number;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import { runSimulate } from '../../../src/cli/simulate-command';
+import { main } from '../../../src/main';
 
 const EXAMPLE = resolve(__dirname, '../../../examples/two-triggers.yaml');
 const EXAMPLE_CSV = resolve(__dirname, '../../../examples/two-triggers.csv');
@@ -18,7 +18,7 @@ async function run(
 ): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runSimulate(args, env, {
+  const code = await main(['simulate', ...args], env, {
     out: t => void out.push(t),
     err: t => void err.push(t),
   });

@@ -2,8 +2,8 @@
 import { isScalerError } from '../../../src/errors';
 import type { ScalerErrorKind } from '../../../src/errors';
 import type { QueryResult } from '../../../src/prometheus/decode-response';
-import type { ReducePolicy } from '../../../src/prometheus/reduce-result';
-import { reduceResult } from '../../../src/prometheus/reduce-result';
+import type { ReducePolicy } from '../../../src/core/reduce-result';
+import { reduceResult } from '../../../src/core/reduce-result';
 
 const vector = (...samples: number[]): QueryResult => ({ kind: 'vector', samples });
 const lenient: ReducePolicy = { ignoreNullValues: true, multipleSeries: 'error' };

@@ -1,29 +1,25 @@
-// Reads a ScaledObject YAML file into the simulator's model: every trigger, the HPA behavior,
-// scalingModifiers and fallback, with KEDA's defaults (apis/keda/v1alpha1) and an error naming
-// the field and its rule for every value the model reads.
-import { forceActivationAnnotation } from './keda-release';
+// Reads a ScaledObject YAML file (what `check` and `simulate` are given) into the simulator's
+// model: every trigger, the HPA behavior, scalingModifiers and fallback, with KEDA's defaults
+// (apis/keda/v1alpha1) and an error naming the field and its rule for every value the model reads.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { didYouMeanSuffix } from '../util/did-you-mean';
-import { Formula, FormulaError } from './formula';
+import { forceActivationAnnotation } from '../simulate/keda-release';
+import { Formula, FormulaError } from '../simulate/formula';
 import type {
   BehaviorInput,
   MetricType,
   ScalingPolicy,
   ScalingRules,
   SelectPolicy,
-} from './hpa-model';
+} from '../simulate/hpa-model';
 import type {
   FallbackBehavior,
   FallbackModel,
   ScaledObjectFields,
   ScalingModifiersModel,
-} from './simulate';
-
-/** A file a command reads (a ScaledObject, a series CSV) is unreadable or malformed. */
-export class InputFileError extends Error {
-  override readonly name = 'InputFileError';
-}
+} from '../simulate/simulate';
+import { didYouMeanSuffix } from '../util/did-you-mean';
+import { ManifestError } from './manifest-error';
 
 /** Trigger types whose metadata this scaler understands (the built-in's is a subset). */
 export const TRIGGER_TYPES: readonly string[] = ['prometheus', 'external', 'external-push'];
@@ -39,17 +35,17 @@ export interface LoadedTrigger {
   metricType: MetricType;
 }
 
-export type LoadedScalingModifiers = ScalingModifiersModel;
+type LoadedScalingModifiers = ScalingModifiersModel;
 
 export interface LoadedScaledObject extends ScaledObjectFields {
   name: string;
-  /** The triggers to replay: all of them, or the one `--trigger N` picked. */
+  /** The triggers to replay: all of them, or the one `triggerIndex` picked. */
   triggers: LoadedTrigger[];
-  /** The single trigger `check` explains (the only usable one, or `--trigger N`). */
+  /** The single trigger `check` explains (the only usable one, or the one `triggerIndex` picked). */
   selected: LoadedTrigger | undefined;
   scalingModifiers: LoadedScalingModifiers | undefined;
   /**
-   * spec.advanced.scalingModifiers' formula and target as written, also under `--trigger N` (when
+   * spec.advanced.scalingModifiers' formula and target as written, also with a `triggerIndex` (when
    * the formula is left out of the model): what `check` names in its note. Not validated.
    */
   formulaText: { formula: string; target: string } | undefined;
@@ -62,7 +58,7 @@ const show = (v: unknown): string => {
   return text.length > 60 ? `${text.slice(0, 60)}… (${text.length} chars)` : text;
 };
 const fail = (field: string, rule: string, v: unknown): never => {
-  throw new InputFileError(`${field}: ${rule}, got ${show(v)}`);
+  throw new ManifestError(`${field}: ${rule}, got ${show(v)}`);
 };
 
 /** A map, or undefined when absent or null. */
@@ -325,8 +321,8 @@ function fallback(
 
 /**
  * Validates a ScaledObject document (already parsed) into the model's inputs.
- * @param triggerIndex `--trigger N`: replay only that trigger (scalingModifiers then do not apply).
- * @throws {@link InputFileError} naming the field and the rule.
+ * @param triggerIndex replay only that trigger (scalingModifiers then do not apply).
+ * @throws {@link ManifestError} naming the field and the rule.
  */
 export function parseScaledObject(so: Json, triggerIndex?: number): LoadedScaledObject {
   const spec = map(so['spec'], 'spec') ?? fail('spec', 'is required', undefined);
@@ -336,9 +332,10 @@ export function parseScaledObject(so: Json, triggerIndex?: number): LoadedScaled
   if (triggerIndex !== undefined) {
     selected = all[triggerIndex];
     if (selected === undefined)
-      throw new InputFileError(
-        `--trigger ${triggerIndex}: the ScaledObject has ${all.length} trigger(s), ` +
-          `${all.map((t, i) => `${i} (${t.name})`).join(', ')}; --trigger counts from 0`,
+      throw new ManifestError(
+        `${triggerIndex}: the ScaledObject has ${all.length} trigger(s), ` +
+          `${all.map((t, i) => `${i} (${t.name})`).join(', ')}`,
+        'triggerIndex',
       );
     if (!TRIGGER_TYPES.includes(selected.type))
       fail(
@@ -417,9 +414,9 @@ function formulaText(advanced: Json | undefined): LoadedScaledObject['formulaTex
 
 /** What picks the ScaledObject and its trigger in a file. */
 export interface ScaledObjectChoice {
-  /** metadata.name of the ScaledObject (--name); without it, every ScaledObject in the file. */
+  /** metadata.name of the ScaledObject; without it, every ScaledObject in the file. */
   name?: string | undefined;
-  /** Which trigger (0-based, --trigger); without it, all of them (and the only usable one for check). */
+  /** Which trigger (0-based); without it, all of them (and the only usable one for check). */
   triggerIndex?: number | undefined;
 }
 
@@ -429,16 +426,17 @@ function readScaledObjectDocuments(file: string): Json[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    // "ENOENT: no such file or directory, open 'x'" says the path twice and not the flag.
+    // "ENOENT: no such file or directory, open 'x'" says the path twice.
     const code = (e as { code?: unknown }).code;
-    throw new InputFileError(
-      `--scaledobject ${file}: cannot read the file (${typeof code === 'string' ? code : (e as Error).message})`,
+    throw new ManifestError(
+      `${file}: cannot read the file (${typeof code === 'string' ? code : (e as Error).message})`,
+      'file',
     );
   }
   const parsed = parseAllDocuments(text);
   const broken = parsed.find(d => d.errors.length > 0);
   if (broken !== undefined) {
-    throw new InputFileError(`${file}: not valid YAML: ${broken.errors[0]?.message}`);
+    throw new ManifestError(`${file}: not valid YAML: ${broken.errors[0]?.message}`);
   }
   const docs = parsed.map(d => d.toJSON() as unknown).filter(isMap);
   const scaledObjects = docs.filter(d => d['kind'] === 'ScaledObject');
@@ -446,7 +444,7 @@ function readScaledObjectDocuments(file: string): Json[] {
     const kinds = [
       ...new Set(docs.map(d => (typeof d['kind'] === 'string' ? d['kind'] : '(no kind)'))),
     ];
-    throw new InputFileError(
+    throw new ManifestError(
       `${file}: no document of kind ScaledObject (found: ${kinds.join(', ') || 'nothing'})`,
     );
   }
@@ -461,7 +459,7 @@ const nameOf = (so: Json): string => {
 /**
  * Every ScaledObject in the file (or the one `choice.name` names), validated.
  * @param edit changes each document before validation (`simulate --set`).
- * @throws {@link InputFileError} naming the field, or listing the names in the file.
+ * @throws {@link ManifestError} naming the field, or listing the names in the file.
  */
 export function loadScaledObjects(
   file: string,
@@ -473,9 +471,10 @@ export function loadScaledObjects(
     const names = docs.map(nameOf);
     docs = docs.filter(so => nameOf(so) === choice.name);
     if (docs.length === 0) {
-      throw new InputFileError(
-        `--name ${choice.name}: no ScaledObject of that name in ${file}` +
+      throw new ManifestError(
+        `${choice.name}: no ScaledObject of that name in ${file}` +
           `${didYouMeanSuffix(choice.name, names)}; it has: ${names.join(', ')}`,
+        'name',
       );
     }
   }
@@ -485,15 +484,15 @@ export function loadScaledObjects(
       return parseScaledObject(so, choice.triggerIndex);
     } catch (e) {
       // With several in the file, say which one the problem is in.
-      if (!(e instanceof InputFileError) || docs.length === 1) throw e;
-      throw new InputFileError(`ScaledObject ${nameOf(so)}: ${e.message}`);
+      if (!(e instanceof ManifestError) || docs.length === 1) throw e;
+      throw e.inScaledObject(nameOf(so));
     }
   });
 }
 
 /**
  * The one ScaledObject the file holds, or the one named.
- * @throws {@link InputFileError} naming the field, or listing the names when there are several.
+ * @throws {@link ManifestError} naming the field, or listing the names when there are several.
  */
 export function loadScaledObject(
   file: string,
@@ -502,8 +501,11 @@ export function loadScaledObject(
 ): LoadedScaledObject {
   const all = loadScaledObjects(file, choice, edit);
   if (all.length > 1) {
-    throw new InputFileError(
-      `${file}: ${all.length} ScaledObjects (${all.map(so => so.name).join(', ')}); pick one with --name NAME`,
+    throw new ManifestError(
+      `${file}: ${all.length} ScaledObjects (${all.map(so => so.name).join(', ')})`,
+      undefined,
+      undefined,
+      true,
     );
   }
   return all[0] as LoadedScaledObject;

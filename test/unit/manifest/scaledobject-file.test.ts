@@ -1,6 +1,8 @@
 // Every ScaledObject field the simulator reads is checked: the message names the field and its
 // rule; null and {} behaviors stay distinct; all triggers, scalingModifiers and fallback are read.
-import { InputFileError, parseScaledObject } from '../../../src/simulate/scaledobject-file';
+import { SCALEDOBJECT_FLAG_WORDS } from '../../../src/cli/cli-config';
+import { ManifestError } from '../../../src/manifest/manifest-error';
+import { parseScaledObject } from '../../../src/manifest/scaledobject-file';
 
 const trigger = { type: 'external', metadata: { query: 'q', threshold: '5' } };
 const doc = (spec: Record<string, unknown>) => ({
@@ -104,7 +106,7 @@ test.each([
     'spec.advanced.scalingModifiers.target: must be > 0, got "0"',
   ],
 ])('refuses %j', (spec, message) => {
-  expect(() => parseScaledObject(doc(spec))).toThrow(InputFileError);
+  expect(() => parseScaledObject(doc(spec))).toThrow(ManifestError);
   expect(() => parseScaledObject(doc(spec))).toThrow(message);
 });
 
@@ -174,9 +176,20 @@ test('real manifests: a cpu trigger with Utilization and hyphenated names are ca
   ]);
 });
 
-test('--trigger past the last trigger lists the valid numbers with their names', () => {
+test('a trigger index past the last trigger lists the valid numbers with their names; the CLI names its flag', () => {
   const two = doc({ triggers: [{ ...trigger, name: 'rps' }, trigger] });
-  expect(() => parseScaledObject(two, 2)).toThrow(
+  let error: unknown;
+  try {
+    parseScaledObject(two, 2);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ManifestError);
+  // The loader knows no command line: its message names no flag.
+  expect((error as ManifestError).message).toBe(
+    'trigger index 2: the ScaledObject has 2 trigger(s), 0 (rps), 1 (trigger1); trigger index counts from 0',
+  );
+  expect((error as ManifestError).describe(SCALEDOBJECT_FLAG_WORDS)).toBe(
     '--trigger 2: the ScaledObject has 2 trigger(s), 0 (rps), 1 (trigger1); --trigger counts from 0',
   );
 });

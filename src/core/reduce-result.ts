@@ -3,7 +3,7 @@
 // opt-in).
 import { ScalerError } from '../errors';
 import type { MultipleSeriesPolicy } from '../metadata/parse-trigger';
-import type { QueryResult } from './decode-response';
+import type { QueryResult } from '../prometheus/decode-response';
 
 export interface ReducePolicy {
   ignoreNullValues: boolean;
