@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { instance as gaxios } from 'gaxios';
 import { createLogger } from '../../src/telemetry/logger';
-import type { IdentityEndpoint, StandIn } from '../helpers/auth-stand-ins';
+import type { IdentityEndpoint, Recorded, StandIn } from '../helpers/auth-stand-ins';
 import { bearerCheck, startGate, startIdentityEndpoint } from '../helpers/auth-stand-ins';
 import { EXPECTED } from '../helpers/fixtures';
 import { distinctQueries, exampleAuth, startScaler } from '../helpers/scaler-app';
@@ -96,43 +96,43 @@ function expectNoSecretShown(world: World): void {
   }
 }
 
-test('azure: a managed identity token for the Azure Monitor scope, fetched once, reused, never shown', async () => {
-  const world = await startWorld('azure');
+/**
+ * Two queries through `source` in a world of their own: both answered through the gate with the
+ * one token issued, fetched by one request (returned), and no secret shown anywhere.
+ */
+async function twoQueriesOneToken(
+  source: 'azure' | 'google',
+  isTokenRequest: (r: Recorded) => boolean,
+): Promise<Recorded> {
+  const world = await startWorld(source);
   try {
-    expect(await world.value('azure')).toBe(SUM);
-    expect(await world.value('azure')).toBe(SUM);
-    const msi = world.identity.requests.filter(r => r.url.startsWith('/msi/'));
-    expect(msi.map(r => r.status)).toEqual([200]);
-    expect(new URL(msi[0]!.url, 'http://x').searchParams.get('resource')).toBe(
-      'https://prometheus.monitor.azure.com',
-    );
-    // Both queries passed the gate with the one token issued.
+    expect(await world.value(source)).toBe(SUM);
+    expect(await world.value(source)).toBe(SUM);
+    const token = world.identity.requests.filter(isTokenRequest);
+    expect(token.map(r => r.status)).toEqual([200]);
     expect(world.identity.issued).toHaveLength(1);
     expect(queriesThrough(world.gate)).toEqual([200, 200]);
     expectNoSecretShown(world);
+    return token[0]!;
   } finally {
     await world.stop();
   }
+}
+
+test('azure: a managed identity token for the Azure Monitor scope, fetched once, reused, never shown', async () => {
+  const msi = await twoQueriesOneToken('azure', r => r.url.startsWith('/msi/'));
+  expect(new URL(msi.url, 'http://x').searchParams.get('resource')).toBe(
+    'https://prometheus.monitor.azure.com',
+  );
 });
 
 test('google: a metadata server token with the monitoring.read scope, fetched once, reused, never shown', async () => {
-  const world = await startWorld('google');
-  try {
-    expect(await world.value('google')).toBe(SUM);
-    expect(await world.value('google')).toBe(SUM);
-    const token = world.identity.requests.filter(r =>
-      r.url.includes('/service-accounts/default/token'),
-    );
-    expect(token.map(r => r.status)).toEqual([200]);
-    expect(token[0]!.url).toContain(
-      encodeURIComponent('https://www.googleapis.com/auth/monitoring.read'),
-    );
-    expect(world.identity.issued).toHaveLength(1);
-    expect(queriesThrough(world.gate)).toEqual([200, 200]);
-    expectNoSecretShown(world);
-  } finally {
-    await world.stop();
-  }
+  const token = await twoQueriesOneToken('google', r =>
+    r.url.includes('/service-accounts/default/token'),
+  );
+  expect(token.url).toContain(
+    encodeURIComponent('https://www.googleapis.com/auth/monitoring.read'),
+  );
 });
 
 test('the gate refuses a request without a fetched token (the check is not vacuous)', async () => {
