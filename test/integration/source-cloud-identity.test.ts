@@ -47,7 +47,8 @@ interface World {
   stop(): Promise<void>;
 }
 
-async function startWorld(source: 'azure' | 'google'): Promise<World> {
+/** An identity endpoint and a gate in front of Prometheus that lets only its tokens through. */
+async function startIdentityAndGate(): Promise<{ identity: IdentityEndpoint; gate: StandIn }> {
   const identity = await startIdentityEndpoint({
     identityHeader: IDENTITY_HEADER,
     lifetimeS: 3600,
@@ -56,6 +57,11 @@ async function startWorld(source: 'azure' | 'google'): Promise<World> {
     PROM_URL,
     bearerCheck(t => identity.valid(t)),
   );
+  return { identity, gate };
+}
+
+async function startWorld(source: 'azure' | 'google'): Promise<World> {
+  const { identity, gate } = await startIdentityAndGate();
   // Azure App Service's managed identity endpoint (read by @azure/identity via MSAL).
   process.env['IDENTITY_ENDPOINT'] = `${identity.url}/msi/token`;
   process.env['IDENTITY_HEADER'] = IDENTITY_HEADER;
@@ -136,14 +142,7 @@ test('google: a metadata server token with the monitoring.read scope, fetched on
 });
 
 test('the gate refuses a request without a fetched token (the check is not vacuous)', async () => {
-  const identity = await startIdentityEndpoint({
-    identityHeader: IDENTITY_HEADER,
-    lifetimeS: 3600,
-  });
-  const gate = await startGate(
-    PROM_URL,
-    bearerCheck(t => identity.valid(t)),
-  );
+  const { identity, gate } = await startIdentityAndGate();
   try {
     const res = await fetch(`${gate.url}/api/v1/query?query=up`, {
       headers: { authorization: 'Bearer not-issued' },
