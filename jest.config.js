@@ -1,7 +1,8 @@
 // Three projects: unit (no network, fakes at interfaces), integration (real Prometheus, real
 // gRPC) and adversarial (hostile clients and a misbehaving fake Prometheus on loopback).
 // Transpile only (isolatedModules): type-checking is `npm run typecheck`'s job, and per-file
-// transpilation makes a cold unit run about a third as long.
+// transpilation makes a cold unit run less than half as long (2.4x less CPU in two interleaved
+// cold pairs on Node 24, 2026-12-05).
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json' }];
 module.exports = {
   // Integration tests start Prometheus and play out outages in seconds (a global-only option).

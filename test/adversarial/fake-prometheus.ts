@@ -10,7 +10,10 @@ export type FakeMode =
   | { kind: 'ok'; value: string }
   /** Accepts the connection and never sends a byte (headers never come). */
   | { kind: 'silent' }
-  /** 200 with headers, then a body that never ends (a chunk every few ms). */
+  /**
+   * 200 with headers, then a body that never ends: the next chunk as soon as the connection
+   * takes it, until the scaler hangs up (`endlessBytes` of its record says how far that was).
+   */
   | { kind: 'endlessBody' }
   /** 200 with `[[[[…]]]]` this deep as the body. */
   | { kind: 'nestedJson'; depth: number }
@@ -29,13 +32,16 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
+  /** Body bytes of an endless body written so far (how far the scaler read before hanging up). */
+  endlessBytes: number;
+  /** Settles when the response is done or its connection closes. */
+  closed: Promise<void>;
 }
 
 export class FakePrometheus {
   mode: FakeMode = { kind: 'ok', value: '1' };
   readonly requests: RecordedRequest[] = [];
   private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
 
   private constructor(
     private readonly server: Server,
@@ -62,7 +68,6 @@ export class FakePrometheus {
   }
 
   async close(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
     for (const s of this.sockets) s.destroy();
     await new Promise<void>(resolve => this.server.close(() => resolve()));
   }
@@ -75,18 +80,21 @@ export class FakePrometheus {
       const body = Buffer.concat(chunks).toString('utf8');
       const query = new URLSearchParams(url.search);
       if (req.method === 'POST') new URLSearchParams(body).forEach((v, k) => query.append(k, v));
-      this.requests.push({
+      const record: RecordedRequest = {
         method: req.method ?? '',
         path: url.pathname,
         query,
         headers: req.headers,
         body,
-      });
-      this.respond(req, res);
+        endlessBytes: 0,
+        closed: new Promise(resolve => res.on('close', resolve)),
+      };
+      this.requests.push(record);
+      this.respond(req, res, record);
     });
   }
 
-  private respond(req: IncomingMessage, res: ServerResponse): void {
+  private respond(req: IncomingMessage, res: ServerResponse, record: RecordedRequest): void {
     const mode = this.mode;
     const json = (status: number, doc: unknown, headers: Record<string, string> = {}): void => {
       res
@@ -108,16 +116,18 @@ export class FakePrometheus {
       case 'endlessBody': {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"status":"success","data":{"resultType":"vector","result":[');
-        const chunk = `${'{"metric":{},"value":[1,"1"]},'.repeat(2000)}`;
-        const timer = setInterval(() => {
-          if (res.destroyed) clearInterval(timer);
-          else res.write(chunk);
-        }, 2);
-        this.timers.add(timer);
-        res.on('close', () => {
-          clearInterval(timer);
-          this.timers.delete(timer);
-        });
+        const chunk = '{"metric":{},"value":[1,"1"]},'.repeat(2000);
+        // Paced by the connection, not by a timer: how much arrives depends only on how much
+        // the scaler reads, however slowly a loaded machine runs either side.
+        const more = (): void => {
+          let taken = true;
+          while (!res.destroyed && taken) {
+            taken = res.write(chunk);
+            record.endlessBytes += chunk.length;
+          }
+          if (!res.destroyed) res.once('drain', more);
+        };
+        more();
         return;
       }
       case 'nestedJson':

@@ -60,13 +60,6 @@ export async function startScaler(
   };
 }
 
-/**
- * Bound (ms) for a call that must be answered or refused at once rather than held until some
- * timeout (a 30 s Retry-After, a stream that never ends). Generous on purpose: CI machines are
- * shared, and a pause of a second under load is not the defect these tests look for.
- */
-export const PROMPT_MS = 3000;
-
 /** A call's outcome and how long it took (ms). */
 export interface Timed {
   code: grpc.status;

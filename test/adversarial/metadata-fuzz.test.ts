@@ -1,5 +1,6 @@
-// Seeded metadata fuzzer: thousands of hostile maps over grpc-js. Every answer is one of the
-// expected statuses, well before its deadline, and a good call still works afterwards.
+// Seeded metadata fuzzer: thousands of hostile maps over grpc-js. Every call is answered with one
+// of the expected statuses, only accepted maps reach Prometheus, and a good call still works
+// afterwards. How long the answers take is measured by bench/fuzz-event-loop.ts, not here.
 import { status } from '@grpc/grpc-js';
 import { fuzzMetadata } from '../../bench/lib/metadata-fuzz';
 import { seededRandom } from '../../bench/lib/seeded-random';
@@ -11,7 +12,8 @@ const MAPS = 2000;
 // Concurrent calls: enough to interleave big and small maps on one connection; more only
 // measures the shared machine's queueing (client and server share this process).
 const IN_FLIGHT = 4;
-const DEADLINE_MS = 3000;
+/** A bound on a hang only: a loaded machine's pauses must not turn an answer into a failure. */
+const DEADLINE_MS = 20_000;
 const EXPECTED = new Set([
   status.OK,
   status.INVALID_ARGUMENT,
@@ -24,7 +26,7 @@ let scaler: Scaler;
 beforeAll(async () => (scaler = await startScaler()));
 afterAll(() => scaler.stop());
 
-test(`${MAPS} seeded maps (seed ${SEED}): expected statuses only, each well before its deadline`, async () => {
+test(`${MAPS} seeded maps (seed ${SEED}): each answered, expected statuses only, refused maps cost Prometheus nothing`, async () => {
   const random = seededRandom(SEED);
   const maps = Array.from({ length: MAPS }, () => fuzzMetadata(random));
   const results: { index: number; result: Timed }[] = [];
@@ -51,14 +53,26 @@ test(`${MAPS} seeded maps (seed ${SEED}): expected statuses only, each well befo
       details: u.result.details.slice(0, 200),
     })),
   ).toEqual([]);
-  // "Well before": KEDA's 3 s deadline with most of it to spare, on a shared 2-core machine.
-  const slow = results.filter(({ result }) => result.ms > DEADLINE_MS * 0.6);
-  expect(
-    slow.map(s => ({ map: s.index, ms: Math.round(s.result.ms), code: status[s.result.code] })),
-  ).toEqual([]);
-  // The fuzzer reached every outcome it should, so it is not stuck on one path.
-  const seen = new Set(results.map(r => r.result.code));
-  expect(seen).toEqual(new Set([status.OK, status.INVALID_ARGUMENT, status.PERMISSION_DENIED]));
+  // Every map had its answer (none lost, none DEADLINE_EXCEEDED), and the fuzzer reached every
+  // outcome it should, so it is not stuck on one path.
+  const counts = new Map<string, number>();
+  for (const { result } of results) {
+    const name = status[result.code];
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  expect(results).toHaveLength(MAPS);
+  expect([...counts.keys()].sort()).toEqual(['INVALID_ARGUMENT', 'OK', 'PERMISSION_DENIED']);
+  // What reached Prometheus: exactly the queries of maps accepted by a call that queries it
+  // (GetMetrics, IsActive), each at least once; a refused map sent nothing.
+  const accepted = new Set(
+    results
+      .filter(({ index, result }) => index % 3 !== 1 && result.code === status.OK)
+      .map(({ index }) => maps[index]?.['query']),
+  );
+  const asked = new Set(scaler.prometheus.queries.map(q => q.query.get('query') ?? undefined));
+  expect(accepted.size).toBeGreaterThan(0);
+  expect([...asked].filter(q => !accepted.has(q))).toEqual([]);
+  expect([...accepted].filter(q => !asked.has(q))).toEqual([]);
   // About 10 s alone; in `npm run check` the other suites run beside it.
 }, 120_000);
 

@@ -2,7 +2,7 @@
 // rejected credentials and smuggled allowlist paths never reach or break another tenant.
 import { status } from '@grpc/grpc-js';
 import type { Scaler } from './harness';
-import { PROMPT_MS, metricValue, ref, startScaler, timed } from './harness';
+import { metricValue, ref, startScaler, timed } from './harness';
 
 let scaler: Scaler;
 let fakeUrl: string;
@@ -73,9 +73,11 @@ test("bad headers and oversized requests from one namespace do not fail another'
     expect(status[r.code]).toBe('INVALID_ARGUMENT');
     expect(r.details).toMatch(/too large \(HTTP 431\)/);
   }
+  const sent = scaler.prometheus.queries.length;
   const other = await getMetrics(trigger('tenant-b', 'other'), 'team-y');
   expect(status[other.code]).toBe('OK');
-  expect(other.ms).toBeLessThan(PROMPT_MS);
+  // Answered by the source itself: nothing of team-x's stands between team-y and it.
+  expect(scaler.prometheus.queries.length).toBe(sent + 1);
   expect(
     await metricValue(scaler, 'keda_prometheus_scaler_source_breaker_state{source="tenant-b"}'),
   ).toBe(0);
@@ -106,7 +108,6 @@ test("a tenant's 429 Retry-After keeps only that tenant's source waiting, withou
   const asked = scaler.prometheus.requests.length;
   const second = await getMetrics(trigger('tenant-c', 'c2'), 'team-c');
   expect(second.details).toMatch(/asked the scaler to wait \(Retry-After\); next attempt in 30s/);
-  expect(second.ms).toBeLessThan(PROMPT_MS);
   expect(scaler.prometheus.requests.length).toBe(asked);
   expect(status[(await getMetrics(trigger('tenant-b', 'c2'), 'team-b')).code]).toBe('OK');
 });
@@ -132,7 +133,7 @@ test('a host wildcard does not admit a longer host (no DNS rebinding through nip
     'team-a',
   );
   expect(status[r.code]).toBe('PERMISSION_DENIED');
-  expect(r.ms).toBeLessThan(PROMPT_MS);
+  expect(r.details).toContain('allowedServerAddresses');
 });
 
 test('the allowed path form does reach the upstream', async () => {

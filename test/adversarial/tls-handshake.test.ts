@@ -10,7 +10,8 @@ import type { Scaler } from './harness';
 import { startScaler } from './harness';
 
 const HANDSHAKE_MS = 300;
-const GIVE_UP_MS = 4000;
+/** A bound on a hang only: a connection the server has not closed by then, the client closes. */
+const GIVE_UP_MS = 15_000;
 let dir: string;
 let scaler: Scaler;
 
@@ -34,19 +35,20 @@ test.each([
   ['sends nothing', ''],
   ['sends half a ClientHello', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'],
 ])('a client that %s is disconnected after the handshake timeout', async (_, bytes) => {
-  const closedAfterMs = await new Promise<number>(resolve => {
+  const closed = await new Promise<{ by: 'server' | 'client'; afterMs: number }>(resolve => {
     const socket = connect(Number(scaler.target.split(':')[1]), '127.0.0.1');
     const started = performance.now();
-    const done = (): void => {
+    const done = (by: 'server' | 'client'): void => {
       clearTimeout(giveUp);
       socket.destroy();
-      resolve(performance.now() - started);
+      resolve({ by, afterMs: performance.now() - started });
     };
-    const giveUp = setTimeout(done, GIVE_UP_MS);
+    const giveUp = setTimeout(() => done('client'), GIVE_UP_MS);
     socket.on('connect', () => bytes !== '' && socket.write(Buffer.from(bytes, 'latin1')));
-    socket.on('close', done);
+    socket.on('close', () => done('server'));
     socket.on('error', () => undefined);
   });
-  expect(closedAfterMs).toBeGreaterThanOrEqual(HANDSHAKE_MS - 50);
-  expect(closedAfterMs).toBeLessThan(GIVE_UP_MS);
+  expect(closed.by).toBe('server');
+  // Not before the timeout: a lower bound, which a loaded machine can only make later.
+  expect(closed.afterMs).toBeGreaterThanOrEqual(HANDSHAKE_MS - 50);
 });

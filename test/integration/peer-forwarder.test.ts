@@ -48,27 +48,27 @@ function forwarderTo(
 
 test('two in flight, one waiting, the rest dropped; hanging peers end as timeouts', async () => {
   const sockets = new Set<Socket>();
-  const connectedAt: number[] = [];
+  // At each peer's connection: how many forwards had already timed out.
+  const timeoutsAtConnect: number[] = [];
+  const metrics = new RecordingMetrics();
   const servers = Array.from({ length: 5 }, () =>
     createServer(socket => {
-      connectedAt.push(Date.now());
+      timeoutsAtConnect.push(metrics.outcomes.filter(o => o === 'timeout').length);
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     }),
   );
   const ports = await Promise.all(servers.map(listen));
-  const metrics = new RecordingMetrics();
-  // A 2 s timeout: "at once" and "after the timeout" stay apart on a loaded machine.
   const forwarder = forwarderTo(ports, metrics, 2000);
   try {
     await forwarder.forward(batch);
     expect(metrics.outcomes.filter(o => o === 'dropped')).toHaveLength(2);
     expect(metrics.outcomes.filter(o => o === 'timeout')).toHaveLength(3);
-    // Two connect at once; the waiting one only when a slot frees, after the 2 s timeout.
-    expect(connectedAt).toHaveLength(3);
-    connectedAt.sort((a, b) => a - b);
-    expect(connectedAt[1]! - connectedAt[0]!).toBeLessThan(1500);
-    expect(connectedAt[2]! - connectedAt[0]!).toBeGreaterThanOrEqual(1950);
+    // Two connect at once; the waiting one only when a timeout has freed a slot.
+    // (Both in flight time out together, so the third may see one or two.)
+    expect(timeoutsAtConnect).toHaveLength(3);
+    expect(timeoutsAtConnect.slice(0, 2)).toEqual([0, 0]);
+    expect(timeoutsAtConnect[2]).toBeGreaterThanOrEqual(1);
   } finally {
     forwarder.close();
     for (const s of sockets) s.destroy();
