@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import aws4 from 'aws4';
 
-interface Recorded {
+export interface Recorded {
   method: string;
   url: string;
   status: number;
