@@ -33,17 +33,29 @@ function load(name: Build['name'], dir: string): Build {
 
 const load1 = (): number => Math.round((loadavg()[0] ?? 0) * 10) / 10;
 
+/** One round: the hot path of both builds between two bare-server runs, then memory and push. */
 async function round(prometheus: PrometheusProcess, order: Build[]) {
-  const rows: Record<string, unknown>[] = [];
-  const bare = await measure('bare', prometheus.url, 10_000);
+  const hot: Record<string, number> = {};
+  const bareFirst = await measure('bare', prometheus.url, 10_000);
   for (const build of order) {
-    const hot = await measure('scaler', prometheus.url, 10_000, build.forkServer);
+    hot[build.name] = (
+      await measure('scaler', prometheus.url, 10_000, build.forkServer)
+    ).cpuMicrosPerCall;
+  }
+  const bareLast = await measure('bare', prometheus.url, 10_000);
+  // The bare server's CPU per call before and after the two scaler runs, averaged.
+  const bare = (bareFirst.cpuMicrosPerCall + bareLast.cpuMicrosPerCall) / 2;
+  const hotLoad = load1();
+  const rows: Record<string, unknown>[] = [];
+  for (const build of order) {
     const memory = await build.ordinaryStreams(prometheus, 10_000, 100);
     const push = await build.manyStreams(prometheus, 10_000, 100, 1000);
+    const scaler = hot[build.name] ?? NaN;
     rows.push({
       build: build.name,
-      hotPathRatio: Math.round((hot.cpuMicrosPerCall / bare.cpuMicrosPerCall) * 100) / 100,
-      hotPathMicros: { bare: bare.cpuMicrosPerCall, scaler: hot.cpuMicrosPerCall },
+      hotPathRatio: Math.round((scaler / bare) * 100) / 100,
+      hotPathMicros: { bare: Math.round(bare * 10) / 10, scaler: Math.round(scaler * 10) / 10 },
+      hotPathLoadAverage: hotLoad,
       streamMemoryKB: memory.perOpenStream,
       webhookToTrueMs: push.webhookToTrueMs,
       loadAverage: load1(),
