@@ -8,8 +8,14 @@ import { Channels, closedLoop, round } from './lib/load';
 const CONCURRENCY = 50;
 const CHANNELS = 4;
 
-async function measure(kind: 'scaler' | 'bare', prometheusUrl: string, durationMs: number) {
-  const server = await forkServer(kind, prometheusUrl);
+/** Server CPU per call under the closed loop; `fork` may come from another build (compare-builds.ts). */
+export async function measure(
+  kind: 'scaler' | 'bare',
+  prometheusUrl: string,
+  durationMs: number,
+  fork: typeof forkServer = forkServer,
+) {
+  const server = await fork(kind, prometheusUrl);
   const channels = new Channels(`127.0.0.1:${server.port}`, CHANNELS);
   const req = {
     scaledObjectRef: {

@@ -87,6 +87,10 @@ export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = {
   /** Larger request messages are refused with RESOURCE_EXHAUSTED from their length prefix, before
    * any byte is decoded (grpc-js stream-decoder.js): the metadata bounds allow no more. */
   'grpc.max_receive_message_length': MAX_REQUEST_MESSAGE_BYTES,
+  /** Off: with channelz on (grpc-js's default) every call gets a tracker object with four
+   * closures, kept as long as a stream is open, and counters updated per message (grpc-js
+   * server.ts _channelzHandler); nothing here serves the channelz service that would read them. */
+  'grpc.enable_channelz': 0,
 };
 
 export function createApp(config: ServerConfig, options: AppOptions = {}): App {

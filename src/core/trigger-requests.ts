@@ -4,23 +4,29 @@ import type { ResolvedTrigger } from './resolve-trigger';
 import type { KeyedRequest, QueryChoice } from './upstream-request';
 import { upstreamRequest } from './upstream-request';
 
+/** A trigger's requests, by query choice, then by TTL (ms). */
+type ByChoice = Record<QueryChoice, Map<number, KeyedRequest>>;
+
 /** One memo per owner (the evaluator, the watcher hub): no module-level state. */
 export class TriggerRequests {
   /** Weak: a trigger dropped by the resolver's LRU takes its requests with it. */
-  private readonly memo = new WeakMap<ResolvedTrigger, Map<string, KeyedRequest>>();
+  private readonly memo = new WeakMap<ResolvedTrigger, ByChoice>();
 
-  /** The request for the trigger's `query` or its activation query, at TTL `ttlMs`. */
+  /**
+   * The request for the trigger's `query` or its activation query, at TTL `ttlMs`. Looked up
+   * by the choice and the number, not a string made of them: this runs on every call.
+   */
   of(trigger: ResolvedTrigger, ttlMs: number, which: QueryChoice): KeyedRequest {
-    let byTtl = this.memo.get(trigger);
-    if (byTtl === undefined) {
-      byTtl = new Map();
-      this.memo.set(trigger, byTtl);
+    let byChoice = this.memo.get(trigger);
+    if (byChoice === undefined) {
+      byChoice = { query: new Map(), activation: new Map() };
+      this.memo.set(trigger, byChoice);
     }
-    const memo = `${ttlMs}:${which}`;
-    let keyed = byTtl.get(memo);
+    const byTtl = byChoice[which];
+    let keyed = byTtl.get(ttlMs);
     if (keyed === undefined) {
       keyed = upstreamRequest(trigger, which, ttlMs);
-      byTtl.set(memo, keyed);
+      byTtl.set(ttlMs, keyed);
     }
     return keyed;
   }

@@ -9,7 +9,7 @@ import type {
   IsActiveResponse,
   ScaledObjectRef,
 } from '../grpc/messages';
-import type { Evaluator } from '../core/evaluate';
+import type { Evaluation, Evaluator } from '../core/evaluate';
 import type { TriggerResolver } from '../core/resolve-trigger';
 import { buildMetricSpec, toMetricValueFields } from './metric-spec';
 import type { RpcDeps } from './rpc';
@@ -64,7 +64,7 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     'GetMetrics',
     deps,
     req => req.scaledObjectRef ?? undefined,
-    async (req, ctx) => {
+    (req, ctx) => {
       const tenant = req.scaledObjectRef?.namespace ?? '';
       const trigger = resolver.resolve(metadataOf(req.scaledObjectRef), tenant);
       ctx.fields.metric = trigger.metricName;
@@ -76,9 +76,14 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
             `GetMetricSpec returns ${quote(trigger.metricName)}`,
         );
       }
-      const evaluation = await evaluator.evaluate(trigger, ctx, tenant);
       const name = req.metricName === '' ? trigger.metricName : req.metricName;
-      return { metricValues: [{ metricName: name, ...toMetricValueFields(evaluation.value) }] };
+      const respond = (evaluation: Evaluation): GetMetricsResponse => ({
+        metricValues: [{ metricName: name, ...toMetricValueFields(evaluation.value) }],
+      });
+      const cached = evaluator.cached(trigger, tenant);
+      return cached !== undefined
+        ? respond(cached)
+        : evaluator.evaluate(trigger, ctx, tenant).then(respond);
     },
   );
 
@@ -86,14 +91,16 @@ export function createExternalScalerService(deps: ServiceDeps): grpc.UntypedServ
     'IsActive',
     deps,
     req => req,
-    async (req, ctx) => {
+    (req, ctx) => {
       const trigger = resolver.resolve(metadataOf(req), req.namespace);
       ctx.fields.metric = trigger.metricName;
       ctx.fields.source = trigger.source.name;
-      const evaluation = await evaluator.evaluate(trigger, ctx, req.namespace, {
-        activation: true,
-      });
-      return { result: evaluation.active };
+      const respond = (evaluation: Evaluation): IsActiveResponse => ({ result: evaluation.active });
+      const mode = { activation: true };
+      const cached = evaluator.cached(trigger, req.namespace, mode);
+      return cached !== undefined
+        ? respond(cached)
+        : evaluator.evaluate(trigger, ctx, req.namespace, mode).then(respond);
     },
   );
 

@@ -4,7 +4,7 @@ import type { ResolvedTrigger } from '../core/resolve-trigger';
 
 /**
  * Memory of one open stream besides its trigger (bytes): grpc-js's call and HTTP/2 stream, the
- * watcher subscription, the closures that end it. bench/stream-memory.ts measured about 5 kB of
+ * watcher subscription, the object that holds it. bench/stream-memory.ts measured about 5 kB of
  * heap and 9 kB of RSS per stream with 10,000 streams (docs/performance.md); 8 KiB rounds up the heap.
  */
 export const STREAM_OVERHEAD_BYTES = 8 * 1024;

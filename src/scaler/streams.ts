@@ -3,7 +3,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { GetMetricSpecResponse, IsActiveResponse, ScaledObjectRef } from '../grpc/messages';
 import type { ResolvedTrigger } from '../core/resolve-trigger';
-import type { WatcherHub } from '../push/watcher-hub';
+import type { StreamSink, WatcherHub } from '../push/watcher-hub';
 import type { Metrics } from '../telemetry/metrics';
 import { ScalerError } from '../errors';
 import { quote } from '../util/echo';
@@ -49,13 +49,23 @@ class StreamTally {
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
+/** What {@link OpenStreams} keeps of one stream: its namespace, its trigger, and how to end it. */
+export interface HeldStream {
+  readonly namespace: string;
+  readonly trigger: ResolvedTrigger;
+  /** Its trigger's estimated bytes, fixed when it was admitted. */
+  triggerBytes: number;
+  /** Ends the stream with OK (server shutdown). */
+  end(): void;
+}
+
 /**
  * Open streams, bounded in number and in estimated memory, overall and per namespace (each holds
  * a call, its trigger and a watcher for as long as the caller keeps it open), so shutdown can end
  * them with OK (KEDA then retries after 2 s: KEDA external_scaler.go runStreamIsActive).
  */
 export class OpenStreams {
-  private readonly ends = new Set<() => void>();
+  private readonly held = new Set<HeldStream>();
   private readonly total = new StreamTally();
   private readonly perNamespace = new Map<string, StreamTally>();
 
@@ -67,10 +77,11 @@ export class OpenStreams {
   }
 
   /**
-   * Registers a stream of `namespace` that keeps `trigger`; the returned function unregisters it.
+   * Registers `stream` (its namespace keeping its trigger); {@link remove} unregisters it.
    * @throws {@link ScalerError} `resource_exhausted` when a bound is full; nothing is registered.
    */
-  add(namespace: string, trigger: ResolvedTrigger, end: () => void): () => void {
+  add(stream: HeldStream): void {
+    const { namespace, trigger } = stream;
     const triggerBytes = triggerRetainedBytes(trigger);
     const inNamespace = this.perNamespace.get(namespace) ?? new StreamTally();
     const retry = 'KEDA retries the stream, and polls IsActive meanwhile';
@@ -100,65 +111,101 @@ export class OpenStreams {
         `namespace ${quote(namespace)} has streams keeping about ${mib(inNamespace.bytes)} open and this one needs ${Math.ceil(namespaceCost / 1024)} KiB more, past push.maxStreamBytesPerNamespace (${mib(this.limits.maxStreamBytesPerNamespace)}); ${retry}`,
       );
     }
-    this.ends.add(end);
+    stream.triggerBytes = triggerBytes;
+    this.held.add(stream);
     this.total.add(trigger, triggerBytes);
     inNamespace.add(trigger, triggerBytes);
     this.perNamespace.set(namespace, inNamespace);
-    let removed = false;
-    return () => {
-      if (removed) return;
-      removed = true;
-      this.ends.delete(end);
-      this.total.remove(trigger, triggerBytes);
-      inNamespace.remove(trigger, triggerBytes);
-      if (inNamespace.count === 0) this.perNamespace.delete(namespace);
-    };
+  }
+
+  /** Unregisters a stream {@link add} admitted; a second call, or one never admitted, does nothing. */
+  remove(stream: HeldStream): void {
+    if (!this.held.delete(stream)) return;
+    const { namespace, trigger, triggerBytes } = stream;
+    this.total.remove(trigger, triggerBytes);
+    const inNamespace = this.perNamespace.get(namespace);
+    if (inNamespace === undefined) return;
+    inNamespace.remove(trigger, triggerBytes);
+    if (inNamespace.count === 0) this.perNamespace.delete(namespace);
   }
 
   endAll(): void {
-    for (const end of [...this.ends]) end();
+    for (const stream of [...this.held]) stream.end();
   }
 }
 
 /**
- * Admits `call` under the stream bounds (count and bytes), runs `open` (what the stream holds),
- * and keeps the call open until the client cancels (KEDA does on every ScaledObject change) or
- * the server shuts down, then releases what `open` returned, exactly once.
- * @throws {@link ScalerError} `resource_exhausted` before `open` runs when a bound is full.
+ * One open server stream, admitted under the stream bounds (count and bytes) and kept open until
+ * the client cancels (KEDA does on every ScaledObject change) or the server shuts down; then what
+ * it holds is released, exactly once. One object per stream, which is also its watcher's sink,
+ * rather than a closure for each of those parts: the server keeps one per open stream
+ * (bench/stream-memory.ts).
  */
-function holdOpen(
-  call: grpc.ServerWritableStream<ScaledObjectRef, unknown>,
-  trigger: ResolvedTrigger,
-  rpc: string,
-  deps: { streams: OpenStreams; metrics: Metrics },
-  open: () => () => void,
-): void {
-  releaseRequest(call);
-  let closed = false;
-  let onClose: () => void = () => undefined;
-  const close = (): void => {
-    if (closed) return;
-    closed = true;
-    unregister();
-    onClose();
-    deps.metrics.streamClosed(rpc);
-  };
-  const unregister = deps.streams.add(call.request.namespace, trigger, () => {
-    close();
-    call.end();
-  });
-  deps.metrics.streamOpened(rpc);
-  try {
-    onClose = open();
-  } catch (e) {
-    close();
-    throw e;
+class ServerStream<Res> implements HeldStream, StreamSink {
+  readonly namespace: string;
+  triggerBytes = 0;
+  private closed = false;
+  /** What the stream holds (its watcher subscription), released on close. */
+  private release: (() => void) | undefined;
+  /** The call's own event, not the handler context's AbortSignal: a stream open for days need
+   * not keep an AbortController and its listener as well. */
+  private readonly onCancelled = (): void => this.close();
+
+  constructor(
+    private readonly call: grpc.ServerWritableStream<ScaledObjectRef, Res>,
+    readonly trigger: ResolvedTrigger,
+    private readonly rpc: string,
+    private readonly deps: { streams: OpenStreams; metrics: Metrics },
+    private readonly message: (active: boolean) => Res,
+  ) {
+    this.namespace = call.request.namespace;
   }
-  // The call's own event, not the handler context's AbortSignal: a stream open for days need not
-  // keep an AbortController and its listener as well.
-  call.once('cancelled', close);
-  if (call.cancelled) close();
+
+  /**
+   * Admits the stream and runs `open` (what the stream holds; undefined when it holds nothing).
+   * @throws {@link ScalerError} `resource_exhausted` before `open` runs when a bound is full.
+   */
+  hold(open: (stream: this) => (() => void) | undefined): void {
+    releaseRequest(this.call);
+    this.deps.streams.add(this);
+    this.deps.metrics.streamOpened(this.rpc);
+    try {
+      this.release = open(this);
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+    // 'on', not 'once': grpc-js emits 'cancelled' once per call and close() is idempotent, so
+    // the listener needs no once-wrapper of its own.
+    this.call.on('cancelled', this.onCancelled);
+    if (this.call.cancelled) this.close();
+  }
+
+  write(active: boolean): void {
+    this.call.write(this.message(active));
+  }
+
+  end(): void {
+    this.close();
+    this.call.end();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.deps.streams.remove(this);
+    this.release?.();
+    this.deps.metrics.streamClosed(this.rpc);
+  }
 }
+
+/** One module-level function, so no stream keeps a closure for its message. */
+const toIsActiveResponse = (active: boolean): IsActiveResponse => ({ result: active });
+
+/** StreamMetricSpec sends its one message itself and has no watcher to write. */
+const noMessage = (): GetMetricSpecResponse => {
+  throw new Error('StreamMetricSpec has no watcher messages');
+};
 
 /**
  * StreamIsActive: the current state once, then `true` only on inactive → active, from the
@@ -169,10 +216,8 @@ export function serveStreamIsActive(
   trigger: ResolvedTrigger,
   deps: { hub: WatcherHub; streams: OpenStreams; metrics: Metrics },
 ): void {
-  holdOpen(call, trigger, 'StreamIsActive', deps, () =>
-    deps.hub.subscribe(trigger, call.request.namespace, {
-      write: active => call.write({ result: active }),
-    }),
+  new ServerStream(call, trigger, 'StreamIsActive', deps, toIsActiveResponse).hold(stream =>
+    deps.hub.subscribe(trigger, stream.namespace, stream),
   );
 }
 
@@ -186,8 +231,8 @@ export function serveStreamMetricSpec(
   trigger: ResolvedTrigger,
   deps: { streams: OpenStreams; metrics: Metrics },
 ): void {
-  holdOpen(call, trigger, 'StreamMetricSpec', deps, () => {
+  new ServerStream(call, trigger, 'StreamMetricSpec', deps, noMessage).hold(() => {
     call.write({ metricSpecs: [buildMetricSpec(trigger.spec, trigger.metricName)] });
-    return () => undefined;
+    return undefined;
   });
 }

@@ -70,6 +70,38 @@ test('within a bucket every call is a hit: one query', async () => {
   expect(source.calls).toHaveLength(1);
 });
 
+test("fresh(): this bucket's result at once, nothing before it or from another bucket", async () => {
+  const key = { key: 'k', ttlMs: TTL, tenant: 'ns' };
+  expect(cache.fresh(key)).toBeUndefined();
+  expect(cache.size).toBe(0); // a miss creates no entry: get() does that
+  await cache.get(request());
+  jest.advanceTimersByTime(10_000);
+  expect(cache.fresh(key)).toEqual({
+    kind: 'result',
+    result: vector(999_999_990),
+    ageMs: 11_000,
+    outcome: 'hit',
+  });
+  // Past the bucket: not fresh, even though the previous value would serve get().
+  jest.setSystemTime(bucketOf(Date.now()) + TTL);
+  expect(cache.fresh(key)).toBeUndefined();
+  expect(source.calls).toHaveLength(1);
+});
+
+test('fresh() marks the key used as get() does: it outlives a key asked for earlier', async () => {
+  const small = new ResultCache({ ...SETTINGS, maxEntries: 2 });
+  try {
+    await small.get(request({ key: 'a' }));
+    await small.get(request({ key: 'b' }));
+    expect(small.fresh({ key: 'a', ttlMs: TTL, tenant: 'ns' })).toMatchObject({ outcome: 'hit' });
+    await small.get(request({ key: 'c' })); // drops the least recently used: b, not a
+    expect(small.fresh({ key: 'a', ttlMs: TTL, tenant: 'ns' })).toMatchObject({ outcome: 'hit' });
+    expect(small.fresh({ key: 'b', ttlMs: TTL, tenant: 'ns' })).toBeUndefined();
+  } finally {
+    small.close();
+  }
+});
+
 test('the previous bucket is served while this one loads, unless the caller wants this bucket', async () => {
   await cache.get(request());
   let resolve!: (r: QueryResult) => void;

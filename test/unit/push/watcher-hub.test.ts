@@ -2,7 +2,7 @@
 // keep streams, sharing, alert wake-ups, and no watcher or timer left after the last stream.
 import type { Evaluation, EvaluationMode } from '../../../src/core/evaluate';
 import type { ResolvedTrigger } from '../../../src/core/resolve-trigger';
-import { WatcherHub } from '../../../src/push/watcher-hub';
+import { ALERT_WRITES_PER_TURN, WatcherHub } from '../../../src/push/watcher-hub';
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import type { Source } from '../../../src/sources/source';
 import { createLogger } from '../../../src/telemetry/logger';
@@ -156,6 +156,26 @@ describe('Alertmanager wake-ups', () => {
     expect(a.sent).toEqual([false, true]);
     expect(hub.alert({ name: 'QueueBacklog', labels: {} })).toEqual({ watchers: 1, streams: 0 });
     expect(a.sent).toEqual([false, true]);
+  });
+
+  test('a wide alert writes 100 streams at once and the rest in the next turns, none twice', async () => {
+    const sinks = Array.from({ length: 2 * ALERT_WRITES_PER_TURN + 50 }, () => sink());
+    const leave = sinks.map(s => hub.subscribe(alerting(), 'ns', s));
+    await jest.advanceTimersByTimeAsync(0);
+    const woken = (): number => sinks.filter(s => s.sent.includes(true)).length;
+    expect(hub.alert({ name: 'QueueBacklog', labels: {} })).toEqual({
+      watchers: 1,
+      streams: sinks.length,
+    });
+    expect(woken()).toBe(ALERT_WRITES_PER_TURN);
+    leave[sinks.length - 1]!(); // a stream closed while its wake-up waits is not written
+    await jest.advanceTimersToNextTimerAsync(); // the next turn: 100 more
+    expect(woken()).toBe(2 * ALERT_WRITES_PER_TURN);
+    await jest.advanceTimersToNextTimerAsync();
+    expect(woken()).toBe(sinks.length - 1);
+    expect(sinks[0]!.sent).toEqual([false, true]);
+    expect(sinks[sinks.length - 2]!.sent).toEqual([false, true]);
+    expect(sinks[sinks.length - 1]!.sent).toEqual([false]);
   });
 
   test('activationAlertLabels narrow the match; other alerts wake nothing', async () => {

@@ -109,6 +109,31 @@ test('a result reaches the callback once, counted as OK, with nothing logged', a
   expect(d.lines).toEqual([]);
 });
 
+test('a value returned at once is answered in the same turn; a promise once it settles', async () => {
+  const d = deps();
+  const answered: string[] = [];
+  const wrapped = unary<Request, { value: number }>('GetMetrics', d, refOf, req =>
+    req.name === 'cached' ? { value: 1 } : Promise.resolve({ value: 2 }),
+  );
+  const call = (name: string): void =>
+    wrapped(
+      new FakeCall({ ...REQUEST, name }) as unknown as grpc.ServerUnaryCall<
+        Request,
+        { value: number }
+      >,
+      (_e, r) => void answered.push(`${name}=${r?.value}`),
+    );
+  call('cached');
+  call('queried');
+  expect(answered).toEqual(['cached=1']);
+  await Promise.resolve();
+  expect(answered).toEqual(['cached=1', 'queried=2']);
+  expect(d.finished).toEqual([
+    ['GetMetrics', 'OK'],
+    ['GetMetrics', 'OK'],
+  ]);
+});
+
 test('an expected failure maps to its status, logged once at warn with the call named', async () => {
   const { error, deps: d } = await callUnary((_req, ctx) => {
     ctx.fields.metric = 'prom-up';
