@@ -27,17 +27,18 @@ export const DEFAULT_METADATA_BOUNDS: MetadataBounds = {
   maxTotalLength: 262_144,
 };
 
-/** Marks a map the gRPC edge did not decode because it had too many entries (their count). */
-const UNDECODED_ENTRIES = Symbol('undecoded metadata entries');
+/**
+ * Marks a map the gRPC edge did not decode (scaler/metadata-entry-guard.ts): the number of its
+ * entries when over the bound, or why its bytes could not be read.
+ */
+const UNDECODED = Symbol('undecoded metadata');
 
 /**
- * An empty stand-in for a map of `entries` entries left undecoded (scaler/metadata-entry-guard.ts):
- * checkMetadataBounds refuses it with that count, as it would the decoded map.
+ * An empty stand-in for a map left undecoded: `entries` entries, or bytes that could not be read
+ * (`problem`). checkMetadataBounds refuses it as it would refuse the decoded map.
  */
-export function undecodedMetadata(entries: number): Record<string, string> {
-  return Object.assign(Object.create(null) as Record<string, string>, {
-    [UNDECODED_ENTRIES]: entries,
-  });
+export function undecodedMetadata(why: number | { problem: string }): Record<string, string> {
+  return Object.assign(Object.create(null) as Record<string, string>, { [UNDECODED]: why });
 }
 
 /** @throws {@link ScalerError} `invalid_metadata` when the map is over a bound. */
@@ -46,7 +47,11 @@ export function checkMetadataBounds(
   bounds: MetadataBounds = DEFAULT_METADATA_BOUNDS,
 ): void {
   const keys = Object.keys(metadata);
-  const count = (metadata as { [UNDECODED_ENTRIES]?: number })[UNDECODED_ENTRIES] ?? keys.length;
+  const undecoded = (metadata as { [UNDECODED]?: number | { problem: string } })[UNDECODED];
+  if (typeof undecoded === 'object') {
+    throw new ScalerError('invalid_metadata', `invalid trigger metadata: ${undecoded.problem}`);
+  }
+  const count = undecoded ?? keys.length;
   const problems: string[] = [];
   if (count > bounds.maxKeys) {
     problems.push(`metadata has ${count} keys; at most ${bounds.maxKeys} are allowed`);

@@ -11,9 +11,16 @@ import type { GetMetricsRequest, ScaledObjectRef } from '../grpc/messages';
  * walk over lengths without decoding a string.
  *
  * Wire format (protobuf.dev/programming-guides/encoding): each field is a varint tag
- * (field number << 3 | wire type) and its payload; a map is a repeated length-delimited field.
- * proto/externalscaler.proto: ScaledObjectRef { name = 1; namespace = 2; scalerMetadata = 3 }
- * and GetMetricsRequest { scaledObjectRef = 1; metricName = 2 }.
+ * (field number << 3 | wire type) and its payload. proto/externalscaler.proto:
+ * ScaledObjectRef { name = 1; namespace = 2; map scalerMetadata = 3 } and
+ * GetMetricsRequest { ScaledObjectRef scaledObjectRef = 1; metricName = 2 }.
+ *
+ * The walk reads what protobuf.js would decode, so that no spelling decodes more than it counts:
+ * protobuf.js's generated decoders pick a known field by its number alone and read it as its
+ * declared type whatever the wire type says; a message field given twice is decoded twice (the
+ * last wins); unknown fields are skipped by wire type. Bytes the walk cannot read (a malformed
+ * length, a group, a varint over 10 bytes) are refused here, never handed to protobuf.js, which
+ * would decode everything before them first.
  */
 
 const WIRE_VARINT = 0;
@@ -21,16 +28,21 @@ const WIRE_FIXED64 = 1;
 const WIRE_LENGTH_DELIMITED = 2;
 const WIRE_FIXED32 = 5;
 
+/** A varint is at most 10 bytes (64 bits). */
+const MAX_VARINT_BYTES = 10;
+
 /** Kubernetes names are at most 253 characters; enough of one to name the caller in a log line. */
 const MAX_NAME_BYTES = 253;
+
+const UNREADABLE = 'the request is not a readable externalscaler message (protobuf wire format)';
 
 /** A varint at `pos`: its value and the position after it; undefined when malformed. */
 function readVarint(buf: Buffer, pos: number, end: number): [number, number] | undefined {
   let value = 0;
   let multiplier = 1;
-  // Seven bytes hold 49 bits: every length and tag below 2^49 (a message is at most 4 MiB).
-  for (let i = 0; i < 7 && pos < end; i++) {
+  for (let i = 0; i < MAX_VARINT_BYTES && pos < end; i++) {
     const byte = buf[pos++]!;
+    // Past 2^53 the value is inexact; it is then a length beyond any message and refused.
     value += (byte & 0x7f) * multiplier;
     if (byte < 0x80) return [value, pos];
     multiplier *= 128;
@@ -38,35 +50,18 @@ function readVarint(buf: Buffer, pos: number, end: number): [number, number] | u
   return undefined;
 }
 
-interface RefScan {
-  name: string;
-  namespace: string;
-  entries: number;
-}
-
 /**
- * Walks one ScaledObjectRef in `buf[start, end)`: its name, namespace and number of metadata
- * entries. Undefined when the bytes are malformed: protobuf.js then decodes them and says so.
+ * Walks the fields of one message in `buf[start, end)`. A field whose number is in `known` is
+ * read as length-delimited, whatever its wire type (as protobuf.js reads a string, map or message
+ * field), and passed to `visit`; other fields are skipped by their wire type. False when the bytes
+ * cannot be read or `visit` says so.
  */
-function scanRef(buf: Buffer, start: number, end: number): RefScan | undefined {
-  const out: RefScan = { name: '', namespace: '', entries: 0 };
-  const visit = (field: number, from: number, to: number): void => {
-    if (field === 3) out.entries++;
-    else if (field === 1 || field === 2) {
-      const text = buf.toString('utf8', from, Math.min(to, from + MAX_NAME_BYTES));
-      if (field === 1) out.name = text;
-      else out.namespace = text;
-    }
-  };
-  return walk(buf, start, end, visit) ? out : undefined;
-}
-
-/** Calls `visit` for each length-delimited field; false when the bytes are malformed. */
 function walk(
   buf: Buffer,
   start: number,
   end: number,
-  visit: (field: number, from: number, to: number) => void,
+  known: ReadonlySet<number>,
+  visit: (field: number, from: number, to: number) => boolean,
 ): boolean {
   let pos = start;
   while (pos < end) {
@@ -75,7 +70,13 @@ function walk(
     pos = tag[1];
     const wireType = tag[0] % 8;
     const field = Math.floor(tag[0] / 8);
-    if (wireType === WIRE_VARINT) {
+    if (known.has(field) || wireType === WIRE_LENGTH_DELIMITED) {
+      const length = readVarint(buf, pos, end);
+      if (length === undefined || length[0] > end - length[1]) return false;
+      const from = length[1];
+      pos = from + length[0];
+      if (known.has(field) && !visit(field, from, pos)) return false;
+    } else if (wireType === WIRE_VARINT) {
       const skipped = readVarint(buf, pos, end);
       if (skipped === undefined) return false;
       pos = skipped[1];
@@ -83,47 +84,68 @@ function walk(
       pos += 8;
     } else if (wireType === WIRE_FIXED32) {
       pos += 4;
-    } else if (wireType === WIRE_LENGTH_DELIMITED) {
-      const length = readVarint(buf, pos, end);
-      if (length === undefined || length[1] + length[0] > end) return false;
-      visit(field, length[1], length[1] + length[0]);
-      pos = length[1] + length[0];
     } else {
-      return false; // groups (3, 4) and unknown wire types: not in this proto
+      return false; // groups (3, 4) and wire types 6 and 7: never in proto3
     }
   }
   return pos === end;
 }
 
-/** A request whose map is over the bound: no entry decoded, the count kept for the refusal. */
-function refOver(scan: RefScan): ScaledObjectRef {
+interface RefScan {
+  name: string;
+  namespace: string;
+  entries: number;
+}
+
+const REF_FIELDS: ReadonlySet<number> = new Set([1, 2, 3]);
+const METRICS_REQUEST_FIELDS: ReadonlySet<number> = new Set([1, 2]);
+
+const text = (buf: Buffer, from: number, to: number): string =>
+  buf.toString('utf8', from, Math.min(to, from + MAX_NAME_BYTES));
+
+/** One ScaledObjectRef in `buf[start, end)`, its entries added to `into`; false when unreadable. */
+function scanRef(buf: Buffer, start: number, end: number, into: RefScan): boolean {
+  return walk(buf, start, end, REF_FIELDS, (field, from, to) => {
+    if (field === 3) into.entries++;
+    else if (field === 1) into.name = text(buf, from, to);
+    else into.namespace = text(buf, from, to);
+    return true;
+  });
+}
+
+/** A request whose map is not decoded: over the bound, or unreadable. */
+function refNotDecoded(scan: RefScan, readable: boolean): ScaledObjectRef {
   return {
     name: scan.name,
     namespace: scan.namespace,
-    scalerMetadata: undecodedMetadata(scan.entries),
+    scalerMetadata: undecodedMetadata(readable ? scan.entries : { problem: UNREADABLE }),
   };
 }
 
-/** ScaledObjectRef requests: IsActive, StreamIsActive, GetMetricSpec. */
+/** ScaledObjectRef requests: IsActive, StreamIsActive, GetMetricSpec, StreamMetricSpec. */
 function guardRef(decode: grpc.deserialize<unknown>, maxEntries: number) {
   return (buf: Buffer): unknown => {
-    const scan = scanRef(buf, 0, buf.length);
-    return scan !== undefined && scan.entries > maxEntries ? refOver(scan) : decode(buf);
+    const scan: RefScan = { name: '', namespace: '', entries: 0 };
+    const readable = scanRef(buf, 0, buf.length, scan);
+    return readable && scan.entries <= maxEntries ? decode(buf) : refNotDecoded(scan, readable);
   };
 }
 
-/** GetMetricsRequest: the ref is field 1, metricName field 2. */
+/** GetMetricsRequest: every copy of the ref (field 1) counts, as protobuf.js decodes each. */
 function guardMetricsRequest(decode: grpc.deserialize<unknown>, maxEntries: number) {
   return (buf: Buffer): unknown => {
-    let scan: RefScan | undefined;
+    const scan: RefScan = { name: '', namespace: '', entries: 0 };
     let metricName = '';
-    const wellFormed = walk(buf, 0, buf.length, (field, from, to) => {
-      if (field === 1) scan = scanRef(buf, from, to);
-      else if (field === 2)
-        metricName = buf.toString('utf8', from, Math.min(to, from + MAX_NAME_BYTES));
+    const readable = walk(buf, 0, buf.length, METRICS_REQUEST_FIELDS, (field, from, to) => {
+      if (field === 1) return scanRef(buf, from, to, scan);
+      metricName = text(buf, from, to);
+      return true;
     });
-    if (!wellFormed || scan === undefined || scan.entries <= maxEntries) return decode(buf);
-    const request: GetMetricsRequest = { scaledObjectRef: refOver(scan), metricName };
+    if (readable && scan.entries <= maxEntries) return decode(buf);
+    const request: GetMetricsRequest = {
+      scaledObjectRef: refNotDecoded(scan, readable),
+      metricName,
+    };
     return request;
   };
 }
@@ -131,7 +153,7 @@ function guardMetricsRequest(decode: grpc.deserialize<unknown>, maxEntries: numb
 /**
  * The ExternalScaler service with every request's metadata entries counted before decoding; the
  * metadata bounds (checkMetadataBounds) then refuse an undecoded map with its count, as they
- * refuse a decoded one.
+ * refuse a decoded one, and unreadable bytes as invalid.
  */
 export function guardMetadataEntries(
   service: grpc.ServiceDefinition,

@@ -171,7 +171,14 @@ export class Source implements SourceEndpoint {
       const pair = `${this.config.basicAuth.username}:${password}`;
       values.push(password, pair, Buffer.from(pair).toString('base64'));
     }
-    for (const file of [...this.headerFiles.values(), ...this.authFiles.values()]) {
+    for (const file of this.headerFiles.values()) {
+      const value = read(file);
+      if (value === undefined) continue;
+      // `Token abc…`: an upstream may echo the credential without its scheme, as with Bearer.
+      const credential = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ +(\S.*)$/.exec(value)?.[1];
+      values.push(value, ...(credential === undefined ? [] : [credential]));
+    }
+    for (const file of this.authFiles.values()) {
       const secret = read(file);
       if (secret !== undefined) values.push(secret);
     }

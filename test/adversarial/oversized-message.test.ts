@@ -4,7 +4,7 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { status } from '@grpc/grpc-js';
+import { Client, credentials, status } from '@grpc/grpc-js';
 import { MAX_REQUEST_MESSAGE_BYTES } from '../../src/scaler/message-limit';
 import { bufCurl } from '../helpers/buf-curl';
 import type { Scaler } from './harness';
@@ -70,6 +70,33 @@ test('grpc-js: a message under the size bound with 70,000 keys is refused by its
   );
   expect(metadataRefusals()).toBe(before.logs + 1);
   expect(await decodedCalls()).toBe(before.calls + 1);
+});
+
+test('raw bytes: 70,000 entries tagged as varints, which protobuf.js decodes anyway, are counted too', async () => {
+  // Field 3 with wire type 0 (tag 0x18): protobuf.js picks map fields by number alone.
+  const entry = Buffer.from([0x18, 0x06, 0x0a, 0x01, 0x61, 0x12, 0x01, 0x78]);
+  const message = Buffer.concat([
+    Buffer.from([0x12, 0x02, 0x6e, 0x73]), // namespace "ns"
+    ...Array.from({ length: 70_000 }, () => entry),
+  ]);
+  const client = new Client(scaler.target, credentials.createInsecure());
+  try {
+    const result = await new Promise<{ code: number; details: string }>(resolve => {
+      client.makeUnaryRequest(
+        '/externalscaler.ExternalScaler/GetMetricSpec',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        message,
+        error => resolve({ code: error?.code ?? status.OK, details: error?.details ?? '' }),
+      );
+    });
+    expect(status[result.code]).toBe('INVALID_ARGUMENT');
+    expect(result.details).toBe(
+      'invalid trigger metadata: metadata has 70000 keys; at most 64 are allowed',
+    );
+  } finally {
+    client.close();
+  }
 });
 
 test('buf curl (Go client): a 4 MB StreamIsActive is refused by size', async () => {

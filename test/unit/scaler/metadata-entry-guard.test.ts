@@ -85,32 +85,76 @@ test('the empty stand-in is what a decoded map would be refused as, whatever rea
   expect(refusal(mapOf(100))).toBe(refusal(over.scalerMetadata));
 });
 
-test('bytes the walk cannot read go to protobuf.js, which decides', () => {
-  const m = method('IsActive');
-  const valid = m.encode(ref(70));
-  // Cut in the middle of an entry: the walk stops; the real decoder reports the error.
-  const truncated = valid.subarray(0, valid.length - 3);
-  expect(() => m.plain(truncated)).toThrow();
-  expect(() => m.decode(truncated)).toThrow();
-  expect(m.decodedCount()).toBe(1);
-  // A group wire type (3), which this proto never has.
-  const group = Buffer.from([0x1b, 0x1c]);
-  let plainError = '';
-  try {
-    m.plain(group);
-  } catch (e) {
-    plainError = (e as Error).message;
-  }
-  let guardedError = '';
-  try {
-    m.decode(group);
-  } catch (e) {
-    guardedError = (e as Error).message;
-  }
-  expect(guardedError).toBe(plainError);
+const UNREADABLE =
+  'invalid trigger metadata: the request is not a readable externalscaler message (protobuf wire format)';
+
+/** One map entry, key and value of one character: field 3 with wire type `wireType`. */
+const entry = (i: number, wireType = 2): Buffer => {
+  const body = Buffer.from([0x0a, 0x01, 0x61 + (i % 26), 0x12, 0x01, 0x78]);
+  return Buffer.concat([Buffer.from([(3 << 3) | wireType, body.length]), body]);
+};
+const entries = (n: number, wireType = 2): Buffer =>
+  Buffer.concat(Array.from({ length: n }, (_, i) => entry(i, wireType)));
+
+describe('spellings that protobuf.js decodes: each counted, or refused unread', () => {
+  test.each<[string, Buffer, string]>([
+    // protobuf.js reads a known field by its number, whatever its wire type says.
+    ['map entries tagged as varints', entries(70, 0), 'metadata has 70 keys'],
+    ['map entries tagged as fixed32', entries(70, 5), 'metadata has 70 keys'],
+    // A 10-byte varint in an unknown field is valid protobuf; protobuf.js skips it.
+    [
+      'entries then an unknown field with a 10-byte varint',
+      Buffer.concat([entries(70), Buffer.from([0x50, ...Array<number>(9).fill(0xff), 0x01])]),
+      'metadata has 70 keys',
+    ],
+    // protobuf.js would decode every entry before failing at the end.
+    [
+      'entries then a cut length',
+      Buffer.concat([entries(70), Buffer.from([0x1a, 0x7f])]),
+      UNREADABLE,
+    ],
+    [
+      'entries then an empty group',
+      Buffer.concat([entries(70), Buffer.from([0x4b, 0x4c])]),
+      UNREADABLE,
+    ],
+    [
+      'a varint of 11 bytes',
+      Buffer.from([0x50, ...Array<number>(10).fill(0xff), 0x01]),
+      UNREADABLE,
+    ],
+  ])('%s', (_name, bytes, refused) => {
+    const m = method('IsActive');
+    const request = m.decode(bytes) as ReturnType<typeof ref>;
+    expect(m.decodedCount()).toBe(0);
+    expect(refusal(request.scalerMetadata)).toContain(refused);
+  });
+
+  test('GetMetrics: a large ref followed by a small one counts both (protobuf.js decodes both)', () => {
+    const m = method('GetMetrics');
+    const refBytes = (n: number): Buffer => {
+      const body = entries(n);
+      return Buffer.concat([Buffer.from([0x0a]), varint(body.length), body]);
+    };
+    const request = m.decode(Buffer.concat([refBytes(60), refBytes(10)])) as {
+      scaledObjectRef: ReturnType<typeof ref>;
+    };
+    expect(m.decodedCount()).toBe(0);
+    expect(refusal(request.scaledObjectRef.scalerMetadata)).toContain('metadata has 70 keys');
+  });
 });
 
-test('seeded random requests: the guard decodes exactly what protobuf.js decodes, or refuses by count', () => {
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+test('seeded random requests: whatever the guard decodes is what protobuf.js decodes; the rest is refused', () => {
   const m = method('IsActive');
   let seed = 7;
   const random = (n: number): number => {
@@ -118,36 +162,36 @@ test('seeded random requests: the guard decodes exactly what protobuf.js decodes
     return seed % n;
   };
   for (let round = 0; round < 300; round++) {
-    const entries = random(130);
-    const buf = m.encode(ref(entries));
-    // Flip a byte now and then: malformed or changed messages must behave as without the guard.
-    if (random(3) === 0) buf[random(buf.length)] = random(256);
+    const count = random(130);
+    const buf = m.encode(ref(count));
+    const flipped = random(3) === 0;
+    // Flip a byte now and then: a malformed or changed message is decoded as protobuf.js decodes
+    // it, or refused.
+    if (flipped) buf[random(buf.length)] = random(256);
     let plain: unknown;
-    let plainThrew = false;
     try {
       plain = m.plain(buf);
     } catch {
-      plainThrew = true;
+      plain = 'threw';
     }
-    let guarded: unknown;
-    let guardedThrew = false;
+    let guarded: ReturnType<typeof ref>;
     try {
-      guarded = m.decode(buf);
+      guarded = m.decode(buf) as ReturnType<typeof ref>;
     } catch {
-      guardedThrew = true;
+      // Readable to the walk, under the bound, and then refused by protobuf.js itself.
+      expect(plain).toBe('threw');
+      continue;
     }
-    const standIn =
-      !guardedThrew && refusal((guarded as ReturnType<typeof ref>).scalerMetadata) !== 'accepted';
-    if (standIn && Object.keys((guarded as ReturnType<typeof ref>).scalerMetadata).length === 0) {
-      // Refused by count without decoding: whatever protobuf.js made of it (a map over the bound,
-      // or an error deep inside an entry), the request is refused.
-      expect(refusal((guarded as ReturnType<typeof ref>).scalerMetadata)).toMatch(
-        new RegExp(`metadata has \\d+ keys; at most ${MAX} are allowed`),
-      );
-      if (!plainThrew)
-        expect(refusal((plain as ReturnType<typeof ref>).scalerMetadata)).not.toBe('accepted');
+    const refused = refusal(guarded.scalerMetadata);
+    if (Object.keys(guarded.scalerMetadata).length === 0 && refused !== 'accepted') {
+      expect(refused).toMatch(/metadata has \d+ keys; at most 64|not a readable/);
     } else {
-      expect([guardedThrew, guarded]).toEqual([plainThrew, plain]);
+      expect(guarded).toEqual(plain);
+    }
+    if (!flipped) {
+      // Untouched messages: decoded as before at or under the bound, refused by count over it.
+      if (count <= MAX) expect(guarded).toEqual(plain);
+      else expect(refused).toContain(`metadata has ${count} keys`);
     }
   }
 });

@@ -92,6 +92,20 @@ describe('headerFiles', () => {
     }
   });
 
+  test('a value with a scheme of its own: the credential after the scheme is redacted too', async () => {
+    const file = join(dir, 'authorization');
+    writeFileSync(file, 'Token tok-abc123\n');
+    const source = sourceWith({ headerFiles: { Authorization: file } });
+    try {
+      expect(source.headers()).toEqual({ authorization: 'Token tok-abc123' });
+      expect(source.secretValues()).toEqual(
+        expect.arrayContaining(['Token tok-abc123', 'tok-abc123']),
+      );
+    } finally {
+      await source.close();
+    }
+  });
+
   test('an unreadable file or a value that is no header value: UNAVAILABLE naming the file, never the content', async () => {
     const bad = join(dir, 'bad');
     writeFileSync(bad, 'line-one-secret\nline-two');
