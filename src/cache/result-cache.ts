@@ -1,6 +1,6 @@
 // Query results shared by every caller of the same query: time-bucketed TTL, single flight,
-// refresh ahead, bounded last-known-good, negative caching, LRU bound (entries and bytes) and
-// idle expiry.
+// refresh ahead, bounded last-known-good, negative caching, a bound on entries and bytes shared
+// fairly between namespaces, and idle expiry.
 import { setMaxListeners } from 'node:events';
 import { ScalerError, isScalerError } from '../errors';
 import type { QueryResult } from '../prometheus/decode-response';
@@ -19,11 +19,12 @@ const ENTRY_OVERHEAD_BYTES = 600;
 const SAMPLE_BYTES = 8;
 
 export interface CacheSettings {
-  /** Most entries kept; the least recently used is dropped beyond it. */
+  /** Most entries kept; beyond it the namespace with the most drops its least recently used. */
   maxEntries: number;
   /**
-   * Most bytes kept, by the estimate of {@link ResultCache.bytes}; the least recently used
-   * entries are dropped beyond it, so long queries cannot outgrow the memory limit.
+   * Most bytes kept, by the estimate of {@link ResultCache.bytes}; beyond it the namespace
+   * holding the most bytes drops its least recently used entries, so long queries cannot outgrow
+   * the memory limit and one namespace's cannot push out another's.
    */
   maxBytes: number;
   /** Refresh ahead only for keys asked for within this window (ms). */
@@ -115,7 +116,21 @@ interface Entry {
   lastAskedMs: number;
   /** The namespace that asked last: charged for refreshes ahead, which nobody waits for. */
   lastTenant: string;
+  /** The namespace whose share of the cache this entry counts against: the one that asked last. */
+  share: TenantShare;
   timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * One namespace's part of the cache: the entries it asked for last, least recently used first, and
+ * their bytes. Over a bound, the namespace holding the most gives up its least recently used entry,
+ * so one namespace's flood of distinct queries evicts its own entries, not another's last good
+ * value (which its maxStaleness and fallback rely on).
+ */
+interface TenantShare {
+  tenant: string;
+  bytes: number;
+  entries: Map<string, Entry>;
 }
 
 /** A result of this bucket, served from the cache. */
@@ -125,6 +140,7 @@ function hitAnswer(good: Good, now: number): CachedAnswer {
 
 export class ResultCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly shares = new Map<string, TenantShare>();
   /** Estimated bytes of all entries: overhead, key, what `run` retains, result, error text. */
   private totalBytes = 0;
   /** Aborts shared queries on close; every query in flight listens to it. */
@@ -233,6 +249,7 @@ export class ResultCache {
     this.closed.abort();
     for (const entry of this.entries.values()) clearTimeout(entry.timer);
     this.entries.clear();
+    this.shares.clear();
     this.totalBytes = 0;
   }
 
@@ -252,9 +269,11 @@ export class ResultCache {
         interest: undefined,
         lastAskedMs: now,
         lastTenant: req.tenant,
+        share: this.shareOf(req.tenant),
         timer: undefined,
       };
       this.entries.set(key, entry);
+      entry.share.entries.set(key, entry);
       this.resize(entry);
       this.noteAsked(entry, req.tenant, now);
     } else {
@@ -267,10 +286,28 @@ export class ResultCache {
 
   /** An existing key asked for again: most recently used, and {@link noteAsked}. */
   private markUsed(entry: Entry, tenant: string, now: number): void {
-    // Map order is recency order: re-insert to mark the key as used.
-    this.entries.delete(entry.key);
-    this.entries.set(entry.key, entry);
+    // Map order is recency order: re-insert to mark the key as used, in the asker's share.
+    const from = entry.share;
+    from.entries.delete(entry.key);
+    if (from.tenant === tenant) {
+      from.entries.set(entry.key, entry);
+    } else {
+      from.bytes -= entry.bytes;
+      if (from.entries.size === 0) this.shares.delete(from.tenant);
+      entry.share = this.shareOf(tenant);
+      entry.share.entries.set(entry.key, entry);
+      entry.share.bytes += entry.bytes;
+    }
     this.noteAsked(entry, tenant, now);
+  }
+
+  private shareOf(tenant: string): TenantShare {
+    let share = this.shares.get(tenant);
+    if (share === undefined) {
+      share = { tenant, bytes: 0, entries: new Map() };
+      this.shares.set(tenant, share);
+    }
+    return share;
   }
 
   /** The last time and namespace that asked, and refresh ahead for a key that is asked for. */
@@ -419,9 +456,10 @@ export class ResultCache {
   }
 
   /**
-   * Re-estimates an entry after it changed, then drops least recently used entries while over
-   * either bound. The newest entry stays even when it alone is over `maxBytes`: the call that
-   * made it gets its answer, and the next new key pushes it out.
+   * Re-estimates an entry after it changed, then, while over either bound, drops the least
+   * recently used entry of the namespace holding the most (bytes, or entries when over
+   * `maxEntries`). The entry just resized stays even when it alone is over `maxBytes`: the call
+   * that made it gets its answer, and the next new key pushes it out.
    */
   private resize(entry: Entry): void {
     if (this.entries.get(entry.key) !== entry) return; // already evicted
@@ -434,35 +472,49 @@ export class ResultCache {
       samples * SAMPLE_BYTES +
       (entry.failure?.error.message.length ?? 0);
     this.totalBytes += bytes - entry.bytes;
+    entry.share.bytes += bytes - entry.bytes;
     entry.bytes = bytes;
     const { maxEntries, maxBytes } = this.settings;
-    while (
-      this.entries.size > 1 &&
-      (this.entries.size > maxEntries || this.totalBytes > maxBytes)
-    ) {
-      this.evictOldest();
+    while (this.entries.size > maxEntries || this.totalBytes > maxBytes) {
+      const victim = this.largestShare(this.entries.size > maxEntries)
+        ?.entries.values()
+        .next();
+      if (victim === undefined || victim.done === true || victim.value === entry) break;
+      this.drop(victim.value);
     }
   }
 
-  private evictOldest(): void {
-    const oldest = this.entries.values().next();
-    if (oldest.done === true) return;
-    this.drop(oldest.value);
+  /** The namespace holding the most entries (`byCount`) or bytes; O(namespaces). */
+  private largestShare(byCount: boolean): TenantShare | undefined {
+    let largest: TenantShare | undefined;
+    for (const share of this.shares.values()) {
+      const size = byCount ? share.entries.size : share.bytes;
+      if (largest === undefined || size > (byCount ? largest.entries.size : largest.bytes)) {
+        largest = share;
+      }
+    }
+    return largest;
   }
 
   private drop(entry: Entry): void {
     clearTimeout(entry.timer);
     this.entries.delete(entry.key);
     this.totalBytes -= entry.bytes;
+    const share = entry.share;
+    share.entries.delete(entry.key);
+    share.bytes -= entry.bytes;
+    if (share.entries.size === 0) this.shares.delete(share.tenant);
   }
 
   private sweep(): void {
     const cutoff = this.now() - this.settings.idleDropMs;
-    for (const entry of this.entries.values()) {
-      // Map order is recency order: the first recent key ends the sweep.
-      if (entry.lastAskedMs >= cutoff) break;
-      if (entry.inflight !== undefined) continue;
-      this.drop(entry);
+    for (const share of this.shares.values()) {
+      for (const entry of share.entries.values()) {
+        // A share's order is recency order: its first recent key ends its sweep.
+        if (entry.lastAskedMs >= cutoff) break;
+        if (entry.inflight !== undefined) continue;
+        this.drop(entry);
+      }
     }
   }
 }

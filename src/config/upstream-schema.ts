@@ -35,7 +35,8 @@ export const Cache = always(
         /** About 100 MB at the measured cost per key (docs/performance.md "Performance"). */
         maxEntries: count({
           default: 100_000,
-          description: 'Distinct query results kept; the least recently used are dropped.',
+          description:
+            'Distinct query results kept; beyond it the namespace holding the most drops its least recently used.',
         }),
         /**
          * The Deployment's 512 MiB limit (deploy/base/deployment.yaml) less about 80 MB for the
@@ -44,7 +45,7 @@ export const Cache = always(
         maxBytes: mebibytes({
           defaultMiB: 128,
           description:
-            'Estimated memory of the query results kept (bytes: key, query text, result, error text); the least recently used are dropped beyond it.',
+            'Estimated memory of the query results kept (bytes: key, query text, result, error text); beyond it the namespace holding the most drops its least recently used.',
         }),
         /** Thousands of ordinary triggers take a few MB; long queries are what this bounds. */
         triggerMemoMaxBytes: mebibytes({

@@ -368,6 +368,52 @@ describe('bounded memory', () => {
     }
   });
 
+  test("one namespace's flood of distinct keys evicts its own entries, not another's last good value", async () => {
+    const small = new ResultCache({ ...SETTINGS, maxEntries: 10 });
+    try {
+      await small.get(request({ key: 'a-value', tenant: 'team-a' }));
+      for (let i = 0; i < 50; i++) {
+        await small.get(request({ key: `b-${i}`, tenant: 'team-b' }));
+      }
+      expect(small.size).toBe(10);
+      // team-a's source now fails: its last good value is still there to serve while stale.
+      source.answer = () => Promise.reject(new ScalerError('unavailable', 'source down'));
+      jest.setSystemTime(Date.now() + TTL);
+      expect(
+        await small.get(request({ key: 'a-value', tenant: 'team-a', allowPreviousBucket: false })),
+      ).toMatchObject({ kind: 'result', outcome: 'stale' });
+      // team-b kept its 9 most recent keys and lost its older ones.
+      const calls = source.calls.length;
+      expect(small.fresh({ key: 'b-0', ttlMs: TTL, tenant: 'team-b' })).toBeUndefined();
+      expect(source.calls.length).toBe(calls);
+    } finally {
+      small.close();
+    }
+  });
+
+  test('over maxBytes, the namespace holding the most bytes gives up its oldest entry first', async () => {
+    const longKey = (i: number): string => `${i}:${'q'.repeat(20_000)}`;
+    const small = new ResultCache({ ...SETTINGS, maxEntries: 1000, maxBytes: 200_000 });
+    try {
+      // team-a: two entries; team-b: then ten more, over the bound.
+      for (let i = 0; i < 2; i++) {
+        await small.get(request({ key: longKey(i), retainedBytes: 20_000, tenant: 'team-a' }));
+      }
+      for (let i = 2; i < 12; i++) {
+        await small.get(request({ key: longKey(i), retainedBytes: 20_000, tenant: 'team-b' }));
+      }
+      expect(small.bytes).toBeLessThanOrEqual(200_000);
+      for (const i of [0, 1]) {
+        expect(small.fresh({ key: longKey(i), ttlMs: TTL, tenant: 'team-a' })).toMatchObject({
+          outcome: 'hit',
+        });
+      }
+      expect(small.fresh({ key: longKey(2), ttlMs: TTL, tenant: 'team-b' })).toBeUndefined();
+    } finally {
+      small.close();
+    }
+  });
+
   test('keys idle for idleDropMs are dropped by the sweep', async () => {
     await cache.get(request({ key: 'idle' }));
     expect(cache.size).toBe(1);
