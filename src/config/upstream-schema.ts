@@ -111,6 +111,9 @@ export const Breaker = always(
         description: 'Consecutive good probes that close it.',
       }),
     },
-    { description: 'Circuit breaker, one per source.' },
+    {
+      description:
+        'Circuit breakers: one per source, one per identity it is asked as, one per namespace asking it (docs/multi-tenancy.md).',
+    },
   ),
 );

@@ -94,21 +94,11 @@ export function decodeQueryResponse(
     }
     const kind = errorType === '' ? 'error' : clip(redact(errorType));
     const message = `source "${source}" failed the query (HTTP ${httpStatus}, ${kind}): ${text}`;
-    if (errorType === 'timeout') {
-      // Prometheus stopped the query at the `timeout` parameter the scaler sent.
-      throw new UpstreamError(
-        'unavailable',
-        message,
-        { verdict: 'failure', retryAfterMs: undefined, timedOut: true },
-        { source },
-      );
-    }
-    throw new ScalerError('unavailable', message, { source });
+    // Prometheus stopped the query at the `timeout` parameter the scaler sent.
+    throw serverFailure(source, httpStatus, message, errorType === 'timeout');
   }
   if (httpStatus < 200 || httpStatus > 299) {
-    throw new ScalerError('unavailable', `source "${source}" answered HTTP ${httpStatus}`, {
-      source,
-    });
+    throw serverFailure(source, httpStatus, `source "${source}" answered HTTP ${httpStatus}`);
   }
   if (e.status !== 'success' || typeof e.data !== 'object' || e.data === null) {
     throw malformed(source, httpStatus, 'missing "status": "success" or "data"');
@@ -175,9 +165,30 @@ function envelopeFromPrefix(prefix: string): unknown {
 }
 
 function malformed(source: string, httpStatus: number, why: string): ScalerError {
-  return new ScalerError(
-    'unavailable',
+  return serverFailure(
+    source,
+    httpStatus,
     `source "${source}" sent a malformed response (HTTP ${httpStatus}): ${why}`,
+  );
+}
+
+/**
+ * A failed answer. A 5xx, or a query Prometheus stopped at its `timeout`, is what one costly query
+ * can cause on a healthy server (or a proxy's 504 in front of it): it counts against the
+ * namespaces that asked (scope `query`). Anything else (a redirect, a 404 page, a 2xx that is not
+ * Prometheus's JSON) says the source or its URL is wrong for every query: the source's breaker.
+ */
+function serverFailure(
+  source: string,
+  httpStatus: number,
+  message: string,
+  timedOut = false,
+): ScalerError {
+  if (!timedOut && httpStatus < 500) return new ScalerError('unavailable', message, { source });
+  return new UpstreamError(
+    'unavailable',
+    message,
+    { verdict: 'failure', retryAfterMs: undefined, timedOut, scope: 'query' },
     { source },
   );
 }

@@ -172,7 +172,7 @@ export async function queryInstant(
       throw new UpstreamError(
         'unavailable',
         `source "${source.name}" did not answer within ${q.timeoutMs}ms`,
-        { verdict: 'failure', retryAfterMs: undefined, timedOut: true },
+        { verdict: 'failure', retryAfterMs: undefined, timedOut: true, scope: 'query' },
         { cause: e, source: source.name },
       );
     }

@@ -1,5 +1,6 @@
 // How a failed query counts towards the circuit breakers: the source's own failures count against
-// the source, refusals of an identity against that identity, and Retry-After is honoured.
+// the source, refusals of an identity against that identity, failures a query can cause against
+// the namespaces that asked it, and Retry-After is honoured.
 import { ScalerError, isScalerError } from '../errors';
 import type { ScalerErrorKind } from '../errors';
 
@@ -16,11 +17,14 @@ export interface BreakerVerdict {
   /** The source's Retry-After (ms, capped), when it sent one with a failure. */
   retryAfterMs: number | undefined;
   /**
-   * Whose failure it is: the source's (unreachable, 5xx, timeout; the default), or the identity
+   * Whose failure it is. `source` (the default): nothing a query can cause (unreachable, a
+   * malformed or redirected answer, a 503 with Retry-After). `identity`: a refusal of the identity
    * the request was sent as (401/403/429: the source's credentials, plus the tenant a trigger's
-   * own customHeaders select). The gateway keeps a breaker for each.
+   * own customHeaders select). `query`: what one query can cause on a healthy source (its time ran
+   * out, a 5xx answer): it counts against the namespaces that asked it, so one namespace's costly
+   * queries never stop another namespace's. The gateway keeps a breaker for each.
    */
-  scope?: 'source' | 'identity';
+  scope?: 'source' | 'identity' | 'query';
   /**
    * The request's time ran out (the scaler's own timeout, or Prometheus's errorType "timeout"):
    * when a trigger lowered that time (`queryParameters: timeout=…`) the failure is its own, and

@@ -1,6 +1,6 @@
 // What is shared (the upstream request, its cached result, a push watcher's evaluation, the
 // breaker, the query slots) depends only on the query and the source it is sent as: another
-// namespace's fallbackValue, timeout, queryParameters or slow queries change nothing one
+// namespace's fallbackValue, timeout, queryParameters, slow or failing queries change nothing one
 // namespace sees. Attacked from a second namespace with a grpc-js client and `buf curl`.
 import type { ServerResponse } from 'node:http';
 import { status } from '@grpc/grpc-js';
@@ -44,6 +44,14 @@ function respond(res: ServerResponse, query: URLSearchParams): void {
       }),
     );
   };
+  if (q.startsWith('costly')) {
+    // A query Prometheus stopped at the source's timeout (web/api/v1 errorTimeout), answered at
+    // once here so that the test need not wait the 5 s.
+    res
+      .writeHead(503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out' }));
+    return;
+  }
   if (q.startsWith('hang')) {
     res.on('close', () => {
       if (!res.writableEnded) script.abandoned.push(q);
@@ -110,6 +118,8 @@ const sentFor = (query: string) =>
   scaler.prometheus.queries.filter(r => r.query.get('query') === query);
 const breaker = () =>
   metricValue(scaler, 'keda_prometheus_scaler_source_breaker_state{source="shared"}');
+const namespaceBreakersOpen = () =>
+  metricValue(scaler, 'keda_prometheus_scaler_source_namespace_breakers_open{source="shared"}');
 
 /** GetMetrics through `buf curl` (a Go client); the value it answered, or its error. */
 async function bufGetMetrics(metadata: Record<string, string>, namespace: string) {
@@ -212,6 +222,34 @@ describe("a trigger's own timeout is its caller's, never the shared breaker's", 
     const viaBuf = await bufGetMetrics(trigger('a2'), 'team-a');
     expect(viaBuf.stderr).toBe('');
     expect(viaBuf.code).toBe(0);
+  }, 15_000);
+});
+
+describe("one namespace's failing queries open its own breaker, never the source's", () => {
+  useScaler();
+
+  test("B's queries that time out at the source stop B's queries only; A's keep answering", async () => {
+    // Distinct queries, so that each reaches the source (a failure is remembered per key).
+    for (const q of ['costly1', 'costly2', 'costly3']) {
+      const r = await getMetrics(trigger(q), 'team-b');
+      expect(status[r.code]).toBe('UNAVAILABLE');
+      expect(r.details).toContain('query timed out');
+    }
+    // failureThreshold 3: B's next query is refused without being sent.
+    const refused = await getMetrics(trigger('b-next'), 'team-b');
+    expect(status[refused.code]).toBe('UNAVAILABLE');
+    expect(refused.details).toMatch(/failed the queries of namespace "team-b" \(circuit breaker/);
+    expect(sentFor('b-next')).toHaveLength(0);
+    // A's queries are sent and answered, through grpc-js and a Go client.
+    script.values.set('a-after', '3');
+    const a = await getMetrics(trigger('a-after'), 'team-a');
+    expect(status[a.code]).toBe('OK');
+    expect(sentFor('a-after')).toHaveLength(1);
+    const viaBuf = await bufGetMetrics(trigger('a-after-buf'), 'team-a');
+    expect(viaBuf.stderr).toBe('');
+    expect(viaBuf.code).toBe(0);
+    expect(await breaker()).toBe(0);
+    expect(await namespaceBreakersOpen()).toBe(1);
   }, 15_000);
 });
 

@@ -153,7 +153,7 @@ describe('QueryGateway', () => {
       kind: 'scalar',
       value: 1,
     });
-    expect([...read()]).toEqual([{ source: 'pat', state: 'open' }]);
+    expect([...read()]).toEqual([{ source: 'pat', state: 'open', namespacesOpen: 0 }]);
   });
 });
 
@@ -216,6 +216,112 @@ describe('identity breakers', () => {
     await ask('one-more'); // pushes out the least recently used ('other-0')
     await ask('other-0');
     expect(sent.count).toBe(4098);
+  });
+});
+
+describe('namespace breakers', () => {
+  /** A source that answers `statusCode` (with `headers`) to queries of `failing`, 1 to others. */
+  const answering = (statusCode: number, failing: string, headers: Record<string, string> = {}) => {
+    const sent: string[] = [];
+    const ok = '{"status":"success","data":{"resultType":"scalar","result":[0,"1"]}}';
+    const failed = '{"status":"error","errorType":"internal","error":"boom"}';
+    const src = {
+      ...gatewaySource(false),
+      dispatcher: () => ({
+        request: (options: { path: string }) => {
+          const query = new URLSearchParams(options.path.split('?')[1]).get('query') ?? '';
+          sent.push(query);
+          const bad = query === failing;
+          return Promise.resolve({
+            statusCode: bad ? statusCode : 200,
+            headers: bad ? headers : {},
+            body: Object.assign([Buffer.from(bad ? failed : ok)], {
+              destroy: () => undefined,
+              on: () => {},
+            }),
+          });
+        },
+      }),
+    } as unknown as Source;
+    return { src, sent };
+  };
+  const ask = (query: string) => ({ ...gatewayQuery, query });
+  const signal = new AbortController().signal;
+  const newGateway = () => {
+    let read: () => Iterable<{ source: string; state: string; namespacesOpen: number }> = () => [];
+    const metrics = new NoopMetrics();
+    metrics.observeBreakers = r => void (read = r);
+    const gateway = new QueryGateway({
+      breaker: { failureThreshold: 2, openMs: 60_000, closeAfterSuccesses: 1 },
+      maxResponseBytes: 1000,
+      metrics,
+    });
+    return { gateway, states: () => [...read()] };
+  };
+
+  test("one namespace's failing queries (5xx) open its own breaker, never the source's", async () => {
+    const { src, sent } = answering(500, 'costly');
+    const { gateway, states } = newGateway();
+    for (let i = 0; i < 2; i++) {
+      await expect(gateway.query(src, ask('costly'), 'team-b', signal)).rejects.toThrow(
+        /HTTP 500, internal/,
+      );
+    }
+    await expect(gateway.query(src, ask('cheap'), 'team-b', signal)).rejects.toThrow(
+      /failed the queries of namespace "team-b" \(circuit breaker open after 2 consecutive /,
+    );
+    expect(sent).toEqual(['costly', 'costly']);
+    // Another namespace's queries, even the same one, are still sent and answered.
+    await expect(gateway.query(src, ask('cheap'), 'team-a', signal)).resolves.toEqual({
+      kind: 'scalar',
+      value: 1,
+    });
+    await expect(gateway.query(src, ask('costly'), 'team-a', signal)).rejects.toThrow(/HTTP 500/);
+    expect(sent).toEqual(['costly', 'costly', 'cheap', 'costly']);
+    expect(states()).toEqual([{ source: 's', state: 'closed', namespacesOpen: 1 }]);
+  });
+
+  test('a query charged to several namespaces is sent while one admits it; its failure counts for each', async () => {
+    const { src, sent } = answering(503, 'costly');
+    const { gateway } = newGateway();
+    const both = {
+      shares: () =>
+        new Map([
+          ['team-a', 0.5],
+          ['team-b', 0.5],
+        ]),
+    };
+    await expect(gateway.query(src, ask('costly'), 'team-b', signal)).rejects.toThrow(/HTTP 503/);
+    await expect(gateway.query(src, ask('costly'), both, signal)).rejects.toThrow(/HTTP 503/);
+    // team-b's breaker is open (two failures), team-a's has one failure: still sent for team-a.
+    await expect(gateway.query(src, ask('costly'), both, signal)).rejects.toThrow(/HTTP 503/);
+    expect(sent).toHaveLength(3);
+    await expect(gateway.query(src, ask('costly'), both, signal)).rejects.toThrow(
+      /failed the queries of namespace "team-/,
+    );
+    expect(sent).toHaveLength(3);
+  });
+
+  test('a 503 with Retry-After holds the source for every namespace: the server asked', async () => {
+    const { src, sent } = answering(503, 'any', { 'retry-after': '30' });
+    const { gateway, states } = newGateway();
+    await expect(gateway.query(src, ask('any'), 'team-b', signal)).rejects.toThrow(/HTTP 503/);
+    await expect(gateway.query(src, ask('other'), 'team-a', signal)).rejects.toThrow(
+      /source "s" asked the scaler to wait \(Retry-After\)/,
+    );
+    expect(sent).toEqual(['any']);
+    expect(states()).toEqual([{ source: 's', state: 'open', namespacesOpen: 0 }]);
+  });
+
+  test('an unreachable source opens the source breaker for every namespace', async () => {
+    const { gateway } = newGateway();
+    const broken = gatewaySource(true);
+    for (const ns of ['team-a', 'team-b']) {
+      await expect(gateway.query(broken, gatewayQuery, ns, signal)).rejects.toThrow(/ECONNREFUSED/);
+    }
+    await expect(gateway.query(broken, gatewayQuery, 'team-c', signal)).rejects.toThrow(
+      /source "s" is failing \(circuit breaker open after 2 consecutive failures\)/,
+    );
   });
 });
 
