@@ -34,7 +34,9 @@ export const DEFAULT_SCALER_NAMESPACE = 'keda';
 export const MIGRATE_COMMAND = {
   name: 'migrate',
   synopsis: `FILE... [--config-out FILE] [--push] [--scaler-address HOST:PORT]
-         [--scaler-namespace NS] [--config FILE] [--output text|json]`,
+         [--scaler-namespace NS] [--config FILE] [--adapter-prometheus-url URL]
+         [--verify (--config FILE | --prometheus-url URL) [--replicas N] [--hpa-tolerance F]
+          [--kubernetes-version X.Y]] [--output text|json]`,
   description: `  Converts KEDA's built-in prometheus triggers, and HPAs on prometheus-adapter's metrics, to this
   scaler. FILE is YAML (several documents, or kubectl get -o yaml List output; - reads standard
   input) with ScaledObjects, ScaledJobs and the TriggerAuthentications they use, or
