@@ -20,6 +20,7 @@ import { configFileOf } from './cli-config';
 import { CliError, EXIT_USAGE } from './cli-error';
 import { asUsageFailure, configOrExit } from './config-or-exit';
 import { createCore } from '../core/create-core';
+import { deriveMetricName } from '../core/metric-name';
 import { DEFAULT_HPA_TOLERANCE, DEFAULT_KUBERNETES_VERSION } from '../simulate/hpa-model';
 import type { KubernetesVersion } from '../simulate/hpa-model';
 import { createLogger } from '../telemetry/logger';
@@ -225,6 +226,7 @@ export async function runMigrate(
     result = migrate(inputs, {
       scalerAddress: values['scaler-address'] ?? DEFAULT_SCALER_ADDRESS,
       push: values.push === true,
+      metricName: deriveMetricName,
       scalerNamespace: values['scaler-namespace'] ?? DEFAULT_SCALER_NAMESPACE,
       existingSources,
       adapterPrometheusUrl: values['adapter-prometheus-url'],

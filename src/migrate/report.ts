@@ -20,6 +20,18 @@ export interface ObjectReport {
   warnings: string[];
   /** For `cannot-move`: why, naming the field. For `unchanged`: why nothing was to do. None for `withheld`. */
   reasons: string[];
+  /** Per converted trigger of a ScaledObject: the HPA's external metric name before and after. */
+  hpaMetrics?: HpaMetricRename[];
+}
+
+/** A trigger's HPA metric name before and after: dashboards and alerts that read it must follow. */
+export interface HpaMetricRename {
+  /** `spec.triggers[0]`. */
+  trigger: string;
+  /** `s0-prometheus`. */
+  before: string;
+  /** `s0-prom-<query slug>-<hash>`. */
+  after: string;
 }
 
 /** A Secret the scaler's namespace must hold for a source: names and keys, never values. */
