@@ -8,7 +8,8 @@ import { loadConfig } from '../config/load-config';
 import type { InputObject } from '../migrate/manifests';
 import { MAX_INPUT_BYTES, MigrateInputError, readObjects } from '../migrate/manifests';
 import { migrate, yamlStream } from '../migrate/migrate';
-import { reportText } from '../migrate/report';
+import type { SourceFillIn } from '../migrate/report';
+import { fillInLine, reportText } from '../migrate/report';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
   UsageError,
@@ -253,7 +254,7 @@ export async function runMigrate(
   const configOut = values['config-out'];
   if (configOut !== undefined) {
     try {
-      writeWhole(configOut, stringify({ sources: result.sources }, { lineWidth: 0 }));
+      writeWhole(configOut, configText(result.sources, result.report.fillIn));
     } catch (e) {
       throw new CliError(
         `--config-out: cannot write ${configOut} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
@@ -275,5 +276,15 @@ export async function runMigrate(
     io.err(reportText(report) + unwritten + (rows === undefined ? '' : verifyText(rows)));
   }
   const differs = rows?.some(r => !r.ok) === true;
-  return report.summary.cannotMove > 0 || differs ? 1 : 0;
+  const unfilled = report.fillIn.length > 0;
+  return report.summary.cannotMove > 0 || differs || unfilled ? 1 : 0;
+}
+
+/** The --config-out file: the sources, after a comment listing each placeholder to fill in. */
+function configText(sources: readonly unknown[], fillIn: readonly SourceFillIn[]): string {
+  const header =
+    fillIn.length === 0
+      ? ''
+      : `# Written by keda-prometheus-scaler migrate. Fill in before use:\n${fillIn.map(f => `#   ${fillInLine(f)}\n`).join('')}`;
+  return header + stringify({ sources }, { lineWidth: 0 });
 }

@@ -135,6 +135,7 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
   const planned = planner.finish();
   report.sources = planned.reports;
   report.secrets = planned.secrets;
+  report.fillIn = planned.fillIn;
   for (const config of configs) {
     for (const rule of config.rules) {
       if (!rulesUsed.has(rule.at)) {

@@ -42,10 +42,23 @@ export interface SecretCopy {
   namespace: string;
   /** Where the scaler's Deployment must mount it (the source's files are read from there). */
   mountPath: string;
-  /** Each key: which tenant Secret and key it copies. */
-  keys: { key: string; from: { namespace: string; name: string; key: string } }[];
+  /** Each key: which tenant Secret and key it copies (none: an empty value, as KEDA sent). */
+  keys: { key: string; from: { namespace: string; name: string; key: string } | undefined }[];
   /** The command that copies the values without printing them. */
   command: string;
+}
+
+/**
+ * A value the written configuration holds as a placeholder (`<username>`): KEDA read it from a
+ * Secret or ConfigMap and migrate copies no values. The command exits 1 while any is left.
+ */
+export interface SourceFillIn {
+  source: string;
+  /** Its place in the --config-out file, e.g. `sources[0].basicAuth.username`. */
+  field: string;
+  placeholder: string;
+  /** Where the value is, e.g. `the value of Secret web/creds key user`. */
+  what: string;
 }
 
 export interface SourceReport {
@@ -62,6 +75,8 @@ export interface MigrateReport {
   objects: ObjectReport[];
   sources: SourceReport[];
   secrets: SecretCopy[];
+  /** Values of the --config-out file a person must write before it is used. */
+  fillIn: SourceFillIn[];
   /** prometheus-adapter: metrics its rules serve that no HPA in the input uses. */
   unusedAdapterMetrics: string[];
   /** prometheus-adapter: the order in which to move the metrics APIs. */
@@ -74,6 +89,7 @@ export function emptyReport(): MigrateReport {
     objects: [],
     sources: [],
     secrets: [],
+    fillIn: [],
     unusedAdapterMetrics: [],
     cutover: [],
     summary: { converted: 0, unchanged: 0, cannotMove: 0, withheld: 0 },
@@ -122,10 +138,18 @@ export function reportText(report: MigrateReport): string {
     for (const s of report.secrets) {
       lines.push(`  ${s.namespace}/${s.name} for source ${s.source}, mounted at ${s.mountPath}:`);
       for (const k of s.keys) {
-        lines.push(`    ${k.key} <- Secret ${k.from.namespace}/${k.from.name} key ${k.from.key}`);
+        lines.push(
+          k.from === undefined
+            ? `    ${k.key} <- empty (KEDA sent an empty password)`
+            : `    ${k.key} <- Secret ${k.from.namespace}/${k.from.name} key ${k.from.key}`,
+        );
       }
       lines.push(`    ${s.command}`);
     }
+  }
+  if (report.fillIn.length > 0) {
+    lines.push('', FILL_IN_HEADING);
+    for (const f of report.fillIn) lines.push(`  ${fillInLine(f)}`);
   }
   if (report.unusedAdapterMetrics.length > 0) {
     lines.push('', 'prometheus-adapter metrics no HPA in the input uses:');
@@ -142,4 +166,12 @@ export function reportText(report: MigrateReport): string {
       (withheld > 0 ? `, ${withheld} Secret(s) not written` : ''),
   );
   return `${lines.join('\n')}\n`;
+}
+
+const FILL_IN_HEADING =
+  'Fill in by hand (the --config-out file holds the <placeholder> until you do; exit 1 until then):';
+
+/** One value to fill in, as the report and the --config-out file's header comment say it. */
+export function fillInLine(f: SourceFillIn): string {
+  return `${f.field} (source ${f.source}): ${f.placeholder}: ${f.what}`;
 }
