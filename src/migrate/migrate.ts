@@ -109,7 +109,10 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
     const config = configOf.get(o);
     if (config !== undefined) {
       // Rules the adapter cannot serve from cannot move; the rest of the configuration does.
-      objects.push(o.body);
+      // A plain config.yaml is no Kubernetes object (no apiVersion, kind): written into the
+      // stream, it would make `kubectl apply -f` of the output fail, so it is read only.
+      const plain = o.kind === '';
+      if (!plain) objects.push(o.body);
       report.objects.push({
         object: objectName(o),
         origin: o.origin,
@@ -117,6 +120,7 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
         changes: [],
         warnings: config.warnings,
         reasons: config.problems.length > 0 ? config.problems : [passReason(o, false)],
+        ...(plain ? { written: false as const } : {}),
       });
       continue;
     }
@@ -130,6 +134,7 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
       changes: [],
       warnings: [],
       reasons: isSecret ? [] : [passReason(o, isKedaScaler)],
+      ...(isSecret ? { written: false as const } : {}),
     });
   }
   const planned = planner.finish();

@@ -20,6 +20,12 @@ export interface ObjectReport {
   warnings: string[];
   /** For `cannot-move`: why, naming the field. For `unchanged`: why nothing was to do. None for `withheld`. */
   reasons: string[];
+  /**
+   * False when the object is not in standard output: a Secret (`withheld`), or prometheus-adapter's
+   * plain config.yaml, which is read for its rules but is no Kubernetes object (`kubectl apply`
+   * would refuse it). Absent: written, converted or as it was.
+   */
+  written?: false;
   /** Per converted trigger of a ScaledObject: the HPA's external metric name before and after. */
   hpaMetrics?: HpaMetricRename[];
 }
@@ -114,11 +120,18 @@ const OUTCOME_WORD: Record<Outcome, string> = {
   withheld: 'not written (a Secret: migrate never outputs secret values)',
 };
 
+/** An object read but not written that is not a Secret: prometheus-adapter's config.yaml. */
+const READ_ONLY_WORD: Partial<Record<Outcome, string>> = {
+  unchanged: 'read, not written (a config.yaml is no Kubernetes object)',
+  'cannot-move': 'CANNOT MOVE (read, not written: a config.yaml is no Kubernetes object)',
+};
+
 /** The report as text for standard error. */
 export function reportText(report: MigrateReport): string {
   const lines: string[] = [];
   for (const o of report.objects) {
-    lines.push(`${o.object} (${o.origin}): ${OUTCOME_WORD[o.outcome]}`);
+    const word = o.written === false ? READ_ONLY_WORD[o.outcome] : undefined;
+    lines.push(`${o.object} (${o.origin}): ${word ?? OUTCOME_WORD[o.outcome]}`);
     for (const c of o.changes) lines.push(`  - ${c}`);
     for (const w of o.warnings) lines.push(`  warning: ${w}`);
     for (const r of o.reasons)

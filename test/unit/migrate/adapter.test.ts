@@ -290,6 +290,26 @@ describe('configurations in the shapes of the adapter docs and kube-prometheus',
     );
   });
 
+  test('a plain config.yaml is read, not written: standard output holds only Kubernetes objects', async () => {
+    const r = await run([SAMPLE_CONFIG, ...ADAPTER_URL]);
+    // Every document of standard output is something kubectl apply takes.
+    const docs = parseAllDocuments(r.out).map(d => d.toJS() as Partial<Obj>);
+    expect(docs.filter(d => d.apiVersion === undefined || d.kind === undefined)).toEqual([]);
+    expect(r.out).not.toContain('seriesQuery');
+    // The report says what became of it instead of "passed through".
+    expect(r.err).toContain(
+      `prometheus-adapter config (${SAMPLE_CONFIG}#1): CANNOT MOVE (read, not written: a config.yaml is no Kubernetes object)`,
+    );
+    const ok = await run(
+      ['-', ...ADAPTER_URL],
+      readFileSync(SAMPLE_CONFIG, 'utf8').replace('metricQuery:', 'metricsQuery:'),
+    );
+    expect(ok.err).toContain(
+      'prometheus-adapter config (stdin#1): read, not written (a config.yaml is no Kubernetes object)',
+    );
+    expect(parseAllDocuments(ok.out).map(d => (d.toJS() as Obj).kind)).not.toContain(undefined);
+  });
+
   test('keys the adapter ignores are warnings with their did-you-mean', async () => {
     const text = readFileSync(SAMPLE_CONFIG, 'utf8')
       .replace("seriesFilters:\n      - isNot: '^container_.*_seconds_total$'", 'seriesFilter: []')
