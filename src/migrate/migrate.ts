@@ -71,7 +71,14 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
     if (isHpa && /^autoscaling\/v2/.test(String(o.body['apiVersion'])) && usesAdapter(o, configs)) {
       const user = objectName(o);
       const source = adapterUrl === undefined ? '' : planner.peek(adapterUrl, NO_AUTH, false);
-      const c = convertHpa(o, configs, workloads, source, options.scalerAddress);
+      const c = convertHpa(
+        o,
+        configs,
+        workloads,
+        source,
+        options.scalerAddress,
+        options.metricName,
+      );
       if (c.body !== undefined && adapterUrl === undefined && c.checks.length > 0) {
         c.report.outcome = 'cannot-move';
         c.report.changes = [];

@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { deriveMetricName } from '../../../src/core/metric-name';
+import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import type { AdapterRule } from '../../../src/migrate/adapter-rules';
 import {
   TemplateError,
@@ -308,6 +310,18 @@ describe('configurations in the shapes of the adapter docs and kube-prometheus',
       'prometheus-adapter config (stdin#1): read, not written (a config.yaml is no Kubernetes object)',
     );
     expect(parseAllDocuments(ok.out).map(d => (d.toJS() as Obj).kind)).not.toContain(undefined);
+  });
+
+  test("each external trigger's HPA metric name before (the adapter's) and after (KEDA's) is reported", async () => {
+    const r = await run([SAMPLE_CONFIG, ...ADAPTER_URL, '--output', 'json']);
+    const so = parseAllDocuments(r.out)
+      .map(d => d.toJS() as Obj)
+      .find(d => d.kind === 'ScaledObject' && d.metadata.name === 'consumer')!;
+    const metadata = so.spec.triggers[0]!.metadata;
+    const after = `s0-${deriveMetricName(parseTrigger(metadata), metadata['source']!)}`;
+    expect(entry(reportOf(r), 'HorizontalPodAutoscaler jobs/consumer').hpaMetrics).toEqual([
+      { trigger: 'spec.metrics[0]', before: 'queue_depth', after },
+    ]);
   });
 
   test('keys the adapter ignores are warnings with their did-you-mean', async () => {
