@@ -176,7 +176,8 @@ export function reportText(report: MigrateReport): string {
   lines.push(
     '',
     `${converted} converted, ${unchanged} unchanged, ${cannotMove} cannot move` +
-      (withheld > 0 ? `, ${withheld} Secret(s) not written` : ''),
+      (withheld > 0 ? `, ${withheld} Secret(s) not written` : '') +
+      (report.fillIn.length > 0 ? `, ${report.fillIn.length} value(s) to fill in` : ''),
   );
   return `${lines.join('\n')}\n`;
 }

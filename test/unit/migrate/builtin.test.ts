@@ -510,7 +510,7 @@ data: {token: ${Buffer.from(value).toString('base64')}}
     expect(secretLines).toEqual([
       'Secret shop/prom-token (stdin#1): not written (a Secret: migrate never outputs secret values)',
     ]);
-    expect(r.err).toMatch(/, 1 Secret\(s\) not written\n$/);
+    expect(r.err).toMatch(/, 1 Secret\(s\) not written, 1 value\(s\) to fill in\n$/);
     expect(r.out).not.toMatch(/^kind: Secret$/m);
   });
 });
