@@ -1,7 +1,8 @@
 // `keda-prometheus-scaler migrate FILE...`: reads manifests (files or `-` for standard input),
 // writes the converted YAML stream to standard output, the sources to --config-out, and the
-// report to standard error (text or JSON). Exit 0 all moved, 1 something could not move (or
-// --verify found a difference), 2 bad flags or input (then nothing is written).
+// report to standard error (text or JSON). Exit 0 all moved, 1 something could not move, a value
+// must be filled in by hand, or --verify found a difference; 2 bad flags or input (then nothing
+// is written).
 import { readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load-config';
@@ -43,13 +44,18 @@ export const MIGRATE_COMMAND = {
   scaler. FILE is YAML (several documents, or kubectl get -o yaml List output; - reads standard
   input) with ScaledObjects, ScaledJobs and the TriggerAuthentications they use, or
   prometheus-adapter's configuration (its ConfigMap or config.yaml) with the autoscaling/v2 HPAs
-  and, optionally, the workloads they target. An HPA becomes a ScaledObject that takes it over. Writes every object to standard output (converted ones changed,
-  all others unchanged), the sources the triggers now name to --config-out, and a report to
+  and, optionally, the workloads they target. An HPA becomes a ScaledObject that takes it over.
+  Writes the objects to standard output (converted ones changed, all others unchanged; never a
+  Secret), the sources the triggers now name to --config-out, and a report to
   standard error: per object what changed, every warning, what cannot move and why, and for each
   source the Secret the scaler's namespace must hold with the command that copies it (values are
-  never printed). An object is converted whole or not at all.
-  Exit code 0 when everything moved, 1 when an object cannot move (it is written unchanged),
-  2 for bad flags or input (nothing is written).
+  never printed). An object is converted whole or not at all. prometheus-adapter's config.yaml is
+  read, not written (it is no Kubernetes object). A value KEDA read from a Secret that the
+  configuration holds in the open (a basic-auth user name) is left as a <placeholder> and listed
+  under "Fill in by hand".
+  Exit code 0 when everything moved, 1 when an object cannot move (it is written unchanged), a
+  value must be filled in by hand, or --verify found a difference, 2 for bad flags or input
+  (nothing is written).
 `,
   positionals: true,
   flags: [
