@@ -82,7 +82,7 @@ describe('built-in prometheus triggers', () => {
 
     // The sources are a configuration the server loads, each scoped to its users' namespaces.
     const config = validateConfig(
-      parse(readFileSync(configOut, 'utf8').replace('<username>', 'reader')),
+      parse(readFileSync(configOut, 'utf8').replaceAll('<username>', 'reader')),
     );
     const byName = new Map(config.sources.map(s => [s.name, s]));
     expect(byName.get('prometheus-operated')?.namespaces).toEqual(['data', 'shop']);
@@ -294,7 +294,9 @@ spec:
   test("basic auth without a password (KEDA sent an empty one) reads an empty key of the source's Secret: the configuration loads", async () => {
     const configOut = join(dir, 'empty-password.yaml');
     const r = await run(['-', '--config-out', configOut, '--output', 'json'], basic(false));
-    const config = parse(readFileSync(configOut, 'utf8').replace('<username>', 'reader'));
+    const config: unknown = parse(
+      readFileSync(configOut, 'utf8').replaceAll('<username>', 'reader'),
+    );
     const source = validateConfig(config).sources[0]!;
     expect(source.basicAuth?.passwordFile).toBe(
       '/etc/keda-prometheus-scaler/sources/prom-prom-basic/password',
