@@ -252,6 +252,7 @@ describe('configurations in the shapes of the adapter docs and kube-prometheus',
     expect(entry(report, 'prometheus-adapter config')).toMatchObject({
       outcome: 'cannot-move',
       reasons: [typo],
+      written: false,
     });
     expect(entry(report, 'HorizontalPodAutoscaler jobs/urgent')).toMatchObject({
       outcome: 'cannot-move',
