@@ -1,14 +1,16 @@
 // `keda-prometheus-scaler migrate FILE...`: reads manifests (files or `-` for standard input),
 // writes the converted YAML stream to standard output, the sources to --config-out, and the
-// report to standard error (text or JSON). Exit 0 all moved, 1 something could not move (or
-// --verify found a difference), 2 bad flags or input (then nothing is written).
+// report to standard error (text or JSON). Exit 0 all moved, 1 something could not move, a value
+// must be filled in by hand, or --verify found a difference; 2 bad flags or input (then nothing
+// is written).
 import { readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load-config';
 import type { InputObject } from '../migrate/manifests';
 import { MAX_INPUT_BYTES, MigrateInputError, readObjects } from '../migrate/manifests';
 import { migrate, yamlStream } from '../migrate/migrate';
-import { reportText } from '../migrate/report';
+import type { SourceFillIn } from '../migrate/report';
+import { fillInLine, reportText } from '../migrate/report';
 import type { CommandIo, CommandSpec } from './command-args';
 import {
   UsageError,
@@ -20,6 +22,7 @@ import { configFileOf } from './cli-config';
 import { CliError, EXIT_USAGE } from './cli-error';
 import { asUsageFailure, configOrExit } from './config-or-exit';
 import { createCore } from '../core/create-core';
+import { deriveMetricName } from '../core/metric-name';
 import { DEFAULT_HPA_TOLERANCE, DEFAULT_KUBERNETES_VERSION } from '../simulate/hpa-model';
 import type { KubernetesVersion } from '../simulate/hpa-model';
 import { createLogger } from '../telemetry/logger';
@@ -34,18 +37,25 @@ export const DEFAULT_SCALER_NAMESPACE = 'keda';
 export const MIGRATE_COMMAND = {
   name: 'migrate',
   synopsis: `FILE... [--config-out FILE] [--push] [--scaler-address HOST:PORT]
-         [--scaler-namespace NS] [--config FILE] [--output text|json]`,
+         [--scaler-namespace NS] [--config FILE] [--adapter-prometheus-url URL]
+         [--verify (--config FILE | --prometheus-url URL) [--replicas N] [--hpa-tolerance F]
+          [--kubernetes-version X.Y]] [--output text|json]`,
   description: `  Converts KEDA's built-in prometheus triggers, and HPAs on prometheus-adapter's metrics, to this
   scaler. FILE is YAML (several documents, or kubectl get -o yaml List output; - reads standard
   input) with ScaledObjects, ScaledJobs and the TriggerAuthentications they use, or
   prometheus-adapter's configuration (its ConfigMap or config.yaml) with the autoscaling/v2 HPAs
-  and, optionally, the workloads they target. An HPA becomes a ScaledObject that takes it over. Writes every object to standard output (converted ones changed,
-  all others unchanged), the sources the triggers now name to --config-out, and a report to
+  and, optionally, the workloads they target. An HPA becomes a ScaledObject that takes it over.
+  Writes the objects to standard output (converted ones changed, all others unchanged; never a
+  Secret), the sources the triggers now name to --config-out, and a report to
   standard error: per object what changed, every warning, what cannot move and why, and for each
   source the Secret the scaler's namespace must hold with the command that copies it (values are
-  never printed). An object is converted whole or not at all.
-  Exit code 0 when everything moved, 1 when an object cannot move (it is written unchanged),
-  2 for bad flags or input (nothing is written).
+  never printed). An object is converted whole or not at all. prometheus-adapter's config.yaml is
+  read, not written (it is no Kubernetes object). A value KEDA read from a Secret that the
+  configuration holds in the open (a basic-auth user name) is left as a <placeholder> and listed
+  under "Fill in by hand".
+  Exit code 0 when everything moved, 1 when an object cannot move (it is written unchanged), a
+  value must be filled in by hand, or --verify found a difference, 2 for bad flags or input
+  (nothing is written).
 `,
   positionals: true,
   flags: [
@@ -223,6 +233,7 @@ export async function runMigrate(
     result = migrate(inputs, {
       scalerAddress: values['scaler-address'] ?? DEFAULT_SCALER_ADDRESS,
       push: values.push === true,
+      metricName: deriveMetricName,
       scalerNamespace: values['scaler-namespace'] ?? DEFAULT_SCALER_NAMESPACE,
       existingSources,
       adapterPrometheusUrl: values['adapter-prometheus-url'],
@@ -249,7 +260,7 @@ export async function runMigrate(
   const configOut = values['config-out'];
   if (configOut !== undefined) {
     try {
-      writeWhole(configOut, stringify({ sources: result.sources }, { lineWidth: 0 }));
+      writeWhole(configOut, configText(result.sources, result.report.fillIn));
     } catch (e) {
       throw new CliError(
         `--config-out: cannot write ${configOut} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
@@ -271,5 +282,15 @@ export async function runMigrate(
     io.err(reportText(report) + unwritten + (rows === undefined ? '' : verifyText(rows)));
   }
   const differs = rows?.some(r => !r.ok) === true;
-  return report.summary.cannotMove > 0 || differs ? 1 : 0;
+  const unfilled = report.fillIn.length > 0;
+  return report.summary.cannotMove > 0 || differs || unfilled ? 1 : 0;
+}
+
+/** The --config-out file: the sources, after a comment listing each placeholder to fill in. */
+function configText(sources: readonly unknown[], fillIn: readonly SourceFillIn[]): string {
+  const header =
+    fillIn.length === 0
+      ? ''
+      : `# Written by keda-prometheus-scaler migrate. Fill in before use:\n${fillIn.map(f => `#   ${fillInLine(f)}\n`).join('')}`;
+  return header + stringify({ sources }, { lineWidth: 0 });
 }

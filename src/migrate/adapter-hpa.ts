@@ -16,7 +16,9 @@ import type { InputObject, Json } from './manifests';
 import { isMap, objectName } from './manifests';
 import { podSelection } from './pod-selector';
 import { numberText, parseQuantity } from './quantity';
-import type { ObjectReport } from './report';
+import type { HpaMetricRename, ObjectReport } from './report';
+import type { MetricNamer } from './builtin-trigger';
+import { parseTrigger } from '../metadata/parse-trigger';
 import { text } from './trigger-auth';
 import type { VerifyCheck } from './verify-plan';
 import { behaviorTolerances } from './verify-plan';
@@ -95,6 +97,7 @@ export function convertHpa(
   workloads: readonly InputObject[],
   source: string,
   scalerAddress: string,
+  metricNameOf: MetricNamer,
 ): AdapterConversion {
   const report: ObjectReport = {
     object: objectName(hpa),
@@ -112,6 +115,7 @@ export function convertHpa(
   const ns = hpa.namespace;
   const metrics = Array.isArray(spec['metrics']) ? spec['metrics'] : [];
   const triggers: Json[] = [];
+  const hpaMetrics: HpaMetricRename[] = [];
   const names = new Set<string>();
   const config = configs[0];
   metrics.forEach((m: unknown, i) => {
@@ -311,6 +315,10 @@ export function convertHpa(
       threshold: numberText(quantity),
       ignoreNullValues: 'false',
     };
+    // The HPA read the adapter's metric by its own name; KEDA's HPA reads s<trigger index>-<the
+    // name GetMetricSpec gives> (pkg/scalers/external_scaler.go): dashboards and alerts follow.
+    const after = `s${triggers.length}-${metricNameOf(parseTrigger(metadata), source)}`;
+    hpaMetrics.push({ trigger: field, before: metricName, after });
     triggers.push({ type: 'external', name, metricType, metadata });
     checks.push({
       object: report.object,
@@ -327,6 +335,7 @@ export function convertHpa(
     });
     report.changes.push(
       `${field}: ${type} metric ${metricName} (${rule.at}, series ${series}) → trigger ${name}, ${metricType} ${numberText(quantity)}`,
+      `${field}: HPA metric ${metricName} → ${after} (update dashboards and alerts that read it)`,
     );
     if (type === 'Pods') {
       report.warnings.push(
@@ -367,6 +376,7 @@ export function convertHpa(
       triggers,
     },
   };
+  if (hpaMetrics.length > 0) report.hpaMetrics = hpaMetrics;
   report.changes.unshift(
     `taken over by ScaledObject ${ns}/${hpa.name} (${TRANSFER_ANNOTATION}: "true", advanced.horizontalPodAutoscalerConfig.name ${hpa.name}); minReplicas, maxReplicas${behavior === undefined ? '' : ' and behavior'} kept`,
   );

@@ -11,24 +11,30 @@ import {
   TRIGGER_KEYS,
   parseTrigger,
 } from '../metadata/parse-trigger';
+import type { TriggerSpec } from '../metadata/parse-trigger';
 import { didYouMean } from '../util/did-you-mean';
 import { clip } from '../util/echo';
 import { urlProblem } from '../util/url-rules';
 import { DIFFERENCES, differencesMet } from './differences';
 import type { InputObject, Json } from './manifests';
 import { isMap, objectName } from './manifests';
-import type { ObjectReport } from './report';
+import type { HpaMetricRename, ObjectReport } from './report';
 import type { SourcePlanner } from './source-plan';
 import type { AuthPlan } from './trigger-auth';
 import { planAuth, text } from './trigger-auth';
 import type { VerifyCheck } from './verify-plan';
 import { behaviorTolerances } from './verify-plan';
 
+/** The metric name GetMetricSpec gives a parsed trigger on a source (core/metric-name.ts). */
+export type MetricNamer = (spec: TriggerSpec, source: string) => string;
+
 export interface BuiltinOptions {
   /** The scaler's gRPC address as KEDA dials it (`scalerAddress`). */
   scalerAddress: string;
   /** `external-push` instead of `external` (StreamIsActive: activation pushed, not polled). */
   push: boolean;
+  /** The server's own naming, given by the command (migrate may not depend on core). */
+  metricName: MetricNamer;
 }
 
 /** Keys of the built-in trigger that stay in the external trigger's metadata as they are. */
@@ -44,8 +50,8 @@ interface TriggerPlan {
   url: string;
   auth: AuthPlan;
   insecure: boolean;
-  /** The trigger's `timeout` in ms, if it sets one. */
-  timeoutMs: number | undefined;
+  /** The trigger as the server parses it; undefined only when it cannot move. */
+  spec: TriggerSpec | undefined;
 }
 
 /** True when the object has a built-in prometheus trigger to convert. */
@@ -93,6 +99,7 @@ export function convertBuiltin(
   }
   // Every trigger can move: only now are sources taken (all or nothing per object).
   const checks: VerifyCheck[] = [];
+  const hpaMetrics: HpaMetricRename[] = [];
   const whole = (v: unknown, fallback: number) =>
     typeof v === 'number' && Number.isInteger(v) ? v : fallback;
   for (const p of plans) {
@@ -127,12 +134,16 @@ export function convertBuiltin(
     report.changes.push(
       `${field}: type prometheus → ${type}, serverAddress → source ${source}, scalerAddress ${options.scalerAddress}`,
     );
-    // KEDA's built-in trigger sends its timeout upstream; here the request is shared, so it
-    // carries the source's timeout and a trigger's only bounds its own wait (docs/multi-tenancy.md).
-    const sourceTimeoutMs = planner.timeoutMsOf(source);
-    if (p.timeoutMs !== undefined && p.timeoutMs > sourceTimeoutMs) {
-      report.warnings.push(
-        `${field}.metadata.timeout: ${p.timeoutMs / 1000}s is above source ${source}'s timeout (${sourceTimeoutMs / 1000}s): the query to Prometheus gives up after the source's timeout, and the trigger's timeout only bounds its own wait; raise the source's timeout if the query needs longer`,
+    report.warnings.push(...timeoutWarnings(field, p.spec, source, planner.timeoutMsOf(source)));
+    if (o.kind === 'ScaledObject' && p.spec !== undefined) {
+      // KEDA names each HPA metric s<trigger index>-<name>: `prometheus` for the built-in trigger
+      // (pkg/scalers/prometheus_scaler.go GetMetricSpecForScaling), the name GetMetricSpec
+      // returns for an external one (pkg/scalers/external_scaler.go). ScaledJobs have no HPA.
+      const before = `s${p.index}-prometheus`;
+      const after = `s${p.index}-${options.metricName(p.spec, source)}`;
+      hpaMetrics.push({ trigger: field, before, after });
+      report.changes.push(
+        `${field}: HPA metric ${before} → ${after} (update dashboards and alerts that read it)`,
       );
     }
     if ('authenticationRef' in p.trigger) {
@@ -142,7 +153,35 @@ export function convertBuiltin(
       );
     }
   }
+  if (hpaMetrics.length > 0) report.hpaMetrics = hpaMetrics;
   return { report, body, checks };
+}
+
+/**
+ * KEDA's built-in trigger sends its `timeout` and a `queryParameters` timeout= upstream; here the
+ * request is shared, so it carries the source's timeout: a trigger's `timeout` bounds only its own
+ * wait, and timeout= may only lower the source's (docs/multi-tenancy.md, "What is shared").
+ */
+function timeoutWarnings(
+  field: string,
+  spec: TriggerSpec | undefined,
+  source: string,
+  sourceMs: number,
+): string[] {
+  const out: string[] = [];
+  const seconds = (ms: number) => `${ms / 1000}s`;
+  const raise = "raise the source's timeout if the query needs longer";
+  if (spec?.timeoutMs !== undefined && spec.timeoutMs > sourceMs) {
+    out.push(
+      `${field}.metadata.timeout: ${seconds(spec.timeoutMs)} is above source ${source}'s timeout (${seconds(sourceMs)}): the query to Prometheus gives up after the source's timeout, and the trigger's timeout only bounds its own wait; ${raise}`,
+    );
+  }
+  if (spec?.queryTimeoutMs !== undefined && spec.queryTimeoutMs > sourceMs) {
+    out.push(
+      `${field}.metadata.queryParameters: timeout=${seconds(spec.queryTimeoutMs)} is above source ${source}'s timeout (${seconds(sourceMs)}): the request to Prometheus carries the source's timeout (a queryParameters timeout= may only lower it, docs/multi-tenancy.md), so Prometheus is asked for ${seconds(sourceMs)}; ${raise}`,
+    );
+  }
+  return out;
 }
 
 function planTrigger(
@@ -222,19 +261,26 @@ function planTrigger(
         `${at}: removed; KEDA ignores it since v2.12 and names the metric s${index}-prometheus (keeping it would rename the HPA metric here)`,
       );
     } else {
+      // One line per key: a change when nothing was meant by it, a warning when the user likely
+      // meant something KEDA never applied (a misspelling, metricType in the wrong place).
       const guess = key === 'metricType' ? undefined : didYouMean(key, known);
-      report.changes.push(`${at}: removed; KEDA ignored this unknown key`);
-      report.warnings.push(
-        key === 'metricType'
-          ? `${at}: KEDA ignores metricType in metadata; it is a field of the trigger (next to type). Check the HPA metric type you meant`
-          : `${at}: KEDA ignored it${guess === undefined ? '' : ` (did you mean "${guess}"? KEDA used that key's default instead)`}`,
-      );
+      if (key === 'metricType') {
+        report.warnings.push(
+          `${at}: removed; KEDA ignores metricType in metadata; it is a field of the trigger (next to type). Check the HPA metric type you meant`,
+        );
+      } else if (guess !== undefined) {
+        report.warnings.push(
+          `${at}: removed; KEDA ignored it (did you mean "${guess}"? KEDA used that key's default instead)`,
+        );
+      } else {
+        report.changes.push(`${at}: removed; KEDA ignored this unknown key`);
+      }
     }
   }
   for (const d of differencesMet(kept)) report.warnings.push(`${field}: ${d}`);
-  let timeoutMs: number | undefined;
+  let spec: TriggerSpec | undefined;
   try {
-    timeoutMs = parseTrigger({ ...kept, source: 'migrated' }).timeoutMs;
+    spec = parseTrigger({ ...kept, source: 'migrated' });
   } catch (e) {
     if (!isScalerError(e)) throw e;
     const threshold = Number(kept['threshold']);
@@ -244,5 +290,5 @@ function planTrigger(
         : `${field}.metadata: ${e.message}`,
     );
   }
-  return { index, trigger, metadata: kept, url, auth, insecure, timeoutMs };
+  return { index, trigger, metadata: kept, url, auth, insecure, spec };
 }

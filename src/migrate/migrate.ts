@@ -71,7 +71,14 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
     if (isHpa && /^autoscaling\/v2/.test(String(o.body['apiVersion'])) && usesAdapter(o, configs)) {
       const user = objectName(o);
       const source = adapterUrl === undefined ? '' : planner.peek(adapterUrl, NO_AUTH, false);
-      const c = convertHpa(o, configs, workloads, source, options.scalerAddress);
+      const c = convertHpa(
+        o,
+        configs,
+        workloads,
+        source,
+        options.scalerAddress,
+        options.metricName,
+      );
       if (c.body !== undefined && adapterUrl === undefined && c.checks.length > 0) {
         c.report.outcome = 'cannot-move';
         c.report.changes = [];
@@ -109,7 +116,10 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
     const config = configOf.get(o);
     if (config !== undefined) {
       // Rules the adapter cannot serve from cannot move; the rest of the configuration does.
-      objects.push(o.body);
+      // A plain config.yaml is no Kubernetes object (no apiVersion, kind): written into the
+      // stream, it would make `kubectl apply -f` of the output fail, so it is read only.
+      const plain = o.kind === '';
+      if (!plain) objects.push(o.body);
       report.objects.push({
         object: objectName(o),
         origin: o.origin,
@@ -117,6 +127,7 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
         changes: [],
         warnings: config.warnings,
         reasons: config.problems.length > 0 ? config.problems : [passReason(o, false)],
+        ...(plain ? { written: false as const } : {}),
       });
       continue;
     }
@@ -130,11 +141,13 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
       changes: [],
       warnings: [],
       reasons: isSecret ? [] : [passReason(o, isKedaScaler)],
+      ...(isSecret ? { written: false as const } : {}),
     });
   }
   const planned = planner.finish();
   report.sources = planned.reports;
   report.secrets = planned.secrets;
+  report.fillIn = planned.fillIn;
   for (const config of configs) {
     for (const rule of config.rules) {
       if (!rulesUsed.has(rule.at)) {

@@ -20,6 +20,24 @@ export interface ObjectReport {
   warnings: string[];
   /** For `cannot-move`: why, naming the field. For `unchanged`: why nothing was to do. None for `withheld`. */
   reasons: string[];
+  /**
+   * False when the object is not in standard output: a Secret (`withheld`), or prometheus-adapter's
+   * plain config.yaml, which is read for its rules but is no Kubernetes object (`kubectl apply`
+   * would refuse it). Absent: written, converted or as it was.
+   */
+  written?: false;
+  /** Per converted trigger of a ScaledObject: the HPA's external metric name before and after. */
+  hpaMetrics?: HpaMetricRename[];
+}
+
+/** A trigger's HPA metric name before and after: dashboards and alerts that read it must follow. */
+export interface HpaMetricRename {
+  /** `spec.triggers[0]`. */
+  trigger: string;
+  /** `s0-prometheus`. */
+  before: string;
+  /** `s0-prom-<query slug>-<hash>`. */
+  after: string;
 }
 
 /** A Secret the scaler's namespace must hold for a source: names and keys, never values. */
@@ -30,10 +48,23 @@ export interface SecretCopy {
   namespace: string;
   /** Where the scaler's Deployment must mount it (the source's files are read from there). */
   mountPath: string;
-  /** Each key: which tenant Secret and key it copies. */
-  keys: { key: string; from: { namespace: string; name: string; key: string } }[];
+  /** Each key: which tenant Secret and key it copies (none: an empty value, as KEDA sent). */
+  keys: { key: string; from: { namespace: string; name: string; key: string } | undefined }[];
   /** The command that copies the values without printing them. */
   command: string;
+}
+
+/**
+ * A value the written configuration holds as a placeholder (`<username>`): KEDA read it from a
+ * Secret or ConfigMap and migrate copies no values. The command exits 1 while any is left.
+ */
+export interface SourceFillIn {
+  source: string;
+  /** Its place in the --config-out file, e.g. `sources[0].basicAuth.username`. */
+  field: string;
+  placeholder: string;
+  /** Where the value is, e.g. `the value of Secret web/creds key user`. */
+  what: string;
 }
 
 export interface SourceReport {
@@ -50,6 +81,8 @@ export interface MigrateReport {
   objects: ObjectReport[];
   sources: SourceReport[];
   secrets: SecretCopy[];
+  /** Values of the --config-out file a person must write before it is used. */
+  fillIn: SourceFillIn[];
   /** prometheus-adapter: metrics its rules serve that no HPA in the input uses. */
   unusedAdapterMetrics: string[];
   /** prometheus-adapter: the order in which to move the metrics APIs. */
@@ -62,6 +95,7 @@ export function emptyReport(): MigrateReport {
     objects: [],
     sources: [],
     secrets: [],
+    fillIn: [],
     unusedAdapterMetrics: [],
     cutover: [],
     summary: { converted: 0, unchanged: 0, cannotMove: 0, withheld: 0 },
@@ -86,11 +120,18 @@ const OUTCOME_WORD: Record<Outcome, string> = {
   withheld: 'not written (a Secret: migrate never outputs secret values)',
 };
 
+/** An object read but not written that is not a Secret: prometheus-adapter's config.yaml. */
+const READ_ONLY_WORD: Partial<Record<Outcome, string>> = {
+  unchanged: 'read, not written (a config.yaml is no Kubernetes object)',
+  'cannot-move': 'CANNOT MOVE (read, not written: a config.yaml is no Kubernetes object)',
+};
+
 /** The report as text for standard error. */
 export function reportText(report: MigrateReport): string {
   const lines: string[] = [];
   for (const o of report.objects) {
-    lines.push(`${o.object} (${o.origin}): ${OUTCOME_WORD[o.outcome]}`);
+    const word = o.written === false ? READ_ONLY_WORD[o.outcome] : undefined;
+    lines.push(`${o.object} (${o.origin}): ${word ?? OUTCOME_WORD[o.outcome]}`);
     for (const c of o.changes) lines.push(`  - ${c}`);
     for (const w of o.warnings) lines.push(`  warning: ${w}`);
     for (const r of o.reasons)
@@ -110,10 +151,18 @@ export function reportText(report: MigrateReport): string {
     for (const s of report.secrets) {
       lines.push(`  ${s.namespace}/${s.name} for source ${s.source}, mounted at ${s.mountPath}:`);
       for (const k of s.keys) {
-        lines.push(`    ${k.key} <- Secret ${k.from.namespace}/${k.from.name} key ${k.from.key}`);
+        lines.push(
+          k.from === undefined
+            ? `    ${k.key} <- empty (KEDA sent an empty password)`
+            : `    ${k.key} <- Secret ${k.from.namespace}/${k.from.name} key ${k.from.key}`,
+        );
       }
       lines.push(`    ${s.command}`);
     }
+  }
+  if (report.fillIn.length > 0) {
+    lines.push('', FILL_IN_HEADING);
+    for (const f of report.fillIn) lines.push(`  ${fillInLine(f)}`);
   }
   if (report.unusedAdapterMetrics.length > 0) {
     lines.push('', 'prometheus-adapter metrics no HPA in the input uses:');
@@ -127,7 +176,16 @@ export function reportText(report: MigrateReport): string {
   lines.push(
     '',
     `${converted} converted, ${unchanged} unchanged, ${cannotMove} cannot move` +
-      (withheld > 0 ? `, ${withheld} Secret(s) not written` : ''),
+      (withheld > 0 ? `, ${withheld} Secret(s) not written` : '') +
+      (report.fillIn.length > 0 ? `, ${report.fillIn.length} value(s) to fill in` : ''),
   );
   return `${lines.join('\n')}\n`;
+}
+
+const FILL_IN_HEADING =
+  'Fill in by hand (the --config-out file holds the <placeholder> until you do; exit 1 until then):';
+
+/** One value to fill in, as the report and the --config-out file's header comment say it. */
+export function fillInLine(f: SourceFillIn): string {
+  return `${f.field} (source ${f.source}): ${f.placeholder}: ${f.what}`;
 }

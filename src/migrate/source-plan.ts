@@ -3,7 +3,7 @@
 // and the command that copies that Secret from the tenant's namespace (values never shown).
 import { normalizeUrl } from '../util/url-rules';
 import type { Json } from './manifests';
-import type { SecretCopy, SourceReport } from './report';
+import type { SecretCopy, SourceFillIn, SourceReport } from './report';
 import type { AuthPlan, CopiedFile } from './trigger-auth';
 
 /** Where the scaler's Deployment mounts a source's Secret; one directory per source. */
@@ -110,11 +110,17 @@ export class SourcePlanner {
     return name;
   }
 
-  /** The `sources:` entries to write, their report, and the Secrets they read. */
-  finish(): { sources: Json[]; reports: SourceReport[]; secrets: SecretCopy[] } {
+  /** The `sources:` entries to write, their report, the Secrets they read and what to fill in. */
+  finish(): {
+    sources: Json[];
+    reports: SourceReport[];
+    secrets: SecretCopy[];
+    fillIn: SourceFillIn[];
+  } {
     const sources: Json[] = [];
     const reports: SourceReport[] = [];
     const secrets: SecretCopy[] = [];
+    const fillIn: SourceFillIn[] = [];
     for (const p of this.planned.values()) {
       const namespaces = [...p.namespaces].sort();
       const mountPath = `${SECRET_MOUNT_ROOT}/${p.name}`;
@@ -123,7 +129,13 @@ export class SourcePlanner {
         const tls = (fields['tls'] as Json | undefined) ?? {};
         fields['tls'] = { ...tls, insecureSkipVerify: true };
       }
-      if (!p.existing) sources.push({ name: p.name, url: p.url, namespaces, ...fields });
+      if (!p.existing) {
+        // Placed by its index in the written file, where the placeholder stands.
+        for (const f of p.auth.fillIn) {
+          fillIn.push({ ...f, source: p.name, field: `sources[${sources.length}].${f.field}` });
+        }
+        sources.push({ name: p.name, url: p.url, namespaces, ...fields });
+      }
       reports.push({
         name: p.name,
         url: p.url,
@@ -140,7 +152,7 @@ export class SourcePlanner {
       });
       if (p.auth.files.length > 0) secrets.push(this.secretCopy(p.name, mountPath, p.auth.files));
     }
-    return { sources, reports, secrets };
+    return { sources, reports, secrets, fillIn };
   }
 
   private secretCopy(source: string, mountPath: string, files: CopiedFile[]): SecretCopy {
@@ -148,6 +160,8 @@ export class SourcePlanner {
     // Process substitution keeps each value out of the command line, the shell history and the
     // terminal: kubectl reads it from a pipe (bash, zsh).
     const froms = files.map(f => {
+      // KEDA sent an empty password: the file exists and is empty.
+      if (f.from === undefined) return `--from-literal=${f.key}=`;
       const get =
         f.from.via === 'secret'
           ? `kubectl get secret -n ${f.from.namespace} ${f.from.name} -o jsonpath=${sh(jsonPathKey(f.from.key))} | base64 -d`
@@ -161,7 +175,10 @@ export class SourcePlanner {
       mountPath,
       keys: files.map(f => ({
         key: f.key,
-        from: { namespace: f.from.namespace, name: f.from.name, key: f.from.key },
+        from:
+          f.from === undefined
+            ? undefined
+            : { namespace: f.from.namespace, name: f.from.name, key: f.from.key },
       })),
       command: `kubectl create secret generic ${name} -n ${this.scalerNamespace} ${froms.join(' ')}`,
     };

@@ -15,11 +15,27 @@ export type ParamRef =
   | { via: 'env' | 'vault'; what: string }
   | { via: 'metadata'; value: string };
 
-/** A file the source reads, filled from a tenant's Secret or ConfigMap key. */
+/**
+ * A file the source reads, filled from a tenant's Secret or ConfigMap key, or left empty (`from`
+ * undefined: KEDA's basic auth without a password sent an empty one).
+ */
 export interface CopiedFile {
   /** The key in the scaler namespace's Secret, also the file name under the mount path. */
   key: string;
-  from: { via: 'secret' | 'configmap'; namespace: string; name: string; key: string };
+  from: { via: 'secret' | 'configmap'; namespace: string; name: string; key: string } | undefined;
+}
+
+/**
+ * A value the configuration holds in the open (a user name, a header's name, a region) that KEDA
+ * read from a Secret or ConfigMap: migrate copies no values, so the written configuration holds
+ * `placeholder` there until a person writes the value.
+ */
+export interface FillIn {
+  /** The field within the source, e.g. `basicAuth.username`. */
+  field: string;
+  placeholder: string;
+  /** Where the value is, e.g. `the value of Secret web/creds key user`. */
+  what: string;
 }
 
 export interface AuthPlan {
@@ -28,6 +44,8 @@ export interface AuthPlan {
   files: CopiedFile[];
   /** Steps left to a person; the source works only after them. */
   todo: string[];
+  /** Values of the configuration only a person can write (their placeholders are written). */
+  fillIn: FillIn[];
   /** Why the trigger cannot move (its object then passes through unchanged). */
   cannotMove: string[];
   /** Differences from what KEDA did with the same credentials. */
@@ -41,6 +59,7 @@ export const NO_AUTH: AuthPlan = {
   fields: () => ({}),
   files: [],
   todo: [],
+  fillIn: [],
   cannotMove: [],
   warnings: [],
   identity: '',
@@ -93,22 +112,21 @@ export function authParams(ta: InputObject): Map<string, ParamRef> {
   return params;
 }
 
-/** The param's value when it is written in the open (metadata), else a placeholder and a todo. */
+/** The param's value when it is written in the open (metadata), else a placeholder to fill in. */
 function literal(
   ref: ParamRef | undefined,
-  what: string,
-  todo: string[],
+  field: string,
+  fillIn: FillIn[],
   placeholder: string,
 ): string | undefined {
   if (ref === undefined) return undefined;
   if (ref.via === 'metadata') return ref.value;
+  let what = `the value from ${'what' in ref ? ref.what : 'outside'}`;
   if (ref.via === 'secret' || ref.via === 'configmap') {
-    todo.push(
-      `${what}: write the value of ${ref.via === 'secret' ? 'Secret' : 'ConfigMap'} ${ref.namespace}/${ref.name} key ${ref.key} in place of ${placeholder} (migrate copies no values into the configuration)`,
-    );
-  } else if (ref.via === 'env' || ref.via === 'vault') {
-    todo.push(`${what}: comes from ${ref.what}; write it in place of ${placeholder}`);
+    const kind = ref.via === 'secret' ? 'Secret' : 'ConfigMap';
+    what = `the value of ${kind} ${ref.namespace}/${ref.name} key ${ref.key}`;
   }
+  fillIn.push({ field, placeholder, what });
   return placeholder;
 }
 
@@ -133,6 +151,7 @@ export function planAuth(metadata: Record<string, string>, ta: InputObject | und
     ...NO_AUTH,
     files: [],
     todo: [],
+    fillIn: [],
     cannotMove: [],
     warnings: [],
     identity: ta === undefined ? '' : `${ta.kind}/${ta.namespace}/${ta.name}`,
@@ -186,30 +205,35 @@ export function planAuth(metadata: Record<string, string>, ta: InputObject | und
       plan.cannotMove.push(`${who}: authModes bearer without a bearerToken parameter`);
     }
   } else if (header === 'basic') {
-    const username = literal(params.get('username'), 'basicAuth.username', plan.todo, '<username>');
+    const username = literal(
+      params.get('username'),
+      'basicAuth.username',
+      plan.fillIn,
+      '<username>',
+    );
     const password = fileOf('password', 'password');
     if (username === undefined) {
       plan.cannotMove.push(`${who}: authModes basic without a username parameter`);
     } else if (password !== undefined) {
       deferred.push((m, out) => (out['basicAuth'] = { username, passwordFile: password(m) }));
     } else {
-      // KEDA allows an empty password; a source reads it from a file, so an empty one is written.
-      plan.todo.push(
-        'basicAuth.passwordFile: KEDA sent an empty password; point it at an empty file',
-      );
-      deferred.push((_m, out) => (out['basicAuth'] = { username, passwordFile: '<empty-file>' }));
+      // KEDA allows an empty password; a source reads it from a file: an empty key of its Secret.
+      plan.files.push({ key: 'password', from: undefined });
+      deferred.push((m, out) => (out['basicAuth'] = { username, passwordFile: `${m}/password` }));
     }
   } else if (header === 'custom') {
     // The header's name is configuration; its value is a credential, read from a file.
     const name = literal(
       params.get('customAuthHeader'),
-      'headerFiles (name)',
-      plan.todo,
+      'headerFiles (the header name)',
+      plan.fillIn,
       '<Header-Name>',
     );
     const value = fileOf('customAuthValue', 'customAuthValue');
-    if (value !== undefined) {
-      deferred.push((m, out) => (out['headerFiles'] = { [name ?? '<Header-Name>']: value(m) }));
+    if (name === undefined) {
+      plan.cannotMove.push(`${who}: authModes custom without a customAuthHeader parameter`);
+    } else if (value !== undefined) {
+      deferred.push((m, out) => (out['headerFiles'] = { [name]: value(m) }));
     } else if (plan.cannotMove.length === 0) {
       plan.cannotMove.push(`${who}: authModes custom without a customAuthValue parameter`);
     }
@@ -238,32 +262,44 @@ export function planAuth(metadata: Record<string, string>, ta: InputObject | und
     const tokenUrl = literal(
       params.get('oauthTokenURI'),
       'auth.oauth2.tokenUrl',
-      plan.todo,
+      plan.fillIn,
       '<token-url>',
     );
     const clientId = literal(
       params.get('clientID'),
       'auth.oauth2.clientId',
-      plan.todo,
+      plan.fillIn,
       '<client-id>',
     );
     const secret = fileOf('clientSecret', 'clientSecret');
     const scopes = literal(
       params.get('scopes') ?? params.get('scope'),
       'auth.oauth2.scopes',
-      plan.todo,
+      plan.fillIn,
       '<scope>',
     );
-    deferred.push((m, out) => {
-      out['auth'] = {
-        oauth2: {
-          tokenUrl: tokenUrl ?? '<token-url>',
-          clientId: clientId ?? '<client-id>',
-          clientSecretFile: secret === undefined ? '<file>' : secret(m),
-          ...(scopes === undefined ? {} : { scopes: scopes.split(',').map(s => s.trim()) }),
-        },
-      };
-    });
+    // A source's oauth2 needs all three; KEDA, which never sent a token, did not.
+    const missing = [
+      tokenUrl === undefined ? 'oauthTokenURI' : '',
+      clientId === undefined ? 'clientID' : '',
+      secret === undefined ? 'clientSecret' : '',
+    ].filter(m => m !== '');
+    if (missing.length > 0) {
+      plan.cannotMove.push(
+        `${who}: authModes oauth without ${missing.join(', ')}: a source's auth.oauth2 needs tokenUrl, clientId and clientSecretFile`,
+      );
+    } else {
+      deferred.push((m, out) => {
+        out['auth'] = {
+          oauth2: {
+            tokenUrl,
+            clientId,
+            clientSecretFile: secret?.(m),
+            ...(scopes === undefined ? {} : { scopes: scopes.split(',').map(s => s.trim()) }),
+          },
+        };
+      });
+    }
   }
   if (modes.includes('apiKey')) {
     plan.warnings.push(
@@ -309,7 +345,7 @@ function planIdentity(
       );
       return;
     }
-    const regionText = literal(region, 'auth.sigv4.region', plan.todo, '<aws-region>');
+    const regionText = literal(region, 'auth.sigv4.region', plan.fillIn, '<aws-region>');
     if (regionText === undefined) {
       plan.cannotMove.push(
         `${who}: AWS identity without awsRegion (KEDA signs nothing without it)`,
@@ -319,7 +355,7 @@ function planIdentity(
     const roleArn =
       typeof podIdentity?.['roleArn'] === 'string'
         ? podIdentity['roleArn']
-        : literal(params.get('awsRoleArn'), 'auth.sigv4.roleArn', plan.todo, '<role-arn>');
+        : literal(params.get('awsRoleArn'), 'auth.sigv4.roleArn', plan.fillIn, '<role-arn>');
     bind('AWS identity (IRSA or EKS Pod Identity)');
     deferred.push((_m, out) => {
       out['auth'] = {

@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { deriveMetricName } from '../../../src/core/metric-name';
+import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import type { AdapterRule } from '../../../src/migrate/adapter-rules';
 import {
   TemplateError,
@@ -250,6 +252,7 @@ describe('configurations in the shapes of the adapter docs and kube-prometheus',
     expect(entry(report, 'prometheus-adapter config')).toMatchObject({
       outcome: 'cannot-move',
       reasons: [typo],
+      written: false,
     });
     expect(entry(report, 'HorizontalPodAutoscaler jobs/urgent')).toMatchObject({
       outcome: 'cannot-move',
@@ -288,6 +291,38 @@ describe('configurations in the shapes of the adapter docs and kube-prometheus',
     expect(entry(report, 'HorizontalPodAutoscaler web/api').warnings[0]).toContain(
       'rules[1] (series container_cpu_usage_total), rules[2] (series cpu_usage_total) would give the same name',
     );
+  });
+
+  test('a plain config.yaml is read, not written: standard output holds only Kubernetes objects', async () => {
+    const r = await run([SAMPLE_CONFIG, ...ADAPTER_URL]);
+    // Every document of standard output is something kubectl apply takes.
+    const docs = parseAllDocuments(r.out).map(d => d.toJS() as Partial<Obj>);
+    expect(docs.filter(d => d.apiVersion === undefined || d.kind === undefined)).toEqual([]);
+    expect(r.out).not.toContain('seriesQuery');
+    // The report says what became of it instead of "passed through".
+    expect(r.err).toContain(
+      `prometheus-adapter config (${SAMPLE_CONFIG}#1): CANNOT MOVE (read, not written: a config.yaml is no Kubernetes object)`,
+    );
+    const ok = await run(
+      ['-', ...ADAPTER_URL],
+      readFileSync(SAMPLE_CONFIG, 'utf8').replace('metricQuery:', 'metricsQuery:'),
+    );
+    expect(ok.err).toContain(
+      'prometheus-adapter config (stdin#1): read, not written (a config.yaml is no Kubernetes object)',
+    );
+    expect(parseAllDocuments(ok.out).map(d => (d.toJS() as Obj).kind)).not.toContain(undefined);
+  });
+
+  test("each external trigger's HPA metric name before (the adapter's) and after (KEDA's) is reported", async () => {
+    const r = await run([SAMPLE_CONFIG, ...ADAPTER_URL, '--output', 'json']);
+    const so = parseAllDocuments(r.out)
+      .map(d => d.toJS() as Obj)
+      .find(d => d.kind === 'ScaledObject' && d.metadata.name === 'consumer')!;
+    const metadata = so.spec.triggers[0]!.metadata;
+    const after = `s0-${deriveMetricName(parseTrigger(metadata), metadata['source']!)}`;
+    expect(entry(reportOf(r), 'HorizontalPodAutoscaler jobs/consumer').hpaMetrics).toEqual([
+      { trigger: 'spec.metrics[0]', before: 'queue_depth', after },
+    ]);
   });
 
   test('keys the adapter ignores are warnings with their did-you-mean', async () => {

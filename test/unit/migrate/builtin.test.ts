@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { validateConfig } from '../../../src/config/load-config';
+import { deriveMetricName } from '../../../src/core/metric-name';
 import { parseTrigger } from '../../../src/metadata/parse-trigger';
 import type { MigrateReport } from '../../../src/migrate/report';
 import { runMigrateCaptured } from '../../helpers/migrate-run';
@@ -42,7 +43,8 @@ describe('built-in prometheus triggers', () => {
   test('each becomes external with scalerAddress and source; names, fallback, metricType and advanced stay', async () => {
     const configOut = join(dir, 'sources.yaml');
     const r = await run([DOCS, '--config-out', configOut, '--output', 'json']);
-    expect(r.code).toBe(0);
+    // Everything converts; the basic-auth user name is a value to fill in (below): exit 1.
+    expect(r.code).toBe(1);
     const input = docsOf(readFileSync(DOCS, 'utf8'));
     const docs = docsOf(r.out);
     expect(docs).toHaveLength(input.length);
@@ -79,7 +81,9 @@ describe('built-in prometheus triggers', () => {
     }
 
     // The sources are a configuration the server loads, each scoped to its users' namespaces.
-    const config = validateConfig(parse(readFileSync(configOut, 'utf8')));
+    const config = validateConfig(
+      parse(readFileSync(configOut, 'utf8').replaceAll('<username>', 'reader')),
+    );
     const byName = new Map(config.sources.map(s => [s.name, s]));
     expect(byName.get('prometheus-operated')?.namespaces).toEqual(['data', 'shop']);
     expect(byName.get('thanos-query-prom-bearer')?.bearerTokenFile).toBe(
@@ -113,8 +117,14 @@ describe('built-in prometheus triggers', () => {
     expect(bearer.command).toBe(
       "kubectl create secret generic kps-source-thanos-query-prom-bearer -n keda --from-file=bearerToken=<(kubectl get secret -n shop prom-token -o jsonpath='{.data.token}' | base64 -d)",
     );
-    const basic = report.sources.find(s => s.name === 'prometheus-prom-basic-tls')!;
-    expect(basic.todo.join('\n')).toContain('Secret billing/prom-creds key username');
+    expect(report.fillIn).toEqual([
+      {
+        source: 'prometheus-prom-basic-tls',
+        field: 'sources[2].basicAuth.username',
+        placeholder: '<username>',
+        what: 'the value of Secret billing/prom-creds key username',
+      },
+    ]);
   });
 
   test('kubectl List output gives the same result as the documents', async () => {
@@ -123,7 +133,7 @@ describe('built-in prometheus triggers', () => {
     writeFileSync(list, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: input }));
     const fromList = await run([list]);
     const fromDocs = await run([DOCS]);
-    expect(fromList.code).toBe(0);
+    expect(fromList.code).toBe(fromDocs.code);
     expect(fromList.out).toBe(fromDocs.out);
   });
 
@@ -132,7 +142,7 @@ describe('built-in prometheus triggers', () => {
       ['-', '--push', '--scaler-address', 'kps.autoscaling:6000'],
       readFileSync(DOCS, 'utf8'),
     );
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // the basic-auth user name to fill in
     const t = trigger(docsOf(r.out), 'orders');
     expect(t.type).toBe('external-push');
     expect(t.metadata['scalerAddress']).toBe('kps.autoscaling:6000');
@@ -176,7 +186,7 @@ spec:
       ['namespace', 'query', 'scalerAddress', 'source', 'threshold'].sort(),
     );
     expect(r.err).toContain(
-      'activationThreshhold: KEDA ignored it (did you mean "activationThreshold"?',
+      'activationThreshhold: removed; KEDA ignored it (did you mean "activationThreshold"?',
     );
     expect(r.err).toContain('KEDA ignores metricType in metadata');
     expect(r.err).toContain('looks like a range vector');
@@ -211,11 +221,12 @@ spec:
 `;
     const configOut = join(dir, 'custom.yaml');
     const r = await run(['-', '--config-out', configOut, '--output', 'json'], input);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // the header's name to fill in
     const written = readFileSync(configOut, 'utf8');
     // Once the user writes the header's name (a to-do below), the configuration loads: the value
     // is a file, not a literal credential header, which the loader refuses.
-    const source = validateConfig(parse(written.replace('<Header-Name>', 'X-Api-Key'))).sources[0]!;
+    const source = validateConfig(parse(written.replaceAll('<Header-Name>', 'X-Api-Key')))
+      .sources[0]!;
     expect(Object.keys(source.headerFiles)).toEqual(['X-Api-Key']);
     expect(source.headerFiles['X-Api-Key']).toMatch(/\/customAuthValue$/);
     expect(source.headers).toEqual({});
@@ -223,8 +234,112 @@ spec:
     expect(report.secrets[0]?.keys).toEqual([
       { key: 'customAuthValue', from: { namespace: 'web', name: 'gateway', key: 'value' } },
     ]);
-    expect(report.sources[0]?.todo.join('\n')).toContain(
-      'headerFiles (name): write the value of Secret web/gateway key header',
+    expect(report.fillIn).toEqual([
+      {
+        source: 'prom-gateway-key',
+        field: 'sources[0].headerFiles (the header name)',
+        placeholder: '<Header-Name>',
+        what: 'the value of Secret web/gateway key header',
+      },
+    ]);
+  });
+});
+
+describe('what the reviewer trying migrate as a new user found', () => {
+  const basic = (password: boolean) => `apiVersion: keda.sh/v1alpha1
+kind: TriggerAuthentication
+metadata: {name: prom-basic, namespace: web}
+spec:
+  secretTargetRef:
+    - {parameter: username, name: creds, key: user}
+${password ? '    - {parameter: password, name: creds, key: pass}\n' : ''}---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: api, namespace: web}
+spec:
+  scaleTargetRef: {name: api}
+  triggers:
+    - type: prometheus
+      authenticationRef: {name: prom-basic}
+      metadata: {serverAddress: https://prom.web.example, query: sum(up), threshold: "4", authModes: basic}
+`;
+
+  test('a value only a person can fill in is listed with where it is, in the report and the file, and exits 1', async () => {
+    const configOut = join(dir, 'fill-in.yaml');
+    const r = await run(['-', '--config-out', configOut], basic(true));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      'Fill in by hand (the --config-out file holds the <placeholder> until you do; exit 1 until then):',
+    );
+    expect(r.err).toContain(
+      '  sources[0].basicAuth.username (source prom-prom-basic): <username>: the value of Secret web/creds key user',
+    );
+    const written = readFileSync(configOut, 'utf8');
+    expect(written).toMatch(
+      /^# Written by keda-prometheus-scaler migrate\. Fill in before use:\n# {3}sources\[0\]\.basicAuth\.username \(source prom-prom-basic\): <username>: /,
+    );
+    const json = JSON.parse(
+      (await run(['-', '--output', 'json'], basic(true))).err,
+    ) as MigrateReport;
+    expect(json.fillIn).toEqual([
+      {
+        source: 'prom-prom-basic',
+        field: 'sources[0].basicAuth.username',
+        placeholder: '<username>',
+        what: 'the value of Secret web/creds key user',
+      },
+    ]);
+  });
+
+  test("basic auth without a password (KEDA sent an empty one) reads an empty key of the source's Secret: the configuration loads", async () => {
+    const configOut = join(dir, 'empty-password.yaml');
+    const r = await run(['-', '--config-out', configOut, '--output', 'json'], basic(false));
+    const config: unknown = parse(
+      readFileSync(configOut, 'utf8').replaceAll('<username>', 'reader'),
+    );
+    const source = validateConfig(config).sources[0]!;
+    expect(source.basicAuth?.passwordFile).toBe(
+      '/etc/keda-prometheus-scaler/sources/prom-prom-basic/password',
+    );
+    const report = JSON.parse(r.err) as MigrateReport;
+    expect(report.secrets[0]?.command).toBe(
+      'kubectl create secret generic kps-source-prom-prom-basic -n keda --from-literal=password=',
+    );
+  });
+
+  test('an unknown key is reported once', async () => {
+    const so = `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: api, namespace: web}
+spec:
+  scaleTargetRef: {name: api}
+  triggers:
+    - type: prometheus
+      metadata: {serverAddress: http://prom.web:9090, query: sum(up), threshold: "4", activationThreshhold: "2", team: web}
+`;
+    const r = await run(['-'], so);
+    expect(r.code).toBe(0);
+    const lines = (key: string) => r.err.split('\n').filter(l => l.includes(`.metadata.${key}:`));
+    expect(lines('activationThreshhold')).toEqual([
+      '  warning: spec.triggers[0].metadata.activationThreshhold: removed; KEDA ignored it (did you mean "activationThreshold"? KEDA used that key\'s default instead)',
+    ]);
+    expect(lines('team')).toEqual([
+      '  - spec.triggers[0].metadata.team: removed; KEDA ignored this unknown key',
+    ]);
+  });
+
+  test('the HPA metric name each trigger had and will have is reported, as the server names it', async () => {
+    const r = await run([DOCS, '--output', 'json']);
+    const report = JSON.parse(r.err) as MigrateReport;
+    const cart = report.objects.find(o => o.object === 'ScaledObject shop/cart')!;
+    const converted = trigger(docsOf(r.out), 'cart', 0);
+    // KEDA prefixes the name GetMetricSpec returns with s<trigger index>-.
+    const after = `s0-${deriveMetricName(parseTrigger(converted.metadata), converted.metadata['source']!)}`;
+    expect(cart.hpaMetrics).toEqual([
+      { trigger: 'spec.triggers[0]', before: 's0-prometheus', after },
+    ]);
+    expect(cart.changes).toContain(
+      `spec.triggers[0]: HPA metric s0-prometheus → ${after} (update dashboards and alerts that read it)`,
     );
   });
 });
@@ -233,7 +348,7 @@ describe("every optional field of KEDA's prometheus scaler page", () => {
   test('stays on the trigger; custom authentication becomes a source header read from a file, no value shown', async () => {
     const configOut = join(dir, 'options.yaml');
     const r = await run([OPTIONS, '--config-out', configOut, '--output', 'json']);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // the header's name to fill in
     const docs = docsOf(r.out);
     // The Secret given along is not written; its values appear nowhere, encoded or not.
     expect(docs.map(d => d.kind)).toEqual(['TriggerAuthentication', 'ScaledObject']);
@@ -267,8 +382,11 @@ describe("every optional field of KEDA's prometheus scaler page", () => {
     expect(Object.keys(config.sources[0]!.headerFiles)).toEqual(['<Header-Name>']);
     expect(config.sources[0]!.headerFiles['<Header-Name>']).toMatch(/\/customAuthValue$/);
     const report = JSON.parse(r.err) as MigrateReport;
-    expect(report.sources[0]?.todo).toEqual([
-      expect.stringContaining('Secret payments/prom-header key customAuthHeader'),
+    expect(report.sources[0]?.todo).toEqual([]);
+    expect(report.fillIn).toEqual([
+      expect.objectContaining({
+        what: 'the value of Secret payments/prom-header key customAuthHeader',
+      }),
     ]);
     // 1000 ms is within the source's 3 s; 8000 is not.
     expect(report.objects.find(o => o.object === 'ScaledObject payments/ledger')?.warnings).toEqual(
@@ -291,6 +409,17 @@ spec:
     - type: prometheus
       metadata: {serverAddress: http://prom.web:9090, query: sum(up), threshold: "1", timeout: "2s"}
 `;
+  test("queryParameters timeout= above the source's is a warning: Prometheus gets the source's", async () => {
+    const withParameter = so
+      .replace('timeout: "10000"}', 'queryParameters: "timeout=10s"}')
+      .replace('timeout: "2s"}', 'queryParameters: "timeout=2"}');
+    const r = await run(['-', '--output', 'json'], withParameter);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.err) as MigrateReport).objects[0]?.warnings).toEqual([
+      "spec.triggers[0].metadata.queryParameters: timeout=10s is above source prom's timeout (3s): the request to Prometheus carries the source's timeout (a queryParameters timeout= may only lower it, docs/multi-tenancy.md), so Prometheus is asked for 3s; raise the source's timeout if the query needs longer",
+    ]);
+  });
+
   test("is a warning naming both timeouts; one within it is not; an existing source's own counts", async () => {
     const r = await run(['-', '--output', 'json'], so);
     expect(r.code).toBe(0);
@@ -373,7 +502,7 @@ data: {token: ${Buffer.from(value).toString('base64')}}
 `;
     const configOut = join(dir, 'with-secret.yaml');
     const r = await run(['-', '--config-out', configOut], secret + readFileSync(DOCS, 'utf8'));
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // the basic-auth user name to fill in
     for (const text of [r.out, r.err, readFileSync(configOut, 'utf8')]) {
       expect(text).not.toContain(value);
       expect(text).not.toContain(Buffer.from(value).toString('base64'));
@@ -383,7 +512,7 @@ data: {token: ${Buffer.from(value).toString('base64')}}
     expect(secretLines).toEqual([
       'Secret shop/prom-token (stdin#1): not written (a Secret: migrate never outputs secret values)',
     ]);
-    expect(r.err).toMatch(/, 1 Secret\(s\) not written\n$/);
+    expect(r.err).toMatch(/, 1 Secret\(s\) not written, 1 value\(s\) to fill in\n$/);
     expect(r.out).not.toMatch(/^kind: Secret$/m);
   });
 });
