@@ -4,8 +4,7 @@
 import { parseTrigger } from '../src/metadata/parse-trigger';
 import { ScalerClient, ref } from '../scripts/lib/scaler-client';
 import { forkServer } from './lib/child';
-import { fuzzMetadata } from './lib/metadata-fuzz';
-import { seededRandom } from './lib/seeded-random';
+import { fuzzMaps } from './lib/metadata-fuzz';
 
 export interface FuzzEventLoopReport {
   maps: number;
@@ -34,8 +33,7 @@ export async function fuzzEventLoop(
   // The scaler in its own process, so the client's encoding work is not counted as its block.
   const server = await forkServer('scaler', prometheusUrl);
   const client = new ScalerClient(`127.0.0.1:${server.port}`);
-  const random = seededRandom(seed);
-  const all = Array.from({ length: maps }, () => fuzzMetadata(random));
+  const all = fuzzMaps(seed, maps);
   let worstParseMs = 0;
   for (const metadata of all) {
     const t0 = performance.now();

@@ -1,4 +1,6 @@
-// Seeded generator of hostile trigger metadata maps, shared by the fuzz test and its benchmark.
+// Hostile trigger metadata maps as a fast-check arbitrary, shared by the fuzz test and its
+// benchmark; `fuzzMaps` draws a fixed number of them from a seed, the same maps for the same seed.
+import fc from 'fast-check';
 import { TRIGGER_KEYS } from '../../src/metadata/parse-trigger';
 
 const NON_ASCII = ['é', 'ß', '中', '😀', '\u0000', '\u202e', '\r\n', '\t', '"', '\\', '%2F'];
@@ -35,47 +37,87 @@ const VALUES = [
   'HighLoad',
 ];
 
-/** One random string: ASCII, non-ASCII and control characters, up to `max` long. */
-function text(random: () => number, max: number): string {
-  const length = Math.floor(random() * max);
-  let out = '';
-  while (out.length < length) {
-    out +=
-      random() < 0.2
-        ? (NON_ASCII[Math.floor(random() * NON_ASCII.length)] ?? '')
-        : String.fromCharCode(32 + Math.floor(random() * 95));
-  }
-  return out;
-}
+/** `arb` in `percent` of the maps, else undefined. */
+const inPercent = <T>(percent: number, arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> =>
+  fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 100 - percent },
+    { arbitrary: arb, weight: percent },
+  );
 
-function pick<T>(random: () => number, list: readonly T[]): T {
-  return list[Math.floor(random() * list.length)] as T;
-}
+/** Strings up to `max` units long: printable ASCII, and one unit in five non-ASCII or control. */
+const text = (max: number): fc.Arbitrary<string> =>
+  fc.string({
+    unit: fc.oneof(
+      { arbitrary: fc.integer({ min: 32, max: 126 }).map(c => String.fromCharCode(c)), weight: 4 },
+      { arbitrary: fc.constantFrom(...NON_ASCII), weight: 1 },
+    ),
+    maxLength: max,
+    // Lengths spread up to `max`, not fast-check's default bias to short strings.
+    size: 'max',
+  });
+
+const key = fc.oneof(
+  { arbitrary: fc.constantFrom(...TRIGGER_KEYS), weight: 6 },
+  // A misspelt known key.
+  {
+    arbitrary: fc.tuple(fc.constantFrom(...TRIGGER_KEYS), text(3)).map(([k, t]) => k + t),
+    weight: 2,
+  },
+  { arbitrary: text(40), weight: 2 },
+);
+const value = fc.oneof(
+  { arbitrary: fc.constantFrom(...VALUES), weight: 7 },
+  { arbitrary: text(300), weight: 3 },
+);
+
+/** Now and then something large: a 100 kB value, a 100 kB key, or 100 keys. */
+const oversized: fc.Arbitrary<readonly [string, string][]> = fc.oneof(
+  { arbitrary: fc.constant([]), weight: 96 },
+  {
+    arbitrary: fc
+      // Random text then plain padding: drawing 100,000 random units would double the time
+      // this generator takes, and the bounds count bytes, which padding reaches as well.
+      .tuple(fc.constantFrom(...TRIGGER_KEYS), text(1000))
+      .map(([k, t]): [string, string][] => [[k, t + 'x'.repeat(100_000)]]),
+    weight: 2,
+  },
+  {
+    arbitrary: text(10).map((t): [string, string][] => [[`${'k'.repeat(100_000)}${t}`, '1']]),
+    weight: 1,
+  },
+  {
+    arbitrary: fc
+      .array(text(20), { minLength: 100, maxLength: 100 })
+      .map(values => values.map((v, i): [string, string] => [`key${i}`, v])),
+    weight: 1,
+  },
+);
 
 /**
- * A metadata map: mostly known keys with plausible or broken values, some unknown and
- * misspelt keys, and now and then a 100 kB value, a 100 kB key or 100 keys.
+ * A metadata map: mostly known keys with plausible or broken values, some unknown and misspelt
+ * keys, now and then an address outside every source, and the occasional oversized map. Later
+ * entries replace earlier ones with the same key.
  */
-export function fuzzMetadata(random: () => number): Record<string, string> {
-  const map: Record<string, string> = {};
-  if (random() < 0.6) map['query'] = random() < 0.8 ? 'sum(up)' : text(random, 200);
-  if (random() < 0.6) map['threshold'] = pick(random, VALUES);
-  const keys = Math.floor(random() * 6);
-  for (let i = 0; i < keys; i++) {
-    const r = random();
-    const key =
-      r < 0.6
-        ? pick(random, TRIGGER_KEYS)
-        : r < 0.8
-          ? `${pick(random, TRIGGER_KEYS)}${text(random, 3)}`
-          : text(random, 40);
-    map[key] = random() < 0.7 ? pick(random, VALUES) : text(random, 300);
-  }
-  // An address outside every source and allowlist: PERMISSION_DENIED when the rest is valid.
-  if (random() < 0.15) map['serverAddress'] = 'http://10.255.0.1:9090';
-  const big = random();
-  if (big < 0.02) map[pick(random, TRIGGER_KEYS)] = text(random, 100_000) + 'x'.repeat(100_000);
-  else if (big < 0.03) map[`${'k'.repeat(100_000)}${text(random, 10)}`] = '1';
-  else if (big < 0.04) for (let i = 0; i < 100; i++) map[`key${i}`] = text(random, 20);
-  return map;
+const metadataMap: fc.Arbitrary<Record<string, string>> = fc
+  .record({
+    query: inPercent(60, fc.oneof({ arbitrary: fc.constant('sum(up)'), weight: 4 }, text(200))),
+    threshold: inPercent(60, fc.constantFrom(...VALUES)),
+    entries: fc.array(fc.tuple(key, value), { maxLength: 5 }),
+    // An address outside every source and allowlist: PERMISSION_DENIED when the rest is valid.
+    serverAddress: inPercent(15, fc.constant('http://10.255.0.1:9090')),
+    oversized,
+  })
+  .map(({ query, threshold, entries, serverAddress, oversized: big }) => {
+    const map: Record<string, string> = {};
+    if (query !== undefined) map['query'] = query;
+    if (threshold !== undefined) map['threshold'] = threshold;
+    for (const [k, v] of entries) map[k] = v;
+    if (serverAddress !== undefined) map['serverAddress'] = serverAddress;
+    for (const [k, v] of big) map[k] = v;
+    return map;
+  });
+
+/** `count` maps drawn from `seed`: the same maps for the same seed and count. */
+export function fuzzMaps(seed: number, count: number): Record<string, string>[] {
+  return fc.sample(metadataMap, { seed, numRuns: count });
 }

@@ -88,7 +88,7 @@ function listValues(values: string[] | undefined): string {
  * order; an error or a spent budget ends the diagnosis with an `incomplete` finding.
  */
 export async function diagnoseEmpty(query: string, api: PrometheusMetadata): Promise<Finding[]> {
-  const selectors = extractSelectors(query);
+  const selectors = await extractSelectors(query);
   if (selectors.length === 0) {
     return [{ kind: 'incomplete', message: 'no metric selector found in the query to examine' }];
   }

@@ -1,6 +1,12 @@
-// Finds the metric selectors in a PromQL expression: name, label matchers, range and the function
-// around it. Not a PromQL parser: it skips strings, numbers, keywords and grouping clauses, and
-// stops at fixed bounds, which is all a diagnosis of an empty result needs.
+// Finds the metric selectors in a PromQL expression (name, label matchers, range and the function
+// around each) with the Prometheus project's own grammar, @prometheus-io/lezer-promql, which is
+// loaded on the first diagnosis only: a server that never diagnoses never loads it.
+
+// Types only: erased at compile time, so they load nothing.
+import type { parser as promqlParser } from '@prometheus-io/lezer-promql';
+
+type PromQLParser = typeof promqlParser;
+type SyntaxNode = ReturnType<PromQLParser['parse']>['topNode'];
 
 type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -11,7 +17,7 @@ export interface Matcher {
 }
 
 export interface Selector {
-  /** The metric name, from `name{...}` or `{__name__="name"}`; undefined when not fixed. */
+  /** The metric name, from `name{...}`, `{"name"}` or `{__name__="name"}`; undefined when not fixed. */
   metric: string | undefined;
   /** Label matchers other than an equality on __name__. */
   matchers: Matcher[];
@@ -21,36 +27,20 @@ export interface Selector {
   enclosing: string | undefined;
 }
 
-/** Longer queries are not diagnosed: the work is linear, but the output would not be readable. */
+/** Longer queries are not diagnosed: parsing is linear, but the output would not be readable. */
 export const MAX_QUERY_LENGTH = 8192;
+/**
+ * Queries with more opening parentheses are not diagnosed: the grammar's time grows faster than
+ * the nesting depth (bench/promql-parse.ts, figures in docs/performance.md).
+ */
+export const MAX_PARENTHESES = 256;
 /** At most this many selectors, and matchers per selector, are reported. */
 const MAX_SELECTORS = 16;
 const MAX_MATCHERS = 16;
 
-/** Words that are not metric names: binary operators, modifiers, literals. */
-const KEYWORDS = new Set([
-  'and',
-  'or',
-  'unless',
-  'bool',
-  'offset',
-  'atan2',
-  'inf',
-  'nan',
-  'start',
-  'end',
-]);
-/** Words followed by a parenthesised list of label names, not by an expression. */
-const GROUPING = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
-
-const IDENT = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
-const NUMBER = /(?:0x[0-9a-fA-F]+|\d*\.?\d+(?:[eE][+-]?\d+)?)[a-zA-Z0-9]*/y;
-const SPACE = /\s*/y;
-const MATCHER =
-  /\s*([a-zA-Z_][a-zA-Z0-9_]*|"(?:[^"\\]|\\.)*")\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)\s*,?/y;
-/** A bare quoted metric name inside braces (Prometheus 3: `{"my.metric", job="x"}`). */
-const QUOTED_NAME = /\s*("(?:[^"\\]|\\.)*")\s*,?/y;
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g;
+/** A float literal where a duration goes is seconds (lezer-promql's NumberDurationLiteral). */
+const SECONDS_LITERAL = /^\d+(?:\.\d+)?$/;
 const UNIT_S: Record<string, number> = {
   ms: 0.001,
   s: 1,
@@ -60,17 +50,37 @@ const UNIT_S: Record<string, number> = {
   w: 604_800,
   y: 31_536_000,
 };
+/** Go's single-character escapes, which PromQL strings follow (docs: querying/basics, String literals). */
+const ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
+};
+const ESCAPE = /\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{3})|(.))/gs;
 
+/** The text of a PromQL string literal: backticks verbatim, quotes with Go's escapes undone. */
 function unquote(text: string): string {
   if (text.startsWith('`')) return text.slice(1, -1);
-  return text.slice(1, -1).replace(/\\(.)/g, (_, c: string) => {
-    const escapes: Record<string, string> = { n: '\n', t: '\t', '\\': '\\', '"': '"', "'": "'" };
-    return escapes[c] ?? c;
-  });
+  return text
+    .slice(1, -1)
+    .replace(ESCAPE, (_, x?: string, u?: string, U?: string, octal?: string, c?: string) => {
+      const code = x ?? u ?? U;
+      if (code !== undefined) return String.fromCodePoint(Math.min(parseInt(code, 16), 0x10ffff));
+      if (octal !== undefined) return String.fromCharCode(parseInt(octal, 8));
+      return ESCAPES[c ?? ''] ?? c ?? '';
+    });
 }
 
-/** PromQL duration text ("1m30s") in seconds, or undefined. */
+/** PromQL duration text ("1m30s", or "90" seconds) in seconds, or undefined. */
 export function durationSeconds(text: string): number | undefined {
+  if (SECONDS_LITERAL.test(text)) return Number(text);
   let total = 0;
   let matched = '';
   for (const m of text.matchAll(DURATION_PART)) {
@@ -89,128 +99,94 @@ export function selectorText(metric: string | undefined, matchers: readonly Matc
   return `{${parts.join(',')}}`;
 }
 
-/** The selectors of `query`, in order of appearance; [] when the query is too long. */
-export function extractSelectors(query: string): Selector[] {
-  if (query.length > MAX_QUERY_LENGTH) return [];
+let parser: Promise<PromQLParser> | undefined;
+
+/** The grammar, required on first use (tsc turns this import() into a deferred require). */
+function loadParser(): Promise<PromQLParser> {
+  parser ??= import('@prometheus-io/lezer-promql').then(m => m.parser);
+  return parser;
+}
+
+/**
+ * The selectors of `query`, in order of appearance; [] when the query is too long or too deeply
+ * nested. A query with syntax errors still yields the selectors the grammar recovers around them.
+ */
+export async function extractSelectors(query: string): Promise<Selector[]> {
+  if (query.length > MAX_QUERY_LENGTH || countParentheses(query) > MAX_PARENTHESES) return [];
+  const tree = (await loadParser()).parse(query);
   const out: Selector[] = [];
-  /** Open parentheses: the function they belong to (undefined for plain grouping). */
-  const calls: (string | undefined)[] = [];
-  /** An aggregation whose grouping comes first: `sum by (a) (...)`. */
-  let pendingCall: string | undefined;
-  let i = 0;
-  const at = (re: RegExp, pos: number): RegExpExecArray | null => {
-    re.lastIndex = pos;
-    return re.exec(query);
-  };
-  const skipSpace = (pos: number): number => (at(SPACE, pos)?.[0].length ?? 0) + pos;
-
-  while (i < query.length && out.length < MAX_SELECTORS) {
-    const c = query[i] as string;
-    if (c === '"' || c === "'" || c === '`') {
-      const close = c === '`' ? query.indexOf('`', i + 1) : findQuoteEnd(query, i);
-      i = close < 0 ? query.length : close + 1;
-    } else if (c === '#') {
-      const nl = query.indexOf('\n', i);
-      i = nl < 0 ? query.length : nl + 1;
-    } else if (c === '(') {
-      calls.push(pendingCall);
-      pendingCall = undefined;
-      i++;
-    } else if (c === ')') {
-      calls.pop();
-      i++;
-    } else if (/\d/.test(c) || (c === '.' && /\d/.test(query[i + 1] ?? ''))) {
-      i += at(NUMBER, i)?.[0].length ?? 1;
-    } else if (c === '{') {
-      i = readSelector(undefined, i);
-    } else if (/[a-zA-Z_:]/.test(c)) {
-      const word = at(IDENT, i)?.[0] ?? c;
-      const next = skipSpace(i + word.length);
-      const lower = word.toLowerCase();
-      if (GROUPING.has(lower)) {
-        // Skip the label list: `by (a, b)`.
-        i = query[next] === '(' ? skipParens(query, next) : next;
-      } else if (query[next] === '(') {
-        calls.push(word);
-        i = next + 1;
-      } else if (/^(by|without)\b/i.test(query.slice(next, next + 8))) {
-        pendingCall = word;
-        i = next;
-      } else if (KEYWORDS.has(lower)) {
-        i = next;
-      } else {
-        i = readSelector(word, next);
-      }
-    } else {
-      i++;
-    }
-  }
+  const text = (node: SyntaxNode): string => query.slice(node.from, node.to);
+  const cursor = tree.cursor();
+  do {
+    if (cursor.name !== 'VectorSelector') continue;
+    const selector = readSelector(cursor.node, text);
+    if (selector.metric !== undefined || selector.matchers.length > 0) out.push(selector);
+  } while (out.length < MAX_SELECTORS && cursor.next());
   return out;
-
-  /** Reads `{...}` and `[range]` after a name (or from `{`), pushes the selector, returns the end. */
-  function readSelector(name: string | undefined, from: number): number {
-    let pos = from;
-    let metric = name;
-    const matchers: Matcher[] = [];
-    if (query[pos] === '{') {
-      pos++;
-      for (;;) {
-        pos = skipSpace(pos);
-        if (query[pos] === '}' || pos >= query.length) break;
-        const m = at(MATCHER, pos);
-        if (m !== null) {
-          const label = (m[1] ?? '').startsWith('"') ? unquote(m[1] ?? '') : (m[1] ?? '');
-          const value = unquote(m[3] ?? '""');
-          if (label === '__name__' && m[2] === '=') metric = value;
-          else if (matchers.length < MAX_MATCHERS)
-            matchers.push({ label, op: m[2] as MatchOp, value });
-          pos += m[0].length;
-          continue;
-        }
-        const quoted = at(QUOTED_NAME, pos);
-        if (quoted !== null) {
-          metric = unquote(quoted[1] ?? '""');
-          pos += quoted[0].length;
-          continue;
-        }
-        // Not a matcher we understand: skip to the closing brace.
-        const close = query.indexOf('}', pos);
-        pos = close < 0 ? query.length : close;
-        break;
-      }
-      pos = query[pos] === '}' ? pos + 1 : pos;
-    }
-    let rangeSeconds: number | undefined;
-    const afterBraces = skipSpace(pos);
-    if (query[afterBraces] === '[') {
-      const close = query.indexOf(']', afterBraces);
-      if (close > 0) {
-        const inside =
-          query
-            .slice(afterBraces + 1, close)
-            .split(':')[0]
-            ?.trim() ?? '';
-        rangeSeconds = durationSeconds(inside);
-        pos = close + 1;
-      }
-    }
-    if (metric !== undefined || matchers.length > 0) {
-      out.push({ metric, matchers, rangeSeconds, enclosing: calls[calls.length - 1] });
-    }
-    return pos;
-  }
 }
 
-function findQuoteEnd(text: string, open: number): number {
-  const quote = text[open];
-  for (let j = open + 1; j < text.length; j++) {
-    if (text[j] === '\\') j++;
-    else if (text[j] === quote) return j;
+/** Name, matchers, range and enclosing call of one VectorSelector node. */
+function readSelector(node: SyntaxNode, text: (node: SyntaxNode) => string): Selector {
+  const identifier = node.getChild('Identifier');
+  let metric = identifier === null ? undefined : text(identifier);
+  const matchers: Matcher[] = [];
+  for (let m = node.getChild('LabelMatchers')?.firstChild; m; m = m.nextSibling) {
+    if (m.name === 'QuotedLabelName') {
+      // `{"my.metric", job="x"}`: a bare quoted string is the metric name (Prometheus 3).
+      metric = unquote(text(m));
+      continue;
+    }
+    const name = m.getChild('LabelName') ?? m.getChild('QuotedLabelName');
+    const op = m.getChild('MatchOp');
+    const value = m.getChild('StringLiteral');
+    // A matcher the parser recovered from a syntax error in (`{a="b" or c="d"}`) is left out.
+    if (name === null || op === null || value === null || hasError(m)) continue;
+    const label = name.name === 'QuotedLabelName' ? unquote(text(name)) : text(name);
+    const matcher = { label, op: text(op) as MatchOp, value: unquote(text(value)) };
+    if (label === '__name__' && matcher.op === '=') metric = matcher.value;
+    else if (matchers.length < MAX_MATCHERS) matchers.push(matcher);
   }
-  return -1;
+  return {
+    metric,
+    matchers,
+    rangeSeconds: rangeOf(node, text),
+    enclosing: enclosingCall(node, text),
+  };
 }
 
-function skipParens(text: string, open: number): number {
-  const close = text.indexOf(')', open);
-  return close < 0 ? text.length : close + 1;
+function countParentheses(query: string): number {
+  let count = 0;
+  for (let i = query.indexOf('('); i >= 0; i = query.indexOf('(', i + 1)) count++;
+  return count;
+}
+
+function hasError(node: SyntaxNode): boolean {
+  for (let child = node.firstChild; child; child = child.nextSibling) {
+    if (child.type.isError) return true;
+  }
+  return false;
+}
+
+/** `x[5m]` and the subquery `x[10m:1m]` give their range; anything else none. */
+function rangeOf(node: SyntaxNode, text: (node: SyntaxNode) => string): number | undefined {
+  const parent = node.parent;
+  if (parent?.name !== 'MatrixSelector' && parent?.name !== 'SubqueryExpr') return undefined;
+  const range = parent.getChild('DurationExpr');
+  // Duration arithmetic (`[5m * 2]`, `[step()]`) is not evaluated: its literal alone is read.
+  return range === null ? undefined : durationSeconds(text(range).trim());
+}
+
+/** The innermost function call or aggregation around `node`, through parentheses and operators. */
+function enclosingCall(node: SyntaxNode, text: (node: SyntaxNode) => string): string | undefined {
+  for (let up = node.parent; up; up = up.parent) {
+    if (up.name === 'FunctionCall') {
+      const fn = up.getChild('FunctionIdentifier');
+      return fn === null ? undefined : text(fn);
+    }
+    if (up.name === 'AggregateExpr') {
+      const op = up.getChild('AggregateOp');
+      return op === null ? undefined : text(op).toLowerCase();
+    }
+  }
+  return undefined;
 }

@@ -146,15 +146,18 @@ export function withBehaviorDefaults(input: BehaviorInput, downscaleWindowSecond
  */
 export function quantityMilli(x: number): number {
   if (!Number.isFinite(x) || x < 0) return 0;
-  if (x >= 1e15) return x * 1000; // beyond 2^53 / 1000 every double is a whole number
-  const up = Math.round(Number(x.toFixed(3)) * 1000);
+  if (x >= 1e15) return x * 1000; // x has at most 3 binary fraction digits: x × 1000 is whole
+  // toFixed's digits are exact (ECMA-262 Number.prototype.toFixed); as a BigInt they stay exact
+  // where Number(...) × 1000 would round, above 2^53 / 1000 (9.0e12). Converting the milli-units
+  // to a double at the end is the HPA's float64(MilliValue()).
+  const up = BigInt(x.toFixed(3).replace('.', ''));
   const tie = exactHalfMilli(x);
-  if (tie === undefined) return up;
-  return tie % 2 === 0 ? tie : tie + 1;
+  if (tie === undefined) return Number(up);
+  return Number(tie % 2n === 0n ? tie : tie + 1n);
 }
 
 /** n when x × 1000 is exactly n + 0.5 in binary, else undefined. */
-function exactHalfMilli(x: number): number | undefined {
+function exactHalfMilli(x: number): bigint | undefined {
   const buf = new DataView(new ArrayBuffer(8));
   buf.setFloat64(0, x);
   const bits = buf.getBigUint64(0);
@@ -168,7 +171,7 @@ function exactHalfMilli(x: number): number | undefined {
   if (num % den !== 0n) return undefined;
   const twice = num / den; // 2000x, a whole number
   if (twice % 2n === 0n) return undefined;
-  return Number((twice - 1n) / 2n);
+  return (twice - 1n) / 2n;
 }
 
 /**

@@ -2,8 +2,7 @@
 // of the expected statuses, only accepted maps reach Prometheus, and a good call still works
 // afterwards. How long the answers take is measured by bench/fuzz-event-loop.ts, not here.
 import { status } from '@grpc/grpc-js';
-import { fuzzMetadata } from '../../bench/lib/metadata-fuzz';
-import { seededRandom } from '../../bench/lib/seeded-random';
+import { fuzzMaps } from '../../bench/lib/metadata-fuzz';
 import type { Scaler, Timed } from './harness';
 import { goodMetadata, ref, startScaler, timed } from './harness';
 
@@ -27,8 +26,7 @@ beforeAll(async () => (scaler = await startScaler()));
 afterAll(() => scaler.stop());
 
 test(`${MAPS} seeded maps (seed ${SEED}): each answered, expected statuses only, refused maps cost Prometheus nothing`, async () => {
-  const random = seededRandom(SEED);
-  const maps = Array.from({ length: MAPS }, () => fuzzMetadata(random));
+  const maps = fuzzMaps(SEED, MAPS);
   const results: { index: number; result: Timed }[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -1,5 +1,7 @@
 // The server's side of the empty-result diagnosis: at debug level, a trigger whose query keeps
 // returning nothing is diagnosed once, from the real Prometheus's metadata API, and logged.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { App } from '../../src/app';
 import { createApp } from '../../src/app';
 import { validateConfig } from '../../src/config/load-config';
@@ -68,4 +70,31 @@ test('info level: no diagnosis is run or logged', async () => {
     client.close();
     await app.stop();
   }
+});
+
+test('the PromQL grammar is loaded by the first diagnosis, not by serve starting', () => {
+  // The built app (global setup builds dist/), required in a fresh Node process: what loads the
+  // grammar there is what loads it in the container.
+  const script = `
+    const grammarFiles = () => Object.keys(require.cache).filter(k => k.includes('lezer')).length;
+    require('./dist/src/app.js');
+    const atStart = grammarFiles();
+    require('./dist/src/diagnose/promql-selectors.js')
+      .extractSelectors('rate(up{job="api"}[5m])')
+      .then(s => process.stdout.write(JSON.stringify({ atStart, after: grammarFiles(), s })));`;
+  const out = execFileSync(process.execPath, ['-e', script], {
+    cwd: join(__dirname, '../..'),
+    encoding: 'utf8',
+  });
+  const { atStart, after, s } = JSON.parse(out) as { atStart: number; after: number; s: unknown };
+  expect(atStart).toBe(0);
+  expect(after).toBeGreaterThan(0);
+  expect(s).toEqual([
+    {
+      metric: 'up',
+      matchers: [{ label: 'job', op: '=', value: 'api' }],
+      rangeSeconds: 300,
+      enclosing: 'rate',
+    },
+  ]);
 });

@@ -12,9 +12,9 @@ function fakeApi(
   scrapeIntervalS = 15,
   budget = 100,
 ): PrometheusMetadata & { calls: number } {
-  const matching = (selector: string | undefined): Series[] => {
+  const matching = async (selector: string | undefined): Promise<Series[]> => {
     if (selector === undefined) return series;
-    const [s] = extractSelectors(selector);
+    const [s] = await extractSelectors(selector);
     return series.filter(
       x =>
         (s?.metric === undefined || x['__name__'] === s.metric) &&
@@ -32,7 +32,7 @@ function fakeApi(
     );
   };
   /** Each call spends budget; a spent budget rejects, as the real client's does. */
-  const answer = <T>(fn: () => T): Promise<T> =>
+  const answer = <T>(fn: () => T | Promise<T>): Promise<T> =>
     new Promise(resolve => {
       api.spend();
       resolve(fn());
@@ -42,14 +42,14 @@ function fakeApi(
     spend(): void {
       if (++api.calls > budget) throw new BudgetSpent('budget');
     },
-    hasSeries: (selector: string) => answer(() => matching(selector).length > 0),
+    hasSeries: (selector: string) => answer(async () => (await matching(selector)).length > 0),
     labelNames: (selector?: string) =>
-      answer(() => [...new Set(matching(selector).flatMap(Object.keys))].sort()),
+      answer(async () => [...new Set((await matching(selector)).flatMap(Object.keys))].sort()),
     labelValues: (label: string, selector?: string) =>
-      answer(() =>
+      answer(async () =>
         [
           ...new Set(
-            matching(selector)
+            (await matching(selector))
               .map(x => x[label])
               .filter((v): v is string => v !== undefined),
           ),

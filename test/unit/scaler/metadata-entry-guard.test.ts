@@ -1,6 +1,7 @@
 // The gRPC edge counts metadata entries in the encoded request: a map over the bound is never
 // handed to protobuf.js, and everything else decodes exactly as it would without the guard.
 import type * as grpc from '@grpc/grpc-js';
+import fc from 'fast-check';
 import { loadExternalScalerPackage } from '../../../src/grpc/load-proto';
 import { checkMetadataBounds } from '../../../src/metadata/metadata-bounds';
 import { guardMetadataEntries } from '../../../src/scaler/metadata-entry-guard';
@@ -154,44 +155,50 @@ function varint(n: number): Buffer {
   return Buffer.from(out);
 }
 
-test('seeded random requests: whatever the guard decodes is what protobuf.js decodes; the rest is refused', () => {
+/** One request in three has one byte overwritten: at an index (modulo its length), by a value. */
+const requestArb = fc.record({
+  count: fc.integer({ min: 0, max: 2 * MAX + 1 }),
+  flip: fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 2 },
+    { arbitrary: fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }), weight: 1 },
+  ),
+});
+
+test('generated requests: whatever the guard decodes is what protobuf.js decodes; the rest is refused', () => {
   const m = method('IsActive');
-  let seed = 7;
-  const random = (n: number): number => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed % n;
-  };
-  for (let round = 0; round < 300; round++) {
-    const count = random(130);
-    const buf = m.encode(ref(count));
-    const flipped = random(3) === 0;
-    // Flip a byte now and then: a malformed or changed message is decoded as protobuf.js decodes
-    // it, or refused.
-    if (flipped) buf[random(buf.length)] = random(256);
-    let plain: unknown;
-    try {
-      plain = m.plain(buf);
-    } catch {
-      plain = 'threw';
-    }
-    let guarded: ReturnType<typeof ref>;
-    try {
-      guarded = m.decode(buf) as ReturnType<typeof ref>;
-    } catch {
-      // Readable to the walk, under the bound, and then refused by protobuf.js itself.
-      expect(plain).toBe('threw');
-      continue;
-    }
-    const refused = refusal(guarded.scalerMetadata);
-    if (Object.keys(guarded.scalerMetadata).length === 0 && refused !== 'accepted') {
-      expect(refused).toMatch(/metadata has \d+ keys; at most 64|not a readable/);
-    } else {
-      expect(guarded).toEqual(plain);
-    }
-    if (!flipped) {
-      // Untouched messages: decoded as before at or under the bound, refused by count over it.
-      if (count <= MAX) expect(guarded).toEqual(plain);
-      else expect(refused).toContain(`metadata has ${count} keys`);
-    }
-  }
+  fc.assert(
+    fc.property(requestArb, ({ count, flip }) => {
+      const buf = m.encode(ref(count));
+      // Flip a byte now and then: a malformed or changed message is decoded as protobuf.js decodes
+      // it, or refused.
+      if (flip !== undefined) buf[flip.at % buf.length] = flip.byte;
+      let plain: unknown;
+      try {
+        plain = m.plain(buf);
+      } catch {
+        plain = 'threw';
+      }
+      let guarded: ReturnType<typeof ref>;
+      try {
+        guarded = m.decode(buf) as ReturnType<typeof ref>;
+      } catch {
+        // Readable to the walk, under the bound, and then refused by protobuf.js itself.
+        expect(plain).toBe('threw');
+        return;
+      }
+      const refused = refusal(guarded.scalerMetadata);
+      if (Object.keys(guarded.scalerMetadata).length === 0 && refused !== 'accepted') {
+        expect(refused).toMatch(/metadata has \d+ keys; at most 64|not a readable/);
+      } else {
+        expect(guarded).toEqual(plain);
+      }
+      if (flip === undefined) {
+        // Untouched messages: decoded as before at or under the bound, refused by count over it.
+        if (count <= MAX) expect(guarded).toEqual(plain);
+        else expect(refused).toContain(`metadata has ${count} keys`);
+      }
+    }),
+    // A fixed seed: a failure prints it with the replay path and the smallest request it shrank to.
+    { seed: 7, numRuns: 300 },
+  );
 });
