@@ -2,7 +2,8 @@
 // the tsc output and from the esbuild bundle (the image's entry, with Node's compile cache and
 // without it), against `node -e 0`, all interleaved in one run; medians of the starts. Then the
 // longest event-loop block during the first query to a real Prometheus after start.
-// Run alone: npm run build && node dist/bench/startup.js [rounds] (also part of `npm run bench`).
+// Run alone: npm run build && node dist/bench/startup.js [rounds] (also part of `npm run bench`);
+// `node dist/bench/startup.js --once bundle` starts one entry once, for whole-process timing.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
@@ -233,23 +234,30 @@ export async function startup(rounds: number, prometheusUrl: string): Promise<ob
   return { rounds, queryStarts: QUERY_STARTS, nodeMedianMs: round(nodeMs), ...entries };
 }
 
+/** `--once NAME`: one start of that entry to its first GetMetricSpec, for timing whole processes. */
+async function once(name: string): Promise<void> {
+  const entry = ENTRIES.find(e => e.name === name);
+  if (entry === undefined) throw new Error(`--once: one of ${ENTRIES.map(e => e.name).join(', ')}`);
+  process.stdout.write(`${round(await scalerStart(entry, 'metricSpec'))}\n`);
+}
+
+async function report(rounds: number): Promise<void> {
+  const loadBefore = loadavg();
+  const prometheus = await startPrometheus();
+  try {
+    const figures = await startup(rounds, prometheus.url);
+    // Start-up time depends on the Node.js version and on the machine's load: say both.
+    const load = { loadAverageBefore: loadBefore, loadAverageAfter: loadavg() };
+    const text = JSON.stringify({ node: process.version, ...load, ...figures }, null, 2);
+    process.stdout.write(`${text}\n`);
+  } finally {
+    await prometheus.stop();
+  }
+}
+
 if (require.main === module) {
-  const rounds = Number(process.argv[2] ?? 15);
-  void (async () => {
-    const loadBefore = loadavg();
-    const prometheus = await startPrometheus();
-    try {
-      const report = await startup(rounds, prometheus.url);
-      const loadAfter = loadavg();
-      // Start-up time depends on the Node.js version and on the machine's load: say both.
-      const load = { loadAverageBefore: loadBefore, loadAverageAfter: loadAfter };
-      process.stdout.write(
-        `${JSON.stringify({ node: process.version, ...load, ...report }, null, 2)}\n`,
-      );
-    } finally {
-      await prometheus.stop();
-    }
-  })().catch((e: unknown) => {
+  const [first, second] = process.argv.slice(2);
+  (first === '--once' ? once(second ?? '') : report(Number(first ?? 15))).catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 1;
   });
