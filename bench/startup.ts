@@ -227,6 +227,7 @@ export async function startup(rounds: number, prometheusUrl: string): Promise<ob
           firstGetMetricSpecMaxMs: round(Math.max(...spec)),
           ratioToNode: round(median(spec) / nodeMs),
           firstQueryBlockMs: blocks.get(name)?.map(round),
+          firstQueryBlockMedianMs: blocks.has(name) ? round(median(blocks.get(name)!)) : undefined,
         },
       ];
     }),
