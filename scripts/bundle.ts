@@ -1,5 +1,5 @@
 // Bundles the command line into dist/bundle/ with esbuild, for the image: `serve` from one file
-// instead of ~400 small files under node_modules, compiled from Node's compile cache (the figures:
+// instead of about 700 (630 under node_modules), compiled from Node's compile cache (the figures:
 // docs/performance.md, start-up). Run by `npm run build` after tsc, in well under a second.
 //   dist/bundle/main.js        the entry: enables the compile cache, then loads cli.js
 //   dist/bundle/cli.js         src/main.ts and everything `serve` needs, minified, with a source map
