@@ -23,7 +23,9 @@ COPY src ./src
 COPY scripts ./scripts
 COPY bench ./bench
 COPY test/helpers/fixtures.ts ./test/helpers/fixtures.ts
-RUN npm run build
+# tsc, then esbuild's bundle of the CLI (dist/bundle/, scripts/bundle.ts), which the image runs.
+# compile-cache/ is an empty directory for the run stage's compile cache, owned by its user.
+RUN npm run build && mkdir compile-cache
 
 # --- deps: production node_modules only ----------------------------------------------------
 FROM ${NODE_IMAGE} AS deps
@@ -35,12 +37,22 @@ RUN npm ci --omit=dev --no-audit --no-fund
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 WORKDIR /app
 ENV NODE_ENV=production
+# Node's module compile cache (https://nodejs.org/api/module.html#module-compile-cache): V8's
+# compiled code of the bundle, kept in the image so that a new pod skips most of compiling it.
+ENV NODE_COMPILE_CACHE=/app/compile-cache
+# node_modules: the cloud SDKs a source's `auth` loads, and @grpc/reflection's .proto files.
 COPY --from=deps /src/node_modules ./node_modules
-COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/bundle ./dist/bundle
+COPY --from=build --chown=65532:65532 /src/compile-cache ./compile-cache
 COPY proto ./proto
 COPY package.json ./
 USER 65532:65532
+# Fills the compile cache with this stage's own Node, the one that reads it (a cache written by
+# another Node version is ignored). Exec form: distroless has no shell. At run time the root file
+# system is read-only (deploy/): the cache is read, and whatever Node cannot write back is skipped.
+RUN ["/nodejs/bin/node", "dist/bundle/main.js", "--version"]
 EXPOSE 6000 8080
-# The distroless entrypoint is node itself; `serve` is the README's entry point.
-ENTRYPOINT ["/nodejs/bin/node", "dist/src/main.js"]
+# The distroless entrypoint is node itself; `serve` is the README's entry point. dist/bundle/main.js
+# is the esbuild bundle of dist/src/main.js: the same commands, a faster start.
+ENTRYPOINT ["/nodejs/bin/node", "dist/bundle/main.js"]
 CMD ["serve"]

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   try {
     if (want('startup')) {
       process.stderr.write('bench: start-up to the first GetMetricSpec\n');
-      report['startup'] = await startup(quick ? 5 : 10);
+      report['startup'] = await startup(quick ? 5 : 15, prometheus.url);
     }
     if (want('memory')) {
       process.stderr.write('bench: memory\n');

@@ -125,7 +125,12 @@ async function run(
   }
 }
 
-if (require.main === module) {
+/**
+ * Runs the command line as this process and exits with its code: `node dist/src/main.js` below,
+ * and the bundle's launcher (dist/bundle/main.js, written by scripts/bundle.ts), for which this
+ * file is not the process entry.
+ */
+export function runAsProcess(): void {
   // A rejection that escapes is a bug: log it and exit non-zero rather than hang half-started.
   process.on('unhandledRejection', reason => {
     process.stderr.write(`unhandled rejection: ${String(reason)}\n`);
@@ -139,3 +144,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runAsProcess();

@@ -1,5 +1,6 @@
 // Starts one real Prometheus and one real VictoriaMetrics with the same data for the whole
-// integration run, and builds the CLI so process-level tests run the real binary.
+// integration run, and builds the CLI (tsc output and bundle) so process-level tests run the real
+// binary.
 import { execFileSync } from 'node:child_process';
 import { backfillOpenMetrics } from '../helpers/fixtures';
 import type { PrometheusProcess } from '../helpers/prometheus';
@@ -13,6 +14,8 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  // The esbuild bundle the image runs (test/integration/bundle.test.ts), as `npm run build` does.
+  execFileSync(process.execPath, ['dist/scripts/bundle.js'], { stdio: 'inherit' });
   const data = backfillOpenMetrics();
   const prometheus = await startPrometheus({ openMetrics: data });
   globalThis.__kpsPrometheus = prometheus;

@@ -14,7 +14,18 @@ test('multi-stage: npm ci and the build first, production dependencies only in t
   expect(text).toMatch(/RUN npm ci --no-audit/);
   expect(text).toMatch(/RUN npm run build/);
   expect(text).toMatch(/npm ci --omit=dev/);
-  expect(final).not.toMatch(/RUN /);
+});
+
+test('the final stage runs nothing but its own Node, filling the compile cache as the user that reads it', () => {
+  // Exec form (no shell on distroless), after USER: the cache files are the runtime user's.
+  expect(final.match(/^RUN .*$/gm)).toEqual([
+    'RUN ["/nodejs/bin/node", "dist/bundle/main.js", "--version"]',
+  ]);
+  expect(final.indexOf('USER 65532:65532')).toBeLessThan(final.indexOf('RUN '));
+  expect(final).toMatch(/^ENV NODE_COMPILE_CACHE=\/app\/compile-cache$/m);
+  expect(final).toMatch(
+    /^COPY --from=build --chown=65532:65532 \/src\/compile-cache \.\/compile-cache$/m,
+  );
 });
 
 /** The Node.js the tests run on (scripts/lib/use-node.sh reads the same file). */
@@ -26,8 +37,11 @@ test('the final stage runs as a non-root user on a base with no shell', () => {
   expect(final).toMatch(/^USER 65532:65532$/m);
 });
 
-test('the entry point is the built CLI and the command is serve, as in the README', () => {
-  expect(final).toMatch(/ENTRYPOINT \["\/nodejs\/bin\/node", "dist\/src\/main\.js"\]/);
+test('the entry point is the bundled CLI and the command is serve, as in the README', () => {
+  // scripts/bundle.ts writes dist/bundle/ (npm run build); the image copies only that of dist/.
+  expect(final).toMatch(/ENTRYPOINT \["\/nodejs\/bin\/node", "dist\/bundle\/main\.js"\]/);
+  expect(final).toMatch(/^COPY --from=build \/src\/dist\/bundle \.\/dist\/bundle$/m);
+  expect(readFileSync(join(ROOT, 'scripts', 'bundle.ts'), 'utf8')).toContain("'dist', 'bundle'");
   expect(final).toMatch(/CMD \["serve"\]/);
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     bin: Record<string, string>;
