@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Manifest } from './kubernetes-schemas';
 import { freePort } from './prometheus';
 
-const BIN = join(__dirname, '../../dist/src/main.js');
+// What the image runs (Dockerfile ENTRYPOINT): the esbuild bundle, built by the integration setup.
+const BIN = join(__dirname, '../../dist/bundle/main.js');
 
 /** Secret contents that exist in the cluster: name -> key -> text. */
 export type ClusterSecrets = Record<string, Record<string, string>>;
@@ -74,7 +75,7 @@ export interface ServeResult {
 }
 
 /**
- * Runs `node dist/src/main.js <args>` with the listen addresses moved to free loopback ports (the
+ * Runs `node dist/bundle/main.js <args>` (the image's entry) with the listen addresses moved to free loopback ports (the
  * rendered 0.0.0.0:6000 would clash with other tests) until /readyz answers 200 or 15 s pass,
  * then stops it.
  */

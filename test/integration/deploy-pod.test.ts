@@ -22,7 +22,8 @@ import { layOut, podViewOf } from '../helpers/pod-view';
 import { freePort } from '../helpers/prometheus';
 import { ScalerClient, ref } from '../helpers/scaler-client';
 
-const BIN = resolve(__dirname, '../../dist/src/main.js');
+// What the image runs (Dockerfile ENTRYPOINT): the esbuild bundle, built by the integration setup.
+const BIN = resolve(__dirname, '../../dist/bundle/main.js');
 const PROM_URL = process.env['KPS_TEST_PROMETHEUS_URL'] ?? '';
 /** How long a pod may take from start to a ready probe (ms); the scaler needs well under 2 s. */
 const READY_WITHIN_MS = 20_000;
