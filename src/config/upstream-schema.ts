@@ -104,7 +104,10 @@ export const Breaker = always(
       failureThreshold: count({ default: 3, description: 'Consecutive failures that open it.' }),
       openDuration: named(
         'openMs',
-        duration({ default: '10s', description: 'How long it stays open before a probe.' }),
+        duration({
+          default: '10s',
+          description: 'How long it stays open before requests are let through again (half-open).',
+        }),
       ),
       closeAfterSuccesses: count({
         default: 3,
@@ -113,7 +116,7 @@ export const Breaker = always(
     },
     {
       description:
-        'Circuit breakers: one per source, one per identity it is asked as, one per namespace asking it (docs/multi-tenancy.md).',
+        'Circuit breakers: one per source and one per identity it is asked as; they count only failures no trigger can cause (docs/multi-tenancy.md).',
     },
   ),
 );

@@ -525,8 +525,15 @@ function parseEnum<T extends string>(text: string, allowed: readonly T[]): Parse
     : { ok: true, value: found };
 }
 
-/** Headers that describe the connection or body; undici and HTTP/1.1 own them. */
+/**
+ * Headers that describe the connection or body, which undici and HTTP/1.1 own, and those that
+ * change the answer's form (`accept`, `accept-encoding`: the scaler reads uncompressed JSON) or
+ * the exchange (`expect`: undici refuses it).
+ */
 const FORBIDDEN_HEADERS = new Set([
+  'accept',
+  'accept-encoding',
+  'expect',
   'host',
   'content-length',
   'content-type',
@@ -554,7 +561,7 @@ function parseHeaders(text: string): Parsed<Record<string, string>> {
       return { ok: false, rule: `header name ${shown} is not a valid HTTP token` };
     }
     if (FORBIDDEN_HEADERS.has(name.toLowerCase())) {
-      return { ok: false, rule: `header ${shown} is managed by the HTTP client` };
+      return { ok: false, rule: `header ${shown} is set by the HTTP client or the scaler` };
     }
     if (!isFieldValue(value)) return { ok: false, rule: `header ${shown} ${FIELD_VALUE_RULE}` };
   }

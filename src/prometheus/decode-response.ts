@@ -95,10 +95,10 @@ export function decodeQueryResponse(
     const kind = errorType === '' ? 'error' : clip(redact(errorType));
     const message = `source "${source}" failed the query (HTTP ${httpStatus}, ${kind}): ${text}`;
     // Prometheus stopped the query at the `timeout` parameter the scaler sent.
-    throw serverFailure(source, httpStatus, message, errorType === 'timeout');
+    throw serverFailure(source, message, errorType === 'timeout');
   }
   if (httpStatus < 200 || httpStatus > 299) {
-    throw serverFailure(source, httpStatus, `source "${source}" answered HTTP ${httpStatus}`);
+    throw serverFailure(source, `source "${source}" answered HTTP ${httpStatus}`);
   }
   if (e.status !== 'success' || typeof e.data !== 'object' || e.data === null) {
     throw malformed(source, httpStatus, 'missing "status": "success" or "data"');
@@ -140,6 +140,18 @@ function decodeVector(source: string, result: unknown): number[] {
   return result.map((series: unknown) => {
     const pair = (series as { value?: unknown } | null)?.value;
     const value = Array.isArray(pair) ? parseSampleValue(pair[1]) : undefined;
+    if (
+      value === undefined &&
+      (series as { histogram?: unknown } | null)?.histogram !== undefined
+    ) {
+      // A native histogram sample (Prometheus's "histogram" field) is the query's choice.
+      throw new ScalerError(
+        'bad_query',
+        'the query returned native histogram samples, which are not a number; reduce them ' +
+          'with histogram_count(), histogram_sum() or histogram_quantile()',
+        { source },
+      );
+    }
     if (value === undefined) throw malformed(source, 200, 'vector sample without a value');
     return value;
   });
@@ -167,24 +179,18 @@ function envelopeFromPrefix(prefix: string): unknown {
 function malformed(source: string, httpStatus: number, why: string): ScalerError {
   return serverFailure(
     source,
-    httpStatus,
     `source "${source}" sent a malformed response (HTTP ${httpStatus}): ${why}`,
   );
 }
 
 /**
- * A failed answer. A 5xx, or a query Prometheus stopped at its `timeout`, is what one costly query
- * can cause on a healthy server (or a proxy's 504 in front of it): it counts against the
- * namespaces that asked (scope `query`). Anything else (a redirect, a 404 page, a 2xx that is not
- * Prometheus's JSON) says the source or its URL is wrong for every query: the source's breaker.
+ * A failed answer: a 5xx, a query Prometheus stopped at its `timeout`, a proxy's page, an answer
+ * cut short or not Prometheus's JSON. One costly or odd query can cause each of these on a healthy
+ * server (or a proxy in front of it), so none counts against a shared breaker (scope `query`); the
+ * result cache remembers it for this query alone. A source that fails every query this way fails
+ * each query on its own, at most once per cache.negativeTtl.
  */
-function serverFailure(
-  source: string,
-  httpStatus: number,
-  message: string,
-  timedOut = false,
-): ScalerError {
-  if (!timedOut && httpStatus < 500) return new ScalerError('unavailable', message, { source });
+function serverFailure(source: string, message: string, timedOut = false): ScalerError {
   return new UpstreamError(
     'unavailable',
     message,

@@ -14,7 +14,7 @@ import { readAtMost } from './read-body';
  * envelope is a few hundred bytes; 4 KiB keeps the whole of it and never a multi-megabyte page.
  */
 const MAX_ERROR_BODY_BYTES = 4096;
-import { UpstreamError, parseRetryAfter } from './upstream-error';
+import { UpstreamError, breakerVerdict, parseRetryAfter } from './upstream-error';
 
 export interface InstantQuery {
   query: string;
@@ -156,11 +156,14 @@ export async function queryInstant(
       return decodeQueryResponse(source.name, status, body, redact);
     } catch (e) {
       const retryAfterMs = status === 503 ? retryAfterOf(response.headers) : undefined;
-      if (retryAfterMs === undefined || !isScalerError(e)) throw e;
+      // A bad query stays the query's fault whatever headers came with it.
+      if (retryAfterMs === undefined || !isScalerError(e) || e.kind === 'bad_query') throw e;
+      // The server asked to be left alone: the source's breaker waits that long. A time the
+      // trigger lowered itself still counts against no breaker (breakerVerdict's timedOut).
       throw new UpstreamError(
         e.kind,
         e.message,
-        { verdict: 'failure', retryAfterMs },
+        { verdict: 'failure', retryAfterMs, timedOut: breakerVerdict(e).timedOut === true },
         { cause: e, source: source.name },
       );
     }
@@ -188,10 +191,28 @@ export async function queryInstant(
         { cause: e, source: source.name },
       );
     }
-    throw new ScalerError('unavailable', `source "${source.name}" is unreachable (${code})`, {
-      cause: e,
-      source: source.name,
-    });
+    if (code === 'UND_ERR_NOT_SUPPORTED') {
+      // undici refuses what it cannot send (an `Expect` header): the trigger's fault.
+      throw new UpstreamError(
+        'bad_query',
+        `the request to source "${source.name}" asks for something the HTTP client does not ` +
+          'support (a customHeaders value); fix the trigger metadata',
+        { verdict: 'neutral', retryAfterMs: undefined },
+        { cause: e, source: source.name },
+      );
+    }
+    // Only a connection that could not be made is the source's failure for every query; a reset
+    // or a cut-off answer may be a proxy stopping this query (CONNECT_FAILURES).
+    throw new UpstreamError(
+      'unavailable',
+      `source "${source.name}" is unreachable (${code})`,
+      {
+        verdict: 'failure',
+        retryAfterMs: undefined,
+        scope: isConnectFailure(code) ? 'source' : 'query',
+      },
+      { cause: e, source: source.name },
+    );
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onCallerAbort);
@@ -298,6 +319,34 @@ function refusalOf(
     default:
       return undefined;
   }
+}
+
+/**
+ * Error codes of a connection that could not be made (Node's net, dns and tls, undici's connect
+ * timeout): nothing in a trigger's query or metadata can cause them, so they count against the
+ * source's shared breaker. Every other network error (a reset, a socket closed mid-answer) counts
+ * against no breaker.
+ */
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EPROTO',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function isConnectFailure(code: string): boolean {
+  return CONNECT_FAILURES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_');
 }
 
 /** A short, address-free reason: the error code (ECONNREFUSED, UND_ERR_SOCKET, ...). */

@@ -1,6 +1,6 @@
 // How a failed query counts towards the circuit breakers: the source's own failures count against
-// the source, refusals of an identity against that identity, failures a query can cause against
-// the namespaces that asked it, and Retry-After is honoured.
+// the source, refusals of an identity against that identity, failures a query or a trigger's
+// metadata can cause against neither, and Retry-After is honoured.
 import { ScalerError, isScalerError } from '../errors';
 import type { ScalerErrorKind } from '../errors';
 
@@ -20,9 +20,10 @@ export interface BreakerVerdict {
    * Whose failure it is. `source` (the default): nothing a query can cause (unreachable, a
    * malformed or redirected answer, a 503 with Retry-After). `identity`: a refusal of the identity
    * the request was sent as (401/403/429: the source's credentials, plus the tenant a trigger's
-   * own customHeaders select). `query`: what one query can cause on a healthy source (its time ran
-   * out, a 5xx answer): it counts against the namespaces that asked it, so one namespace's costly
-   * queries never stop another namespace's. The gateway keeps a breaker for each.
+   * own customHeaders select). `query`: what one query or a trigger's metadata can cause on a
+   * healthy source (its time ran out, a 5xx, an answer cut short or not JSON): it counts against
+   * no shared breaker, so one namespace's costly or odd queries never stop another namespace's;
+   * the result cache remembers it for that query alone.
    */
   scope?: 'source' | 'identity' | 'query';
   /**

@@ -1,5 +1,5 @@
-// A per-source circuit breaker: opens after consecutive failures, lets one probe through at a
-// time when half-open, and closes after consecutive successful probes.
+// A per-source circuit breaker: opens after consecutive failures, lets requests through again when
+// half-open, and closes after consecutive successes (a failure opens it again).
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
@@ -36,7 +36,6 @@ export class CircuitBreaker {
   private successes = 0;
   /** When an open breaker lets a probe through (ms, the `now` clock). */
   private openUntil = 0;
-  private probeInFlight = false;
   /** Whether the breaker is open because the source sent Retry-After, for messages. */
   openedByRetryAfter = false;
   /**
@@ -67,13 +66,11 @@ export class CircuitBreaker {
     if (state === 'open') {
       return { ok: false, retryInMs: this.openUntil - this.options.now() };
     }
-    if (state === 'half_open') {
-      // One probe at a time: a sick source gets one request, not a burst.
-      if (this.probeInFlight) return { ok: false, retryInMs: 0 };
-      this.probeInFlight = true;
-      return { ok: true, ticket: this.ticket(true) };
-    }
-    return { ok: true, ticket: this.ticket(false) };
+    // Half-open lets every request through, not one probe at a time: a probe that reports
+    // nothing (a query whose time its trigger lowered, a caller who left) would otherwise hold the
+    // source shut for every namespace while it runs. The source's fair limit (maxConcurrentQueries)
+    // still bounds how many reach a sick source at once.
+    return { ok: true, ticket: this.ticket(state === 'half_open') };
   }
 
   private ticket(probe: boolean): BreakerTicket {
@@ -83,7 +80,6 @@ export class CircuitBreaker {
       () => {
         if (done) return;
         done = true;
-        if (probe) this.probeInFlight = false;
         fn();
       };
     return {

@@ -1,6 +1,5 @@
 // Every PromQL query passes here: the source's circuit breaker, the breaker of the identity it is
-// sent as, the breakers of the namespaces asking, the source's fair concurrency limit, the query
-// metrics and when each source last answered.
+// sent as, the source's fair concurrency limit, the query metrics and when each source last answered.
 import { LRUCache } from 'lru-cache';
 import { compactKey } from '../util/compact-key';
 import { ScalerError, isScalerError } from '../errors';
@@ -41,10 +40,12 @@ const BREAKER_SEVERITY: Record<BreakerState, number> = { closed: 0, half_open: 1
 const MAX_IDENTITY_BREAKERS = 4096;
 
 /**
- * Namespace breakers kept at most (one per source and namespace that asked it); the least recently
- * used goes first. Forgetting one only lets that namespace try again sooner.
+ * Source gates kept at most (breaker, fair limit, last success), the least recently used going
+ * first: sources admitted by allowedServerAddresses come and go with the addresses triggers name
+ * (the registry keeps 256 of them), and a gate is about 8 KiB. A forgotten gate only starts again
+ * closed and empty; a query running under it keeps its own.
  */
-const MAX_NAMESPACE_BREAKERS = 4096;
+const MAX_GATES = 1024;
 
 /** A ticket that records nothing: for probes that bypass the breakers. */
 const NO_TICKET: BreakerTicket = { success() {}, failure() {}, release() {} };
@@ -57,13 +58,6 @@ interface Identity {
   breaker: CircuitBreaker;
 }
 
-/** The breaker of the queries one namespace sends to one source (failures of scope `query`). */
-interface NamespaceBreaker {
-  source: Source;
-  namespace: string;
-  breaker: CircuitBreaker;
-}
-
 interface Gate {
   source: Source;
   breaker: CircuitBreaker;
@@ -72,13 +66,9 @@ interface Gate {
 }
 
 export class QueryGateway {
-  private readonly gates = new Map<string, Gate>();
+  private readonly gates = new LRUCache<string, Gate>({ max: MAX_GATES });
   /** By source id and the trigger's own headers (names and values); the least recently used go. */
   private readonly identities = new LRUCache<string, Identity>({ max: MAX_IDENTITY_BREAKERS });
-  /** By source id and namespace; the least recently used go. */
-  private readonly namespaces = new LRUCache<string, NamespaceBreaker>({
-    max: MAX_NAMESPACE_BREAKERS,
-  });
   private readonly now: () => number;
   /**
    * When the first query was sent (ms), undefined before: readiness has nothing to judge before
@@ -95,7 +85,7 @@ export class QueryGateway {
    * One series per source name. Sources admitted by one allowedServerAddresses pattern share its
    * name (a bounded label) but not a breaker: the series shows the worst of theirs.
    */
-  private breakerStates(): { source: string; state: BreakerState; namespacesOpen: number }[] {
+  private breakerStates(): { source: string; state: BreakerState }[] {
     const worst = new Map<string, BreakerState>();
     const note = (name: string, state: BreakerState): void => {
       const before = worst.get(name);
@@ -109,69 +99,7 @@ export class QueryGateway {
     for (const id of this.identities.values()) {
       if (id.headers === '') note(id.source.name, id.breaker.state);
     }
-    // A namespace's breaker is not the source's state (its own queries fail, the source may be
-    // well): counted apart, so an alert on the source's breaker never fires for one namespace.
-    const open = new Map<string, number>();
-    for (const ns of this.namespaces.values()) {
-      if (ns.breaker.state === 'open')
-        open.set(ns.source.name, (open.get(ns.source.name) ?? 0) + 1);
-    }
-    return [...worst].map(([source, state]) => ({
-      source,
-      state,
-      namespacesOpen: open.get(source) ?? 0,
-    }));
-  }
-
-  /** The breaker of `namespace`'s queries to `source`; see {@link MAX_NAMESPACE_BREAKERS}. */
-  private namespaceBreaker(source: Source, namespace: string): NamespaceBreaker {
-    const key = compactKey(`${source.id}\u0000${namespace}`);
-    let ns = this.namespaces.get(key);
-    if (ns === undefined) {
-      ns = {
-        source,
-        namespace,
-        breaker: new CircuitBreaker({ ...this.options.breaker, now: this.now }),
-      };
-      this.namespaces.set(key, ns);
-    }
-    return ns;
-  }
-
-  /**
-   * Tickets of the namespaces a new query is charged to, each from its own breaker: the query is
-   * sent while one of them admits it (the others' callers share its answer), and refused when none
-   * does.
-   */
-  private admitNamespaces(
-    source: Source,
-    charge: Charge | string,
-  ): { ok: true; tickets: BreakerTicket[] } | { ok: false; refusal: ScalerError } {
-    const names = typeof charge === 'string' ? [charge] : [...charge.shares().keys()];
-    const tickets: BreakerTicket[] = [];
-    let closed: { ns: NamespaceBreaker; retryInMs: number } | undefined;
-    for (const name of names) {
-      const ns = this.namespaceBreaker(source, name);
-      const decision = ns.breaker.tryAcquire();
-      if (decision.ok) tickets.push(decision.ticket);
-      else if (closed === undefined || decision.retryInMs < closed.retryInMs) {
-        closed = { ns, retryInMs: decision.retryInMs };
-      }
-    }
-    if (tickets.length > 0 || closed === undefined) return { ok: true, tickets };
-    const { ns, retryInMs } = closed;
-    this.options.metrics.queryRefused(source.name, 'breaker_open');
-    return {
-      ok: false,
-      refusal: new ScalerError(
-        'unavailable',
-        `source "${source.name}" failed the queries of namespace ${quote(ns.namespace)} ` +
-          `(circuit breaker open after ${ns.breaker.consecutiveFailures} consecutive failures: ` +
-          `timeouts or 5xx answers to this namespace's queries); next attempt in ` +
-          `${Math.max(0, Math.ceil(retryInMs / 1000))}s`,
-        { source: source.name },
-      ),
-    };
+    return [...worst].map(([source, state]) => ({ source, state }));
   }
 
   /** The breaker of the identity a query is sent as; see {@link MAX_IDENTITY_BREAKERS}. */
@@ -244,8 +172,7 @@ export class QueryGateway {
 
   /**
    * Runs one query under the source's breaker, the breaker of the identity it is sent as (the
-   * source's credentials plus the trigger's own customHeaders), the breakers of the namespaces it
-   * is charged to and the source's fair limit. Time
+   * source's credentials plus the trigger's own customHeaders) and the source's fair limit. Time
    * spent queued counts against `q.timeoutMs`. `charge`: the namespaces whose query this is (the
    * cache's QueryInterest: those waiting on it), or one namespace; its slot may be taken back for
    * a namespace under its share (resilience/fair-limiter.ts).
@@ -278,28 +205,17 @@ export class QueryGateway {
       decision.ticket.release();
       throw this.refused(source, id.breaker, idDecision.retryInMs, id.headers);
     }
-    const nsDecision = options.bypassBreaker
-      ? { ok: true as const, tickets: [] }
-      : this.admitNamespaces(source, charge);
-    if (!nsDecision.ok) {
-      decision.ticket.release();
-      idDecision.ticket.release();
-      throw nsDecision.refusal;
-    }
-    // One report to every breaker: a success is all of theirs, a failure only its scope's.
+    // One report to both breakers: a success is both's, a failure only its scope's.
     const sourceTicket = decision.ticket;
     const idTicket = idDecision.ticket;
-    const nsTickets = nsDecision.tickets;
     const ticket = {
       success(): void {
         sourceTicket.success();
         idTicket.success();
-        for (const t of nsTickets) t.success();
       },
       release(): void {
         sourceTicket.release();
         idTicket.release();
-        for (const t of nsTickets) t.release();
       },
     };
     const queuedAt = this.now();
@@ -345,29 +261,29 @@ export class QueryGateway {
     } catch (raw) {
       const preempted = this.preemption(source, grant, signal, raw);
       const e = preempted ?? raw;
-      // Each breaker counts only its own failures: the source's when it is down, the identity's
-      // when it was refused, the asking namespaces' when their query timed out or got a 5xx; a
-      // trigger's bad query or oversized request counts for none, nor does running out of a time
-      // the trigger itself lowered.
+      // A shared breaker counts only what no trigger can cause: the source's when it cannot be
+      // reached or asks to be left alone, the identity's when it was refused. What a trigger's
+      // query or metadata can cause (a timeout, a 5xx, an odd answer, a bad query, an oversized
+      // request, a time the trigger lowered) counts for neither: it is that query's own failure,
+      // remembered for that query alone by the result cache (cache.negativeTtl).
       const { verdict, retryAfterMs, scope, timedOut } = breakerVerdict(e);
       if (verdict === 'success') {
         ticket.success();
         gate.lastSuccessMs = this.now();
       } else if (
         verdict === 'neutral' ||
+        scope === 'query' ||
         (timedOut === true && q.timeoutMs < source.defaultTimeoutMs)
       ) {
         ticket.release();
       } else if (scope === 'identity') {
         // The source answered; the identity it was sent as was refused.
+        sourceTicket.release();
         idTicket.failure(retryAfterMs);
-      } else if (scope === 'query') {
-        for (const t of nsTickets) t.failure(retryAfterMs);
       } else {
         sourceTicket.failure(retryAfterMs);
+        idTicket.release();
       }
-      // A ticket reports once: the failure above is kept, the other breakers hear nothing.
-      ticket.release();
       outcome = preempted !== undefined ? 'preempted' : isScalerError(e) ? e.kind : 'internal';
       throw e;
     } finally {

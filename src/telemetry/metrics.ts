@@ -4,13 +4,6 @@
 /** A circuit breaker's state, as the breaker-state gauge encodes it. */
 export type BreakerStateName = 'closed' | 'half_open' | 'open';
 
-/** A source's own breaker, and the count of its namespace breakers that are open. */
-export interface SourceBreakers {
-  source: string;
-  state: BreakerStateName;
-  namespacesOpen: number;
-}
-
 /**
  * How forwarding one alert batch to one peer replica ended: ok (the peer woke its streams),
  * duplicate (it had the batch already), self (the address is this process), refused (a non-200
@@ -39,11 +32,8 @@ export interface Metrics {
   queryFinished(source: string, outcome: string, seconds: number): void;
   /** A query to `source` was refused before it was sent (breaker_open, queue_timeout). */
   queryRefused(source: string, outcome: string): void;
-  /**
-   * Reads every source's breaker state, and how many namespaces' breakers for it are open, when
-   * the metrics are collected.
-   */
-  observeBreakers(read: () => Iterable<SourceBreakers>): void;
+  /** Reads every source's breaker state when the metrics are collected. */
+  observeBreakers(read: () => Iterable<{ source: string; state: BreakerStateName }>): void;
 
   /** An evaluation was answered with `outcome` (hit, previous, miss, coalesced, ...). */
   cacheOutcome(outcome: string): void;

@@ -3,7 +3,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type {
   BreakerStateName,
-  SourceBreakers,
   Metrics,
   MetricsExposition,
   PeerForwardOutcome,
@@ -65,7 +64,6 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
   private readonly queryDuration: Histogram<'source'>;
   private readonly inFlight: Gauge<'source'>;
   private readonly breakerState: Gauge<'source'>;
-  private readonly namespaceBreakersOpen: Gauge<'source'>;
   private readonly cacheOutcomes: Counter<'outcome'>;
   private readonly valueAge: Histogram;
   private readonly cacheEntries: Gauge;
@@ -120,13 +118,6 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
     this.breakerState = new Gauge({
       name: `${PREFIX}source_breaker_state`,
       help: 'Circuit breaker state per source: 0 closed, 1 half-open, 2 open.',
-      labelNames: ['source'],
-      registers,
-      collect: () => this.collectBreakers(),
-    });
-    this.namespaceBreakersOpen = new Gauge({
-      name: `${PREFIX}source_namespace_breakers_open`,
-      help: "Namespaces whose breaker for a source is open (their own queries timed out or got 5xx answers), by source; the source's own breaker is source_breaker_state.",
       labelNames: ['source'],
       registers,
       collect: () => this.collectBreakers(),
@@ -236,17 +227,15 @@ export class ScalerMetrics implements Metrics, MetricsExposition {
     this.queries.inc({ source, outcome });
   }
 
-  private readBreakers: (() => Iterable<SourceBreakers>) | undefined;
+  private readBreakers: (() => Iterable<{ source: string; state: BreakerStateName }>) | undefined;
 
-  observeBreakers(read: () => Iterable<SourceBreakers>): void {
+  observeBreakers(read: () => Iterable<{ source: string; state: BreakerStateName }>): void {
     this.readBreakers = read;
   }
 
-  /** Sets both breaker gauges from one read; each gauge's collect calls it. */
   private collectBreakers(): void {
-    for (const { source, state, namespacesOpen } of this.readBreakers?.() ?? []) {
+    for (const { source, state } of this.readBreakers?.() ?? []) {
       this.breakerState.set({ source }, BREAKER_STATE_VALUE[state]);
-      this.namespaceBreakersOpen.set({ source }, namespacesOpen);
     }
   }
 

@@ -153,7 +153,7 @@ describe('QueryGateway', () => {
       kind: 'scalar',
       value: 1,
     });
-    expect([...read()]).toEqual([{ source: 'pat', state: 'open', namespacesOpen: 0 }]);
+    expect([...read()]).toEqual([{ source: 'pat', state: 'open' }]);
   });
 });
 
@@ -219,12 +219,19 @@ describe('identity breakers', () => {
   });
 });
 
-describe('namespace breakers', () => {
-  /** A source that answers `statusCode` (with `headers`) to queries of `failing`, 1 to others. */
-  const answering = (statusCode: number, failing: string, headers: Record<string, string> = {}) => {
+describe('shared breakers count only what no trigger can cause', () => {
+  /**
+   * A source that answers `statusCode` (with `headers` and `body`) to the query `failing`, and
+   * `1` to others; `reset`: the connection breaks mid-answer instead.
+   */
+  const answering = (
+    statusCode: number,
+    failing: string,
+    headers: Record<string, string> = {},
+    body = '{"status":"error","errorType":"internal","error":"boom"}',
+  ) => {
     const sent: string[] = [];
     const ok = '{"status":"success","data":{"resultType":"scalar","result":[0,"1"]}}';
-    const failed = '{"status":"error","errorType":"internal","error":"boom"}';
     const src = {
       ...gatewaySource(false),
       dispatcher: () => ({
@@ -232,10 +239,15 @@ describe('namespace breakers', () => {
           const query = new URLSearchParams(options.path.split('?')[1]).get('query') ?? '';
           sent.push(query);
           const bad = query === failing;
+          if (bad && statusCode === 0) {
+            return Promise.reject(
+              Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+            );
+          }
           return Promise.resolve({
             statusCode: bad ? statusCode : 200,
             headers: bad ? headers : {},
-            body: Object.assign([Buffer.from(bad ? failed : ok)], {
+            body: Object.assign([Buffer.from(bad ? body : ok)], {
               destroy: () => undefined,
               on: () => {},
             }),
@@ -248,7 +260,7 @@ describe('namespace breakers', () => {
   const ask = (query: string) => ({ ...gatewayQuery, query });
   const signal = new AbortController().signal;
   const newGateway = () => {
-    let read: () => Iterable<{ source: string; state: string; namespacesOpen: number }> = () => [];
+    let read: () => Iterable<{ source: string; state: string }> = () => [];
     const metrics = new NoopMetrics();
     metrics.observeBreakers = r => void (read = r);
     const gateway = new QueryGateway({
@@ -259,48 +271,43 @@ describe('namespace breakers', () => {
     return { gateway, states: () => [...read()] };
   };
 
-  test("one namespace's failing queries (5xx) open its own breaker, never the source's", async () => {
-    const { src, sent } = answering(500, 'costly');
-    const { gateway, states } = newGateway();
-    for (let i = 0; i < 2; i++) {
-      await expect(gateway.query(src, ask('costly'), 'team-b', signal)).rejects.toThrow(
-        /HTTP 500, internal/,
-      );
-    }
-    await expect(gateway.query(src, ask('cheap'), 'team-b', signal)).rejects.toThrow(
-      /failed the queries of namespace "team-b" \(circuit breaker open after 2 consecutive /,
-    );
-    expect(sent).toEqual(['costly', 'costly']);
-    // Another namespace's queries, even the same one, are still sent and answered.
-    await expect(gateway.query(src, ask('cheap'), 'team-a', signal)).resolves.toEqual({
-      kind: 'scalar',
-      value: 1,
-    });
-    await expect(gateway.query(src, ask('costly'), 'team-a', signal)).rejects.toThrow(/HTTP 500/);
-    expect(sent).toEqual(['costly', 'costly', 'cheap', 'costly']);
-    expect(states()).toEqual([{ source: 's', state: 'closed', namespacesOpen: 1 }]);
-  });
-
-  test('a query charged to several namespaces is sent while one admits it; its failure counts for each', async () => {
-    const { src, sent } = answering(503, 'costly');
-    const { gateway } = newGateway();
-    const both = {
-      shares: () =>
-        new Map([
-          ['team-a', 0.5],
-          ['team-b', 0.5],
-        ]),
-    };
-    await expect(gateway.query(src, ask('costly'), 'team-b', signal)).rejects.toThrow(/HTTP 503/);
-    await expect(gateway.query(src, ask('costly'), both, signal)).rejects.toThrow(/HTTP 503/);
-    // team-b's breaker is open (two failures), team-a's has one failure: still sent for team-a.
-    await expect(gateway.query(src, ask('costly'), both, signal)).rejects.toThrow(/HTTP 503/);
-    expect(sent).toHaveLength(3);
-    await expect(gateway.query(src, ask('costly'), both, signal)).rejects.toThrow(
-      /failed the queries of namespace "team-/,
-    );
-    expect(sent).toHaveLength(3);
-  });
+  test.each([
+    ['a 5xx', 500, undefined, /HTTP 500, internal/],
+    [
+      'a 503 timeout',
+      503,
+      '{"status":"error","errorType":"timeout","error":"timed out"}',
+      /timed out/,
+    ],
+    [
+      'an answer that is not JSON (a proxy page, a compressed body)',
+      200,
+      '\u001f\u008b garbage',
+      /not JSON/,
+    ],
+    [
+      'a native histogram sample',
+      200,
+      '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"histogram":[0,{}]}]}}',
+      /native histogram/,
+    ],
+    ['a connection broken mid-answer', 0, undefined, /UND_ERR_SOCKET/],
+  ])(
+    "%s for one namespace's query opens no shared breaker",
+    async (_what, status, body, message) => {
+      const { src, sent } = answering(status, 'costly', {}, body);
+      const { gateway, states } = newGateway();
+      for (let i = 0; i < 3; i++) {
+        await expect(gateway.query(src, ask('costly'), 'team-b', signal)).rejects.toThrow(message);
+      }
+      expect(sent).toEqual(['costly', 'costly', 'costly']);
+      await expect(gateway.query(src, ask('cheap'), 'team-a', signal)).resolves.toEqual({
+        kind: 'scalar',
+        value: 1,
+      });
+      expect(states()).toEqual([{ source: 's', state: 'closed' }]);
+    },
+  );
 
   test('a 503 with Retry-After holds the source for every namespace: the server asked', async () => {
     const { src, sent } = answering(503, 'any', { 'retry-after': '30' });
@@ -310,7 +317,36 @@ describe('namespace breakers', () => {
       /source "s" asked the scaler to wait \(Retry-After\)/,
     );
     expect(sent).toEqual(['any']);
-    expect(states()).toEqual([{ source: 's', state: 'open', namespacesOpen: 0 }]);
+    expect(states()).toEqual([{ source: 's', state: 'open' }]);
+  });
+
+  test("a bad query stays the query's fault, Retry-After or not", async () => {
+    const { src } = answering(
+      503,
+      'bad',
+      { 'retry-after': '30' },
+      '{"status":"error","errorType":"execution","error":"too many samples"}',
+    );
+    const { gateway, states } = newGateway();
+    await expect(gateway.query(src, ask('bad'), 'team-b', signal)).rejects.toMatchObject({
+      kind: 'bad_query',
+    });
+    expect(states()).toEqual([{ source: 's', state: 'closed' }]);
+  });
+
+  test('at most 1024 source gates are kept: addresses named by triggers cannot grow memory', async () => {
+    const strict = new QueryGateway({
+      breaker: { failureThreshold: 1, openMs: 60_000, closeAfterSuccesses: 1 },
+      maxResponseBytes: 1000,
+      metrics: new NoopMetrics(),
+    });
+    const at = (i: number) => gatewaySource(true, `address:${i}`, 'pattern');
+    const tryIt = (i: number) => strict.query(at(i), gatewayQuery, 'team-b', signal);
+    await expect(tryIt(0)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(tryIt(0)).rejects.toThrow(/circuit breaker open/);
+    for (let i = 1; i <= 1024; i++) await expect(tryIt(i)).rejects.toThrow(/ECONNREFUSED/);
+    // address:0's gate was the least recently used: forgotten, so it is tried again.
+    await expect(tryIt(0)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   test('an unreachable source opens the source breaker for every namespace', async () => {

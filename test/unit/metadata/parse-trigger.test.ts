@@ -199,7 +199,7 @@ describe('invalid metadata names the key, the value and the rule', () => {
     [
       'managed header',
       { ...base, customHeaders: 'Host=evil' },
-      'customHeaders: header "Host" is managed',
+      'customHeaders: header "Host" is set by the HTTP client',
     ],
     [
       'header value with CR LF',

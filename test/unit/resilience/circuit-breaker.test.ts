@@ -46,7 +46,7 @@ test('opens after consecutive failures and refuses until openMs has passed', () 
   expect(breaker.state).toBe('half_open');
 });
 
-test('half-open admits one probe at a time', () => {
+test('half-open admits every request: a probe that reports nothing holds no one out', () => {
   const { breaker, fail, advance } = setup();
   fail();
   fail();
@@ -54,9 +54,11 @@ test('half-open admits one probe at a time', () => {
   advance(10_000);
   const probe = breaker.tryAcquire();
   expect(probe.ok).toBe(true);
-  expect(breaker.tryAcquire()).toEqual({ ok: false, retryInMs: 0 });
-  if (probe.ok) probe.ticket.release();
+  // Another caller's request while the first probe still runs (a slow query that will report
+  // nothing, say) is let through too.
   expect(breaker.tryAcquire().ok).toBe(true);
+  if (probe.ok) probe.ticket.release();
+  expect(breaker.state).toBe('half_open');
 });
 
 test('closes after closeAfterSuccesses good probes', () => {
