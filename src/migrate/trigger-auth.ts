@@ -243,9 +243,13 @@ export function planAuth(metadata: Record<string, string>, ta: InputObject | und
       `authModes ${m}: KEDA applies only one header mode (bearer, then basic, then custom) and ignored ${m}; not moved`,
     );
   }
-  if (modes.includes('tls')) {
-    const cert = fileOf('cert', 'tls.crt');
-    const key = fileOf('key', 'tls.key');
+  // KEDA reads `ca` whatever the mode (pkg/scalers/authentication, GetAuthConfigs sets CA
+  // outside the mode switch) and the prometheus scaler then verifies the
+  // server against it; a client certificate only with authModes tls.
+  const tlsMode = modes.includes('tls');
+  if (tlsMode || params.has('ca')) {
+    const cert = tlsMode ? fileOf('cert', 'tls.crt') : undefined;
+    const key = tlsMode ? fileOf('key', 'tls.key') : undefined;
     const ca = fileOf('ca', 'ca.crt');
     deferred.push((m, out) => {
       out['tls'] = {
