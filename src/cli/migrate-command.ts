@@ -9,6 +9,9 @@ import { loadConfig } from '../config/load-config';
 import type { InputObject } from '../migrate/manifests';
 import { MAX_INPUT_BYTES, MigrateInputError, readObjects } from '../migrate/manifests';
 import { migrate, yamlStream } from '../migrate/migrate';
+import type { ExistingSource } from '../migrate/source-plan';
+import { CREDENTIAL_FIELDS } from '../migrate/source-plan';
+import type { SourceConfig } from '../config/schema';
 import type { SourceFillIn } from '../migrate/report';
 import { fillInLine, reportText } from '../migrate/report';
 import type { CommandIo, CommandSpec } from './command-args';
@@ -79,7 +82,7 @@ export const MIGRATE_COMMAND = {
       name: 'config',
       arg: 'FILE',
       env: 'SCALER_CONFIG',
-      help: 'an existing scaler configuration: its sources are reused by URL',
+      help: 'an existing scaler configuration: a source with the same URL and credentials is reused',
     },
     {
       name: 'adapter-prometheus-url',
@@ -175,7 +178,7 @@ export async function runMigrate(
   const { values, positionals } = parsed;
   const output = values.output ?? 'text';
   let inputs: InputObject[];
-  let existingSources: readonly { name: string; url: string; timeoutMs?: number }[] = [];
+  let existingSources: readonly ExistingSource[] = [];
   let replicas = 1;
   let k8s: KubernetesVersion = DEFAULT_KUBERNETES_VERSION;
   let controllerTolerance = DEFAULT_HPA_TOLERANCE;
@@ -223,7 +226,7 @@ export async function runMigrate(
   const configFile = configFileOf(values, env);
   if (configFile !== undefined) {
     try {
-      existingSources = loadConfig({ configFile, logLevel: 'silent' }).sources;
+      existingSources = loadConfig({ configFile, logLevel: 'silent' }).sources.map(existingSource);
     } catch (e) {
       throw asUsageFailure(e);
     }
@@ -279,11 +282,30 @@ export async function runMigrate(
       configOut === undefined && result.sources.length > 0
         ? `\nnote: ${result.sources.length} source(s) not written: pass --config-out FILE\n`
         : '';
-    io.err(reportText(report) + unwritten + (rows === undefined ? '' : verifyText(rows)));
+    // --config read from the environment, unasked: say which file the sources were compared with.
+    const fromEnv =
+      values.config === undefined && configFile !== undefined
+        ? `note: --config not given; read SCALER_CONFIG's ${configFile} for sources to reuse\n`
+        : '';
+    io.err(fromEnv + reportText(report) + unwritten + (rows === undefined ? '' : verifyText(rows)));
   }
   const differs = rows?.some(r => !r.ok) === true;
   const unfilled = report.fillIn.length > 0;
   return report.summary.cannotMove > 0 || differs || unfilled ? 1 : 0;
+}
+
+/** A --config source as migrate compares it: URL, namespaces and credential fields. */
+function existingSource(s: SourceConfig): ExistingSource {
+  const fields = s as unknown as Record<string, unknown>;
+  return {
+    name: s.name,
+    url: s.url,
+    timeoutMs: s.timeoutMs,
+    ...(s.namespaces === undefined ? {} : { namespaces: s.namespaces }),
+    credentials: Object.fromEntries(
+      CREDENTIAL_FIELDS.filter(f => fields[f] !== undefined).map(f => [f, fields[f]]),
+    ),
+  };
 }
 
 /** The --config-out file: the sources, after a comment listing each placeholder to fill in. */

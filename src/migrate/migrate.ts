@@ -11,6 +11,7 @@ import type { InputObject, Json } from './manifests';
 import { objectName } from './manifests';
 import type { MigrateReport } from './report';
 import { emptyReport, summarize } from './report';
+import type { ExistingSource } from './source-plan';
 import { SourcePlanner } from './source-plan';
 import { NO_AUTH } from './trigger-auth';
 import type { VerifyCheck } from './verify-plan';
@@ -18,8 +19,8 @@ import type { VerifyCheck } from './verify-plan';
 export interface MigrateOptions extends BuiltinOptions {
   /** The scaler's namespace: where the Secrets its sources read must be. */
   scalerNamespace: string;
-  /** Sources of an existing configuration (--config): reused by URL. */
-  existingSources: readonly { name: string; url: string; timeoutMs?: number }[];
+  /** Sources of an existing configuration (--config): reused by URL and credentials. */
+  existingSources: readonly ExistingSource[];
   /** The Prometheus prometheus-adapter queries (its --prometheus-url), when given. */
   adapterPrometheusUrl: string | undefined;
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import type { MigrateReport } from '../../../src/migrate/report';
+import { main } from '../../../src/main';
 import { runMigrateCaptured as run } from '../../helpers/migrate-run';
 
 let dir: string;
@@ -58,4 +59,101 @@ describe("a TriggerAuthentication's ca", () => {
     const report = JSON.parse(r.err) as MigrateReport;
     expect(report.secrets[0]?.keys.map(k => k.key)).toEqual(['bearerToken', 'ca.crt']);
   });
+});
+
+describe('a source of --config with credentials', () => {
+  const input =
+    bearerWithCa +
+    scaledObject(
+      'withca',
+      'shop',
+      'serverAddress: "https://prom.example:9090", authModes: bearer',
+      'tok-ca',
+    );
+
+  test('is reused when it is the one migrate wrote (same URL, same credential files)', async () => {
+    const first = join(dir, 'first.yaml');
+    expect((await run(['-', '--config-out', first], input)).code).toBe(0);
+    const again = join(dir, 'again.yaml');
+    const r = await run(['-', '--config', first, '--config-out', again, '--output', 'json'], input);
+    expect(r.code).toBe(0);
+    const so = parseAllDocuments(r.out)[1]!.toJS() as {
+      spec: { triggers: { metadata: Record<string, string> }[] };
+    };
+    expect(so.spec.triggers[0]!.metadata['source']).toBe('prom-tok-ca');
+    // Nothing new to write: the source is the --config file's.
+    expect(parse(readFileSync(again, 'utf8'))).toEqual({ sources: [] });
+  });
+
+  test('is not reused when its credentials differ, nor for a trigger without credentials', async () => {
+    const other = join(dir, 'other.yaml');
+    writeFileSync(
+      other,
+      'sources:\n  - name: main\n    url: https://prom.example:9090\n    bearerTokenFile: /etc/x/token\n',
+    );
+    const sourceOf = async (text: string) => {
+      const r = await run(['-', '--config', other], text);
+      const docs = parseAllDocuments(r.out).map(
+        d =>
+          d.toJS() as { kind: string; spec?: { triggers: { metadata: Record<string, string> }[] } },
+      );
+      return docs.find(d => d.kind === 'ScaledObject')!.spec!.triggers[0]!.metadata['source'];
+    };
+    expect(await sourceOf(input)).toBe('prom-tok-ca');
+    expect(
+      await sourceOf(scaledObject('plain', 'shop', 'serverAddress: "https://prom.example:9090"')),
+    ).toBe('prom');
+  });
+
+  test('a basic-auth user name written in place of the placeholder still matches', async () => {
+    const existing = join(dir, 'basic.yaml');
+    writeFileSync(
+      existing,
+      `sources:
+  - name: web-prom
+    url: https://prom.example:9090
+    basicAuth: {username: reader, passwordFile: /etc/keda-prometheus-scaler/sources/web-prom/password}
+`,
+    );
+    const ta = `apiVersion: keda.sh/v1alpha1
+kind: TriggerAuthentication
+metadata: {name: creds, namespace: shop}
+spec:
+  secretTargetRef:
+    - {parameter: username, name: c, key: user}
+    - {parameter: password, name: c, key: pass}
+---
+`;
+    const r = await run(
+      ['-', '--config', existing, '--output', 'json'],
+      ta +
+        scaledObject(
+          'b',
+          'shop',
+          'serverAddress: "https://prom.example:9090", authModes: basic',
+          'creds',
+        ),
+    );
+    const report = JSON.parse(r.err) as MigrateReport;
+    expect(report.sources.map(s => s.name)).toEqual(['web-prom']);
+    // Reused: nothing to fill in, nothing new to copy.
+    expect(report.fillIn).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+});
+
+test('a --config read from SCALER_CONFIG is named in the report', async () => {
+  const existing = join(dir, 'env.yaml');
+  writeFileSync(existing, 'sources:\n  - name: main\n    url: https://prom.example:9090\n');
+  const err: string[] = [];
+  const code = await main(
+    ['migrate', '-'],
+    { SCALER_CONFIG: existing },
+    { out: () => undefined, err: t => void err.push(t) },
+    () => scaledObject('plain', 'shop', 'serverAddress: "https://prom.example:9090"'),
+  );
+  expect(code).toBe(0);
+  expect(err.join('')).toContain(
+    `note: --config not given; read SCALER_CONFIG's ${existing} for sources to reuse`,
+  );
 });
