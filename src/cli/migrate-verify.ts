@@ -105,7 +105,9 @@ export async function verifyChecks(
     let trigger;
     try {
       const localized = localizeTrigger(check.converted, config, given);
-      trigger = core.resolver.resolve(localized.metadata, null);
+      // With the object's namespace, as serve resolves KEDA's call: a source limited to other
+      // namespaces answers PERMISSION_DENIED here as it would there.
+      trigger = core.resolver.resolve(localized.metadata, check.namespace);
     } catch (e) {
       if (!(e instanceof UsageError) && !isScalerError(e)) throw e;
       row.converted = (e as Error).message;

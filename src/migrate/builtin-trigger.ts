@@ -91,6 +91,10 @@ export function convertBuiltin(
     const plan = planTrigger(o, index, trigger, findAuth, report);
     if (plan !== undefined) plans.push(plan);
   }
+  for (const p of plans) {
+    const refused = planner.refusal(p.url, p.auth, p.insecure, o.namespace);
+    if (refused !== undefined) report.reasons.push(`spec.triggers[${p.index}]: ${refused}`);
+  }
   if (report.reasons.length > 0) {
     report.outcome = 'cannot-move';
     // Nothing of it is written changed, so nothing is reported as changed.

@@ -89,6 +89,15 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
             : "the Prometheus prometheus-adapter queries is unknown: pass --adapter-prometheus-url, or the adapter's Deployment (its --prometheus-url argument)",
         );
       }
+      const refused =
+        adapterUrl === undefined || c.checks.length === 0
+          ? undefined
+          : planner.refusal(adapterUrl, NO_AUTH, false, o.namespace);
+      if (c.body !== undefined && refused !== undefined) {
+        c.report.outcome = 'cannot-move';
+        c.report.changes = [];
+        c.report.reasons.push(refused);
+      }
       report.objects.push(c.report);
       c.rulesUsed.forEach(r => rulesUsed.add(r));
       if (c.report.outcome === 'converted' && c.body !== undefined) {

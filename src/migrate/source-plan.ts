@@ -156,6 +156,21 @@ export class SourcePlanner {
     );
   }
 
+  /**
+   * Why a trigger of `namespace` could not use the source {@link use} would give: an existing
+   * source limited to other namespaces (serve answers PERMISSION_DENIED, core/resolve-trigger.ts).
+   * A source migrate writes takes the namespace into its list.
+   */
+  refusal(url: string, auth: AuthPlan, insecure: boolean, namespace: string): string | undefined {
+    const normalized = normalizeUrl(url);
+    if (this.planned.get(`${normalized}|${auth.identity}|${insecure}`)?.existing === false) {
+      return undefined;
+    }
+    const known = this.reusable(normalized, auth, insecure);
+    if (known?.namespaces === undefined || known.namespaces.includes(namespace)) return undefined;
+    return `source ${known.name} of the --config file (same URL and credentials) is limited to namespaces ${known.namespaces.join(', ')}: the scaler would refuse this trigger (PERMISSION_DENIED); add ${namespace} to its namespaces and run migrate again`;
+  }
+
   /** The name {@link use} would give, without taking it. */
   peek(url: string, auth: AuthPlan, insecure: boolean): string {
     const normalized = normalizeUrl(url);

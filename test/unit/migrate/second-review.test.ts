@@ -157,3 +157,38 @@ test('a --config read from SCALER_CONFIG is named in the report', async () => {
     `note: --config not given; read SCALER_CONFIG's ${existing} for sources to reuse`,
   );
 });
+
+describe('a --config source limited to other namespaces', () => {
+  const scoped = () => {
+    const file = join(dir, 'scoped.yaml');
+    writeFileSync(
+      file,
+      'sources:\n  - name: plain\n    url: http://prometheus.monitoring.svc:9090\n    namespaces: [team-x]\n',
+    );
+    return file;
+  };
+  const analytics = scaledObject(
+    'report',
+    'analytics',
+    'serverAddress: "http://prometheus.monitoring.svc:9090"',
+  );
+
+  test('makes the trigger cannot-move, named with the source and the namespace to add: exit 1', async () => {
+    const r = await run(['-', '--config', scoped()], analytics);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      'cannot move: spec.triggers[0]: source plain of the --config file (same URL and credentials) is limited to namespaces team-x: the scaler would refuse this trigger (PERMISSION_DENIED); add analytics to its namespaces and run migrate again',
+    );
+    // Passed through as it was.
+    expect(r.out).toContain('type: prometheus');
+  });
+
+  test('a namespace in its list moves', async () => {
+    const r = await run(
+      ['-', '--config', scoped()],
+      scaledObject('report', 'team-x', 'serverAddress: "http://prometheus.monitoring.svc:9090"'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('source: plain');
+  });
+});
