@@ -13,6 +13,7 @@ import type { MigrateReport } from './report';
 import { emptyReport, summarize } from './report';
 import type { ExistingSource } from './source-plan';
 import { SourcePlanner } from './source-plan';
+import { withoutServerFields } from './server-fields';
 import { NO_AUTH } from './trigger-auth';
 import type { VerifyCheck } from './verify-plan';
 
@@ -175,7 +176,12 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
   ) {
     report.cutover = cutover(apis, configs);
   }
-  return { objects, sources: planned.sources, report: summarize(report), checks };
+  return {
+    objects: objects.map(withoutServerFields),
+    sources: planned.sources,
+    report: summarize(report),
+    checks,
+  };
 }
 
 /** prometheus-adapter configurations among the inputs (ConfigMaps and plain config.yaml). */

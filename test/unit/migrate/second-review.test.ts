@@ -192,3 +192,51 @@ describe('a --config source limited to other namespaces', () => {
     expect(r.out).toContain('source: plain');
   });
 });
+
+test("objects from kubectl get -o yaml are written without the server's fields and status", async () => {
+  const fromServer = `apiVersion: v1
+kind: List
+items:
+  - apiVersion: keda.sh/v1alpha1
+    kind: ScaledObject
+    metadata:
+      name: orders
+      namespace: shop
+      uid: 0d6c1f9e-1111-2222-3333-444455556666
+      resourceVersion: "73912"
+      generation: 4
+      creationTimestamp: "2026-11-02T10:00:00Z"
+      managedFields: [{manager: kubectl-client-side-apply, operation: Update}]
+      labels: {team: shop}
+      annotations:
+        kubectl.kubernetes.io/last-applied-configuration: '{"kind":"ScaledObject"}'
+        owner: shop-team
+    spec:
+      scaleTargetRef: {name: orders}
+      triggers:
+        - type: prometheus
+          metadata: {serverAddress: "http://prom:9090", query: sum(up), threshold: "4"}
+    status: {conditions: [{type: Ready, status: "True"}]}
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: orders, namespace: shop, resourceVersion: "5", uid: abc, annotations: {kubectl.kubernetes.io/last-applied-configuration: "{}"}}
+    spec: {replicas: 2}
+    status: {replicas: 2}
+`;
+  const r = await run(['-'], fromServer);
+  expect(r.code).toBe(0);
+  const [so, deployment] = parseAllDocuments(r.out).map(d => d.toJS() as Record<string, unknown>);
+  expect(so!['metadata']).toEqual({
+    name: 'orders',
+    namespace: 'shop',
+    labels: { team: 'shop' },
+    annotations: { owner: 'shop-team' },
+  });
+  expect(so!['status']).toBeUndefined();
+  expect(deployment).toEqual({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'orders', namespace: 'shop' },
+    spec: { replicas: 2 },
+  });
+});
