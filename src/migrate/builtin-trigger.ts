@@ -188,6 +188,20 @@ function timeoutWarnings(
   return out;
 }
 
+/**
+ * Keys the built-in trigger cannot go without (KEDA pkg/scalers/prometheus_scaler.go,
+ * prometheusMetadata: serverAddress, query and threshold carry no `optional` tag).
+ */
+const KEDA_REQUIRED: ReadonlySet<string> = new Set(['serverAddress', 'query', 'threshold']);
+
+/** What KEDA did when a key was misspelled as another: what `guess` was then. */
+function typoEffect(guess: string, metadata: Readonly<Record<string, string>>): string {
+  if (guess in metadata) return `KEDA used the "${guess}" written next to it`;
+  if (KEDA_REQUIRED.has(guess))
+    return `KEDA requires "${guess}" and refused the trigger without it`;
+  return `KEDA ran as if "${guess}" were not set`;
+}
+
 function planTrigger(
   o: InputObject,
   index: number,
@@ -274,7 +288,7 @@ function planTrigger(
         );
       } else if (guess !== undefined) {
         report.warnings.push(
-          `${at}: removed; KEDA ignored it (did you mean "${guess}"? KEDA used that key's default instead)`,
+          `${at}: removed; KEDA ignored it (did you mean "${guess}"? ${typoEffect(guess, metadata)})`,
         );
       } else {
         report.changes.push(`${at}: removed; KEDA ignored this unknown key`);

@@ -240,3 +240,26 @@ items:
     spec: { replicas: 2 },
   });
 });
+
+test('a misspelled key says what KEDA did instead: used the correct key next to it, or refused', async () => {
+  const warning = async (extra: string) =>
+    (await run(['-'], scaledObject('t', 'shop', `serverAddress: "http://prom:9090", ${extra}`))).err
+      .split('\n')
+      .filter(l => l.includes('did you mean'));
+  // threshold: "4" is in every trigger here; treshold is the slip next to it.
+  expect(await warning('treshold: "9"')).toEqual([
+    '  warning: spec.triggers[0].metadata.treshold: removed; KEDA ignored it (did you mean "threshold"? KEDA used the "threshold" written next to it)',
+  ]);
+  const alone = (
+    await run(
+      ['-'],
+      scaledObject('t', 'shop', 'serverAddress: "http://prom:9090"').replace(
+        'threshold: "4"',
+        'threshhold: "4"',
+      ),
+    )
+  ).err;
+  expect(alone).toContain(
+    'warning: spec.triggers[0].metadata.threshhold: removed; KEDA ignored it (did you mean "threshold"? KEDA requires "threshold" and refused the trigger without it)',
+  );
+});
