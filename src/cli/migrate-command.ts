@@ -45,7 +45,8 @@ export const MIGRATE_COMMAND = {
           [--kubernetes-version X.Y]] [--output text|json]`,
   description: `  Converts KEDA's built-in prometheus triggers, and HPAs on prometheus-adapter's metrics, to this
   scaler. FILE is YAML (several documents, or kubectl get -o yaml List output; - reads standard
-  input) with ScaledObjects, ScaledJobs and the TriggerAuthentications they use, or
+  input) with ScaledObjects, ScaledJobs and the (Cluster)TriggerAuthentications they use (kubectl
+  get scaledobjects,scaledjobs,triggerauthentications,clustertriggerauthentications -A -o yaml), or
   prometheus-adapter's configuration (its ConfigMap or config.yaml) with the autoscaling/v2 HPAs
   and, optionally, the workloads they target. An HPA becomes a ScaledObject that takes it over.
   Writes the objects to standard output (converted ones changed, all others unchanged; never a

@@ -263,3 +263,14 @@ test('a misspelled key says what KEDA did instead: used the correct key next to 
     'warning: spec.triggers[0].metadata.threshhold: removed; KEDA ignored it (did you mean "threshold"? KEDA requires "threshold" and refused the trigger without it)',
   );
 });
+
+test('the documented kubectl pipeline and --help read ClusterTriggerAuthentications too', async () => {
+  const docs = readFileSync(join(__dirname, '../../../docs/migrate.md'), 'utf8');
+  const gets = docs.split('\n').filter(l => /kubectl get \S*triggerauthentications/.test(l));
+  expect(gets.length).toBeGreaterThan(0);
+  for (const line of gets) expect(line).toContain(',clustertriggerauthentications');
+  const help = await run(['--help']);
+  expect(help.out).toContain(
+    'scaledobjects,scaledjobs,triggerauthentications,clustertriggerauthentications -A -o yaml',
+  );
+});
