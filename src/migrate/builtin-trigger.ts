@@ -267,9 +267,13 @@ function planTrigger(
     if (KEPT.has(key)) kept[key] = value;
     else if (key === 'serverAddress') continue;
     else if (key === 'unsafeSsl') {
-      insecure = /^(1|t|true)$/i.test(value.trim());
-      if (insecure) report.warnings.push(`${at}: ${DIFFERENCES.unsafeSsl}`);
-      report.changes.push(`${at}: removed${insecure ? '; the source skips TLS verification' : ''}`);
+      // KEDA reads it into the TLS config of its HTTP client, which an http:// URL never uses:
+      // no source of its own for a setting that does nothing.
+      const wanted = /^(1|t|true)$/i.test(value.trim());
+      insecure = wanted && /^https:/i.test(url);
+      report.changes.push(
+        `${at}: removed${insecure ? `; ${DIFFERENCES.unsafeSsl}` : wanted ? '; ignored: serverAddress is http://, where KEDA ignored it too (there is no TLS to verify)' : ''}`,
+      );
     } else if (AUTH_KEYS.has(key)) {
       report.changes.push(`${at}: moved to the source`);
     } else if (LEGACY_KEYS[key] !== undefined) {

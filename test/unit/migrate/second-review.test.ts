@@ -274,3 +274,38 @@ test('the documented kubectl pipeline and --help read ClusterTriggerAuthenticati
     'scaledobjects,scaledjobs,triggerauthentications,clustertriggerauthentications -A -o yaml',
   );
 });
+
+describe('unsafeSsl', () => {
+  test('on https is reported once and moves to the source', async () => {
+    const configOut = join(dir, 'unsafe.yaml');
+    const r = await run(
+      ['-', '--config-out', configOut],
+      scaledObject('u', 'shop', 'serverAddress: "https://prom:9090", unsafeSsl: "true"'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.err.split('\n').filter(l => l.includes('unsafeSsl'))).toEqual([
+      "  - spec.triggers[0].metadata.unsafeSsl: removed; unsafeSsl moves to the source (tls.insecureSkipVerify): left in an external trigger's metadata it would also make KEDA skip verifying the scaler's own certificate",
+    ]);
+    expect(readFileSync(configOut, 'utf8')).toContain('insecureSkipVerify: true');
+  });
+
+  test('on http splits no source and is said to be ignored, as KEDA ignored it', async () => {
+    const configOut = join(dir, 'http-unsafe.yaml');
+    const r = await run(
+      ['-', '--config-out', configOut],
+      scaledObject('a', 'shop', 'serverAddress: "http://prom:9090", unsafeSsl: "true"') +
+        '---\n' +
+        scaledObject('b', 'shop', 'serverAddress: "http://prom:9090"'),
+    );
+    expect(r.code).toBe(0);
+    const written = parse(readFileSync(configOut, 'utf8')) as {
+      sources: Record<string, unknown>[];
+    };
+    expect(written.sources).toEqual([
+      { name: 'prom', url: 'http://prom:9090', namespaces: ['shop'] },
+    ]);
+    expect(r.err).toContain(
+      '  - spec.triggers[0].metadata.unsafeSsl: removed; ignored: serverAddress is http://, where KEDA ignored it too (there is no TLS to verify)',
+    );
+  });
+});
