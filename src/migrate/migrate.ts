@@ -174,7 +174,10 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
       o => o.outcome === 'converted' && o.object.startsWith('HorizontalPodAutoscaler'),
     )
   ) {
-    report.cutover = cutover(apis, configs);
+    report.cutover = cutover(apis, configs, {
+      sources: planned.sources.length > 0,
+      secrets: planned.secrets.length > 0,
+    });
   }
   return {
     objects: objects.map(withoutServerFields),
@@ -216,10 +219,18 @@ function adapterUrlOf(workloads: readonly InputObject[]): string | undefined {
  * An order that never leaves an HPA without its metrics API: KEDA and the adapter cannot both
  * serve external.metrics.k8s.io (kubernetes-sigs/prometheus-adapter #705).
  */
-function cutover(apis: ApiUse, configs: readonly AdapterConfig[]): string[] {
+function cutover(
+  apis: ApiUse,
+  configs: readonly AdapterConfig[],
+  written: { sources: boolean; secrets: boolean },
+): string[] {
   const adapterServesResources = configs.some(c => c.resourceRules !== undefined);
+  const check =
+    'check the converted ScaledObjects with `keda-prometheus-scaler check --scaledobject FILE`.';
   const steps = [
-    'Deploy the scaler with the sources of --config-out (and the Secrets above); check the converted ScaledObjects with `keda-prometheus-scaler check --scaledobject FILE`.',
+    written.sources
+      ? `Deploy the scaler with the sources of --config-out${written.secrets ? ' (and the Secrets above)' : ''}; ${check}`
+      : `No source to deploy (only cpu/memory triggers); ${check}`,
   ];
   if (apis.resource) {
     steps.push(
@@ -234,7 +245,7 @@ function cutover(apis: ApiUse, configs: readonly AdapterConfig[]): string[] {
     );
   }
   steps.push(
-    'Apply the other ScaledObjects: KEDA takes each existing HPA over (transfer-hpa-ownership) without deleting it.',
+    `Apply the ${apis.external ? 'other ' : ''}ScaledObjects: KEDA takes each existing HPA over (transfer-hpa-ownership) without deleting it.`,
   );
   steps.push(
     `custom.metrics.k8s.io: last, once no HPA uses a custom metric, delete APIService v1beta1.custom.metrics.k8s.io${adapterServesResources ? '' : ' and prometheus-adapter'}.`,

@@ -235,19 +235,15 @@ export class SourcePlanner {
         }
         sources.push({ name: p.name, url: p.url, namespaces, ...fields });
       }
+      const existing = p.existing ? this.existing.find(s => s.name === p.name) : undefined;
       reports.push({
         name: p.name,
         url: p.url,
-        namespaces,
+        // A reused source keeps its own list: refusal() has made sure it admits every user.
+        namespaces: p.existing ? existing?.namespaces?.slice() : namespaces,
+        reused: p.existing,
         usedBy: [...p.usedBy],
-        todo: [
-          ...(p.existing
-            ? [
-                `already in the --config file; add ${namespaces.join(', ')} to its namespaces if it has a list`,
-              ]
-            : []),
-          ...p.auth.todo,
-        ],
+        todo: p.auth.todo,
       });
       if (p.auth.files.length > 0) secrets.push(this.secretCopy(p.name, mountPath, p.auth.files));
     }

@@ -309,3 +309,41 @@ describe('unsafeSsl', () => {
     );
   });
 });
+
+describe('the report says', () => {
+  test('which sources are written and which are reused from --config, with the list each really has', async () => {
+    const existing = join(dir, 'scoped-many.yaml');
+    writeFileSync(
+      existing,
+      'sources:\n  - name: plain\n    url: http://prometheus.monitoring.svc:9090\n    namespaces: [team-x, analytics]\n',
+    );
+    const r = await run(
+      ['-', '--config', existing],
+      scaledObject('a', 'analytics', 'serverAddress: "http://prometheus.monitoring.svc:9090"') +
+        '---\n' +
+        scaledObject('b', 'shop', 'serverAddress: "http://other.monitoring.svc:9090"'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(
+      'Sources to write (the scaler configuration, --config-out):\n  other: http://other.monitoring.svc:9090, namespaces shop; used by ScaledObject shop/b\n',
+    );
+    expect(r.err).toContain(
+      'Sources reused from --config (already there, not written again):\n  plain: http://prometheus.monitoring.svc:9090, namespaces team-x, analytics; used by ScaledObject analytics/a\n',
+    );
+  });
+
+  test('a cut-over with no source and no External metric names neither Secrets nor "other" ScaledObjects', async () => {
+    const r = await run([join(__dirname, '../../fixtures/migrate/adapter-kube-prometheus.yaml')]);
+    expect(r.err).toContain(
+      '  1. No source to deploy (only cpu/memory triggers); check the converted ScaledObjects',
+    );
+    expect(r.err).toContain('  3. Apply the ScaledObjects: KEDA takes each existing HPA over');
+    expect(r.err).not.toContain('Secrets above');
+  });
+
+  test('the top-level help keeps a space after migrate FILE...', async () => {
+    const out: string[] = [];
+    await main(['--help'], {}, { out: t => void out.push(t), err: () => undefined });
+    expect(out.join('')).toMatch(/ migrate FILE\.\.\. +convert /);
+  });
+});
