@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { validateConfig } from '../../../src/config/load-config';
 import type { MigrateReport } from '../../../src/migrate/report';
 import { main } from '../../../src/main';
 import { runMigrateCaptured as run } from '../../helpers/migrate-run';
@@ -346,4 +347,36 @@ describe('the report says', () => {
     await main(['--help'], {}, { out: t => void out.push(t), err: () => undefined });
     expect(out.join('')).toMatch(/ migrate FILE\.\.\. +convert /);
   });
+});
+
+test("the configuration loader refuses migrate's placeholder left in a credential field, naming the key", async () => {
+  const ta = `apiVersion: keda.sh/v1alpha1
+kind: TriggerAuthentication
+metadata: {name: creds, namespace: shop}
+spec:
+  secretTargetRef:
+    - {parameter: username, name: c, key: user}
+    - {parameter: password, name: c, key: pass}
+---
+`;
+  const configOut = join(dir, 'placeholder.yaml');
+  await run(
+    ['-', '--config-out', configOut],
+    ta +
+      scaledObject(
+        'b',
+        'shop',
+        'serverAddress: "https://prom.example:9090", authModes: basic',
+        'creds',
+      ),
+  );
+  const written: unknown = parse(readFileSync(configOut, 'utf8'));
+  expect(() => validateConfig(written)).toThrow(
+    `sources[0].basicAuth.username: "<username>" is migrate's placeholder, not a value; write the value it stands for`,
+  );
+  // Filled in, it loads.
+  const filled: unknown = parse(readFileSync(configOut, 'utf8').replaceAll('<username>', 'reader'));
+  expect(validateConfig(filled as Record<string, unknown>).sources[0]?.basicAuth?.username).toBe(
+    'reader',
+  );
 });
