@@ -1,8 +1,8 @@
 // `keda-prometheus-scaler migrate FILE...`: reads manifests (files or `-` for standard input),
 // writes the converted YAML stream to standard output, the sources to --config-out, and the
 // report to standard error (text or JSON). Exit 0 all moved, 1 something could not move, a value
-// must be filled in by hand, or --verify found a difference; 2 bad flags or input (then nothing
-// is written).
+// must be filled in by hand, or --verify found a difference; 2 bad flags or input, or no object
+// read at all (then nothing is written).
 import { readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load-config';
@@ -58,8 +58,9 @@ export const MIGRATE_COMMAND = {
   configuration holds in the open (a basic-auth user name) is left as a <placeholder> and listed
   under "Fill in by hand".
   Exit code 0 when everything moved, 1 when an object cannot move (it is written unchanged), a
-  value must be filled in by hand, or --verify found a difference, 2 for bad flags or input
-  (nothing is written).
+  value must be filled in by hand, or --verify found a difference, 2 for bad flags or input, no
+  object read included (nothing is written). Without --config-out the sources are not written (a
+  preview): the report says so and the exit code does not change.
 `,
   positionals: true,
   flags: [
@@ -221,6 +222,12 @@ export async function runMigrate(
       );
     }
     inputs = positionals.flatMap(p => readObjects(readInput(p, stdin), p === '-' ? 'stdin' : p));
+    // Nothing read is no success: `kubectl get … | migrate -` gets empty input when kubectl fails.
+    if (inputs.length === 0) {
+      throw new MigrateInputError(
+        `${positionals.map(p => (p === '-' ? 'standard input' : p)).join(', ')}: no objects read (empty input, or an empty List); if it came from kubectl get, see that command's error`,
+      );
+    }
   } catch (e) {
     throw asInputFailure(e);
   }

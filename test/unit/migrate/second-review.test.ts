@@ -380,3 +380,33 @@ spec:
     'reader',
   );
 });
+
+describe('no object read', () => {
+  test('empty standard input (a kubectl get that failed) exits 2, naming it; nothing is written', async () => {
+    const configOut = join(dir, 'never.yaml');
+    const r = await run(['-', '--config-out', configOut], '');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(
+      "standard input: no objects read (empty input, or an empty List); if it came from kubectl get, see that command's error",
+    );
+    expect(r.out).toBe('');
+    expect(() => readFileSync(configOut)).toThrow();
+  });
+
+  test('an empty List exits 2 too', async () => {
+    const r = await run(['-'], 'apiVersion: v1\nkind: List\nitems: []\n');
+    expect(r.code).toBe(2);
+  });
+
+  test('the exit codes read the same in --help, docs/migrate.md and docs/cli.md', async () => {
+    const help = (await run(['--help'])).out.replace(/\s+/g, ' ');
+    expect(help).toContain('2 for bad flags or input, no object read included');
+    for (const page of ['docs/migrate.md', 'docs/cli.md']) {
+      const text = readFileSync(join(__dirname, '../../..', page), 'utf8').replace(/\s+/g, ' ');
+      expect(text).toContain('no object read at all');
+      expect(text).toMatch(
+        /Without `--config-out` the new sources are (not written|only reported)/,
+      );
+    }
+  });
+});
