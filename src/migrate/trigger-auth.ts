@@ -65,6 +65,19 @@ export const NO_AUTH: AuthPlan = {
   identity: '',
 };
 
+/** Parameters KEDA applies only under an authMode (pkg/scalers/authentication, GetAuthConfigs). */
+const UNUSED_WITHOUT_MODES = [
+  'bearerToken',
+  'username',
+  'password',
+  'ca',
+  'cert',
+  'key',
+  'customAuthHeader',
+  'customAuthValue',
+  'clientSecret',
+];
+
 /** KEDA's scopes by `cloud` metadata (pkg/scalers/azure/azure_managed_prometheus_http_round_tripper.go). */
 const AZURE_SCOPES: Record<string, string> = {
   AZUREPUBLICCLOUD: 'https://prometheus.monitor.azure.com/.default',
@@ -243,11 +256,11 @@ export function planAuth(metadata: Record<string, string>, ta: InputObject | und
       `authModes ${m}: KEDA applies only one header mode (bearer, then basic, then custom) and ignored ${m}; not moved`,
     );
   }
-  // KEDA reads `ca` whatever the mode (pkg/scalers/authentication, GetAuthConfigs sets CA
-  // outside the mode switch) and the prometheus scaler then verifies the
-  // server against it; a client certificate only with authModes tls.
+  // KEDA reads `ca` whatever the mode once authModes is set (pkg/scalers/authentication,
+  // GetAuthConfigs sets CA after the mode switch; without authModes it returns no auth at all) and
+  // the prometheus scaler then verifies the server against it; a client certificate only with tls.
   const tlsMode = modes.includes('tls');
-  if (tlsMode || params.has('ca')) {
+  if (tlsMode || (modes.length > 0 && params.has('ca'))) {
     const cert = tlsMode ? fileOf('cert', 'tls.crt') : undefined;
     const key = tlsMode ? fileOf('key', 'tls.key') : undefined;
     const ca = fileOf('ca', 'ca.crt');
@@ -310,7 +323,17 @@ export function planAuth(metadata: Record<string, string>, ta: InputObject | und
       'authModes apiKey: KEDA parses it but never sends the key to Prometheus; not moved (docs/migrate.md, deliberate differences; to send one, set headers on the source)',
     );
   }
-  if (modes.length === 0) planIdentity(params, provider, podIdentity, who, plan, deferred);
+  if (modes.length === 0) {
+    // Without authModes KEDA applies none of these (GetAuthConfigs returns no auth): the source
+    // gets none either, which a user who wrote them likely did not mean.
+    const unused = [...params.keys()].filter(p => UNUSED_WITHOUT_MODES.includes(p));
+    if (unused.length > 0) {
+      plan.warnings.push(
+        `${who}: authModes is not set, so KEDA sent none of its parameters ${unused.join(', ')} and the source gets no credentials either; set authModes in the trigger metadata (bearer, basic, tls, custom) if they were meant`,
+      );
+    }
+    planIdentity(params, provider, podIdentity, who, plan, deferred);
+  }
   plan.fields = mount => {
     const out: Json = {};
     for (const d of deferred) d(mount, out);

@@ -410,3 +410,22 @@ describe('no object read', () => {
     }
   });
 });
+
+test('a TriggerAuthentication used without authModes: KEDA sent none of it, so no credentials, and a warning says so', async () => {
+  const configOut = join(dir, 'no-modes.yaml');
+  const r = await run(
+    ['-', '--config-out', configOut],
+    bearerWithCa +
+      scaledObject('nomodes', 'shop', 'serverAddress: "https://prom.example:9090"', 'tok-ca'),
+  );
+  expect(r.code).toBe(0);
+  expect(r.err).toContain(
+    'warning: spec.triggers[0]: TriggerAuthentication shop/tok-ca: authModes is not set, so KEDA sent none of its parameters bearerToken, ca and the source gets no credentials either',
+  );
+  const written = parse(readFileSync(configOut, 'utf8')) as { sources: Record<string, unknown>[] };
+  expect(written.sources[0]).toEqual({
+    name: 'prom-tok-ca',
+    url: 'https://prom.example:9090',
+    namespaces: ['shop'],
+  });
+});
