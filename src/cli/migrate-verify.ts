@@ -7,6 +7,7 @@ import type { ServerConfig } from '../config/schema';
 import { isScalerError } from '../errors';
 import type { VerifyCheck } from '../migrate/verify-plan';
 import type { QueryResult } from '../prometheus/decode-response';
+import { RANGE_VECTOR_MESSAGE } from '../prometheus/decode-response';
 import { reduceResult } from '../core/reduce-result';
 import { explainHpa } from '../simulate/explain-hpa';
 import type { KubernetesVersion, Tolerances } from '../simulate/hpa-model';
@@ -48,6 +49,15 @@ function builtinReading(result: QueryResult, ignoreNullValues: boolean): number 
     return ignoreNullValues ? 0 : 'KEDA fails: empty or non-finite result';
   }
   return only;
+}
+
+/**
+ * KEDA's built-in reading of a range vector (matrix): its result entries carry `values`, not the
+ * `value` it reads, so one series reads as an empty value: 0 with ignoreNullValues, else an error
+ * (pkg/scalers/prometheus_scaler.go, ExecutePromQuery); several are "multiple elements".
+ */
+function builtinRangeReading(ignoreNullValues: boolean): number | string {
+  return ignoreNullValues ? 0 : 'KEDA fails: a range vector has no instant value';
 }
 
 function agree(a: number, b: number): boolean {
@@ -147,7 +157,10 @@ export async function verifyChecks(
         if (check.podsMetric) row.replicas = Math.max(1, samples.length);
       }
     } catch (e) {
-      row.original = errorText(e);
+      row.original =
+        check.original.read === 'builtin' && isScalerError(e) && e.message === RANGE_VECTOR_MESSAGE
+          ? builtinRangeReading(check.original.ignoreNullValues)
+          : errorText(e);
     }
     try {
       row.converted = reduceResult(await ask(spec.query), spec);
