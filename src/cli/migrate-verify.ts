@@ -38,7 +38,13 @@ export interface VerifyRow {
   originalDesired: number | undefined;
   convertedDesired: number | undefined;
   ok: boolean;
+  /** What an agreement does not prove: both read 0 from a query that matches no series now. */
+  note?: string;
 }
+
+/** Said next to an agreement on nothing. */
+export const EMPTY_NOTE =
+  'both read 0 because the query matches no series now: this proves nothing about the values under load; `check --scaledobject FILE` diagnoses why it is empty';
 
 /** KEDA's built-in reading of a result (KEDA pkg/scalers/prometheus_scaler.go, ExecutePromQuery). */
 function builtinReading(result: QueryResult, ignoreNullValues: boolean): number | string {
@@ -145,6 +151,7 @@ export async function verifyChecks(
       const original = await ask(check.original.query);
       if (check.original.read === 'builtin') {
         row.original = builtinReading(original, check.original.ignoreNullValues);
+        if (original.kind === 'vector' && original.samples.length === 0) row.note = EMPTY_NOTE;
       } else {
         const samples = original.kind === 'scalar' ? [original.value] : original.samples;
         // No series: the adapter answers the HPA with no value (its metric is missing), where
@@ -187,6 +194,8 @@ export async function verifyChecks(
       typeof row.converted === 'number' &&
       agree(row.original, row.converted) &&
       row.originalDesired === row.convertedDesired;
+    // The note explains a 0 = 0 agreement only; a difference speaks for itself.
+    if (!row.ok) delete row.note;
   }
   return rows;
 }
@@ -204,6 +213,7 @@ export function verifyText(rows: readonly VerifyRow[]): string {
         `at ${r.replicas} replica(s) desired ${r.originalDesired ?? '-'} vs ${r.convertedDesired ?? '-'}` +
         ` (tolerance ${toleranceText(r.tolerances)})`,
     );
+    if (r.note !== undefined) lines.push(`       note: ${r.note}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -215,6 +215,27 @@ spec:
   );
 });
 
+test('an agreement on nothing (both 0 from no series) says so', async () => {
+  const so = `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: idle, namespace: shop}
+spec:
+  scaleTargetRef: {name: idle}
+  triggers:
+    - type: prometheus
+      name: idle
+      metadata:
+        serverAddress: http://prometheus-operated.monitoring.svc:9090
+        query: sum(no_such_metric_anywhere)
+        threshold: "10"
+`;
+  const r = await runMigrateCaptured(['-', '--verify', '--prometheus-url', prometheus.url], so);
+  expect(r.code).toBe(0);
+  expect(r.err).toContain(
+    'ok   ScaledObject shop/idle, trigger idle: 0 vs 0; at 1 replica(s) desired 1 vs 1 (tolerance 0.1)\n       note: both read 0 because the query matches no series now',
+  );
+});
+
 describe("both decisions use the HPA's own tolerance", () => {
   // 90 messages against 44 per replica at 2 replicas: a usage ratio of 90 / 88 = 1.023, inside
   // the controller's default tolerance of 0.1 (keep 2) and outside 0.01 (ceil(90 / 44) = 3).
