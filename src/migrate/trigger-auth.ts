@@ -4,6 +4,7 @@
 // it reads, which tenant Secret keys fill them, what is left to a person, what cannot move.
 import type { InputObject, Json } from './manifests';
 import { isMap, objectName } from './manifests';
+import { didYouMean } from '../util/did-you-mean';
 
 /** A field's text; anything else (a map, a list) as empty, which then names nothing. */
 export const text = (v: unknown): string =>
@@ -76,6 +77,32 @@ const UNUSED_WITHOUT_MODES = [
   'customAuthHeader',
   'customAuthValue',
   'clientSecret',
+];
+
+/**
+ * The auth parameters KEDA's prometheus trigger reads (pkg/scalers/authentication Config and
+ * pkg/scalers/prometheus_scaler.go: bearer, basic, tls, custom, oauth, aws, azure, gcp).
+ */
+const KNOWN_PARAMS = [
+  ...UNUSED_WITHOUT_MODES,
+  'authModes',
+  'authMode',
+  'token',
+  'oauthTokenURI',
+  'clientID',
+  'scope',
+  'scopes',
+  'endpointParams',
+  'apiKey',
+  'awsRegion',
+  'awsRoleArn',
+  'awsAccessKeyID',
+  'awsAccessKeyId',
+  'awsSecretAccessKey',
+  'identityOwner',
+  'cloud',
+  'azureManagedPrometheusResourceURL',
+  'GoogleApplicationCredentials',
 ];
 
 /** KEDA's scopes by `cloud` metadata (pkg/scalers/azure/azure_managed_prometheus_http_round_tripper.go). */
@@ -184,6 +211,16 @@ export function planAuth(metadata: Record<string, string>, ta: InputObject | und
   };
   const deferred: ((mount: string, out: Json) => void)[] = [];
 
+  // A misspelled parameter KEDA never read: the credential it was meant to carry is missing there
+  // and here alike.
+  for (const param of params.keys()) {
+    const guess = KNOWN_PARAMS.includes(param) ? undefined : didYouMean(param, KNOWN_PARAMS);
+    if (guess !== undefined) {
+      plan.warnings.push(
+        `${who}: parameter ${param}: KEDA's prometheus trigger reads no such parameter (did you mean "${guess}"?); ignored, as KEDA ignored it`,
+      );
+    }
+  }
   const modesRef = params.get('authModes') ?? params.get('authMode');
   for (const [param, ref] of params) {
     if (ref.via === 'env' || ref.via === 'vault') {

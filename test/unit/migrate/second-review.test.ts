@@ -429,3 +429,22 @@ test('a TriggerAuthentication used without authModes: KEDA sent none of it, so n
     namespaces: ['shop'],
   });
 });
+
+test('a misspelled TriggerAuthentication parameter gets its did-you-mean', async () => {
+  const ta = `apiVersion: keda.sh/v1alpha1
+kind: TriggerAuthentication
+metadata: {name: typo, namespace: shop}
+spec:
+  secretTargetRef:
+    - {parameter: bearerTokn, name: tok, key: token}
+---
+`;
+  const r = await run(
+    ['-'],
+    ta + scaledObject('t', 'shop', 'serverAddress: "https://prom:9090", authModes: bearer', 'typo'),
+  );
+  expect(r.code).toBe(1);
+  expect(r.err).toContain(
+    'warning: spec.triggers[0]: TriggerAuthentication shop/typo: parameter bearerTokn: KEDA\'s prometheus trigger reads no such parameter (did you mean "bearerToken"?); ignored, as KEDA ignored it',
+  );
+});
