@@ -448,3 +448,15 @@ spec:
     'warning: spec.triggers[0]: TriggerAuthentication shop/typo: parameter bearerTokn: KEDA\'s prometheus trigger reads no such parameter (did you mean "bearerToken"?); ignored, as KEDA ignored it',
   );
 });
+
+test('an HPA metric name no rule serves gets the did-you-mean of the names the rules serve', async () => {
+  const walkthrough = readFileSync(
+    join(__dirname, '../../fixtures/migrate/adapter-walkthrough.yaml'),
+    'utf8',
+  ).replace('name: rabbitmq_queue_messages_ready', 'name: rabbitmq_queue_message_ready');
+  const r = await run(['-'], walkthrough);
+  expect(r.code).toBe(1);
+  expect(r.err).toContain(
+    'cannot move: spec.metrics[0].external.metric.name: no externalRules entry of ConfigMap monitoring/adapter-config (stdin#1) serves "rabbitmq_queue_message_ready" (after name, seriesQuery and seriesFilters) (did you mean "rabbitmq_queue_messages_ready"?)',
+  );
+});
