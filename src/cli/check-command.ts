@@ -89,6 +89,11 @@ export const CHECK_COMMAND = {
 /** One trigger to check: from a ScaledObject file, or from --metadata. */
 interface Target {
   label: string | undefined;
+  /**
+   * The ScaledObject's namespace, which KEDA sends with every call and serve checks against the
+   * source's `namespaces` (core/resolve-trigger.ts); null with --metadata or none in the file.
+   */
+  namespace: string | null;
   /** The ScaledObject and the trigger's place in it, when every trigger of it is checked. */
   whole: { so: LoadedScaledObject; index: number } | undefined;
   metadata: Record<string, string>;
@@ -145,6 +150,7 @@ export async function runCheck(
             : [so.selected];
         return chosen.map(t => ({
           label: several ? `${so.name}, trigger ${t.name}` : so.name,
+          namespace: so.namespace ?? null,
           // Without --trigger, the whole ScaledObject too (even when one trigger is readable).
           whole: triggerIndex === undefined ? { so, index: t.index } : undefined,
           metadata: t.metadata,
@@ -166,6 +172,7 @@ export async function runCheck(
       targets = [
         {
           label: undefined,
+          namespace: null,
           whole: undefined,
           metadata: parseMetadataFlags(values.metadata),
           metricType: 'AverageValue',
@@ -282,7 +289,7 @@ async function checkOne(
   const context = { label: target.label, answeredBy: note, migrateNote: target.migrateNote };
   let trigger: ResolvedTrigger | undefined;
   try {
-    trigger = core.resolver.resolve(target.metadata, null);
+    trigger = core.resolver.resolve(target.metadata, target.namespace);
     const { spec: triggerSpec } = trigger;
     const spec = buildMetricSpec(triggerSpec, trigger.metricName);
     const ctx = { signal: new AbortController().signal, deadlineMs: Date.now() + 30_000 };

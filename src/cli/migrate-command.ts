@@ -1,14 +1,17 @@
 // `keda-prometheus-scaler migrate FILE...`: reads manifests (files or `-` for standard input),
 // writes the converted YAML stream to standard output, the sources to --config-out, and the
 // report to standard error (text or JSON). Exit 0 all moved, 1 something could not move, a value
-// must be filled in by hand, or --verify found a difference; 2 bad flags or input (then nothing
-// is written).
+// must be filled in by hand, or --verify found a difference; 2 bad flags or input, or no object
+// read at all (then nothing is written).
 import { readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load-config';
 import type { InputObject } from '../migrate/manifests';
 import { MAX_INPUT_BYTES, MigrateInputError, readObjects } from '../migrate/manifests';
 import { migrate, yamlStream } from '../migrate/migrate';
+import type { ExistingSource } from '../migrate/source-plan';
+import { CREDENTIAL_FIELDS } from '../migrate/source-plan';
+import type { SourceConfig } from '../config/schema';
 import type { SourceFillIn } from '../migrate/report';
 import { fillInLine, reportText } from '../migrate/report';
 import type { CommandIo, CommandSpec } from './command-args';
@@ -42,7 +45,8 @@ export const MIGRATE_COMMAND = {
           [--kubernetes-version X.Y]] [--output text|json]`,
   description: `  Converts KEDA's built-in prometheus triggers, and HPAs on prometheus-adapter's metrics, to this
   scaler. FILE is YAML (several documents, or kubectl get -o yaml List output; - reads standard
-  input) with ScaledObjects, ScaledJobs and the TriggerAuthentications they use, or
+  input) with ScaledObjects, ScaledJobs and the (Cluster)TriggerAuthentications they use (kubectl
+  get scaledobjects,scaledjobs,triggerauthentications,clustertriggerauthentications -A -o yaml), or
   prometheus-adapter's configuration (its ConfigMap or config.yaml) with the autoscaling/v2 HPAs
   and, optionally, the workloads they target. An HPA becomes a ScaledObject that takes it over.
   Writes the objects to standard output (converted ones changed, all others unchanged; never a
@@ -54,8 +58,9 @@ export const MIGRATE_COMMAND = {
   configuration holds in the open (a basic-auth user name) is left as a <placeholder> and listed
   under "Fill in by hand".
   Exit code 0 when everything moved, 1 when an object cannot move (it is written unchanged), a
-  value must be filled in by hand, or --verify found a difference, 2 for bad flags or input
-  (nothing is written).
+  value must be filled in by hand, or --verify found a difference, 2 for bad flags or input, no
+  object read included (nothing is written). Without --config-out the sources are not written (a
+  preview): the report says so and the exit code does not change.
 `,
   positionals: true,
   flags: [
@@ -79,7 +84,7 @@ export const MIGRATE_COMMAND = {
       name: 'config',
       arg: 'FILE',
       env: 'SCALER_CONFIG',
-      help: 'an existing scaler configuration: its sources are reused by URL',
+      help: 'an existing scaler configuration: a source with the same URL and credentials is reused',
     },
     {
       name: 'adapter-prometheus-url',
@@ -175,7 +180,7 @@ export async function runMigrate(
   const { values, positionals } = parsed;
   const output = values.output ?? 'text';
   let inputs: InputObject[];
-  let existingSources: readonly { name: string; url: string; timeoutMs?: number }[] = [];
+  let existingSources: readonly ExistingSource[] = [];
   let replicas = 1;
   let k8s: KubernetesVersion = DEFAULT_KUBERNETES_VERSION;
   let controllerTolerance = DEFAULT_HPA_TOLERANCE;
@@ -217,13 +222,19 @@ export async function runMigrate(
       );
     }
     inputs = positionals.flatMap(p => readObjects(readInput(p, stdin), p === '-' ? 'stdin' : p));
+    // Nothing read is no success: `kubectl get … | migrate -` gets empty input when kubectl fails.
+    if (inputs.length === 0) {
+      throw new MigrateInputError(
+        `${positionals.map(p => (p === '-' ? 'standard input' : p)).join(', ')}: no objects read (empty input, or an empty List); if it came from kubectl get, see that command's error`,
+      );
+    }
   } catch (e) {
     throw asInputFailure(e);
   }
   const configFile = configFileOf(values, env);
   if (configFile !== undefined) {
     try {
-      existingSources = loadConfig({ configFile, logLevel: 'silent' }).sources;
+      existingSources = loadConfig({ configFile, logLevel: 'silent' }).sources.map(existingSource);
     } catch (e) {
       throw asUsageFailure(e);
     }
@@ -279,11 +290,30 @@ export async function runMigrate(
       configOut === undefined && result.sources.length > 0
         ? `\nnote: ${result.sources.length} source(s) not written: pass --config-out FILE\n`
         : '';
-    io.err(reportText(report) + unwritten + (rows === undefined ? '' : verifyText(rows)));
+    // --config read from the environment, unasked: say which file the sources were compared with.
+    const fromEnv =
+      values.config === undefined && configFile !== undefined
+        ? `note: --config not given; read SCALER_CONFIG's ${configFile} for sources to reuse\n`
+        : '';
+    io.err(fromEnv + reportText(report) + unwritten + (rows === undefined ? '' : verifyText(rows)));
   }
   const differs = rows?.some(r => !r.ok) === true;
   const unfilled = report.fillIn.length > 0;
   return report.summary.cannotMove > 0 || differs || unfilled ? 1 : 0;
+}
+
+/** A --config source as migrate compares it: URL, namespaces and credential fields. */
+function existingSource(s: SourceConfig): ExistingSource {
+  const fields = s as unknown as Record<string, unknown>;
+  return {
+    name: s.name,
+    url: s.url,
+    timeoutMs: s.timeoutMs,
+    ...(s.namespaces === undefined ? {} : { namespaces: s.namespaces }),
+    credentials: Object.fromEntries(
+      CREDENTIAL_FIELDS.filter(f => fields[f] !== undefined).map(f => [f, fields[f]]),
+    ),
+  };
 }
 
 /** The --config-out file: the sources, after a comment listing each placeholder to fill in. */

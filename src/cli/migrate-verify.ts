@@ -7,6 +7,7 @@ import type { ServerConfig } from '../config/schema';
 import { isScalerError } from '../errors';
 import type { VerifyCheck } from '../migrate/verify-plan';
 import type { QueryResult } from '../prometheus/decode-response';
+import { RANGE_VECTOR_MESSAGE } from '../prometheus/decode-response';
 import { reduceResult } from '../core/reduce-result';
 import { explainHpa } from '../simulate/explain-hpa';
 import type { KubernetesVersion, Tolerances } from '../simulate/hpa-model';
@@ -37,7 +38,13 @@ export interface VerifyRow {
   originalDesired: number | undefined;
   convertedDesired: number | undefined;
   ok: boolean;
+  /** What an agreement does not prove: both read 0 from a query that matches no series now. */
+  note?: string;
 }
+
+/** Said next to an agreement on nothing. */
+export const EMPTY_NOTE =
+  'both read 0 because the query matches no series now: this proves nothing about the values under load; `check --scaledobject FILE` diagnoses why it is empty';
 
 /** KEDA's built-in reading of a result (KEDA pkg/scalers/prometheus_scaler.go, ExecutePromQuery). */
 function builtinReading(result: QueryResult, ignoreNullValues: boolean): number | string {
@@ -48,6 +55,15 @@ function builtinReading(result: QueryResult, ignoreNullValues: boolean): number 
     return ignoreNullValues ? 0 : 'KEDA fails: empty or non-finite result';
   }
   return only;
+}
+
+/**
+ * KEDA's built-in reading of a range vector (matrix): its result entries carry `values`, not the
+ * `value` it reads, so one series reads as an empty value: 0 with ignoreNullValues, else an error
+ * (pkg/scalers/prometheus_scaler.go, ExecutePromQuery); several are "multiple elements".
+ */
+function builtinRangeReading(ignoreNullValues: boolean): number | string {
+  return ignoreNullValues ? 0 : 'KEDA fails: a range vector has no instant value';
 }
 
 function agree(a: number, b: number): boolean {
@@ -105,7 +121,9 @@ export async function verifyChecks(
     let trigger;
     try {
       const localized = localizeTrigger(check.converted, config, given);
-      trigger = core.resolver.resolve(localized.metadata, null);
+      // With the object's namespace, as serve resolves KEDA's call: a source limited to other
+      // namespaces answers PERMISSION_DENIED here as it would there.
+      trigger = core.resolver.resolve(localized.metadata, check.namespace);
     } catch (e) {
       if (!(e instanceof UsageError) && !isScalerError(e)) throw e;
       row.converted = (e as Error).message;
@@ -133,6 +151,7 @@ export async function verifyChecks(
       const original = await ask(check.original.query);
       if (check.original.read === 'builtin') {
         row.original = builtinReading(original, check.original.ignoreNullValues);
+        if (original.kind === 'vector' && original.samples.length === 0) row.note = EMPTY_NOTE;
       } else {
         const samples = original.kind === 'scalar' ? [original.value] : original.samples;
         // No series: the adapter answers the HPA with no value (its metric is missing), where
@@ -145,7 +164,10 @@ export async function verifyChecks(
         if (check.podsMetric) row.replicas = Math.max(1, samples.length);
       }
     } catch (e) {
-      row.original = errorText(e);
+      row.original =
+        check.original.read === 'builtin' && isScalerError(e) && e.message === RANGE_VECTOR_MESSAGE
+          ? builtinRangeReading(check.original.ignoreNullValues)
+          : errorText(e);
     }
     try {
       row.converted = reduceResult(await ask(spec.query), spec);
@@ -172,6 +194,8 @@ export async function verifyChecks(
       typeof row.converted === 'number' &&
       agree(row.original, row.converted) &&
       row.originalDesired === row.convertedDesired;
+    // The note explains a 0 = 0 agreement only; a difference speaks for itself.
+    if (!row.ok) delete row.note;
   }
   return rows;
 }
@@ -189,6 +213,7 @@ export function verifyText(rows: readonly VerifyRow[]): string {
         `at ${r.replicas} replica(s) desired ${r.originalDesired ?? '-'} vs ${r.convertedDesired ?? '-'}` +
         ` (tolerance ${toleranceText(r.tolerances)})`,
     );
+    if (r.note !== undefined) lines.push(`       note: ${r.note}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -118,7 +118,8 @@ export const COMMANDS = [
 
 export function usage(): string {
   const commands = COMMANDS.map(([name, args, help]) =>
-    `  ${PROGRAM} ${name} ${args}`.padEnd(40).concat(help),
+    // At least one space between a long synopsis and its help (migrate FILE... fills 40).
+    `  ${PROGRAM} ${name} ${args}`.padEnd(39).concat(' ', help),
   ).join('\n');
   return `${PROGRAM}: a KEDA external scaler (gRPC) answered from Prometheus
 

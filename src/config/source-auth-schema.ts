@@ -107,6 +107,43 @@ export const SourceAuth = between(
   },
 );
 
+/** `<username>`, `<Header-Name>`: what `migrate` writes where a person must put a value. */
+const MIGRATE_PLACEHOLDER = /^<[^<>]*>$/;
+
+/**
+ * Values `migrate` leaves as a placeholder (migrate/trigger-auth.ts): loaded as they are, a
+ * `<username>` would be sent and answered 401 only at the first query.
+ */
+function placeholderRule(
+  source: { basicAuth?: unknown; headerFiles?: Readonly<Record<string, string>>; auth?: unknown },
+  path: string,
+  problems: string[],
+): void {
+  const at = (v: unknown, ...keys: string[]): unknown =>
+    keys.reduce<unknown>(
+      (o, k) =>
+        typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined,
+      v,
+    );
+  const fields: [string, unknown][] = [
+    ['basicAuth.username', at(source.basicAuth, 'username')],
+    ['auth.oauth2.clientId', at(source.auth, 'oauth2', 'clientId')],
+    ['auth.sigv4.region', at(source.auth, 'sigv4', 'region')],
+    ['auth.sigv4.roleArn', at(source.auth, 'sigv4', 'roleArn')],
+    ...Object.keys(source.headerFiles ?? {}).map((name): [string, unknown] => [
+      'headerFiles (a header name)',
+      name,
+    ]),
+  ];
+  for (const [field, value] of fields) {
+    if (typeof value === 'string' && MIGRATE_PLACEHOLDER.test(value.trim())) {
+      problems.push(
+        `${path}.${field}: "${clipName(value)}" is migrate's placeholder, not a value; write the value it stands for (the comment at the top of the file migrate wrote says where it is)`,
+      );
+    }
+  }
+}
+
 /**
  * Only one credential on the wire: auth modes replace bearerTokenFile and basicAuth, and a header
  * has one value: from `headers` or from `headerFiles`, and Authorization from one place.
@@ -122,6 +159,7 @@ export function sourceAuthRule(
   path: string,
   problems: string[],
 ): void {
+  placeholderRule(source, path, problems);
   const otherCredential =
     source.auth !== undefined || source.bearerTokenFile !== undefined || source.basicAuth;
   if (source.auth !== undefined && (source.bearerTokenFile !== undefined || source.basicAuth)) {

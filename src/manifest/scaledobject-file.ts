@@ -39,6 +39,8 @@ type LoadedScalingModifiers = ScalingModifiersModel;
 
 export interface LoadedScaledObject extends ScaledObjectFields {
   name: string;
+  /** metadata.namespace: the namespace KEDA sends with each call (a source may be limited to some). */
+  namespace: string | undefined;
   /** The triggers to replay: all of them, or the one `triggerIndex` picked. */
   triggers: LoadedTrigger[];
   /** The single trigger `check` explains (the only usable one, or the one `triggerIndex` picked). */
@@ -377,6 +379,10 @@ export function parseScaledObject(so: Json, triggerIndex?: number): LoadedScaled
   const force = annotations?.['autoscaling.keda.sh/force-activation'];
   return {
     name: typeof meta?.['name'] === 'string' ? meta['name'] : 'scaledobject',
+    namespace:
+      typeof meta?.['namespace'] === 'string' && meta['namespace'] !== ''
+        ? meta['namespace']
+        : undefined,
     ...(createdAt === undefined ? {} : { createdAt }),
     // Annotation values are strings; YAML may have read `true` as a boolean.
     ...(typeof force === 'string' || typeof force === 'boolean'

@@ -8,6 +8,7 @@ import {
   TemplateError,
   exactSeriesName,
   labelFor,
+  metricNameOf,
   renderMetricsQuery,
   selectorMatchers,
   seriesFor,
@@ -19,6 +20,7 @@ import { numberText, parseQuantity } from './quantity';
 import type { HpaMetricRename, ObjectReport } from './report';
 import type { MetricNamer } from './builtin-trigger';
 import { parseTrigger } from '../metadata/parse-trigger';
+import { didYouMeanSuffix } from '../util/did-you-mean';
 import { text } from './trigger-auth';
 import type { VerifyCheck } from './verify-plan';
 import { behaviorTolerances } from './verify-plan';
@@ -61,6 +63,20 @@ function rulesFor(
     }
   }
   return [...found.filter(f => f.exact), ...found.filter(f => !f.exact)];
+}
+
+/**
+ * The metric names the rules serve whose seriesQuery names one series exactly (the rest depend on
+ * the series in Prometheus): what a misspelled HPA metric name is compared with.
+ */
+function namesServed(config: AdapterConfig, external: boolean): string[] {
+  return config.rules
+    .filter(r => r.external === external)
+    .flatMap(r => {
+      const series = exactSeriesName(r.seriesQuery);
+      const name = series === undefined ? undefined : metricNameOf(r, series);
+      return name === undefined ? [] : [name];
+    });
 }
 
 /** A trigger name from a metric name: lower-case, `-` for anything else (KEDA: DNS-1123-ish). */
@@ -184,7 +200,7 @@ export function convertHpa(
     const [found, ...others] = rulesFor(config, metricName, external);
     if (found === undefined) {
       report.reasons.push(
-        `${field}.${type.toLowerCase()}.metric.name: no ${external ? 'externalRules' : 'rules'} entry of ${config.origin} serves ${JSON.stringify(metricName)} (after name, seriesQuery and seriesFilters)`,
+        `${field}.${type.toLowerCase()}.metric.name: no ${external ? 'externalRules' : 'rules'} entry of ${config.origin} serves ${JSON.stringify(metricName)} (after name, seriesQuery and seriesFilters)${didYouMeanSuffix(metricName, namesServed(config, external))}`,
       );
       return;
     }

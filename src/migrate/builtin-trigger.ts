@@ -91,6 +91,10 @@ export function convertBuiltin(
     const plan = planTrigger(o, index, trigger, findAuth, report);
     if (plan !== undefined) plans.push(plan);
   }
+  for (const p of plans) {
+    const refused = planner.refusal(p.url, p.auth, p.insecure, o.namespace);
+    if (refused !== undefined) report.reasons.push(`spec.triggers[${p.index}]: ${refused}`);
+  }
   if (report.reasons.length > 0) {
     report.outcome = 'cannot-move';
     // Nothing of it is written changed, so nothing is reported as changed.
@@ -184,6 +188,20 @@ function timeoutWarnings(
   return out;
 }
 
+/**
+ * Keys the built-in trigger cannot go without (KEDA pkg/scalers/prometheus_scaler.go,
+ * prometheusMetadata: serverAddress, query and threshold carry no `optional` tag).
+ */
+const KEDA_REQUIRED: ReadonlySet<string> = new Set(['serverAddress', 'query', 'threshold']);
+
+/** What KEDA did when a key was misspelled as another: what `guess` was then. */
+function typoEffect(guess: string, metadata: Readonly<Record<string, string>>): string {
+  if (guess in metadata) return `KEDA used the "${guess}" written next to it`;
+  if (KEDA_REQUIRED.has(guess))
+    return `KEDA requires "${guess}" and refused the trigger without it`;
+  return `KEDA ran as if "${guess}" were not set`;
+}
+
 function planTrigger(
   o: InputObject,
   index: number,
@@ -249,9 +267,13 @@ function planTrigger(
     if (KEPT.has(key)) kept[key] = value;
     else if (key === 'serverAddress') continue;
     else if (key === 'unsafeSsl') {
-      insecure = /^(1|t|true)$/i.test(value.trim());
-      if (insecure) report.warnings.push(`${at}: ${DIFFERENCES.unsafeSsl}`);
-      report.changes.push(`${at}: removed${insecure ? '; the source skips TLS verification' : ''}`);
+      // KEDA reads it into the TLS config of its HTTP client, which an http:// URL never uses:
+      // no source of its own for a setting that does nothing.
+      const wanted = /^(1|t|true)$/i.test(value.trim());
+      insecure = wanted && /^https:/i.test(url);
+      report.changes.push(
+        `${at}: removed${insecure ? `; ${DIFFERENCES.unsafeSsl}` : wanted ? '; ignored: serverAddress is http://, where KEDA ignored it too (there is no TLS to verify)' : ''}`,
+      );
     } else if (AUTH_KEYS.has(key)) {
       report.changes.push(`${at}: moved to the source`);
     } else if (LEGACY_KEYS[key] !== undefined) {
@@ -270,7 +292,7 @@ function planTrigger(
         );
       } else if (guess !== undefined) {
         report.warnings.push(
-          `${at}: removed; KEDA ignored it (did you mean "${guess}"? KEDA used that key's default instead)`,
+          `${at}: removed; KEDA ignored it (did you mean "${guess}"? ${typoEffect(guess, metadata)})`,
         );
       } else {
         report.changes.push(`${at}: removed; KEDA ignored this unknown key`);

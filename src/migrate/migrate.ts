@@ -11,15 +11,17 @@ import type { InputObject, Json } from './manifests';
 import { objectName } from './manifests';
 import type { MigrateReport } from './report';
 import { emptyReport, summarize } from './report';
+import type { ExistingSource } from './source-plan';
 import { SourcePlanner } from './source-plan';
+import { withoutServerFields } from './server-fields';
 import { NO_AUTH } from './trigger-auth';
 import type { VerifyCheck } from './verify-plan';
 
 export interface MigrateOptions extends BuiltinOptions {
   /** The scaler's namespace: where the Secrets its sources read must be. */
   scalerNamespace: string;
-  /** Sources of an existing configuration (--config): reused by URL. */
-  existingSources: readonly { name: string; url: string; timeoutMs?: number }[];
+  /** Sources of an existing configuration (--config): reused by URL and credentials. */
+  existingSources: readonly ExistingSource[];
   /** The Prometheus prometheus-adapter queries (its --prometheus-url), when given. */
   adapterPrometheusUrl: string | undefined;
 }
@@ -87,6 +89,15 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
             ? `prometheus-adapter's --prometheus-url ${fromDeployment} is in its own pod, which the scaler cannot reach: pass --adapter-prometheus-url with that Prometheus's Service address`
             : "the Prometheus prometheus-adapter queries is unknown: pass --adapter-prometheus-url, or the adapter's Deployment (its --prometheus-url argument)",
         );
+      }
+      const refused =
+        adapterUrl === undefined || c.checks.length === 0
+          ? undefined
+          : planner.refusal(adapterUrl, NO_AUTH, false, o.namespace);
+      if (c.body !== undefined && refused !== undefined) {
+        c.report.outcome = 'cannot-move';
+        c.report.changes = [];
+        c.report.reasons.push(refused);
       }
       report.objects.push(c.report);
       c.rulesUsed.forEach(r => rulesUsed.add(r));
@@ -163,9 +174,17 @@ export function migrate(inputs: readonly InputObject[], options: MigrateOptions)
       o => o.outcome === 'converted' && o.object.startsWith('HorizontalPodAutoscaler'),
     )
   ) {
-    report.cutover = cutover(apis, configs);
+    report.cutover = cutover(apis, configs, {
+      sources: planned.sources.length > 0,
+      secrets: planned.secrets.length > 0,
+    });
   }
-  return { objects, sources: planned.sources, report: summarize(report), checks };
+  return {
+    objects: objects.map(withoutServerFields),
+    sources: planned.sources,
+    report: summarize(report),
+    checks,
+  };
 }
 
 /** prometheus-adapter configurations among the inputs (ConfigMaps and plain config.yaml). */
@@ -200,10 +219,18 @@ function adapterUrlOf(workloads: readonly InputObject[]): string | undefined {
  * An order that never leaves an HPA without its metrics API: KEDA and the adapter cannot both
  * serve external.metrics.k8s.io (kubernetes-sigs/prometheus-adapter #705).
  */
-function cutover(apis: ApiUse, configs: readonly AdapterConfig[]): string[] {
+function cutover(
+  apis: ApiUse,
+  configs: readonly AdapterConfig[],
+  written: { sources: boolean; secrets: boolean },
+): string[] {
   const adapterServesResources = configs.some(c => c.resourceRules !== undefined);
+  const check =
+    'check the converted ScaledObjects with `keda-prometheus-scaler check --scaledobject FILE`.';
   const steps = [
-    'Deploy the scaler with the sources of --config-out (and the Secrets above); check the converted ScaledObjects with `keda-prometheus-scaler check --scaledobject FILE`.',
+    written.sources
+      ? `Deploy the scaler with the sources of --config-out${written.secrets ? ' (and the Secrets above)' : ''}; ${check}`
+      : `No source to deploy (only cpu/memory triggers); ${check}`,
   ];
   if (apis.resource) {
     steps.push(
@@ -218,7 +245,7 @@ function cutover(apis: ApiUse, configs: readonly AdapterConfig[]): string[] {
     );
   }
   steps.push(
-    'Apply the other ScaledObjects: KEDA takes each existing HPA over (transfer-hpa-ownership) without deleting it.',
+    `Apply the ${apis.external ? 'other ' : ''}ScaledObjects: KEDA takes each existing HPA over (transfer-hpa-ownership) without deleting it.`,
   );
   steps.push(
     `custom.metrics.k8s.io: last, once no HPA uses a custom metric, delete APIService v1beta1.custom.metrics.k8s.io${adapterServesResources ? '' : ' and prometheus-adapter'}.`,

@@ -70,7 +70,13 @@ export interface SourceFillIn {
 export interface SourceReport {
   name: string;
   url: string;
-  namespaces: string[];
+  /**
+   * A written source: the namespaces of the triggers that use it (its list). A reused one: the
+   * --config file's own list, undefined when it has none (every namespace may use it).
+   */
+  namespaces: string[] | undefined;
+  /** A source of the --config file, reused and not written to --config-out. */
+  reused: boolean;
   /** Which objects use it. */
   usedBy: string[];
   /** Steps left to a person (a value migrate will not copy, an identity to bind). */
@@ -137,12 +143,17 @@ export function reportText(report: MigrateReport): string {
     for (const r of o.reasons)
       lines.push(`  ${o.outcome === 'cannot-move' ? 'cannot move' : 'why'}: ${r}`);
   }
-  if (report.sources.length > 0) {
-    lines.push('', 'Sources (the scaler configuration, --config-out):');
-    for (const s of report.sources) {
-      lines.push(
-        `  ${s.name}: ${s.url}, namespaces ${s.namespaces.join(', ')}; used by ${s.usedBy.join(', ')}`,
-      );
+  for (const [reused, heading] of [
+    [false, 'Sources to write (the scaler configuration, --config-out):'],
+    [true, 'Sources reused from --config (already there, not written again):'],
+  ] as const) {
+    const sources = report.sources.filter(s => s.reused === reused);
+    if (sources.length === 0) continue;
+    lines.push('', heading);
+    for (const s of sources) {
+      const scope =
+        s.namespaces === undefined ? 'every namespace' : `namespaces ${s.namespaces.join(', ')}`;
+      lines.push(`  ${s.name}: ${s.url}, ${scope}; used by ${s.usedBy.join(', ')}`);
       for (const t of s.todo) lines.push(`    todo: ${t}`);
     }
   }

@@ -4,6 +4,7 @@
 // it reads, which tenant Secret keys fill them, what is left to a person, what cannot move.
 import type { InputObject, Json } from './manifests';
 import { isMap, objectName } from './manifests';
+import { didYouMean } from '../util/did-you-mean';
 
 /** A field's text; anything else (a map, a list) as empty, which then names nothing. */
 export const text = (v: unknown): string =>
@@ -64,6 +65,45 @@ export const NO_AUTH: AuthPlan = {
   warnings: [],
   identity: '',
 };
+
+/** Parameters KEDA applies only under an authMode (pkg/scalers/authentication, GetAuthConfigs). */
+const UNUSED_WITHOUT_MODES = [
+  'bearerToken',
+  'username',
+  'password',
+  'ca',
+  'cert',
+  'key',
+  'customAuthHeader',
+  'customAuthValue',
+  'clientSecret',
+];
+
+/**
+ * The auth parameters KEDA's prometheus trigger reads (pkg/scalers/authentication Config and
+ * pkg/scalers/prometheus_scaler.go: bearer, basic, tls, custom, oauth, aws, azure, gcp).
+ */
+const KNOWN_PARAMS = [
+  ...UNUSED_WITHOUT_MODES,
+  'authModes',
+  'authMode',
+  'token',
+  'oauthTokenURI',
+  'clientID',
+  'scope',
+  'scopes',
+  'endpointParams',
+  'apiKey',
+  'awsRegion',
+  'awsRoleArn',
+  'awsAccessKeyID',
+  'awsAccessKeyId',
+  'awsSecretAccessKey',
+  'identityOwner',
+  'cloud',
+  'azureManagedPrometheusResourceURL',
+  'GoogleApplicationCredentials',
+];
 
 /** KEDA's scopes by `cloud` metadata (pkg/scalers/azure/azure_managed_prometheus_http_round_tripper.go). */
 const AZURE_SCOPES: Record<string, string> = {
@@ -171,6 +211,16 @@ export function planAuth(metadata: Record<string, string>, ta: InputObject | und
   };
   const deferred: ((mount: string, out: Json) => void)[] = [];
 
+  // A misspelled parameter KEDA never read: the credential it was meant to carry is missing there
+  // and here alike.
+  for (const param of params.keys()) {
+    const guess = KNOWN_PARAMS.includes(param) ? undefined : didYouMean(param, KNOWN_PARAMS);
+    if (guess !== undefined) {
+      plan.warnings.push(
+        `${who}: parameter ${param}: KEDA's prometheus trigger reads no such parameter (did you mean "${guess}"?); ignored, as KEDA ignored it`,
+      );
+    }
+  }
   const modesRef = params.get('authModes') ?? params.get('authMode');
   for (const [param, ref] of params) {
     if (ref.via === 'env' || ref.via === 'vault') {
@@ -243,9 +293,13 @@ export function planAuth(metadata: Record<string, string>, ta: InputObject | und
       `authModes ${m}: KEDA applies only one header mode (bearer, then basic, then custom) and ignored ${m}; not moved`,
     );
   }
-  if (modes.includes('tls')) {
-    const cert = fileOf('cert', 'tls.crt');
-    const key = fileOf('key', 'tls.key');
+  // KEDA reads `ca` whatever the mode once authModes is set (pkg/scalers/authentication,
+  // GetAuthConfigs sets CA after the mode switch; without authModes it returns no auth at all) and
+  // the prometheus scaler then verifies the server against it; a client certificate only with tls.
+  const tlsMode = modes.includes('tls');
+  if (tlsMode || (modes.length > 0 && params.has('ca'))) {
+    const cert = tlsMode ? fileOf('cert', 'tls.crt') : undefined;
+    const key = tlsMode ? fileOf('key', 'tls.key') : undefined;
     const ca = fileOf('ca', 'ca.crt');
     deferred.push((m, out) => {
       out['tls'] = {
@@ -306,7 +360,17 @@ export function planAuth(metadata: Record<string, string>, ta: InputObject | und
       'authModes apiKey: KEDA parses it but never sends the key to Prometheus; not moved (docs/migrate.md, deliberate differences; to send one, set headers on the source)',
     );
   }
-  if (modes.length === 0) planIdentity(params, provider, podIdentity, who, plan, deferred);
+  if (modes.length === 0) {
+    // Without authModes KEDA applies none of these (GetAuthConfigs returns no auth): the source
+    // gets none either, which a user who wrote them likely did not mean.
+    const unused = [...params.keys()].filter(p => UNUSED_WITHOUT_MODES.includes(p));
+    if (unused.length > 0) {
+      plan.warnings.push(
+        `${who}: authModes is not set, so KEDA sent none of its parameters ${unused.join(', ')} and the source gets no credentials either; set authModes in the trigger metadata (bearer, basic, tls, custom) if they were meant`,
+      );
+    }
+    planIdentity(params, provider, podIdentity, who, plan, deferred);
+  }
   plan.fields = mount => {
     const out: Json = {};
     for (const d of deferred) d(mount, out);

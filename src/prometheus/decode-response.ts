@@ -14,6 +14,12 @@ export type QueryResult =
  * Prometheus writes sample values as strings: decimals, `NaN`, `+Inf`, `-Inf`. JavaScript's
  * Number() does not read `+Inf`, so the special spellings are mapped explicitly.
  */
+/** The refusal of a range-vector result (`migrate --verify` tells it from other errors). */
+export const RANGE_VECTOR_MESSAGE =
+  'the query returned a range vector (matrix); the scaler needs an instant vector or a ' +
+  'scalar: remove the [range] selector or wrap it in a function such as rate() or ' +
+  'max_over_time()';
+
 export function parseSampleValue(text: unknown): number | undefined {
   if (typeof text !== 'string') return undefined;
   switch (text) {
@@ -113,13 +119,7 @@ export function decodeQueryResponse(
       return { kind: 'scalar', value };
     }
     case 'matrix':
-      throw new ScalerError(
-        'bad_query',
-        'the query returned a range vector (matrix); the scaler needs an instant vector or a ' +
-          'scalar: remove the [range] selector or wrap it in a function such as rate() or ' +
-          'max_over_time()',
-        { source },
-      );
+      throw new ScalerError('bad_query', RANGE_VECTOR_MESSAGE, { source });
     case 'string':
       throw new ScalerError(
         'bad_query',

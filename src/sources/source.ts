@@ -216,11 +216,17 @@ export class Source implements SourceEndpoint {
     return file;
   }
 
-  /** A missing secret file is an operator problem; say which source, not what was in it. */
+  /**
+   * A missing secret file is an operator problem; say which source and which file (its path is
+   * configuration, node:fs names it in the error), never what was in it.
+   */
   private secretError(cause: unknown): ScalerError {
+    const fsError = cause as NodeJS.ErrnoException | undefined;
+    const which =
+      typeof fsError?.path === 'string' ? `: ${fsError.path} (${fsError.code ?? 'error'})` : '';
     return new ScalerError(
       'unavailable',
-      `source "${this.name}": a credential or TLS file configured for it cannot be read`,
+      `source "${this.name}": a credential or TLS file configured for it cannot be read${which}`,
       { cause, source: this.name },
     );
   }

@@ -203,6 +203,66 @@ describe('check', () => {
   });
 });
 
+// Was: check resolved without a namespace, so a source limited to team-x answered a ScaledObject
+// of analytics that serve refuses.
+test("check resolves with the ScaledObject's namespace, as serve does", async () => {
+  const config = join(dir, 'scoped-source.yaml');
+  writeFileSync(
+    config,
+    `sources:\n  - name: prometheus\n    url: ${PROM_URL}\n    namespaces: [team-x]\n`,
+  );
+  const metadata = {
+    source: 'prometheus',
+    query: 'vector(1)',
+    threshold: '1',
+    scalerAddress: 's:6000',
+  };
+  const app: App = createApp(
+    validateConfig({
+      grpcAddress: '127.0.0.1:0',
+      httpAddress: '127.0.0.1:0',
+      sources: [{ name: 'prometheus', url: PROM_URL, namespaces: ['team-x'] }],
+    }),
+    { logger: createLogger('silent') },
+  );
+  const { grpcPort } = await app.start();
+  const client = new ScalerClient(`127.0.0.1:${grpcPort}`);
+  try {
+    const refused = await client.getMetrics(ref(metadata, 'report', 'analytics'), '').then(
+      () => undefined,
+      (e: { details: string }) => e.details,
+    );
+    expect(refused).toBeDefined();
+    const file = join(dir, 'analytics-so.yaml');
+    writeFileSync(
+      file,
+      readFileSync(scaledObject(metadata), 'utf8').replace(
+        'metadata: { name: checkout }',
+        'metadata: { name: checkout, namespace: analytics }',
+      ),
+    );
+    const run = io();
+    expect(await main(['check', '--scaledobject', file, '--config', config], {}, run.io)).toBe(1);
+    // The same refusal; check names the source's URL as well.
+    expect(refused).toBe(
+      'namespace "analytics" may not use source "prometheus" (its namespaces): allowed namespaces are team-x',
+    );
+    expect(run.err.join('')).toBe(
+      `PERMISSION_DENIED: namespace "analytics" may not use source "prometheus" (${PROM_URL}) (its namespaces): allowed namespaces are team-x\n`,
+    );
+    // In team-x it is answered.
+    const allowed = io();
+    const teamX = join(dir, 'team-x-so.yaml');
+    writeFileSync(teamX, readFileSync(file, 'utf8').replace('analytics', 'team-x'));
+    expect(await main(['check', '--scaledobject', teamX, '--config', config], {}, allowed.io)).toBe(
+      0,
+    );
+  } finally {
+    client.close();
+    await app.stop();
+  }
+});
+
 describe('simulate', () => {
   test('a CSV series gives the hand-computed KEDA + HPA sequence, as CSV, and a valid SVG', async () => {
     // 50 for two samples at t=30 and t=45, 0 otherwise (the sequence pinned in simulate.test.ts).

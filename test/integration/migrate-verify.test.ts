@@ -182,6 +182,60 @@ spec:
   );
 });
 
+// Was: the original side showed this scaler's refusal, not what KEDA's built-in trigger read.
+test("a range-vector query reads as KEDA's built-in trigger read it: 0, or its error without ignoreNullValues", async () => {
+  const so = (ignoreNullValues: string) => `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: inflight, namespace: shop}
+spec:
+  scaleTargetRef: {name: inflight}
+  triggers:
+    - type: prometheus
+      name: inflight
+      metadata:
+        serverAddress: http://prometheus-operated.monitoring.svc:9090
+        query: rabbitmq_queue_messages_ready[5m]
+        threshold: "10"
+        ignoreNullValues: "${ignoreNullValues}"
+`;
+  const silent = await runMigrateCaptured(
+    ['-', '--verify', '--prometheus-url', prometheus.url],
+    so('true'),
+  );
+  expect(silent.code).toBe(1);
+  expect(silent.err).toContain(
+    'DIFF ScaledObject shop/inflight, trigger inflight: 0 vs error: the query returned a range vector (matrix)',
+  );
+  const strict = await runMigrateCaptured(
+    ['-', '--verify', '--prometheus-url', prometheus.url],
+    so('false'),
+  );
+  expect(strict.err).toContain(
+    'DIFF ScaledObject shop/inflight, trigger inflight: error: KEDA fails: a range vector has no instant value vs error: the query returned a range vector',
+  );
+});
+
+test('an agreement on nothing (both 0 from no series) says so', async () => {
+  const so = `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: idle, namespace: shop}
+spec:
+  scaleTargetRef: {name: idle}
+  triggers:
+    - type: prometheus
+      name: idle
+      metadata:
+        serverAddress: http://prometheus-operated.monitoring.svc:9090
+        query: sum(no_such_metric_anywhere)
+        threshold: "10"
+`;
+  const r = await runMigrateCaptured(['-', '--verify', '--prometheus-url', prometheus.url], so);
+  expect(r.code).toBe(0);
+  expect(r.err).toContain(
+    'ok   ScaledObject shop/idle, trigger idle: 0 vs 0; at 1 replica(s) desired 1 vs 1 (tolerance 0.1)\n       note: both read 0 because the query matches no series now',
+  );
+});
+
 describe("both decisions use the HPA's own tolerance", () => {
   // 90 messages against 44 per replica at 2 replicas: a usage ratio of 90 / 88 = 1.023, inside
   // the controller's default tolerance of 0.1 (keep 2) and outside 0.01 (ceil(90 / 44) = 3).

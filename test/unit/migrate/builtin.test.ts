@@ -321,7 +321,7 @@ spec:
     expect(r.code).toBe(0);
     const lines = (key: string) => r.err.split('\n').filter(l => l.includes(`.metadata.${key}:`));
     expect(lines('activationThreshhold')).toEqual([
-      '  warning: spec.triggers[0].metadata.activationThreshhold: removed; KEDA ignored it (did you mean "activationThreshold"? KEDA used that key\'s default instead)',
+      '  warning: spec.triggers[0].metadata.activationThreshhold: removed; KEDA ignored it (did you mean "activationThreshold"? KEDA ran as if "activationThreshold" were not set)',
     ]);
     expect(lines('team')).toEqual([
       '  - spec.triggers[0].metadata.team: removed; KEDA ignored this unknown key',

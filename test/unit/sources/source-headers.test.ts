@@ -114,7 +114,7 @@ describe('headerFiles', () => {
     try {
       expect(thrown(() => missing.headers())).toMatchObject({
         kind: 'unavailable',
-        message: 'source "s": a credential or TLS file configured for it cannot be read',
+        message: `source "s": a credential or TLS file configured for it cannot be read: ${join(dir, 'absent')} (ENOENT)`,
       });
       const { message } = thrown(() => invalid.headers());
       expect(message).toContain(`headerFiles.x-api-key: the content of "${bad}"`);
