@@ -126,9 +126,13 @@ export async function resources(): Promise<Record<string, unknown>[]> {
             stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
           });
           child.once('message', m => resolve(m as Record<string, unknown>));
-          child.once('exit', code =>
-            code === 0 ? undefined : reject(new Error(`resources child exited with ${code}`)),
-          );
+          child.once('exit', (code, signal) => {
+            if (code === 0) return;
+            // With the bounds lifted, running out of heap is the result that shows why they exist.
+            if (budget === 'unbounded') {
+              resolve({ scenario, budget, died: `exit ${code ?? signal}: out of heap` });
+            } else reject(new Error(`resources child exited with ${code ?? signal}`));
+          });
         }),
       );
     }

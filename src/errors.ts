@@ -37,19 +37,31 @@ export class ScalerError extends Error {
   constructor(
     readonly kind: ScalerErrorKind,
     message: string,
-    options?: { cause?: unknown; source?: string; retryAfterMs?: number | undefined },
+    options?: {
+      cause?: unknown;
+      source?: string;
+      retryAfterMs?: number | undefined;
+      callerSpecific?: boolean;
+    },
   ) {
     // Capped here, where every expected failure is made: the cache, the log line and the gRPC
     // status all hold the same bounded text.
     super(capMessage(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.source = options?.source;
     this.retryAfterMs = options?.retryAfterMs;
+    this.callerSpecific = options?.callerSpecific === true;
   }
 
   /** The source name involved, for logs and metrics (never a URL). */
   readonly source: string | undefined;
   /** How long the source asked this request's sender to wait (ms, capped), when it did. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The failure depends on who was charged for the query (its slot taken back for another
+   * namespace, no slot free in time), not on the query: the result cache never remembers it for
+   * the query's other callers.
+   */
+  readonly callerSpecific: boolean;
 }
 
 /** Brand check that survives duplicated module copies (cockatiel / connect-es style). */

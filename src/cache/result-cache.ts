@@ -367,7 +367,9 @@ export class ResultCache {
           const error = isScalerError(e)
             ? e
             : new ScalerError('unavailable', 'the query failed unexpectedly', { cause: e });
-          if (error.kind !== 'cancelled') {
+          // Who was charged (a slot taken back, no slot in time) is not the query's doing: such
+          // a failure is its callers' alone, never remembered for the key's next callers.
+          if (error.kind !== 'cancelled' && !error.callerSpecific) {
             // A Retry-After holds this query's negative entry as long as asked, too: the breaker
             // that honours it (an identity's) can be forgotten first (query-gateway.ts).
             const ttl = Math.max(

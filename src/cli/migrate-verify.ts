@@ -43,7 +43,7 @@ export interface VerifyRow {
 }
 
 /** Said next to an agreement on nothing. */
-export const EMPTY_NOTE =
+const EMPTY_NOTE =
   'both read 0 because the query matches no series now: this proves nothing about the values under load; `check --scaledobject FILE` diagnoses why it is empty';
 
 /** KEDA's built-in reading of a result (KEDA pkg/scalers/prometheus_scaler.go, ExecutePromQuery). */

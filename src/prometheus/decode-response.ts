@@ -101,7 +101,7 @@ export function decodeQueryResponse(
     const kind = errorType === '' ? 'error' : clip(redact(errorType));
     const message = `source "${source}" failed the query (HTTP ${httpStatus}, ${kind}): ${text}`;
     // Prometheus stopped the query at the `timeout` parameter the scaler sent.
-    throw serverFailure(source, message, errorType === 'timeout');
+    throw serverFailure(source, message, errorType === 'timeout', errorType !== '');
   }
   if (httpStatus < 200 || httpStatus > 299) {
     throw serverFailure(source, `source "${source}" answered HTTP ${httpStatus}`);
@@ -190,11 +190,16 @@ function malformed(source: string, httpStatus: number, why: string): ScalerError
  * result cache remembers it for this query alone. A source that fails every query this way fails
  * each query on its own, at most once per cache.negativeTtl.
  */
-function serverFailure(source: string, message: string, timedOut = false): ScalerError {
+function serverFailure(
+  source: string,
+  message: string,
+  timedOut = false,
+  envelope = false,
+): ScalerError {
   return new UpstreamError(
     'unavailable',
     message,
-    { verdict: 'failure', retryAfterMs: undefined, timedOut, scope: 'query' },
+    { verdict: 'failure', retryAfterMs: undefined, timedOut, scope: 'query', envelope },
     { source },
   );
 }

@@ -158,13 +158,18 @@ export async function queryInstant(
       const retryAfterMs = status === 503 ? retryAfterOf(response.headers) : undefined;
       // A bad query stays the query's fault whatever headers came with it.
       if (retryAfterMs === undefined || !isScalerError(e) || e.kind === 'bad_query') throw e;
-      // The server asked to be left alone: the source's breaker waits that long. A time the
-      // trigger lowered itself still counts against no breaker (breakerVerdict's timedOut).
+      const verdict = breakerVerdict(e);
+      // Prometheus's own error envelope is about this query (it timed out, say): the query's
+      // failure, remembered that long for this query alone. Any other 503 with Retry-After (a
+      // gateway's maintenance or overload page) asks the identity the request was sent as to
+      // wait: the source's credentials, or the route a trigger's own headers select.
       throw new UpstreamError(
         e.kind,
         e.message,
-        { verdict: 'failure', retryAfterMs, timedOut: breakerVerdict(e).timedOut === true },
-        { cause: e, source: source.name },
+        verdict.envelope === true
+          ? { ...verdict, retryAfterMs }
+          : { verdict: 'failure', retryAfterMs, scope: 'identity', timedOut: verdict.timedOut },
+        { cause: e, source: source.name, retryAfterMs },
       );
     }
   } catch (e) {
@@ -292,11 +297,22 @@ function refusalOf(
         `source "${source}" rejected the scaler's credentials (HTTP 401); check its ` +
           `bearerTokenFile, basicAuth or headers in the scaler configuration${about}`,
       );
-    case 403:
-      return failure(
+    case 403: {
+      const text =
         `source "${source}" answered forbidden (HTTP 403): its credentials lack access to ` +
-          `this query or tenant${about}`,
-      );
+        `this query or tenant${about}`;
+      if (mine.length > 0) return failure(text);
+      // Under the source's own credentials a 403 may be about this query alone (an RBAC proxy
+      // checking the `namespace` parameter, a WAF rule matching the query text): it stops no
+      // other namespace's queries; the result cache remembers it for this query.
+      return retryAfterMs =>
+        new UpstreamError(
+          'unavailable',
+          text,
+          { verdict: 'failure', retryAfterMs, scope: 'query' },
+          { source, retryAfterMs },
+        );
+    }
     case 429:
       return retryAfterMs =>
         failure(

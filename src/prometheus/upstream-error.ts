@@ -32,6 +32,8 @@ export interface BreakerVerdict {
    * the gateway counts it against no breaker.
    */
   timedOut?: boolean;
+  /** The body was Prometheus's own error envelope (`status: error`): about this query. */
+  envelope?: boolean;
 }
 
 const UPSTREAM_BRAND = Symbol.for('keda-prometheus-scaler.UpstreamError');
@@ -44,7 +46,12 @@ export class UpstreamError extends ScalerError {
     kind: ScalerErrorKind,
     message: string,
     readonly breaker: BreakerVerdict,
-    options: { cause?: unknown; source: string; retryAfterMs?: number | undefined },
+    options: {
+      cause?: unknown;
+      source: string;
+      retryAfterMs?: number | undefined;
+      callerSpecific?: boolean;
+    },
   ) {
     super(kind, message, options);
   }

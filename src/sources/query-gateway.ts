@@ -40,12 +40,13 @@ const BREAKER_SEVERITY: Record<BreakerState, number> = { closed: 0, half_open: 1
 const MAX_IDENTITY_BREAKERS = 4096;
 
 /**
- * Source gates kept at most (breaker, fair limit, last success), the least recently used going
- * first: sources admitted by allowedServerAddresses come and go with the addresses triggers name
- * (the registry keeps 256 of them), and a gate is about 8 KiB. A forgotten gate only starts again
- * closed and empty; a query running under it keeps its own.
+ * Gates of sources admitted by allowedServerAddresses kept at most (breaker, fair limit, last
+ * success), the least recently used going first: they come and go with the addresses triggers
+ * name (the registry keeps 256 of them), and a gate is about 8 KiB. A forgotten gate only starts
+ * again closed and empty; a query running under it keeps its own. Configured sources' gates are
+ * kept for good, so no address a trigger names can push one out.
  */
-const MAX_GATES = 1024;
+const MAX_ADDRESS_GATES = 1024;
 
 /** A ticket that records nothing: for probes that bypass the breakers. */
 const NO_TICKET: BreakerTicket = { success() {}, failure() {}, release() {} };
@@ -66,7 +67,10 @@ interface Gate {
 }
 
 export class QueryGateway {
-  private readonly gates = new LRUCache<string, Gate>({ max: MAX_GATES });
+  /** Configured sources' gates, by source id. */
+  private readonly configuredGates = new Map<string, Gate>();
+  /** Address-admitted sources' gates, by source id; the least recently used go. */
+  private readonly addressGates = new LRUCache<string, Gate>({ max: MAX_ADDRESS_GATES });
   /** By source id and the trigger's own headers (names and values); the least recently used go. */
   private readonly identities = new LRUCache<string, Identity>({ max: MAX_IDENTITY_BREAKERS });
   private readonly now: () => number;
@@ -93,7 +97,7 @@ export class QueryGateway {
         worst.set(name, state);
       }
     };
-    for (const g of this.gates.values()) note(g.source.name, g.breaker.state);
+    for (const g of this.allGates()) note(g.source.name, g.breaker.state);
     // The source's own credentials count; a tenant one trigger selects does not (its refusals
     // show as that trigger's UNAVAILABLE answers, not as the whole source being down).
     for (const id of this.identities.values()) {
@@ -150,7 +154,9 @@ export class QueryGateway {
    * or credentials must not share a breaker or a limit (Source.id).
    */
   private gate(source: Source): Gate {
-    let gate = this.gates.get(source.id);
+    // Sources admitted by allowedServerAddresses have ids of their own form (source-registry.ts).
+    const gates = source.id.startsWith('address:') ? this.addressGates : this.configuredGates;
+    let gate = gates.get(source.id);
     if (gate === undefined) {
       gate = {
         source,
@@ -158,15 +164,20 @@ export class QueryGateway {
         limiter: new FairLimiter(source.maxConcurrentQueries),
         lastSuccessMs: -Infinity,
       };
-      this.gates.set(source.id, gate);
+      gates.set(source.id, gate);
     }
     return gate;
+  }
+
+  private *allGates(): Iterable<Gate> {
+    yield* this.configuredGates.values();
+    yield* this.addressGates.values();
   }
 
   /** The newest time any source answered (ms), -Infinity if none has. */
   get lastSuccessMs(): number {
     let newest = -Infinity;
-    for (const gate of this.gates.values()) newest = Math.max(newest, gate.lastSuccessMs);
+    for (const gate of this.allGates()) newest = Math.max(newest, gate.lastSuccessMs);
     return newest;
   }
 
@@ -230,7 +241,7 @@ export class QueryGateway {
             'unavailable',
             `source "${source.name}" is busy: all ${gate.limiter.limit} query slots stayed taken ` +
               `for ${q.timeoutMs}ms`,
-            { source: source.name },
+            { source: source.name, callerSpecific: true },
           ),
       );
     } catch (e) {
@@ -311,7 +322,7 @@ export class QueryGateway {
         `${source.maxConcurrentQueries} query slots, more than its share of ` +
         `${round(reason.shareSlots)}, while others waited`,
       { verdict: 'neutral', retryAfterMs: undefined },
-      { cause, source: source.name },
+      { cause, source: source.name, callerSpecific: true },
     );
   }
 }

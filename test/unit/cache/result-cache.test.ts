@@ -205,6 +205,22 @@ describe('when the source fails', () => {
     expect(source.calls).toHaveLength(2);
   });
 
+  test("a failure that depends on who was charged (a slot taken back) is never another caller's", async () => {
+    source.answer = () =>
+      Promise.reject(
+        new ScalerError('unavailable', 'stopped this query to free its slot', {
+          callerSpecific: true,
+        }),
+      );
+    await expect(cache.get(request({ tenant: 'team-b' }))).rejects.toThrow(/free its slot/);
+    source.answer = t => Promise.resolve(vector(t / 1000));
+    // team-a asks the same key at once: its own query is sent, not team-b's failure served.
+    await expect(cache.get(request({ tenant: 'team-a' }))).resolves.toMatchObject({
+      kind: 'result',
+    });
+    expect(source.calls).toHaveLength(2);
+  });
+
   test('a bad query is an error at once, remembered longer, and never served stale', async () => {
     await cache.get(request());
     source.answer = () => Promise.reject(new ScalerError('bad_query', 'parse error'));

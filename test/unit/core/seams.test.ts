@@ -309,15 +309,61 @@ describe('shared breakers count only what no trigger can cause', () => {
     },
   );
 
-  test('a 503 with Retry-After holds the source for every namespace: the server asked', async () => {
+  test("a 503 with Retry-After and Prometheus's own error is that query's failure alone", async () => {
     const { src, sent } = answering(503, 'any', { 'retry-after': '30' });
     const { gateway, states } = newGateway();
+    await expect(gateway.query(src, ask('any'), 'team-b', signal)).rejects.toMatchObject({
+      message: expect.stringContaining('HTTP 503') as string,
+      retryAfterMs: 30_000,
+    });
+    await expect(gateway.query(src, ask('other'), 'team-a', signal)).resolves.toEqual({
+      kind: 'scalar',
+      value: 1,
+    });
+    expect(sent).toEqual(['any', 'other']);
+    expect(states()).toEqual([{ source: 's', state: 'closed' }]);
+  });
+
+  test("a gateway's 503 with Retry-After holds the identity it was sent as: the server asked", async () => {
+    const { src, sent } = answering(
+      503,
+      'any',
+      { 'retry-after': '30' },
+      '<html>maintenance</html>',
+    );
+    const { gateway } = newGateway();
+    const route = (query: string) => ({ ...ask(query), customHeaders: { 'X-Route': 'canary' } });
+    // Sent down the route a trigger's own header selects: that route waits, no one else.
+    await expect(gateway.query(src, route('any'), 'team-b', signal)).rejects.toThrow(/HTTP 503/);
+    await expect(gateway.query(src, route('other'), 'team-b', signal)).rejects.toThrow(
+      /asked this trigger's customHeaders x-route to wait \(Retry-After\)/,
+    );
+    await expect(gateway.query(src, ask('other'), 'team-a', signal)).resolves.toEqual({
+      kind: 'scalar',
+      value: 1,
+    });
+    // Under the source's own credentials: every namespace waits, as the server asked.
     await expect(gateway.query(src, ask('any'), 'team-b', signal)).rejects.toThrow(/HTTP 503/);
     await expect(gateway.query(src, ask('other'), 'team-a', signal)).rejects.toThrow(
       /source "s" asked the scaler to wait \(Retry-After\)/,
     );
-    expect(sent).toEqual(['any']);
-    expect(states()).toEqual([{ source: 's', state: 'open' }]);
+    expect(sent).toEqual(['any', 'other', 'any']);
+  });
+
+  test("a 403 under the source's own credentials stops only that query; under a tenant, the tenant", async () => {
+    const { src, sent } = answering(403, 'waf-blocked');
+    const { gateway, states } = newGateway();
+    for (let i = 0; i < 3; i++) {
+      await expect(gateway.query(src, ask('waf-blocked'), 'team-b', signal)).rejects.toThrow(
+        /HTTP 403/,
+      );
+    }
+    await expect(gateway.query(src, ask('other'), 'team-a', signal)).resolves.toEqual({
+      kind: 'scalar',
+      value: 1,
+    });
+    expect(sent).toHaveLength(4);
+    expect(states()).toEqual([{ source: 's', state: 'closed' }]);
   });
 
   test("a bad query stays the query's fault, Retry-After or not", async () => {
@@ -334,7 +380,7 @@ describe('shared breakers count only what no trigger can cause', () => {
     expect(states()).toEqual([{ source: 's', state: 'closed' }]);
   });
 
-  test('at most 1024 source gates are kept: addresses named by triggers cannot grow memory', async () => {
+  test('at most 1024 address gates are kept, and they never push out a configured source', async () => {
     const strict = new QueryGateway({
       breaker: { failureThreshold: 1, openMs: 60_000, closeAfterSuccesses: 1 },
       maxResponseBytes: 1000,
@@ -342,11 +388,19 @@ describe('shared breakers count only what no trigger can cause', () => {
     });
     const at = (i: number) => gatewaySource(true, `address:${i}`, 'pattern');
     const tryIt = (i: number) => strict.query(at(i), gatewayQuery, 'team-b', signal);
+    const configured = gatewaySource(true);
+    await expect(strict.query(configured, gatewayQuery, 'team-a', signal)).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
     await expect(tryIt(0)).rejects.toThrow(/ECONNREFUSED/);
     await expect(tryIt(0)).rejects.toThrow(/circuit breaker open/);
     for (let i = 1; i <= 1024; i++) await expect(tryIt(i)).rejects.toThrow(/ECONNREFUSED/);
     // address:0's gate was the least recently used: forgotten, so it is tried again.
     await expect(tryIt(0)).rejects.toThrow(/ECONNREFUSED/);
+    // The configured source's open breaker is still remembered.
+    await expect(strict.query(configured, gatewayQuery, 'team-a', signal)).rejects.toThrow(
+      /circuit breaker open/,
+    );
   });
 
   test('an unreachable source opens the source breaker for every namespace', async () => {

@@ -171,21 +171,19 @@ describe('failures', () => {
   });
 
   test.each([
-    [401, /^source "unit" rejected the scaler's credentials \(HTTP 401\)/],
-    [403, /^source "unit" answered forbidden \(HTTP 403\)/],
-    [429, /^source "unit" is rate-limiting the scaler \(HTTP 429\)/],
+    [401, /^source "unit" rejected the scaler's credentials \(HTTP 401\)/, 'identity'],
+    // Under the source's own credentials a 403 may be about this query alone (an RBAC proxy on
+    // the namespace parameter, a WAF rule): no shared breaker.
+    [403, /^source "unit" answered forbidden \(HTTP 403\)/, 'query'],
+    [429, /^source "unit" is rate-limiting the scaler \(HTTP 429\)/, 'identity'],
   ])(
-    'HTTP %d is UNAVAILABLE with its own message and counts against the identity it was sent as',
-    async (code, text) => {
+    'HTTP %d is UNAVAILABLE with its own message and counts against %s',
+    async (code, text, scope) => {
       capture({ status: code, body: 'nope' });
       const error = await queryInstant(endpoint(), query(), signal()).catch((e: unknown) => e);
       expect(isScalerError(error) && error.kind).toBe('unavailable');
       expect((error as Error).message).toMatch(text);
-      expect(breakerVerdict(error)).toEqual({
-        verdict: 'failure',
-        retryAfterMs: undefined,
-        scope: 'identity',
-      });
+      expect(breakerVerdict(error)).toEqual({ verdict: 'failure', retryAfterMs: undefined, scope });
     },
   );
 
