@@ -385,6 +385,7 @@ export class ResultCache {
         },
       )
       .finally(() => {
+        interest.settled();
         if (entry.inflight === pending) {
           entry.inflight = undefined;
           entry.interest = undefined;

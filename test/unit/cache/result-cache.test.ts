@@ -1,10 +1,11 @@
 // Cache rules with fake timers (Date.now and setTimeout): buckets, single flight, refresh ahead,
 // last good value within maxStaleness, fallback, negative caching, LRU and idle expiry.
+import { getEventListeners } from 'node:events';
 import { ResultCache } from '../../../src/cache/result-cache';
 import type { CacheRequest, CacheSettings } from '../../../src/cache/result-cache';
 import { ScalerError } from '../../../src/errors';
 import type { QueryResult } from '../../../src/prometheus/decode-response';
-import type { QueryInterest } from '../../../src/resilience/query-interest';
+import { QueryInterest } from '../../../src/resilience/query-interest';
 
 const SETTINGS: CacheSettings = {
   maxEntries: 100,
@@ -487,4 +488,17 @@ describe('bounded by bytes', () => {
     expect(source.calls.length).toBe(1);
     expect(cache.bytes).toBeLessThan(2000);
   });
+});
+
+test("a query no longer listens to the cache's lifetime once it ended: nothing kept per query", async () => {
+  const lifetime = new AbortController();
+  const interest = new QueryInterest('ns', true, lifetime.signal);
+  expect(getEventListeners(lifetime.signal, 'abort')).toHaveLength(1);
+  interest.settled();
+  expect(getEventListeners(lifetime.signal, 'abort')).toHaveLength(0);
+  // Through the cache: 50 queries of distinct keys leave no listener on its lifetime signal
+  // (each one left there kept its query's interest for good, about 1.5 kB; bench/memory.ts).
+  for (let i = 0; i < 50; i++) await cache.get(request({ key: `k${i}` }));
+  const closed = (cache as unknown as { closed: AbortController }).closed;
+  expect(getEventListeners(closed.signal, 'abort')).toHaveLength(0);
 });
