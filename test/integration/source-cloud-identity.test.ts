@@ -117,7 +117,11 @@ async function twoQueriesOneToken(
     const token = world.identity.requests.filter(isTokenRequest);
     expect(token.map(r => r.status)).toEqual([200]);
     expect(world.identity.issued).toHaveLength(1);
-    expect(queriesThrough(world.gate)).toEqual([200, 200]);
+    // Both answered through the gate with that one token; a refresh ahead at a cache bucket's
+    // end (a slow machine can cross one between the two calls) is a third query with it too.
+    const through = queriesThrough(world.gate);
+    expect(through.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(through)).toEqual(new Set([200]));
     expectNoSecretShown(world);
     return token[0]!;
   } finally {
