@@ -26,6 +26,14 @@ export type ScalerErrorKind =
 
 const BRAND = Symbol.for('keda-prometheus-scaler.ScalerError');
 
+/** What a ScalerError carries besides its kind and message (see its fields). */
+export interface ScalerErrorOptions {
+  cause?: unknown;
+  source?: string;
+  retryAfterMs?: number | undefined;
+  callerSpecific?: boolean;
+}
+
 /**
  * An expected failure with a message that is safe to send to KEDA: it names the key, the value
  * (never a secret) and the rule. `cause` is for the log only and is never sent.
@@ -37,12 +45,7 @@ export class ScalerError extends Error {
   constructor(
     readonly kind: ScalerErrorKind,
     message: string,
-    options?: {
-      cause?: unknown;
-      source?: string;
-      retryAfterMs?: number | undefined;
-      callerSpecific?: boolean;
-    },
+    options?: ScalerErrorOptions,
   ) {
     // Capped here, where every expected failure is made: the cache, the log line and the gRPC
     // status all hold the same bounded text.

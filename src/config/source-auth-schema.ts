@@ -4,6 +4,7 @@ import { always, between, section } from './schema-reader';
 import { anyHttpUrl, stringList, stringMap, text, textOr } from './schema-fields';
 import { CREDENTIAL_NAME_PATTERN, urlCredentialsRule } from './credential-rules';
 import { clipName } from '../util/echo';
+import { isMigratePlaceholder } from '../util/migrate-placeholder';
 
 const SigV4Auth = section(
   {
@@ -107,9 +108,6 @@ export const SourceAuth = between(
   },
 );
 
-/** `<username>`, `<Header-Name>`: what `migrate` writes where a person must put a value. */
-const MIGRATE_PLACEHOLDER = /^<[^<>]*>$/;
-
 /**
  * Values `migrate` leaves as a placeholder (migrate/trigger-auth.ts): loaded as they are, a
  * `<username>` would be sent and answered 401 only at the first query.
@@ -136,7 +134,7 @@ function placeholderRule(
     ]),
   ];
   for (const [field, value] of fields) {
-    if (typeof value === 'string' && MIGRATE_PLACEHOLDER.test(value.trim())) {
+    if (typeof value === 'string' && isMigratePlaceholder(value)) {
       problems.push(
         `${path}.${field}: "${clipName(value)}" is migrate's placeholder, not a value; write the value it stands for (the comment at the top of the file migrate wrote says where it is)`,
       );

@@ -1,6 +1,7 @@
 // The named sources `migrate` writes to --config-out: one per Prometheus URL and set of
 // credentials, scoped to the namespaces whose triggers use it, with the Secret each one reads
 // and the command that copies that Secret from the tenant's namespace (values never shown).
+import { isMigratePlaceholder } from '../util/migrate-placeholder';
 import { normalizeUrl } from '../util/url-rules';
 import type { Json } from './manifests';
 import type { SecretCopy, SourceFillIn, SourceReport } from './report';
@@ -64,9 +65,6 @@ function credentialFields(auth: AuthPlan, insecure: boolean, mountPath: string):
   return fields;
 }
 
-/** A value migrate leaves for a person to write (`<username>`): any value there is the same. */
-const isPlaceholder = (v: unknown): boolean => typeof v === 'string' && /^<[^<>]+>$/.test(v);
-
 /** Without what means nothing: undefined, false, empty maps (a loader's defaults). */
 function meaningful(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(meaningful);
@@ -83,7 +81,7 @@ function meaningful(v: unknown): unknown {
 }
 
 function sameValue(wanted: unknown, actual: unknown): boolean {
-  if (isPlaceholder(wanted)) return typeof actual === 'string';
+  if (isMigratePlaceholder(wanted)) return typeof actual === 'string';
   if (Array.isArray(wanted)) {
     return (
       Array.isArray(actual) &&
@@ -97,12 +95,14 @@ function sameValue(wanted: unknown, actual: unknown): boolean {
   const keys = Object.keys(wanted);
   if (keys.length !== Object.keys(a).length) return false;
   // A placeholder key (a header's name left to fill in) stands for the one key not named.
-  const named = keys.filter(k => !isPlaceholder(k));
+  const named = keys.filter(k => !isMigratePlaceholder(k));
   const rest = Object.keys(a).filter(k => !named.includes(k));
   const w = wanted as Json;
   return (
     named.every(k => k in a && sameValue(w[k], a[k])) &&
-    keys.filter(isPlaceholder).every((k, i) => rest[i] !== undefined && sameValue(w[k], a[rest[i]]))
+    keys
+      .filter(isMigratePlaceholder)
+      .every((k, i) => rest[i] !== undefined && sameValue(w[k], a[rest[i]]))
   );
 }
 

@@ -10,16 +10,16 @@ import { UpstreamError } from './upstream-error';
 export type QueryResult =
   { kind: 'vector'; samples: readonly number[] } | { kind: 'scalar'; value: number };
 
-/**
- * Prometheus writes sample values as strings: decimals, `NaN`, `+Inf`, `-Inf`. JavaScript's
- * Number() does not read `+Inf`, so the special spellings are mapped explicitly.
- */
 /** The refusal of a range-vector result (`migrate --verify` tells it from other errors). */
 export const RANGE_VECTOR_MESSAGE =
   'the query returned a range vector (matrix); the scaler needs an instant vector or a ' +
   'scalar: remove the [range] selector or wrap it in a function such as rate() or ' +
   'max_over_time()';
 
+/**
+ * Prometheus writes sample values as strings: decimals, `NaN`, `+Inf`, `-Inf`. JavaScript's
+ * Number() does not read `+Inf`, so the special spellings are mapped explicitly.
+ */
 export function parseSampleValue(text: unknown): number | undefined {
   if (typeof text !== 'string') return undefined;
   switch (text) {
@@ -100,8 +100,9 @@ export function decodeQueryResponse(
     }
     const kind = errorType === '' ? 'error' : clip(redact(errorType));
     const message = `source "${source}" failed the query (HTTP ${httpStatus}, ${kind}): ${text}`;
-    // Prometheus stopped the query at the `timeout` parameter the scaler sent.
-    throw serverFailure(source, message, errorType === 'timeout', errorType !== '');
+    // Prometheus's own error (errorType timeout when it stopped the query at the `timeout` the
+    // scaler sent): about this query.
+    throw serverFailure(source, message, errorType !== '');
   }
   if (httpStatus < 200 || httpStatus > 299) {
     throw serverFailure(source, `source "${source}" answered HTTP ${httpStatus}`);
@@ -190,16 +191,11 @@ function malformed(source: string, httpStatus: number, why: string): ScalerError
  * result cache remembers it for this query alone. A source that fails every query this way fails
  * each query on its own, at most once per cache.negativeTtl.
  */
-function serverFailure(
-  source: string,
-  message: string,
-  timedOut = false,
-  envelope = false,
-): ScalerError {
+function serverFailure(source: string, message: string, envelope = false): ScalerError {
   return new UpstreamError(
     'unavailable',
     message,
-    { verdict: 'failure', retryAfterMs: undefined, timedOut, scope: 'query', envelope },
+    { verdict: 'failure', retryAfterMs: undefined, scope: 'query', envelope },
     { source },
   );
 }

@@ -168,7 +168,7 @@ export async function queryInstant(
         e.message,
         verdict.envelope === true
           ? { ...verdict, retryAfterMs }
-          : { verdict: 'failure', retryAfterMs, scope: 'identity', timedOut: verdict.timedOut },
+          : { verdict: 'failure', retryAfterMs, scope: 'identity' },
         { cause: e, source: source.name, retryAfterMs },
       );
     }
@@ -180,7 +180,7 @@ export async function queryInstant(
       throw new UpstreamError(
         'unavailable',
         `source "${source.name}" did not answer within ${q.timeoutMs}ms`,
-        { verdict: 'failure', retryAfterMs: undefined, timedOut: true, scope: 'query' },
+        { verdict: 'failure', retryAfterMs: undefined, scope: 'query' },
         { cause: e, source: source.name },
       );
     }
@@ -284,13 +284,15 @@ function refusalOf(
   const mine = triggerHeaders();
   const about =
     mine.length > 0 ? ` (this trigger's customHeaders ${mine.join(', ')} may select it)` : '';
-  const failure = (message: string) => (retryAfterMs: number | undefined) =>
-    new UpstreamError(
-      'unavailable',
-      message,
-      { verdict: 'failure', retryAfterMs, scope: 'identity' },
-      { source, retryAfterMs },
-    );
+  const failure =
+    (message: string, scope: 'identity' | 'query' = 'identity') =>
+    (retryAfterMs: number | undefined) =>
+      new UpstreamError(
+        'unavailable',
+        message,
+        { verdict: 'failure', retryAfterMs, scope },
+        { source, retryAfterMs },
+      );
   switch (status) {
     case 401:
       return failure(
@@ -301,17 +303,10 @@ function refusalOf(
       const text =
         `source "${source}" answered forbidden (HTTP 403): its credentials lack access to ` +
         `this query or tenant${about}`;
-      if (mine.length > 0) return failure(text);
       // Under the source's own credentials a 403 may be about this query alone (an RBAC proxy
       // checking the `namespace` parameter, a WAF rule matching the query text): it stops no
       // other namespace's queries; the result cache remembers it for this query.
-      return retryAfterMs =>
-        new UpstreamError(
-          'unavailable',
-          text,
-          { verdict: 'failure', retryAfterMs, scope: 'query' },
-          { source, retryAfterMs },
-        );
+      return failure(text, mine.length > 0 ? 'identity' : 'query');
     }
     case 429:
       return retryAfterMs =>

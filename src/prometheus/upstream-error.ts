@@ -2,12 +2,12 @@
 // the source, refusals of an identity against that identity, failures a query or a trigger's
 // metadata can cause against neither, and Retry-After is honoured.
 import { ScalerError, isScalerError } from '../errors';
-import type { ScalerErrorKind } from '../errors';
+import type { ScalerErrorKind, ScalerErrorOptions } from '../errors';
 
 /**
  * success: the source answered (a query's own fault: 400/422, a request too large);
- * failure: the source's fault (unreachable, timeout, 5xx, malformed answer), or a refusal of the
- * identity the request was sent as (401/403/429; scope `identity`);
+ * failure: the request failed (unreachable, refused, timed out, 5xx, malformed answer); `scope`
+ * says which breaker, if any, counts it;
  * neutral: neither (the caller went away, the answer was larger than maxResponseBytes).
  */
 type BreakerVerdictKind = 'success' | 'failure' | 'neutral';
@@ -17,21 +17,16 @@ export interface BreakerVerdict {
   /** The source's Retry-After (ms, capped), when it sent one with a failure. */
   retryAfterMs: number | undefined;
   /**
-   * Whose failure it is. `source` (the default): nothing a query can cause (unreachable, a
-   * malformed or redirected answer, a 503 with Retry-After). `identity`: a refusal of the identity
-   * the request was sent as (401/403/429: the source's credentials, plus the tenant a trigger's
-   * own customHeaders select). `query`: what one query or a trigger's metadata can cause on a
-   * healthy source (its time ran out, a 5xx, an answer cut short or not JSON): it counts against
-   * no shared breaker, so one namespace's costly or odd queries never stop another namespace's;
-   * the result cache remembers it for that query alone.
+   * Whose failure it is. `source` (the default): nothing a query can cause (a connection that
+   * could not be made). `identity`: a refusal of the identity the request was sent as (401, 429,
+   * a 403 under a trigger's own headers, a gateway's 503 with Retry-After: the source's
+   * credentials, plus the tenant or route a trigger's own customHeaders select). `query`: what
+   * one query or a trigger's metadata can cause on a healthy source (its time ran out, however
+   * the trigger set it; a 5xx; an answer cut short or not JSON): it counts against no shared
+   * breaker, so one namespace's costly or odd queries never stop another namespace's; the result
+   * cache remembers it for that query alone.
    */
   scope?: 'source' | 'identity' | 'query';
-  /**
-   * The request's time ran out (the scaler's own timeout, or Prometheus's errorType "timeout"):
-   * when a trigger lowered that time (`queryParameters: timeout=…`) the failure is its own, and
-   * the gateway counts it against no breaker.
-   */
-  timedOut?: boolean;
   /** The body was Prometheus's own error envelope (`status: error`): about this query. */
   envelope?: boolean;
 }
@@ -46,12 +41,7 @@ export class UpstreamError extends ScalerError {
     kind: ScalerErrorKind,
     message: string,
     readonly breaker: BreakerVerdict,
-    options: {
-      cause?: unknown;
-      source: string;
-      retryAfterMs?: number | undefined;
-      callerSpecific?: boolean;
-    },
+    options: ScalerErrorOptions & { source: string },
   ) {
     super(kind, message, options);
   }

@@ -273,19 +273,15 @@ export class QueryGateway {
       const preempted = this.preemption(source, grant, signal, raw);
       const e = preempted ?? raw;
       // A shared breaker counts only what no trigger can cause: the source's when it cannot be
-      // reached or asks to be left alone, the identity's when it was refused. What a trigger's
-      // query or metadata can cause (a timeout, a 5xx, an odd answer, a bad query, an oversized
-      // request, a time the trigger lowered) counts for neither: it is that query's own failure,
-      // remembered for that query alone by the result cache (cache.negativeTtl).
-      const { verdict, retryAfterMs, scope, timedOut } = breakerVerdict(e);
+      // reached, the identity's when it was refused or asked to wait. What a trigger's query or
+      // metadata can cause (a timeout, however set; a 5xx; an odd answer; a bad query; an
+      // oversized request) counts for neither: it is that query's own failure, remembered for
+      // that query alone by the result cache (cache.negativeTtl).
+      const { verdict, retryAfterMs, scope } = breakerVerdict(e);
       if (verdict === 'success') {
         ticket.success();
         gate.lastSuccessMs = this.now();
-      } else if (
-        verdict === 'neutral' ||
-        scope === 'query' ||
-        (timedOut === true && q.timeoutMs < source.defaultTimeoutMs)
-      ) {
+      } else if (verdict === 'neutral' || scope === 'query') {
         ticket.release();
       } else if (scope === 'identity') {
         // The source answered; the identity it was sent as was refused.

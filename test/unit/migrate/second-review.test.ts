@@ -26,6 +26,17 @@ spec:
 ${auth === undefined ? '' : `      authenticationRef: {name: ${auth}}\n`}      metadata: {query: sum(up), threshold: "4"${extra === '' ? '' : `, ${extra}`}}
 `;
 
+/** Basic auth from Secret shop/c: the user name becomes a placeholder to fill in. */
+const basicCreds = `apiVersion: keda.sh/v1alpha1
+kind: TriggerAuthentication
+metadata: {name: creds, namespace: shop}
+spec:
+  secretTargetRef:
+    - {parameter: username, name: c, key: user}
+    - {parameter: password, name: c, key: pass}
+---
+`;
+
 const bearerWithCa = `apiVersion: keda.sh/v1alpha1
 kind: TriggerAuthentication
 metadata: {name: tok-ca, namespace: shop}
@@ -116,18 +127,9 @@ describe('a source of --config with credentials', () => {
     basicAuth: {username: reader, passwordFile: /etc/keda-prometheus-scaler/sources/web-prom/password}
 `,
     );
-    const ta = `apiVersion: keda.sh/v1alpha1
-kind: TriggerAuthentication
-metadata: {name: creds, namespace: shop}
-spec:
-  secretTargetRef:
-    - {parameter: username, name: c, key: user}
-    - {parameter: password, name: c, key: pass}
----
-`;
     const r = await run(
       ['-', '--config', existing, '--output', 'json'],
-      ta +
+      basicCreds +
         scaledObject(
           'b',
           'shop',
@@ -350,19 +352,10 @@ describe('the report says', () => {
 });
 
 test("the configuration loader refuses migrate's placeholder left in a credential field, naming the key", async () => {
-  const ta = `apiVersion: keda.sh/v1alpha1
-kind: TriggerAuthentication
-metadata: {name: creds, namespace: shop}
-spec:
-  secretTargetRef:
-    - {parameter: username, name: c, key: user}
-    - {parameter: password, name: c, key: pass}
----
-`;
   const configOut = join(dir, 'placeholder.yaml');
   await run(
     ['-', '--config-out', configOut],
-    ta +
+    basicCreds +
       scaledObject(
         'b',
         'shop',
